@@ -1,0 +1,71 @@
+"""Where the data and the outputs live: ``data/raw/<scheme>/<year>.<ext>`` and
+``outputs/<scheme>/<year>/``."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from evalkit.errors import EvalkitError
+
+#: File endings read, in the order preferred when a year has more than one file.
+EXPORT_SUFFIXES = (".xlsx", ".csv", ".parquet")
+#: A data folder holding this file is synthetic demo data; every output says so.
+SYNTHETIC_MARKER = "SYNTHETIC.txt"
+DEFAULT_RAW_DIR = Path("data/raw")
+DEFAULT_DEMO_DIR = Path("data/demo")
+DEFAULT_OUT_DIR = Path("outputs")
+
+_YEAR_FILE = re.compile(r"^(\d{4})$")
+
+
+def year_files(data_dir: Path | str, scheme: str) -> dict[int, Path]:
+    """Map each year with an export in ``data_dir/<scheme>/`` to its file.
+
+    A year must have exactly one export (``2022.xlsx``, ``2022.csv`` or ``2022.parquet``);
+    two files for one year is an error, since it is not clear which to use.
+    """
+    folder = Path(data_dir) / scheme
+    found: dict[int, Path] = {}
+    if not folder.is_dir():
+        return found
+    for path in sorted(folder.iterdir()):
+        m = _YEAR_FILE.match(path.stem)
+        if not m or path.suffix.lower() not in EXPORT_SUFFIXES or path.name.startswith("~$"):
+            continue
+        year = int(m.group(1))
+        if year in found:
+            raise EvalkitError(
+                f"Folder {folder} has two exports for {year}: {found[year].name} and {path.name}. "
+                "Keep one of them (move the other out of the folder)."
+            )
+        found[year] = path
+    return dict(sorted(found.items()))
+
+
+def available_years(data_dir: Path | str, scheme: str) -> list[int]:
+    """Years with an export for ``scheme`` in ``data_dir``."""
+    return list(year_files(data_dir, scheme))
+
+
+def find_export(data_dir: Path | str, scheme: str, year: int) -> Path | None:
+    """The export of ``scheme`` for ``year`` in ``data_dir``, or None."""
+    return year_files(data_dir, scheme).get(int(year))
+
+
+def is_synthetic(data_dir: Path | str) -> bool:
+    """True when ``data_dir`` is marked as synthetic demo data."""
+    return (Path(data_dir) / SYNTHETIC_MARKER).exists()
+
+
+def default_data_dir(scheme: str, root: Path | str = ".") -> Path:
+    """``data/raw`` when it holds files of ``scheme``, else the bundled ``data/demo``."""
+    root = Path(root)
+    raw = root / DEFAULT_RAW_DIR
+    if year_files(raw, scheme):
+        return raw
+    return root / DEFAULT_DEMO_DIR
+
+
+def year_output_dir(out_dir: Path | str, scheme: str, year: int) -> Path:
+    return Path(out_dir) / scheme / str(int(year))
