@@ -1,0 +1,151 @@
+"""One year of one scheme, evaluated: read → clean → validate → metrics → comparisons.
+
+This is the single entry point notebooks and commands call; everything a document shows is
+computed here once and saved by :meth:`Evaluation.save` as ``metrics.json``,
+``data_quality.csv`` and ``tables.xlsx``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from evalkit import paths, stats
+from evalkit.clean import CleanResult, clean_export
+from evalkit.config import Scheme, load_scheme
+from evalkit.errors import EvalkitError
+from evalkit.metrics import compute_metrics
+from evalkit.read import read_export
+
+log = logging.getLogger(__name__)
+
+
+def load_year(
+    scheme: str | Scheme, year: int, data_dir: Path | str | None = None, *, strict: bool = False
+) -> CleanResult:
+    """Read and clean the export of ``scheme`` for ``year`` found in ``data_dir``."""
+    sch = load_scheme(scheme) if isinstance(scheme, str) else scheme
+    data_dir = Path(data_dir) if data_dir else paths.default_data_dir(sch.name)
+    path = paths.find_export(data_dir, sch.name, year)
+    if path is None:
+        years = paths.available_years(data_dir, sch.name)
+        have = f"choose one of {', '.join(map(str, years))}" if years else "no year has data yet"
+        raise EvalkitError(
+            f"No export for {sch.name} {year} in {data_dir / sch.name}/. Put the file at "
+            f"data/raw/{sch.name}/{year}.xlsx, or {have}."
+        )
+    return clean_export(read_export(path, sch), sch, int(year), strict=strict)
+
+
+def default_compare_year(scheme: str, year: int, data_dir: Path | str) -> int | None:
+    """The latest year before ``year`` that has data, or None."""
+    earlier = [y for y in paths.available_years(data_dir, scheme) if y < year]
+    return max(earlier) if earlier else None
+
+
+@dataclass
+class Evaluation:
+    """Everything a per-year document shows."""
+
+    scheme: Scheme
+    year: int
+    data_dir: Path
+    synthetic: bool
+    result: CleanResult
+    metrics: dict
+    others: dict[int, dict] = field(default_factory=dict)  # compared years' metrics
+
+    @property
+    def tidy(self) -> pd.DataFrame:
+        return self.result.tidy
+
+    @property
+    def data_quality(self) -> pd.DataFrame:
+        return self.result.data_quality()
+
+    def save(self, out_dir: Path | str, tables: dict[str, pd.DataFrame] | None = None) -> list[Path]:
+        """Write ``metrics.json``, ``data_quality.csv`` and (given tables) ``tables.xlsx``.
+
+        Each file is written to a temporary name and renamed, so a reader never sees half a
+        file. Returns the paths written.
+        """
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        written = [
+            _atomic_write_text(out / "metrics.json", metrics_json(self.metrics)),
+            _atomic_write_text(out / "data_quality.csv", self.data_quality.to_csv(index=False, lineterminator="\n")),
+        ]
+        if tables is not None:
+            written.append(write_tables(out / "tables.xlsx", tables))
+        return written
+
+
+def metrics_json(metrics: dict) -> str:
+    """Stable, readable JSON (sorted keys are not used: the order is the contract's)."""
+    return json.dumps(metrics, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+
+
+def _atomic_write_text(path: Path, text: str) -> Path:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+        f.write(text)
+    os.replace(tmp, path)
+    return path
+
+
+def write_tables(path: Path, tables: dict[str, pd.DataFrame]) -> Path:
+    """Write tables to one workbook, one sheet each (names cut to Excel's 31 characters)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".xlsx")
+    os.close(fd)
+    with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+        for name, table in tables.items():
+            table.to_excel(writer, sheet_name=name[:31], index=False)
+    os.replace(tmp, path)
+    return path
+
+
+def evaluate(
+    scheme: str,
+    year: int,
+    *,
+    data_dir: Path | str | None = None,
+    compare_with: list[int] | None = None,
+    strict: bool = False,
+) -> Evaluation:
+    """Evaluate one year and compare it with earlier years.
+
+    Parameters
+    ----------
+    scheme, year
+        The grant scheme (``frisklivs_lms`` or ``samhandling``) and the funding year.
+    data_dir
+        Folder holding ``<scheme>/<year>.<ext>``; default ``data/raw`` when it has the
+        scheme's files, else the bundled synthetic ``data/demo``.
+    compare_with
+        Years to compare with; default the latest earlier year with data. ``[]`` compares
+        with none.
+    strict
+        Stop on unknown category values instead of flagging them.
+    """
+    sch = load_scheme(scheme)
+    data_dir = Path(data_dir) if data_dir else paths.default_data_dir(sch.name)
+    result = load_year(sch, year, data_dir, strict=strict)
+    synthetic = paths.is_synthetic(data_dir)
+    metrics = compute_metrics(result, sch, synthetic=synthetic)
+    metrics["data_dir"] = str(data_dir)
+    if compare_with is None:
+        default = default_compare_year(sch.name, year, data_dir)
+        compare_with = [default] if default is not None else []
+    others: dict[int, dict] = {}
+    for other in compare_with:
+        other_result = load_year(sch, other, data_dir, strict=False)
+        others[int(other)] = compute_metrics(other_result, sch, synthetic=synthetic)
+    metrics["compare_with"] = [int(y) for y in compare_with]
+    metrics["comparisons"] = stats.compare_years(metrics, others)
+    return Evaluation(sch, int(year), data_dir, synthetic, result, metrics, others)

@@ -1,0 +1,204 @@
+"""Every figure of a year, computed once from the tidy frame: counts, shares with Wilson
+intervals (missing answers left out of the denominator and reported beside it), figures per
+county and per category, municipalities reached, amounts.
+
+The result is the ``metrics.json`` of :doc:`spec/outputs`; notebooks only display it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from evalkit import geography, stats
+from evalkit.clean import CleanResult
+from evalkit.config import Scheme, ShareSpec
+
+SCHEMA_VERSION = 1
+
+
+def _count_share(flags: pd.Series) -> dict:
+    """Share of True among the non-missing values of a nullable boolean Series."""
+    flags = flags.astype("boolean")
+    n = int(flags.notna().sum())
+    count = int(flags.fillna(False).sum())
+    missing = int(flags.isna().sum())
+    return stats.share_with_ci(count, n, missing)
+
+
+def share_entries(tidy: pd.DataFrame, scheme: Scheme, spec: ShareSpec) -> dict[str, dict]:
+    """The share metrics one entry of the scheme's ``shares`` list stands for."""
+    out: dict[str, dict] = {}
+    if spec.kind == "yesno":
+        out[spec.key or spec.field] = _count_share(tidy[spec.field])
+    elif spec.kind == "checked":
+        for name in scheme.expand_fields(spec.field):
+            out[name] = _count_share(tidy[name].astype("boolean"))
+    elif spec.kind in ("category", "category_one"):
+        codes = tidy[spec.field]
+        vocab = scheme.vocabularies[scheme.fields[spec.field].vocabulary]
+        wanted = [spec.code] if spec.kind == "category_one" else vocab.codes
+        for code in wanted:
+            key = spec.key if spec.kind == "category_one" and spec.key else f"{spec.field}.{code}"
+            out[key] = _count_share((codes == code).astype("boolean").mask(codes.isna()))
+    elif spec.kind == "reasons":
+        rows = tidy
+        if spec.among:
+            rows = tidy[(tidy[spec.among["field"]] == spec.among["equals"]).fillna(False)]
+        field = next(f for f in scheme.fields.values() if f.target == spec.field)
+        for code in scheme.vocabularies[field.vocabulary].codes:
+            out[f"{spec.field}.{code}"] = _count_share(rows[f"{spec.field}.{code}"])
+    return out
+
+
+def compute_shares(tidy: pd.DataFrame, scheme: Scheme) -> dict[str, dict]:
+    shares: dict[str, dict] = {}
+    for spec in scheme.shares:
+        shares.update(share_entries(tidy, scheme, spec))
+    return shares
+
+
+def share_labels(scheme: Scheme) -> dict[str, dict[str, str]]:
+    """Norwegian label and group of every share key (for tables and figures)."""
+    out: dict[str, dict[str, str]] = {}
+    for spec in scheme.shares:
+        if spec.kind == "yesno":
+            out[spec.key or spec.field] = {"label_nb": spec.label_nb, "group": spec.group}
+        elif spec.kind == "checked":
+            for name in scheme.expand_fields(spec.field):
+                out[name] = {"label_nb": scheme.fields[name].label_nb, "group": spec.group}
+        elif spec.kind == "category_one":
+            out[spec.key or f"{spec.field}.{spec.code}"] = {"label_nb": spec.label_nb, "group": spec.group}
+        elif spec.kind == "category":
+            vocab = scheme.vocabularies[scheme.fields[spec.field].vocabulary]
+            for t in vocab.terms:
+                out[f"{spec.field}.{t.code}"] = {"label_nb": t.label_nb, "group": spec.group}
+        elif spec.kind == "reasons":
+            field = next(f for f in scheme.fields.values() if f.target == spec.field)
+            for t in scheme.vocabularies[field.vocabulary].terms:
+                out[f"{spec.field}.{t.code}"] = {"label_nb": t.label_nb, "group": spec.group}
+    return out
+
+
+def amount_summary(values: pd.Series) -> dict:
+    """Total, missing, and the distribution (quartiles by numpy's default linear method,
+    Hyndman and Fan type 7) of an amount column."""
+    v = values.dropna().astype("int64").to_numpy()
+    out = {"total_nok": int(v.sum()), "n": int(v.size), "missing": int(values.isna().sum())}
+    if v.size:
+        q1, med, q3 = np.percentile(v, [25, 50, 75], method="linear")
+        out |= {
+            "median_nok": float(med), "q1_nok": float(q1), "q3_nok": float(q3),
+            "min_nok": int(v.min()), "max_nok": int(v.max()), "quantile_method": "type7_linear",
+        }
+    return out
+
+
+def distinct_municipalities(codes: pd.Series) -> int:
+    """Number of distinct municipality codes in a column of ;-joined code lists."""
+    split = codes.dropna().str.split(";").explode()
+    return int(split[split != ""].nunique())
+
+
+def _by_county_projects(tidy: pd.DataFrame, year: int) -> list[dict]:
+    counties = geography.counties_in(year)
+    g = tidy.groupby("county_code", dropna=False)
+    table = pd.DataFrame({
+        "n_projects": g.size(),
+        "grant_nok": g["grant_nok"].sum(min_count=0),
+        "n_intermunicipal": g["intermunicipal"].sum(),
+        "n_municipalities": g["municipalities_reached"].agg(distinct_municipalities),
+    })
+    table.index = table.index.astype("string")
+    full = counties.set_index("county_code").join(table, how="left")
+    unknown = table[table.index.isna()]
+    rows = []
+    for code, r in full.iterrows():  # one row per county (at most 19), not per data row
+        rows.append({
+            "county_code": str(code), "county_name": r["county_name"],
+            "n_projects": int(r["n_projects"]) if pd.notna(r["n_projects"]) else 0,
+            "grant_nok": int(r["grant_nok"]) if pd.notna(r["grant_nok"]) else 0,
+            "n_intermunicipal": int(r["n_intermunicipal"]) if pd.notna(r["n_intermunicipal"]) else 0,
+            "n_municipalities": int(r["n_municipalities"]) if pd.notna(r["n_municipalities"]) else 0,
+        })
+    if len(unknown):
+        r = unknown.iloc[0]
+        rows.append({"county_code": None, "county_name": "Ukjent fylke",
+                     "n_projects": int(r["n_projects"]), "grant_nok": int(r["grant_nok"]),
+                     "n_intermunicipal": int(r["n_intermunicipal"]),
+                     "n_municipalities": int(r["n_municipalities"])})
+    return rows
+
+
+def _by_group_applications(tidy: pd.DataFrame, key: str) -> pd.DataFrame:
+    g = tidy.groupby(key, dropna=False)
+    return pd.DataFrame({
+        "n_applications": g.size(),
+        "n_granted": g["granted"].sum(),
+        "applied_nok": g["applied_nok"].sum(min_count=0),
+        "granted_nok": g["granted_nok"].sum(min_count=0),
+    })
+
+
+def _records(table: pd.DataFrame, key: str, labels: pd.DataFrame, name_col: str) -> list[dict]:
+    full = labels.set_index(key).join(table, how="left").fillna(0)
+    rows = []
+    for code, r in full.iterrows():
+        rows.append({key: str(code), name_col: r[name_col],
+                     **{c: int(r[c]) for c in table.columns}})
+    unknown = table[table.index.isna()]
+    if len(unknown):
+        rows.append({key: None, name_col: "Ukjent", **{c: int(unknown.iloc[0][c]) for c in table.columns}})
+    return rows
+
+
+def compute_metrics(result: CleanResult, scheme: Scheme, *, synthetic: bool) -> dict:
+    """All figures of one year as a JSON-ready dict (``comparisons`` left empty)."""
+    tidy = result.tidy
+    excluded = [
+        {"row": int(r.row), "reason": str(r.problem), "detail": str(r.detail)}
+        for r in result.excluded.itertuples()
+    ]
+    m: dict = {
+        "schema_version": SCHEMA_VERSION,
+        "scheme": scheme.name,
+        "year": int(result.year),
+        "synthetic": bool(synthetic),
+        "source_file": result.path.name,
+        "layout": result.layout,
+        "rows": {"read": result.n_read, "kept": result.n_kept, "excluded": excluded},
+        "n_flagged_cells": int((result.flags["action"] != "excluded").sum()),
+        "n_counties": int(tidy["county_code"].nunique()),
+        "n_counties_in_year": int(len(geography.counties_in(result.year))),
+    }
+    if scheme.unit == "project":
+        m["n_projects"] = int(len(tidy))
+        m["n_municipalities"] = distinct_municipalities(tidy["municipalities_reached"])
+        amounts = amount_summary(tidy["grant_nok"])
+        m["grant_total_nok"] = amounts["total_nok"]
+        m["grant_nok"] = amounts
+        m["by_county"] = _by_county_projects(tidy, result.year)
+    else:
+        granted = tidy[tidy["granted"].fillna(False)]
+        m["n_applications"] = int(len(tidy))
+        m["n_granted"] = int(len(granted))
+        m["applied_total_nok"] = int(tidy["applied_nok"].sum())
+        m["granted_total_nok"] = int(tidy["granted_nok"].sum())
+        m["applied_nok"] = amount_summary(tidy["applied_nok"])
+        m["granted_nok"] = amount_summary(granted["granted_nok"])
+        m["n_municipalities"] = distinct_municipalities(granted["municipalities_reached"])
+        m["n_municipalities_applied"] = distinct_municipalities(tidy["municipalities_reached"])
+        rounds = tidy.groupby("round")
+        m["by_round"] = [
+            {"round": int(r), "n_applications": int(len(g)), "n_granted": int(g["granted"].sum()),
+             "granted_nok": int(g["granted_nok"].sum())}
+            for r, g in rounds
+        ]
+        counties = geography.counties_in(result.year)
+        m["by_county"] = _records(_by_group_applications(tidy, "county_code"), "county_code", counties, "county_name")
+        vocab = scheme.vocabularies["category"]
+        cats = pd.DataFrame({"category": vocab.codes, "category_name": [t.label_nb for t in vocab.terms]})
+        m["by_category"] = _records(_by_group_applications(tidy, "category"), "category", cats, "category_name")
+    m["shares"] = compute_shares(tidy, scheme)
+    m["comparisons"] = []
+    return m

@@ -1,0 +1,208 @@
+"""Reading one year's export: ``.xlsx``, ``.csv`` (``,`` or ``;``; UTF-8, UTF-8 with BOM or
+Windows-1252) or ``.parquet``.
+
+Headers are mapped to fields through the scheme's layouts; personal-data columns are dropped
+as soon as the file is read (they are never kept, printed or written); columns that no layout
+knows are listed in the data-quality report and kept out of the analysis. Every cell is read
+as text so that cleaning sees what the user typed.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from evalkit.config import Layout, Scheme
+from evalkit.errors import StructuralError
+from evalkit.flags import FLAG_COLUMNS
+
+log = logging.getLogger(__name__)
+
+_HEADER_SPACES = re.compile(r"[\s\u00a0\u2007\u2009\u202f]+")
+
+
+@dataclass
+class RawExport:
+    """A year's export after reading: fields as columns (text), personal data dropped."""
+
+    path: Path
+    layout: str
+    frame: pd.DataFrame  # columns: _row, then one column per field present (string dtype)
+    headers: dict[str, str]  # field -> raw header as it stood in the file
+    extra_columns: list[str] = field(default_factory=list)
+    dropped_personal: list[str] = field(default_factory=list)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.frame)
+
+    def extra_column_flags(self) -> pd.DataFrame:
+        """One data-quality row per column that no layout knows (row left blank)."""
+        return pd.DataFrame(
+            {
+                "row": pd.array([pd.NA] * len(self.extra_columns), dtype="Int64"),
+                "column": self.extra_columns,
+                "field": pd.NA,
+                "value": pd.NA,
+                "problem": "extra_column",
+                "detail": "Kolonnen er ikke i skjemaoppsettet og er holdt utenfor analysen.",
+                "action": "noted",
+            },
+            columns=FLAG_COLUMNS,
+        ).astype({c: "string" for c in FLAG_COLUMNS[1:]})
+
+
+def clean_header(header: object) -> str:
+    """A header as compared with the layout: spaces of every kind folded, ends trimmed."""
+    return _HEADER_SPACES.sub(" ", str(header)).strip()
+
+
+def _decode(path: Path, data: bytes) -> str:
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise StructuralError(
+        "The CSV file is neither UTF-8 nor Windows-1252 text",
+        file=path,
+        fix="save it from Excel as «CSV UTF-8 (kommadelt)» or as an .xlsx workbook",
+    )
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    text = _decode(path, path.read_bytes())
+    first = text.split("\n", 1)[0]
+    try:
+        delimiter = csv.Sniffer().sniff(first, delimiters=";,\t").delimiter
+    except csv.Error:
+        delimiter = ";" if first.count(";") > first.count(",") else ","
+    return pd.read_csv(
+        io.StringIO(text),
+        sep=delimiter,
+        dtype="string",
+        keep_default_na=False,
+        na_values=[""],
+        skip_blank_lines=False,
+    )
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    suffix = path.suffix.lower()
+    if not path.exists():
+        raise StructuralError("The file does not exist", file=path, fix="check the path")
+    try:
+        if suffix == ".xlsx":
+            # openpyxl parses the workbook XML with defusedxml when it is installed (it is a
+            # dependency of evalkit), so a hostile file cannot expand entities.
+            frame = pd.read_excel(path, sheet_name=0, dtype=object, engine="openpyxl")
+        elif suffix == ".csv":
+            frame = _read_csv(path)
+        elif suffix == ".parquet":
+            frame = pd.read_parquet(path)
+        else:
+            raise StructuralError(
+                f"Files of type {suffix or '(none)'} cannot be read",
+                file=path,
+                fix="save the export as .xlsx, .csv or .parquet",
+            )
+    except StructuralError:
+        raise
+    except Exception as exc:  # the readers raise many kinds; the user needs one sentence
+        raise StructuralError(
+            f"The file could not be read ({type(exc).__name__}: {exc})",
+            file=path,
+            fix="open it in Excel and save it again as .xlsx, or export it again from Questback",
+        ) from exc
+    return frame
+
+
+def choose_layout(headers: list[str], scheme: Scheme) -> Layout:
+    """The layout whose headers best match the file's (most fields found)."""
+    present = set(headers)
+    return max(scheme.layouts.values(), key=lambda lay: len(present & set(lay.headers)))
+
+
+def read_export(path: Path | str, scheme: Scheme) -> RawExport:
+    """Read an export and map its headers to the scheme's fields.
+
+    Raises
+    ------
+    StructuralError
+        Unreadable file, a required column missing (naming the nearest header present), no
+        data rows, or a header given twice.
+    """
+    path = Path(path)
+    table = _read_table(path)
+    headers = [clean_header(h) for h in table.columns]
+    table.columns = headers
+    personal = {p for lay in scheme.layouts.values() for p in lay.personal_data}
+    dropped = [h for h in headers if h in personal]
+    table = table.drop(columns=dropped)  # personal data never goes further than this line
+    headers = [h for h in headers if h not in personal]
+
+    layout = choose_layout(headers, scheme)
+    dupes = sorted({h for h in headers if headers.count(h) > 1 and h in layout.headers})
+    if dupes:
+        raise StructuralError(
+            f"The column {dupes[0]!r} appears more than once",
+            file=path,
+            row=1,
+            column=dupes[0],
+            fix="delete or rename the extra column in the header row",
+        )
+    field_to_header = {f: h for h, f in layout.headers.items()}
+    missing = [f for f in scheme.required_fields if field_to_header[f] not in headers]
+    if missing:
+        wanted = field_to_header[missing[0]]
+        unknown = [h for h in headers if h not in layout.headers]
+        near = difflib.get_close_matches(wanted, unknown, n=1, cutoff=0.5)
+        hint = f" The nearest header in the file is {near[0]!r}." if near else ""
+        others = (
+            f" (also missing: {', '.join(repr(field_to_header[f]) for f in missing[1:])})"
+            if len(missing) > 1
+            else ""
+        )
+        raise StructuralError(
+            f"The required column {wanted!r} is missing{others}.{hint}",
+            file=path,
+            row=1,
+            column=wanted,
+            fix=(
+                f"rename the column to {wanted!r} in the file, or, if the form itself changed, "
+                f"add a layout mapping the new headers in {scheme.path.name}"
+            ),
+        )
+    extra = [h for h in headers if h not in layout.headers and not h.startswith("Unnamed:")]
+    keep = [h for h in headers if h in layout.headers]
+    frame = table[keep].rename(columns=layout.headers).astype("string")
+    # drop rows that are entirely empty at the end of a sheet (Excel leaves them behind)
+    blank = frame.isna().all(axis=1)
+    if len(frame) and blank.iloc[::-1].cummin().iloc[::-1].any():
+        trailing = blank.iloc[::-1].cummin().iloc[::-1]
+        frame = frame.loc[~trailing]
+    if frame.empty:
+        raise StructuralError(
+            "The file has a header row but no data rows",
+            file=path,
+            row=2,
+            fix="check that the export is the right one and not an empty template",
+        )
+    frame.insert(0, "_row", pd.array(range(2, len(frame) + 2), dtype="Int64"))
+    frame = frame.reset_index(drop=True)
+    log.info("read %s: %d rows, layout %s", path, len(frame), layout.name)
+    return RawExport(
+        path=path,
+        layout=layout.name,
+        frame=frame,
+        headers={f: h for f, h in field_to_header.items() if h in keep},
+        extra_columns=extra,
+        dropped_personal=dropped,
+    )
