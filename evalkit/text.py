@@ -192,3 +192,9 @@ def summary_samhandling(m: dict) -> str:
     if most:
         parts.append(f"Flest innvilgede prosjekter var det i {join_nb(most)}.")
     return " ".join(parts)
+
+
+def normalise_sheet(name: str) -> str:
+    """A group name as an ASCII sheet-name part: ``aktører`` → ``aktorer``."""
+    table = str.maketrans({"æ": "ae", "ø": "o", "å": "a", " ": "_"})
+    return name.lower().translate(table)
