@@ -38,9 +38,8 @@ SHARE_KINDS = {"yesno", "category", "category_one", "checked", "reasons"}
 
 
 def normalise_key(text: str) -> str:
-    """Fold a label for matching: lower case, no diacritics-insensitive tricks, no spaces or
-    punctuation. ``"Både personer …"`` and ``"bade personer"`` differ (å is kept) but
-    ``"Diagnose-uavhengig"`` and ``"diagnoseuavhengig"`` match."""
+    """Fold a label for matching: case folded, spaces and punctuation removed, letters kept
+    (``å`` is not ``a``): ``"Diagnose-uavhengig"`` and ``"diagnoseuavhengig"`` match."""
     text = unicodedata.normalize("NFC", str(text)).casefold()
     return re.sub(r"[\W_]+", "", text)
 
@@ -117,7 +116,7 @@ class ShareSpec:
     among: dict[str, Any] | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity hash: usable as a cache key
 class Scheme:
     name: str
     title_nb: str
@@ -174,8 +173,13 @@ def _terms(items: list[dict[str, Any]]) -> tuple[Term, ...]:
 
 @functools.cache
 def load_scheme(name: str) -> Scheme:
-    """Load and check the configuration of scheme ``name``."""
-    path = scheme_path(name)
+    """Load and check the configuration of scheme ``name`` (the package's YAML)."""
+    return load_scheme_file(scheme_path(name))
+
+
+def load_scheme_file(path: Path | str) -> Scheme:
+    """Load and check a scheme configuration from a YAML file."""
+    path = Path(path)
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     vocabularies = {k: Vocabulary(k, _terms(v)) for k, v in raw["vocabularies"].items()}
     fields = {}

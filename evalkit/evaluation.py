@@ -110,6 +110,22 @@ def write_tables(path: Path, tables: dict[str, pd.DataFrame]) -> Path:
     return path
 
 
+def compare_years(metrics: dict, others: dict[int, dict]) -> list[dict]:
+    """Every share of this year against the same share in each compared year.
+
+    The family for Holm's adjustment is every comparison in the document: with several
+    compared years the p-values are adjusted together.
+    """
+    records: list[dict] = []
+    for other_year, other in sorted(others.items(), reverse=True):
+        records += stats.compare_shares(metrics["shares"], other["shares"], metrics["year"], other_year)
+    if len({r["other_year"] for r in records}) > 1:
+        adjusted = stats.holm([r["p_value"] for r in records])
+        for r, p in zip(records, adjusted, strict=True):
+            r["p_adjusted"] = None if p != p else float(p)
+    return records
+
+
 def evaluate(
     scheme: str,
     year: int,
@@ -147,5 +163,5 @@ def evaluate(
         other_result = load_year(sch, other, data_dir, strict=False)
         others[int(other)] = compute_metrics(other_result, sch, synthetic=synthetic)
     metrics["compare_with"] = [int(y) for y in compare_with]
-    metrics["comparisons"] = stats.compare_years(metrics, others)
+    metrics["comparisons"] = compare_years(metrics, others)
     return Evaluation(sch, int(year), data_dir, synthetic, result, metrics, others)

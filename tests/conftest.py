@@ -1,0 +1,73 @@
+"""Shared fixtures: small hand-written exports in the reference layouts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from evalkit.config import load_scheme
+
+ROOT = Path(__file__).resolve().parent.parent
+FRISKLIV = load_scheme("frisklivs_lms")
+
+
+def frisklivs_header() -> list[str]:
+    return list(FRISKLIV.layouts["questback-2022"].headers)
+
+
+def frisklivs_row(**values: object) -> dict[str, object]:
+    """A complete, clean row of the questback-2022 layout; override cells by field name."""
+    base = {
+        "respondent_id": "1001",
+        "county": "Troms og Finnmark",
+        "municipality_codes": "5401",
+        "municipality_names": "Tromsø",
+        "project_name": "Frisklivssentral i Tromsø",
+        "grant_nok": "150 000",
+        "intermunicipal": "Nei",
+        "target_group": "Begge",
+        "target_group_other": "",
+        "offer_type": "Diagnoseuavhengig tilbud",
+        "collaboration": "Ja",
+        "actor.frisklivssentralen": "Frisklivssentralen",
+        "actor.andre_kommunale": "",
+        "actor.frivillige": "x",
+        "actor.spesialist": "",
+        "actor.annet": "",
+        "subgoal.fremme_helse": "1",
+        "subgoal.forebygge": "1",
+        "subgoal.mestring": "",
+        "subgoal.samhandling": "",
+        "subgoal.utvikle_fls": "",
+        "subgoal.ressursutnyttelse": "",
+        "subgoal.kompetanse": "",
+        "subgoal.etablere_fls": "",
+        "subgoal.etablere_lms": "",
+        "goal_achievement": "Målene er nådd",
+        "goal_reason_text": "",
+    }
+    base.update(values)
+    header_of = {f: h for h, f in FRISKLIV.layouts["questback-2022"].headers.items()}
+    row = {header_of[f]: v for f, v in base.items()}
+    row |= {"Kontaktperson": "Kari Hemmelig", "E-post": "kari@hemmelig.invalid", "Telefon": "99999999"}
+    return row
+
+
+def write_export(path: Path, rows: list[dict], *, sep: str = ";", encoding: str = "utf-8-sig") -> Path:
+    """Write rows as a CSV (or .xlsx/.parquet by suffix) the way Excel/Questback would."""
+    frame = pd.DataFrame(rows)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".xlsx":
+        frame.to_excel(path, index=False)
+    elif path.suffix == ".parquet":
+        frame.astype("string").to_parquet(path, index=False)
+    else:
+        frame.to_csv(path, sep=sep, index=False, encoding=encoding)
+    return path
+
+
+@pytest.fixture
+def scheme():
+    return FRISKLIV
