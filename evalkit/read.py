@@ -79,10 +79,13 @@ def _decode(path: Path, data: bytes) -> str:
 
 def _read_csv(path: Path) -> pd.DataFrame:
     text = _decode(path, path.read_bytes())
-    first = text.split("\n", 1)[0]
+    # guess the delimiter from the first lines, not the header alone: a header such as
+    # «Målgruppe - annet, spesifiser» holds a comma in a ;-separated file
+    head = "\n".join(text.splitlines()[:20])
     try:
-        delimiter = csv.Sniffer().sniff(first, delimiters=";,\t").delimiter
+        delimiter = csv.Sniffer().sniff(head, delimiters=";,\t").delimiter
     except csv.Error:
+        first = text.split("\n", 1)[0]
         delimiter = ";" if first.count(";") > first.count(",") else ","
     return pd.read_csv(
         io.StringIO(text),
