@@ -53,7 +53,8 @@ class StructuralError(EvalkitError):
             where.append(f"column {self.column!r}")
         text = self.what.rstrip(".") + "."
         if where:
-            text = f"{', '.join(where).capitalize()}: {text}"
+            joined = ", ".join(where)
+            text = f"{joined[0].upper()}{joined[1:]}: {text}"
         if self.fix:
             text += f" To fix: {self.fix.rstrip('.')}."
         return text

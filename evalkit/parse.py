@@ -28,13 +28,14 @@ _SPACES = re.compile(r"[\s\u00a0\u2007\u2009\u202f]+")
 
 
 def _text(values: pd.Series) -> pd.Series:
-    """Values as trimmed strings with one plain space between words; NA stays NA.
+    """Values as trimmed strings with one plain space between words; blank and NA become NA.
 
     Excel numbers arrive as ``1.0``: integral floats are written without ``.0``.
     """
     s = values.astype("string")
     s = s.str.replace(_SPACES, " ", regex=True).str.strip()
-    return s.str.replace(r"^(-?\d+)\.0$", r"\1", regex=True)
+    s = s.str.replace(r"^(-?\d+)\.0$", r"\1", regex=True)
+    return s.mask(s == "")
 
 
 def is_blank(values: pd.Series) -> pd.Series:

@@ -79,14 +79,11 @@ def _decode(path: Path, data: bytes) -> str:
 
 def _read_csv(path: Path) -> pd.DataFrame:
     text = _decode(path, path.read_bytes())
-    # guess the delimiter from the first lines, not the header alone: a header such as
-    # «Målgruppe - annet, spesifiser» holds a comma in a ;-separated file
-    head = "\n".join(text.splitlines()[:20])
-    try:
-        delimiter = csv.Sniffer().sniff(head, delimiters=";,\t").delimiter
-    except csv.Error:
-        first = text.split("\n", 1)[0]
-        delimiter = ";" if first.count(";") > first.count(",") else ","
+    # the delimiter is the one that splits the header into the most fields (a header such
+    # as «Målgruppe - annet, spesifiser» holds a comma in a ;-separated file; it is quoted in a
+    # ,-separated one)
+    first = text.split("\n", 1)[0]
+    delimiter = max(";,\t", key=lambda d: len(next(csv.reader([first], delimiter=d))))
     return pd.read_csv(
         io.StringIO(text),
         sep=delimiter,

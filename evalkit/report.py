@@ -31,6 +31,7 @@ import ast
 import contextlib
 import copy
 import difflib
+import functools
 import hashlib
 import html
 import json
@@ -682,6 +683,18 @@ def _default_notebook(scheme: str) -> Path:
     return path
 
 
+@functools.cache
+def _code_digest() -> str:
+    """sha256 over evalkit's own source, configuration and templates."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.suffix in {".py", ".yaml", ".j2", ".csv"} and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(package).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def _plan(
     scheme: str,
     year: Any,
@@ -762,6 +775,9 @@ def _plan(
         "inputs": [[r["role"], r["year"], r["sha256"]] for r in records["inputs"]],
         "scheme_yaml_sha256": records["scheme_config"]["sha256"],
         "evalkit_version": evalkit_version,
+        # an editable install keeps its version number while its code changes: the code
+        # itself is part of the key, so a changed evalkit never serves a stale document
+        "evalkit_code_sha256": _code_digest(),
         "title": title,
     }
     key = hashlib.sha256(_canonical_json(key_material).encode("utf-8")).hexdigest()

@@ -1,0 +1,114 @@
+"""All years of a scheme together: shares over time with Cochran–Armitage trend tests,
+grant amounts by year, what goes with reaching a project's goals (logistic regression pooled
+over years), and county figures across the 2020 and 2024 reforms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from evalkit import geography, paths, stats
+from evalkit.config import Scheme, load_scheme
+from evalkit.evaluation import load_year
+from evalkit.metrics import compute_metrics, share_labels
+
+
+@dataclass
+class Trends:
+    scheme: Scheme
+    data_dir: Path
+    synthetic: bool
+    metrics: dict[int, dict]
+    tidy: pd.DataFrame  # every year's tidy frame stacked, with a ``year`` column
+
+    @property
+    def years(self) -> list[int]:
+        return sorted(self.metrics)
+
+
+def evaluate_trends(scheme: str, *, data_dir: Path | str | None = None, years: list[int] | None = None) -> Trends:
+    """Read, clean and measure every year of ``scheme`` found in ``data_dir``."""
+    sch = load_scheme(scheme)
+    data_dir = Path(data_dir) if data_dir else paths.default_data_dir(sch.name)
+    years = years or paths.available_years(data_dir, sch.name)
+    synthetic = paths.is_synthetic(data_dir)
+    metrics, frames = {}, []
+    for y in years:
+        res = load_year(sch, y, data_dir)
+        metrics[y] = compute_metrics(res, sch, synthetic=synthetic)
+        frames.append(res.tidy.assign(year=y))
+    return Trends(sch, data_dir, synthetic, metrics, pd.concat(frames, ignore_index=True))
+
+
+def shares_long(tr: Trends) -> pd.DataFrame:
+    """One row per year and share: year, key, label, group, count, n, missing, share, CI."""
+    labels = share_labels(tr.scheme)
+    rows = [
+        {"year": y, "key": k, "label": labels.get(k, {}).get("label_nb", k),
+         "group": labels.get(k, {}).get("group", ""), **s}
+        for y, m in tr.metrics.items() for k, s in m["shares"].items()
+    ]
+    return pd.DataFrame(rows)
+
+
+def trend_tests(tr: Trends) -> list[dict]:
+    """Cochran–Armitage test for each share over all years (years as scores), Holm-adjusted."""
+    return stats.trend_tests({y: m["shares"] for y, m in tr.metrics.items()})
+
+
+def amounts(tr: Trends) -> dict:
+    """Grant (or granted) amount per project by year, with a rank test between years."""
+    if tr.scheme.unit == "project":
+        col, rows = "grant_nok", tr.tidy
+    else:
+        col, rows = "granted_nok", tr.tidy[tr.tidy["granted"].fillna(False)]
+    values = {int(y): g[col].dropna().astype("int64").to_numpy() for y, g in rows.groupby("year")}
+    return stats.amount_summary(values)
+
+
+def goal_regression(tr: Trends) -> dict | None:
+    """Goals reached (fully or partly) against kinds of projects, pooled over years with year
+    as a covariate. Projects whose goals «cannot be judged» are left out of the outcome."""
+    if "goal_achievement" not in tr.tidy:
+        return None
+    t = tr.tidy[tr.tidy["goal_achievement"].isin(["oppnadd", "delvis", "ikke_oppnadd"]).fillna(False)]
+    df = pd.DataFrame({
+        "reached": t["goal_achievement"].isin(["oppnadd", "delvis"]).astype(int),
+        "intermunicipal": t["intermunicipal"].astype("float"),
+        "collaboration": t["collaboration"].astype("float"),
+        "diagnosis_specific": (t["offer_type"] == "diagnosespesifikk").astype(float).mask(t["offer_type"].isna()),
+        "target_both": (t["target_group"] == "begge").astype(float).mask(t["target_group"].isna()),
+        "year": t["year"],
+    }).dropna()
+    return stats.logistic_odds_ratios(
+        df, "reached", ["intermunicipal", "collaboration", "diagnosis_specific", "target_both"],
+        covariates=("year",),
+    )
+
+
+#: Norwegian labels of the regression's predictors.
+PREDICTOR_LABELS = {
+    "intermunicipal": "Interkommunalt prosjekt",
+    "collaboration": "Samarbeidsprosjekt",
+    "diagnosis_specific": "Diagnosespesifikt tilbud",
+    "target_both": "Målgruppe: både økt risiko og kronisk sykdom",
+}
+
+
+def projects_by_stable_county(tr: Trends) -> tuple[pd.DataFrame, list[str]]:
+    """Projects per county and year, only for counties whose municipalities did not change
+    over the years shown (so the numbers compare like with like).
+
+    Returns the table (county × year) and the names of the counties left out.
+    """
+    years = tr.years
+    stable = set(geography.counties_in(years[-1])["county_code"])
+    for y in years[:-1]:
+        stable &= set(geography.counties_unchanged(y, years[-1]))
+    t = tr.tidy[tr.tidy["county_code"].isin(sorted(stable)).fillna(False)]
+    table = t.groupby(["county_name", "year"]).size().unstack("year", fill_value=0)
+    table = table.reindex(columns=years, fill_value=0)
+    left_out = sorted(set(geography.counties_in(years[-1])["county_name"]) - set(table.index))
+    return table, left_out

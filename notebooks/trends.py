@@ -1,0 +1,80 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: -papermill,tags
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python (evalkit)
+#     language: python
+#     name: evalkit
+# ---
+
+# %% [markdown]
+# <!-- Trends over every year of one scheme. Run by `evalkit build` (as year «trends») or
+# opened in JupyterLab. Every cell calls evalkit and shows the result. -->
+
+# %% tags=["parameters"]
+scheme: str = "frisklivs_lms"
+data_dir: str = ""  # "" = data/raw when it holds the scheme's files, else the demo data
+output_dir: str = ""  # "" = write nothing (interactive use); the runner passes a folder
+
+# %%
+from IPython.display import display
+
+from evalkit import trend_document as tdoc
+from evalkit.trends import evaluate_trends
+
+tr = evaluate_trends(scheme, data_dir=data_dir or None)
+tdoc.title(tr)
+
+# %%
+tdoc.banner(tr)
+
+# %% [markdown]
+# ## Sammendrag
+
+# %%
+tdoc.summary(tr)
+
+# %% [markdown]
+# ## Metode
+
+# %%
+tdoc.method(tr)
+
+# %% [markdown]
+# ## Andeler over tid
+
+# %%
+for figure in tdoc.trend_figures(tr):
+    display(figure)
+
+# %%
+tdoc.trend_table(tr)
+
+# %% [markdown]
+# ## Tilskuddsbeløp per prosjekt
+
+# %%
+tdoc.amounts_figure(tr)
+
+# %%
+tdoc.amounts_table(tr)
+
+# %% [markdown]
+# ## Fylker over tid
+
+# %%
+tdoc.county_table(tr)
+
+# %% [markdown]
+# ## Hva henger sammen med at målene nås?
+
+# %%
+tdoc.regression_table(tr)
+
+# %%
+tdoc.save(tr, output_dir)
