@@ -95,6 +95,7 @@ def _atomic_write_text(path: Path, text: str) -> Path:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
         f.write(text)
+    os.chmod(tmp, 0o644)  # mkstemp makes files private; outputs are for readers
     os.replace(tmp, path)
     return path
 
@@ -106,6 +107,7 @@ def write_tables(path: Path, tables: dict[str, pd.DataFrame]) -> Path:
     with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
         for name, table in tables.items():
             table.to_excel(writer, sheet_name=name[:31], index=False)
+    os.chmod(tmp, 0o644)
     os.replace(tmp, path)
     return path
 

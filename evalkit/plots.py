@@ -23,6 +23,13 @@ def set_style() -> None:
     })
 
 
+def _done(fig: plt.Figure) -> plt.Figure:
+    """Close the figure in pyplot's registry, so a notebook shows it once (where the cell
+    displays it) and not again when the inline backend flushes open figures."""
+    plt.close(fig)
+    return fig
+
+
 _PCT = FuncFormatter(lambda x, _pos: f"{fmt_dec(x, 0)} %")
 _INT = FuncFormatter(lambda x, _pos: fmt_int(x))
 
@@ -45,7 +52,7 @@ def bar_by_county(
         ax.text(r["_shown"], i, f" {label}", va="center", fontsize=9)
     ax.set(title=title, xlabel=xlabel, ylabel="")
     ax.xaxis.set_major_formatter(_INT)
-    return fig
+    return _done(fig)
 
 
 def shares_with_ci(shares: pd.DataFrame, *, title: str) -> plt.Figure:
@@ -68,7 +75,7 @@ def shares_with_ci(shares: pd.DataFrame, *, title: str) -> plt.Figure:
     ax.set_xlim(0, 100)
     ax.xaxis.set_major_formatter(_PCT)
     ax.set(title=title, xlabel="Andel av prosjektene (strek: 95 % konfidensintervall, Wilson)", ylabel="")
-    return fig
+    return _done(fig)
 
 
 def trend(per_year: pd.DataFrame, *, title: str) -> plt.Figure:
@@ -87,7 +94,7 @@ def trend(per_year: pd.DataFrame, *, title: str) -> plt.Figure:
     ax.set_xticks(sorted(per_year["year"].unique()))
     ax.set(title=title, xlabel="Tilskuddsår", ylabel="Andel av prosjektene")
     ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, fontsize=8)
-    return fig
+    return _done(fig)
 
 
 def amounts_by_year(amounts: pd.DataFrame, *, title: str, ylabel: str = "Tildelt beløp per prosjekt") -> plt.Figure:
@@ -97,4 +104,4 @@ def amounts_by_year(amounts: pd.DataFrame, *, title: str, ylabel: str = "Tildelt
     sns.boxplot(data=amounts, x="year", y="amount_nok", color=COLOR, ax=ax, fliersize=2)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{fmt_int(x)} kr"))
     ax.set(title=title, xlabel="Tilskuddsår", ylabel=ylabel)
-    return fig
+    return _done(fig)

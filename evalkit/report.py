@@ -30,6 +30,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import copy
+import dataclasses
 import difflib
 import functools
 import hashlib
@@ -638,7 +639,7 @@ def ensure_kernel(name: str = KERNEL_NAME) -> None:
             _write_text_atomic(folder / "kernel.json", json.dumps(spec_json, indent=1) + "\n")
             log.info("Registered the Jupyter kernel %r in %s", name, folder)
         else:
-            if name == KERNEL_NAME and spec.argv and spec.argv[0] != sys.executable:
+            if name == KERNEL_NAME and spec.argv and Path(spec.argv[0]).parent != Path(sys.executable).parent:
                 log.warning(
                     "The kernel %r runs %s, not this Python (%s); documents may be built with "
                     "other package versions.",
@@ -670,7 +671,7 @@ class _Job:
 
     @property
     def failed_dir(self) -> Path:
-        return self.out_dir / self.scheme / FAILED_DIR / str(self.year)
+        return self.out_dir / self.scheme / FAILED_DIR / self.target.name
 
 
 def _default_notebook(scheme: str) -> Path:
@@ -707,6 +708,7 @@ def _plan(
     kernel_name: str,
     parameters: Mapping[str, Any] | None,
     title: str | None,
+    folder: str | None = None,
 ) -> _Job:
     """Validate everything and compute the cache key; writes nothing."""
     scheme = _check_scheme(scheme)
@@ -791,7 +793,7 @@ def _plan(
         inputs=inputs,
         data_dir=data_path,
         out_dir=out_path,
-        target=paths.year_output_dir(out_path, scheme, year),
+        target=(out_path / scheme / folder) if folder else paths.year_output_dir(out_path, scheme, year),
         key=key,
         title=title,
         kernel_name=kernel_name,
@@ -826,6 +828,7 @@ def report_year(
     kernel_name: str = KERNEL_NAME,
     parameters: Mapping[str, Any] | None = None,
     title: str | None = None,
+    folder: str | None = None,
 ) -> BuildResult:
     """Build (or find up to date) the document of one scheme and year.
 
@@ -855,6 +858,8 @@ def report_year(
         Further notebook parameters (validated like the rest).
     title : str, optional
         Title of ``report.html``; default the document's first heading.
+    folder : str, optional
+        Output folder name under ``out_dir/<scheme>/`` instead of the year (``trends``).
 
     Returns
     -------
@@ -877,6 +882,7 @@ def report_year(
         strict=strict,
         notebook=notebook,
         kernel_name=kernel_name,
+        folder=folder,
         parameters=parameters,
         title=title,
     )
@@ -1264,6 +1270,35 @@ def _execute_in(job: _Job, staging: Path, source_nb: Any, started: float) -> Bui
     )
 
 
+TRENDS_NOTEBOOK = "trends.py"
+TRENDS_FOLDER = "trends"
+
+
+def report_trends(
+    scheme: str,
+    *,
+    data_dir: Path | str | None = None,
+    out_dir: Path | str = "outputs",
+    force: bool = False,
+    kernel_name: str = KERNEL_NAME,
+) -> BuildResult:
+    """Build the trends document of ``scheme`` over every year with data, into
+    ``out_dir/<scheme>/trends/``. Its cache covers every year's export."""
+    folder = Path(data_dir) if data_dir else paths.default_data_dir(scheme, root=project_root())
+    years = paths.available_years(folder, scheme)
+    if len(years) < 2:
+        raise ParameterError(
+            f"A trends document needs at least two years of {scheme} in {_show(folder / scheme)} "
+            f"(found {_years_text(years) or 'none'}). To fix this, add more years' exports."
+        )
+    result = report_year(
+        scheme, years[-1], compare_with=years[:-1], data_dir=folder, out_dir=out_dir, force=force,
+        notebook=project_root() / "notebooks" / TRENDS_NOTEBOOK, kernel_name=kernel_name,
+        folder=TRENDS_FOLDER,
+    )
+    return dataclasses.replace(result, year=TRENDS_FOLDER)
+
+
 # --------------------------------------------------------------------------------------------
 # Every year, and the index
 # --------------------------------------------------------------------------------------------
@@ -1277,6 +1312,7 @@ def build(
     force: bool = False,
     progress: bool = True,
     notebook: Path | str | None = None,
+    trends: bool = True,
 ) -> list[BuildResult]:
     """Build every year found in the data, go on past failures, then write ``index.html``.
 
@@ -1298,6 +1334,9 @@ def build(
         Show a progress bar (tqdm, on stderr).
     notebook : Path or str, optional
         Run this notebook instead of each scheme's own.
+    trends : bool
+        Also build each scheme's trends document (``<scheme>/trends/``) when every year is
+        built with the scheme's own notebooks.
 
     Returns
     -------
@@ -1319,11 +1358,15 @@ def build(
         if not chosen:
             log.info("%s: no years to build in %s", scheme, _show(folder / scheme))
         tasks.extend((scheme, y, folder) for y in chosen)
+        if trends and notebook is None and wanted is None and len(found) >= 2:
+            tasks.append((scheme, TRENDS_FOLDER, folder))
 
-    def one(task: tuple[str, int, Path]) -> BuildResult:
+    def one(task: tuple[str, Any, Path]) -> BuildResult:
         scheme, year, folder = task
         started = time.perf_counter()
         try:
+            if year == TRENDS_FOLDER:
+                return report_trends(scheme, data_dir=folder, out_dir=out_dir, force=force)
             return report_year(
                 scheme, year, data_dir=folder, out_dir=out_dir, force=force, notebook=notebook
             )
@@ -1478,7 +1521,12 @@ def write_index(out_dir: Path | str) -> Path:
             title = load_scheme(scheme_dir.name).short_title_nb
         except Exception:  # a folder that is no (longer a) known scheme
             title = scheme_dir.name
-        schemes.append({"name": scheme_dir.name, "title": title, "rows": rows})
+        trends_html = scheme_dir / TRENDS_FOLDER / "report.html"
+        schemes.append({
+            "name": scheme_dir.name, "title": title, "rows": rows,
+            "trends_href": quote(f"{scheme_dir.name}/{TRENDS_FOLDER}/report.html")
+            if trends_html.is_file() else None,
+        })
     env = Environment(
         loader=FileSystemLoader(Path(__file__).parent / "templates"),
         autoescape=True,

@@ -28,11 +28,20 @@ class Trends:
         return sorted(self.metrics)
 
 
-def evaluate_trends(scheme: str, *, data_dir: Path | str | None = None, years: list[int] | None = None) -> Trends:
-    """Read, clean and measure every year of ``scheme`` found in ``data_dir``."""
+def evaluate_trends(
+    scheme: str,
+    *,
+    data_dir: Path | str | None = None,
+    last_year: int | None = None,
+    earlier: list[int] | None = None,
+) -> Trends:
+    """Read, clean and measure the years of ``scheme`` in ``data_dir``: ``earlier`` plus
+    ``last_year``; by default every year with data (up to ``last_year``)."""
     sch = load_scheme(scheme)
     data_dir = Path(data_dir) if data_dir else paths.default_data_dir(sch.name)
-    years = years or paths.available_years(data_dir, sch.name)
+    found = paths.available_years(data_dir, sch.name)
+    last = last_year if last_year is not None else max(found)
+    years = sorted({*(earlier if earlier is not None else [y for y in found if y < last]), last})
     synthetic = paths.is_synthetic(data_dir)
     metrics, frames = {}, []
     for y in years:

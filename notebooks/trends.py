@@ -13,11 +13,13 @@
 # ---
 
 # %% [markdown]
-# <!-- Trends over every year of one scheme. Run by `evalkit build` (as year «trends») or
-# opened in JupyterLab. Every cell calls evalkit and shows the result. -->
+# <!-- Trends over every year of one scheme, into outputs/<scheme>/trends/. Run by
+# `evalkit build` or opened in JupyterLab. Every cell calls evalkit and shows the result. -->
 
 # %% tags=["parameters"]
 scheme: str = "frisklivs_lms"
+year: int = 2024  # the last year included
+compare_with: list[int] | None = None  # the earlier years included; None = every year with data
 data_dir: str = ""  # "" = data/raw when it holds the scheme's files, else the demo data
 output_dir: str = ""  # "" = write nothing (interactive use); the runner passes a folder
 
@@ -27,7 +29,7 @@ from IPython.display import display
 from evalkit import trend_document as tdoc
 from evalkit.trends import evaluate_trends
 
-tr = evaluate_trends(scheme, data_dir=data_dir or None)
+tr = evaluate_trends(scheme, data_dir=data_dir or None, last_year=year, earlier=compare_with)
 tdoc.title(tr)
 
 # %%
