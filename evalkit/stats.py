@@ -294,8 +294,10 @@ def logistic_odds_ratios(df: pd.DataFrame, outcome: str, predictors: list[str], 
         warn.append("Separasjon: en forklaringsvariabel skiller (nesten) perfekt mellom utfallene; "
                     "oddsforholdet er ikke pålitelig.")
     ci = fit.conf_int(alpha=ALPHA)
-    rows = [{"name": p, "odds_ratio": float(np.exp(fit.params[p])), "ci_low": float(np.exp(ci.loc[p, 0])),
-             "ci_high": float(np.exp(ci.loc[p, 1])), "p_value": float(fit.pvalues[p])} for p in predictors]
+    with np.errstate(over="ignore"):  # a separated predictor's bound is infinite, not an error
+        rows = [{"name": p, "odds_ratio": float(np.exp(fit.params[p])), "ci_low": float(np.exp(ci.loc[p, 0])),
+                 "ci_high": float(np.exp(ci.loc[p, 1])), "p_value": float(fit.pvalues[p])}
+                for p in predictors]
     return {"n": n, "events": events, "predictors": rows, "ci_method": "wald", "formula": formula,
             "warnings": warn}
 
