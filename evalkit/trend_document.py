@@ -177,6 +177,8 @@ def save(tr: Trends, output_dir: str) -> None:
     payload = {"schema_version": 1, "scheme": tr.scheme.name, "years": tr.years,
                "synthetic": tr.synthetic, "trend_tests": trends.trend_tests(tr)}
     (out / "metrics.json").write_text(metrics_json(payload), encoding="utf-8")
+    (out / "data_quality.csv").write_text(tr.data_quality.to_csv(index=False, lineterminator="\n"),
+                                          encoding="utf-8")
     tables = [trend_table(tr), amounts_table(tr), county_table(tr)]
     reg = regression_table(tr)
     if isinstance(reg, Table):

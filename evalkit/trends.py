@@ -22,6 +22,7 @@ class Trends:
     synthetic: bool
     metrics: dict[int, dict]
     tidy: pd.DataFrame  # every year's tidy frame stacked, with a ``year`` column
+    data_quality: pd.DataFrame  # every year's data-quality rows, with a ``year`` column
 
     @property
     def years(self) -> list[int]:
@@ -43,12 +44,15 @@ def evaluate_trends(
     last = last_year if last_year is not None else max(found)
     years = sorted({*(earlier if earlier is not None else [y for y in found if y < last]), last})
     synthetic = paths.is_synthetic(data_dir)
-    metrics, frames = {}, []
+    metrics, frames, quality = {}, [], []
     for y in years:
         res = load_year(sch, y, data_dir)
         metrics[y] = compute_metrics(res, sch, synthetic=synthetic)
         frames.append(res.tidy.assign(year=y))
-    return Trends(sch, data_dir, synthetic, metrics, pd.concat(frames, ignore_index=True))
+        quality.append(res.data_quality().assign(year=y))
+    dq = pd.concat(quality, ignore_index=True)
+    return Trends(sch, data_dir, synthetic, metrics, pd.concat(frames, ignore_index=True),
+                  dq[["year", *dq.columns.drop("year")]])
 
 
 def shares_long(tr: Trends) -> pd.DataFrame:

@@ -1,0 +1,130 @@
+"""Each notebook run end to end through the runner on the demo data: no code in the HTML,
+figures embedded, the published key figures present in Norwegian format, no error output,
+data from the export escaped, and the files of spec/outputs.md written."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from evalkit.report import build, report_trends, report_year
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "data" / "demo"
+NBSP = "\u00a0"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("outputs")
+
+
+def _html(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def _text(html: str) -> str:
+    """The visible text of a page, tags stripped, entities and spaces kept."""
+    import html as h
+
+    body = re.sub(r"<(style|script)\b.*?</\1>", " ", html, flags=re.S)
+    return h.unescape(re.sub(r"<[^>]+>", " ", body))
+
+
+def _common_checks(folder: Path) -> str:
+    for name in ("report.html", "report.ipynb", "metrics.json", "tables.xlsx", "data_quality.csv",
+                 "manifest.json"):
+        assert (folder / name).is_file(), name
+    html = _html(folder / "report.html")
+    assert "data:image/png;base64" in html  # figures embedded
+    assert "<script" not in html and 'src="http' not in html  # opens from disk, no network
+    assert "from evalkit" not in html and "evaluate(" not in html  # no code cells
+    nb = json.loads((folder / "report.ipynb").read_text(encoding="utf-8"))
+    errors = [o for c in nb["cells"] for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors
+    assert "Traceback" not in html
+    assert "SYNTETISKE DATA" in html  # the demo data are synthetic and the document says so
+    return _text(html)
+
+
+def test_frisklivs_2022_document(out):
+    res = report_year("frisklivs_lms", 2022, data_dir=DEMO, out_dir=out)
+    assert res.status == "built", res.message
+    folder = out / "frisklivs_lms" / "2022"
+    text = _common_checks(folder)
+    # the seed summary, in its own words, with Norwegian number formats
+    assert "I 2022 har 11 fylker gitt tilskudd til totalt 109 prosjekter" in text
+    assert f"91,7{NBSP}prosent av de 109 prosjektene var samarbeidsprosjekter" in text
+    assert "i alt 18 interkommunale samarbeidsprosjekter" in text
+    assert "Mellom 78 og 93 prosent av prosjektene" in text
+    assert "(18 prosent)" in text and "(22 prosent)" in text
+    assert f"20{NBSP}000{NBSP}000{NBSP}kr" in text
+    assert f"16,5{NBSP}%" in text
+    assert "Flest prosjekter var det i Troms og Finnmark, færrest i Rogaland" in text
+    # compared with the year before by default, in the document and in metrics.json
+    metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["compare_with"] == [2021] and metrics["comparisons"]
+    assert "Newcombe" in text and "Holm" in text
+    # tables.xlsx holds the document's tables
+    sheets = pd.read_excel(folder / "tables.xlsx", sheet_name=None)
+    assert {"nokkeltall", "fylker", "datakvalitet"} <= set(sheets)
+    assert sheets["fylker"]["Prosjekter"].iloc[-1] == 109  # «I alt» row
+
+
+def test_project_names_from_the_data_are_escaped(out):
+    # every demo year holds one project name that needs escaping; the samhandling document
+    # lists the funded projects by name
+    res = report_year("samhandling", 2012, data_dir=DEMO, out_dir=out)
+    assert res.status == "built", res.message
+    html = _html(out / "samhandling" / "2012" / "report.html")
+    names = pd.read_excel(DEMO / "samhandling" / "2012.xlsx", dtype=str)["Prosjekt"]
+    hostile = [n for n in names if "<" in n]
+    assert hostile, "the demo data should hold a name with <"
+    for name in hostile:
+        assert name not in html  # never raw
+        assert name.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") in html
+
+
+def test_samhandling_2012_document(out):
+    res = report_year("samhandling", 2012, data_dir=DEMO, out_dir=out)
+    assert res.status in ("built", "cached")
+    text = _common_checks(out / "samhandling" / "2012")
+    assert f"81,6{NBSP}millioner kroner til 199 samhandlingsprosjekter" in text
+    assert "I bunken med 380 søknader" in text
+    assert "Fylkesvis liste over prosjekter som fikk støtte" in text
+
+
+def test_trends_document(out):
+    res = report_trends("frisklivs_lms", data_dir=DEMO, out_dir=out)
+    assert res.status == "built", res.message
+    folder = out / "frisklivs_lms" / "trends"
+    text = _common_checks(folder)
+    assert "2019–2024" in text and "Cochran–Armitage" in text
+    metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["years"] == [2019, 2020, 2021, 2022, 2023, 2024]
+    assert metrics["trend_tests"]
+
+
+def test_build_writes_index_and_a_rebuild_is_cached(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DEMO / "samhandling", data / "samhandling")
+    (data / "SYNTHETIC.txt").write_text("synthetic", encoding="utf-8")
+    results = build(["samhandling"], [2011, 2012], data_dir=data, out_dir=tmp_path / "out",
+                    progress=False)
+    assert [r.status for r in results] == ["built", "built"]
+    index = _html(tmp_path / "out" / "index.html")
+    assert "samhandling/2012/report.html" in index and "samhandling/2011/report.html" in index
+    again = build(["samhandling"], [2011, 2012], data_dir=data, out_dir=tmp_path / "out", progress=False)
+    assert [r.status for r in again] == ["cached", "cached"]
+    # changing the compared year's export invalidates the later year only
+    (data / "samhandling" / "2011.xlsx").write_bytes(
+        (data / "samhandling" / "2011.xlsx").read_bytes() + b"\0")
+    third = build(["samhandling"], [2012], data_dir=data, out_dir=tmp_path / "out", progress=False)
+    assert third[0].status != "cached"  # rebuilt (or failed on the damaged file): not served stale
