@@ -4,7 +4,10 @@ so a hidden cell cannot be worked out from the totals.
 Default rule: counts of 1 and 2 in county-level tables are shown as «:» with a footnote;
 0 is shown. Secondary suppression: every row and column that adds up to a published total is
 a constraint; whenever a constraint holds exactly one hidden cell, the smallest other non-zero
-cell in it is hidden too, until no constraint has exactly one.
+cell in it is hidden too, until no constraint has exactly one. Then an audit solves, for each
+hidden cell, the smallest and largest value it can take given everything shown (linear
+programming, as an attacker would); while a cell is pinned to one value, one more cell beside
+it is hidden.
 """
 
 from __future__ import annotations
@@ -53,6 +56,81 @@ class SuppressedTable:
             shown = self.values[col].map(lambda v, f=fmt: f(v) if pd.notna(v) else "–")
             out[col] = shown.where(~self.mask[col], self.rule.symbol)
         return out
+
+
+def exposed_cells(counts: np.ndarray, hidden: np.ndarray, body: np.ndarray, *, by_column: bool,
+                  by_row: bool, open_rows: set[int] | None = None,
+                  open_cols: set[int] | None = None) -> list[tuple[int, int]]:
+    """Hidden cells an attacker can work out exactly from the shown cells and the totals:
+    for each, the minimum and maximum the cell can take (linear programming over the hidden
+    cells, non-negative, every published total respected) are less than 1 apart."""
+    from scipy.optimize import linprog
+
+    cells = [(int(i), int(j)) for i, j in zip(*np.nonzero(hidden & body[:, None]), strict=True)]
+    if not cells:
+        return []
+    a_eq, b_eq = [], []
+    if by_column:
+        for j in range(counts.shape[1]):
+            if open_cols is not None and j not in open_cols:
+                continue  # this column's total is hidden too
+            coef = [1.0 if c == j else 0.0 for _, c in cells]
+            if any(coef):
+                a_eq.append(coef)
+                b_eq.append(counts[body & hidden[:, j], j].sum())
+    if by_row:
+        for i in np.flatnonzero(body):
+            if open_rows is not None and i not in open_rows:
+                continue  # this row's total is hidden too
+            coef = [1.0 if r == i else 0.0 for r, _ in cells]
+            if any(coef):
+                a_eq.append(coef)
+                b_eq.append(counts[i, hidden[i, :]].sum())
+    if not a_eq:
+        return []
+    exposed = []
+    bounds = [(0, None)] * len(cells)
+    for k, cell in enumerate(cells):
+        c = np.zeros(len(cells))
+        c[k] = 1
+        lo = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs").fun
+        top = linprog(-c, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+        hi = np.inf if top.status == 3 else -top.fun  # status 3: unbounded, so protected
+        if hi - lo < 1:
+            exposed.append(cell)
+    return exposed
+
+
+def _audit(counts: np.ndarray, hidden: np.ndarray, body: np.ndarray, *, by_column: bool,
+           by_row: bool) -> tuple[np.ndarray, set[int], set[int]]:
+    """Hide more cells until no hidden cell can be worked out from the totals.
+
+    Returns the hidden cells and the rows and columns whose totals had to be hidden too (when
+    only zeros stood beside an exposed cell)."""
+    hidden = hidden.copy()
+    rows = set(np.flatnonzero(body).tolist()) if by_row else set()
+    cols = set(range(counts.shape[1])) if by_column else set()
+    while True:
+        exposed = exposed_cells(counts, hidden, body, by_column=by_column, by_row=by_row,
+                                open_rows=rows, open_cols=cols)
+        if not exposed:
+            all_rows = set(np.flatnonzero(body).tolist()) if by_row else set()
+            all_cols = set(range(counts.shape[1])) if by_column else set()
+            return hidden, all_rows - rows, all_cols - cols
+        i, j = exposed[0]
+        line = np.zeros_like(hidden)
+        if by_row and i in rows:
+            line[i, :] = True
+        if by_column and j in cols:
+            line[body, j] = True
+        candidates = line & ~hidden & (counts > 0) & body[:, None]
+        if candidates.any():
+            values = np.where(candidates, counts, np.inf)
+            hidden[np.unravel_index(np.argmin(values), values.shape)] = True
+        elif by_row and i in rows:  # only zeros beside it: hide the row's total instead
+            rows.discard(i)
+        else:
+            cols.discard(j)
 
 
 def suppress(
@@ -107,8 +185,15 @@ def suppress(
                     i, j = np.unravel_index(np.argmin(values), values.shape)
                     hidden[i, j] = True
                     changed = True
+    hidden, closed_rows, closed_cols = _audit(
+        counts, hidden, body, by_column=total_row is not None, by_row=row_total is not None
+    )
     mask = pd.DataFrame(False, index=table.index, columns=table.columns)
     mask[count_columns] = hidden
+    for i in closed_rows:
+        mask.iloc[i, mask.columns.get_loc(row_total)] = True
+    for j in closed_cols:
+        mask.loc[total_row, count_columns[j]] = True
     prim = pd.DataFrame(False, index=table.index, columns=table.columns)
     prim[count_columns] = primary
     for count, deps in (linked or {}).items():
