@@ -372,7 +372,11 @@ def resolve_municipality_names(
     text = frame[field].astype("string").str.strip()
     text = text.str.replace(r"\s+kommuner?\b", "", regex=True, case=False)
     whole_key = text.str.normalize("NFC").str.casefold().str.replace(r"[\W_]+", "", regex=True)
-    whole = whole_key.map(lambda k: lookup.get(k) if isinstance(k, str) else None)
+    # a whole cell that is one official name («Nore og Uvdal») is matched before splitting;
+    # a name shared by two municipalities goes on to be resolved with the county
+    whole = whole_key.map(
+        lambda k: lookup[k] if isinstance(k, str) and len(lookup.get(k, ())) == 1 else None
+    )
     parts = text.where(whole.isna()).str.split(r"\s*(?:[,;/]|\bog\b)\s*", regex=True).explode()
     parts = parts[parts.notna() & (parts.str.strip() != "")]
     tokens = pd.DataFrame({"token": parts, "_row": frame.loc[parts.index, "_row"]})
@@ -388,7 +392,7 @@ def resolve_municipality_names(
         code.loc[multiple] = pick
     ambiguous = multiple & code.isna()
     unknown = found.map(len) == 0
-    whole_codes = whole.dropna().map(lambda t: t[0] if len(t) == 1 else pd.NA).dropna()
+    whole_codes = whole.dropna().map(lambda t: t[0])
     all_codes = pd.concat([code.dropna().astype("string"), whole_codes.astype("string")])
     flags = _concat([
         _token_flags(tokens, unknown, column, field, "unknown_municipality_name",
