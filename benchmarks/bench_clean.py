@@ -42,9 +42,13 @@ def synthetic_export(n: int, seed: int = 20220) -> pd.DataFrame:
     amounts = rng.integers(20, 800, n) * 1_000 + rng.integers(0, 1000, n)
     styles = rng.integers(0, 3, n)
     frame["Tildelt beløp (kr)"] = np.where(
-        styles == 0, [f"{a:,}".replace(",", " ") for a in amounts],
-        np.where(styles == 1, [f"kr {a:,},-".replace(",", ".") .replace(".-", ",-") for a in amounts],
-                 amounts.astype(str)),
+        styles == 0,
+        [f"{a:,}".replace(",", " ") for a in amounts],
+        np.where(
+            styles == 1,
+            [f"kr {a:,},-".replace(",", ".").replace(".-", ",-") for a in amounts],
+            amounts.astype(str),
+        ),
     )
     return frame
 
@@ -73,8 +77,13 @@ def run(n: int, fmt: str, folder: Path) -> dict:
     evalkit_run()  # warm caches (reference tables, regexes) once, as any run after the first
     t_read = timed(read)
     t_evalkit = timed(evalkit_run)
-    return {"rows": n, "format": fmt, "read_s": t_read, "evalkit_s": t_evalkit,
-            "ratio": t_evalkit / t_read}
+    return {
+        "rows": n,
+        "format": fmt,
+        "read_s": t_read,
+        "evalkit_s": t_evalkit,
+        "ratio": t_evalkit / t_read,
+    }
 
 
 def main() -> None:
@@ -89,8 +98,11 @@ def main() -> None:
             for n in sizes:
                 r = run(n, fmt, Path(tmp))
                 rows.append(r)
-                print(f"{fmt:5} {n:>7} rows: read {r['read_s']:.2f} s, evalkit {r['evalkit_s']:.2f} s, "
-                      f"ratio {r['ratio']:.2f}× the read", flush=True)
+                print(
+                    f"{fmt:5} {n:>7} rows: read {r['read_s']:.2f} s, evalkit {r['evalkit_s']:.2f} s, "
+                    f"ratio {r['ratio']:.2f}× the read",
+                    flush=True,
+                )
     table = pd.DataFrame(rows)
     if len(sizes) > 1:
         for fmt, g in table.groupby("format"):

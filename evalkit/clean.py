@@ -58,8 +58,14 @@ class CleanResult:
 def _yesno(frame: pd.DataFrame, name: str, column: str) -> tuple[pd.Series, pd.DataFrame]:
     answer, bad = parse.parse_yesno(frame[name])
     flags = make_flags(
-        frame, bad, column=column, field=name, values=frame[name], problem="unknown_yesno",
-        detail="Svaret er verken ja eller nei; satt som manglende.", action="set_missing",
+        frame,
+        bad,
+        column=column,
+        field=name,
+        values=frame[name],
+        problem="unknown_yesno",
+        detail="Svaret er verken ja eller nei; satt som manglende.",
+        action="set_missing",
     )
     return answer, flags
 
@@ -68,8 +74,14 @@ def _category(frame, name, column, vocabulary) -> tuple[pd.Series, pd.DataFrame]
     codes, bad = parse.parse_category(frame[name], vocabulary)
     labels = "; ".join(t.label_nb for t in vocabulary.terms)
     flags = make_flags(
-        frame, bad, column=column, field=name, values=frame[name], problem="unknown_category",
-        detail=f"Ukjent verdi; satt som manglende. Gyldige svar: {labels}.", action="set_missing",
+        frame,
+        bad,
+        column=column,
+        field=name,
+        values=frame[name],
+        problem="unknown_category",
+        detail=f"Ukjent verdi; satt som manglende. Gyldige svar: {labels}.",
+        action="set_missing",
     )
     return codes, flags
 
@@ -77,17 +89,31 @@ def _category(frame, name, column, vocabulary) -> tuple[pd.Series, pd.DataFrame]
 def _amount(frame, name, column) -> tuple[pd.Series, pd.DataFrame]:
     amount, bad = parse.parse_amount(frame[name])
     flags = make_flags(
-        frame, bad, column=column, field=name, values=frame[name], problem="unreadable_amount",
-        detail="Beløpet kan ikke leses som hele kroner; satt som manglende.", action="set_missing",
+        frame,
+        bad,
+        column=column,
+        field=name,
+        values=frame[name],
+        problem="unreadable_amount",
+        detail="Beløpet kan ikke leses som hele kroner; satt som manglende.",
+        action="set_missing",
     )
     return amount, flags
 
 
 def _required_blank(frame, name, column, values) -> pd.DataFrame:
-    blank = values.isna() if values.dtype != "string" else (values.isna() | (values.str.strip() == ""))
+    blank = (
+        values.isna() if values.dtype != "string" else (values.isna() | (values.str.strip() == ""))
+    )
     return make_flags(
-        frame, blank, column=column, field=name, values=None, problem="missing_required",
-        detail="Obligatorisk felt er tomt.", action="noted",
+        frame,
+        blank,
+        column=column,
+        field=name,
+        values=None,
+        problem="missing_required",
+        detail="Obligatorisk felt er tomt.",
+        action="noted",
     )
 
 
@@ -100,9 +126,14 @@ def exclude_empty_responses(
     if empty is None or not empty.any():
         return frame, empty_flags()
     flags = make_flags(
-        frame, empty, column="", field="", values=frame.get(scheme.id_field),
+        frame,
+        empty,
+        column="",
+        field="",
+        values=frame.get(scheme.id_field),
         problem="empty_response",
-        detail="Skjemaet er tomt (bare id er fylt ut); raden er holdt utenfor.", action="excluded",
+        detail="Skjemaet er tomt (bare id er fylt ut); raden er holdt utenfor.",
+        action="excluded",
     )
     return frame.loc[~empty].reset_index(drop=True), flags
 
@@ -140,16 +171,22 @@ def clean_geography(
     list_fields = scheme.fields_of_type("municipality_list")
     main_codes = pd.Series(pd.NA, index=frame.index, dtype="string")
     if code_fields and code_fields[0] in frame:
-        main_codes, f = geography.resolve_municipality_codes(frame, code_fields[0], col(code_fields[0]), year)
+        main_codes, f = geography.resolve_municipality_codes(
+            frame, code_fields[0], col(code_fields[0]), year
+        )
         flags.append(f)
     if name_fields and name_fields[0] in frame:
         need = main_codes.isna() & ~parse.is_blank(frame[name_fields[0]])
         if need.any():
             sub = frame.loc[need]
-            by_name, f = geography.resolve_municipality_names(sub, name_fields[0], col(name_fields[0]), year)
+            by_name, f = geography.resolve_municipality_names(
+                sub, name_fields[0], col(name_fields[0]), year
+            )
             main_codes = main_codes.mask(need, by_name.reindex(frame.index))
             flags.append(f)
-    county, f = geography.resolve_counties(frame, "county", col("county"), year, municipality_codes=main_codes)
+    county, f = geography.resolve_counties(
+        frame, "county", col("county"), year, municipality_codes=main_codes
+    )
     flags.append(f)
     out["county_code"] = county["county_code"].astype("string")
     out["county_name"] = county["county_name"].astype("string")
@@ -167,7 +204,11 @@ def clean_geography(
         f2 = empty_flags()
         if has_names.any():
             by_name_sub, f2 = geography.resolve_municipality_names(
-                tmp.loc[has_names], "_names", col(lf), year, county_codes=out.loc[has_names, "county_code"]
+                tmp.loc[has_names],
+                "_names",
+                col(lf),
+                year,
+                county_codes=out.loc[has_names, "county_code"],
             )
             by_name = by_name_sub.reindex(frame.index).astype("string")
         for fl in (f1, f2):
@@ -197,7 +238,9 @@ def check_year(raw: RawExport, flags: pd.DataFrame, n_rows: int, year: int) -> N
         raise StructuralError(
             f"{len(wrong)} of {n_rows} rows name a county that did not exist in {year} "
             f"(e.g. {example['value']!r}); this looks like the export of another year",
-            file=raw.path, row=int(example["row"]), column=str(example["column"]),
+            file=raw.path,
+            row=int(example["row"]),
+            column=str(example["column"]),
             fix=f"check that the file is the {year} export, or give the year it belongs to",
         )
 
@@ -261,7 +304,9 @@ def clean_export(raw: RawExport, scheme: Scheme, year: int, *, strict: bool = Fa
         elif spec.type == "checkbox":
             tidy[name] = parse.parse_checkbox(values)
         elif spec.type == "category":
-            tidy[name], f = _category(frame.assign(**{name: values}), name, column, scheme.vocabularies[spec.vocabulary])
+            tidy[name], f = _category(
+                frame.assign(**{name: values}), name, column, scheme.vocabularies[spec.vocabulary]
+            )
             flags.append(f)
         elif spec.type == "amount":
             tidy[name], f = _amount(frame.assign(**{name: values}), name, column)
@@ -269,10 +314,18 @@ def clean_export(raw: RawExport, scheme: Scheme, year: int, *, strict: bool = Fa
         elif spec.type == "round":
             rnd = parse._text(values).fillna("1")
             ok = rnd.isin(["1", "2"])
-            flags.append(make_flags(
-                frame, ~ok, column=column, field=name, values=values, problem="unknown_round",
-                detail="Runde må være 1 eller 2; satt som manglende.", action="set_missing",
-            ))
+            flags.append(
+                make_flags(
+                    frame,
+                    ~ok,
+                    column=column,
+                    field=name,
+                    values=values,
+                    problem="unknown_round",
+                    detail="Runde må være 1 eller 2; satt som manglende.",
+                    action="set_missing",
+                )
+            )
             tidy[name] = pd.to_numeric(rnd.where(ok), errors="coerce").astype("Int64")
         elif spec.type == "reasons":
             vocab = scheme.vocabularies[spec.vocabulary]
@@ -293,14 +346,21 @@ def clean_export(raw: RawExport, scheme: Scheme, year: int, *, strict: bool = Fa
             raise StructuralError(
                 f"Unknown value {first['value']!r} ({len(unknown)} unknown value(s) in all; "
                 "--strict stops on them)",
-                file=raw.path, row=int(first["row"]), column=str(first["column"]),
+                file=raw.path,
+                row=int(first["row"]),
+                column=str(first["column"]),
                 fix=f"correct the value, or add the spelling to {scheme.path.name}",
             )
     tidy = tidy.reset_index(drop=True)
     validate_tidy(tidy, scheme, year)
     return CleanResult(
-        scheme=scheme.name, year=year, path=raw.path, layout=raw.layout, tidy=tidy,
-        flags=all_flags, n_read=n_read,
+        scheme=scheme.name,
+        year=year,
+        path=raw.path,
+        layout=raw.layout,
+        tidy=tidy,
+        flags=all_flags,
+        n_read=n_read,
     )
 
 
@@ -310,7 +370,9 @@ def derive_fields(
     """Fields computed from others: municipality counts; for application schemes the award
     (``granted``), intermunicipal applications and granted-above-applied checks."""
     flags: list[pd.DataFrame] = []
-    code_cols = scheme.fields_of_type("municipality_codes") + scheme.fields_of_type("municipality_list")
+    code_cols = scheme.fields_of_type("municipality_codes") + scheme.fields_of_type(
+        "municipality_list"
+    )
     if code_cols:
         tidy["municipalities_reached"] = _join_codes(*(tidy[c] for c in code_cols))
     if "decision" in tidy:
@@ -322,18 +384,30 @@ def derive_fields(
         refused_blank = (tidy["decision"] == "avslatt") & granted_nok.isna()
         tidy.loc[refused_blank.fillna(False), "granted_nok"] = 0
         above = (tidy["granted_nok"] > tidy["applied_nok"]).fillna(False)
-        flags.append(make_flags(
-            tidy, above, column=raw.headers.get("granted_nok", "granted_nok"), field="granted_nok",
-            values=tidy["granted_nok"], problem="granted_above_applied",
-            detail="Tildelt beløp er større enn søkt beløp; beløpet er beholdt, men bør sjekkes.",
-            action="noted",
-        ))
+        flags.append(
+            make_flags(
+                tidy,
+                above,
+                column=raw.headers.get("granted_nok", "granted_nok"),
+                field="granted_nok",
+                values=tidy["granted_nok"],
+                problem="granted_above_applied",
+                detail="Tildelt beløp er større enn søkt beløp; beløpet er beholdt, men bør sjekkes.",
+                action="noted",
+            )
+        )
         refused_paid = ((tidy["decision"] == "avslatt") & (tidy["granted_nok"] > 0)).fillna(False)
-        flags.append(make_flags(
-            tidy, refused_paid, column=raw.headers.get("granted_nok", "granted_nok"), field="granted_nok",
-            values=tidy["granted_nok"], problem="refused_with_amount",
-            detail="Søknaden er avslått, men har tildelt beløp; beløpet er ikke regnet med.",
-            action="set_missing",
-        ))
+        flags.append(
+            make_flags(
+                tidy,
+                refused_paid,
+                column=raw.headers.get("granted_nok", "granted_nok"),
+                field="granted_nok",
+                values=tidy["granted_nok"],
+                problem="refused_with_amount",
+                detail="Søknaden er avslått, men har tildelt beløp; beløpet er ikke regnet med.",
+                action="set_missing",
+            )
+        )
         tidy.loc[refused_paid, "granted_nok"] = pd.NA
     return tidy, flags

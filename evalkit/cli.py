@@ -45,8 +45,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     dq = result.data_quality()
     flagged = dq[dq["action"] != "excluded"]
     excluded = dq[dq["action"] == "excluded"]
-    print(f"{args.file}: {result.n_read} rows read, {result.n_kept} kept, {len(excluded)} excluded "
-          f"(layout {result.layout}).")
+    print(
+        f"{args.file}: {result.n_read} rows read, {result.n_kept} kept, {len(excluded)} excluded "
+        f"(layout {result.layout})."
+    )
     if len(excluded):
         for reason, n in excluded["problem"].value_counts().items():
             print(f"  excluded: {n} × {reason}")
@@ -64,8 +66,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_metrics(args: argparse.Namespace) -> int:
     from evalkit.evaluation import evaluate, metrics_json
 
-    ev = evaluate(args.scheme, args.year, data_dir=args.data_dir, compare_with=args.compare_with,
-                  strict=args.strict)
+    ev = evaluate(
+        args.scheme,
+        args.year,
+        data_dir=args.data_dir,
+        compare_with=args.compare_with,
+        strict=args.strict,
+    )
     sys.stdout.write(metrics_json(ev.metrics))
     return 0
 
@@ -81,8 +88,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from evalkit.report import report_year
 
-    res = report_year(args.scheme, args.year, compare_with=args.compare_with, data_dir=args.data_dir,
-                      out_dir=args.out, force=args.force, strict=args.strict)
+    res = report_year(
+        args.scheme,
+        args.year,
+        compare_with=args.compare_with,
+        data_dir=args.data_dir,
+        out_dir=args.out,
+        force=args.force,
+        strict=args.strict,
+    )
     stream = sys.stdout if res.status != "failed" else sys.stderr
     print(f"{args.scheme} {args.year}: {res.status}. {res.message or ''}".rstrip(), file=stream)
     return 0 if res.status != "failed" else 1
@@ -92,8 +106,14 @@ def cmd_build(args: argparse.Namespace) -> int:
     from evalkit.report import build
 
     schemes = [args.scheme] if args.scheme else None
-    results = build(schemes, args.years, data_dir=args.data_dir, out_dir=args.out, jobs=args.jobs,
-                    force=args.force)
+    results = build(
+        schemes,
+        args.years,
+        data_dir=args.data_dir,
+        out_dir=args.out,
+        jobs=args.jobs,
+        force=args.force,
+    )
     failed = [r for r in results if r.status == "failed"]
     for r in results:
         print(f"{r.scheme} {r.year}: {r.status}" + (f" ({r.seconds:.1f} s)" if r.seconds else ""))
@@ -151,8 +171,10 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     try:
         return int(args.func(args) or 0)
     except EvalkitError as err:

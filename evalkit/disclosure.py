@@ -28,9 +28,15 @@ class DisclosureRule:
 
     @property
     def footnote_nb(self) -> str:
-        small = " eller ".join(str(i) for i in range(1, self.min_count)) if self.min_count <= 4 else f"under {self.min_count}"
-        return (f"«{self.symbol}» Tallet er skjult fordi det er {small}, eller fordi det ellers "
-                "kunne regnes ut fra summene.")
+        small = (
+            " eller ".join(str(i) for i in range(1, self.min_count))
+            if self.min_count <= 4
+            else f"under {self.min_count}"
+        )
+        return (
+            f"«{self.symbol}» Tallet er skjult fordi det er {small}, eller fordi det ellers "
+            "kunne regnes ut fra summene."
+        )
 
 
 @dataclass
@@ -58,9 +64,16 @@ class SuppressedTable:
         return out
 
 
-def exposed_cells(counts: np.ndarray, hidden: np.ndarray, body: np.ndarray, *, by_column: bool,
-                  by_row: bool, open_rows: set[int] | None = None,
-                  open_cols: set[int] | None = None) -> list[tuple[int, int]]:
+def exposed_cells(
+    counts: np.ndarray,
+    hidden: np.ndarray,
+    body: np.ndarray,
+    *,
+    by_column: bool,
+    by_row: bool,
+    open_rows: set[int] | None = None,
+    open_cols: set[int] | None = None,
+) -> list[tuple[int, int]]:
     """Hidden cells an attacker can work out exactly from the shown cells and the totals:
     for each, the minimum and maximum the cell can take (linear programming over the hidden
     cells, non-negative, every published total respected) are less than 1 apart."""
@@ -101,8 +114,9 @@ def exposed_cells(counts: np.ndarray, hidden: np.ndarray, body: np.ndarray, *, b
     return exposed
 
 
-def _audit(counts: np.ndarray, hidden: np.ndarray, body: np.ndarray, *, by_column: bool,
-           by_row: bool) -> tuple[np.ndarray, set[int], set[int]]:
+def _audit(
+    counts: np.ndarray, hidden: np.ndarray, body: np.ndarray, *, by_column: bool, by_row: bool
+) -> tuple[np.ndarray, set[int], set[int]]:
     """Hide more cells until no hidden cell can be worked out from the totals.
 
     Returns the hidden cells and the rows and columns whose totals had to be hidden too (when
@@ -111,8 +125,9 @@ def _audit(counts: np.ndarray, hidden: np.ndarray, body: np.ndarray, *, by_colum
     rows = set(np.flatnonzero(body).tolist()) if by_row else set()
     cols = set(range(counts.shape[1])) if by_column else set()
     while True:
-        exposed = exposed_cells(counts, hidden, body, by_column=by_column, by_row=by_row,
-                                open_rows=rows, open_cols=cols)
+        exposed = exposed_cells(
+            counts, hidden, body, by_column=by_column, by_row=by_row, open_rows=rows, open_cols=cols
+        )
         if not exposed:
             all_rows = set(np.flatnonzero(body).tolist()) if by_row else set()
             all_cols = set(range(counts.shape[1])) if by_column else set()
@@ -157,10 +172,12 @@ def suppress(
     linked : dict, optional
         Count column → columns derived from it (amounts, percentages), hidden with it.
     """
-    counts = table[count_columns].apply(pd.to_numeric, errors="coerce").fillna(0).to_numpy(dtype=float)
+    counts = (
+        table[count_columns].apply(pd.to_numeric, errors="coerce").fillna(0).to_numpy(dtype=float)
+    )
     body = np.ones(len(table), dtype=bool)
     if total_row is not None:
-        body = (table.index != total_row)
+        body = table.index != total_row
     primary = (counts > 0) & (counts < rule.min_count) & body[:, None]
     hidden = primary.copy()
     constraints: list[np.ndarray] = []  # boolean masks over the counts array

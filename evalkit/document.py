@@ -34,8 +34,9 @@ class Table:
 
     def _repr_html_(self) -> str:
         html = f"<p class='table-title'><strong>{esc(self.title)}</strong></p>"
-        html += self.display.to_html(index=False, escape=True, border=0, classes="evalkit-table",
-                                     na_rep="–")
+        html += self.display.to_html(
+            index=False, escape=True, border=0, classes="evalkit-table", na_rep="–"
+        )
         for note in ([self.footnote] if self.footnote else []) + self.notes:
             html += f"<p class='footnote'><small>{esc(note)}</small></p>"
         return html
@@ -84,7 +85,10 @@ def key_figures(ev: Evaluation) -> Table:
             ("Tildelt i alt", fmt_nok(m["grant_total_nok"])),
             ("Median tilskudd per prosjekt", fmt_nok(m["grant_nok"].get("median_nok"))),
         ]
-        for key, label in (("collaboration", "Samarbeidsprosjekter"), ("intermunicipal", "Interkommunale prosjekter")):
+        for key, label in (
+            ("collaboration", "Samarbeidsprosjekter"),
+            ("intermunicipal", "Interkommunale prosjekter"),
+        ):
             if key in sh:
                 rows.append((label, f"{fmt_int(sh[key]['count'])} ({fmt_pct(sh[key]['share'])})"))
     else:
@@ -153,16 +157,29 @@ def county_table(ev: Evaluation) -> Table:
     """Projects (or applications), grants and municipalities per county, suppressed."""
     by = _county_frame(ev)
     if ev.scheme.unit == "project":
-        cols = {"county_name": "Fylke", "n_projects": "Prosjekter", "n_municipalities": "Kommuner",
-                "grant_nok": "Tildelt (kr)"}
+        cols = {
+            "county_name": "Fylke",
+            "n_projects": "Prosjekter",
+            "n_municipalities": "Kommuner",
+            "grant_nok": "Tildelt (kr)",
+        }
         counts = ["n_projects"]
         linked = {"n_projects": ["grant_nok", "n_municipalities"]}
     else:
         by["award_rate"] = by["n_granted"] / by["n_applications"].where(by["n_applications"] > 0)
-        cols = {"county_name": "Fylke", "n_applications": "Søknader", "n_granted": "Innvilget",
-                "award_rate": "Andel innvilget", "applied_nok": "Søkt (kr)", "granted_nok": "Tildelt (kr)"}
+        cols = {
+            "county_name": "Fylke",
+            "n_applications": "Søknader",
+            "n_granted": "Innvilget",
+            "award_rate": "Andel innvilget",
+            "applied_nok": "Søkt (kr)",
+            "granted_nok": "Tildelt (kr)",
+        }
         counts = ["n_applications", "n_granted"]
-        linked = {"n_granted": ["granted_nok", "award_rate"], "n_applications": ["applied_nok", "award_rate"]}
+        linked = {
+            "n_granted": ["granted_nok", "award_rate"],
+            "n_applications": ["applied_nok", "award_rate"],
+        }
     table = by[list(cols)].set_index("county_name")
     total = table.drop(columns=[c for c in ("award_rate",) if c in table]).sum(numeric_only=True)
     table.loc["I alt"] = total
@@ -174,7 +191,11 @@ def county_table(ev: Evaluation) -> Table:
         fmt["award_rate"] = fmt_pct
     display = sup.display(formatters=fmt).reset_index().rename(columns=cols)
     data = table.astype(object).mask(sup.mask, RULE.symbol).reset_index().rename(columns=cols)
-    title_ = "Prosjekter, kommuner og tilskudd per fylke" if ev.scheme.unit == "project" else "Søknader og tildelinger per fylke"
+    title_ = (
+        "Prosjekter, kommuner og tilskudd per fylke"
+        if ev.scheme.unit == "project"
+        else "Søknader og tildelinger per fylke"
+    )
     return Table("fylker", f"{title_} {ev.year}", display, data, sup.footnote)
 
 
@@ -186,14 +207,22 @@ def county_figures(ev: Evaluation) -> list:
         count, amount, what = "n_projects", "grant_nok", "Antall prosjekter"
     else:
         count, amount, what = "n_granted", "granted_nok", "Antall innvilgede søknader"
-    sup = suppress(by.set_index("county_name")[[count, amount]], [count], rule=RULE,
-                   linked={count: [amount]})
+    sup = suppress(
+        by.set_index("county_name")[[count, amount]], [count], rule=RULE, linked={count: [amount]}
+    )
     hidden = sup.mask[count].reset_index(drop=True)
     by = by.reset_index(drop=True)
     return [
-        plots.bar_by_county(by, count, title=f"{what} per fylke {ev.year}", xlabel=what, hidden=hidden),
-        plots.bar_by_county(by, amount, title=f"Tildelt beløp per fylke {ev.year} (kr)",
-                            xlabel="Kroner", hidden=sup.mask[amount].reset_index(drop=True)),
+        plots.bar_by_county(
+            by, count, title=f"{what} per fylke {ev.year}", xlabel=what, hidden=hidden
+        ),
+        plots.bar_by_county(
+            by,
+            amount,
+            title=f"Tildelt beløp per fylke {ev.year} (kr)",
+            xlabel="Kroner",
+            hidden=sup.mask[amount].reset_index(drop=True),
+        ),
     ]
 
 
@@ -208,14 +237,18 @@ def shares_frame(ev: Evaluation, group: str) -> pd.DataFrame:
 
 def shares_table(ev: Evaluation, group: str, title: str) -> Table:
     f = shares_frame(ev, group)
-    display = pd.DataFrame({
-        "": f["label"],
-        "Antall": f["count"].map(fmt_int),
-        "Av": f["n"].map(fmt_int),
-        "Mangler": f["missing"].map(fmt_int),
-        "Andel": f["share"].map(fmt_pct),
-        "95 % KI (Wilson)": [fmt_ci(lo, hi) for lo, hi in zip(f["ci_low"], f["ci_high"], strict=True)],
-    })
+    display = pd.DataFrame(
+        {
+            "": f["label"],
+            "Antall": f["count"].map(fmt_int),
+            "Av": f["n"].map(fmt_int),
+            "Mangler": f["missing"].map(fmt_int),
+            "Andel": f["share"].map(fmt_pct),
+            "95 % KI (Wilson)": [
+                fmt_ci(lo, hi) for lo, hi in zip(f["ci_low"], f["ci_high"], strict=True)
+            ],
+        }
+    )
     data = f[["key", "label", "count", "n", "missing", "share", "ci_low", "ci_high"]]
     name = "andeler_" + text.normalise_sheet(group)
     return Table(name, f"{title} {ev.year}", display, data)
@@ -227,42 +260,105 @@ def shares_figure(ev: Evaluation, group: str, title: str):
 
 def amounts_table(ev: Evaluation) -> Table:
     m = ev.metrics
-    blocks = [("Tildelt per prosjekt", m["grant_nok"])] if ev.scheme.unit == "project" else [
-        ("Søkt per søknad", m["applied_nok"]), ("Tildelt per innvilget søknad", m["granted_nok"])]
-    rows = [{"": name, "Antall": fmt_int(a["n"]), "Mangler": fmt_int(a["missing"]),
-             "I alt": fmt_nok(a["total_nok"]), "Nedre kvartil": fmt_nok(a.get("q1_nok")),
-             "Median": fmt_nok(a.get("median_nok")), "Øvre kvartil": fmt_nok(a.get("q3_nok")),
-             "Største": fmt_nok(a.get("max_nok"))} for name, a in blocks]
+    blocks = (
+        [("Tildelt per prosjekt", m["grant_nok"])]
+        if ev.scheme.unit == "project"
+        else [
+            ("Søkt per søknad", m["applied_nok"]),
+            ("Tildelt per innvilget søknad", m["granted_nok"]),
+        ]
+    )
+    rows = [
+        {
+            "": name,
+            "Antall": fmt_int(a["n"]),
+            "Mangler": fmt_int(a["missing"]),
+            "I alt": fmt_nok(a["total_nok"]),
+            "Nedre kvartil": fmt_nok(a.get("q1_nok")),
+            "Median": fmt_nok(a.get("median_nok")),
+            "Øvre kvartil": fmt_nok(a.get("q3_nok")),
+            "Største": fmt_nok(a.get("max_nok")),
+        }
+        for name, a in blocks
+    ]
     data = pd.DataFrame([{"": name, **a} for name, a in blocks])
-    return Table("belop", f"Beløp {ev.year}", pd.DataFrame(rows), data,
-                 notes=["Kvartiler etter lineær interpolasjon (Hyndman og Fan type 7)."])
+    return Table(
+        "belop",
+        f"Beløp {ev.year}",
+        pd.DataFrame(rows),
+        data,
+        notes=["Kvartiler etter lineær interpolasjon (Hyndman og Fan type 7)."],
+    )
 
 
 def category_table(ev: Evaluation) -> Table:
     """Samhandling: applications and grants per project category (national level)."""
     by = pd.DataFrame(ev.metrics["by_category"])
     by["award_rate"] = by["n_granted"] / by["n_applications"].where(by["n_applications"] > 0)
-    display = pd.DataFrame({
-        "Kategori": by["category_name"], "Søknader": by["n_applications"].map(fmt_int),
-        "Innvilget": by["n_granted"].map(fmt_int), "Andel innvilget": by["award_rate"].map(fmt_pct),
-        "Søkt": by["applied_nok"].map(fmt_nok), "Tildelt": by["granted_nok"].map(fmt_nok),
-    })
+    display = pd.DataFrame(
+        {
+            "Kategori": by["category_name"],
+            "Søknader": by["n_applications"].map(fmt_int),
+            "Innvilget": by["n_granted"].map(fmt_int),
+            "Andel innvilget": by["award_rate"].map(fmt_pct),
+            "Søkt": by["applied_nok"].map(fmt_nok),
+            "Tildelt": by["granted_nok"].map(fmt_nok),
+        }
+    )
     return Table("kategorier", f"Søknader og tildelinger per kategori {ev.year}", display, by)
 
 
 def funded_projects(ev: Evaluation) -> Table:
     """Samhandling: the funded projects county by county, as the ministry listed them."""
     t = ev.tidy
-    g = t[t["granted"].fillna(False)].sort_values(["county_name", "applicant", "project_name"], kind="stable")
-    data = pd.DataFrame({
-        "Fylke": g["county_name"].fillna("Ukjent fylke"), "Søker": g["applicant"].fillna(""),
-        "Prosjekt": g["project_name"].fillna(""), "Kategori": g["category"].map(
-            {t_.code: t_.label_nb for t_ in ev.scheme.vocabularies["category"].terms}),
-        "Tildelt (kr)": g["granted_nok"],
-    })
+    g = t[t["granted"].fillna(False)].sort_values(
+        ["county_name", "applicant", "project_name"], kind="stable"
+    )
+    data = pd.DataFrame(
+        {
+            "Fylke": g["county_name"].fillna("Ukjent fylke"),
+            "Søker": g["applicant"].fillna(""),
+            "Prosjekt": g["project_name"].fillna(""),
+            "Kategori": g["category"].map(
+                {t_.code: t_.label_nb for t_ in ev.scheme.vocabularies["category"].terms}
+            ),
+            "Tildelt (kr)": g["granted_nok"],
+        }
+    )
     display = data.assign(**{"Tildelt (kr)": data["Tildelt (kr)"].map(fmt_int)})
-    return Table("innvilgede_prosjekter", f"Fylkesvis liste over prosjekter som fikk støtte {ev.year}",
-                 display, data)
+    return Table(
+        "innvilgede_prosjekter",
+        f"Fylkesvis liste over prosjekter som fikk støtte {ev.year}",
+        display,
+        data,
+    )
+
+
+def group_tests_table(ev: Evaluation) -> Table:
+    """Are the shares alike across counties (and, for applications, categories)?"""
+    g = pd.DataFrame(ev.metrics["group_tests"])
+    display = pd.DataFrame(
+        {
+            "": g["label_nb"],
+            "Grupper": g["groups"].map(fmt_int),
+            "Svar": g["n"].map(fmt_int),
+            "Test": g["test"],
+            "p": g["p_value"].map(fmt_p),
+            "Merknad": g["warning"].fillna(""),
+        }
+    )
+    notes = [
+        "Pearsons kjikvadrattest når alle forventede antall er minst 5; ellers en "
+        "permutasjonstest med faste marginer og fast frø (samme svar ved hver kjøring). "
+        "Tallene er alle prosjektene i året, så testen sier noe om prosessen bak tallene."
+    ]
+    return Table(
+        "forskjeller_mellom_grupper",
+        f"Forskjeller mellom fylker {ev.year}",
+        display,
+        g,
+        notes=notes,
+    )
 
 
 def comparison_table(ev: Evaluation) -> Table | Markdown:
@@ -271,15 +367,34 @@ def comparison_table(ev: Evaluation) -> Table | Markdown:
         return _md("*Ingen tidligere år å sammenligne med i dataene.*")
     labels = share_labels(ev.scheme)
     c = pd.DataFrame(comps)
-    display = pd.DataFrame({
-        "": c["metric"].map(lambda k: labels.get(k, {}).get("label_nb", k)),
-        str(ev.year): [f"{fmt_pct(s)} ({fmt_ci(lo, hi)})" for s, lo, hi in zip(c["share"], c["ci_low"], c["ci_high"], strict=True)],
-        "Sammenlignet med": [f"{y}: {fmt_pct(s)} ({fmt_ci(lo, hi)})" for y, s, lo, hi in zip(c["other_year"], c["other_share"], c["other_ci_low"], c["other_ci_high"], strict=True)],
-        "Forskjell": c["diff"].map(fmt_pp),
-        "95 % KI (Newcombe)": [f"{fmt_pp(lo)} til {fmt_pp(hi)}" for lo, hi in zip(c["diff_ci_low"], c["diff_ci_high"], strict=True)],
-        "Test": c["test"], "p": c["p_value"].map(fmt_p), "p (Holm)": c["p_adjusted"].map(fmt_p),
-        "Cohens h": c["effect_size_h"].map(lambda h: text.fmt_dec(h, 2)),
-    })
+    display = pd.DataFrame(
+        {
+            "": c["metric"].map(lambda k: labels.get(k, {}).get("label_nb", k)),
+            str(ev.year): [
+                f"{fmt_pct(s)} ({fmt_ci(lo, hi)})"
+                for s, lo, hi in zip(c["share"], c["ci_low"], c["ci_high"], strict=True)
+            ],
+            "Sammenlignet med": [
+                f"{y}: {fmt_pct(s)} ({fmt_ci(lo, hi)})"
+                for y, s, lo, hi in zip(
+                    c["other_year"],
+                    c["other_share"],
+                    c["other_ci_low"],
+                    c["other_ci_high"],
+                    strict=True,
+                )
+            ],
+            "Forskjell": c["diff"].map(fmt_pp),
+            "95 % KI (Newcombe)": [
+                f"{fmt_pp(lo)} til {fmt_pp(hi)}"
+                for lo, hi in zip(c["diff_ci_low"], c["diff_ci_high"], strict=True)
+            ],
+            "Test": c["test"],
+            "p": c["p_value"].map(fmt_p),
+            "p (Holm)": c["p_adjusted"].map(fmt_p),
+            "Cohens h": c["effect_size_h"].map(lambda h: text.fmt_dec(h, 2)),
+        }
+    )
     return Table("sammenligning", f"{ev.year} sammenlignet med tidligere år", display, c)
 
 
@@ -300,11 +415,16 @@ def quality_summary(ev: Evaluation) -> Markdown:
 
 def quality_table(ev: Evaluation) -> Table:
     dq = ev.data_quality
-    display = pd.DataFrame({
-        "Rad": dq["row"].map(lambda r: "" if pd.isna(r) else str(int(r))),
-        "Kolonne": dq["column"].fillna(""), "Verdi": dq["value"].fillna(""),
-        "Problem": dq["problem"], "Forklaring": dq["detail"].fillna(""), "Tiltak": dq["action"],
-    })
+    display = pd.DataFrame(
+        {
+            "Rad": dq["row"].map(lambda r: "" if pd.isna(r) else str(int(r))),
+            "Kolonne": dq["column"].fillna(""),
+            "Verdi": dq["value"].fillna(""),
+            "Problem": dq["problem"],
+            "Forklaring": dq["detail"].fillna(""),
+            "Tiltak": dq["action"],
+        }
+    )
     return Table("datakvalitet", "Merkede celler og rader holdt utenfor", display, dq)
 
 
@@ -316,6 +436,7 @@ def tables(ev: Evaluation) -> dict[str, pd.DataFrame]:
     out.append(amounts_table(ev))
     if ev.scheme.unit != "project":
         out += [category_table(ev), funded_projects(ev)]
+    out.append(group_tests_table(ev))
     comp = comparison_table(ev)
     if isinstance(comp, Table):
         out.append(comp)

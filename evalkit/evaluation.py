@@ -69,7 +69,9 @@ class Evaluation:
     def data_quality(self) -> pd.DataFrame:
         return self.result.data_quality()
 
-    def save(self, out_dir: Path | str, tables: dict[str, pd.DataFrame] | None = None) -> list[Path]:
+    def save(
+        self, out_dir: Path | str, tables: dict[str, pd.DataFrame] | None = None
+    ) -> list[Path]:
         """Write ``metrics.json``, ``data_quality.csv`` and (given tables) ``tables.xlsx``.
 
         Each file is written to a temporary name and renamed, so a reader never sees half a
@@ -79,7 +81,9 @@ class Evaluation:
         out.mkdir(parents=True, exist_ok=True)
         written = [
             _atomic_write_text(out / "metrics.json", metrics_json(self.metrics)),
-            _atomic_write_text(out / "data_quality.csv", self.data_quality.to_csv(index=False, lineterminator="\n")),
+            _atomic_write_text(
+                out / "data_quality.csv", self.data_quality.to_csv(index=False, lineterminator="\n")
+            ),
         ]
         if tables is not None:
             written.append(write_tables(out / "tables.xlsx", tables))
@@ -120,7 +124,9 @@ def compare_years(metrics: dict, others: dict[int, dict]) -> list[dict]:
     """
     records: list[dict] = []
     for other_year, other in sorted(others.items(), reverse=True):
-        records += stats.compare_shares(metrics["shares"], other["shares"], metrics["year"], other_year)
+        records += stats.compare_shares(
+            metrics["shares"], other["shares"], metrics["year"], other_year
+        )
     if len({r["other_year"] for r in records}) > 1:
         adjusted = stats.holm([r["p_value"] for r in records])
         for r, p in zip(records, adjusted, strict=True):

@@ -68,7 +68,9 @@ def make_flags(
             "row": sub["_row"].astype("Int64").to_numpy(),
             "column": column,
             "field": field,
-            "value": (values.loc[mask].astype("string").to_numpy() if values is not None else pd.NA),
+            "value": (
+                values.loc[mask].astype("string").to_numpy() if values is not None else pd.NA
+            ),
             "problem": problem,
             "detail": (detail.loc[mask].to_numpy() if isinstance(detail, pd.Series) else detail),
             "action": action,

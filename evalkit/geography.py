@@ -79,8 +79,13 @@ def _county_keys() -> dict[str, tuple[str, ...]]:
     for r in _table("fylker.csv").itertuples():  # 33 rows
         names = [r.name, *[a for a in r.alt_names.split(";") if a]]
         for n in names:
-            for variant in (n, f"{n} fylke", f"{n} fylkeskommune", f"fylkesmannen i {n}",
-                            f"statsforvalteren i {n}"):
+            for variant in (
+                n,
+                f"{n} fylke",
+                f"{n} fylkeskommune",
+                f"fylkesmannen i {n}",
+                f"statsforvalteren i {n}",
+            ):
                 out.setdefault(normalise_key(variant), set()).add(r.code)
         out.setdefault(r.code, set()).add(r.code)
         out.setdefault(str(int(r.code)), set()).add(r.code)
@@ -138,8 +143,13 @@ def _county_lookup(year: int) -> pd.DataFrame:
     rows = []
     for key, codes in _county_keys().items():
         in_year = [c for c in codes if c in valid]
-        rows.append({"key": key, "code": in_year[0] if in_year else pd.NA,
-                     "other": codes[-1] if not in_year else pd.NA})
+        rows.append(
+            {
+                "key": key,
+                "code": in_year[0] if in_year else pd.NA,
+                "other": codes[-1] if not in_year else pd.NA,
+            }
+        )
     return pd.DataFrame(rows).set_index("key")
 
 
@@ -202,8 +212,8 @@ def resolve_counties(
             detail.loc[idx] = choice.map(
                 lambda c, cn=cand_names, o=old: (
                     f"Fylket fantes ikke i {year}; satt til {names.get(c, c)}, som det nå hører til."
-                    if pd.notna(c) else
-                    f"Fylket fantes ikke i {year} og kan høre til flere fylker ({cn}); satt som manglende. "
+                    if pd.notna(c)
+                    else f"Fylket fantes ikke i {year} og kan høre til flere fylker ({cn}); satt som manglende. "
                     "Oppgi kommunenummer, eller skriv fylket slik det het i tilskuddsåret."
                 )
             ).astype("string")
@@ -211,26 +221,69 @@ def resolve_counties(
     result["county_name"] = result["county_code"].map(names).astype("string")
 
     flags = [
-        make_flags(frame, blank, column=column, field="county", values=None, problem="missing_county",
-                   detail="Fylke mangler.", action="set_missing"),
-        make_flags(frame, unknown, column=column, field="county", values=frame[field],
-                   problem="unknown_county",
-                   detail=f"Ukjent fylke; satt som manglende. Skriv fylkets navn eller nummer slik det var i {year}.",
-                   action="set_missing"),
-        make_flags(frame, stale & mapped, column=column, field="county", values=frame[field],
-                   problem="county_not_valid_in_year", detail=detail, action="mapped"),
-        make_flags(frame, stale & ~mapped, column=column, field="county", values=frame[field],
-                   problem="county_not_valid_in_year", detail=detail, action="set_missing"),
+        make_flags(
+            frame,
+            blank,
+            column=column,
+            field="county",
+            values=None,
+            problem="missing_county",
+            detail="Fylke mangler.",
+            action="set_missing",
+        ),
+        make_flags(
+            frame,
+            unknown,
+            column=column,
+            field="county",
+            values=frame[field],
+            problem="unknown_county",
+            detail=f"Ukjent fylke; satt som manglende. Skriv fylkets navn eller nummer slik det var i {year}.",
+            action="set_missing",
+        ),
+        make_flags(
+            frame,
+            stale & mapped,
+            column=column,
+            field="county",
+            values=frame[field],
+            problem="county_not_valid_in_year",
+            detail=detail,
+            action="mapped",
+        ),
+        make_flags(
+            frame,
+            stale & ~mapped,
+            column=column,
+            field="county",
+            values=frame[field],
+            problem="county_not_valid_in_year",
+            detail=detail,
+            action="set_missing",
+        ),
     ]
     if municipality_codes is not None:
-        mismatch = (result["county_code"].notna() & muni_county.notna()
-                    & (muni_county != result["county_code"]) & ~stale).fillna(False)
+        mismatch = (
+            result["county_code"].notna()
+            & muni_county.notna()
+            & (muni_county != result["county_code"])
+            & ~stale
+        ).fillna(False)
         mismatch &= muni_county != "*"
-        flags.append(make_flags(
-            frame, mismatch, column=column, field="county", values=frame[field],
-            problem="county_municipality_mismatch",
-            detail=muni_county.map(lambda c: f"Kommunenummeret hører til {names.get(c, c)}; fylket er beholdt.").astype("string"),
-            action="noted"))
+        flags.append(
+            make_flags(
+                frame,
+                mismatch,
+                column=column,
+                field="county",
+                values=frame[field],
+                problem="county_municipality_mismatch",
+                detail=muni_county.map(
+                    lambda c: f"Kommunenummeret hører til {names.get(c, c)}; fylket er beholdt."
+                ).astype("string"),
+                action="noted",
+            )
+        )
     return result, _concat(flags)
 
 
@@ -261,8 +314,16 @@ def _municipality_successor(year: int) -> dict[str, str]:
     mid = _mid(year)
     valid = set(municipalities_in(year)["municipality_code"])
     every = set(_table("kommuner.csv")["code"])
-    fwd = changes[changes["change_date"] <= mid].groupby("old_code")["new_code"].agg(lambda s: sorted(set(s)))
-    back = changes[changes["change_date"] > mid].groupby("new_code")["old_code"].agg(lambda s: sorted(set(s)))
+    fwd = (
+        changes[changes["change_date"] <= mid]
+        .groupby("old_code")["new_code"]
+        .agg(lambda s: sorted(set(s)))
+    )
+    back = (
+        changes[changes["change_date"] > mid]
+        .groupby("new_code")["old_code"]
+        .agg(lambda s: sorted(set(s)))
+    )
     out: dict[str, str] = {}
     for code in every - valid:
         seen, current = set(), code
@@ -292,17 +353,29 @@ def _join(codes: pd.Series, index: pd.Index) -> pd.Series:
     return out.reindex(index).astype("string")
 
 
-def _token_flags(tokens: pd.DataFrame, mask: pd.Series, column: str, field: str, problem: str,
-                 detail: pd.Series | str, action: str) -> pd.DataFrame:
+def _token_flags(
+    tokens: pd.DataFrame,
+    mask: pd.Series,
+    column: str,
+    field: str,
+    problem: str,
+    detail: pd.Series | str,
+    action: str,
+) -> pd.DataFrame:
     if not mask.any():
         return empty_flags()
     sub = tokens[mask]
-    out = pd.DataFrame({
-        "row": sub["_row"].astype("Int64").to_numpy(), "column": column, "field": field,
-        "value": sub["token"].astype("string").to_numpy(), "problem": problem,
-        "detail": detail[mask].to_numpy() if isinstance(detail, pd.Series) else detail,
-        "action": action,
-    })
+    out = pd.DataFrame(
+        {
+            "row": sub["_row"].astype("Int64").to_numpy(),
+            "column": column,
+            "field": field,
+            "value": sub["token"].astype("string").to_numpy(),
+            "problem": problem,
+            "detail": detail[mask].to_numpy() if isinstance(detail, pd.Series) else detail,
+            "action": action,
+        }
+    )
     return out.astype({c: "string" for c in FLAG_COLUMNS[1:]})
 
 
@@ -332,19 +405,50 @@ def resolve_municipality_codes(
     unknown = well_formed & ~padded.isin(every)
     code = padded.where(ok).fillna(mapped_to.where(mapped))
     names = municipalities_in(year).set_index("municipality_code")["municipality_name"]
-    flags = _concat([
-        _token_flags(tokens, ~well_formed, column, field, "invalid_municipality_code",
-                     "Ikke et kommunenummer (fire sifre); tatt ut.", "set_missing"),
-        _token_flags(tokens, unknown, column, field, "unknown_municipality_code",
-                     f"Kommunenummeret finnes ikke; tatt ut. Bruk kommunenummeret fra {year}.",
-                     "set_missing"),
-        _token_flags(tokens, mapped, column, field, "municipality_not_valid_in_year",
-                     mapped_to.map(lambda c: f"Kommunenummeret gjaldt ikke i {year}; satt til {c} {names.get(c, '')}.".strip()),
-                     "mapped"),
-        _token_flags(tokens, other & ~mapped, column, field, "municipality_not_valid_in_year",
-                     f"Kommunenummeret gjaldt ikke i {year} og kan ikke oversettes entydig; tatt ut.",
-                     "set_missing"),
-    ])
+    flags = _concat(
+        [
+            _token_flags(
+                tokens,
+                ~well_formed,
+                column,
+                field,
+                "invalid_municipality_code",
+                "Ikke et kommunenummer (fire sifre); tatt ut.",
+                "set_missing",
+            ),
+            _token_flags(
+                tokens,
+                unknown,
+                column,
+                field,
+                "unknown_municipality_code",
+                f"Kommunenummeret finnes ikke; tatt ut. Bruk kommunenummeret fra {year}.",
+                "set_missing",
+            ),
+            _token_flags(
+                tokens,
+                mapped,
+                column,
+                field,
+                "municipality_not_valid_in_year",
+                mapped_to.map(
+                    lambda c: (
+                        f"Kommunenummeret gjaldt ikke i {year}; satt til {c} {names.get(c, '')}.".strip()
+                    )
+                ),
+                "mapped",
+            ),
+            _token_flags(
+                tokens,
+                other & ~mapped,
+                column,
+                field,
+                "municipality_not_valid_in_year",
+                f"Kommunenummeret gjaldt ikke i {year} og kan ikke oversettes entydig; tatt ut.",
+                "set_missing",
+            ),
+        ]
+    )
     return _join(code, frame.index), flags
 
 
@@ -387,19 +491,37 @@ def resolve_municipality_names(
     code = found.where(single).map(lambda t: t[0] if isinstance(t, tuple) else pd.NA)
     if county_codes is not None and multiple.any():
         row_county = county_codes.reindex(parts.index)
-        pick = [next((c for c in cands if c[:2] == rc), pd.NA) if isinstance(rc, str) else pd.NA
-                for cands, rc in zip(found[multiple], row_county[multiple], strict=True)]
+        pick = [
+            next((c for c in cands if c[:2] == rc), pd.NA) if isinstance(rc, str) else pd.NA
+            for cands, rc in zip(found[multiple], row_county[multiple], strict=True)
+        ]
         code.loc[multiple] = pick
     ambiguous = multiple & code.isna()
     unknown = found.map(len) == 0
     whole_codes = whole.dropna().map(lambda t: t[0])
     all_codes = pd.concat([code.dropna().astype("string"), whole_codes.astype("string")])
-    flags = _concat([
-        _token_flags(tokens, unknown, column, field, "unknown_municipality_name",
-                     f"Fant ingen kommune med dette navnet i {year}; tatt ut.", "set_missing"),
-        _token_flags(tokens, ambiguous, column, field, "ambiguous_municipality_name",
-                     "Flere kommuner har dette navnet; oppgi kommunenummer. Tatt ut.", "set_missing"),
-    ])
+    flags = _concat(
+        [
+            _token_flags(
+                tokens,
+                unknown,
+                column,
+                field,
+                "unknown_municipality_name",
+                f"Fant ingen kommune med dette navnet i {year}; tatt ut.",
+                "set_missing",
+            ),
+            _token_flags(
+                tokens,
+                ambiguous,
+                column,
+                field,
+                "ambiguous_municipality_name",
+                "Flere kommuner har dette navnet; oppgi kommunenummer. Tatt ut.",
+                "set_missing",
+            ),
+        ]
+    )
     return _join(all_codes, frame.index), flags
 
 
@@ -416,7 +538,9 @@ def county_in_year(municipality_codes: pd.Series, from_year: int, to_year: int) 
     succ = _municipality_successor(to_year)
     to_code = split.where(split.isin(valid)).fillna(split.map(succ))
     county = to_code.str[:2]
-    agg = county.groupby(level=0).agg(lambda s: s.iloc[0] if s.notna().all() and s.nunique() == 1 else pd.NA)
+    agg = county.groupby(level=0).agg(
+        lambda s: s.iloc[0] if s.notna().all() and s.nunique() == 1 else pd.NA
+    )
     return agg.reindex(municipality_codes.index).astype("string")
 
 

@@ -68,7 +68,10 @@ def share_labels(scheme: Scheme) -> dict[str, dict[str, str]]:
             for name in scheme.expand_fields(spec.field):
                 out[name] = {"label_nb": scheme.fields[name].label_nb, "group": spec.group}
         elif spec.kind == "category_one":
-            out[spec.key or f"{spec.field}.{spec.code}"] = {"label_nb": spec.label_nb, "group": spec.group}
+            out[spec.key or f"{spec.field}.{spec.code}"] = {
+                "label_nb": spec.label_nb,
+                "group": spec.group,
+            }
         elif spec.kind == "category":
             vocab = scheme.vocabularies[scheme.fields[spec.field].vocabulary]
             for t in vocab.terms:
@@ -88,8 +91,12 @@ def amount_summary(values: pd.Series) -> dict:
     if v.size:
         q1, med, q3 = np.percentile(v, [25, 50, 75], method="linear")
         out |= {
-            "median_nok": float(med), "q1_nok": float(q1), "q3_nok": float(q3),
-            "min_nok": int(v.min()), "max_nok": int(v.max()), "quantile_method": "type7_linear",
+            "median_nok": float(med),
+            "q1_nok": float(q1),
+            "q3_nok": float(q3),
+            "min_nok": int(v.min()),
+            "max_nok": int(v.max()),
+            "quantile_method": "type7_linear",
         }
     return out
 
@@ -103,52 +110,72 @@ def distinct_municipalities(codes: pd.Series) -> int:
 def _by_county_projects(tidy: pd.DataFrame, year: int) -> list[dict]:
     counties = geography.counties_in(year)
     g = tidy.groupby("county_code", dropna=False)
-    table = pd.DataFrame({
-        "n_projects": g.size(),
-        "grant_nok": g["grant_nok"].sum(min_count=0),
-        "n_intermunicipal": g["intermunicipal"].sum(),
-        "n_municipalities": g["municipalities_reached"].agg(distinct_municipalities),
-    })
+    table = pd.DataFrame(
+        {
+            "n_projects": g.size(),
+            "grant_nok": g["grant_nok"].sum(min_count=0),
+            "n_intermunicipal": g["intermunicipal"].sum(),
+            "n_municipalities": g["municipalities_reached"].agg(distinct_municipalities),
+        }
+    )
     table.index = table.index.astype("string")
     full = counties.set_index("county_code").join(table, how="left")
     unknown = table[table.index.isna()]
     rows = []
     for code, r in full.iterrows():  # one row per county (at most 19), not per data row
-        rows.append({
-            "county_code": str(code), "county_name": r["county_name"],
-            "n_projects": int(r["n_projects"]) if pd.notna(r["n_projects"]) else 0,
-            "grant_nok": int(r["grant_nok"]) if pd.notna(r["grant_nok"]) else 0,
-            "n_intermunicipal": int(r["n_intermunicipal"]) if pd.notna(r["n_intermunicipal"]) else 0,
-            "n_municipalities": int(r["n_municipalities"]) if pd.notna(r["n_municipalities"]) else 0,
-        })
+        rows.append(
+            {
+                "county_code": str(code),
+                "county_name": r["county_name"],
+                "n_projects": int(r["n_projects"]) if pd.notna(r["n_projects"]) else 0,
+                "grant_nok": int(r["grant_nok"]) if pd.notna(r["grant_nok"]) else 0,
+                "n_intermunicipal": int(r["n_intermunicipal"])
+                if pd.notna(r["n_intermunicipal"])
+                else 0,
+                "n_municipalities": int(r["n_municipalities"])
+                if pd.notna(r["n_municipalities"])
+                else 0,
+            }
+        )
     if len(unknown):
         r = unknown.iloc[0]
-        rows.append({"county_code": None, "county_name": "Ukjent fylke",
-                     "n_projects": int(r["n_projects"]), "grant_nok": int(r["grant_nok"]),
-                     "n_intermunicipal": int(r["n_intermunicipal"]),
-                     "n_municipalities": int(r["n_municipalities"])})
+        rows.append(
+            {
+                "county_code": None,
+                "county_name": "Ukjent fylke",
+                "n_projects": int(r["n_projects"]),
+                "grant_nok": int(r["grant_nok"]),
+                "n_intermunicipal": int(r["n_intermunicipal"]),
+                "n_municipalities": int(r["n_municipalities"]),
+            }
+        )
     return rows
 
 
 def _by_group_applications(tidy: pd.DataFrame, key: str) -> pd.DataFrame:
     g = tidy.groupby(key, dropna=False)
-    return pd.DataFrame({
-        "n_applications": g.size(),
-        "n_granted": g["granted"].sum(),
-        "applied_nok": g["applied_nok"].sum(min_count=0),
-        "granted_nok": g["granted_nok"].sum(min_count=0),
-    })
+    return pd.DataFrame(
+        {
+            "n_applications": g.size(),
+            "n_granted": g["granted"].sum(),
+            "applied_nok": g["applied_nok"].sum(min_count=0),
+            "granted_nok": g["granted_nok"].sum(min_count=0),
+        }
+    )
 
 
 def _records(table: pd.DataFrame, key: str, labels: pd.DataFrame, name_col: str) -> list[dict]:
     full = labels.set_index(key).join(table, how="left").fillna(0)
     rows = []
     for code, r in full.iterrows():
-        rows.append({key: str(code), name_col: r[name_col],
-                     **{c: int(r[c]) for c in table.columns}})
+        rows.append(
+            {key: str(code), name_col: r[name_col], **{c: int(r[c]) for c in table.columns}}
+        )
     unknown = table[table.index.isna()]
     if len(unknown):
-        rows.append({key: None, name_col: "Ukjent", **{c: int(unknown.iloc[0][c]) for c in table.columns}})
+        rows.append(
+            {key: None, name_col: "Ukjent", **{c: int(unknown.iloc[0][c]) for c in table.columns}}
+        )
     return rows
 
 
@@ -190,15 +217,91 @@ def compute_metrics(result: CleanResult, scheme: Scheme, *, synthetic: bool) -> 
         m["n_municipalities_applied"] = distinct_municipalities(tidy["municipalities_reached"])
         rounds = tidy.groupby("round")
         m["by_round"] = [
-            {"round": int(r), "n_applications": int(len(g)), "n_granted": int(g["granted"].sum()),
-             "granted_nok": int(g["granted_nok"].sum())}
+            {
+                "round": int(r),
+                "n_applications": int(len(g)),
+                "n_granted": int(g["granted"].sum()),
+                "granted_nok": int(g["granted_nok"].sum()),
+            }
             for r, g in rounds
         ]
         counties = geography.counties_in(result.year)
-        m["by_county"] = _records(_by_group_applications(tidy, "county_code"), "county_code", counties, "county_name")
+        m["by_county"] = _records(
+            _by_group_applications(tidy, "county_code"), "county_code", counties, "county_name"
+        )
         vocab = scheme.vocabularies["category"]
-        cats = pd.DataFrame({"category": vocab.codes, "category_name": [t.label_nb for t in vocab.terms]})
-        m["by_category"] = _records(_by_group_applications(tidy, "category"), "category", cats, "category_name")
+        cats = pd.DataFrame(
+            {"category": vocab.codes, "category_name": [t.label_nb for t in vocab.terms]}
+        )
+        m["by_category"] = _records(
+            _by_group_applications(tidy, "category"), "category", cats, "category_name"
+        )
     m["shares"] = compute_shares(tidy, scheme)
+    m["group_tests"] = group_tests(tidy, scheme)
     m["comparisons"] = []
     return m
+
+
+#: Between-group comparisons within a year: (key, Norwegian label, group column, outcome).
+GROUP_TESTS = {
+    "project": [
+        (
+            "intermunicipal_by_county",
+            "Andel interkommunale prosjekter, mellom fylkene",
+            "county_code",
+            "intermunicipal",
+        ),
+        (
+            "goal_reached_by_county",
+            "Andel som har nådd målene helt eller delvis, mellom fylkene",
+            "county_code",
+            "goal_reached",
+        ),
+    ],
+    "application": [
+        (
+            "granted_by_county",
+            "Andel innvilgede søknader, mellom fylkene",
+            "county_code",
+            "granted",
+        ),
+        (
+            "granted_by_category",
+            "Andel innvilgede søknader, mellom kategoriene",
+            "category",
+            "granted",
+        ),
+    ],
+}
+
+
+def group_tests(tidy: pd.DataFrame, scheme: Scheme) -> list[dict]:
+    """Is a share alike across counties (or categories) within the year? One test per entry
+    of :data:`GROUP_TESTS`, on the groups × (yes, no) table of answered rows."""
+    t = tidy
+    if "goal_achievement" in t:
+        judged = t["goal_achievement"].isin(["oppnadd", "delvis", "ikke_oppnadd"])
+        t = t.assign(
+            goal_reached=t["goal_achievement"]
+            .isin(["oppnadd", "delvis"])
+            .astype("boolean")
+            .where(judged)
+        )
+    out = []
+    for key, label, group, outcome in GROUP_TESTS[scheme.unit]:
+        rows = t[[group, outcome]].dropna()
+        yes = rows[outcome].astype(bool)
+        table = pd.DataFrame(
+            {"yes": yes.groupby(rows[group]).sum(), "no": (~yes).groupby(rows[group]).sum()}
+        )
+        res = stats.between_groups_test(table)
+        out.append(
+            {
+                "key": key,
+                "label_nb": label,
+                "groups": int((table.sum(axis=1) > 0).sum()),
+                "n": int(table.to_numpy().sum()),
+                **res,
+            }
+        )
+    return out

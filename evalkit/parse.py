@@ -44,7 +44,9 @@ def is_blank(values: pd.Series) -> pd.Series:
     return s.isna() | (s == "")
 
 
-def _by_unique(values: pd.Series, parse_uniques: Callable[[pd.Series], pd.DataFrame]) -> pd.DataFrame:
+def _by_unique(
+    values: pd.Series, parse_uniques: Callable[[pd.Series], pd.DataFrame]
+) -> pd.DataFrame:
     """Apply ``parse_uniques`` to the distinct values of ``values`` and map back by position."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     parsed = parse_uniques(pd.Series(uniques, dtype="string")).reset_index(drop=True)
@@ -151,10 +153,14 @@ def parse_amount(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         amount[has_mill] = mill[has_mill].str.replace(",", ".").astype(float) * 1_000_000
         # øre after a decimal mark
         dec = core.str.extract(_DECIMALS)
-        has_dec = (~has_mill & dec[0].notna() & ~core.str.fullmatch(_GROUPED).fillna(False)).fillna(False)
+        has_dec = (~has_mill & dec[0].notna() & ~core.str.fullmatch(_GROUPED).fillna(False)).fillna(
+            False
+        )
         whole = core.where(~has_dec, dec[0])
         ore = dec[1].where(has_dec)
-        grouped = whole.str.fullmatch(_GROUPED).fillna(False) | whole.str.fullmatch(r"\d+").fillna(False)
+        grouped = whole.str.fullmatch(_GROUPED).fillna(False) | whole.str.fullmatch(r"\d+").fillna(
+            False
+        )
         ok = (~has_mill & grouped).fillna(False)
         digits = whole.where(ok).str.replace(r"[ .,]", "", regex=True)
         amount[ok] = digits[ok].astype(float)

@@ -17,10 +17,16 @@ ACCENT = "#c8553d"
 def set_style() -> None:
     """The one style of every evalkit figure."""
     sns.set_theme(style="whitegrid", context="notebook", font_scale=0.95)
-    plt.rcParams.update({
-        "figure.dpi": 100, "savefig.dpi": 100, "axes.titleweight": "bold",
-        "axes.spines.top": False, "axes.spines.right": False, "figure.autolayout": True,
-    })
+    plt.rcParams.update(
+        {
+            "figure.dpi": 100,
+            "savefig.dpi": 100,
+            "axes.titleweight": "bold",
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "figure.autolayout": True,
+        }
+    )
 
 
 def _done(fig: plt.Figure) -> plt.Figure:
@@ -35,7 +41,12 @@ _INT = FuncFormatter(lambda x, _pos: fmt_int(x))
 
 
 def bar_by_county(
-    by_county: pd.DataFrame, value: str, *, title: str, xlabel: str, hidden: pd.Series | None = None,
+    by_county: pd.DataFrame,
+    value: str,
+    *,
+    title: str,
+    xlabel: str,
+    hidden: pd.Series | None = None,
     symbol: str = ":",
 ) -> plt.Figure:
     """Horizontal bars per county, largest first. ``hidden`` marks suppressed counts: their
@@ -66,15 +77,23 @@ def shares_with_ci(shares: pd.DataFrame, *, title: str) -> plt.Figure:
     y = range(len(data))
     ax.barh(list(y), data["share"] * 100, color=COLOR, alpha=0.85)
     ax.errorbar(
-        data["share"] * 100, list(y),
+        data["share"] * 100,
+        list(y),
         xerr=[(data["share"] - data["ci_low"]) * 100, (data["ci_high"] - data["share"]) * 100],
-        fmt="none", ecolor="black", capsize=3, lw=1,
+        fmt="none",
+        ecolor="black",
+        capsize=3,
+        lw=1,
     )
     ax.set_yticks(list(y), data["label"])
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
     ax.xaxis.set_major_formatter(_PCT)
-    ax.set(title=title, xlabel="Andel av prosjektene (strek: 95 % konfidensintervall, Wilson)", ylabel="")
+    ax.set(
+        title=title,
+        xlabel="Andel av prosjektene (strek: 95 % konfidensintervall, Wilson)",
+        ylabel="",
+    )
     return _done(fig)
 
 
@@ -97,7 +116,9 @@ def trend(per_year: pd.DataFrame, *, title: str) -> plt.Figure:
     return _done(fig)
 
 
-def amounts_by_year(amounts: pd.DataFrame, *, title: str, ylabel: str = "Tildelt beløp per prosjekt") -> plt.Figure:
+def amounts_by_year(
+    amounts: pd.DataFrame, *, title: str, ylabel: str = "Tildelt beløp per prosjekt"
+) -> plt.Figure:
     """Box plot of amounts per year (``year``, ``amount_nok``)."""
     set_style()
     fig, ax = plt.subplots(figsize=(8, 4))

@@ -639,7 +639,11 @@ def ensure_kernel(name: str = KERNEL_NAME) -> None:
             _write_text_atomic(folder / "kernel.json", json.dumps(spec_json, indent=1) + "\n")
             log.info("Registered the Jupyter kernel %r in %s", name, folder)
         else:
-            if name == KERNEL_NAME and spec.argv and Path(spec.argv[0]).parent != Path(sys.executable).parent:
+            if (
+                name == KERNEL_NAME
+                and spec.argv
+                and Path(spec.argv[0]).parent != Path(sys.executable).parent
+            ):
                 log.warning(
                     "The kernel %r runs %s, not this Python (%s); documents may be built with "
                     "other package versions.",
@@ -793,7 +797,9 @@ def _plan(
         inputs=inputs,
         data_dir=data_path,
         out_dir=out_path,
-        target=(out_path / scheme / folder) if folder else paths.year_output_dir(out_path, scheme, year),
+        target=(out_path / scheme / folder)
+        if folder
+        else paths.year_output_dir(out_path, scheme, year),
         key=key,
         title=title,
         kernel_name=kernel_name,
@@ -1292,8 +1298,14 @@ def report_trends(
             f"(found {_years_text(years) or 'none'}). To fix this, add more years' exports."
         )
     result = report_year(
-        scheme, years[-1], compare_with=years[:-1], data_dir=folder, out_dir=out_dir, force=force,
-        notebook=project_root() / "notebooks" / TRENDS_NOTEBOOK, kernel_name=kernel_name,
+        scheme,
+        years[-1],
+        compare_with=years[:-1],
+        data_dir=folder,
+        out_dir=out_dir,
+        force=force,
+        notebook=project_root() / "notebooks" / TRENDS_NOTEBOOK,
+        kernel_name=kernel_name,
         folder=TRENDS_FOLDER,
     )
     return dataclasses.replace(result, year=TRENDS_FOLDER)
@@ -1522,11 +1534,16 @@ def write_index(out_dir: Path | str) -> Path:
         except Exception:  # a folder that is no (longer a) known scheme
             title = scheme_dir.name
         trends_html = scheme_dir / TRENDS_FOLDER / "report.html"
-        schemes.append({
-            "name": scheme_dir.name, "title": title, "rows": rows,
-            "trends_href": quote(f"{scheme_dir.name}/{TRENDS_FOLDER}/report.html")
-            if trends_html.is_file() else None,
-        })
+        schemes.append(
+            {
+                "name": scheme_dir.name,
+                "title": title,
+                "rows": rows,
+                "trends_href": quote(f"{scheme_dir.name}/{TRENDS_FOLDER}/report.html")
+                if trends_html.is_file()
+                else None,
+            }
+        )
     env = Environment(
         loader=FileSystemLoader(Path(__file__).parent / "templates"),
         autoescape=True,

@@ -116,17 +116,34 @@ def wilson_ci(count, n, alpha: float = ALPHA):
 def share_with_ci(count: int, n: int, missing: int = 0, alpha: float = ALPHA) -> dict:
     """A share with its Wilson interval, as metrics.json holds it."""
     if n == 0:
-        return {"count": int(count), "n": 0, "missing": int(missing), "share": None,
-                "ci_low": None, "ci_high": None, "ci_method": "wilson"}
+        return {
+            "count": int(count),
+            "n": 0,
+            "missing": int(missing),
+            "share": None,
+            "ci_low": None,
+            "ci_high": None,
+            "ci_method": "wilson",
+        }
     low, high = wilson_ci(count, n, alpha)
-    return {"count": int(count), "n": int(n), "missing": int(missing), "share": count / n,
-            "ci_low": float(low), "ci_high": float(high), "ci_method": "wilson"}
+    return {
+        "count": int(count),
+        "n": int(n),
+        "missing": int(missing),
+        "share": count / n,
+        "ci_low": float(low),
+        "ci_high": float(high),
+        "ci_method": "wilson",
+    }
 
 
-def newcombe_diff_ci(x1: int, n1: int, x2: int, n2: int, alpha: float = ALPHA) -> tuple[float, float, float]:
+def newcombe_diff_ci(
+    x1: int, n1: int, x2: int, n2: int, alpha: float = ALPHA
+) -> tuple[float, float, float]:
     """Difference p1 − p2 with Newcombe's hybrid score interval (method 10), no correction."""
-    low, high = confint_proportions_2indep(x1, n1, x2, n2, method="newcomb", compare="diff",
-                                           alpha=alpha, correction=False)
+    low, high = confint_proportions_2indep(
+        x1, n1, x2, n2, method="newcomb", compare="diff", alpha=alpha, correction=False
+    )
     return x1 / n1 - x2 / n2, float(low), float(high)
 
 
@@ -143,8 +160,12 @@ def two_share_test(x1: int, n1: int, x2: int, n2: int) -> dict:
         return {"test": "ingen test (ingen variasjon)", "method": None, "p_value": 1.0}
     if (expected >= 5).all():
         chi2, p, _, _ = sps.chi2_contingency(table, correction=False)
-        return {"test": "Pearsons kjikvadrattest", "method": "pearson_chi2", "p_value": float(p),
-                "statistic": float(chi2)}
+        return {
+            "test": "Pearsons kjikvadrattest",
+            "method": "pearson_chi2",
+            "p_value": float(p),
+            "statistic": float(chi2),
+        }
     _, p = sps.fisher_exact(table, alternative="two-sided")
     return {"test": "Fishers eksakte test", "method": "fisher_exact", "p_value": float(p)}
 
@@ -168,15 +189,31 @@ def compare_shares(shares_a: dict, shares_b: dict, year: int, other_year: int) -
             continue
         diff, low, high = newcombe_diff_ci(a["count"], a["n"], b["count"], b["n"])
         test = two_share_test(a["count"], a["n"], b["count"], b["n"])
-        records.append({
-            "metric": key, "year": int(year), "other_year": int(other_year),
-            "count": a["count"], "n": a["n"], "share": a["share"], "ci_low": a["ci_low"], "ci_high": a["ci_high"],
-            "other_count": b["count"], "other_n": b["n"], "other_share": b["share"],
-            "other_ci_low": b["ci_low"], "other_ci_high": b["ci_high"],
-            "diff": diff, "diff_ci_low": low, "diff_ci_high": high, "ci_method": "newcombe",
-            "test": test["test"], "test_method": test["method"], "p_value": test["p_value"],
-            "effect_size_h": cohens_h(a["share"], b["share"]),
-        })
+        records.append(
+            {
+                "metric": key,
+                "year": int(year),
+                "other_year": int(other_year),
+                "count": a["count"],
+                "n": a["n"],
+                "share": a["share"],
+                "ci_low": a["ci_low"],
+                "ci_high": a["ci_high"],
+                "other_count": b["count"],
+                "other_n": b["n"],
+                "other_share": b["share"],
+                "other_ci_low": b["ci_low"],
+                "other_ci_high": b["ci_high"],
+                "diff": diff,
+                "diff_ci_low": low,
+                "diff_ci_high": high,
+                "ci_method": "newcombe",
+                "test": test["test"],
+                "test_method": test["method"],
+                "p_value": test["p_value"],
+                "effect_size_h": cohens_h(a["share"], b["share"]),
+            }
+        )
     adjusted = holm([r["p_value"] for r in records])
     for r, p in zip(records, adjusted, strict=True):
         r["p_adjusted"] = _f(p)
@@ -200,8 +237,12 @@ def cochran_armitage(counts, ns, scores) -> dict:
     if var <= 0:
         return {"test": "Cochran–Armitage", "statistic": None, "p_value": None, "direction": None}
     z = T / math.sqrt(var)
-    return {"test": "Cochran–Armitage", "statistic": z, "p_value": float(2 * sps.norm.sf(abs(z))),
-            "direction": "opp" if z > 0 else ("ned" if z < 0 else "flat")}
+    return {
+        "test": "Cochran–Armitage",
+        "statistic": z,
+        "p_value": float(2 * sps.norm.sf(abs(z))),
+        "direction": "opp" if z > 0 else ("ned" if z < 0 else "flat"),
+    }
 
 
 def trend_tests(per_year: dict[int, dict]) -> list[dict]:
@@ -232,7 +273,9 @@ def _chi2_stat(table: np.ndarray) -> float:
         return float(np.nansum(np.where(expected > 0, (table - expected) ** 2 / expected, 0.0)))
 
 
-def between_groups_test(table: pd.DataFrame, *, permutations: int = PERMUTATIONS, seed: int = SEED) -> dict:
+def between_groups_test(
+    table: pd.DataFrame, *, permutations: int = PERMUTATIONS, seed: int = SEED
+) -> dict:
     """Are the groups (rows) alike? Pearson chi-square when every expected count ≥ 5; Fisher
     for 2×2; otherwise a Monte-Carlo permutation test of the chi-square statistic with both
     margins fixed (deterministic seed)."""
@@ -240,8 +283,13 @@ def between_groups_test(table: pd.DataFrame, *, permutations: int = PERMUTATIONS
     t = t[t.sum(1) > 0][:, t.sum(0) > 0]
     warning = None
     if t.shape[0] < 2 or t.shape[1] < 2:
-        return {"test": "ingen test", "statistic": None, "p_value": None, "min_expected": None,
-                "warning": "For lite variasjon til å teste forskjeller mellom gruppene."}
+        return {
+            "test": "ingen test",
+            "statistic": None,
+            "p_value": None,
+            "min_expected": None,
+            "warning": "For lite variasjon til å teste forskjeller mellom gruppene.",
+        }
     expected = t.sum(1, keepdims=True) * t.sum(0, keepdims=True) / t.sum()
     stat = _chi2_stat(t)
     if (expected >= 5).all():
@@ -254,22 +302,37 @@ def between_groups_test(table: pd.DataFrame, *, permutations: int = PERMUTATIONS
         rng = np.random.default_rng(seed)
         rows = np.repeat(np.arange(t.shape[0]), t.sum(1).astype(int))
         cols = np.repeat(np.arange(t.shape[1]), t.sum(0).astype(int))
-        hits = 0
-        for _ in range(permutations):  # permutations, not data rows
-            perm = np.zeros_like(t)
-            np.add.at(perm, (rows, rng.permutation(cols)), 1)
-            hits += _chi2_stat(perm) >= stat - 1e-9
+        # every permutation at once: permuted column labels against fixed row labels give
+        # tables with both margins fixed; counted with one bincount
+        perms = rng.permuted(np.broadcast_to(cols, (permutations, cols.size)), axis=1)
+        cells = t.size
+        flat = (
+            np.arange(permutations)[:, None] * cells + rows[None, :] * t.shape[1] + perms
+        ).ravel()
+        tables = np.bincount(flat, minlength=permutations * cells).reshape(permutations, *t.shape)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            stats_ = np.where(expected > 0, (tables - expected) ** 2 / expected, 0.0).sum(
+                axis=(1, 2)
+            )
+        hits = int((stats_ >= stat - 1e-9).sum())
         p = (hits + 1) / (permutations + 1)
         name = f"Permutasjonstest ({permutations} permutasjoner)"
     events = t[:, 0].sum() if t.shape[1] == 2 else t.sum()
     small = (t.sum(1) < 5).mean()
     if events < 10 or small > 0.5:
         warning = "For få prosjekter per gruppe til å trekke noen konklusjon om forskjeller."
-    return {"test": name, "statistic": stat, "p_value": p, "min_expected": float(expected.min()),
-            "warning": warning}
+    return {
+        "test": name,
+        "statistic": stat,
+        "p_value": p,
+        "min_expected": float(expected.min()),
+        "warning": warning,
+    }
 
 
-def logistic_odds_ratios(df: pd.DataFrame, outcome: str, predictors: list[str], covariates=("year",)) -> dict:
+def logistic_odds_ratios(
+    df: pd.DataFrame, outcome: str, predictors: list[str], covariates=("year",)
+) -> dict:
     """Odds ratios of ``predictors`` for ``outcome`` (0/1) by logistic regression, year as a
     categorical covariate; 95 % Wald intervals. Warns on separation or few events."""
     import statsmodels.formula.api as smf
@@ -281,25 +344,53 @@ def logistic_odds_ratios(df: pd.DataFrame, outcome: str, predictors: list[str], 
     n, events = len(df), int(df[outcome].sum())
     n_params = 1 + len(predictors) + sum(df[c].nunique() - 1 for c in covariates)
     if min(events, n - events) < 10 * n_params:
-        warn.append(f"Få utfall per parameter ({min(events, n - events)} for {n_params} parametere); "
-                    "tolk oddsforholdene med forsiktighet.")
+        warn.append(
+            f"Få utfall per parameter ({min(events, n - events)} for {n_params} parametere); "
+            "tolk oddsforholdene med forsiktighet."
+        )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            fit = smf.glm(formula, data=df, family=__import__("statsmodels.api").api.families.Binomial()).fit()
+            fit = smf.glm(
+                formula, data=df, family=__import__("statsmodels.api").api.families.Binomial()
+            ).fit()
         except Exception as exc:  # perfect separation raises in some versions
-            return {"n": n, "events": events, "predictors": [], "ci_method": "wald",
-                    "warnings": warn + [f"Modellen kunne ikke estimeres ({type(exc).__name__}): trolig separasjon."]}
-    if any(issubclass(w.category, PerfectSeparationWarning) for w in caught) or (fit.bse.abs() > 50).any():
-        warn.append("Separasjon: en forklaringsvariabel skiller (nesten) perfekt mellom utfallene; "
-                    "oddsforholdet er ikke pålitelig.")
+            return {
+                "n": n,
+                "events": events,
+                "predictors": [],
+                "ci_method": "wald",
+                "warnings": warn
+                + [f"Modellen kunne ikke estimeres ({type(exc).__name__}): trolig separasjon."],
+            }
+    if (
+        any(issubclass(w.category, PerfectSeparationWarning) for w in caught)
+        or (fit.bse.abs() > 50).any()
+    ):
+        warn.append(
+            "Separasjon: en forklaringsvariabel skiller (nesten) perfekt mellom utfallene; "
+            "oddsforholdet er ikke pålitelig."
+        )
     ci = fit.conf_int(alpha=ALPHA)
     with np.errstate(over="ignore"):  # a separated predictor's bound is infinite, not an error
-        rows = [{"name": p, "odds_ratio": float(np.exp(fit.params[p])), "ci_low": float(np.exp(ci.loc[p, 0])),
-                 "ci_high": float(np.exp(ci.loc[p, 1])), "p_value": float(fit.pvalues[p])}
-                for p in predictors]
-    return {"n": n, "events": events, "predictors": rows, "ci_method": "wald", "formula": formula,
-            "warnings": warn}
+        rows = [
+            {
+                "name": p,
+                "odds_ratio": float(np.exp(fit.params[p])),
+                "ci_low": float(np.exp(ci.loc[p, 0])),
+                "ci_high": float(np.exp(ci.loc[p, 1])),
+                "p_value": float(fit.pvalues[p]),
+            }
+            for p in predictors
+        ]
+    return {
+        "n": n,
+        "events": events,
+        "predictors": rows,
+        "ci_method": "wald",
+        "formula": formula,
+        "warnings": warn,
+    }
 
 
 def amount_summary(values_by_year: dict[int, np.ndarray]) -> dict:
@@ -312,12 +403,20 @@ def amount_summary(values_by_year: dict[int, np.ndarray]) -> dict:
     groups = [np.asarray(v, dtype=float) for _, v in sorted(values_by_year.items()) if len(v)]
     if len(groups) == 2:
         res = sps.mannwhitneyu(groups[0], groups[1], alternative="two-sided", method="auto")
-        test = {"name": "Mann–Whitney U-test", "method": "mann_whitney", "statistic": float(res.statistic),
-                "p_value": float(res.pvalue)}
+        test = {
+            "name": "Mann–Whitney U-test",
+            "method": "mann_whitney",
+            "statistic": float(res.statistic),
+            "p_value": float(res.pvalue),
+        }
     elif len(groups) > 2:
         res = sps.kruskal(*groups)
-        test = {"name": "Kruskal–Wallis-test", "method": "kruskal_wallis", "statistic": float(res.statistic),
-                "p_value": float(res.pvalue)}
+        test = {
+            "name": "Kruskal–Wallis-test",
+            "method": "kruskal_wallis",
+            "statistic": float(res.statistic),
+            "p_value": float(res.pvalue),
+        }
     else:
         test = {"name": "ingen test", "method": None, "statistic": None, "p_value": None}
     return {"by_year": by_year, "quantile_method": "type7_linear", "test": test}

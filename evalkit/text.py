@@ -186,7 +186,9 @@ def summary_samhandling(m: dict) -> str:
     ]
     rounds = m.get("by_round", [])
     if len(rounds) > 1:
-        text = join_nb([f"{fmt_mill(r['granted_nok'])} kroner i runde {r['round']}" for r in rounds])
+        text = join_nb(
+            [f"{fmt_mill(r['granted_nok'])} kroner i runde {r['round']}" for r in rounds]
+        )
         parts.append(f"Midlene ble fordelt i {len(rounds)} runder: {text}.")
     most, _ = _most_and_fewest(m["by_county"], "n_granted")
     if most:

@@ -5,19 +5,27 @@ from __future__ import annotations
 import pandas as pd
 from IPython.display import Markdown
 
-from evalkit import plots, stats, text, trends
+from evalkit import plots, text, trends
 from evalkit.document import Table
 from evalkit.evaluation import metrics_json, write_tables
-from evalkit.text import esc, fmt_ci, fmt_int, fmt_nok, fmt_p, fmt_pct
+from evalkit.text import esc, fmt_int, fmt_nok, fmt_p, fmt_pct
 from evalkit.trends import Trends
 
 #: Share groups drawn as one trend figure each, with their Norwegian titles.
 FIGURE_GROUPS = {
-    "frisklivs_lms": [("samarbeid", "Samarbeid"), ("målgruppe", "Målgruppe"), ("tilbud", "Type tilbud"),
-                      ("aktører", "Aktører involvert"), ("delmål", "Delmål"),
-                      ("måloppnåelse", "Måloppnåelse")],
-    "samhandling": [("tildeling", "Andel innvilgede søknader"), ("samarbeid", "Samarbeid"),
-                    ("kategori", "Kategori")],
+    "frisklivs_lms": [
+        ("samarbeid", "Samarbeid"),
+        ("målgruppe", "Målgruppe"),
+        ("tilbud", "Type tilbud"),
+        ("aktører", "Aktører involvert"),
+        ("delmål", "Delmål"),
+        ("måloppnåelse", "Måloppnåelse"),
+    ],
+    "samhandling": [
+        ("tildeling", "Andel innvilgede søknader"),
+        ("samarbeid", "Samarbeid"),
+        ("kategori", "Kategori"),
+    ],
 }
 
 
@@ -45,23 +53,35 @@ def summary(tr: Trends) -> Markdown:
     m0, m1 = tr.metrics[y0], tr.metrics[y1]
     count = "n_projects" if tr.scheme.unit == "project" else "n_applications"
     word = "prosjekter" if tr.scheme.unit == "project" else "søknader"
-    parts = [f"Dokumentet dekker {len(tr.years)} år, {y0}–{y1}: fra {fmt_int(m0[count])} {word} i {y0} "
-             f"til {fmt_int(m1[count])} i {y1}."]
+    parts = [
+        f"Dokumentet dekker {len(tr.years)} år, {y0}–{y1}: fra {fmt_int(m0[count])} {word} i {y0} "
+        f"til {fmt_int(m1[count])} i {y1}."
+    ]
     tests = _tests_frame(tr)
     if len(tests):
         sig = tests[tests["p_adjusted"] < 0.05]
         labels = _labels(tr)
         if len(sig):
-            ups = [labels.get(k, k).lower() for k, z in zip(sig["metric"], sig["statistic"], strict=True) if z > 0]
-            downs = [labels.get(k, k).lower() for k, z in zip(sig["metric"], sig["statistic"], strict=True) if z < 0]
+            ups = [
+                labels.get(k, k).lower()
+                for k, z in zip(sig["metric"], sig["statistic"], strict=True)
+                if z > 0
+            ]
+            downs = [
+                labels.get(k, k).lower()
+                for k, z in zip(sig["metric"], sig["statistic"], strict=True)
+                if z < 0
+            ]
             if ups:
                 parts.append(f"Andelen har økt over perioden for {esc(text.join_nb(ups))}.")
             if downs:
                 parts.append(f"Andelen har gått ned for {esc(text.join_nb(downs))}.")
             parts.append("(Cochran–Armitage-test, Holm-justert p under 0,05.)")
         else:
-            parts.append("Ingen av andelene viser en klar trend over perioden når det er tatt hensyn "
-                         "til at mange andeler er testet (Holm-justert p ≥ 0,05 for alle).")
+            parts.append(
+                "Ingen av andelene viser en klar trend over perioden når det er tatt hensyn "
+                "til at mange andeler er testet (Holm-justert p ≥ 0,05 for alle)."
+            )
     return Markdown(" ".join(parts))
 
 
@@ -115,11 +135,16 @@ def trend_table(tr: Trends) -> Table:
             row[str(y)] = fmt_pct(wide.loc[key, y]) if y in wide.columns else "–"
         if key in tests.index:
             t = tests.loc[key]
-            row |= {"z": text.fmt_dec(t["statistic"], 2), "p": fmt_p(t["p_value"]),
-                    "p (Holm)": fmt_p(t["p_adjusted"])}
+            row |= {
+                "z": text.fmt_dec(t["statistic"], 2),
+                "p": fmt_p(t["p_value"]),
+                "p (Holm)": fmt_p(t["p_adjusted"]),
+            }
         rows.append(row)
     data = tests.reset_index() if len(tests) else pd.DataFrame()
-    return Table("trender", "Andeler per år og Cochran–Armitage-test for trend", pd.DataFrame(rows), data)
+    return Table(
+        "trender", "Andeler per år og Cochran–Armitage-test for trend", pd.DataFrame(rows), data
+    )
 
 
 def amounts_figure(tr: Trends):
@@ -131,12 +156,24 @@ def amounts_figure(tr: Trends):
 
 def amounts_table(tr: Trends) -> Table:
     a = trends.amounts(tr)
-    rows = [{"År": str(y), "Prosjekter": fmt_int(s["n"]), "Nedre kvartil": fmt_nok(s["q1"]),
-             "Median": fmt_nok(s["median"]), "Øvre kvartil": fmt_nok(s["q3"])}
-            for y, s in sorted(a["by_year"].items())]
+    rows = [
+        {
+            "År": str(y),
+            "Prosjekter": fmt_int(s["n"]),
+            "Nedre kvartil": fmt_nok(s["q1"]),
+            "Median": fmt_nok(s["median"]),
+            "Øvre kvartil": fmt_nok(s["q3"]),
+        }
+        for y, s in sorted(a["by_year"].items())
+    ]
     note = f"Test mellom årene: {a['test']['name']}, p = {fmt_p(a['test']['p_value'])}."
-    return Table("belop_per_ar", "Tilskudd per prosjekt per år", pd.DataFrame(rows),
-                 pd.DataFrame(rows), notes=[note])
+    return Table(
+        "belop_per_ar",
+        "Tilskudd per prosjekt per år",
+        pd.DataFrame(rows),
+        pd.DataFrame(rows),
+        notes=[note],
+    )
 
 
 def county_table(tr: Trends) -> Table:
@@ -147,23 +184,41 @@ def county_table(tr: Trends) -> Table:
     note = (
         "Tabellen viser bare fylker med de samme kommunene i hele perioden, slik at tallene kan "
         "sammenlignes over regionreformene i 2020 og 2024. "
-        + (f"Holdt utenfor fordi de ble slått sammen eller delt: {esc(text.join_nb(left_out))}." if left_out else "")
+        + (
+            f"Holdt utenfor fordi de ble slått sammen eller delt: {esc(text.join_nb(left_out))}."
+            if left_out
+            else ""
+        )
     )
-    return Table("fylker_over_tid", f"{count} per fylke og år", display, table.reset_index(), notes=[note])
+    return Table(
+        "fylker_over_tid", f"{count} per fylke og år", display, table.reset_index(), notes=[note]
+    )
 
 
 def regression_table(tr: Trends) -> Table | Markdown:
     res = trends.goal_regression(tr)
     if res is None:
         return Markdown("*Skjemaet har ikke spørsmål om måloppnåelse.*")
-    rows = [{"": trends.PREDICTOR_LABELS.get(p["name"], p["name"]),
-             "Oddsforhold": text.fmt_dec(p["odds_ratio"], 2),
-             "95 % KI (Wald)": f"{text.fmt_dec(p['ci_low'], 2)}–{text.fmt_dec(p['ci_high'], 2)}",
-             "p": fmt_p(p["p_value"])} for p in res["predictors"]]
-    notes = [f"{fmt_int(res['n'])} prosjekter, {fmt_int(res['events'])} nådde målene helt eller delvis."]
+    rows = [
+        {
+            "": trends.PREDICTOR_LABELS.get(p["name"], p["name"]),
+            "Oddsforhold": text.fmt_dec(p["odds_ratio"], 2),
+            "95 % KI (Wald)": f"{text.fmt_dec(p['ci_low'], 2)}–{text.fmt_dec(p['ci_high'], 2)}",
+            "p": fmt_p(p["p_value"]),
+        }
+        for p in res["predictors"]
+    ]
+    notes = [
+        f"{fmt_int(res['n'])} prosjekter, {fmt_int(res['events'])} nådde målene helt eller delvis."
+    ]
     notes += list(res.get("warnings", []))
-    return Table("maloppnaelse_regresjon", "Oddsforhold for å nå målene (helt eller delvis)",
-                 pd.DataFrame(rows), pd.DataFrame(res["predictors"]), notes=notes)
+    return Table(
+        "maloppnaelse_regresjon",
+        "Oddsforhold for å nå målene (helt eller delvis)",
+        pd.DataFrame(rows),
+        pd.DataFrame(res["predictors"]),
+        notes=notes,
+    )
 
 
 def save(tr: Trends, output_dir: str) -> None:
@@ -174,17 +229,20 @@ def save(tr: Trends, output_dir: str) -> None:
 
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    payload = {"schema_version": 1, "scheme": tr.scheme.name, "years": tr.years,
-               "synthetic": tr.synthetic, "trend_tests": trends.trend_tests(tr)}
+    payload = {
+        "schema_version": 1,
+        "scheme": tr.scheme.name,
+        "years": tr.years,
+        "synthetic": tr.synthetic,
+        "trend_tests": trends.trend_tests(tr),
+    }
     (out / "metrics.json").write_text(metrics_json(payload), encoding="utf-8")
-    (out / "data_quality.csv").write_text(tr.data_quality.to_csv(index=False, lineterminator="\n"),
-                                          encoding="utf-8")
+    (out / "data_quality.csv").write_text(
+        tr.data_quality.to_csv(index=False, lineterminator="\n"), encoding="utf-8"
+    )
     tables = [trend_table(tr), amounts_table(tr), county_table(tr)]
     reg = regression_table(tr)
     if isinstance(reg, Table):
         tables.append(reg)
     write_tables(out / "tables.xlsx", {t.name: t.for_excel() for t in tables})
     return None
-
-
-__all__ = ["fmt_ci", "stats"]

@@ -51,17 +51,29 @@ def evaluate_trends(
         frames.append(res.tidy.assign(year=y))
         quality.append(res.data_quality().assign(year=y))
     dq = pd.concat(quality, ignore_index=True)
-    return Trends(sch, data_dir, synthetic, metrics, pd.concat(frames, ignore_index=True),
-                  dq[["year", *dq.columns.drop("year")]])
+    return Trends(
+        sch,
+        data_dir,
+        synthetic,
+        metrics,
+        pd.concat(frames, ignore_index=True),
+        dq[["year", *dq.columns.drop("year")]],
+    )
 
 
 def shares_long(tr: Trends) -> pd.DataFrame:
     """One row per year and share: year, key, label, group, count, n, missing, share, CI."""
     labels = share_labels(tr.scheme)
     rows = [
-        {"year": y, "key": k, "label": labels.get(k, {}).get("label_nb", k),
-         "group": labels.get(k, {}).get("group", ""), **s}
-        for y, m in tr.metrics.items() for k, s in m["shares"].items()
+        {
+            "year": y,
+            "key": k,
+            "label": labels.get(k, {}).get("label_nb", k),
+            "group": labels.get(k, {}).get("group", ""),
+            **s,
+        }
+        for y, m in tr.metrics.items()
+        for k, s in m["shares"].items()
     ]
     return pd.DataFrame(rows)
 
@@ -86,17 +98,27 @@ def goal_regression(tr: Trends) -> dict | None:
     as a covariate. Projects whose goals «cannot be judged» are left out of the outcome."""
     if "goal_achievement" not in tr.tidy:
         return None
-    t = tr.tidy[tr.tidy["goal_achievement"].isin(["oppnadd", "delvis", "ikke_oppnadd"]).fillna(False)]
-    df = pd.DataFrame({
-        "reached": t["goal_achievement"].isin(["oppnadd", "delvis"]).astype(int),
-        "intermunicipal": t["intermunicipal"].astype("float"),
-        "collaboration": t["collaboration"].astype("float"),
-        "diagnosis_specific": (t["offer_type"] == "diagnosespesifikk").astype(float).mask(t["offer_type"].isna()),
-        "target_both": (t["target_group"] == "begge").astype(float).mask(t["target_group"].isna()),
-        "year": t["year"],
-    }).dropna()
+    t = tr.tidy[
+        tr.tidy["goal_achievement"].isin(["oppnadd", "delvis", "ikke_oppnadd"]).fillna(False)
+    ]
+    df = pd.DataFrame(
+        {
+            "reached": t["goal_achievement"].isin(["oppnadd", "delvis"]).astype(int),
+            "intermunicipal": t["intermunicipal"].astype("float"),
+            "collaboration": t["collaboration"].astype("float"),
+            "diagnosis_specific": (t["offer_type"] == "diagnosespesifikk")
+            .astype(float)
+            .mask(t["offer_type"].isna()),
+            "target_both": (t["target_group"] == "begge")
+            .astype(float)
+            .mask(t["target_group"].isna()),
+            "year": t["year"],
+        }
+    ).dropna()
     return stats.logistic_odds_ratios(
-        df, "reached", ["intermunicipal", "collaboration", "diagnosis_specific", "target_both"],
+        df,
+        "reached",
+        ["intermunicipal", "collaboration", "diagnosis_specific", "target_both"],
         covariates=("year",),
     )
 

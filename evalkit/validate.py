@@ -51,16 +51,22 @@ def raw_gate(raw: RawExport, scheme: Scheme) -> None:
         if "field_uniqueness" in kinds:
             dup = cases[cases["check"] == "field_uniqueness"]
             value = dup["failure_case"].iloc[0]
-            same = sorted(int(rows.iloc[int(i)]) for i in dup[dup["failure_case"] == value]["index"])
+            same = sorted(
+                int(rows.iloc[int(i)]) for i in dup[dup["failure_case"] == value]["index"]
+            )
             raise StructuralError(
                 f"The id {value!r} appears in rows {', '.join(map(str, same))}; ids must be unique "
                 f"({len(dup)} rows share an id)",
-                file=raw.path, row=same[-1], column=column,
+                file=raw.path,
+                row=same[-1],
+                column=column,
                 fix="remove the duplicate rows (a form exported twice) or correct the id",
             ) from None
         raise StructuralError(
             f"The id is empty in {len(row_numbers)} row(s): {', '.join(map(str, row_numbers[:10]))}",
-            file=raw.path, row=row_numbers[0] if row_numbers else None, column=column,
+            file=raw.path,
+            row=row_numbers[0] if row_numbers else None,
+            column=column,
             fix="fill in the id from the original export, or delete rows that are not reports",
         ) from None
 

@@ -115,6 +115,12 @@ doc.shares_table(ev, "begrunnelse", "Grunner til at måloppnåelse ikke kan vurd
 doc.amounts_table(ev)
 
 # %% [markdown]
+# ### Forskjeller mellom fylker
+
+# %%
+doc.group_tests_table(ev)
+
+# %% [markdown]
 # ## Sammenligning med tidligere år
 
 # %%

@@ -95,6 +95,12 @@ doc.amounts_table(ev)
 doc.funded_projects(ev)
 
 # %% [markdown]
+# ### Forskjeller mellom fylker
+
+# %%
+doc.group_tests_table(ev)
+
+# %% [markdown]
 # ## Sammenligning med tidligere år
 
 # %%

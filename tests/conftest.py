@@ -51,11 +51,17 @@ def frisklivs_row(**values: object) -> dict[str, object]:
     base.update(values)
     header_of = {f: h for h, f in FRISKLIV.layouts["questback-2022"].headers.items()}
     row = {header_of[f]: v for f, v in base.items()}
-    row |= {"Kontaktperson": "Kari Hemmelig", "E-post": "kari@hemmelig.invalid", "Telefon": "99999999"}
+    row |= {
+        "Kontaktperson": "Kari Hemmelig",
+        "E-post": "kari@hemmelig.invalid",
+        "Telefon": "99999999",
+    }
     return row
 
 
-def write_export(path: Path, rows: list[dict], *, sep: str = ";", encoding: str = "utf-8-sig") -> Path:
+def write_export(
+    path: Path, rows: list[dict], *, sep: str = ";", encoding: str = "utf-8-sig"
+) -> Path:
     """Write rows as a CSV (or .xlsx/.parquet by suffix) the way Excel/Questback would."""
     frame = pd.DataFrame(rows)
     path.parent.mkdir(parents=True, exist_ok=True)

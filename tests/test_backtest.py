@@ -31,7 +31,9 @@ def pct(share: float, decimals: int) -> float:
     """Round half up as a report would print it."""
     from decimal import ROUND_HALF_UP, Decimal
 
-    return float(Decimal(str(share * 100)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
+    return float(
+        Decimal(str(share * 100)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    )
 
 
 def published(year: str, key: str) -> float:
@@ -83,8 +85,18 @@ def test_2022_shares(key, share, decimals):
 
 def test_2022_main_subgoals_between_78_and_93_percent():
     sh = metrics("frisklivs_lms", 2022)["shares"]
-    main = [sh[f"subgoal.{k}"]["share"] for k in
-            ("fremme_helse", "forebygge", "mestring", "samhandling", "utvikle_fls", "ressursutnyttelse", "kompetanse")]
+    main = [
+        sh[f"subgoal.{k}"]["share"]
+        for k in (
+            "fremme_helse",
+            "forebygge",
+            "mestring",
+            "samhandling",
+            "utvikle_fls",
+            "ressursutnyttelse",
+            "kompetanse",
+        )
+    ]
     assert pct(min(main), 0) == published("2022", "share_delmaal_7_main_min")
     assert pct(max(main), 0) == published("2022", "share_delmaal_7_main_max")
 
@@ -92,8 +104,10 @@ def test_2022_main_subgoals_between_78_and_93_percent():
 def _extremes(m: dict) -> tuple[set[str], set[str]]:
     rows = [r for r in m["by_county"] if r["county_code"] and r["n_projects"] > 0]
     hi, lo = max(r["n_projects"] for r in rows), min(r["n_projects"] for r in rows)
-    return ({r["county_name"] for r in rows if r["n_projects"] == hi},
-            {r["county_name"] for r in rows if r["n_projects"] == lo})
+    return (
+        {r["county_name"] for r in rows if r["n_projects"] == hi},
+        {r["county_name"] for r in rows if r["n_projects"] == lo},
+    )
 
 
 def test_2022_most_and_fewest_projects():
@@ -105,17 +119,25 @@ def test_2022_viken_rows_are_the_published_grants():
     viken = next(r for r in metrics("frisklivs_lms", 2022)["by_county"] if r["county_code"] == "30")
     assert viken["grant_nok"] == FLS["2022"]["county_granted_total_viken"]["value"]
     assert viken["n_projects"] == FLS["2022"]["n_grantees_viken"]["value"]
-    assert sum(FLS["2022"][f"grant_viken_{i:02d}"]["value"] for i in range(1, 12)) == viken["grant_nok"]
+    assert (
+        sum(FLS["2022"][f"grant_viken_{i:02d}"]["value"] for i in range(1, 12))
+        == viken["grant_nok"]
+    )
 
 
 def test_2023_counts_and_shares():
     m = metrics("frisklivs_lms", 2023)
     assert m["n_counties"] == FLS["2023"]["n_counties"]["value"]
     assert m["n_projects"] == FLS["2023"]["n_projects"]["value"]
-    assert round(m["n_projects"] / m["n_counties"]) == FLS["2023"]["avg_projects_per_county"]["value"]
+    assert (
+        round(m["n_projects"] / m["n_counties"]) == FLS["2023"]["avg_projects_per_county"]["value"]
+    )
     for key, share, decimals in SHARES_2023:
         assert pct(m["shares"][share]["share"], decimals) == FLS["2023"][key]["value"], key
-    assert m["shares"]["intermunicipal"]["count"] == FLS["2023"]["share_intermunicipal"]["derived_count"]
+    assert (
+        m["shares"]["intermunicipal"]["count"]
+        == FLS["2023"]["share_intermunicipal"]["derived_count"]
+    )
 
 
 def test_2023_counties():
@@ -132,13 +154,19 @@ def test_samhandling_2012():
     assert m["n_applications"] == SAM["2012"]["n_applications"]["value"]
     assert m["n_granted"] == SAM["2012"]["n_projects"]["value"]
     assert m["granted_total_nok"] == SAM["2012"]["total_granted"]["value"]
-    assert pct(m["shares"]["granted"]["share"], 1) == SAM["2012"]["share_projects_funded_derived"]["value"]
+    assert (
+        pct(m["shares"]["granted"]["share"], 1)
+        == SAM["2012"]["share_projects_funded_derived"]["value"]
+    )
 
 
 def test_samhandling_2011_rounds():
     m = metrics("samhandling", 2011)
     by_round = {r["round"]: r["granted_nok"] for r in m["by_round"]}
-    assert by_round == {1: SAM["2011"]["round1_granted"]["value"], 2: SAM["2011"]["round2_granted"]["value"]}
+    assert by_round == {
+        1: SAM["2011"]["round1_granted"]["value"],
+        2: SAM["2011"]["round2_granted"]["value"],
+    }
     # the 4 mill. to KS is not a project: the projects add up to the budget less KS (± rounding)
     budget, ks = SAM["2011"]["total_budget"]["value"], SAM["2011"]["ks_grant"]["value"]
     assert abs(m["granted_total_nok"] + ks - budget) <= 100_000
@@ -157,5 +185,6 @@ def test_synthetic_years_use_the_county_structure_of_their_year(year, n_counties
     assert m["synthetic"] is True
     assert m["n_counties_in_year"] == n_counties
     assert {r["county_code"] for r in m["by_county"] if r["county_code"]} <= {
-        r["county_code"] for r in m["by_county"]}
+        r["county_code"] for r in m["by_county"]
+    }
     assert m["n_counties"] <= n_counties

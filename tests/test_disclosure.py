@@ -12,8 +12,15 @@ from scipy.optimize import linprog
 from evalkit.disclosure import DisclosureRule, suppress
 
 
-def feasible_range(values: np.ndarray, hidden: np.ndarray, cell: tuple[int, int],
-                   row_totals: bool, col_totals: bool, open_rows=None, open_cols=None) -> tuple[float, float]:
+def feasible_range(
+    values: np.ndarray,
+    hidden: np.ndarray,
+    cell: tuple[int, int],
+    row_totals: bool,
+    col_totals: bool,
+    open_rows=None,
+    open_cols=None,
+) -> tuple[float, float]:
     """Min and max of a hidden cell given every shown cell and the published (not hidden)
     totals."""
     open_rows = np.ones(values.shape[0], bool) if open_rows is None else open_rows
@@ -64,7 +71,11 @@ def test_nothing_hidden_means_no_footnote():
 
 def test_min_count_is_configurable():
     t = pd.DataFrame({"n": [4, 5, 9]})
-    assert suppress(t, ["n"], rule=DisclosureRule(min_count=5)).mask["n"].tolist() == [True, False, False]
+    assert suppress(t, ["n"], rule=DisclosureRule(min_count=5)).mask["n"].tolist() == [
+        True,
+        False,
+        False,
+    ]
     assert suppress(t, ["n"]).mask["n"].tolist() == [False, False, False]
 
 
@@ -94,7 +105,10 @@ def test_linked_columns_are_hidden_with_their_count():
 def test_display_uses_formatters():
     t = pd.DataFrame({"n": [1500, 1]})
     s = suppress(t, ["n"])
-    assert s.display({"n": lambda v: f"{v:,}".replace(",", "\u00a0")})["n"].tolist() == ["1\u00a0500", ":"]
+    assert s.display({"n": lambda v: f"{v:,}".replace(",", "\u00a0")})["n"].tolist() == [
+        "1\u00a0500",
+        ":",
+    ]
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -111,6 +125,13 @@ def test_random_county_tables_are_protected(seed):
     open_rows = ~s.mask.loc[s.mask.index != "I alt", "sum"].to_numpy()
     open_cols = ~s.mask.loc["I alt", ["x", "y", "z"]].to_numpy()
     for cell in zip(*np.nonzero(hidden), strict=True):
-        lo, hi = feasible_range(values, hidden, cell, row_totals=True, col_totals=True,
-                                open_rows=open_rows, open_cols=open_cols)
+        lo, hi = feasible_range(
+            values,
+            hidden,
+            cell,
+            row_totals=True,
+            col_totals=True,
+            open_rows=open_rows,
+            open_cols=open_cols,
+        )
         assert hi - lo >= 1, (cell, lo, hi)

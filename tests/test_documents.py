@@ -39,15 +39,23 @@ def _text(html: str) -> str:
 
 
 def _common_checks(folder: Path) -> str:
-    for name in ("report.html", "report.ipynb", "metrics.json", "tables.xlsx", "data_quality.csv",
-                 "manifest.json"):
+    for name in (
+        "report.html",
+        "report.ipynb",
+        "metrics.json",
+        "tables.xlsx",
+        "data_quality.csv",
+        "manifest.json",
+    ):
         assert (folder / name).is_file(), name
     html = _html(folder / "report.html")
     assert "data:image/png;base64" in html  # figures embedded
     assert "<script" not in html and 'src="http' not in html  # opens from disk, no network
     assert "from evalkit" not in html and "evaluate(" not in html  # no code cells
     nb = json.loads((folder / "report.ipynb").read_text(encoding="utf-8"))
-    errors = [o for c in nb["cells"] for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    errors = [
+        o for c in nb["cells"] for o in c.get("outputs", []) if o.get("output_type") == "error"
+    ]
     assert not errors
     assert "Traceback" not in html
     assert "SYNTETISKE DATA" in html  # the demo data are synthetic and the document says so
@@ -116,15 +124,19 @@ def test_build_writes_index_and_a_rebuild_is_cached(tmp_path):
     data = tmp_path / "data"
     shutil.copytree(DEMO / "samhandling", data / "samhandling")
     (data / "SYNTHETIC.txt").write_text("synthetic", encoding="utf-8")
-    results = build(["samhandling"], [2011, 2012], data_dir=data, out_dir=tmp_path / "out",
-                    progress=False)
+    results = build(
+        ["samhandling"], [2011, 2012], data_dir=data, out_dir=tmp_path / "out", progress=False
+    )
     assert [r.status for r in results] == ["built", "built"]
     index = _html(tmp_path / "out" / "index.html")
     assert "samhandling/2012/report.html" in index and "samhandling/2011/report.html" in index
-    again = build(["samhandling"], [2011, 2012], data_dir=data, out_dir=tmp_path / "out", progress=False)
+    again = build(
+        ["samhandling"], [2011, 2012], data_dir=data, out_dir=tmp_path / "out", progress=False
+    )
     assert [r.status for r in again] == ["cached", "cached"]
     # changing the compared year's export invalidates the later year only
     (data / "samhandling" / "2011.xlsx").write_bytes(
-        (data / "samhandling" / "2011.xlsx").read_bytes() + b"\0")
+        (data / "samhandling" / "2011.xlsx").read_bytes() + b"\0"
+    )
     third = build(["samhandling"], [2012], data_dir=data, out_dir=tmp_path / "out", progress=False)
     assert third[0].status != "cached"  # rebuilt (or failed on the damaged file): not served stale

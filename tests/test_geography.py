@@ -9,25 +9,52 @@ from evalkit import geography as geo
 
 
 def frame(values, field="county"):
-    return pd.DataFrame({"_row": pd.array(range(2, len(values) + 2), dtype="Int64"),
-                         field: pd.array(values, dtype="string")})
+    return pd.DataFrame(
+        {
+            "_row": pd.array(range(2, len(values) + 2), dtype="Int64"),
+            field: pd.array(values, dtype="string"),
+        }
+    )
 
 
-@pytest.mark.parametrize(("year", "n"), [(2010, 19), (2017, 19), (2018, 18), (2019, 18),
-                                          (2020, 11), (2023, 11), (2024, 15), (2025, 15)])
+@pytest.mark.parametrize(
+    ("year", "n"),
+    [
+        (2010, 19),
+        (2017, 19),
+        (2018, 18),
+        (2019, 18),
+        (2020, 11),
+        (2023, 11),
+        (2024, 15),
+        (2025, 15),
+    ],
+)
 def test_number_of_counties_per_period(year, n):
     assert len(geo.counties_in(year)) == n
 
 
-@pytest.mark.parametrize(("year", "n"), [(2011, 430), (2012, 429), (2017, 426), (2019, 422),
-                                          (2022, 356), (2024, 357)])
+@pytest.mark.parametrize(
+    ("year", "n"), [(2011, 430), (2012, 429), (2017, 426), (2019, 422), (2022, 356), (2024, 357)]
+)
 def test_number_of_municipalities_per_period(year, n):
     assert len(geo.municipalities_in(year)) == n
 
 
 def test_county_spellings_and_codes():
-    f = frame(["Vestland", "vestland fylkeskommune", "TROMS OG FINNMARK", "Romsa ja Finnmárku",
-               "3", "03", "3.0", "Troms & Finnmark fylke", "Trondelag"])
+    f = frame(
+        [
+            "Vestland",
+            "vestland fylkeskommune",
+            "TROMS OG FINNMARK",
+            "Romsa ja Finnmárku",
+            "3",
+            "03",
+            "3.0",
+            "Troms & Finnmark fylke",
+            "Trondelag",
+        ]
+    )
     res, flags = geo.resolve_counties(f, "county", "Fylke", 2022)
     assert res["county_code"].tolist() == ["46", "46", "54", "54", "03", "03", "03", "54", "50"]
     assert res["county_name"].iloc[0] == "Vestland"
@@ -62,7 +89,9 @@ def test_a_split_county_is_decided_by_the_municipality_codes():
 
 def test_county_and_municipality_mismatch_is_noted():
     codes = pd.Series(["0301"], dtype="string")  # Oslo
-    res, flags = geo.resolve_counties(frame(["Rogaland"]), "county", "Fylke", 2022, municipality_codes=codes)
+    res, flags = geo.resolve_counties(
+        frame(["Rogaland"]), "county", "Fylke", 2022, municipality_codes=codes
+    )
     assert res["county_code"].tolist() == ["11"]
     assert flags["problem"].tolist() == ["county_municipality_mismatch"]
     assert flags["action"].tolist() == ["noted"]
@@ -93,10 +122,15 @@ def test_a_code_of_another_period_is_mapped_when_one_to_one():
 
 
 def test_municipality_names():
-    f = frame(["Bergen", "Lom og Skjåk", "Nore og Uvdal kommune", "Tromsø, Balsfjord", "Ukjentby"], field="n")
+    f = frame(
+        ["Bergen", "Lom og Skjåk", "Nore og Uvdal kommune", "Tromsø, Balsfjord", "Ukjentby"],
+        field="n",
+    )
     codes, flags = geo.resolve_municipality_names(f, "n", "Kommune(r)", 2022)
     assert codes.tolist()[:4] == ["4601", "3433;3434", "3052", "5401;5422"]
-    assert flags["problem"].tolist() == ["unknown_municipality_name"] and flags["row"].tolist() == [6]
+    assert flags["problem"].tolist() == ["unknown_municipality_name"] and flags["row"].tolist() == [
+        6
+    ]
 
 
 def test_ambiguous_names_are_resolved_with_the_county():

@@ -17,7 +17,9 @@ def s(*values):
 
 
 # --- yes/no -------------------------------------------------------------------------------
-@pytest.mark.parametrize("text", ["Ja", "ja", "JA", "J", "Yes", "Y", "1", "x", "X", "True", "Sant", " ja ", 1, 1.0])
+@pytest.mark.parametrize(
+    "text", ["Ja", "ja", "JA", "J", "Yes", "Y", "1", "x", "X", "True", "Sant", " ja ", 1, 1.0]
+)
 def test_yes_spellings(text):
     answer, bad = parse_yesno(s(text))
     assert answer.iloc[0] is True or answer.iloc[0] == True  # noqa: E712
@@ -71,12 +73,23 @@ def test_checkbox_rule():
 def test_category_by_label_code_and_spelling_ignoring_case_space_punctuation():
     vocab = SCHEME.vocabularies["offer_type"]
     codes, bad = parse_category(
-        s("Diagnoseuavhengig tilbud", "diagnosespesifikk", "DIAGNOSE-UAVHENGIG", " annet ",
-          "Diagnosespesifikt  tilbud.", None),
+        s(
+            "Diagnoseuavhengig tilbud",
+            "diagnosespesifikk",
+            "DIAGNOSE-UAVHENGIG",
+            " annet ",
+            "Diagnosespesifikt  tilbud.",
+            None,
+        ),
         vocab,
     )
-    assert codes.tolist()[:5] == ["diagnoseuavhengig", "diagnosespesifikk", "diagnoseuavhengig",
-                                  "annet", "diagnosespesifikk"]
+    assert codes.tolist()[:5] == [
+        "diagnoseuavhengig",
+        "diagnosespesifikk",
+        "diagnoseuavhengig",
+        "annet",
+        "diagnosespesifikk",
+    ]
     assert pd.isna(codes.iloc[5])
     assert not bad.any()
 
@@ -137,7 +150,11 @@ def test_amount_roundtrip_property(n, sep, wrap):
     assert amount.iloc[0] == n, text
 
 
-@given(whole=st.integers(0, 99), tenth=st.integers(0, 9), word=st.sampled_from(["mill.", "mill", "millioner"]))
+@given(
+    whole=st.integers(0, 99),
+    tenth=st.integers(0, 9),
+    word=st.sampled_from(["mill.", "mill", "millioner"]),
+)
 def test_amount_millions_property(whole, tenth, word):
     amount, bad = parse_amount(s(f"{whole},{tenth} {word}"))
     assert amount.iloc[0] == whole * 1_000_000 + tenth * 100_000

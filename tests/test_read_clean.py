@@ -22,11 +22,24 @@ def clean(path: Path, year: int = 2022, scheme=FRISKLIV, **kw):
 
 def four_rows() -> list[dict]:
     return [
-        frisklivs_row(respondent_id="1", county="troms og finnmark fylkeskommune", municipality_codes="5401"),
-        frisklivs_row(respondent_id="2", county="3", municipality_codes="301", grant_nok="kr 1,2 mill.",
-                      intermunicipal="JA", target_group="Barn og unge"),
-        frisklivs_row(respondent_id="3", county="Hordaland", municipality_codes="4601, 4624",
-                      municipality_names="Bergen, Bjørnafjorden", intermunicipal=" ja"),
+        frisklivs_row(
+            respondent_id="1", county="troms og finnmark fylkeskommune", municipality_codes="5401"
+        ),
+        frisklivs_row(
+            respondent_id="2",
+            county="3",
+            municipality_codes="301",
+            grant_nok="kr 1,2 mill.",
+            intermunicipal="JA",
+            target_group="Barn og unge",
+        ),
+        frisklivs_row(
+            respondent_id="3",
+            county="Hordaland",
+            municipality_codes="4601, 4624",
+            municipality_names="Bergen, Bjørnafjorden",
+            intermunicipal=" ja",
+        ),
         # an unanswered Questback form: only the id is filled in
         {**{k: "" for k in frisklivs_row()}, "Respondent": "4"},
     ]
@@ -84,8 +97,13 @@ def test_extra_columns_are_listed_not_used(tmp_path):
 
 @pytest.mark.parametrize(
     ("name", "sep", "encoding"),
-    [("2022.csv", ";", "cp1252"), ("2022.csv", ",", "utf-8-sig"), ("2022.csv", ";", "utf-8"),
-     ("2022.xlsx", None, None), ("2022.parquet", None, None)],
+    [
+        ("2022.csv", ";", "cp1252"),
+        ("2022.csv", ",", "utf-8-sig"),
+        ("2022.csv", ";", "utf-8"),
+        ("2022.xlsx", None, None),
+        ("2022.parquet", None, None),
+    ],
 )
 def test_every_format_gives_the_same_tidy_frame(tmp_path, export, name, sep, encoding):
     reference = clean(export).tidy
@@ -104,13 +122,20 @@ def test_a_second_layout_works_by_adding_yaml_alone(tmp_path):
     """Another form version (other headers, other column order) is a YAML change only."""
     config = yaml.safe_load(scheme_path("frisklivs_lms").read_text(encoding="utf-8"))
     renamed = {
-        "Respondent": "ID", "Fylke": "Fylkeskommune", "Tildelt beløp (kr)": "Tilskudd (NOK)",
-        "Prosjektnavn": "Navn på prosjektet", "Målgruppe": "Hvem er målgruppen?",
+        "Respondent": "ID",
+        "Fylke": "Fylkeskommune",
+        "Tildelt beløp (kr)": "Tilskudd (NOK)",
+        "Prosjektnavn": "Navn på prosjektet",
+        "Målgruppe": "Hvem er målgruppen?",
     }
-    headers = {renamed.get(h, h): f for h, f in config["layouts"]["questback-2022"]["headers"].items()}
+    headers = {
+        renamed.get(h, h): f for h, f in config["layouts"]["questback-2022"]["headers"].items()
+    }
     # reverse the column order too
-    config["layouts"]["questback-2025"] = {"headers": dict(reversed(list(headers.items()))),
-                                            "personal_data": ["Kontaktperson", "E-post", "Telefon"]}
+    config["layouts"]["questback-2025"] = {
+        "headers": dict(reversed(list(headers.items()))),
+        "personal_data": ["Kontaktperson", "E-post", "Telefon"],
+    }
     path = tmp_path / "frisklivs_lms.yaml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
     scheme = load_scheme_file(path)
@@ -123,7 +148,12 @@ def test_a_second_layout_works_by_adding_yaml_alone(tmp_path):
 
 # --- structural errors: the message names file, row, column and the fix ------------------
 def test_missing_required_column_names_the_nearest_header(tmp_path):
-    rows = [{("Tildelt belop" if k == "Tildelt beløp (kr)" else k): v for k, v in frisklivs_row().items()}]
+    rows = [
+        {
+            ("Tildelt belop" if k == "Tildelt beløp (kr)" else k): v
+            for k, v in frisklivs_row().items()
+        }
+    ]
     path = write_export(tmp_path / "2022.csv", rows)
     with pytest.raises(StructuralError) as err:
         clean(path)
@@ -134,7 +164,11 @@ def test_missing_required_column_names_the_nearest_header(tmp_path):
 
 
 def test_duplicate_ids_name_the_rows(tmp_path):
-    rows = [frisklivs_row(respondent_id="7"), frisklivs_row(respondent_id="8"), frisklivs_row(respondent_id="7")]
+    rows = [
+        frisklivs_row(respondent_id="7"),
+        frisklivs_row(respondent_id="8"),
+        frisklivs_row(respondent_id="7"),
+    ]
     with pytest.raises(StructuralError) as err:
         clean(write_export(tmp_path / "2022.csv", rows))
     msg = str(err.value)
@@ -156,8 +190,10 @@ def test_file_of_another_year_by_name(tmp_path):
 
 def test_file_of_another_year_by_its_counties(tmp_path):
     # the 2019 county structure in a file given as 2022
-    rows = [frisklivs_row(respondent_id=str(i), county=c, municipality_codes="")
-            for i, c in enumerate(["Hordaland", "Sogn og Fjordane", "Telemark", "Hedmark"])]
+    rows = [
+        frisklivs_row(respondent_id=str(i), county=c, municipality_codes="")
+        for i, c in enumerate(["Hordaland", "Sogn og Fjordane", "Telemark", "Hedmark"])
+    ]
     with pytest.raises(StructuralError, match="another year"):
         clean(write_export(tmp_path / "x.csv", rows), year=2022)
 

@@ -17,7 +17,12 @@ from evalkit import stats
 # methods. Stat Med 1998;17:857–872, Table I, method 3 (Wilson score, no continuity correction).
 @pytest.mark.parametrize(
     ("x", "n", "low", "high"),
-    [(81, 263, 0.2553, 0.3662), (15, 148, 0.0624, 0.1605), (0, 20, 0.0, 0.1611), (1, 29, 0.0061, 0.1718)],
+    [
+        (81, 263, 0.2553, 0.3662),
+        (15, 148, 0.0624, 0.1605),
+        (0, 20, 0.0, 0.1611),
+        (1, 29, 0.0061, 0.1718),
+    ],
 )
 def test_wilson_matches_newcombe_1998_table_1(x, n, low, high):
     lo, hi = stats.wilson_ci(x, n)
@@ -98,7 +103,9 @@ def test_holm_by_hand():
 def test_cohens_h_by_hand():
     assert stats.cohens_h(0.5, 0.5) == 0
     assert stats.cohens_h(1.0, 0.0) == pytest.approx(math.pi)
-    assert stats.cohens_h(0.25, 0.5) == pytest.approx(2 * math.asin(0.5) - 2 * math.asin(math.sqrt(0.5)))
+    assert stats.cohens_h(0.25, 0.5) == pytest.approx(
+        2 * math.asin(0.5) - 2 * math.asin(math.sqrt(0.5))
+    )
 
 
 def test_cochran_armitage_by_hand():
@@ -114,9 +121,15 @@ def test_cochran_armitage_by_hand():
 def test_cochran_armitage_against_linear_by_linear():
     from statsmodels.stats.contingency_tables import Table
 
-    counts, ns, years = np.array([10, 15, 14, 21]), np.array([100, 104, 109, 126]), [2019, 2020, 2021, 2022]
+    counts, ns, years = (
+        np.array([10, 15, 14, 21]),
+        np.array([100, 104, 109, 126]),
+        [2019, 2020, 2021, 2022],
+    )
     table = np.column_stack([counts, ns - counts])
-    lxl = Table(table).test_ordinal_association(row_scores=np.array(years, float), col_scores=np.array([1.0, 0.0]))
+    lxl = Table(table).test_ordinal_association(
+        row_scores=np.array(years, float), col_scores=np.array([1.0, 0.0])
+    )
     z = stats.cochran_armitage(counts, ns, years)["statistic"]
     n = ns.sum()
     # the linear-by-linear statistic is the CA statistic times (N − 1)/N
@@ -124,8 +137,10 @@ def test_cochran_armitage_against_linear_by_linear():
 
 
 def test_trend_tests_need_three_years_and_adjust():
-    per_year = {y: {"a": stats.share_with_ci(c, 100), "b": stats.share_with_ci(50, 100)}
-                for y, c in zip([2020, 2021, 2022], [10, 20, 30], strict=True)}
+    per_year = {
+        y: {"a": stats.share_with_ci(c, 100), "b": stats.share_with_ci(50, 100)}
+        for y, c in zip([2020, 2021, 2022], [10, 20, 30], strict=True)
+    }
     per_year[2020]["only_once"] = stats.share_with_ci(3, 10)
     res = {r["metric"]: r for r in stats.trend_tests(per_year)}
     assert set(res) == {"a", "b"}
@@ -159,22 +174,31 @@ def test_permutation_close_to_fisher_on_a_two_by_three_table_collapsed():
 
 def test_logistic_odds_ratio_equals_cross_product_ratio():
     # 2×2: exposed 30/50 reached, unexposed 20/50 → OR = (30·30)/(20·20) = 2,25
-    df = pd.DataFrame({
-        "reached": [1] * 30 + [0] * 20 + [1] * 20 + [0] * 30,
-        "exposed": [1.0] * 50 + [0.0] * 50,
-        "year": [2022] * 100,
-    })
+    df = pd.DataFrame(
+        {
+            "reached": [1] * 30 + [0] * 20 + [1] * 20 + [0] * 30,
+            "exposed": [1.0] * 50 + [0.0] * 50,
+            "year": [2022] * 100,
+        }
+    )
     res = stats.logistic_odds_ratios(df, "reached", ["exposed"], covariates=("year",))
     assert res["predictors"][0]["odds_ratio"] == pytest.approx(2.25, rel=1e-6)
     # Wald interval: exp(log OR ± 1,96 √(1/30 + 1/20 + 1/20 + 1/30))
     se = math.sqrt(1 / 30 + 1 / 20 + 1 / 20 + 1 / 30)
     z = sps.norm.ppf(0.975)
-    assert res["predictors"][0]["ci_low"] == pytest.approx(math.exp(math.log(2.25) - z * se), rel=1e-5)
+    assert res["predictors"][0]["ci_low"] == pytest.approx(
+        math.exp(math.log(2.25) - z * se), rel=1e-5
+    )
 
 
 def test_logistic_separation_warns_instead_of_crashing():
-    df = pd.DataFrame({"reached": [1] * 20 + [0] * 20, "exposed": [1.0] * 20 + [0.0] * 20,
-                       "year": [2021, 2022] * 20})
+    df = pd.DataFrame(
+        {
+            "reached": [1] * 20 + [0] * 20,
+            "exposed": [1.0] * 20 + [0.0] * 20,
+            "year": [2021, 2022] * 20,
+        }
+    )
     res = stats.logistic_odds_ratios(df, "reached", ["exposed"])
     assert any("eparasjon" in w for w in res["warnings"])
 
@@ -182,7 +206,9 @@ def test_logistic_separation_warns_instead_of_crashing():
 def test_amount_summary_tests_equal_scipy():
     a, b, c = [100, 200, 300, 400], [150, 250, 350, 450, 550], [50, 60, 70]
     two = stats.amount_summary({2021: np.array(a), 2022: np.array(b)})
-    assert two["test"]["p_value"] == pytest.approx(sps.mannwhitneyu(a, b, alternative="two-sided").pvalue)
+    assert two["test"]["p_value"] == pytest.approx(
+        sps.mannwhitneyu(a, b, alternative="two-sided").pvalue
+    )
     three = stats.amount_summary({2020: np.array(c), 2021: np.array(a), 2022: np.array(b)})
     assert three["test"]["p_value"] == pytest.approx(sps.kruskal(c, a, b).pvalue)
     # type 7 quartiles of 100..400: q1 = 100 + 0,75·100 = 175, median 250, q3 325
@@ -190,12 +216,15 @@ def test_amount_summary_tests_equal_scipy():
 
 
 def test_compare_shares_records():
-    a = {"x": stats.share_with_ci(56, 70), "y": stats.share_with_ci(9, 10), "z": stats.share_with_ci(0, 0)}
+    a = {
+        "x": stats.share_with_ci(56, 70),
+        "y": stats.share_with_ci(9, 10),
+        "z": stats.share_with_ci(0, 0),
+    }
     b = {"x": stats.share_with_ci(48, 80), "y": stats.share_with_ci(3, 10)}
     recs = {r["metric"]: r for r in stats.compare_shares(a, b, 2023, 2022)}
     assert set(recs) == {"x", "y"}  # z has no denominator
     assert recs["x"]["diff_ci_low"] == pytest.approx(0.0524, abs=5e-5)
     assert recs["x"]["diff_ci_high"] == pytest.approx(0.3339, abs=5e-5)
     ps = [recs["x"]["p_value"], recs["y"]["p_value"]]
-    assert sorted(r["p_adjusted"] for r in recs.values()) == pytest.approx(
-        sorted(stats.holm(ps)))
+    assert sorted(r["p_adjusted"] for r in recs.values()) == pytest.approx(sorted(stats.holm(ps)))
