@@ -58,9 +58,24 @@ def is_synthetic(data_dir: Path | str) -> bool:
     return (Path(data_dir) / SYNTHETIC_MARKER).exists()
 
 
-def default_data_dir(scheme: str, root: Path | str = ".") -> Path:
-    """``data/raw`` when it holds files of ``scheme``, else the bundled ``data/demo``."""
-    root = Path(root)
+def project_root() -> Path:
+    """The project folder (the one holding ``notebooks/``): the working folder or the nearest
+    folder above it (JupyterLab runs a notebook's kernel in ``notebooks/``), else the source
+    checkout evalkit was installed from, else the working folder."""
+    cwd = Path.cwd()
+    for folder in (cwd, *cwd.parents):
+        if (folder / "notebooks").is_dir() and (folder / "data").is_dir():
+            return folder
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "notebooks").is_dir():
+        return checkout
+    return cwd
+
+
+def default_data_dir(scheme: str, root: Path | str | None = None) -> Path:
+    """``data/raw`` when it holds files of ``scheme``, else the bundled ``data/demo``
+    (both under the project folder)."""
+    root = Path(root) if root is not None else project_root()
     raw = root / DEFAULT_RAW_DIR
     if year_files(raw, scheme):
         return raw

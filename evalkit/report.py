@@ -528,14 +528,8 @@ def validate_parameters(notebook: Path | str, params: Mapping[str, Any]) -> dict
 # Paths and hashing
 # --------------------------------------------------------------------------------------------
 def project_root() -> Path:
-    """The folder holding ``notebooks/``: the working folder, else the source checkout."""
-    cwd = Path.cwd()
-    if (cwd / "notebooks").is_dir():
-        return cwd
-    checkout = Path(__file__).resolve().parent.parent
-    if (checkout / "notebooks").is_dir():
-        return checkout
-    return cwd
+    """The folder holding ``notebooks/`` (see :func:`evalkit.paths.project_root`)."""
+    return paths.project_root()
 
 
 def _notebook_root(notebook: Path) -> Path:
