@@ -144,19 +144,16 @@ def _split_tokens(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     tokens = text.str.split(r"\s*(?:[,;/]|\s+og\s+)\s*", regex=True).explode()
     tokens = tokens[tokens.notna() & (tokens != "")]
     is_code = tokens.str.fullmatch(r"\d{3,4}")
-    join = lambda s: s.groupby(level=0).agg(";".join)  # noqa: E731
-    codes = join(tokens[is_code]).reindex(values.index).astype("string")
-    names = join(tokens[~is_code]).reindex(values.index).astype("string")
+    codes = parse.join_sorted_unique(tokens[is_code.fillna(False)], values.index)
+    names = parse.join_sorted_unique(tokens[~is_code.fillna(False)], values.index)
     return codes, names
 
 
 def _join_codes(*parts: pd.Series) -> pd.Series:
-    frame = pd.concat(parts, axis=1)
-    joined = frame.apply(lambda col: col.fillna(""), axis=0).agg(";".join, axis=1)
-    codes = joined.str.split(";").explode()
-    codes = codes[codes != ""]
-    out = codes.groupby(level=0).agg(lambda s: ";".join(sorted(set(s))))
-    return out.reindex(frame.index).astype("string")
+    """The union of several ;-joined code columns, sorted and de-duplicated per row."""
+    index = parts[0].index
+    long = pd.concat([p.str.split(";").explode() for p in parts])
+    return parse.join_sorted_unique(long, index)
 
 
 def clean_geography(

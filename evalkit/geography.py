@@ -21,6 +21,7 @@ import pandas as pd
 
 from evalkit.config import normalise_key
 from evalkit.flags import FLAG_COLUMNS, empty_flags, make_flags
+from evalkit.parse import join_sorted_unique
 
 log = logging.getLogger(__name__)
 
@@ -278,8 +279,10 @@ def resolve_counties(
                 field="county",
                 values=frame[field],
                 problem="county_municipality_mismatch",
-                detail=muni_county.map(
-                    lambda c: f"Kommunenummeret hører til {names.get(c, c)}; fylket er beholdt."
+                detail=(
+                    "Kommunenummeret hører til "
+                    + muni_county.map(names).fillna(muni_county)
+                    + "; fylket er beholdt."
                 ).astype("string"),
                 action="noted",
             )
@@ -294,8 +297,8 @@ def municipality_counties(codes: pd.Series, year: int) -> pd.Series:
     split = split[split.notna() & (split != "")]
     if split.empty:
         return pd.Series(pd.NA, index=codes.index, dtype="string")
-    county = split.str[:2]
-    agg = county.groupby(level=0).agg(lambda s: s.iloc[0] if s.nunique() == 1 else "*")
+    g = split.str[:2].groupby(level=0)
+    agg = g.first().where(g.nunique() == 1, "*")
     return agg.reindex(codes.index).astype("string")
 
 
@@ -346,11 +349,7 @@ def _explode_codes(frame: pd.DataFrame, field: str) -> pd.DataFrame:
 
 
 def _join(codes: pd.Series, index: pd.Index) -> pd.Series:
-    codes = codes.dropna()
-    if codes.empty:
-        return pd.Series(pd.NA, index=index, dtype="string")
-    out = codes.groupby(level=0).agg(lambda s: ";".join(sorted(set(s))))
-    return out.reindex(index).astype("string")
+    return join_sorted_unique(codes.astype("string"), index)
 
 
 def _token_flags(
@@ -431,10 +430,12 @@ def resolve_municipality_codes(
                 column,
                 field,
                 "municipality_not_valid_in_year",
-                mapped_to.map(
-                    lambda c: (
-                        f"Kommunenummeret gjaldt ikke i {year}; satt til {c} {names.get(c, '')}.".strip()
-                    )
+                (
+                    f"Kommunenummeret gjaldt ikke i {year}; satt til "
+                    + mapped_to
+                    + " "
+                    + mapped_to.map(names).fillna("")
+                    + "."
                 ),
                 "mapped",
             ),

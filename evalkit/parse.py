@@ -30,8 +30,16 @@ _SPACES = re.compile(r"[\s\u00a0\u2007\u2009\u202f]+")
 def _text(values: pd.Series) -> pd.Series:
     """Values as trimmed strings with one plain space between words; blank and NA become NA.
 
-    Excel numbers arrive as ``1.0``: integral floats are written without ``.0``.
+    Excel numbers arrive as ``1.0``: integral floats are written without ``.0``. Works on the
+    distinct values and maps back.
     """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    done = _text_uniques(pd.Series(uniques, dtype=object))
+    out = pd.array(done.to_numpy(), dtype="string").take(codes, allow_fill=True)
+    return pd.Series(out, index=values.index, dtype="string")
+
+
+def _text_uniques(values: pd.Series) -> pd.Series:
     s = values.astype("string")
     s = s.str.replace(_SPACES, " ", regex=True).str.strip()
     s = s.str.replace(r"^(-?\d+)\.0$", r"\1", regex=True)
@@ -40,8 +48,27 @@ def _text(values: pd.Series) -> pd.Series:
 
 def is_blank(values: pd.Series) -> pd.Series:
     """True where a cell is empty (NA or only spaces)."""
-    s = _text(values)
-    return s.isna() | (s == "")
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    u = pd.Series(uniques, dtype="string").str.strip()
+    blank_u = np.append((u.isna() | (u == "")).fillna(True).to_numpy(dtype=bool), True)
+    return pd.Series(blank_u[np.where(codes < 0, len(blank_u) - 1, codes)], index=values.index)
+
+
+def join_sorted_unique(long: pd.Series, index: pd.Index, sep: str = ";") -> pd.Series:
+    """Join the values of a long Series (index = row label) into one sorted, de-duplicated
+    string per row, aligned with ``index`` (NA for rows with none). Rows with one value (most
+    of them) are taken as they are; only rows with several are joined."""
+    long = long.dropna()
+    long = long[long != ""]
+    if long.empty:
+        return pd.Series(pd.NA, index=index, dtype="string")
+    frame = pd.DataFrame({"row": long.index, "v": long.to_numpy()}).drop_duplicates()
+    frame = frame.sort_values(["row", "v"], kind="stable")
+    size = frame.groupby("row", sort=False)["v"].transform("size")
+    single = frame[size == 1].set_index("row")["v"]
+    multi = frame[size > 1].groupby("row", sort=False)["v"].agg(sep.join)
+    out = pd.concat([single, multi])
+    return out.reindex(index).astype("string")
 
 
 def _by_unique(
