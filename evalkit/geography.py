@@ -1,157 +1,363 @@
 """Norwegian counties and municipalities by period (SSB classifications 104 and 131).
 
-The reference tables in ``evalkit/reference/`` give every county and municipality code with
-the dates it was valid, and the changes between them (the 2018 Trøndelag merger, the 2020
-regional reform, the 2024 splits, and every municipal merger, split and renumbering). These
-functions resolve what people write in a form (a county name in any spelling or its code,
-municipality codes or names) to the codes valid in the funding year, and record what they
-did in flags.
+The reference tables in ``evalkit/reference/`` (see ``SOURCES.md`` there) give every county
+and municipality code with the dates it was valid, and every change between them: the 2018
+Trøndelag merger, the 2020 regional reform, the 2024 splits and every municipal merger, split,
+renumbering and renaming. The functions here resolve what people write in a form (a county in
+any spelling or its code, municipality codes, municipality names) to the codes valid in the
+funding year, and record what they did in a flags frame (:mod:`evalkit.flags`).
 
-All functions work on the distinct values of a column and map the result back, so the cost
-grows with the number of distinct spellings, not with the number of rows.
+A year means the division in force on 1 July of that year (every change in the period is on
+1 January). Codes are strings with leading zeros (``"03"``, ``"0301"``).
+
+Every function works on the distinct values of a column (there are few) and maps the result
+back to the rows, so its cost grows with the number of distinct spellings, not with the number
+of rows. Lists of municipalities are ``;``-joined, sorted, de-duplicated 4-digit codes.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import re
+import unicodedata
 from importlib import resources
 
+import numpy as np
 import pandas as pd
 
+from evalkit import parse
 from evalkit.config import normalise_key
-from evalkit.flags import FLAG_COLUMNS, empty_flags, make_flags
-from evalkit.parse import join_sorted_unique
+from evalkit.flags import concat_flags, empty_flags, make_flags
 
 log = logging.getLogger(__name__)
 
-_MAJORITY = 0.9  # a county whose municipalities went ≥ 90 % to one county maps to it
+#: Last day of open-ended rows (``valid_to`` empty).
+_OPEN_END = "9999-12-31"
+#: Words around a county name that do not change which county it is (normalised keys).
+_COUNTY_PREFIXES = ("fylkesmanneni", "statsforvaltereni", "fylkeskommuneni")
+_COUNTY_SUFFIXES = ("fylkeskommune", "fylke")
+_NAME_SUFFIX = re.compile(r"\s+kommuner?\s*$", re.IGNORECASE)
+_OG = re.compile(r"\s+og\s+", re.IGNORECASE)
+_LIST_SEPARATORS = re.compile(r"\s*[,;/]\s*")
 
 
+# --- reference tables ---------------------------------------------------------------------
 @functools.cache
 def _table(name: str) -> pd.DataFrame:
-    with resources.files("evalkit").joinpath("reference", name).open(encoding="utf-8") as f:
-        frame = pd.read_csv(f, dtype="string", keep_default_na=False)
+    """One reference CSV, every column as a string (codes keep their leading zeros)."""
+    with resources.files("evalkit").joinpath("reference", name).open(encoding="utf-8") as fh:
+        frame = pd.read_csv(fh, dtype="string", keep_default_na=False, na_filter=False)
+    if "valid_to" in frame:
+        frame["valid_to"] = frame["valid_to"].mask(frame["valid_to"] == "", _OPEN_END)
     return frame
 
 
-def _valid_on(frame: pd.DataFrame, date: str) -> pd.DataFrame:
-    to = frame["valid_to"]
-    return frame[(frame["valid_from"] <= date) & ((to == "") | (to >= date))]
-
-
 def _mid(year: int) -> str:
-    return f"{int(year)}-07-01"
+    """The date that stands for ``year``: 1 July."""
+    return f"{int(year):04d}-07-01"
+
+
+def _valid_on(frame: pd.DataFrame, date: str) -> pd.DataFrame:
+    return frame[(frame["valid_from"] <= date) & (frame["valid_to"] >= date)]
 
 
 @functools.cache
-def counties_in(year: int) -> pd.DataFrame:
-    """Counties valid in ``year`` (on 1 July): ``county_code``, ``county_name``."""
+def _counties(year: int) -> pd.DataFrame:
     f = _valid_on(_table("fylker.csv"), _mid(year))
-    return f.rename(columns={"code": "county_code", "name": "county_name"})[
-        ["county_code", "county_name"]
-    ].reset_index(drop=True)
+    out = f.rename(columns={"code": "county_code", "name": "county_name"})
+    return out[["county_code", "county_name"]].sort_values("county_code", ignore_index=True)
 
 
 @functools.cache
-def municipalities_in(year: int) -> pd.DataFrame:
-    """Municipalities valid in ``year``: ``municipality_code``, ``municipality_name``,
-    ``county_code``."""
+def _municipalities(year: int) -> pd.DataFrame:
     k = _valid_on(_table("kommuner.csv"), _mid(year))
-    return k.rename(columns={"code": "municipality_code", "name": "municipality_name"})[
-        ["municipality_code", "municipality_name", "county_code"]
-    ].reset_index(drop=True)
+    out = k.rename(columns={"code": "municipality_code", "name": "municipality_name"})
+    cols = ["municipality_code", "municipality_name", "county_code"]
+    return out[cols].sort_values("municipality_code", ignore_index=True)
+
+
+def counties_in(year: int) -> pd.DataFrame:
+    """Counties valid in ``year`` (on 1 July).
+
+    Parameters
+    ----------
+    year : int
+        The year.
+
+    Returns
+    -------
+    DataFrame
+        ``county_code`` (2 digits) and ``county_name`` (bokmål), sorted by code: 19 counties
+        in 2010–2017, 18 in 2018–2019, 11 in 2020–2023 and 15 from 2024.
+    """
+    return _counties(int(year)).copy()
+
+
+def municipalities_in(year: int) -> pd.DataFrame:
+    """Municipalities valid in ``year`` (on 1 July).
+
+    Parameters
+    ----------
+    year : int
+        The year.
+
+    Returns
+    -------
+    DataFrame
+        ``municipality_code`` (4 digits), ``municipality_name`` (SSB's official name) and
+        ``county_code``, sorted by code.
+    """
+    return _municipalities(int(year)).copy()
+
+
+@functools.cache
+def _county_names(year: int) -> dict[str, str]:
+    c = _counties(year)
+    return dict(zip(c["county_code"], c["county_name"], strict=True))
+
+
+@functools.cache
+def _municipality_names(year: int) -> dict[str, str]:
+    m = _municipalities(year)
+    return dict(zip(m["municipality_code"], m["municipality_name"], strict=True))
+
+
+@functools.cache
+def _municipality_county(year: int) -> dict[str, str]:
+    m = _municipalities(year)
+    return dict(zip(m["municipality_code"], m["county_code"], strict=True))
 
 
 def county_name(code: str, year: int) -> str:
-    """The name of county ``code`` in ``year``."""
-    c = counties_in(year)
-    hit = c.loc[c["county_code"] == code, "county_name"]
-    if hit.empty:
-        raise KeyError(f"county {code} is not valid in {year}")
-    return str(hit.iloc[0])
+    """The name of county ``code`` in ``year``.
+
+    Parameters
+    ----------
+    code : str
+        County code; ``"3"`` means ``"03"``.
+    year : int
+        The year.
+
+    Raises
+    ------
+    KeyError
+        When ``code`` is not a county valid in ``year``.
+    """
+    key = str(code).strip().zfill(2)
+    try:
+        return _county_names(int(year))[key]
+    except KeyError:
+        raise KeyError(f"county {key} is not valid in {year}") from None
+
+
+# --- following codes through the change tables ---------------------------------------------
+_Links = dict[str, tuple[str, ...]]
+
+
+@functools.cache
+def _change_steps() -> tuple[tuple[str, _Links, _Links], ...]:
+    """Per change date (ascending): old code -> new codes, new code -> old codes.
+
+    ``boundary`` rows are left out: both codes continue (see ``SOURCES.md``).
+    """
+    changes = _table("kommuner_changes.csv")
+    changes = changes[changes["change_type"] != "boundary"]
+    steps = []
+    for date, group in changes.groupby("change_date", sort=True):  # ~12 dates
+        forward = {
+            old: tuple(sorted(set(new))) for old, new in group.groupby("old_code")["new_code"]
+        }
+        backward = {
+            new: tuple(sorted(set(old))) for new, old in group.groupby("new_code")["old_code"]
+        }
+        steps.append((str(date), forward, backward))
+    return tuple(steps)
+
+
+def _walk(codes: frozenset[str], start: str, target: str) -> frozenset[str]:
+    """Municipality codes valid on ``target`` that correspond to ``codes`` valid on ``start``.
+
+    Forward in time a code becomes its successors; backward it becomes its predecessors. A
+    code without a change row on a date continues unchanged.
+    """
+    current = set(codes)
+    if target >= start:
+        for date, forward, _ in _change_steps():
+            if start < date <= target:
+                current = {new for c in current for new in forward.get(c, (c,))}
+    else:
+        for date, _, backward in reversed(_change_steps()):
+            if target < date <= start:
+                current = {old for c in current for old in backward.get(c, (c,))}
+    return frozenset(current)
+
+
+@functools.cache
+def _code_spans() -> dict[str, tuple[str, str, str, str]]:
+    """Municipality code -> (first valid day, last valid day, first name, last name)."""
+    k = _table("kommuner.csv").sort_values(["code", "valid_from"])
+    first = k.groupby("code").first()
+    last = k.groupby("code").last()
+    return {
+        code: (
+            first.at[code, "valid_from"],
+            last.at[code, "valid_to"],
+            first.at[code, "name"],
+            last.at[code, "name"],
+        )
+        for code in first.index
+    }
+
+
+@functools.cache
+def _successors(year: int) -> dict[str, frozenset[str]]:
+    """Every municipality code of any period -> the codes valid in ``year`` it corresponds to.
+
+    A code valid in ``year`` is itself; a code that ended before is followed forward from its
+    last day (merged, renumbered, split); a code that started after is followed backward from
+    its first day.
+    """
+    mid = _mid(year)
+    valid = set(_municipality_names(year))
+    out: dict[str, frozenset[str]] = {}
+    for code, (start, end, _, _) in _code_spans().items():  # ~700 codes, reference data
+        if start <= mid <= end:
+            out[code] = frozenset({code})
+            continue
+        found = (
+            _walk(frozenset({code}), end, mid)
+            if end < mid
+            else _walk(frozenset({code}), start, mid)
+        )
+        if not found <= valid:  # cannot happen with a consistent table (verify.py)
+            log.warning(
+                "code %s leads to codes not valid in %s: %s", code, year, sorted(found - valid)
+            )
+        out[code] = frozenset(found & valid)
+    return out
+
+
+def _old_name(code: str, year: int) -> str:
+    """The name of a code of another period, as it was nearest to ``year``."""
+    start, end, first, last = _code_spans()[code]
+    return last if end < _mid(year) else first
 
 
 # --- counties -----------------------------------------------------------------------------
-@functools.cache
-def _county_keys() -> dict[str, tuple[str, ...]]:
-    """Normalised name or alt name -> county codes (of any period) it names."""
-    out: dict[str, set[str]] = {}
-    for r in _table("fylker.csv").itertuples():  # 33 rows
-        names = [r.name, *[a for a in r.alt_names.split(";") if a]]
-        for n in names:
-            for variant in (
-                n,
-                f"{n} fylke",
-                f"{n} fylkeskommune",
-                f"fylkesmannen i {n}",
-                f"statsforvalteren i {n}",
-            ):
-                out.setdefault(normalise_key(variant), set()).add(r.code)
-        out.setdefault(r.code, set()).add(r.code)
-        out.setdefault(str(int(r.code)), set()).add(r.code)
-    return {k: tuple(sorted(v)) for k, v in out.items()}
+def _county_key(text: str) -> str:
+    """Normalised county spelling: «&» read as «og», «fylke», «fylkeskommune»,
+    «Fylkesmannen i», «Statsforvalteren i» removed, case, spaces and punctuation ignored."""
+    key = normalise_key(str(text).replace("&", " og "))
+    for prefix in _COUNTY_PREFIXES:
+        if key.startswith(prefix) and len(key) > len(prefix):
+            key = key[len(prefix) :]
+    for suffix in _COUNTY_SUFFIXES:
+        if key.endswith(suffix) and len(key) > len(suffix):
+            key = key[: -len(suffix)]
+            break
+    return key
 
 
-def _county_periods() -> pd.DataFrame:
-    return _table("fylker.csv")
+def _ascii_fold(key: str) -> str:
+    """``ø→o``, ``æ→ae``, ``å→a`` and diacritics dropped: a last resort for spellings
+    without Norwegian letters (``Ostfold``, ``Finnmarku``)."""
+    key = key.replace("ø", "o").replace("æ", "ae").replace("ð", "d")
+    decomposed = unicodedata.normalize("NFKD", key)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 @functools.cache
-def _county_candidates(code: str, year: int) -> tuple[tuple[str, int], ...]:
-    """Counties valid in ``year`` that took over (or came before) county ``code``, with the
-    number of municipalities that moved between them."""
-    changes = _table("fylker_changes.csv")
+def _county_lookup() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
+    """Normalised spelling -> county codes of any period it names; and the same on
+    diacritic-free keys. Names of different periods may share a spelling (``Østfold`` is 01
+    until 2019 and 31 from 2024); on any one date a spelling names one county."""
+    exact: dict[str, set[str]] = {}
+    folded: dict[str, set[str]] = {}
+    for code, name, alt in _table("fylker.csv")[["code", "name", "alt_names"]].itertuples(
+        index=False
+    ):  # 33 rows
+        spellings = {name, *(a for a in alt.split(";") if a)}
+        spellings |= {part for s in spellings for part in re.split(r"\s+[-–]\s+", s)}
+        for s in spellings:
+            key = _county_key(s)
+            exact.setdefault(key, set()).add(code)
+            folded.setdefault(_ascii_fold(key), set()).add(code)
+    return (
+        {k: frozenset(v) for k, v in exact.items()},
+        {k: frozenset(v) for k, v in folded.items()},
+    )
+
+
+@functools.cache
+def _county_targets(year: int) -> dict[str, frozenset[str]]:
+    """County code of any period -> the counties valid in ``year`` that hold its
+    municipalities (all of them; more than one when it was split or parts moved).
+
+    Follows the municipalities of the county through the change tables, so chains are
+    exact: 01 Østfold (2019) -> 30 Viken (2020) -> 31 Østfold (2024), not all of Viken.
+    """
     mid = _mid(year)
-    valid = set(counties_in(year)["county_code"])
-    found: dict[str, int] = {}
-    # forward: follow changes dated on or before the year
-    frontier = [(code, 10**6)]
-    seen = set()
-    while frontier:
-        c, weight = frontier.pop()
-        if c in seen:
+    kommuner = _table("kommuner.csv")
+    out: dict[str, frozenset[str]] = {}
+    fylker = _table("fylker.csv").groupby("code").agg({"valid_from": "min", "valid_to": "max"})
+    for code, (start, end) in fylker.iterrows():  # 33 rows
+        if start <= mid <= end:
+            out[code] = frozenset({code})
             continue
-        seen.add(c)
-        rows = changes[(changes["old_code"] == c) & (changes["change_date"] <= mid)]
-        for r in rows.itertuples():
-            n = min(weight, int(r.n_municipalities))
-            if r.new_code in valid:
-                found[r.new_code] = found.get(r.new_code, 0) + n
-            else:
-                frontier.append((r.new_code, n))
-    if not found:  # backward: the county came after the year
-        frontier = [(code, 10**6)]
-        seen = set()
-        while frontier:
-            c, weight = frontier.pop()
-            if c in seen:
-                continue
-            seen.add(c)
-            rows = changes[(changes["new_code"] == c) & (changes["change_date"] > mid)]
-            for r in rows.itertuples():
-                n = min(weight, int(r.n_municipalities))
-                if r.old_code in valid:
-                    found[r.old_code] = found.get(r.old_code, 0) + n
-                else:
-                    frontier.append((r.old_code, n))
-    return tuple(sorted(found.items(), key=lambda kv: (-kv[1], kv[0])))
+        day = end if end < mid else start
+        on_day = _valid_on(kommuner, day)
+        members = frozenset(on_day.loc[on_day["county_code"] == code, "code"])
+        out[code] = frozenset(c[:2] for c in _walk(members, day, mid))
+    return out
 
 
-def _county_lookup(year: int) -> pd.DataFrame:
-    """One row per known key: code valid in year (or NA), the period code, candidates."""
-    valid = set(counties_in(year)["county_code"])
-    rows = []
-    for key, codes in _county_keys().items():
-        in_year = [c for c in codes if c in valid]
-        rows.append(
-            {
-                "key": key,
-                "code": in_year[0] if in_year else pd.NA,
-                "other": codes[-1] if not in_year else pd.NA,
-            }
-        )
-    return pd.DataFrame(rows).set_index("key")
+def _describe_counties(codes: list[str], year: int) -> str:
+    names = _county_names(year)
+    return "; ".join(f"{names[c]} ({c})" for c in sorted(codes))
+
+
+@functools.cache
+def _resolve_county_text(text: str, year: int) -> tuple[str, str | None, tuple[str, ...]]:
+    """One distinct county spelling -> (status, county code, candidate codes).
+
+    ``status`` is ``valid`` (a county of ``year``), ``mapped`` (a county of another period
+    that lies wholly in one county of ``year``), ``split`` (it lies in several: the
+    candidates) or ``unknown``.
+    """
+    digits = re.fullmatch(r"(\d{1,2})(?:[.,]0+)?", text)
+    if digits:
+        codes = frozenset({digits[1].zfill(2)}) & set(_county_targets(year))
+    else:
+        exact, folded = _county_lookup()
+        key = _county_key(text)
+        codes = exact.get(key) or folded.get(_ascii_fold(key)) or frozenset()
+    if not codes:
+        return "unknown", None, ()
+    valid = set(_county_names(year))
+    if codes & valid:
+        return "valid", sorted(codes & valid)[0], ()
+    targets = sorted(set().union(*(_county_targets(year)[c] for c in codes)))
+    if len(targets) == 1:
+        return "mapped", targets[0], tuple(targets)
+    return "split", None, tuple(targets)
+
+
+def _long_codes(codes: pd.Series) -> pd.DataFrame:
+    """``;``-joined codes -> one row per (position, code)."""
+    s = pd.Series(codes.astype("string").to_numpy(), dtype="string")
+    long = s.str.split(";").explode()
+    long = long[long.notna() & (long.str.strip() != "")].str.strip()
+    return pd.DataFrame({"pos": long.index.to_numpy(dtype=np.int64), "code": long.to_numpy()})
+
+
+def _aligned(series: pd.Series | None, frame: pd.DataFrame) -> pd.Series:
+    """``series`` aligned with ``frame`` (by label) as a positional string Series."""
+    if series is None:
+        return pd.Series(pd.NA, index=range(len(frame)), dtype="string")
+    if not series.index.equals(frame.index):
+        series = series.reindex(frame.index)
+    return pd.Series(series.astype("string").to_numpy(), dtype="string")
 
 
 def resolve_counties(
@@ -161,395 +367,656 @@ def resolve_counties(
     year: int,
     municipality_codes: pd.Series | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Resolve the county column to the county valid in ``year``.
+    """Resolve a county column to the counties valid in ``year``.
 
-    Accepts the official name, alt names (Sami names, «… fylke», «… fylkeskommune», without
-    diacritics), any case and punctuation, or the code (``3``, ``03``). A county of another
-    period is mapped to the county valid in ``year`` when that is clear (all or nearly all of
-    its municipalities went there, or the row's municipality codes say which) and flagged.
+    Accepts the official name, any alternative name of ``fylker.csv`` (Sami and
+    multilingual forms, ``&`` for ``og``, without diacritics), with «fylke»,
+    «fylkeskommune», «Fylkesmannen i» or «Statsforvalteren i» around it, in any case and
+    punctuation, or the code (``3``, ``03``, ``3.0``).
+
+    A county of another period is flagged ``county_not_valid_in_year``. When all its
+    municipalities lie in one county of ``year`` (Hordaland -> Vestland in 2020–2023,
+    Trøndelag's predecessors, Troms -> Troms og Finnmark), it is mapped to that county;
+    when they lie in several (Viken in 2024, Oppland in 2020–2023, Trøndelag before 2018),
+    the row's municipality codes choose among them, and otherwise the county is set missing.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Has a ``_row`` column (source row numbers) and the raw county text in ``field``.
+    field : str
+        Column of ``frame`` with the county text; also the ``field`` of the flags.
+    column : str
+        The raw header, for the flags.
+    year : int
+        The funding year.
+    municipality_codes : Series, optional
+        ``;``-joined municipality codes valid in ``year`` per row (aligned with ``frame``,
+        NA allowed). Used to choose among the parts of a split county and to check the
+        county: a row whose municipalities lie outside its county is flagged
+        ``county_municipality_mismatch`` (noted; the county is kept).
 
     Returns
     -------
     result : DataFrame
-        ``county_code``, ``county_name`` aligned with ``frame`` (NA when unknown).
+        ``county_code`` and ``county_name`` (string dtype, NA when unknown), index-aligned
+        with ``frame``.
     flags : DataFrame
-        ``missing_county``, ``unknown_county``, ``county_not_valid_in_year`` (``mapped`` or
-        ``set_missing``) and ``county_municipality_mismatch`` (``noted``).
+        ``missing_county``, ``unknown_county`` (``set_missing``),
+        ``county_not_valid_in_year`` (``mapped`` or ``set_missing``) and
+        ``county_municipality_mismatch`` (``noted``).
     """
-    names = counties_in(year).set_index("county_code")["county_name"]
-    text = frame[field].astype("string").str.strip().str.replace(r"^(\d+)\.0$", r"\1", regex=True)
-    key = text.str.normalize("NFC").str.casefold().str.replace(r"[\W_]+", "", regex=True)
-    blank = (key.isna() | (key == "")).fillna(True)
-    lookup = _county_lookup(year)
-    code = key.map(lookup["code"]).astype("string")
-    other = key.map(lookup["other"]).astype("string")
-    unknown = ~blank & code.isna() & other.isna()
-    stale = (~blank & code.isna() & other.notna()).fillna(False)
+    year = int(year)
+    names = _county_names(year)
+    work = pd.DataFrame({"_row": frame["_row"].to_numpy()})
+    raw = pd.Series(frame[field].to_numpy(), dtype=object)
+    text = parse._text(raw)
+    blank = text.isna()
 
-    # counties of the row's municipalities, for stale counties and the mismatch check
-    muni_county = pd.Series(pd.NA, index=frame.index, dtype="string")
-    if municipality_codes is not None:
-        muni_county = municipality_counties(municipality_codes, year)
+    uniques = text.dropna().unique()
+    resolved = {t: _resolve_county_text(str(t), year) for t in uniques}  # distinct spellings
+    status = text.map({t: r[0] for t, r in resolved.items()}).astype("string")
+    code = text.map({t: r[1] for t, r in resolved.items()}).astype("string")
+    candidates = text.map({t: ";".join(r[2]) for t, r in resolved.items()}).astype("string")
 
-    detail = pd.Series(pd.NA, index=frame.index, dtype="string")
-    mapped = pd.Series(False, index=frame.index)
-    if stale.any():
-        for old, idx in other[stale].groupby(other[stale]).groups.items():  # few distinct
-            cands = _county_candidates(str(old), year)
-            codes = [c for c, _ in cands]
-            total = sum(n for _, n in cands)
-            choice = pd.Series(pd.NA, index=idx, dtype="string")
-            if len(codes) == 1:
-                choice[:] = codes[0]
-            else:
-                by_muni = muni_county.loc[idx]
-                ok = by_muni.isin(codes).fillna(False)
-                choice[ok] = by_muni[ok]
-                if codes and cands[0][1] >= _MAJORITY * total:
-                    choice = choice.fillna(codes[0])
-            code.loc[idx] = choice
-            mapped.loc[idx] = choice.notna()
-            cand_names = ", ".join(names.get(c, c) for c in codes) or "ingen"
-            detail.loc[idx] = choice.map(
-                lambda c, cn=cand_names, o=old: (
-                    f"Fylket fantes ikke i {year}; satt til {names.get(c, c)}, som det nå hører til."
-                    if pd.notna(c)
-                    else f"Fylket fantes ikke i {year} og kan høre til flere fylker ({cn}); satt som manglende. "
-                    "Oppgi kommunenummer, eller skriv fylket slik det het i tilskuddsåret."
-                )
-            ).astype("string")
-    result = pd.DataFrame({"county_code": code.astype("string")}, index=frame.index)
-    result["county_name"] = result["county_code"].map(names).astype("string")
+    # counties of each row's municipalities (codes valid in the year; others are ignored)
+    muni = _long_codes(_aligned(municipality_codes, frame))
+    muni["county"] = muni["code"].map(_municipality_county(year)).astype("string")
+    muni = muni.dropna(subset=["county"])
 
+    # a split county: the row's municipalities choose, when they point to one part
+    split = (status == "split").fillna(False)
+    by_municipality = pd.Series(False, index=text.index)
+    if split.any() and len(muni):
+        cand_long = candidates[split].str.split(";").explode()
+        cand = pd.DataFrame({"pos": cand_long.index.to_numpy(), "county": cand_long.to_numpy()})
+        hits = cand.merge(muni[["pos", "county"]].drop_duplicates(), on=["pos", "county"])
+        one = hits.groupby("pos")["county"].agg(["nunique", "first"])
+        one = one[one["nunique"] == 1]
+        code.loc[one.index] = one["first"].astype("string").to_numpy()
+        by_municipality.loc[one.index] = True
+
+    unknown = (status == "unknown").fillna(False)
+    stale = status.isin(["mapped", "split"]).fillna(False)
+    mapped = stale & code.notna()
+    name = code.map(names).astype("string")
+
+    raw_text = text.fillna("")
+    target = name.fillna("") + " (" + code.fillna("") + ")"
+    whole_detail = (
+        "«"
+        + raw_text
+        + f"» var ikke et fylke i {year}; alle kommunene lå i {year} i "
+        + target
+        + ". Satt til "
+        + name.fillna("")
+        + "."
+    )
+    chosen_detail = (
+        "«" + raw_text + f"» var ikke et fylke i {year}; kommunene ble delt, og "
+        "kommunenummeret ligger i " + target + ". Satt til " + name.fillna("") + "."
+    )
+    mapped_detail = whole_detail.mask(by_municipality, chosen_detail)
+    cand_text = candidates.map(
+        {c: _describe_counties(c.split(";"), year) for c in candidates[split].dropna().unique()}
+    ).astype("string")
+    split_detail = (
+        "«"
+        + raw_text
+        + f"» var ikke et fylke i {year}; kommunene fordeler seg på "
+        + cand_text.fillna("")
+        + ". Kommunenummeret avgjør ikke hvilket; satt som manglende."
+    )
     flags = [
         make_flags(
-            frame,
+            work,
             blank,
             column=column,
-            field="county",
+            field=field,
             values=None,
             problem="missing_county",
-            detail="Fylke mangler.",
+            detail="Fylke mangler; satt som manglende.",
             action="set_missing",
         ),
         make_flags(
-            frame,
+            work,
             unknown,
             column=column,
-            field="county",
-            values=frame[field],
+            field=field,
+            values=text,
             problem="unknown_county",
-            detail=f"Ukjent fylke; satt som manglende. Skriv fylkets navn eller nummer slik det var i {year}.",
+            detail=("Ukjent fylke: «" + raw_text + "». Satt som manglende."),
             action="set_missing",
         ),
         make_flags(
-            frame,
-            stale & mapped,
+            work,
+            mapped,
             column=column,
-            field="county",
-            values=frame[field],
+            field=field,
+            values=text,
             problem="county_not_valid_in_year",
-            detail=detail,
+            detail=mapped_detail,
             action="mapped",
         ),
         make_flags(
-            frame,
+            work,
             stale & ~mapped,
             column=column,
-            field="county",
-            values=frame[field],
+            field=field,
+            values=text,
             problem="county_not_valid_in_year",
-            detail=detail,
+            detail=split_detail,
             action="set_missing",
         ),
     ]
-    if municipality_codes is not None:
-        mismatch = (
-            result["county_code"].notna()
-            & muni_county.notna()
-            & (muni_county != result["county_code"])
-            & ~stale
-        ).fillna(False)
-        mismatch &= muni_county != "*"
-        flags.append(
-            make_flags(
-                frame,
-                mismatch,
-                column=column,
-                field="county",
-                values=frame[field],
-                problem="county_municipality_mismatch",
-                detail=(
-                    "Kommunenummeret hører til "
-                    + muni_county.map(names).fillna(muni_county)
-                    + "; fylket er beholdt."
-                ).astype("string"),
-                action="noted",
+
+    if municipality_codes is not None and len(muni):
+        muni["resolved"] = code.reindex(muni["pos"]).to_numpy()
+        outside = muni[muni["resolved"].notna() & (muni["county"] != muni["resolved"])]
+        if len(outside):
+            m_names = _municipality_names(year)
+            outside = outside.assign(
+                text=outside["code"]
+                + " "
+                + outside["code"].map(m_names)
+                + " ligger i "
+                + outside["county"].map(names)
             )
-        )
-    return result, _concat(flags)
+            joined = parse.join_sorted_unique(
+                outside.set_index("pos")["text"], pd.RangeIndex(len(work))
+            ).str.replace(";", "; ", regex=False)
+            mismatch = joined.notna()
+            detail = (
+                "Fylket "
+                + name.fillna("")
+                + " stemmer ikke med kommunenummeret: "
+                + joined.fillna("")
+                + ". Fylket er beholdt."
+            )
+            flags.append(
+                make_flags(
+                    work,
+                    mismatch,
+                    column=column,
+                    field=field,
+                    values=text,
+                    problem="county_municipality_mismatch",
+                    detail=detail,
+                    action="noted",
+                )
+            )
+
+    result = pd.DataFrame(
+        {"county_code": code.to_numpy(), "county_name": name.to_numpy()}, index=frame.index
+    ).astype("string")
+    out = concat_flags(flags)
+    log.debug("counties %s: %d rows, %d flags", year, len(frame), len(out))
+    return result, out
 
 
-def municipality_counties(codes: pd.Series, year: int) -> pd.Series:
-    """The county of a row's municipalities (;-joined codes valid in ``year``); ``*`` when
-    they lie in more than one county, NA when there are none."""
-    split = codes.astype("string").str.split(";").explode()
-    split = split[split.notna() & (split != "")]
-    if split.empty:
-        return pd.Series(pd.NA, index=codes.index, dtype="string")
-    g = split.str[:2].groupby(level=0)
-    agg = g.first().where(g.nunique() == 1, "*")
-    return agg.reindex(codes.index).astype("string")
+# --- municipality codes -------------------------------------------------------------------
+def _describe_municipalities(codes: frozenset[str] | tuple[str, ...], year: int) -> str:
+    names = _municipality_names(year)
+    return ", ".join(f"{c} {names[c]}" for c in sorted(codes))
 
 
-def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    parts = [p for p in parts if len(p)]
-    return pd.concat(parts, ignore_index=True) if parts else empty_flags()
-
-
-# --- municipalities -----------------------------------------------------------------------
 @functools.cache
-def _municipality_successor(year: int) -> dict[str, str]:
-    """Code of another period -> the one code valid in ``year`` it became (or came from),
-    where that is one-to-one."""
-    changes = _table("kommuner_changes.csv")
-    changes = changes[changes["change_type"] != "boundary"]
-    mid = _mid(year)
-    valid = set(municipalities_in(year)["municipality_code"])
-    every = set(_table("kommuner.csv")["code"])
-    fwd = (
-        changes[changes["change_date"] <= mid]
-        .groupby("old_code")["new_code"]
-        .agg(lambda s: sorted(set(s)))
+def _resolve_code_token(token: str, year: int) -> tuple[str, str | None, str]:
+    """One distinct code token -> (problem or ``""``, code valid in ``year`` or None, detail)."""
+    plain = re.sub(r"[.,]0+$", "", token)
+    if not re.fullmatch(r"\d{3,4}", plain):
+        return (
+            "invalid_municipality_code",
+            None,
+            f"«{token}» er ikke et kommunenummer (fire sifre); tatt ut.",
+        )
+    code = plain.zfill(4)
+    succ = _successors(year).get(code)
+    if succ is None:
+        return (
+            "unknown_municipality_code",
+            None,
+            f"Kommunenummer {code} finnes ikke; tatt ut. Bruk kommunenummeret fra {year}.",
+        )
+    if succ == {code}:
+        return "", code, ""
+    old = f"{code} {_old_name(code, year)}"
+    if len(succ) == 1:
+        (new,) = succ
+        return (
+            "municipality_not_valid_in_year",
+            new,
+            f"Kommunenummer {old} gjaldt ikke i {year}; tilsvarer "
+            f"{_describe_municipalities(succ, year)} i {year} og er satt til det.",
+        )
+    listed = _describe_municipalities(succ, year) if succ else "ingen kommune"
+    return (
+        "municipality_not_valid_in_year",
+        None,
+        f"Kommunenummer {old} gjaldt ikke i {year} og tilsvarer flere kommuner "
+        f"({listed}); tatt ut.",
     )
-    back = (
-        changes[changes["change_date"] > mid]
-        .groupby("new_code")["old_code"]
-        .agg(lambda s: sorted(set(s)))
-    )
-    out: dict[str, str] = {}
-    for code in every - valid:
-        seen, current = set(), code
-        while current not in valid and current not in seen:
-            seen.add(current)
-            nxt = fwd.get(current) or back.get(current)
-            if not nxt or len(nxt) != 1:
-                break
-            current = nxt[0]
-        if current in valid and current != code:
-            out[code] = current
-    return out
 
 
-def _explode_codes(frame: pd.DataFrame, field: str) -> pd.DataFrame:
-    text = frame[field].astype("string").str.replace(r"^(\d+)\.0$", r"\1", regex=True)
-    tokens = text.str.split(r"[\s,;/]+", regex=True).explode()
-    tokens = tokens[tokens.notna() & (tokens != "")]
-    return pd.DataFrame({"token": tokens, "_row": frame.loc[tokens.index, "_row"]})
-
-
-def _join(codes: pd.Series, index: pd.Index) -> pd.Series:
-    return join_sorted_unique(codes.astype("string"), index)
-
-
-def _token_flags(
-    tokens: pd.DataFrame,
-    mask: pd.Series,
-    column: str,
-    field: str,
-    problem: str,
-    detail: pd.Series | str,
-    action: str,
-) -> pd.DataFrame:
-    if not mask.any():
-        return empty_flags()
-    sub = tokens[mask]
-    out = pd.DataFrame(
+def _token_frame(frame: pd.DataFrame, long: pd.Series) -> pd.DataFrame:
+    """Tokens (a Series indexed by position in ``frame``) with the source row numbers."""
+    pos = long.index.to_numpy(dtype=np.int64)
+    return pd.DataFrame(
         {
-            "row": sub["_row"].astype("Int64").to_numpy(),
-            "column": column,
-            "field": field,
-            "value": sub["token"].astype("string").to_numpy(),
-            "problem": problem,
-            "detail": detail[mask].to_numpy() if isinstance(detail, pd.Series) else detail,
-            "action": action,
+            "pos": pos,
+            "_row": frame["_row"].to_numpy()[pos],
+            "token": pd.array(long.to_numpy(), dtype="string"),
         }
     )
-    return out.astype({c: "string" for c in FLAG_COLUMNS[1:]})
 
 
 def resolve_municipality_codes(
     frame: pd.DataFrame, field: str, column: str, year: int
 ) -> tuple[pd.Series, pd.DataFrame]:
-    """Municipality codes valid in ``year`` from text such as ``0301``, ``301``,
-    ``1103, 1106``, ``1103;1106``, ``1103 / 1106``.
+    """Municipality codes valid in ``year`` from text such as ``0301``, ``301``, ``301.0``,
+    ``1103, 1106``, ``1103;1106``, ``1103 / 1106``, ``1103 1106`` or ``1103 og 1106``.
 
-    Returns the ;-joined sorted codes per row (NA when none) and flags:
-    ``invalid_municipality_code`` (not a 3–4 digit code), ``unknown_municipality_code`` (no
-    such code in any period), ``municipality_not_valid_in_year`` (a code of another period:
-    mapped when it became exactly one code valid in ``year``, else dropped).
+    Parameters
+    ----------
+    frame : DataFrame
+        Has a ``_row`` column and the raw text in ``field``.
+    field : str
+        Column of ``frame`` with the codes; also the ``field`` of the flags.
+    column : str
+        The raw header, for the flags.
+    year : int
+        The funding year.
+
+    Returns
+    -------
+    codes : Series
+        ``;``-joined sorted unique 4-digit codes valid in ``year`` (string dtype), aligned
+        with ``frame``; NA when blank or when no code could be kept.
+    flags : DataFrame
+        One row per code that was not kept as written (``value`` is that code):
+        ``invalid_municipality_code`` (not 3–4 digits; dropped, ``set_missing``),
+        ``unknown_municipality_code`` (4 digits but no municipality in any period since
+        2010; dropped), ``municipality_not_valid_in_year`` (a code of another period:
+        ``mapped`` to the one code of ``year`` it became or came from — renumbering, merger,
+        renaming — else dropped, ``set_missing``). The other codes of the cell are kept.
     """
-    tokens = _explode_codes(frame, field)
-    if tokens.empty:
+    year = int(year)
+    text = parse._text(pd.Series(frame[field].to_numpy(), dtype=object))
+    text = text.str.replace(r"(?i)\bog\b|&|\+", " ", regex=True)
+    long = text.str.split(r"[\s,;/]+", regex=True).explode()
+    long = long[long.notna() & (long != "")]
+    if long.empty:
         return pd.Series(pd.NA, index=frame.index, dtype="string"), empty_flags()
-    padded = tokens["token"].str.zfill(4)
-    well_formed = tokens["token"].str.fullmatch(r"\d{3,4}").fillna(False)
-    valid = set(municipalities_in(year)["municipality_code"])
-    every = set(_table("kommuner.csv")["code"])
-    succ = _municipality_successor(year)
-    ok = well_formed & padded.isin(valid)
-    other = well_formed & ~ok & padded.isin(every)
-    mapped_to = padded.map(succ).where(other)
-    mapped = other & mapped_to.notna()
-    unknown = well_formed & ~padded.isin(every)
-    code = padded.where(ok).fillna(mapped_to.where(mapped))
-    names = municipalities_in(year).set_index("municipality_code")["municipality_name"]
-    flags = _concat(
-        [
-            _token_flags(
+    tokens = _token_frame(frame, long)
+    resolved = {t: _resolve_code_token(str(t), year) for t in tokens["token"].unique()}
+    problem = tokens["token"].map({t: r[0] for t, r in resolved.items()})
+    code = tokens["token"].map({t: r[1] for t, r in resolved.items()}).astype("string")
+    detail = tokens["token"].map({t: r[2] for t, r in resolved.items()}).astype("string")
+
+    flags = []
+    for prob in ("invalid_municipality_code", "unknown_municipality_code"):
+        flags.append(
+            make_flags(
                 tokens,
-                ~well_formed,
-                column,
-                field,
-                "invalid_municipality_code",
-                "Ikke et kommunenummer (fire sifre); tatt ut.",
-                "set_missing",
-            ),
-            _token_flags(
+                problem == prob,
+                column=column,
+                field=field,
+                values=tokens["token"],
+                problem=prob,
+                detail=detail,
+                action="set_missing",
+            )
+        )
+    stale = problem == "municipality_not_valid_in_year"
+    for mask, action in ((stale & code.notna(), "mapped"), (stale & code.isna(), "set_missing")):
+        flags.append(
+            make_flags(
                 tokens,
-                unknown,
-                column,
-                field,
-                "unknown_municipality_code",
-                f"Kommunenummeret finnes ikke; tatt ut. Bruk kommunenummeret fra {year}.",
-                "set_missing",
-            ),
-            _token_flags(
-                tokens,
-                mapped,
-                column,
-                field,
-                "municipality_not_valid_in_year",
-                (
-                    f"Kommunenummeret gjaldt ikke i {year}; satt til "
-                    + mapped_to
-                    + " "
-                    + mapped_to.map(names).fillna("")
-                    + "."
-                ),
-                "mapped",
-            ),
-            _token_flags(
-                tokens,
-                other & ~mapped,
-                column,
-                field,
-                "municipality_not_valid_in_year",
-                f"Kommunenummeret gjaldt ikke i {year} og kan ikke oversettes entydig; tatt ut.",
-                "set_missing",
-            ),
-        ]
+                mask,
+                column=column,
+                field=field,
+                values=tokens["token"],
+                problem="municipality_not_valid_in_year",
+                detail=detail,
+                action=action,
+            )
+        )
+    joined = parse.join_sorted_unique(
+        pd.Series(code.to_numpy(), index=tokens["pos"]), pd.RangeIndex(len(frame))
     )
-    return _join(code, frame.index), flags
+    return pd.Series(joined.to_numpy(), index=frame.index, dtype="string"), concat_flags(flags)
+
+
+# --- municipality names -------------------------------------------------------------------
+def _name_spellings(name: str, alt_names: str) -> set[str]:
+    """A municipality's name, its alt names, the parts of a multilingual name and the
+    qualified forms ``Våler (Østfold)`` -> ``Våler``, ``Våler i Østfold``."""
+    out = {name, *(a for a in alt_names.split(";") if a)}
+    for s in list(out):
+        out |= set(re.split(r"\s+[-–]\s+", s))
+        m = re.fullmatch(r"(.+?)\s*\((.+)\)", s)
+        if m:
+            out |= {m[1], f"{m[1]} i {m[2]}"}
+    return out
 
 
 @functools.cache
-def _name_lookup(year: int) -> dict[str, tuple[str, ...]]:
+def _names_of_year(year: int) -> dict[str, tuple[str, ...]]:
+    """Normalised name -> codes valid in ``year`` with that name (two for ``Våler`` …)."""
     k = _valid_on(_table("kommuner.csv"), _mid(year))
     out: dict[str, set[str]] = {}
-    for r in k.itertuples():  # ≤ 430 rows
-        for n in [r.name, *[a for a in r.alt_names.split(";") if a]]:
-            out.setdefault(normalise_key(n), set()).add(r.code)
+    for code, name, alt in k[["code", "name", "alt_names"]].itertuples(index=False):
+        for s in _name_spellings(name, alt):
+            out.setdefault(normalise_key(s), set()).add(code)
     return {key: tuple(sorted(v)) for key, v in out.items()}
 
 
+@functools.cache
+def _names_of_any_period() -> dict[str, frozenset[str]]:
+    """Normalised name -> codes of any period that had that name."""
+    out: dict[str, set[str]] = {}
+    k = _table("kommuner.csv")
+    for code, name, alt in k[["code", "name", "alt_names"]].itertuples(index=False):
+        for s in _name_spellings(name, alt):
+            out.setdefault(normalise_key(s), set()).add(code)
+    return {key: frozenset(v) for key, v in out.items()}
+
+
+def _match_name(name: str, year: int) -> tuple[str, tuple[str, ...]] | None:
+    """(kind, candidate codes valid in ``year``) for one name, or None when unknown.
+
+    ``kind`` is ``current`` (a name of ``year``) or ``old`` (a name of another period, followed
+    through the change tables)."""
+    key = normalise_key(_NAME_SUFFIX.sub("", name))
+    if not key:
+        return None
+    current = _names_of_year(year).get(key)
+    if current:
+        return "current", current
+    old = _names_of_any_period().get(key)
+    if old:
+        succ = _successors(year)
+        return "old", tuple(sorted(set().union(*(succ[c] for c in old))))
+    return None
+
+
+@functools.lru_cache(maxsize=8192)
+def _parse_names(text: str, year: int) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """One distinct cell -> its names as (name, kind, candidate codes); kind ``unknown``
+    when no municipality has that name.
+
+    The whole cell is tried first, then each part between ``,`` ``;`` ``/``; a part is split
+    on « og » only where the longer name is not a municipality (``Nore og Uvdal`` stays
+    one name, ``Lom og Skjåk`` is two)."""
+    whole = _match_name(text, year)
+    if whole:
+        return ((_NAME_SUFFIX.sub("", text).strip(), *whole),)
+    out: list[tuple[str, str, tuple[str, ...]]] = []
+    for piece in _LIST_SEPARATORS.split(text):
+        piece = _NAME_SUFFIX.sub("", piece).strip()
+        if not piece:
+            continue
+        parts = _OG.split(piece)
+        i = 0
+        while i < len(parts):
+            for j in range(len(parts), i, -1):  # longest name first
+                candidate = " og ".join(parts[i:j])
+                found = _match_name(candidate, year)
+                if found:
+                    out.append((_NAME_SUFFIX.sub("", candidate).strip(), *found))
+                    i = j
+                    break
+            else:
+                if parts[i].strip():
+                    out.append((parts[i].strip(), "unknown", ()))
+                i += 1
+    return tuple(out)
+
+
 def resolve_municipality_names(
-    frame: pd.DataFrame, field: str, column: str, year: int, county_codes: pd.Series | None = None
+    frame: pd.DataFrame,
+    field: str,
+    column: str,
+    year: int,
+    county_codes: pd.Series | None = None,
 ) -> tuple[pd.Series, pd.DataFrame]:
-    """Municipality codes valid in ``year`` from names separated by ``,`` ``;`` ``/`` or
-    « og » (whole official names such as «Nore og Uvdal» are matched first), with an optional
-    «kommune(r)» suffix. A name shared by two municipalities (``Våler``, ``Herøy``) is resolved
-    with the row's county when given.
+    """Municipality codes valid in ``year`` from names.
 
-    Flags: ``unknown_municipality_name``, ``ambiguous_municipality_name``.
+    Names are separated by ``,`` ``;`` ``/`` or « og » (official names that contain « og »,
+    ``Nore og Uvdal``, ``Evje og Hornnes``, ``Herøy i Møre og Romsdal``, are matched whole
+    first) and may end in «kommune»/«kommuner». Each is matched, ignoring case, spaces and
+    punctuation, against the names and alt names valid in ``year`` (Sami and multilingual
+    forms, ``Våler i Østfold``). A name two municipalities share (``Våler``, ``Herøy``;
+    before 2020 also ``Nes``, ``Os``, ``Bø``, ``Sande``) is resolved with the row's county.
+    A name of another period (``Nøtterøy`` in 2022) is followed through the change tables
+    like a code.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Has a ``_row`` column and the raw names in ``field``.
+    field : str
+        Column of ``frame`` with the names; also the ``field`` of the flags.
+    column : str
+        The raw header, for the flags.
+    year : int
+        The funding year.
+    county_codes : Series, optional
+        The row's county code valid in ``year`` (aligned with ``frame``), to resolve
+        shared names.
+
+    Returns
+    -------
+    codes : Series
+        ``;``-joined sorted unique codes valid in ``year`` (string dtype), aligned with
+        ``frame``; NA when blank or nothing could be matched.
+    flags : DataFrame
+        One row per name not kept as written (``value`` is that name):
+        ``unknown_municipality_name``, ``ambiguous_municipality_name`` (both
+        ``set_missing``) and ``municipality_not_valid_in_year`` (``mapped`` or
+        ``set_missing``).
     """
-    lookup = _name_lookup(year)
-    text = frame[field].astype("string").str.strip()
-    text = text.str.replace(r"\s+kommuner?\b", "", regex=True, case=False)
-    whole_key = text.str.normalize("NFC").str.casefold().str.replace(r"[\W_]+", "", regex=True)
-    # a whole cell that is one official name («Nore og Uvdal») is matched before splitting;
-    # a name shared by two municipalities goes on to be resolved with the county
-    whole = whole_key.map(
-        lambda k: lookup[k] if isinstance(k, str) and len(lookup.get(k, ())) == 1 else None
-    )
-    parts = text.where(whole.isna()).str.split(r"\s*(?:[,;/]|\bog\b)\s*", regex=True).explode()
-    parts = parts[parts.notna() & (parts.str.strip() != "")]
-    tokens = pd.DataFrame({"token": parts, "_row": frame.loc[parts.index, "_row"]})
-    keys = parts.str.normalize("NFC").str.casefold().str.replace(r"[\W_]+", "", regex=True)
-    found = keys.map(lambda k: lookup.get(k, ()))
-    single = found.map(len) == 1
-    multiple = found.map(len) > 1
-    code = found.where(single).map(lambda t: t[0] if isinstance(t, tuple) else pd.NA)
-    if county_codes is not None and multiple.any():
-        row_county = county_codes.reindex(parts.index)
-        pick = [
-            next((c for c in cands if c[:2] == rc), pd.NA) if isinstance(rc, str) else pd.NA
-            for cands, rc in zip(found[multiple], row_county[multiple], strict=True)
-        ]
-        code.loc[multiple] = pick
-    ambiguous = multiple & code.isna()
-    unknown = found.map(len) == 0
-    whole_codes = whole.dropna().map(lambda t: t[0])
-    all_codes = pd.concat([code.dropna().astype("string"), whole_codes.astype("string")])
-    flags = _concat(
+    year = int(year)
+    text = parse._text(pd.Series(frame[field].to_numpy(), dtype=object))
+    table = pd.DataFrame(
         [
-            _token_flags(
-                tokens,
-                unknown,
-                column,
-                field,
-                "unknown_municipality_name",
-                f"Fant ingen kommune med dette navnet i {year}; tatt ut.",
-                "set_missing",
-            ),
-            _token_flags(
-                tokens,
-                ambiguous,
-                column,
-                field,
-                "ambiguous_municipality_name",
-                "Flere kommuner har dette navnet; oppgi kommunenummer. Tatt ut.",
-                "set_missing",
-            ),
-        ]
+            (cell, order, name, kind, ";".join(cands))
+            for cell in text.dropna().unique()  # distinct cells, not rows
+            for order, (name, kind, cands) in enumerate(_parse_names(str(cell), year))
+        ],
+        columns=["text", "order", "token", "kind", "cands"],
     )
-    return _join(all_codes, frame.index), flags
+    cells = pd.DataFrame({"pos": np.arange(len(frame)), "text": text.to_numpy()}).dropna()
+    tokens = cells.merge(table, on="text").sort_values(["pos", "order"], ignore_index=True)
+    if tokens.empty:
+        return pd.Series(pd.NA, index=frame.index, dtype="string"), empty_flags()
+    tokens["_row"] = frame["_row"].to_numpy()[tokens["pos"].to_numpy()]
+    tokens["county"] = _aligned(county_codes, frame).to_numpy()[tokens["pos"].to_numpy()]
+    tokens = tokens.astype({"token": "string", "cands": "string", "county": "string"})
+
+    n_cands = (tokens["cands"].str.count(";") + 1).where(tokens["cands"] != "", 0)
+    code = tokens["cands"].where(n_cands == 1).astype("string")
+    several = n_cands > 1
+    if several.any():
+        cand = tokens.loc[several, ["cands", "county"]]
+        cand = cand.assign(cand=cand["cands"].str.split(";")).explode("cand")
+        in_county = cand[(cand["cand"].str[:2] == cand["county"]).fillna(False)]
+        count = in_county.groupby(level=0)["cand"].agg(["size", "first"])
+        count = count[count["size"] == 1]
+        code.loc[count.index] = count["first"].astype("string").to_numpy()
+
+    described = {
+        c: _describe_municipalities(tuple(c.split(";")), year)
+        for c in tokens.loc[several, "cands"].unique()
+    }
+    cand_text = tokens["cands"].map(described).astype("string").fillna("")
+    name = tokens["token"]
+    current = tokens["kind"] == "current"
+    old = tokens["kind"] == "old"
+    flags = [
+        make_flags(
+            tokens,
+            tokens["kind"] == "unknown",
+            column=column,
+            field=field,
+            values=name,
+            problem="unknown_municipality_name",
+            detail="Fant ingen kommune med navnet «" + name + f"» i {year}; tatt ut.",
+            action="set_missing",
+        ),
+        make_flags(
+            tokens,
+            current & code.isna(),
+            column=column,
+            field=field,
+            values=name,
+            problem="ambiguous_municipality_name",
+            detail=(
+                "Flere kommuner heter «"
+                + name
+                + f"» i {year} ("
+                + cand_text
+                + "); fylket mangler eller avgjør ikke hvilken. Tatt ut; oppgi kommunenummer."
+            ),
+            action="set_missing",
+        ),
+        make_flags(
+            tokens,
+            old & code.notna(),
+            column=column,
+            field=field,
+            values=name,
+            problem="municipality_not_valid_in_year",
+            detail=(
+                "«"
+                + name
+                + f"» var ikke et kommunenavn i {year}; tilsvarer "
+                + code.fillna("")
+                + " "
+                + code.map(_municipality_names(year)).fillna("")
+                + f" i {year} og er satt til det."
+            ),
+            action="mapped",
+        ),
+        make_flags(
+            tokens,
+            old & code.isna(),
+            column=column,
+            field=field,
+            values=name,
+            problem="municipality_not_valid_in_year",
+            detail=(
+                "«" + name + f"» var ikke et kommunenavn i {year} og tilsvarer flere "
+                "kommuner (" + cand_text + "); tatt ut."
+            ),
+            action="set_missing",
+        ),
+    ]
+    joined = parse.join_sorted_unique(
+        pd.Series(code.to_numpy(), index=tokens["pos"]), pd.RangeIndex(len(frame))
+    )
+    return pd.Series(joined.to_numpy(), index=frame.index, dtype="string"), concat_flags(flags)
 
 
-# --- across reforms -----------------------------------------------------------------------
+# --- counties of municipalities, across reforms -------------------------------------------
+def _one_county_per_row(long: pd.DataFrame, n: int) -> np.ndarray:
+    """``long`` has ``pos`` and ``county`` (NA where unknown): the county when every code of
+    the row has one and they agree, else NA."""
+    g = long.groupby("pos")["county"]
+    ok = (g.count() == g.size()) & (g.nunique() == 1)
+    first = g.first()[ok]
+    out = pd.Series(pd.NA, index=range(n), dtype="string")
+    out.loc[first.index] = first.astype("string").to_numpy()
+    return out.to_numpy()
+
+
+def municipality_to_county(codes: pd.Series, year: int) -> pd.Series:
+    """The county of each row's municipalities.
+
+    Parameters
+    ----------
+    codes : Series
+        ``;``-joined municipality codes valid in ``year``.
+    year : int
+        The year.
+
+    Returns
+    -------
+    Series
+        County code valid in ``year`` (string dtype), aligned with ``codes``; NA when blank,
+        when a code is not valid in ``year`` or when the municipalities lie in different
+        counties.
+    """
+    long = _long_codes(codes)
+    long["county"] = long["code"].map(_municipality_county(int(year))).astype("string")
+    return pd.Series(_one_county_per_row(long, len(codes)), index=codes.index, dtype="string")
+
+
 def county_in_year(municipality_codes: pd.Series, from_year: int, to_year: int) -> pd.Series:
-    """The county valid in ``to_year`` of each row's municipalities (codes valid in
-    ``from_year``), through the change tables: a common geography across county reforms.
-    NA when the municipalities land in different counties or cannot be followed."""
-    split = municipality_codes.astype("string").str.split(";").explode()
-    split = split[split.notna() & (split != "")]
-    if split.empty:
-        return pd.Series(pd.NA, index=municipality_codes.index, dtype="string")
-    valid = set(municipalities_in(to_year)["municipality_code"])
-    succ = _municipality_successor(to_year)
-    to_code = split.where(split.isin(valid)).fillna(split.map(succ))
-    county = to_code.str[:2]
-    agg = county.groupby(level=0).agg(
-        lambda s: s.iloc[0] if s.notna().all() and s.nunique() == 1 else pd.NA
+    """The county valid in ``to_year`` that holds each row's municipalities of ``from_year``:
+    a common geography across county reforms.
+
+    Parameters
+    ----------
+    municipality_codes : Series
+        ``;``-joined municipality codes valid in ``from_year``.
+    from_year, to_year : int
+        The year of the codes and the year of the county division wanted.
+
+    Returns
+    -------
+    Series
+        County code valid in ``to_year`` (string dtype), aligned with the input; NA when
+        blank, when a code is unknown, or when the municipalities (or the parts of a split
+        municipality) land in different counties.
+    """
+    from_year, to_year = int(from_year), int(to_year)
+    long = _long_codes(municipality_codes)
+    valid_from = set(_municipality_names(from_year))
+    stray = sorted(set(long["code"]) - valid_from)
+    if stray:
+        log.debug("codes not valid in %s followed from their own period: %s", from_year, stray)
+    succ = _successors(to_year)
+    county_of = {}
+    for c in long["code"].unique():  # distinct codes
+        counties = {s[:2] for s in succ.get(c, frozenset())}
+        county_of[c] = counties.pop() if len(counties) == 1 else None
+    long["county"] = long["code"].map(county_of).astype("string")
+    return pd.Series(
+        _one_county_per_row(long, len(municipality_codes)),
+        index=municipality_codes.index,
+        dtype="string",
     )
-    return agg.reindex(municipality_codes.index).astype("string")
 
 
 def counties_unchanged(year_a: int, year_b: int) -> list[str]:
-    """County codes valid in both years with no county change between them."""
-    lo, hi = sorted((int(year_a), int(year_b)))
-    changes = _table("fylker_changes.csv")
-    between = changes[(changes["change_date"] > _mid(lo)) & (changes["change_date"] <= _mid(hi))]
-    touched = set(between["old_code"]) | set(between["new_code"])
-    both = set(counties_in(lo)["county_code"]) & set(counties_in(hi)["county_code"])
-    return sorted(both - touched)
+    """County codes valid in both years with the same municipalities (the same area).
+
+    A county is unchanged when every municipality it had in one year lies in it in the other
+    year, both ways (mergers inside the county do not count as a change; a municipality
+    moving in or out does). Boundary adjustments between municipalities are ignored.
+
+    Parameters
+    ----------
+    year_a, year_b : int
+        The two years, in any order.
+
+    Returns
+    -------
+    list of str
+        Sorted county codes, e.g. ``["03", "11"]`` for 2019 and 2024.
+    """
+    year_a, year_b = int(year_a), int(year_b)
+    both = set(_county_names(year_a)) & set(_county_names(year_b))
+    out = []
+    for county in sorted(both):
+        same = True
+        for here, there in ((year_a, year_b), (year_b, year_a)):
+            succ = _successors(there)
+            members = [m for m, c in _municipality_county(here).items() if c == county]
+            if any({s[:2] for s in succ[m]} != {county} for m in members):
+                same = False
+                break
+        if same:
+            out.append(county)
+    return out

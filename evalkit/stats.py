@@ -1,422 +1,1105 @@
-"""Statistics, every method pinned by name (never a library default).
+"""Statistics for the evaluation documents, every method pinned by name.
 
-* a share: Wilson score interval, no continuity correction;
-* a difference of two shares: Newcombe's hybrid score interval (method 10 of Newcombe 1998);
-* two shares: Pearson's chi-square test without continuity correction when every expected
-  count is at least 5, otherwise Fisher's exact test (two-sided);
-* adjustment: Holm's step-down method over each document's family of comparisons;
-* effect size: Cohen's h;
-* trend over years: Cochran–Armitage test with the years as scores;
-* between groups (counties, categories): Pearson's chi-square when every expected count is at
-  least 5, else a Monte-Carlo permutation test of the same statistic with fixed margins;
-* kinds of projects: logistic regression (statsmodels GLM, binomial, logit link) with Wald
-  intervals for the odds ratios;
-* amounts: quartiles by linear interpolation (type 7), Mann–Whitney U or Kruskal–Wallis.
+No result depends on a library default: each call names its method (statsmodels' defaults are
+Wald intervals, Holm–Šidák and zero-cell shifting; scipy's are "auto" choices). What is used:
+
+============================  ==============================================================
+question                      method (key of :data:`METHODS`)
+============================  ==============================================================
+one share                     Wilson score interval, no continuity correction (``wilson``)
+difference of two shares      Newcombe's hybrid score interval, method 10 of Newcombe
+                              (1998b), no continuity correction (``newcombe``)
+two shares, a test            Pearson's chi-square without continuity correction when every
+                              expected count is at least 5 (``pearson_chi2``), otherwise
+                              Fisher's exact test, two-sided, conditional (``fisher_exact``)
+effect size, two shares       Cohen's h (``cohens_h``)
+many tests in one document    Holm's step-down adjustment over the family (``holm``)
+a share over the years        Cochran–Armitage test for trend, the years as scores, two-sided
+                              normal approximation (``cochran_armitage``)
+a share across groups         Pearson's chi-square when every expected count is at least 5;
+                              otherwise Fisher's exact test for a 2×2 table and a Monte-Carlo
+                              permutation test of the chi-square statistic with both margins
+                              fixed and a fixed seed (``permutation_chi2``)
+kinds of projects             logistic regression (binomial GLM, logit link), odds ratios with
+                              95 % Wald intervals, year as a categorical covariate
+                              (``logistic_wald``)
+amounts                       quartiles by linear interpolation (Hyndman–Fan type 7);
+                              Mann–Whitney U for two years, Kruskal–Wallis for more
+============================  ==============================================================
+
+The counts are complete counts of the funded projects, not a sample: an interval or a test
+speaks of the process that produced the figures, not of sampling error. The method section of
+each document says so, using :data:`METHODS`.
+
+Every function is pure. Results meant for ``metrics.json`` hold only plain Python ``int``,
+``float``, ``str``, ``bool``, ``list``, ``dict`` and ``None`` (never NaN or infinity).
 """
 
 from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import optimize
 from scipy import stats as sps
 from statsmodels.stats.multitest import multipletests
-from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
+__all__ = [
+    "ALPHA",
+    "METHODS",
+    "MIN_EXPECTED",
+    "PERMUTATIONS",
+    "SEED",
+    "amount_summary",
+    "between_groups_test",
+    "cochran_armitage",
+    "cohens_h",
+    "compare_shares",
+    "expected_counts",
+    "holm",
+    "logistic_odds_ratios",
+    "newcombe_diff_ci",
+    "pearson_chi2",
+    "permutation_chi2_test",
+    "share_with_ci",
+    "trend_tests",
+    "two_share_test",
+    "wilson_ci",
+]
+
+#: Two-sided level of every interval (95 %).
 ALPHA = 0.05
+#: Pearson's chi-square is used only when every expected count is at least this.
+MIN_EXPECTED = 5.0
+#: Monte-Carlo tables drawn by the permutation test.
 PERMUTATIONS = 20_000
+#: Seed of the permutation test: the same table gives the same p-value on every run.
 SEED = 20_240_611
+#: Events per parameter below which a logistic regression gets a warning (Peduzzi et al. 1996).
+MIN_EVENTS_PER_PARAMETER = 10
+#: A standard error (log-odds scale) above this is taken as a sign of separation.
+MAX_LOG_ODDS_SE = 10.0
+#: Mann–Whitney: exact p-value when both years have fewer rows than this and there are no ties
+#: (the rule of R's ``wilcox.test``), else the normal approximation.
+MANN_WHITNEY_EXACT_BELOW = 50
 
+_NBSP = "\u00a0"
+
+
+def _nb_int(n: int) -> str:
+    """``20000`` → ``20 000`` (non-breaking space), as the documents print numbers."""
+    return f"{n:,}".replace(",", _NBSP)
+
+
+#: Each method used: Norwegian name (``name_nb``, also the ``test`` name in results), a short
+#: Norwegian description for the document's method section, and a reference.
 METHODS: dict[str, dict[str, str]] = {
     "wilson": {
         "name_nb": "Wilsons scoreintervall",
-        "description_nb": "Wilson-intervallet holder seg innenfor 0–100 % og har god dekning også "
-        "for små antall og andeler nær 0 eller 100 %.",
-        "reference": "Wilson EB (1927). JASA 22:209–212; Newcombe RG (1998). Stat Med 17:857–872.",
+        "description_nb": (
+            "Konfidensintervall for en andel etter Wilsons scoremetode, uten "
+            "kontinuitetskorreksjon. Intervallet holder seg innenfor 0–100 % og har god dekning "
+            "også for små antall og andeler nær 0 eller 100 %."
+        ),
+        "reference": (
+            "Wilson EB (1927). Probable inference, the law of succession, and statistical "
+            "inference. JASA 22:209–212. Newcombe RG (1998). Two-sided confidence intervals for "
+            "the single proportion: comparison of seven methods. Stat Med 17:857–872 (metode 3)."
+        ),
     },
     "newcombe": {
         "name_nb": "Newcombes hybride scoreintervall",
-        "description_nb": "Intervall for forskjellen mellom to andeler bygd på Wilson-intervallene "
-        "for hver andel (metode 10 hos Newcombe).",
-        "reference": "Newcombe RG (1998). Stat Med 17:873–890.",
+        "description_nb": (
+            "Konfidensintervall for forskjellen mellom to andeler, bygd av Wilson-intervallene "
+            "for hver av de to andelene (metode 10 hos Newcombe), uten kontinuitetskorreksjon."
+        ),
+        "reference": (
+            "Newcombe RG (1998). Interval estimation for the difference between independent "
+            "proportions: comparison of eleven methods. Stat Med 17:873–890 (metode 10)."
+        ),
     },
     "pearson_chi2": {
         "name_nb": "Pearsons kjikvadrattest",
-        "description_nb": "Brukes når alle forventede antall er minst 5; uten kontinuitetskorreksjon.",
-        "reference": "Pearson K (1900); Agresti A (2013). Categorical Data Analysis, 3. utg.",
+        "description_nb": (
+            "Tester om andelene er like. Brukes når alle forventede antall er minst 5, uten "
+            "kontinuitetskorreksjon."
+        ),
+        "reference": (
+            "Pearson K (1900). Philosophical Magazine 50:157–175. Agresti A (2013). "
+            "Categorical Data Analysis, 3. utg., kap. 3."
+        ),
     },
     "fisher_exact": {
         "name_nb": "Fishers eksakte test",
-        "description_nb": "Brukes for 2×2-tabeller når et forventet antall er under 5 (tosidig).",
-        "reference": "Fisher RA (1935). J R Stat Soc 98:39–82.",
+        "description_nb": (
+            "Eksakt test for en 2×2-tabell, betinget på margene. Brukes når et forventet antall "
+            "er under 5. Tosidig: summen av sannsynlighetene for tabeller som ikke er mer "
+            "sannsynlige enn den observerte."
+        ),
+        "reference": (
+            "Fisher RA (1935). The logic of inductive inference. J R Stat Soc 98:39–82. "
+            "Agresti A (2013), kap. 3.5."
+        ),
     },
     "permutation_chi2": {
         "name_nb": "Permutasjonstest av kjikvadratobservatoren",
-        "description_nb": f"Brukes for større tabeller med små forventede antall: {PERMUTATIONS} "
-        "tilfeldige tabeller med de samme margene, med fast frø (samme svar hver gang).",
-        "reference": "Agresti A (2013), kap. 16.",
+        "description_nb": (
+            f"Brukes for større tabeller med forventede antall under 5: {_nb_int(PERMUTATIONS)} "
+            "tilfeldige tabeller med de samme radsummene og kolonnesummene trekkes, og p-verdien "
+            "er andelen med minst like stor kjikvadratverdi som den observerte, (treff + 1)/"
+            "(trekninger + 1). Fast frø gir samme svar ved hver kjøring."
+        ),
+        "reference": (
+            "Hope ACA (1968). A simplified Monte Carlo significance test procedure. JRSS B "
+            "30:582–598. Patefield WM (1981). Appl Stat 30:91–97. Phipson B, Smyth GK (2010). "
+            "Stat Appl Genet Mol Biol 9:39."
+        ),
     },
     "holm": {
         "name_nb": "Holms metode",
-        "description_nb": "Justerer p-verdiene for at mange sammenligninger gjøres samtidig.",
-        "reference": "Holm S (1979). Scand J Stat 6:65–70.",
+        "description_nb": (
+            "Justerer p-verdiene fordi mange sammenligninger gjøres samtidig (trinnvis, "
+            "kontrollerer sannsynligheten for minst ett falskt funn i familien av tester)."
+        ),
+        "reference": (
+            "Holm S (1979). A simple sequentially rejective multiple test procedure. "
+            "Scand J Stat 6:65–70."
+        ),
     },
     "cohens_h": {
         "name_nb": "Cohens h",
-        "description_nb": "Effektstørrelse for to andeler: 2·arcsin√p₁ − 2·arcsin√p₂ "
-        "(0,2 liten, 0,5 middels, 0,8 stor).",
-        "reference": "Cohen J (1988). Statistical Power Analysis, 2. utg.",
+        "description_nb": (
+            "Effektstørrelse for to andeler: 2·arcsin√p₁ − 2·arcsin√p₂. Omtrent 0,2 regnes som "
+            "liten, 0,5 som middels og 0,8 som stor forskjell."
+        ),
+        "reference": (
+            "Cohen J (1988). Statistical Power Analysis for the Behavioral Sciences, 2. utg., "
+            "kap. 6."
+        ),
     },
     "cochran_armitage": {
         "name_nb": "Cochran–Armitage-test for trend",
-        "description_nb": "Tester om en andel øker eller minker lineært over årene, med årstallene som skårer.",
-        "reference": "Cochran WG (1954). Biometrics 10:417–451; Armitage P (1955). Biometrics 11:375–386.",
+        "description_nb": (
+            "Tester om en andel øker eller minker jevnt (lineært) over årene, med årstallene "
+            "som skårer. Tosidig, normaltilnærming."
+        ),
+        "reference": (
+            "Cochran WG (1954). Biometrics 10:417–451. Armitage P (1955). Biometrics "
+            "11:375–386. Agresti A (2013), kap. 5.3."
+        ),
     },
     "logistic_wald": {
         "name_nb": "Logistisk regresjon",
-        "description_nb": "Oddsforhold med 95 % Wald-intervall; år som kategorisk kovariat.",
-        "reference": "Hosmer DW, Lemeshow S (2013). Applied Logistic Regression, 3. utg.",
+        "description_nb": (
+            "Oddsforhold fra logistisk regresjon (sannsynlighetsmaksimering) med 95 % "
+            "Wald-intervall og Wald-test. År inngår som kategorisk kovariat, slik at forskjeller "
+            "mellom årene ikke blandes inn i oddsforholdene."
+        ),
+        "reference": (
+            "Hosmer DW, Lemeshow S, Sturdivant RX (2013). Applied Logistic Regression, 3. utg. "
+            "Albert A, Anderson JA (1984). Biometrika 71:1–10 (separasjon). Peduzzi P mfl. "
+            "(1996). J Clin Epidemiol 49:1373–1379 (utfall per parameter)."
+        ),
     },
     "mann_whitney": {
         "name_nb": "Mann–Whitney U-test",
-        "description_nb": "Rangtest for forskjell i fordeling mellom to år (tosidig).",
-        "reference": "Mann HB, Whitney DR (1947). Ann Math Stat 18:50–60.",
+        "description_nb": (
+            f"Rangtest for forskjell i fordeling mellom to år, tosidig. Eksakt når begge år har "
+            f"færre enn {MANN_WHITNEY_EXACT_BELOW} verdier og ingen like verdier, ellers "
+            "normaltilnærming med korreksjon for like verdier og kontinuitetskorreksjon."
+        ),
+        "reference": (
+            "Mann HB, Whitney DR (1947). Ann Math Stat 18:50–60. Hollander M, Wolfe DA, "
+            "Chicken E (2014). Nonparametric Statistical Methods, 3. utg."
+        ),
     },
     "kruskal_wallis": {
         "name_nb": "Kruskal–Wallis-test",
-        "description_nb": "Rangtest for forskjell i fordeling mellom flere år.",
+        "description_nb": (
+            "Rangtest for forskjell i fordeling mellom flere år, kjikvadrattilnærming med "
+            "korreksjon for like verdier."
+        ),
         "reference": "Kruskal WH, Wallis WA (1952). JASA 47:583–621.",
+    },
+    "quantile_type7": {
+        "name_nb": "Kvartiler (type 7)",
+        "description_nb": (
+            "Median og kvartiler ved lineær interpolasjon mellom ordnede verdier "
+            "(Hyndman og Fans type 7, standard i R)."
+        ),
+        "reference": "Hyndman RJ, Fan Y (1996). Sample quantiles in statistical packages. "
+        "Am Stat 50:361–365.",
     },
 }
 
+NO_TEST_NB = "ingen test"
 
-def _f(x) -> float | None:
-    """A JSON-ready float (None for NaN)."""
+
+# --- helpers -------------------------------------------------------------------------------
+def _json_float(x: Any) -> float | None:
+    """A JSON-ready float: ``None`` for None, NaN and ±infinity."""
     if x is None:
         return None
     x = float(x)
-    return None if math.isnan(x) else x
+    return x if math.isfinite(x) else None
 
 
-def wilson_ci(count, n, alpha: float = ALPHA):
-    """Wilson score interval without continuity correction (NaN where n == 0)."""
-    count = np.asarray(count, dtype=float)
-    n = np.asarray(n, dtype=float)
-    safe = np.where(n > 0, n, 1)
-    low, high = proportion_confint(count, safe, alpha=alpha, method="wilson")
-    low = np.where(n > 0, low, np.nan)
-    high = np.where(n > 0, high, np.nan)
-    if low.ndim == 0:
-        return float(low), float(high)
-    return low, high
+def _scalar_or_array(a: np.ndarray) -> np.ndarray | float:
+    return float(a) if a.ndim == 0 else a
+
+
+def _check_alpha(alpha: float) -> float:
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be between 0 and 1, got {alpha}")
+    return float(alpha)
+
+
+def _check_counts(count: np.ndarray, n: np.ndarray) -> None:
+    if np.any(n < 0) or np.any(count < 0):
+        raise ValueError("counts and denominators must be non-negative")
+    if np.any(count > n):
+        raise ValueError("a count is larger than its denominator")
+
+
+def expected_counts(table: np.ndarray) -> np.ndarray:
+    """Expected cell counts under independence: row total × column total / grand total.
+
+    Parameters
+    ----------
+    table : numpy.ndarray
+        Two-dimensional table of counts with a positive grand total.
+
+    Returns
+    -------
+    numpy.ndarray
+        Array of the table's shape.
+    """
+    t = np.asarray(table, dtype=float)
+    return t.sum(axis=1, keepdims=True) * t.sum(axis=0, keepdims=True) / t.sum()
+
+
+def pearson_chi2(table: np.ndarray, expected: np.ndarray | None = None) -> np.ndarray | float:
+    """Pearson's X² = Σ (observed − expected)² / expected, without continuity correction.
+
+    Parameters
+    ----------
+    table : numpy.ndarray
+        A table (shape ``(r, c)``) or a stack of tables (shape ``(..., r, c)``) of counts.
+    expected : numpy.ndarray, optional
+        Expected counts, shape ``(r, c)``; by default those of ``table`` (which must then be a
+        single table). Every expected count must be positive.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The statistic, one per table.
+    """
+    t = np.asarray(table, dtype=float)
+    e = expected_counts(t) if expected is None else np.asarray(expected, dtype=float)
+    if np.any(e <= 0):
+        raise ValueError("every expected count must be positive (drop empty rows and columns)")
+    return _scalar_or_array(((t - e) ** 2 / e).sum(axis=(-2, -1)))
+
+
+# --- one share ---------------------------------------------------------------------------------
+def wilson_ci(count, n, alpha: float = ALPHA) -> tuple[np.ndarray | float, np.ndarray | float]:
+    """Wilson score interval for a proportion, without continuity correction.
+
+    With z the ``1 − alpha/2`` normal quantile and p = count/n, the limits are
+    ``(count + z²/2 ± z·√(count·(n − count)/n + z²/4)) / (n + z²)``.
+
+    Parameters
+    ----------
+    count, n : int or array_like of int
+        Events and denominators (broadcast together); ``0 <= count <= n``.
+    alpha : float, default 0.05
+        Two-sided level; 0.05 gives a 95 % interval.
+
+    Returns
+    -------
+    (low, high) : tuple of float or numpy.ndarray
+        Floats for scalar input, arrays otherwise; NaN where ``n == 0``.
+
+    References
+    ----------
+    Newcombe RG (1998). Stat Med 17:857–872, method 3.
+    """
+    x = np.asarray(count, dtype=float)
+    m = np.asarray(n, dtype=float)
+    _check_counts(x, m)
+    z = sps.norm.ppf(1 - _check_alpha(alpha) / 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        centre = (x + z**2 / 2) / (m + z**2)
+        half = z * np.sqrt(x * (m - x) / m + z**2 / 4) / (m + z**2)
+    low = np.where(m > 0, np.clip(centre - half, 0.0, 1.0), np.nan)
+    high = np.where(m > 0, np.clip(centre + half, 0.0, 1.0), np.nan)
+    return _scalar_or_array(low), _scalar_or_array(high)
 
 
 def share_with_ci(count: int, n: int, missing: int = 0, alpha: float = ALPHA) -> dict:
-    """A share with its Wilson interval, as metrics.json holds it."""
-    if n == 0:
-        return {
-            "count": int(count),
-            "n": 0,
-            "missing": int(missing),
-            "share": None,
-            "ci_low": None,
-            "ci_high": None,
-            "ci_method": "wilson",
-        }
+    """A share with its Wilson interval, as ``metrics.json`` holds it.
+
+    Parameters
+    ----------
+    count : int
+        Rows with the characteristic.
+    n : int
+        Rows that answered (the denominator).
+    missing : int, default 0
+        Rows left out of the denominator because the answer is missing.
+    alpha : float, default 0.05
+        Two-sided level of the interval.
+
+    Returns
+    -------
+    dict
+        ``count, n, missing, share, ci_low, ci_high, ci_method`` (``"wilson"``) as plain
+        Python numbers; ``share`` and the limits are ``None`` when ``n == 0``.
+    """
+    count, n, missing = int(count), int(n), int(missing)
+    if missing < 0:
+        raise ValueError("missing must be non-negative")
     low, high = wilson_ci(count, n, alpha)
     return {
-        "count": int(count),
-        "n": int(n),
-        "missing": int(missing),
-        "share": count / n,
-        "ci_low": float(low),
-        "ci_high": float(high),
+        "count": count,
+        "n": n,
+        "missing": missing,
+        "share": count / n if n else None,
+        "ci_low": _json_float(low),
+        "ci_high": _json_float(high),
         "ci_method": "wilson",
     }
 
 
+# --- two shares --------------------------------------------------------------------------------
 def newcombe_diff_ci(
-    x1: int, n1: int, x2: int, n2: int, alpha: float = ALPHA
-) -> tuple[float, float, float]:
-    """Difference p1 − p2 with Newcombe's hybrid score interval (method 10), no correction."""
-    low, high = confint_proportions_2indep(
-        x1, n1, x2, n2, method="newcomb", compare="diff", alpha=alpha, correction=False
-    )
-    return x1 / n1 - x2 / n2, float(low), float(high)
+    x1, n1, x2, n2, alpha: float = ALPHA
+) -> tuple[np.ndarray | float, np.ndarray | float, np.ndarray | float]:
+    """Difference p1 − p2 with Newcombe's hybrid score interval (method 10), no correction.
+
+    With (l_i, u_i) the Wilson limits of p_i = x_i/n_i and δ = p1 − p2::
+
+        low  = δ − √((p1 − l1)² + (u2 − p2)²)
+        high = δ + √((u1 − p1)² + (p2 − l2)²)
+
+    Parameters
+    ----------
+    x1, n1, x2, n2 : int or array_like of int
+        Events and denominators of the two shares (broadcast together).
+    alpha : float, default 0.05
+        Two-sided level.
+
+    Returns
+    -------
+    (diff, low, high) : tuple of float or numpy.ndarray
+        NaN where a denominator is 0.
+
+    References
+    ----------
+    Newcombe RG (1998). Stat Med 17:873–890, method 10.
+    """
+    x1, n1, x2, n2 = (np.asarray(v, dtype=float) for v in (x1, n1, x2, n2))
+    l1, u1 = (np.asarray(v) for v in wilson_ci(x1, n1, alpha))
+    l2, u2 = (np.asarray(v) for v in wilson_ci(x2, n2, alpha))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p1 = np.where(n1 > 0, x1 / n1, np.nan)
+        p2 = np.where(n2 > 0, x2 / n2, np.nan)
+    diff = p1 - p2
+    low = diff - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
+    high = diff + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    return _scalar_or_array(diff), _scalar_or_array(low), _scalar_or_array(high)
 
 
-def cohens_h(p1: float, p2: float) -> float:
-    """Cohen's h = 2·asin√p1 − 2·asin√p2."""
-    return 2 * math.asin(math.sqrt(p1)) - 2 * math.asin(math.sqrt(p2))
+def cohens_h(p1, p2) -> np.ndarray | float:
+    """Cohen's h = 2·asin√p1 − 2·asin√p2 (vectorised).
+
+    Parameters
+    ----------
+    p1, p2 : float or array_like
+        Shares between 0 and 1.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Between −π and π; positive when p1 > p2.
+    """
+    a = np.asarray(p1, dtype=float)
+    b = np.asarray(p2, dtype=float)
+    return _scalar_or_array(2 * np.arcsin(np.sqrt(a)) - 2 * np.arcsin(np.sqrt(b)))
 
 
 def two_share_test(x1: int, n1: int, x2: int, n2: int) -> dict:
-    """Pearson chi-square (no correction) when every expected count ≥ 5, else Fisher exact."""
-    table = np.array([[x1, n1 - x1], [x2, n2 - x2]])
-    expected = table.sum(1, keepdims=True) * table.sum(0, keepdims=True) / table.sum()
-    if (table.sum(0) == 0).any():  # nobody (or everybody) in both years: nothing to test
-        return {"test": "ingen test (ingen variasjon)", "method": None, "p_value": 1.0}
-    if (expected >= 5).all():
+    """Test of equal shares x1/n1 and x2/n2.
+
+    Pearson's chi-square without continuity correction when every expected count of the 2×2
+    table is at least 5; otherwise Fisher's exact test (two-sided, conditional on both
+    margins). When nobody (or everybody) has the characteristic in both groups the
+    conditional distribution has one table and nothing can be tested: ``test`` is
+    ``"ingen test"`` and ``p_value`` is ``None``, so :func:`holm` leaves it out of the family.
+
+    Parameters
+    ----------
+    x1, n1, x2, n2 : int
+        Events and denominators; both denominators positive.
+
+    Returns
+    -------
+    dict
+        ``test`` (Norwegian name), ``test_method`` (key of :data:`METHODS`), ``statistic``
+        (X², or ``None`` for Fisher), ``p_value`` and ``min_expected``.
+    """
+    if n1 <= 0 or n2 <= 0:
+        raise ValueError("both denominators must be positive")
+    table = np.array([[x1, n1 - x1], [x2, n2 - x2]], dtype=float)
+    _check_counts(np.array([x1, x2], float), np.array([n1, n2], float))
+    if np.any(table.sum(axis=0) == 0):
+        return {
+            "test": NO_TEST_NB,
+            "test_method": None,
+            "statistic": None,
+            "p_value": None,
+            "min_expected": 0.0,
+        }
+    expected = expected_counts(table)
+    min_expected = float(expected.min())
+    if min_expected >= MIN_EXPECTED:
         chi2, p, _, _ = sps.chi2_contingency(table, correction=False)
         return {
-            "test": "Pearsons kjikvadrattest",
-            "method": "pearson_chi2",
-            "p_value": float(p),
+            "test": METHODS["pearson_chi2"]["name_nb"],
+            "test_method": "pearson_chi2",
             "statistic": float(chi2),
+            "p_value": float(p),
+            "min_expected": min_expected,
         }
-    _, p = sps.fisher_exact(table, alternative="two-sided")
-    return {"test": "Fishers eksakte test", "method": "fisher_exact", "p_value": float(p)}
+    res = sps.fisher_exact(table.astype(np.int64), alternative="two-sided")
+    return {
+        "test": METHODS["fisher_exact"]["name_nb"],
+        "test_method": "fisher_exact",
+        "statistic": None,
+        "p_value": float(res.pvalue),
+        "min_expected": min_expected,
+    }
 
 
-def holm(p_values) -> np.ndarray:
-    """Holm step-down adjusted p-values; NaN/None stay NaN and are not in the family."""
-    p = np.array([np.nan if v is None else v for v in p_values], dtype=float)
+def holm(p_values: Iterable[float | None]) -> np.ndarray:
+    """Holm's step-down adjusted p-values.
+
+    ``None`` and NaN stay NaN and are not counted in the family.
+
+    Parameters
+    ----------
+    p_values : iterable of float or None
+        The family's p-values.
+
+    Returns
+    -------
+    numpy.ndarray
+        Adjusted p-values (float), in the input order.
+    """
+    p = np.array(list(p_values), dtype=float)  # None → NaN
     out = np.full(p.shape, np.nan)
     ok = ~np.isnan(p)
+    if np.any((p[ok] < 0) | (p[ok] > 1)):
+        raise ValueError("p-values must lie between 0 and 1")
     if ok.any():
         out[ok] = multipletests(p[ok], method="holm")[1]
     return out
 
 
-def compare_shares(shares_a: dict, shares_b: dict, year: int, other_year: int) -> list[dict]:
-    """Every share present in both years (n > 0 in both), Holm-adjusted over the call."""
-    records = []
-    for key, a in shares_a.items():
-        b = shares_b.get(key)
-        if not b or not a["n"] or not b["n"]:
-            continue
-        diff, low, high = newcombe_diff_ci(a["count"], a["n"], b["count"], b["n"])
-        test = two_share_test(a["count"], a["n"], b["count"], b["n"])
-        records.append(
-            {
-                "metric": key,
-                "year": int(year),
-                "other_year": int(other_year),
-                "count": a["count"],
-                "n": a["n"],
-                "share": a["share"],
-                "ci_low": a["ci_low"],
-                "ci_high": a["ci_high"],
-                "other_count": b["count"],
-                "other_n": b["n"],
-                "other_share": b["share"],
-                "other_ci_low": b["ci_low"],
-                "other_ci_high": b["ci_high"],
-                "diff": diff,
-                "diff_ci_low": low,
-                "diff_ci_high": high,
-                "ci_method": "newcombe",
-                "test": test["test"],
-                "test_method": test["method"],
-                "p_value": test["p_value"],
-                "effect_size_h": cohens_h(a["share"], b["share"]),
-            }
-        )
-    adjusted = holm([r["p_value"] for r in records])
-    for r, p in zip(records, adjusted, strict=True):
-        r["p_adjusted"] = _f(p)
-        r["adjust_method"] = "holm"
-    return records
+def compare_shares(
+    shares_a: Mapping[str, dict], shares_b: Mapping[str, dict], year: int, other_year: int
+) -> list[dict]:
+    """Compare each share of one year with the same share of another year.
+
+    One record for every key present in both ``shares`` dicts with ``n > 0`` in both, in the
+    order of ``shares_a``. The records of one call are one family for Holm's adjustment.
+
+    Parameters
+    ----------
+    shares_a, shares_b : mapping of str to dict
+        ``metrics.json`` ``shares`` of ``year`` and of ``other_year`` (the dicts of
+        :func:`share_with_ci`; only ``count`` and ``n`` are read).
+    year, other_year : int
+        The two years.
+
+    Returns
+    -------
+    list of dict
+        ``metric, year, other_year, count, n, share, ci_low, ci_high, other_count, other_n,
+        other_share, other_ci_low, other_ci_high, diff, diff_ci_low, diff_ci_high, ci_method
+        ("newcombe"), test, test_method, p_value, p_adjusted, adjust_method ("holm"),
+        effect_size_h`` with plain Python values. ``diff`` is this year's share minus the
+        other year's; ``effect_size_h`` has the same sign.
+    """
+    keys = [
+        k
+        for k, a in shares_a.items()
+        if k in shares_b and int(a.get("n") or 0) > 0 and int(shares_b[k].get("n") or 0) > 0
+    ]
+    if not keys:
+        return []
+    x1 = np.array([shares_a[k]["count"] for k in keys], dtype=np.int64)
+    n1 = np.array([shares_a[k]["n"] for k in keys], dtype=np.int64)
+    x2 = np.array([shares_b[k]["count"] for k in keys], dtype=np.int64)
+    n2 = np.array([shares_b[k]["n"] for k in keys], dtype=np.int64)
+    l1, u1 = wilson_ci(x1, n1)
+    l2, u2 = wilson_ci(x2, n2)
+    diff, dlow, dhigh = newcombe_diff_ci(x1, n1, x2, n2)
+    h = cohens_h(x1 / n1, x2 / n2)
+    tests = [two_share_test(*cells) for cells in zip(x1, n1, x2, n2, strict=True)]
+    adjusted = holm([t["p_value"] for t in tests])
+    return [
+        {
+            "metric": key,
+            "year": int(year),
+            "other_year": int(other_year),
+            "count": int(x1[i]),
+            "n": int(n1[i]),
+            "share": float(x1[i] / n1[i]),
+            "ci_low": float(l1[i]),
+            "ci_high": float(u1[i]),
+            "other_count": int(x2[i]),
+            "other_n": int(n2[i]),
+            "other_share": float(x2[i] / n2[i]),
+            "other_ci_low": float(l2[i]),
+            "other_ci_high": float(u2[i]),
+            "diff": float(diff[i]),
+            "diff_ci_low": float(dlow[i]),
+            "diff_ci_high": float(dhigh[i]),
+            "ci_method": "newcombe",
+            "test": tests[i]["test"],
+            "test_method": tests[i]["test_method"],
+            "p_value": tests[i]["p_value"],
+            "p_adjusted": _json_float(adjusted[i]),
+            "adjust_method": "holm",
+            "effect_size_h": float(h[i]),
+        }
+        for i, key in enumerate(keys)
+    ]
 
 
+# --- trends ------------------------------------------------------------------------------------
 def cochran_armitage(counts, ns, scores) -> dict:
-    """Cochran–Armitage test for a linear trend in proportions (two-sided, normal
-    approximation), without the (N−1)/N factor of the linear-by-linear test.
+    """Cochran–Armitage test for a linear trend in proportions.
 
-    T = Σ tᵢ(xᵢ − nᵢ p̄);  Var T = p̄(1 − p̄)[Σ nᵢtᵢ² − (Σ nᵢtᵢ)²/N];  z = T/√Var T.
+    With N = Σnᵢ, p̄ = Σxᵢ/N and the scores centred on their weighted mean,
+    t̃ᵢ = tᵢ − Σnⱼtⱼ/N::
+
+        T     = Σ t̃ᵢ xᵢ                 (= Σ tᵢ(xᵢ − nᵢp̄))
+        Var T = p̄(1 − p̄) Σ nᵢ t̃ᵢ²
+        z     = T / √Var T,   p = 2·Φ(−|z|)
+
+    This is Armitage's form (variance with N, not N − 1): z² = N·r², where r is the Pearson
+    correlation of score and outcome over the N rows, and z² = M²·N/(N − 1) for the
+    linear-by-linear association statistic M² = (N − 1)·r². The slope is the least-squares
+    slope of the share on the score, T / Σ nᵢt̃ᵢ² (share per year when the scores are years).
+
+    Parameters
+    ----------
+    counts, ns : array_like of int
+        Events and denominators per group (year).
+    scores : array_like of float
+        Score per group: the real years.
+
+    Returns
+    -------
+    dict
+        ``test``, ``test_method`` (``"cochran_armitage"``), ``statistic`` (z), ``p_value``,
+        ``slope`` and ``direction`` (``"increasing"``, ``"decreasing"`` or ``"none"``).
+        ``statistic``, ``p_value`` and ``slope`` are ``None`` when nothing can be tested (one
+        score only, or a share of 0 or 1 throughout).
     """
     x = np.asarray(counts, dtype=float)
     n = np.asarray(ns, dtype=float)
     t = np.asarray(scores, dtype=float)
-    N = n.sum()
-    pbar = x.sum() / N
-    T = float((t * (x - n * pbar)).sum())
-    var = pbar * (1 - pbar) * ((n * t**2).sum() - (n * t).sum() ** 2 / N)
+    if not (x.shape == n.shape == t.shape) or x.ndim != 1:
+        raise ValueError("counts, ns and scores must be one-dimensional and of equal length")
+    _check_counts(x, n)
+    out = {
+        "test": METHODS["cochran_armitage"]["name_nb"],
+        "test_method": "cochran_armitage",
+        "statistic": None,
+        "p_value": None,
+        "slope": None,
+        "direction": "none",
+    }
+    big_n = n.sum()
+    if big_n == 0:
+        return out
+    pbar = x.sum() / big_n
+    tc = t - (n * t).sum() / big_n
+    sxx = float((n * tc**2).sum())
+    var = pbar * (1 - pbar) * sxx
     if var <= 0:
-        return {"test": "Cochran–Armitage", "statistic": None, "p_value": None, "direction": None}
-    z = T / math.sqrt(var)
-    return {
-        "test": "Cochran–Armitage",
+        return out
+    stat = float((tc * x).sum())
+    z = stat / math.sqrt(var)
+    out |= {
         "statistic": z,
         "p_value": float(2 * sps.norm.sf(abs(z))),
-        "direction": "opp" if z > 0 else ("ned" if z < 0 else "flat"),
+        "slope": stat / sxx,
+        "direction": "increasing" if z > 0 else ("decreasing" if z < 0 else "none"),
     }
+    return out
 
 
-def trend_tests(per_year: dict[int, dict]) -> list[dict]:
-    """One Cochran–Armitage record per share present (n > 0) in at least 3 years; Holm over all."""
+def trend_tests(per_year: Mapping[int, Mapping[str, dict]]) -> list[dict]:
+    """A Cochran–Armitage test for each share present in at least three years.
+
+    Parameters
+    ----------
+    per_year : mapping of int to mapping of str to dict
+        Year → ``metrics.json`` ``shares`` of that year.
+
+    Returns
+    -------
+    list of dict
+        One record per share with ``n > 0`` in at least three years (years with ``n == 0``
+        are left out of its test), in order of first appearance: ``metric, years, counts,
+        ns`` and the fields of :func:`cochran_armitage`, then ``p_adjusted`` and
+        ``adjust_method`` (``"holm"``, over all records). A share that cannot be tested (0 or
+        100 % in every year) gets no record.
+    """
     years = sorted(per_year)
     keys = list(dict.fromkeys(k for y in years for k in per_year[y]))
     out = []
     for key in keys:
-        ys = [y for y in years if key in per_year[y] and per_year[y][key]["n"]]
+        ys = [y for y in years if key in per_year[y] and int(per_year[y][key].get("n") or 0) > 0]
         if len(ys) < 3:
             continue
-        counts = [per_year[y][key]["count"] for y in ys]
-        ns = [per_year[y][key]["n"] for y in ys]
+        counts = [int(per_year[y][key]["count"]) for y in ys]
+        ns = [int(per_year[y][key]["n"]) for y in ys]
         res = cochran_armitage(counts, ns, ys)
         if res["p_value"] is None:
             continue
-        out.append({"metric": key, "years": ys, **res})
+        out.append(
+            {"metric": key, "years": [int(y) for y in ys], "counts": counts, "ns": ns, **res}
+        )
     adjusted = holm([r["p_value"] for r in out])
     for r, p in zip(out, adjusted, strict=True):
-        r["p_adjusted"] = _f(p)
+        r["p_adjusted"] = _json_float(p)
         r["adjust_method"] = "holm"
     return out
 
 
-def _chi2_stat(table: np.ndarray) -> float:
-    expected = table.sum(1, keepdims=True) * table.sum(0, keepdims=True) / table.sum()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return float(np.nansum(np.where(expected > 0, (table - expected) ** 2 / expected, 0.0)))
+# --- between groups ------------------------------------------------------------------------
+def _random_tables(
+    row_totals: np.ndarray, col_totals: np.ndarray, size: int, rng: np.random.Generator
+) -> np.ndarray:
+    """``size`` tables drawn uniformly from the permutations of the labels with both margins
+    fixed (the multiple hypergeometric distribution), shape ``(size, r, c)``.
+
+    Row i takes its ``row_totals[i]`` items without replacement from what the rows above left;
+    within the row, the count of column j given columns < j is hypergeometric. Loops run over
+    the cells of the table; every draw is vectorised over the ``size`` tables.
+    """
+    r, c = len(row_totals), len(col_totals)
+    tables = np.zeros((size, r, c), dtype=np.int64)
+    left_in_col = np.broadcast_to(col_totals.astype(np.int64), (size, c)).copy()
+    for i in range(r - 1):
+        to_place = np.full(size, row_totals[i], dtype=np.int64)
+        pool = left_in_col.sum(axis=1)
+        for j in range(c - 1):
+            good = left_in_col[:, j]
+            pool = pool - good
+            drawn = rng.hypergeometric(good, pool, to_place)
+            tables[:, i, j] = drawn
+            to_place = to_place - drawn
+        tables[:, i, c - 1] = to_place
+        left_in_col -= tables[:, i, :]
+    tables[:, r - 1, :] = left_in_col
+    return tables
+
+
+def permutation_chi2_test(
+    table, permutations: int = PERMUTATIONS, seed: int = SEED
+) -> dict[str, float | int]:
+    """Monte-Carlo permutation test of Pearson's X² with both margins fixed.
+
+    Draws ``permutations`` tables with the observed row and column totals (as if the column
+    labels were shuffled across the rows) and reports ``(1 + #{X²* ≥ X²}) / (permutations + 1)``,
+    with the same tolerance for ties as R's ``chisq.test(simulate.p.value = TRUE)``.
+
+    Parameters
+    ----------
+    table : array_like
+        r×c table of counts without empty rows or columns.
+    permutations : int, default 20 000
+        Number of random tables.
+    seed : int
+        Seed of :func:`numpy.random.default_rng`; the same seed gives the same p-value.
+
+    Returns
+    -------
+    dict
+        ``statistic`` (observed X²), ``p_value``, ``permutations`` and ``seed``.
+    """
+    t = np.asarray(table, dtype=np.int64)
+    if permutations < 1:
+        raise ValueError("permutations must be at least 1")
+    expected = expected_counts(t)
+    observed = float(pearson_chi2(t, expected))
+    rng = np.random.default_rng(seed)
+    sims = pearson_chi2(_random_tables(t.sum(axis=1), t.sum(axis=0), permutations, rng), expected)
+    almost_one = 1 - 64 * np.finfo(float).eps
+    hits = int(np.count_nonzero(sims >= almost_one * observed))
+    return {
+        "statistic": observed,
+        "p_value": (hits + 1) / (permutations + 1),
+        "permutations": int(permutations),
+        "seed": int(seed),
+    }
 
 
 def between_groups_test(
-    table: pd.DataFrame, *, permutations: int = PERMUTATIONS, seed: int = SEED
+    table: pd.DataFrame,
+    *,
+    permutations: int = PERMUTATIONS,
+    seed: int = SEED,
+    unit_nb: str = "prosjekter",
+    group_nb: str = "gruppe",
 ) -> dict:
-    """Are the groups (rows) alike? Pearson chi-square when every expected count ≥ 5; Fisher
-    for 2×2; otherwise a Monte-Carlo permutation test of the chi-square statistic with both
-    margins fixed (deterministic seed)."""
-    t = table.to_numpy(dtype=float)
-    t = t[t.sum(1) > 0][:, t.sum(0) > 0]
-    warning = None
-    if t.shape[0] < 2 or t.shape[1] < 2:
-        return {
-            "test": "ingen test",
-            "statistic": None,
-            "p_value": None,
-            "min_expected": None,
-            "warning": "For lite variasjon til å teste forskjeller mellom gruppene.",
-        }
-    expected = t.sum(1, keepdims=True) * t.sum(0, keepdims=True) / t.sum()
-    stat = _chi2_stat(t)
-    if (expected >= 5).all():
-        p = float(sps.chi2.sf(stat, (t.shape[0] - 1) * (t.shape[1] - 1)))
-        name = "Pearsons kjikvadrattest"
-    elif t.shape == (2, 2):
-        p = float(sps.fisher_exact(t.astype(int))[1])
-        name = "Fishers eksakte test"
-    else:
-        rng = np.random.default_rng(seed)
-        rows = np.repeat(np.arange(t.shape[0]), t.sum(1).astype(int))
-        cols = np.repeat(np.arange(t.shape[1]), t.sum(0).astype(int))
-        # every permutation at once: permuted column labels against fixed row labels give
-        # tables with both margins fixed; counted with one bincount
-        perms = rng.permuted(np.broadcast_to(cols, (permutations, cols.size)), axis=1)
-        cells = t.size
-        flat = (
-            np.arange(permutations)[:, None] * cells + rows[None, :] * t.shape[1] + perms
-        ).ravel()
-        tables = np.bincount(flat, minlength=permutations * cells).reshape(permutations, *t.shape)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            stats_ = np.where(expected > 0, (tables - expected) ** 2 / expected, 0.0).sum(
-                axis=(1, 2)
-            )
-        hits = int((stats_ >= stat - 1e-9).sum())
-        p = (hits + 1) / (permutations + 1)
-        name = f"Permutasjonstest ({permutations} permutasjoner)"
-    events = t[:, 0].sum() if t.shape[1] == 2 else t.sum()
-    small = (t.sum(1) < 5).mean()
-    if events < 10 or small > 0.5:
-        warning = "For få prosjekter per gruppe til å trekke noen konklusjon om forskjeller."
-    return {
-        "test": name,
-        "statistic": stat,
-        "p_value": p,
-        "min_expected": float(expected.min()),
-        "warning": warning,
+    """Are the groups alike? A test of independence on a groups × outcome table of counts.
+
+    Rows (groups) or columns with a total of 0 are dropped first. Then: Pearson's chi-square
+    (no continuity correction) when every expected count is at least 5; otherwise Fisher's
+    exact test for a 2×2 table and, for larger tables, the permutation test of
+    :func:`permutation_chi2_test` (fixed seed, so the same p-value on every run).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Groups in rows; for r×2 the columns are (events, non-events), in general any
+        categories. Non-negative integer counts.
+    permutations : int, default 20 000
+        Random tables of the permutation test.
+    seed : int
+        Seed of the permutation test.
+    unit_nb, group_nb : str
+        Norwegian words for what is counted and for a group, used in the warning, e.g.
+        ``"søknader"`` and ``"fylke"``.
+
+    Returns
+    -------
+    dict
+        ``test`` (Norwegian name), ``test_method``, ``statistic`` (X²), ``df`` (for Pearson),
+        ``p_value``, ``min_expected``, ``permutations`` and ``seed`` (``None`` unless the
+        permutation test was used), and ``warning``: a Norwegian sentence or ``None``. The
+        warning is given when the rarer outcome (the smaller column total) has fewer than 10
+        rows or more than half the groups have fewer than 5 rows.
+    """
+    t = np.asarray(table.to_numpy(dtype=float))
+    if t.ndim != 2 or np.any(t < 0) or np.any(t != np.round(t)):
+        raise ValueError("table must be a two-dimensional table of non-negative whole counts")
+    t = t[t.sum(axis=1) > 0][:, t.sum(axis=0) > 0].astype(np.int64)
+    out: dict[str, Any] = {
+        "test": NO_TEST_NB,
+        "test_method": None,
+        "statistic": None,
+        "df": None,
+        "p_value": None,
+        "min_expected": None,
+        "permutations": None,
+        "seed": None,
+        "warning": None,
     }
+    if t.shape[0] < 2 or t.shape[1] < 2:
+        return out | {"warning": "For lite variasjon til å teste forskjeller mellom gruppene."}
+    expected = expected_counts(t)
+    out["min_expected"] = float(expected.min())
+    out["statistic"] = float(pearson_chi2(t, expected))
+    if expected.min() >= MIN_EXPECTED:
+        df = (t.shape[0] - 1) * (t.shape[1] - 1)
+        out |= {
+            "test": METHODS["pearson_chi2"]["name_nb"],
+            "test_method": "pearson_chi2",
+            "df": df,
+            "p_value": float(sps.chi2.sf(out["statistic"], df)),
+        }
+    elif t.shape == (2, 2):
+        out |= {
+            "test": METHODS["fisher_exact"]["name_nb"],
+            "test_method": "fisher_exact",
+            "p_value": float(sps.fisher_exact(t, alternative="two-sided").pvalue),
+        }
+    else:
+        res = permutation_chi2_test(t, permutations=permutations, seed=seed)
+        out |= {
+            "test": f"Permutasjonstest ({_nb_int(permutations)} tabeller)",
+            "test_method": "permutation_chi2",
+            "p_value": res["p_value"],
+            "permutations": res["permutations"],
+            "seed": res["seed"],
+        }
+    if t.sum(axis=0).min() < 10 or (t.sum(axis=1) < 5).mean() > 0.5:
+        out["warning"] = f"For få {unit_nb} per {group_nb} til å trekke noen konklusjon."
+    return out
+
+
+# --- logistic regression -------------------------------------------------------------------
+def _separation_direction(X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """A sparse direction β with (2y − 1)·Xβ ≥ 0 for every row and > 0 for some, or zeros.
+
+    Such a β exists exactly when the data are completely or quasi-completely separated and the
+    maximum-likelihood estimate does not exist (Albert and Anderson 1984). Found by a linear
+    program (HiGHS) that minimises Σ|βⱼ| subject to (2y − 1)·Xβ ≥ 0 and Σ(2y − 1)·Xβ ≥ 1; it
+    is infeasible when the outcomes overlap. Minimising Σ|βⱼ| keeps to the terms that do the
+    separating.
+    """
+    a = (2 * y - 1)[:, None] * X
+    p = X.shape[1]
+    a_ub = np.vstack([np.hstack([-a, a]), np.hstack([-a.sum(axis=0), a.sum(axis=0)])])
+    b_ub = np.r_[np.zeros(len(a)), -1.0]
+    res = optimize.linprog(
+        c=np.ones(2 * p), A_ub=a_ub, b_ub=b_ub, bounds=[(0, None)] * (2 * p), method="highs"
+    )
+    if res.status != 0:  # 2: infeasible, the outcomes overlap
+        return np.zeros(p)
+    beta = res.x[:p] - res.x[p:]
+    return np.where(np.abs(beta) > 1e-9 * np.abs(beta).max(), beta, 0.0)
 
 
 def logistic_odds_ratios(
-    df: pd.DataFrame, outcome: str, predictors: list[str], covariates=("year",)
+    df: pd.DataFrame,
+    outcome: str,
+    predictors: Sequence[str],
+    covariates: Sequence[str] = ("year",),
+    alpha: float = ALPHA,
 ) -> dict:
-    """Odds ratios of ``predictors`` for ``outcome`` (0/1) by logistic regression, year as a
-    categorical covariate; 95 % Wald intervals. Warns on separation or few events."""
-    import statsmodels.formula.api as smf
+    """Odds ratios of ``predictors`` for a 0/1 ``outcome`` by logistic regression.
+
+    A binomial GLM with logit link (statsmodels, IRLS, scale fixed at 1) on the rows complete
+    in every column used. Each covariate enters as categorical: one indicator per level
+    except the first (the earliest year is the reference), so year-to-year differences in the
+    share are adjusted for without assuming a linear trend. Intervals and p-values are Wald's,
+    computed here from the estimate and its standard error: exp(β ± z·SE), 2·Φ(−|β/SE|).
+
+    Warnings (Norwegian sentences in ``warnings``) are given, and no number is reported for
+    the terms concerned, when the data are separated (checked by a linear program; a
+    ``PerfectSeparationWarning``, a failed fit or a standard error above 10 on the log-odds
+    scale count too), when a predictor has no variation, or when the design is collinear. A
+    warning is given when the rarer outcome has fewer than 10 rows per parameter.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per project.
+    outcome : str
+        Column of 0/1 (or bool).
+    predictors : sequence of str
+        Numeric columns (usually 0/1) whose odds ratios are reported.
+    covariates : sequence of str, default ("year",)
+        Columns adjusted for, as categorical.
+    alpha : float, default 0.05
+        Two-sided level of the intervals.
+
+    Returns
+    -------
+    dict
+        ``n``, ``events``, ``n_excluded_missing``, ``parameters`` (excluding the intercept),
+        ``events_per_parameter``, ``terms``, ``formula`` (as text), ``reference_levels``,
+        ``covariate_coding`` (``"categorical"``), ``method`` (``"logistic_wald"``),
+        ``ci_method`` (``"wald"``), ``predictors`` (one dict per predictor: ``name,
+        odds_ratio, ci_low, ci_high, p_value, log_odds, se, estimable``), ``warnings``.
+    """
+    import statsmodels.api as sm
     from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
-    terms = list(predictors) + [f"C({c})" for c in covariates if df[c].nunique() > 1]
-    formula = f"{outcome} ~ " + " + ".join(terms)
+    alpha = _check_alpha(alpha)
+    predictors, covariates = list(predictors), list(covariates)
+    data = df[[outcome, *predictors, *covariates]].dropna()
+    y = data[outcome].astype(float).to_numpy()
+    if not np.isin(y, (0.0, 1.0)).all():
+        raise ValueError(f"{outcome} must be 0/1")
+    n, events = len(y), int(y.sum())
     warn: list[str] = []
-    n, events = len(df), int(df[outcome].sum())
-    n_params = 1 + len(predictors) + sum(df[c].nunique() - 1 for c in covariates)
-    if min(events, n - events) < 10 * n_params:
+
+    constant = [p for p in predictors if data[p].nunique() < 2]
+    for p in constant:
+        warn.append(f"{p} har ingen variasjon blant de {n} prosjektene og er utelatt.")
+    used = [p for p in predictors if p not in constant]
+    parts = [pd.DataFrame({"const": np.ones(n)}, index=data.index), data[used].astype(float)]
+    reference_levels: dict[str, Any] = {}
+    for c in covariates:
+        levels = sorted(data[c].unique())
+        if not levels:
+            continue
+        reference_levels[c] = levels[0].item() if hasattr(levels[0], "item") else levels[0]
+        dummies = pd.get_dummies(
+            pd.Categorical(data[c], categories=levels), prefix=c, prefix_sep="=", dtype=float
+        ).iloc[:, 1:]
+        parts.append(dummies.set_axis(data.index))
+    design = pd.concat(parts, axis=1)
+    X = design.to_numpy(dtype=float)
+    terms = list(design.columns)
+    k = len(terms) - 1
+    rarer = min(events, n - events)
+    epv = rarer / k if k else float("inf")
+    if k and epv < MIN_EVENTS_PER_PARAMETER:
         warn.append(
-            f"Få utfall per parameter ({min(events, n - events)} for {n_params} parametere); "
-            "tolk oddsforholdene med forsiktighet."
+            f"Få utfall per parameter ({rarer} i den minste utfallsgruppen for {k} parametere, "
+            f"under {MIN_EVENTS_PER_PARAMETER} per parameter); tolk oddsforholdene med "
+            "forsiktighet."
         )
+    formula = f"{outcome} ~ " + " + ".join(used + [f"C({c})" for c in reference_levels])
+    result: dict[str, Any] = {
+        "n": int(n),
+        "events": events,
+        "n_excluded_missing": int(len(df) - n),
+        "parameters": int(k),
+        "events_per_parameter": _json_float(epv),
+        "terms": terms,
+        "formula": formula,
+        "reference_levels": reference_levels,
+        "covariate_coding": "categorical",
+        "method": "logistic_wald",
+        "ci_method": "wald",
+        "alpha": alpha,
+    }
+
+    def rows(estimates: dict[str, tuple[float, float]] | None, unreliable: set[str]) -> list:
+        z = sps.norm.ppf(1 - alpha / 2)
+        out = []
+        for p in predictors:
+            if estimates is None or p not in estimates or p in unreliable:
+                out.append(
+                    {
+                        "name": p,
+                        "odds_ratio": None,
+                        "ci_low": None,
+                        "ci_high": None,
+                        "p_value": None,
+                        "log_odds": None,
+                        "se": None,
+                        "estimable": False,
+                    }
+                )
+                continue
+            b, se = estimates[p]
+            with np.errstate(over="ignore"):
+                out.append(
+                    {
+                        "name": p,
+                        "odds_ratio": _json_float(np.exp(b)),
+                        "ci_low": _json_float(np.exp(b - z * se)),
+                        "ci_high": _json_float(np.exp(b + z * se)),
+                        "p_value": _json_float(2 * sps.norm.sf(abs(b / se))),
+                        "log_odds": _json_float(b),
+                        "se": _json_float(se),
+                        "estimable": True,
+                    }
+                )
+        return out
+
+    if n == 0 or rarer == 0:
+        warn.append("Alle (eller ingen) har utfallet; modellen kan ikke estimeres.")
+        return result | {"predictors": rows(None, set()), "warnings": warn}
+    if np.linalg.matrix_rank(X) < X.shape[1]:
+        warn.append(
+            "Forklaringsvariablene er lineært avhengige av hverandre (eller av året); "
+            "modellen kan ikke estimeres."
+        )
+        return result | {"predictors": rows(None, set()), "warnings": warn}
+
+    separating = _separation_direction(X, y)
+    unreliable = {t for t, b in zip(terms, separating, strict=True) if b != 0}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            fit = smf.glm(
-                formula, data=df, family=__import__("statsmodels.api").api.families.Binomial()
-            ).fit()
-        except Exception as exc:  # perfect separation raises in some versions
-            return {
-                "n": n,
-                "events": events,
-                "predictors": [],
-                "ci_method": "wald",
-                "warnings": warn
-                + [f"Modellen kunne ikke estimeres ({type(exc).__name__}): trolig separasjon."],
-            }
-    if (
-        any(issubclass(w.category, PerfectSeparationWarning) for w in caught)
-        or (fit.bse.abs() > 50).any()
-    ):
+            fit = sm.GLM(y, X, family=sm.families.Binomial(link=sm.families.links.Logit())).fit(
+                method="IRLS", maxiter=100, tol=1e-8, scale=1.0, cov_type="nonrobust"
+            )
+            params, bse = np.asarray(fit.params), np.asarray(fit.bse)
+        except (np.linalg.LinAlgError, ValueError, OverflowError) as exc:
+            warn.append(f"Modellen kunne ikke estimeres ({type(exc).__name__}).")
+            return result | {"predictors": rows(None, set()), "warnings": warn}
+    flagged_by_fit = any(issubclass(w.category, PerfectSeparationWarning) for w in caught)
+    huge = {t for t, s in zip(terms, bse, strict=True) if not np.isfinite(s) or s > MAX_LOG_ODDS_SE}
+    unreliable |= huge
+    if unreliable or flagged_by_fit:
+        named = sorted(unreliable - {"const"})
         warn.append(
-            "Separasjon: en forklaringsvariabel skiller (nesten) perfekt mellom utfallene; "
-            "oddsforholdet er ikke pålitelig."
+            "Separasjon: forklaringsvariablene skiller (nesten) perfekt mellom de to utfallene, "
+            "så oddsforholdet kan ikke anslås pålitelig"
+            + (f" ({', '.join(named)})." if named else ".")
         )
-    ci = fit.conf_int(alpha=ALPHA)
-    with np.errstate(over="ignore"):  # a separated predictor's bound is infinite, not an error
-        rows = [
-            {
-                "name": p,
-                "odds_ratio": float(np.exp(fit.params[p])),
-                "ci_low": float(np.exp(ci.loc[p, 0])),
-                "ci_high": float(np.exp(ci.loc[p, 1])),
-                "p_value": float(fit.pvalues[p]),
-            }
-            for p in predictors
-        ]
-    return {
-        "n": n,
-        "events": events,
-        "predictors": rows,
-        "ci_method": "wald",
-        "formula": formula,
-        "warnings": warn,
+    estimates = {t: (float(b), float(s)) for t, b, s in zip(terms, params, bse, strict=True)}
+    result["separated_terms"] = sorted(unreliable)
+    return result | {"predictors": rows(estimates, unreliable), "warnings": warn}
+
+
+# --- amounts -------------------------------------------------------------------------------
+def amount_summary(values_by_year: Mapping[int, Any]) -> dict:
+    """Median and quartiles per year and a rank test between the years.
+
+    Quartiles by linear interpolation between order statistics (numpy ``method="linear"``,
+    Hyndman–Fan type 7). The test: Mann–Whitney U (two-sided) for two years, exact when both
+    years have fewer than 50 values and there are no ties, otherwise the normal approximation
+    with tie and continuity correction; Kruskal–Wallis (chi-square approximation, tie
+    correction) for three years or more. Missing values (NaN) are left out and counted.
+
+    Parameters
+    ----------
+    values_by_year : mapping of int to array_like
+        Year → amounts (one per project).
+
+    Returns
+    -------
+    dict
+        ``by_year`` (year → ``n, missing, q1, median, q3``), ``quantile_method``
+        (``"type7_linear"``) and ``test`` (``name, method, variant, statistic, p_value``).
+    """
+    by_year: dict[int, dict] = {}
+    groups: list[np.ndarray] = []
+    for year, raw in sorted(values_by_year.items()):
+        v = np.asarray(raw, dtype=float).ravel()
+        ok = v[~np.isnan(v)]
+        q1 = med = q3 = None
+        if ok.size:
+            q1, med, q3 = (float(q) for q in np.quantile(ok, [0.25, 0.5, 0.75], method="linear"))
+            groups.append(ok)
+        by_year[int(year)] = {
+            "n": int(ok.size),
+            "missing": int(v.size - ok.size),
+            "q1": q1,
+            "median": med,
+            "q3": q3,
+        }
+    test: dict[str, Any] = {
+        "name": NO_TEST_NB,
+        "method": None,
+        "variant": None,
+        "statistic": None,
+        "p_value": None,
     }
-
-
-def amount_summary(values_by_year: dict[int, np.ndarray]) -> dict:
-    """Median and quartiles (type 7) per year and a rank test between years."""
-    by_year = {}
-    for y, v in sorted(values_by_year.items()):
-        v = np.asarray(v, dtype=float)
-        q1, med, q3 = np.percentile(v, [25, 50, 75], method="linear") if v.size else (np.nan,) * 3
-        by_year[int(y)] = {"n": int(v.size), "q1": _f(q1), "median": _f(med), "q3": _f(q3)}
-    groups = [np.asarray(v, dtype=float) for _, v in sorted(values_by_year.items()) if len(v)]
-    if len(groups) == 2:
-        res = sps.mannwhitneyu(groups[0], groups[1], alternative="two-sided", method="auto")
-        test = {
-            "name": "Mann–Whitney U-test",
-            "method": "mann_whitney",
-            "statistic": float(res.statistic),
-            "p_value": float(res.pvalue),
-        }
-    elif len(groups) > 2:
-        res = sps.kruskal(*groups)
-        test = {
-            "name": "Kruskal–Wallis-test",
-            "method": "kruskal_wallis",
-            "statistic": float(res.statistic),
-            "p_value": float(res.pvalue),
-        }
-    else:
-        test = {"name": "ingen test", "method": None, "statistic": None, "p_value": None}
+    pooled = np.concatenate(groups) if groups else np.array([])
+    if len(groups) >= 2 and np.unique(pooled).size > 1:
+        if len(groups) == 2:
+            a, b = groups
+            ties = np.unique(pooled).size < pooled.size
+            exact = max(a.size, b.size) < MANN_WHITNEY_EXACT_BELOW and not ties
+            variant = "exact" if exact else "asymptotic"
+            res = sps.mannwhitneyu(
+                a, b, alternative="two-sided", method=variant, use_continuity=True
+            )
+            test = {
+                "name": METHODS["mann_whitney"]["name_nb"],
+                "method": "mann_whitney",
+                "variant": variant,
+                "statistic": float(res.statistic),
+                "p_value": float(res.pvalue),
+            }
+        else:
+            res = sps.kruskal(*groups)
+            test = {
+                "name": METHODS["kruskal_wallis"]["name_nb"],
+                "method": "kruskal_wallis",
+                "variant": "chi2_approximation",
+                "statistic": float(res.statistic),
+                "p_value": float(res.pvalue),
+            }
     return {"by_year": by_year, "quantile_method": "type7_linear", "test": test}
