@@ -47,6 +47,7 @@ import pandas as pd
 from scipy import optimize
 from scipy import stats as sps
 from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
 __all__ = [
     "ALPHA",
@@ -309,8 +310,10 @@ def pearson_chi2(table: np.ndarray, expected: np.ndarray | None = None) -> np.nd
 def wilson_ci(count, n, alpha: float = ALPHA) -> tuple[np.ndarray | float, np.ndarray | float]:
     """Wilson score interval for a proportion, without continuity correction.
 
-    With z the ``1 − alpha/2`` normal quantile and p = count/n, the limits are
-    ``(count + z²/2 ± z·√(count·(n − count)/n + z²/4)) / (n + z²)``.
+    Computed by statsmodels' ``proportion_confint`` with ``method="wilson"`` named
+    explicitly (its default is the Wald interval). The limits are
+    ``(count + z²/2 ± z·√(count·(n − count)/n + z²/4)) / (n + z²)`` with z the
+    ``1 − alpha/2`` normal quantile.
 
     Parameters
     ----------
@@ -328,15 +331,15 @@ def wilson_ci(count, n, alpha: float = ALPHA) -> tuple[np.ndarray | float, np.nd
     ----------
     Newcombe RG (1998). Stat Med 17:857–872, method 3.
     """
-    x = np.asarray(count, dtype=float)
-    m = np.asarray(n, dtype=float)
+    x, m = np.broadcast_arrays(np.asarray(count, dtype=float), np.asarray(n, dtype=float))
     _check_counts(x, m)
-    z = sps.norm.ppf(1 - _check_alpha(alpha) / 2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        centre = (x + z**2 / 2) / (m + z**2)
-        half = z * np.sqrt(x * (m - x) / m + z**2 / 4) / (m + z**2)
-    low = np.where(m > 0, np.clip(centre - half, 0.0, 1.0), np.nan)
-    high = np.where(m > 0, np.clip(centre + half, 0.0, 1.0), np.nan)
+    alpha = _check_alpha(alpha)
+    empty = m == 0
+    low, high = proportion_confint(
+        np.where(empty, 0.0, x), np.where(empty, 1.0, m), alpha=alpha, method="wilson"
+    )
+    low = np.where(empty, np.nan, np.clip(low, 0.0, 1.0))
+    high = np.where(empty, np.nan, np.clip(high, 0.0, 1.0))
     return _scalar_or_array(low), _scalar_or_array(high)
 
 
@@ -381,7 +384,9 @@ def newcombe_diff_ci(
 ) -> tuple[np.ndarray | float, np.ndarray | float, np.ndarray | float]:
     """Difference p1 − p2 with Newcombe's hybrid score interval (method 10), no correction.
 
-    With (l_i, u_i) the Wilson limits of p_i = x_i/n_i and δ = p1 − p2::
+    Computed by statsmodels' ``confint_proportions_2indep`` with ``method="newcomb"``,
+    ``compare="diff"`` and ``correction=False`` named explicitly. With (l_i, u_i) the Wilson
+    limits of p_i = x_i/n_i and δ = p1 − p2::
 
         low  = δ − √((p1 − l1)² + (u2 − p2)²)
         high = δ + √((u1 − p1)² + (p2 − l2)²)
@@ -402,15 +407,26 @@ def newcombe_diff_ci(
     ----------
     Newcombe RG (1998). Stat Med 17:873–890, method 10.
     """
-    x1, n1, x2, n2 = (np.asarray(v, dtype=float) for v in (x1, n1, x2, n2))
-    l1, u1 = (np.asarray(v) for v in wilson_ci(x1, n1, alpha))
-    l2, u2 = (np.asarray(v) for v in wilson_ci(x2, n2, alpha))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p1 = np.where(n1 > 0, x1 / n1, np.nan)
-        p2 = np.where(n2 > 0, x2 / n2, np.nan)
-    diff = p1 - p2
-    low = diff - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
-    high = diff + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    x1, n1, x2, n2 = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (x1, n1, x2, n2)))
+    _check_counts(x1, n1)
+    _check_counts(x2, n2)
+    alpha = _check_alpha(alpha)
+    empty = (n1 == 0) | (n2 == 0)
+    safe_n1, safe_n2 = np.where(empty, 1.0, n1), np.where(empty, 1.0, n2)
+    safe_x1, safe_x2 = np.where(empty, 0.0, x1), np.where(empty, 0.0, x2)
+    low, high = confint_proportions_2indep(
+        safe_x1,
+        safe_n1,
+        safe_x2,
+        safe_n2,
+        method="newcomb",
+        compare="diff",
+        alpha=alpha,
+        correction=False,
+    )
+    diff = np.where(empty, np.nan, safe_x1 / safe_n1 - safe_x2 / safe_n2)
+    low = np.where(empty, np.nan, low)
+    high = np.where(empty, np.nan, high)
     return _scalar_or_array(diff), _scalar_or_array(low), _scalar_or_array(high)
 
 
@@ -691,28 +707,10 @@ def _random_tables(
     row_totals: np.ndarray, col_totals: np.ndarray, size: int, rng: np.random.Generator
 ) -> np.ndarray:
     """``size`` tables drawn uniformly from the permutations of the labels with both margins
-    fixed (the multiple hypergeometric distribution), shape ``(size, r, c)``.
-
-    Row i takes its ``row_totals[i]`` items without replacement from what the rows above left;
-    within the row, the count of column j given columns < j is hypergeometric. Loops run over
-    the cells of the table; every draw is vectorised over the ``size`` tables.
-    """
-    r, c = len(row_totals), len(col_totals)
-    tables = np.zeros((size, r, c), dtype=np.int64)
-    left_in_col = np.broadcast_to(col_totals.astype(np.int64), (size, c)).copy()
-    for i in range(r - 1):
-        to_place = np.full(size, row_totals[i], dtype=np.int64)
-        pool = left_in_col.sum(axis=1)
-        for j in range(c - 1):
-            good = left_in_col[:, j]
-            pool = pool - good
-            drawn = rng.hypergeometric(good, pool, to_place)
-            tables[:, i, j] = drawn
-            to_place = to_place - drawn
-        tables[:, i, c - 1] = to_place
-        left_in_col -= tables[:, i, :]
-    tables[:, r - 1, :] = left_in_col
-    return tables
+    fixed (the multiple hypergeometric distribution), shape ``(size, r, c)``: scipy's
+    ``random_table`` with Patefield's algorithm named explicitly (Patefield 1981)."""
+    dist = sps.random_table(np.asarray(row_totals), np.asarray(col_totals), seed=rng)
+    return dist.rvs(size=size, method="patefield").astype(np.int64)
 
 
 def permutation_chi2_test(
