@@ -116,20 +116,31 @@ def method(ev: Evaluation) -> Markdown:
     """Background, purpose and method, with the numbers of this year."""
     m = ev.metrics
     rows = m["rows"]
-    unit = "prosjekt" if ev.scheme.unit == "project" else "søknad"
+    projects = ev.scheme.unit == "project"
+    one_row = "ett prosjekt" if projects else "én søknad"
+    has_checkboxes = any(spec.type == "checkbox" for spec in ev.scheme.fields.values())
+    counted = (
+        "alle finansierte prosjekter det er rapportert for"
+        if projects
+        else "alle søknader som er behandlet i året"
+    )
     lines = [
         f"**Datagrunnlag.** {esc(ev.result.path.name)}: {fmt_int(rows['read'])} rader lest, "
         f"{fmt_int(rows['kept'])} med i analysen, {len(rows['excluded'])} holdt utenfor (se vedlegget "
-        f"om datakvalitet). Én rad er ett {unit}.",
+        f"om datakvalitet). Én rad er {one_row}.",
         "**Nevnere.** Andeler regnes av dem som har svart på spørsmålet. Manglende svar holdes "
-        "utenfor nevneren og oppgis ved siden av (kolonnen «Mangler»). For avkrysningsspørsmål "
-        "(aktører, delmål) betyr tomt «ikke krysset av», og nevneren er alle prosjektene.",
-        "**Usikkerhet.** Hver andel vises med et 95 % konfidensintervall etter Wilsons metode "
-        "(uten kontinuitetskorreksjon). " + esc(stats.METHODS["wilson"]["description_nb"]),
-        "**Fullstendige tall.** Tallene omfatter alle finansierte prosjekter det er rapportert "
-        "for, ikke et utvalg. Intervaller og tester sier derfor noe om prosessen som har "
-        "frambrakt tallene (hvor mye en andel kunne variert fra år til år av tilfeldige grunner), "
-        "ikke om usikkerhet fra utvalg.",
+        "utenfor nevneren og oppgis ved siden av (kolonnen «Mangler»)."
+        + (
+            " For avkrysningsspørsmål (aktører, delmål) betyr tomt «ikke krysset av», og nevneren "
+            "er alle prosjektene."
+            if has_checkboxes
+            else ""
+        ),
+        "**Usikkerhet.** Hver andel vises med et 95 % konfidensintervall. "
+        + esc(stats.METHODS["wilson"]["description_nb"]),
+        f"**Fullstendige tall.** Tallene omfatter {counted}, ikke et utvalg. Intervaller og "
+        "tester sier derfor noe om prosessen som har frambrakt tallene (hvor mye en andel kunne "
+        "variert fra år til år av tilfeldige grunner), ikke om usikkerhet fra utvalg.",
         f"**Skjerming.** I tabeller på fylkesnivå vises antall på 1 og 2 som «{RULE.symbol}», og "
         "flere celler skjules der det trengs for at de skjulte tallene ikke skal kunne regnes ut "
         "fra summene (sekundærskjerming).",
@@ -139,9 +150,11 @@ def method(ev: Evaluation) -> Markdown:
         lines.append(
             "**Sammenligning med tidligere år.** Forskjellen mellom to års andeler vises i "
             "prosentpoeng med 95 % konfidensintervall etter Newcombes hybride score-metode. "
-            f"Testene er {esc(text.join_nb(names))}: Pearsons kjikvadrattest når alle forventede "
-            "antall er minst 5, ellers Fishers eksakte test. p-verdiene er justert med Holms "
-            "metode over alle sammenligningene i dokumentet. Effektstørrelsen er Cohens h."
+            "Hver forskjell testes med Pearsons kjikvadrattest uten kontinuitetskorreksjon når "
+            "alle forventede antall er minst 5, ellers med Fishers eksakte test (tosidig); her "
+            f"er brukt {esc(text.join_nb(names))}. p-verdiene er justert med Holms metode over "
+            f"alle de {len(m['comparisons'])} sammenligningene i dokumentet. Effektstørrelsen "
+            "er Cohens h."
         )
     return _md("\n\n".join(lines))
 
@@ -350,7 +363,8 @@ def group_tests_table(ev: Evaluation) -> Table:
     notes = [
         "Pearsons kjikvadrattest når alle forventede antall er minst 5; ellers en "
         "permutasjonstest med faste marginer og fast frø (samme svar ved hver kjøring). "
-        "Tallene er alle prosjektene i året, så testen sier noe om prosessen bak tallene."
+        f"Tallene er alle {'prosjektene' if ev.scheme.unit == 'project' else 'søknadene'} i "
+        "året, så testen sier noe om prosessen bak tallene."
     ]
     return Table(
         "forskjeller_mellom_grupper",
@@ -425,7 +439,8 @@ def quality_table(ev: Evaluation) -> Table:
             "Tiltak": dq["action"],
         }
     )
-    return Table("datakvalitet", "Merkede celler og rader holdt utenfor", display, dq)
+    notes = [] if len(dq) else ["Ingen celler er merket, og ingen rader er holdt utenfor."]
+    return Table("datakvalitet", "Merkede celler og rader holdt utenfor", display, dq, notes=notes)
 
 
 def tables(ev: Evaluation) -> dict[str, pd.DataFrame]:

@@ -12,6 +12,8 @@ import html
 import math
 
 NBSP = "\u00a0"
+#: The minus sign of Norwegian typography (U+2212), not the hyphen.
+MINUS = "\u2212"
 
 
 def esc(text: object) -> str:
@@ -27,11 +29,14 @@ def fmt_int(value: float | int | None) -> str:
 
 
 def fmt_dec(value: float | None, decimals: int = 1) -> str:
-    """``91.74`` → ``91,7``."""
+    """``91.74`` → ``91,7``; ``-0.05`` → ``−0,05`` (minus sign, U+2212)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     text = f"{value:,.{decimals}f}"
-    return text.replace(",", " ").replace(".", ",").replace(" ", NBSP)
+    if text.startswith("-") and text.strip("-0,.") == "":
+        text = text[1:]  # -0,0 is 0,0
+    text = text.replace(",", " ").replace(".", ",").replace(" ", NBSP)
+    return text.replace("-", MINUS)
 
 
 def fmt_pct(share: float | None, decimals: int = 1, sign: str = f"{NBSP}%") -> str:

@@ -6,7 +6,8 @@ import pandas as pd
 from IPython.display import Markdown
 
 from evalkit import plots, text, trends
-from evalkit.document import Table
+from evalkit.disclosure import suppress
+from evalkit.document import RULE, Table
 from evalkit.evaluation import metrics_json, write_tables
 from evalkit.text import esc, fmt_int, fmt_nok, fmt_p, fmt_pct
 from evalkit.trends import Trends
@@ -177,21 +178,43 @@ def amounts_table(tr: Trends) -> Table:
 
 
 def county_table(tr: Trends) -> Table:
-    table, left_out = trends.projects_by_stable_county(tr)
+    """Projects per county and year in the last year's counties, suppressed."""
+    table, n_unplaced = trends.projects_by_common_county(tr)
     count = "Prosjekter" if tr.scheme.unit == "project" else "Søknader"
-    display = table.map(fmt_int).reset_index().rename(columns={"county_name": "Fylke"})
-    display.columns = [str(c) for c in display.columns]
-    note = (
-        "Tabellen viser bare fylker med de samme kommunene i hele perioden, slik at tallene kan "
-        "sammenlignes over regionreformene i 2020 og 2024. "
-        + (
-            f"Holdt utenfor fordi de ble slått sammen eller delt: {esc(text.join_nb(left_out))}."
-            if left_out
-            else ""
-        )
+    years = [str(y) for y in table.columns]
+    table.columns = years
+    table.index.name = "county_name"
+    table.loc["I alt"] = table.sum()
+    sup = suppress(table, years, rule=RULE, total_row="I alt")
+    display = sup.display(formatters=dict.fromkeys(years, fmt_int))
+    display = display.reset_index().rename(columns={"county_name": "Fylke"})
+    data = table.astype(object).mask(sup.mask, RULE.symbol).reset_index()
+    last = tr.years[-1]
+    reforms = [y for y in (2018, 2020, 2024) if tr.years[0] < y <= last]
+    across = (
+        f"For å kunne sammenligne over regionreformene ({text.join_nb([str(y) for y in reforms])}) "
+        if reforms
+        else ""
     )
+    note = (
+        f"{across}er hvert prosjekt plassert i fylket slik fylkene var i {last}, ut fra "
+        "kommunenumrene (kommuner som er slått sammen, delt eller har fått nytt nummer er fulgt "
+        "til kommunen i "
+        f"{last}). "
+    )
+    note = note[0].upper() + note[1:]
+    if n_unplaced:
+        note += (
+            f"{fmt_int(n_unplaced)} rader uten kommunenummer eller med kommuner i flere fylker står "
+            f"i raden «{trends.UNPLACED_NB}»."
+        )
     return Table(
-        "fylker_over_tid", f"{count} per fylke og år", display, table.reset_index(), notes=[note]
+        "fylker_over_tid",
+        f"{count} per fylke og år (fylkene i {last})",
+        display,
+        data,
+        sup.footnote,
+        notes=[note],
     )
 
 

@@ -132,18 +132,46 @@ PREDICTOR_LABELS = {
 }
 
 
-def projects_by_stable_county(tr: Trends) -> tuple[pd.DataFrame, list[str]]:
-    """Projects per county and year, only for counties whose municipalities did not change
-    over the years shown (so the numbers compare like with like).
+#: Row label of the projects that cannot be placed in one county of the common geography.
+UNPLACED_NB = "Kan ikke plasseres"
 
-    Returns the table (county × year) and the names of the counties left out.
+
+def projects_by_common_county(tr: Trends) -> tuple[pd.DataFrame, int]:
+    """Projects (or applications) per county and year in one common geography: the counties of
+    the last year, each row placed by its municipality codes.
+
+    A row of an earlier year goes to the county of ``tr.years[-1]`` that holds its
+    municipalities (followed through mergers, splits and renumberings), so the 2019 rows of
+    Hordaland count under Vestland and the 2022 rows of Viken under Østfold, Akershus or
+    Buskerud. Rows without municipality codes, and rows whose municipalities lie in more than
+    one county, are counted in a row of their own (:data:`UNPLACED_NB`).
+
+    Returns
+    -------
+    table : DataFrame
+        County name (in the last year's order of codes) × year, counts; the row
+        :data:`UNPLACED_NB` only when some rows could not be placed.
+    n_unplaced : int
+        Rows in all years that could not be placed.
     """
-    years = tr.years
-    stable = set(geography.counties_in(years[-1])["county_code"])
-    for y in years[:-1]:
-        stable &= set(geography.counties_unchanged(y, years[-1]))
-    t = tr.tidy[tr.tidy["county_code"].isin(sorted(stable)).fillna(False)]
-    table = t.groupby(["county_name", "year"]).size().unstack("year", fill_value=0)
-    table = table.reindex(columns=years, fill_value=0)
-    left_out = sorted(set(geography.counties_in(years[-1])["county_name"]) - set(table.index))
-    return table, left_out
+    last = tr.years[-1]
+    codes = (
+        tr.tidy["municipalities_reached"]
+        if "municipalities_reached" in tr.tidy
+        else pd.Series(pd.NA, index=tr.tidy.index, dtype="string")
+    )
+    county = pd.Series(pd.NA, index=tr.tidy.index, dtype="string")
+    for year, rows in tr.tidy.groupby("year").groups.items():
+        county.loc[rows] = geography.county_in_year(codes.loc[rows], int(year), last)
+    names = geography.counties_in(last).set_index("county_code")["county_name"]
+    placed = county.map(names).astype("string").fillna(UNPLACED_NB)
+    table = (
+        pd.DataFrame({"county_name": placed, "year": tr.tidy["year"]})
+        .groupby(["county_name", "year"])
+        .size()
+        .unstack("year", fill_value=0)
+        .reindex(columns=tr.years, fill_value=0)
+    )
+    n_unplaced = int(table.loc[UNPLACED_NB].sum()) if UNPLACED_NB in table.index else 0
+    order = list(names) + ([UNPLACED_NB] if n_unplaced else [])
+    return table.reindex(order, fill_value=0), n_unplaced
