@@ -140,3 +140,47 @@ def test_build_writes_index_and_a_rebuild_is_cached(tmp_path):
     )
     third = build(["samhandling"], [2012], data_dir=data, out_dir=tmp_path / "out", progress=False)
     assert third[0].status != "cached"  # rebuilt (or failed on the damaged file): not served stale
+
+
+def _wilson(x: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Wilson's score interval written out by hand (Newcombe 1998, method 3)."""
+    centre = (x + z * z / 2) / (n + z * z)
+    half = z * (x * (n - x) / n + z * z / 4) ** 0.5 / (n + z * z)
+    return centre - half, centre + half
+
+
+def test_frisklivs_2023_document_compares_each_share_with_2022(out):
+    res = report_year("frisklivs_lms", 2023, data_dir=DEMO, out_dir=out)
+    assert res.status == "built", res.message
+    folder = out / "frisklivs_lms" / "2023"
+    text = _common_checks(folder)
+    metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["compare_with"] == [2022]
+    comps = {c["metric"]: c for c in metrics["comparisons"]}
+    # every share of both years is compared
+    both = {k for k, s in metrics["shares"].items() if s["n"]}
+    assert set(comps) == both
+    # intermunicipal: 19 of 126 (published 2023) against 18 of 109 (published 2022)
+    c = comps["intermunicipal"]
+    assert (c["count"], c["n"], c["other_count"], c["other_n"]) == (19, 126, 18, 109)
+    l1, u1 = _wilson(19, 126)
+    l2, u2 = _wilson(18, 109)
+    p1, p2 = 19 / 126, 18 / 109
+    low = (p1 - p2) - ((p1 - l1) ** 2 + (u2 - p2) ** 2) ** 0.5
+    high = (p1 - p2) + ((u1 - p1) ** 2 + (p2 - l2) ** 2) ** 0.5
+    assert c["diff"] == pytest.approx(p1 - p2, abs=1e-12)
+    assert (c["diff_ci_low"], c["diff_ci_high"]) == pytest.approx((low, high), abs=1e-9)
+    # all expected counts ≥ 5, so Pearson's chi-square without correction, from scipy
+    from scipy.stats import chi2_contingency
+
+    chi2 = chi2_contingency([[19, 107], [18, 91]], correction=False)
+    assert c["test"] == "Pearsons kjikvadrattest"
+    assert c["p_value"] == pytest.approx(chi2.pvalue, rel=1e-9)
+    assert c["adjust_method"] == "holm" and c["p_adjusted"] >= c["p_value"]
+    # the document shows it in Norwegian: both shares with intervals, the difference, its
+    # interval, the test and the adjusted p
+    assert "2023 sammenlignet med tidligere år" in text
+    assert f"2022: 16,5{NBSP}%" in text
+    pp = f"\u2212{abs(p1 - p2) * 100:.1f}".replace(".", ",") + f"{NBSP}p.p."
+    assert pp in text
+    assert "p (Holm)" in text and "95 % KI (Newcombe)" in text
