@@ -3,7 +3,8 @@
 * plain:   for every year (and each scheme's trends document) papermill's command line, then
            ``jupyter nbconvert --to html --no-input``, on the same notebooks (converted to
            .ipynb once beforehand, untimed);
-* evalkit: ``evalkit build`` into an empty folder, with ``--jobs 1`` and with ``--jobs 2``;
+* evalkit: ``evalkit build`` into an empty folder, with ``--jobs 1`` and with ``--jobs 2``
+           (the default is one job per processor: 2 on the 2-core machines here);
 * rebuild: ``evalkit build`` again with nothing changed (every year served from the cache).
 
 Prints the times and the ratios. Goal: cold at most half the plain way's time; an unchanged

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -15,6 +16,21 @@ from evalkit import __version__
 from evalkit.errors import EvalkitError, StructuralError
 
 log = logging.getLogger("evalkit")
+
+
+def default_jobs() -> int:
+    """Documents built at once by default: one per processor available to this process."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _jobs(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("--jobs must be 1 or more")
+    return value
 
 
 def _years(text: str) -> list[int]:
@@ -144,7 +160,13 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--years", type=_years, default=None, help="e.g. 2019-2024 or 2021,2023")
     b.add_argument("--data-dir", type=Path, default=None)
     b.add_argument("--out", type=Path, default=Path("outputs"))
-    b.add_argument("--jobs", type=int, default=1)
+    b.add_argument(
+        "--jobs",
+        type=_jobs,
+        default=default_jobs(),
+        help=f"documents built at the same time, each in its own kernel (default: the number "
+        f"of processors, here {default_jobs()})",
+    )
     b.add_argument("--force", action="store_true")
     b.set_defaults(func=cmd_build)
 
