@@ -13,7 +13,7 @@ import pandas as pd
 from IPython.display import Markdown
 
 from evalkit import plots, stats, text
-from evalkit.disclosure import DisclosureRule, suppress
+from evalkit.disclosure import DisclosureRule, SuppressedTable, suppress
 from evalkit.evaluation import Evaluation
 from evalkit.metrics import share_labels
 from evalkit.text import esc, fmt_ci, fmt_int, fmt_nok, fmt_p, fmt_pct, fmt_pp
@@ -166,8 +166,13 @@ def _county_frame(ev: Evaluation) -> pd.DataFrame:
     return by
 
 
-def county_table(ev: Evaluation) -> Table:
-    """Projects (or applications), grants and municipalities per county, suppressed."""
+def _county_suppression(ev: Evaluation) -> tuple[pd.DataFrame, SuppressedTable, dict[str, str]]:
+    """The county table with its «I alt» row, the cells hidden in it, and the column titles.
+
+    The table and the county figures show the same counts, so they hide the same cells: a
+    figure that showed a count hidden in the table only as secondary suppression would let the
+    reader work out the primary one from the table's total.
+    """
     by = _county_frame(ev)
     if ev.scheme.unit == "project":
         cols = {
@@ -199,6 +204,12 @@ def county_table(ev: Evaluation) -> Table:
     if "award_rate" in table:
         table.loc["I alt", "award_rate"] = total["n_granted"] / total["n_applications"]
     sup = suppress(table, counts, rule=RULE, total_row="I alt", linked=linked)
+    return table, sup, cols
+
+
+def county_table(ev: Evaluation) -> Table:
+    """Projects (or applications), grants and municipalities per county, suppressed."""
+    table, sup, cols = _county_suppression(ev)
     fmt = {c: fmt_int for c in table.columns}
     if "award_rate" in table:
         fmt["award_rate"] = fmt_pct
@@ -213,28 +224,28 @@ def county_table(ev: Evaluation) -> Table:
 
 
 def county_figures(ev: Evaluation) -> list:
-    """Projects (or granted applications) and amounts per county, suppressed counts hidden."""
+    """Projects (or granted applications) and amounts per county, with the cells hidden in the
+    county table hidden here too."""
     by = _county_frame(ev)
-    by = by[by["county_code"].notna()]
+    _, sup, _ = _county_suppression(ev)
+    mask = sup.mask.iloc[: len(by)].reset_index(drop=True)  # the body rows, in ``by`` order
+    known = by["county_code"].notna().to_numpy()
+    by = by[known].reset_index(drop=True)
+    mask = mask[known].reset_index(drop=True)
     if ev.scheme.unit == "project":
         count, amount, what = "n_projects", "grant_nok", "Antall prosjekter"
     else:
         count, amount, what = "n_granted", "granted_nok", "Antall innvilgede søknader"
-    sup = suppress(
-        by.set_index("county_name")[[count, amount]], [count], rule=RULE, linked={count: [amount]}
-    )
-    hidden = sup.mask[count].reset_index(drop=True)
-    by = by.reset_index(drop=True)
     return [
         plots.bar_by_county(
-            by, count, title=f"{what} per fylke {ev.year}", xlabel=what, hidden=hidden
+            by, count, title=f"{what} per fylke {ev.year}", xlabel=what, hidden=mask[count]
         ),
         plots.bar_by_county(
             by,
             amount,
             title=f"Tildelt beløp per fylke {ev.year} (kr)",
             xlabel="Kroner",
-            hidden=sup.mask[amount].reset_index(drop=True),
+            hidden=mask[amount],
         ),
     ]
 

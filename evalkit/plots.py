@@ -50,12 +50,13 @@ def bar_by_county(
     symbol: str = ":",
 ) -> plt.Figure:
     """Horizontal bars per county, largest first. ``hidden`` marks suppressed counts: their
-    bar is not drawn and the disclosure symbol stands in its place."""
+    bar is not drawn, the disclosure symbol stands in its place, and they come last."""
     set_style()
     data = by_county.copy()
     data["_hidden"] = hidden.to_numpy() if hidden is not None else False
-    data = data.sort_values(value, ascending=False, kind="stable")
     data["_shown"] = data[value].where(~data["_hidden"], 0)
+    # hidden counts go last: sorted by their true value they would give their rank away
+    data = data.sort_values(["_hidden", "_shown"], ascending=[True, False], kind="stable")
     fig, ax = plt.subplots(figsize=(7.5, 0.38 * len(data) + 1.2))
     sns.barplot(data=data, y="county_name", x="_shown", color=COLOR, ax=ax, orient="h")
     for i, (_, r) in enumerate(data.iterrows()):

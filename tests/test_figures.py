@@ -1,0 +1,60 @@
+"""The county figures hide exactly what the county table hides (a figure that showed a
+secondarily suppressed count would give the primary one away through the table's total), and
+hidden bars come last so their place in the order says nothing about their size."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+
+from evalkit import document as doc
+from evalkit import plots
+from evalkit.evaluation import evaluate
+
+DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
+
+
+def _bar_labels(fig) -> dict[str, str]:
+    ax = fig.axes[0]
+    names = [t.get_text() for t in ax.get_yticklabels()]
+    values = [t.get_text().strip() for t in ax.texts]
+    return dict(zip(names, values, strict=True))
+
+
+@pytest.fixture(scope="module")
+def ev_2012():
+    return evaluate("samhandling", 2012, data_dir=DEMO, compare_with=[])
+
+
+def test_figures_hide_what_the_table_hides(ev_2012):
+    table = doc.county_table(ev_2012).display.set_index("Fylke").drop(index="I alt")
+    hidden_in_table = set(table.index[table["Innvilget"] == ":"])
+    assert len(hidden_in_table) >= 2  # a primary cell and its secondary partner
+    count_fig, amount_fig = doc.county_figures(ev_2012)
+    for fig in (count_fig, amount_fig):
+        labels = _bar_labels(fig)
+        assert {c for c, v in labels.items() if v == ":"} == hidden_in_table
+        plt.close(fig)
+
+
+def test_hidden_bars_come_last():
+    by = pd.DataFrame(
+        {
+            "county_name": ["A", "B", "C", "D"],
+            "county_code": ["1", "2", "3", "4"],
+            "n": [9, 2, 5, 7],
+        }
+    )
+    fig = plots.bar_by_county(
+        by, "n", title="t", xlabel="x", hidden=pd.Series([False, True, True, False])
+    )
+    assert list(_bar_labels(fig)) == ["A", "D", "B", "C"]
+    assert list(_bar_labels(fig).values()) == ["9", "7", ":", ":"]
+    plt.close(fig)
