@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import difflib
-import io
 import logging
 import re
 from dataclasses import dataclass, field
@@ -64,34 +63,52 @@ def clean_header(header: object) -> str:
     return _HEADER_SPACES.sub(" ", str(header)).strip()
 
 
-def _decode(path: Path, data: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise StructuralError(
+#: Encodings tried in turn: UTF-8 (with or without a byte-order mark), then Windows-1252.
+_ENCODINGS = ("utf-8-sig", "cp1252")
+
+
+def _not_text(path: Path) -> StructuralError:
+    return StructuralError(
         "The CSV file is neither UTF-8 nor Windows-1252 text",
         file=path,
         fix="save it from Excel as «CSV UTF-8 (kommadelt)» or as an .xlsx workbook",
     )
 
 
+def _delimiter(first: str) -> str:
+    """The delimiter that splits the header line into the most fields (a header such as
+    «Målgruppe - annet, spesifiser» holds a comma in a ;-separated file; it is quoted in a
+    ,-separated one)."""
+    return max(";,\t", key=lambda d: len(next(csv.reader([first], delimiter=d))))
+
+
 def _read_csv(path: Path) -> pd.DataFrame:
-    text = _decode(path, path.read_bytes())
-    # the delimiter is the one that splits the header into the most fields (a header such
-    # as «Målgruppe - annet, spesifiser» holds a comma in a ;-separated file; it is quoted in a
-    # ,-separated one)
-    first = text.split("\n", 1)[0]
-    delimiter = max(";,\t", key=lambda d: len(next(csv.reader([first], delimiter=d))))
-    return pd.read_csv(
-        io.StringIO(text),
-        sep=delimiter,
-        dtype="string",
-        keep_default_na=False,
-        na_values=[""],
-        skip_blank_lines=False,
-    )
+    """Read a CSV file as text, in the first of :data:`_ENCODINGS` that decodes all of it.
+
+    pandas reads the file itself (no decoded copy of the whole file in Python); a file that
+    is not valid UTF-8 makes it raise ``UnicodeDecodeError``, and it is read again as
+    Windows-1252. The delimiter is found from the header line.
+    """
+    with path.open("rb") as fh:
+        first_bytes = fh.readline().split(b"\n", 1)[0]
+    for encoding in _ENCODINGS:
+        try:
+            first = first_bytes.decode(encoding)
+        except UnicodeDecodeError:
+            continue  # the header line is not in this encoding, so neither is the file
+        try:
+            return pd.read_csv(
+                path,
+                sep=_delimiter(first),
+                encoding=encoding,
+                dtype="string",
+                keep_default_na=False,
+                na_values=[""],
+                skip_blank_lines=False,
+            )
+        except UnicodeDecodeError:
+            continue
+    raise _not_text(path)
 
 
 def _read_table(path: Path) -> pd.DataFrame:
