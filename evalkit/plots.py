@@ -127,3 +127,24 @@ def amounts_by_year(
     ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{fmt_int(x)} kr"))
     ax.set(title=title, xlabel="Tilskuddsår", ylabel=ylabel)
     return _done(fig)
+
+
+def applied_vs_granted(pairs: pd.DataFrame, *, title: str) -> plt.Figure:
+    """Granted against applied amount, one point per granted application (``applied_nok``,
+    ``granted_nok``), in millions of kroner, with the line where the whole amount was granted."""
+    set_style()
+    data = pairs.assign(
+        applied=pairs["applied_nok"].astype(float) / 1e6,
+        granted=pairs["granted_nok"].astype(float) / 1e6,
+    )
+    fig, ax = plt.subplots(figsize=(6.5, 5))
+    sns.scatterplot(data=data, x="applied", y="granted", color=COLOR, alpha=0.6, s=22, ax=ax)
+    top = float(max(data["applied"].max(), data["granted"].max(), 0.1)) * 1.05
+    ax.plot([0, top], [0, top], color=ACCENT, linewidth=1, label="Tildelt = søkt")
+    ax.set(xlim=(0, top), ylim=(0, top), title=title)
+    ax.set(xlabel="Søkt beløp (millioner kr)", ylabel="Tildelt beløp (millioner kr)")
+    mill = FuncFormatter(lambda x, _p: fmt_dec(x, 1))
+    ax.xaxis.set_major_formatter(mill)
+    ax.yaxis.set_major_formatter(mill)
+    ax.legend(loc="upper left", frameon=False)
+    return _done(fig)

@@ -56,6 +56,7 @@ __all__ = [
     "PERMUTATIONS",
     "SEED",
     "amount_summary",
+    "applied_vs_granted",
     "between_groups_test",
     "cochran_armitage",
     "cohens_h",
@@ -225,6 +226,14 @@ METHODS: dict[str, dict[str, str]] = {
             "korreksjon for like verdier."
         ),
         "reference": "Kruskal WH, Wallis WA (1952). JASA 47:583–621.",
+    },
+    "spearman": {
+        "name_nb": "Spearmans rangkorrelasjon",
+        "description_nb": (
+            "Rangkorrelasjon mellom søkt og tildelt beløp for de innvilgede søknadene, med "
+            "tosidig test (t-tilnærming) av at korrelasjonen er null."
+        ),
+        "reference": "Spearman C (1904). Am J Psychol 15:72–101.",
     },
     "quantile_type7": {
         "name_nb": "Kvartiler (type 7)",
@@ -1101,3 +1110,56 @@ def amount_summary(values_by_year: Mapping[int, Any]) -> dict:
                 "p_value": float(res.pvalue),
             }
     return {"by_year": by_year, "quantile_method": "type7_linear", "test": test}
+
+
+def applied_vs_granted(applied: Any, granted: Any) -> dict:
+    """How the granted amount relates to the amount applied for, over granted applications.
+
+    Pairs with a missing amount, or with ``applied <= 0``, are left out and counted. The
+    ratio granted/applied is summarised by quartiles (type 7); Spearman's rank correlation
+    (scipy ``spearmanr``, two-sided, t approximation) says whether larger applications got
+    larger grants.
+
+    Parameters
+    ----------
+    applied, granted : array_like
+        Amounts in kroner, one pair per granted application.
+
+    Returns
+    -------
+    dict
+        ``n``, ``missing``, ``applied_total_nok``, ``granted_total_nok``, ``granted_share``
+        (granted total / applied total), ``n_full`` (granted the whole amount applied for),
+        ``ratio`` (``q1, median, q3`` of granted/applied), ``quantile_method`` and ``test``
+        (``name, method, statistic, p_value``; Spearman's rho and its p).
+    """
+    a = np.asarray(applied, dtype=float).ravel()
+    g = np.asarray(granted, dtype=float).ravel()
+    if a.shape != g.shape:
+        raise ValueError("applied and granted must have the same length")
+    ok = ~np.isnan(a) & ~np.isnan(g) & (a > 0)
+    a, g = a[ok], g[ok]
+    ratio = {"q1": None, "median": None, "q3": None}
+    if a.size:
+        q1, med, q3 = np.quantile(g / a, [0.25, 0.5, 0.75], method="linear")
+        ratio = {"q1": float(q1), "median": float(med), "q3": float(q3)}
+    test: dict[str, Any] = {"name": NO_TEST_NB, "method": None, "statistic": None, "p_value": None}
+    if a.size >= 3 and np.unique(a).size > 1 and np.unique(g).size > 1:
+        res = sps.spearmanr(a, g, alternative="two-sided")
+        test = {
+            "name": METHODS["spearman"]["name_nb"],
+            "method": "spearman",
+            "statistic": _json_float(res.statistic),
+            "p_value": _json_float(res.pvalue),
+        }
+    return {
+        "n": int(a.size),
+        "missing": int(ok.size - a.size),
+        "applied_total_nok": int(a.sum()),
+        "granted_total_nok": int(g.sum()),
+        "granted_share": _json_float(g.sum() / a.sum()) if a.size else None,
+        "n_full": int(np.count_nonzero(g >= a)),
+        "ratio": ratio,
+        "quantile_method": "type7_linear",
+        "test": test,
+    }

@@ -635,3 +635,30 @@ def test_every_method_used_is_described_in_norwegian_with_a_reference():
     for entry in stats.METHODS.values():
         assert entry["name_nb"] and entry["description_nb"] and entry["reference"]
         assert any(ch.isdigit() for ch in entry["reference"])  # a year / volume to look up
+
+
+# --- applied against granted ----------------------------------------------------------------------
+def test_applied_vs_granted_by_hand():
+    applied = [100_000, 200_000, 400_000, 800_000, np.nan, 0]
+    granted = [100_000, 100_000, 100_000, 400_000, 50_000, 10_000]
+    res = stats.applied_vs_granted(applied, granted)
+    # the blank applied amount and the zero one are left out
+    assert (res["n"], res["missing"]) == (4, 2)
+    assert res["applied_total_nok"] == 1_500_000 and res["granted_total_nok"] == 700_000
+    assert res["granted_share"] == pytest.approx(700 / 1500)
+    assert res["n_full"] == 1
+    # ratios 1, 0.5, 0.25, 0.5 → sorted 0.25, 0.5, 0.5, 1; type 7: q1 at position 0.75
+    # (0.25 + 0.75·0.25 = 0.4375), median 0.5, q3 at position 2.25 (0.5 + 0.25·0.5 = 0.625)
+    assert (res["ratio"]["q1"], res["ratio"]["median"], res["ratio"]["q3"]) == pytest.approx(
+        (0.4375, 0.5, 0.625)
+    )
+    rho = sps.spearmanr([1e5, 2e5, 4e5, 8e5], [1e5, 1e5, 1e5, 4e5])
+    assert res["test"]["method"] == "spearman"
+    assert res["test"]["statistic"] == pytest.approx(rho.statistic)
+    assert res["test"]["p_value"] == pytest.approx(rho.pvalue)
+    json.dumps(res, allow_nan=False)
+
+
+def test_applied_vs_granted_without_variation_has_no_test():
+    res = stats.applied_vs_granted([100, 100, 100], [50, 60, 70])
+    assert res["test"]["p_value"] is None and res["test"]["method"] is None
