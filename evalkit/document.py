@@ -358,6 +358,49 @@ def funded_projects(ev: Evaluation) -> Table:
     )
 
 
+def applied_granted_figure(ev: Evaluation):
+    """Granted against applied amount, one point per granted application."""
+    tidy = ev.result.tidy
+    granted = tidy[tidy["granted"].fillna(False)][["applied_nok", "granted_nok"]].dropna()
+    return plots.applied_vs_granted(
+        granted, title=f"Søkt og tildelt beløp for innvilgede søknader {ev.year}"
+    )
+
+
+def applied_granted_table(ev: Evaluation) -> Table:
+    """How much of what was applied for the granted applications got (``applied_vs_granted``)."""
+    a = ev.metrics["applied_vs_granted"]
+    r, t = a["ratio"], a["test"]
+    rows = [
+        ("Innvilgede søknader med begge beløp", fmt_int(a["n"])),
+        ("Søkt i alt", fmt_nok(a["applied_total_nok"])),
+        ("Tildelt i alt", fmt_nok(a["granted_total_nok"])),
+        ("Andel av søkt beløp som ble tildelt", fmt_pct(a["granted_share"])),
+        ("Fikk hele beløpet de søkte om", fmt_int(a["n_full"])),
+        (
+            "Tildelt som andel av søkt, median (kvartiler)",
+            f"{fmt_pct(r['median'])} ({fmt_pct(r['q1'])}–{fmt_pct(r['q3'])})",
+        ),
+        (
+            f"{t['name']}: rho (p)",
+            "–"
+            if t["statistic"] is None
+            else f"{text.fmt_dec(t['statistic'], 2)} ({fmt_p(t['p_value'])})",
+        ),
+    ]
+    frame = pd.DataFrame(rows, columns=["", str(ev.year)])
+    notes = []
+    if a["missing"]:
+        notes.append(f"{fmt_int(a['missing'])} innvilgede søknader mangler søkt beløp.")
+    return Table(
+        "sokt_og_tildelt",
+        f"Søkt og tildelt for innvilgede søknader {ev.year}",
+        frame,
+        pd.DataFrame([{**{k: v for k, v in a.items() if k not in ("ratio", "test")}, **r}]),
+        notes=notes,
+    )
+
+
 def group_tests_table(ev: Evaluation) -> Table:
     """Are the shares alike across counties (and, for applications, categories)?"""
     g = pd.DataFrame(ev.metrics["group_tests"])
@@ -379,7 +422,8 @@ def group_tests_table(ev: Evaluation) -> Table:
     ]
     return Table(
         "forskjeller_mellom_grupper",
-        f"Forskjeller mellom fylker {ev.year}",
+        f"Forskjeller mellom {'fylker' if ev.scheme.unit == 'project' else 'fylker og kategorier'}"
+        f" {ev.year}",
         display,
         g,
         notes=notes,
