@@ -95,8 +95,14 @@ def method(tr: Trends) -> Markdown:
         "**Beløp.** Tilskudd per prosjekt er beskrevet med median og kvartiler (type 7); "
         "forskjeller mellom år er testet med en rangtest (Kruskal–Wallis for flere år, "
         "Mann–Whitney for to).",
-        "**Fullstendige tall.** Tallene er alle finansierte prosjekter, ikke et utvalg; testene sier "
-        "noe om prosessen bak tallene, ikke om utvalgsusikkerhet.",
+        "**Fullstendige tall.** Tallene er alle "
+        + ("finansierte prosjekter" if tr.scheme.unit == "project" else "behandlede søknader")
+        + ", ikke et utvalg; testene sier noe om prosessen bak tallene, ikke om "
+        "utvalgsusikkerhet.",
+        f"**Fylker.** Tabellen over fylker bruker fylkene slik de var i {tr.years[-1]} for alle "
+        "årene: hvert prosjekt er plassert ut fra kommunenumrene, og kommuner som er slått "
+        "sammen, delt eller har fått nytt nummer er fulgt fram til kommunen det året. Slik kan "
+        "tallene sammenlignes også over regionreformene i 2020 og 2024.",
     ]
     if tr.scheme.unit == "project":
         lines.append(
