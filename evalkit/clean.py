@@ -12,7 +12,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from evalkit import geography, parse
 from evalkit.config import Scheme
@@ -139,21 +141,34 @@ def exclude_empty_responses(
 
 
 def _split_tokens(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Split a list of municipalities given as codes and/or names into two ;-joined columns."""
-    text = parse._text(values)
-    tokens = text.str.split(r"\s*(?:[,;/]|\s+og\s+)\s*", regex=True).explode()
-    tokens = tokens[tokens.notna() & (tokens != "")]
-    is_code = tokens.str.fullmatch(r"\d{3,4}")
-    codes = parse.join_sorted_unique(tokens[is_code.fillna(False)], values.index)
-    names = parse.join_sorted_unique(tokens[~is_code.fillna(False)], values.index)
-    return codes, names
+    """Split a list of municipalities given as codes and/or names into two ;-joined columns.
+
+    Works on the distinct cells; ``values`` has unique index labels.
+    """
+    codes, text = parse.distinct_text(values)
+    # the text is normalised: a plain space is the only white space left in it
+    pos, tokens = parse.split_long(text, r" *(?:[,;/]| +og +) *")
+    is_code = parse.string_series(tokens).str.fullmatch(r"\d{3,4}").fillna(False).to_numpy(bool)
+    joined = [
+        parse.join_groups(pos[mask], tokens.filter(mask), len(text)).take(codes)
+        for mask in (is_code, ~is_code)
+    ]
+    return tuple(parse.string_series(j, index=values.index) for j in joined)
 
 
 def _join_codes(*parts: pd.Series) -> pd.Series:
-    """The union of several ;-joined code columns, sorted and de-duplicated per row."""
-    index = parts[0].index
-    long = pd.concat([p.str.split(";").explode() for p in parts])
-    return parse.join_sorted_unique(long, index)
+    """The union of several ;-joined code columns (with one index), sorted and de-duplicated
+    per row. Works on the distinct combinations of values."""
+    key, first = parse.distinct_rows(*parts)
+    split = [
+        parse.split_long(parse.arrow_strings(p.array.take(first)), ";", regex=False) for p in parts
+    ]
+    joined = parse.join_groups(
+        np.concatenate([pos for pos, _ in split]),
+        pa.concat_arrays([codes for _, codes in split]),
+        len(first),
+    )
+    return parse.string_series(joined.take(key), index=parts[0].index)
 
 
 def clean_geography(

@@ -25,6 +25,7 @@ from importlib import resources
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from evalkit import parse
 from evalkit.config import normalise_key
@@ -345,10 +346,55 @@ def _resolve_county_text(text: str, year: int) -> tuple[str, str | None, tuple[s
 
 def _long_codes(codes: pd.Series) -> pd.DataFrame:
     """``;``-joined codes -> one row per (position, code)."""
-    s = pd.Series(codes.astype("string").to_numpy(), dtype="string")
-    long = s.str.split(";").explode()
-    long = long[long.notna() & (long.str.strip() != "")].str.strip()
-    return pd.DataFrame({"pos": long.index.to_numpy(dtype=np.int64), "code": long.to_numpy()})
+    pos, long = parse.split_long(parse.arrow_strings(codes), ";", regex=False)
+    long = pc.utf8_trim_whitespace(long)
+    keep = pc.fill_null(pc.not_equal(long, ""), False)
+    return pd.DataFrame(
+        {
+            "pos": pos[keep.to_numpy(zero_copy_only=False)].astype(np.int64),
+            "code": parse.string_array(long.filter(keep)),
+        }
+    )
+
+
+# --- distinct keys ------------------------------------------------------------------------
+def _expand_flags(flags: pd.DataFrame, key: np.ndarray, rows: pd.Series) -> pd.DataFrame:
+    """Flags raised on distinct keys (``row`` holds the key) as the flags of every row with
+    that key (``row`` from ``rows``), sorted by row (stable: a row's flags keep their order)."""
+    if not len(flags):
+        return flags
+    flag_key = flags["row"].to_numpy(dtype=np.int64)
+    by_key = np.argsort(key, kind="stable")
+    counts = np.bincount(key)
+    starts = np.cumsum(counts) - counts
+    reps = counts[flag_key]
+    which = np.repeat(np.arange(len(flag_key)), reps)
+    within = np.arange(len(which)) - np.repeat(np.cumsum(reps) - reps, reps)
+    pos = by_key[starts[flag_key][which] + within]
+    out = flags.take(which).reset_index(drop=True)
+    out["row"] = rows.astype("Int64").to_numpy()[pos]
+    return out.sort_values(["row", "column"], kind="stable", ignore_index=True)
+
+
+def _on_distinct(frame: pd.DataFrame, field: str, extra: pd.Series | None, resolve):
+    """Run ``resolve(sub, extra_sub)`` once per distinct (``field``, ``extra``) pair and map
+    its result (aligned with ``sub``) and flags back to the rows of ``frame``.
+
+    ``extra`` is positional (aligned with ``frame``'s rows) or None. The result of each row
+    depends only on its pair, so the distinct pairs stand for all rows."""
+    columns = [frame[field]] if extra is None else [frame[field], extra]
+    key, first = parse.distinct_rows(*columns)
+    sub = pd.DataFrame(
+        {
+            "_row": pd.array(np.arange(len(first)), dtype="Int64"),
+            field: frame[field].array.take(first),
+        }
+    )
+    sub_extra = None if extra is None else pd.Series(extra.array.take(first))
+    result, flags = resolve(sub, sub_extra)
+    result = result.take(key)
+    result.index = frame.index
+    return result, _expand_flags(flags, key, frame["_row"])
 
 
 def _aligned(series: pd.Series | None, frame: pd.DataFrame) -> pd.Series:
@@ -406,6 +452,26 @@ def resolve_counties(
         ``county_not_valid_in_year`` (``mapped`` or ``set_missing``) and
         ``county_municipality_mismatch`` (``noted``).
     """
+    year = int(year)
+    if municipality_codes is not None:
+        municipality_codes = _aligned(municipality_codes, frame)
+
+    def resolve(sub: pd.DataFrame, codes: pd.Series | None):
+        return _resolve_counties(sub, field, column, year, codes)
+
+    result, out = _on_distinct(frame, field, municipality_codes, resolve)
+    log.debug("counties %s: %d rows, %d flags", year, len(frame), len(out))
+    return result, out
+
+
+def _resolve_counties(
+    frame: pd.DataFrame,
+    field: str,
+    column: str,
+    year: int,
+    municipality_codes: pd.Series | None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`resolve_counties` on rows given once per distinct (text, codes) pair."""
     year = int(year)
     names = _county_names(year)
     work = pd.DataFrame({"_row": frame["_row"].to_numpy()})
@@ -549,9 +615,7 @@ def resolve_counties(
     result = pd.DataFrame(
         {"county_code": code.to_numpy(), "county_name": name.to_numpy()}, index=frame.index
     ).astype("string")
-    out = concat_flags(flags)
-    log.debug("counties %s: %d rows, %d flags", year, len(frame), len(out))
-    return result, out
+    return result, concat_flags(flags)
 
 
 # --- municipality codes -------------------------------------------------------------------
@@ -641,10 +705,24 @@ def resolve_municipality_codes(
         renaming — else dropped, ``set_missing``). The other codes of the cell are kept.
     """
     year = int(year)
+    return _on_distinct(
+        frame, field, None, lambda sub, _: _resolve_municipality_codes(sub, field, column, year)
+    )
+
+
+def _resolve_municipality_codes(
+    frame: pd.DataFrame, field: str, column: str, year: int
+) -> tuple[pd.Series, pd.DataFrame]:
+    """:func:`resolve_municipality_codes` on rows given once per distinct text."""
+    year = int(year)
     text = parse._text(pd.Series(frame[field].to_numpy(), dtype=object))
     text = text.str.replace(r"(?i)\bog\b|&|\+", " ", regex=True)
-    long = text.str.split(r"[\s,;/]+", regex=True).explode()
-    long = long[long.notna() & (long != "")]
+    # the text is normalised: a plain space is the only white space left in it
+    pos, pieces = parse.split_long(parse.arrow_strings(text), "[ ,;/]+")
+    keep = pc.fill_null(pc.not_equal(pieces, ""), False)
+    long = pd.Series(
+        parse.string_array(pieces.filter(keep)), index=pos[keep.to_numpy(zero_copy_only=False)]
+    )
     if long.empty:
         return pd.Series(pd.NA, index=frame.index, dtype="string"), empty_flags()
     tokens = _token_frame(frame, long)
@@ -816,6 +894,24 @@ def resolve_municipality_names(
         ``set_missing``) and ``municipality_not_valid_in_year`` (``mapped`` or
         ``set_missing``).
     """
+    year = int(year)
+    if county_codes is not None:
+        county_codes = _aligned(county_codes, frame)
+
+    def resolve(sub: pd.DataFrame, counties: pd.Series | None):
+        return _resolve_municipality_names(sub, field, column, year, counties)
+
+    return _on_distinct(frame, field, county_codes, resolve)
+
+
+def _resolve_municipality_names(
+    frame: pd.DataFrame,
+    field: str,
+    column: str,
+    year: int,
+    county_codes: pd.Series | None,
+) -> tuple[pd.Series, pd.DataFrame]:
+    """:func:`resolve_municipality_names` on rows given once per distinct (text, county)."""
     year = int(year)
     text = parse._text(pd.Series(frame[field].to_numpy(), dtype=object))
     table = pd.DataFrame(

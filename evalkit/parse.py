@@ -104,6 +104,25 @@ def distinct(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
     return codes, pa.concat_arrays([uniques, pa.nulls(1, uniques.type)])
 
 
+def distinct_rows(*columns: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Rows with the same values in ``columns`` share a key.
+
+    Returns
+    -------
+    key : ndarray of int64
+        The key of each row, ``0 … k - 1`` in order of first appearance.
+    first : ndarray of int64
+        The first row (position) of each key.
+    """
+    key = None
+    for col in columns:
+        codes = distinct(col)[0]
+        key = codes if key is None else key * (int(codes.max(initial=0)) + 1) + codes
+        key = pd.factorize(key)[0].astype(np.int64)
+    first = np.unique(key, return_index=True)[1]
+    return key, first
+
+
 def distinct_text(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
     """Like :func:`distinct`, with the distinct values as :func:`_text` makes them."""
     codes, uniques = distinct(values)
@@ -214,12 +233,16 @@ def join_sorted_unique(long: pd.Series, index: pd.Index, sep: str = ";") -> pd.S
     return string_series(joined.take(pa.array(where, mask=where < 0)), index=index)
 
 
-def split_long(values: pa.Array, pattern: str) -> tuple[np.ndarray, pa.Array]:
-    """Split every string on a regular expression (RE2) into (position, piece) pairs.
+def split_long(values: pa.Array, pattern: str, regex: bool = True) -> tuple[np.ndarray, pa.Array]:
+    """Split every string on a pattern into (position, piece) pairs, as ``str.split`` (or,
+    with ``regex``, ``re.split``) does.
 
-    Nulls give no pieces; an empty piece is kept.
+    The pattern is run by RE2, so it must mean the same to RE2 as to ``re`` on ``values``
+    (no ``\\s``, ``\\d``, ``\\w``, ``\\b`` unless the text is ASCII) and must not match the
+    empty string. Nulls give no pieces; empty pieces are kept.
     """
-    parts = pc.split_pattern_regex(values, pattern)
+    split = pc.split_pattern_regex if regex else pc.split_pattern
+    parts = split(values, pattern)
     return pc.list_parent_indices(parts).to_numpy(), pc.list_flatten(parts)
 
 
