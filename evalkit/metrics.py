@@ -9,21 +9,39 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
-from evalkit import geography, stats
+from evalkit import geography, parse, stats
 from evalkit.clean import CleanResult
 from evalkit.config import Scheme, ShareSpec
 
 SCHEMA_VERSION = 1
 
 
+def _counts(flags: pd.Series) -> tuple[int, int, int]:
+    """(True, non-missing, missing) of a boolean column, as ``astype("boolean")`` reads it."""
+    if flags.dtype == bool:  # a checkbox: never missing
+        return int(np.count_nonzero(flags.to_numpy())), len(flags), 0
+    if not isinstance(flags.dtype, pd.BooleanDtype):
+        flags = flags.astype("boolean")
+    values = flags.array
+    missing = values.isna()
+    n_missing = int(np.count_nonzero(missing))
+    count = int(np.count_nonzero(values.to_numpy(dtype=bool, na_value=False)))
+    return count, len(flags) - n_missing, n_missing
+
+
 def _count_share(flags: pd.Series) -> dict:
     """Share of True among the non-missing values of a nullable boolean Series."""
-    flags = flags.astype("boolean")
-    n = int(flags.notna().sum())
-    count = int(flags.fillna(False).sum())
-    missing = int(flags.isna().sum())
+    count, n, missing = _counts(flags)
     return stats.share_with_ci(count, n, missing)
+
+
+def _code_share(codes: pd.Series, code: str) -> dict:
+    """Share of ``code`` among the non-missing values of a code column."""
+    arr = parse.arrow_strings(codes)
+    count = int(pc.sum(pc.equal(arr, code), min_count=0).as_py())
+    return stats.share_with_ci(count, len(arr) - arr.null_count, arr.null_count)
 
 
 def share_entries(tidy: pd.DataFrame, scheme: Scheme, spec: ShareSpec) -> dict[str, dict]:
@@ -33,21 +51,21 @@ def share_entries(tidy: pd.DataFrame, scheme: Scheme, spec: ShareSpec) -> dict[s
         out[spec.key or spec.field] = _count_share(tidy[spec.field])
     elif spec.kind == "checked":
         for name in scheme.expand_fields(spec.field):
-            out[name] = _count_share(tidy[name].astype("boolean"))
+            out[name] = _count_share(tidy[name])
     elif spec.kind in ("category", "category_one"):
         codes = tidy[spec.field]
         vocab = scheme.vocabularies[scheme.fields[spec.field].vocabulary]
         wanted = [spec.code] if spec.kind == "category_one" else vocab.codes
         for code in wanted:
             key = spec.key if spec.kind == "category_one" and spec.key else f"{spec.field}.{code}"
-            out[key] = _count_share((codes == code).astype("boolean").mask(codes.isna()))
+            out[key] = _code_share(codes, code)
     elif spec.kind == "reasons":
-        rows = tidy
+        among = slice(None)
         if spec.among:
-            rows = tidy[(tidy[spec.among["field"]] == spec.among["equals"]).fillna(False)]
+            among = (tidy[spec.among["field"]] == spec.among["equals"]).fillna(False).to_numpy(bool)
         field = next(f for f in scheme.fields.values() if f.target == spec.field)
         for code in scheme.vocabularies[field.vocabulary].codes:
-            out[f"{spec.field}.{code}"] = _count_share(rows[f"{spec.field}.{code}"])
+            out[f"{spec.field}.{code}"] = _count_share(tidy[f"{spec.field}.{code}"][among])
     return out
 
 
@@ -103,8 +121,9 @@ def amount_summary(values: pd.Series) -> dict:
 
 def distinct_municipalities(codes: pd.Series) -> int:
     """Number of distinct municipality codes in a column of ;-joined code lists."""
-    split = codes.dropna().str.split(";").explode()
-    return int(split[split != ""].nunique())
+    cells = pc.unique(parse.arrow_strings(codes).drop_null())  # the codes of distinct cells
+    _, split = parse.split_long(cells, ";", regex=False)
+    return len(pc.unique(split.filter(pc.not_equal(split, ""))))
 
 
 def _by_county_projects(tidy: pd.DataFrame, year: int) -> list[dict]:
