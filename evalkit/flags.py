@@ -7,6 +7,7 @@ header is row 1, the first data row is row 2), taken from the frame's ``_row`` c
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 #: Columns of a flags frame and of ``data_quality.csv``.
@@ -17,14 +18,31 @@ FLAG_COLUMNS = ["row", "column", "field", "value", "problem", "detail", "action"
 ACTIONS = ("set_missing", "mapped", "excluded", "noted")
 
 
-def empty_flags() -> pd.DataFrame:
-    """Return an empty flags frame with the right columns and dtypes."""
+def _empty_flags() -> pd.DataFrame:
     return pd.DataFrame(
         {
             "row": pd.Series(dtype="Int64"),
             **{c: pd.Series(dtype="string") for c in FLAG_COLUMNS[1:]},
         }
     )
+
+
+_EMPTY = _empty_flags()
+
+
+def empty_flags() -> pd.DataFrame:
+    """Return an empty flags frame with the right columns and dtypes."""
+    return _EMPTY.copy()
+
+
+def _strings(value: object, n: int) -> pd.api.extensions.ExtensionArray:
+    """A scalar or array as ``n`` strings, converted as ``astype("string")`` converts."""
+    if isinstance(value, pd.api.extensions.ExtensionArray) and isinstance(
+        value.dtype, pd.StringDtype
+    ):
+        return value
+    values = np.full(n, value, dtype=object) if np.ndim(value) == 0 else value
+    return pd.Series(values, dtype=object, copy=False).astype("string").array
 
 
 def make_flags(
@@ -62,21 +80,38 @@ def make_flags(
     mask = mask.fillna(False).astype(bool)
     if not mask.any():
         return empty_flags()
-    sub = frame.loc[mask]
+    if not (
+        mask.index.equals(frame.index)
+        and (values is None or values.index.equals(mask.index))
+        and (not isinstance(detail, pd.Series) or detail.index.equals(mask.index))
+    ):  # align by label, as .loc does
+        frame = frame.loc[mask]
+        values = None if values is None else values.loc[mask]
+        detail = detail.loc[mask] if isinstance(detail, pd.Series) else detail
+        mask = pd.Series(True, index=frame.index)
+    pos = np.flatnonzero(mask.to_numpy())
+    n = len(pos)
     out = pd.DataFrame(
         {
-            "row": sub["_row"].astype("Int64").to_numpy(),
-            "column": column,
-            "field": field,
+            "row": frame["_row"].iloc[pos].astype("Int64").to_numpy(),
+            "column": _strings(column, n),
+            "field": _strings(field, n),
             "value": (
-                values.loc[mask].astype("string").to_numpy() if values is not None else pd.NA
+                values.iloc[pos].astype("string").array
+                if values is not None
+                else _strings(pd.NA, n)
             ),
-            "problem": problem,
-            "detail": (detail.loc[mask].to_numpy() if isinstance(detail, pd.Series) else detail),
-            "action": action,
-        }
+            "problem": _strings(problem, n),
+            "detail": (
+                _strings(detail.iloc[pos].to_numpy(), n)
+                if isinstance(detail, pd.Series)
+                else _strings(detail, n)
+            ),
+            "action": _strings(action, n),
+        },
+        copy=False,
     )
-    return out.astype({c: "string" for c in FLAG_COLUMNS[1:]})
+    return out
 
 
 def concat_flags(parts: list[pd.DataFrame]) -> pd.DataFrame:

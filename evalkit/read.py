@@ -20,7 +20,7 @@ import pandas as pd
 
 from evalkit.config import Layout, Scheme
 from evalkit.errors import StructuralError
-from evalkit.flags import FLAG_COLUMNS
+from evalkit.flags import FLAG_COLUMNS, empty_flags
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,8 @@ class RawExport:
 
     def extra_column_flags(self) -> pd.DataFrame:
         """One data-quality row per column that no layout knows (row left blank)."""
+        if not self.extra_columns:
+            return empty_flags()
         return pd.DataFrame(
             {
                 "row": pd.array([pd.NA] * len(self.extra_columns), dtype="Int64"),
