@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from evalkit import geography, parse
 from evalkit.config import Scheme
@@ -57,66 +58,86 @@ class CleanResult:
         return self.flags[FLAG_COLUMNS].reset_index(drop=True)
 
 
-def _yesno(frame: pd.DataFrame, name: str, column: str) -> tuple[pd.Series, pd.DataFrame]:
-    answer, bad = parse.parse_yesno(frame[name])
-    flags = make_flags(
-        frame,
-        bad,
-        column=column,
-        field=name,
-        values=frame[name],
-        problem="unknown_yesno",
-        detail="Svaret er verken ja eller nei; satt som manglende.",
-        action="set_missing",
-    )
-    return answer, flags
+#: Detail sentences of the cell flags raised while parsing.
+_UNKNOWN_YESNO = "Svaret er verken ja eller nei; satt som manglende."
+_UNREADABLE_AMOUNT = "Beløpet kan ikke leses som hele kroner; satt som manglende."
+_UNKNOWN_ROUND = "Runde må være 1 eller 2; satt som manglende."
 
 
-def _category(frame, name, column, vocabulary) -> tuple[pd.Series, pd.DataFrame]:
-    codes, bad = parse.parse_category(frame[name], vocabulary)
+def _unknown_category(vocabulary) -> str:
     labels = "; ".join(t.label_nb for t in vocabulary.terms)
-    flags = make_flags(
-        frame,
-        bad,
-        column=column,
-        field=name,
-        values=frame[name],
-        problem="unknown_category",
-        detail=f"Ukjent verdi; satt som manglende. Gyldige svar: {labels}.",
-        action="set_missing",
-    )
-    return codes, flags
+    return f"Ukjent verdi; satt som manglende. Gyldige svar: {labels}."
 
 
-def _amount(frame, name, column) -> tuple[pd.Series, pd.DataFrame]:
-    amount, bad = parse.parse_amount(frame[name])
-    flags = make_flags(
-        frame,
-        bad,
-        column=column,
-        field=name,
-        values=frame[name],
-        problem="unreadable_amount",
-        detail="Beløpet kan ikke leses som hele kroner; satt som manglende.",
-        action="set_missing",
-    )
-    return amount, flags
-
-
-def _required_blank(frame, name, column, values) -> pd.DataFrame:
-    blank = (
-        values.isna() if values.dtype != "string" else (values.isna() | (values.str.strip() == ""))
-    )
+def _cell_flags(frame, mask: np.ndarray, name, column, values, problem, detail, action):
+    """Flags of the cells of field ``name`` where ``mask`` holds (none built when none)."""
+    if not mask.any():
+        return empty_flags()
     return make_flags(
         frame,
-        blank,
+        pd.Series(mask, index=frame.index),
         column=column,
         field=name,
-        values=None,
-        problem="missing_required",
-        detail="Obligatorisk felt er tomt.",
-        action="noted",
+        values=values,
+        problem=problem,
+        detail=detail,
+        action=action,
     )
+
+
+def _required_blank(frame, name, column, blank: np.ndarray) -> pd.DataFrame:
+    return _cell_flags(
+        frame, blank, name, column, None, "missing_required", "Obligatorisk felt er tomt.", "noted"
+    )
+
+
+class _Distinct:
+    """The distinct normalised values of every field of a frame, computed once per field.
+
+    ``codes[name]`` gives each row's position in ``text[name]`` (a pyarrow string array
+    whose last element is the null that stands for NA; see :func:`parse.distinct_text`).
+    A field missing from the frame is NA in every row.
+    """
+
+    def __init__(self, frame: pd.DataFrame):
+        self.frame = frame
+        self.codes: dict[str, np.ndarray] = {}
+        self.text: dict[str, object] = {}
+
+    def __call__(self, name: str):
+        if name not in self.codes:
+            if name in self.frame:
+                self.codes[name], self.text[name] = parse.distinct_text(self.frame[name])
+            else:
+                self.codes[name] = np.zeros(len(self.frame), dtype=np.int64)
+                self.text[name] = pa.nulls(1, pa.large_string())
+        return self.codes[name], self.text[name]
+
+    def series(self, name: str) -> pd.Series:
+        """The field as :func:`parse._text` makes it."""
+        codes, text = self(name)
+        return parse.string_series(text.take(codes), index=self.frame.index)
+
+    def blank(self, name: str) -> np.ndarray:
+        """True where the normalised value is NA."""
+        codes, text = self(name)
+        return text.is_null().to_numpy(zero_copy_only=False)[codes]
+
+    def batch(self, names: list[str], parse_text):
+        """``parse_text`` run once on the distinct values of all ``names`` together; yields
+        (name, codes, the part of the result for that field)."""
+        parts = [self(n) for n in names]
+        result = parse_text(pa.concat_arrays([t for _, t in parts])) if names else None
+        start = 0
+        for name, (codes, text) in zip(names, parts, strict=True):
+            yield name, codes, _slice(result, start, start + len(text))
+            start += len(text)
+
+
+def _slice(result, start: int, stop: int):
+    if isinstance(result, tuple):
+        return tuple(_slice(r, start, stop) for r in result)
+    return result[start:stop]
 
 
 def exclude_empty_responses(
@@ -124,9 +145,20 @@ def exclude_empty_responses(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Exclude rows where nothing but the id is filled in (Questback's unanswered forms)."""
     answer_cols = [c for c in frame.columns if c not in ("_row", scheme.id_field)]
-    empty = frame[answer_cols].apply(parse.is_blank).all(axis=1) if answer_cols else None
-    if empty is None or not empty.any():
+    if not answer_cols:
         return frame, empty_flags()
+    # a row stays a candidate while every column so far is blank; few stay after the first
+    empty = np.ones(len(frame), dtype=bool)
+    for c in answer_cols:
+        rows = np.flatnonzero(empty)
+        if not len(rows):
+            break
+        values = parse.arrow_strings(frame[c])
+        blank = parse.blank_mask(values if len(rows) == len(frame) else values.take(rows))
+        empty[rows[~blank]] = False
+    if not empty.any():
+        return frame, empty_flags()
+    empty = pd.Series(empty, index=frame.index)
     flags = make_flags(
         frame,
         empty,
@@ -284,69 +316,122 @@ def clean_export(raw: RawExport, scheme: Scheme, year: int, *, strict: bool = Fa
     frame, excluded = exclude_empty_responses(raw.frame, scheme)
     flags.append(excluded)
     col = raw.headers.get
-    tidy = pd.DataFrame({"_row": frame["_row"]})
-    tidy[scheme.id_field] = parse._text(frame[scheme.id_field])
+    fields = _Distinct(frame)
+    tidy_cols: dict[str, pd.Series] = {
+        "_row": frame["_row"],
+        scheme.id_field: fields.series(scheme.id_field),
+    }
 
     geo, geo_flags = clean_geography(frame, raw, scheme, year)
     flags.extend(geo_flags)
 
+    # fields of one type are parsed together, on the distinct values of all of them
+    of_type = {
+        t: [n for n, spec in scheme.fields.items() if spec.type == t]
+        for t in ("yesno", "checkbox", "category")
+    }
+    yesno = {n: (c, r) for n, c, r in fields.batch(of_type["yesno"], parse.yesno_of)}
+    checkbox = {n: (c, r) for n, c, r in fields.batch(of_type["checkbox"], parse.checkbox_of)}
+    category_key = {n: r for n, _, r in fields.batch(of_type["category"], parse.category_key)}
+
     for name, spec in scheme.fields.items():
-        present = name in frame
-        values = frame[name] if present else pd.Series(pd.NA, index=frame.index, dtype="string")
+        values = (
+            frame[name] if name in frame else pd.Series(pd.NA, index=frame.index, dtype="string")
+        )
         column = col(name, name)
         if spec.type == "id":
             continue
         if spec.type in ("county", "municipality_codes", "municipality_list"):
             if spec.type == "county":
-                tidy["county_code"] = geo["county_code"]
-                tidy["county_name"] = geo["county_name"]
+                tidy_cols["county_code"] = geo["county_code"]
+                tidy_cols["county_name"] = geo["county_name"]
             else:
-                tidy[name] = geo[name]
+                tidy_cols[name] = geo[name]
             continue
-        if spec.type == "municipality_names":
-            tidy[name] = parse._text(values)
+        if spec.type in ("municipality_names", "text"):
+            tidy_cols[name] = fields.series(name)
+            if spec.type == "text" and spec.required:
+                flags.append(_required_blank(frame, name, column, fields.blank(name)))
             continue
-        if spec.type == "text":
-            tidy[name] = parse._text(values)
-            if spec.required:
-                flags.append(_required_blank(frame, name, column, tidy[name]))
-        elif spec.type == "yesno":
-            tidy[name], f = _yesno(frame.assign(**{name: values}), name, column)
-            flags.append(f)
-        elif spec.type == "checkbox":
-            tidy[name] = parse.parse_checkbox(values)
-        elif spec.type == "category":
-            tidy[name], f = _category(
-                frame.assign(**{name: values}), name, column, scheme.vocabularies[spec.vocabulary]
-            )
-            flags.append(f)
-        elif spec.type == "amount":
-            tidy[name], f = _amount(frame.assign(**{name: values}), name, column)
-            flags.append(f)
-        elif spec.type == "round":
-            rnd = parse._text(values).fillna("1")
-            ok = rnd.isin(["1", "2"])
+        codes, text = fields(name)
+        if spec.type == "yesno":
+            _, (answer, bad) = yesno[name]
+            tidy_cols[name] = pd.Series(answer.take(codes), index=frame.index)
             flags.append(
-                make_flags(
+                _cell_flags(
                     frame,
-                    ~ok,
-                    column=column,
-                    field=name,
-                    values=values,
-                    problem="unknown_round",
-                    detail="Runde må være 1 eller 2; satt som manglende.",
-                    action="set_missing",
+                    bad[codes],
+                    name,
+                    column,
+                    values,
+                    "unknown_yesno",
+                    _UNKNOWN_YESNO,
+                    "set_missing",
                 )
             )
-            tidy[name] = pd.to_numeric(rnd.where(ok), errors="coerce").astype("Int64")
+        elif spec.type == "checkbox":
+            tidy_cols[name] = pd.Series(checkbox[name][1][codes], index=frame.index)
+        elif spec.type == "category":
+            vocab = scheme.vocabularies[spec.vocabulary]
+            code, bad = parse.category_of(text, vocab.lookup, key=category_key[name])
+            tidy_cols[name] = parse.string_series(code.take(codes), index=frame.index)
+            flags.append(
+                _cell_flags(
+                    frame,
+                    bad[codes],
+                    name,
+                    column,
+                    values,
+                    "unknown_category",
+                    _unknown_category(vocab),
+                    "set_missing",
+                )
+            )
+        elif spec.type == "amount":
+            amount, bad = parse.amount_of(text)
+            tidy_cols[name] = pd.Series(amount.take(codes), index=frame.index)
+            flags.append(
+                _cell_flags(
+                    frame,
+                    bad[codes],
+                    name,
+                    column,
+                    values,
+                    "unreadable_amount",
+                    _UNREADABLE_AMOUNT,
+                    "set_missing",
+                )
+            )
+        elif spec.type == "round":
+            rnd = pc.fill_null(text, "1")  # blank means the first round
+            ok = pc.is_in(rnd, value_set=pa.array(["1", "2"])).to_numpy(zero_copy_only=False)
+            number = np.where(rnd.to_numpy(zero_copy_only=False) == "2", 2, 1)
+            flags.append(
+                _cell_flags(
+                    frame,
+                    ~ok[codes],
+                    name,
+                    column,
+                    values,
+                    "unknown_round",
+                    _UNKNOWN_ROUND,
+                    "set_missing",
+                )
+            )
+            tidy_cols[name] = pd.Series(
+                pd.arrays.IntegerArray(number[codes], ~ok[codes]), index=frame.index
+            )
         elif spec.type == "reasons":
             vocab = scheme.vocabularies[spec.vocabulary]
-            reasons = parse.parse_reasons(values, vocab)
+            reasons = parse.reasons_of(text, vocab)
             for code in vocab.codes:
-                tidy[f"{spec.target}.{code}"] = reasons[code]
+                tidy_cols[f"{spec.target}.{code}"] = pd.Series(
+                    reasons[code].array.take(codes), index=frame.index
+                )
         if spec.required and spec.type in ("yesno", "category", "amount"):
-            flags.append(_required_blank(frame, name, column, parse._text(values)))
+            flags.append(_required_blank(frame, name, column, fields.blank(name)))
 
+    tidy = pd.DataFrame(tidy_cols, copy=False)
     tidy, derived_flags = derive_fields(tidy, frame, raw, scheme)
     flags.extend(derived_flags)
     all_flags = concat_flags(flags)

@@ -48,11 +48,15 @@ _NOT_TICKED = pa.array(NO_ANSWER + NO)
 
 
 # --- pyarrow <-> pandas ---------------------------------------------------------------------
-def arrow_strings(values: pd.Series | pd.api.extensions.ExtensionArray) -> pa.Array:
-    """The values of a string Series (or array) as one pyarrow string array.
+def arrow_strings(values) -> pa.Array:
+    """The values of a string Series (or pandas or pyarrow array) as one pyarrow string array.
 
     Values of another dtype are converted as ``astype("string")`` converts them.
     """
+    if isinstance(values, pa.ChunkedArray):
+        return values.combine_chunks()
+    if isinstance(values, pa.Array):
+        return values
     arr = values.array if isinstance(values, pd.Series) else values
     if not isinstance(arr.dtype, pd.StringDtype):
         arr = pd.Series(np.asarray(arr, dtype=object), copy=False).astype("string").array
