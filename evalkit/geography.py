@@ -25,6 +25,7 @@ from importlib import resources
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from evalkit import parse
@@ -357,6 +358,51 @@ def _long_codes(codes: pd.Series) -> pd.DataFrame:
     )
 
 
+# --- pyarrow helpers ----------------------------------------------------------------------
+_STR = pa.large_string()
+
+
+def _lookup(values: pa.Array, mapping: dict) -> pa.Array:
+    """``values`` mapped through ``mapping`` (null where a value is not a key), as
+    ``Series.map(mapping).astype("string")`` maps them."""
+    keys = pa.array(list(mapping), type=_STR)
+    return pa.array(list(mapping.values()), type=_STR).take(pc.index_in(values, value_set=keys))
+
+
+def _cat(*parts: pa.Array | str) -> pa.Array:
+    """Strings and string arrays joined element-wise (null where a part is null)."""
+    return pc.binary_join_element_wise(
+        *(pa.scalar(p, _STR) if isinstance(p, str) else p for p in parts), pa.scalar("", _STR)
+    )
+
+
+def _filled(values: pa.Array) -> pa.Array:
+    return pc.fill_null(values, "")
+
+
+def _is(values: pa.Array, value: str) -> np.ndarray:
+    """True where ``values`` equals ``value`` (null is not equal)."""
+    return pc.fill_null(pc.equal(values, value), False).to_numpy(zero_copy_only=False)
+
+
+def _valid(values: pa.Array) -> np.ndarray:
+    return values.is_valid().to_numpy(zero_copy_only=False)
+
+
+def _flags(rows: np.ndarray, mask: np.ndarray, *, values, detail, **kw) -> pd.DataFrame:
+    """:func:`make_flags` for flat arrays: ``rows`` the source rows, ``values`` and
+    ``detail`` pyarrow string arrays (or ``None`` / a sentence)."""
+    if not mask.any():
+        return empty_flags()
+    return make_flags(
+        pd.DataFrame({"_row": rows}),
+        pd.Series(mask),
+        values=None if values is None else parse.string_series(values),
+        detail=detail if isinstance(detail, str) else parse.string_series(detail),
+        **kw,
+    )
+
+
 # --- distinct keys ------------------------------------------------------------------------
 def _expand_flags(flags: pd.DataFrame, key: np.ndarray, rows: pd.Series) -> pd.DataFrame:
     """Flags raised on distinct keys (``row`` holds the key) as the flags of every row with
@@ -474,147 +520,165 @@ def _resolve_counties(
     """:func:`resolve_counties` on rows given once per distinct (text, codes) pair."""
     year = int(year)
     names = _county_names(year)
-    work = pd.DataFrame({"_row": frame["_row"].to_numpy()})
-    raw = pd.Series(frame[field].to_numpy(), dtype=object)
-    text = parse._text(raw)
-    blank = text.isna()
+    n = len(frame)
+    rows = frame["_row"].to_numpy()
+    text = parse.arrow_strings(parse._text(frame[field]))
+    blank = ~_valid(text)
 
-    uniques = text.dropna().unique()
-    resolved = {t: _resolve_county_text(str(t), year) for t in uniques}  # distinct spellings
-    status = text.map({t: r[0] for t, r in resolved.items()}).astype("string")
-    code = text.map({t: r[1] for t, r in resolved.items()}).astype("string")
-    candidates = text.map({t: ";".join(r[2]) for t, r in resolved.items()}).astype("string")
+    resolved = {
+        t: _resolve_county_text(t, year) for t in pc.unique(text.drop_null()).to_pylist()
+    }  # distinct spellings
+    status = _lookup(text, {t: r[0] for t, r in resolved.items()})
+    code = _lookup(text, {t: r[1] for t, r in resolved.items()})
+    candidates = _lookup(text, {t: ";".join(r[2]) for t, r in resolved.items()})
 
     # counties of each row's municipalities (codes valid in the year; others are ignored)
     muni = _long_codes(_aligned(municipality_codes, frame))
-    muni["county"] = muni["code"].map(_municipality_county(year)).astype("string")
-    muni = muni.dropna(subset=["county"])
+    muni_code = parse.arrow_strings(muni["code"])
+    muni_county = _lookup(muni_code, _municipality_county(year))
+    known = _valid(muni_county)
+    muni_pos = muni["pos"].to_numpy()[known]
+    muni_code, muni_county = muni_code.filter(known), muni_county.filter(known)
 
     # a split county: the row's municipalities choose, when they point to one part
-    split = (status == "split").fillna(False)
-    by_municipality = pd.Series(False, index=text.index)
-    if split.any() and len(muni):
-        cand_long = candidates[split].str.split(";").explode()
-        cand = pd.DataFrame({"pos": cand_long.index.to_numpy(), "county": cand_long.to_numpy()})
-        hits = cand.merge(muni[["pos", "county"]].drop_duplicates(), on=["pos", "county"])
+    split = _is(status, "split")
+    by_municipality = np.zeros(n, dtype=bool)
+    if split.any() and len(muni_pos):
+        cand_pos, cand_county = parse.split_long(candidates.filter(split), ";", regex=False)
+        cand = pd.DataFrame(
+            {
+                "pos": np.flatnonzero(split)[cand_pos],
+                "county": parse.string_array(cand_county),
+            }
+        )
+        found = pd.DataFrame({"pos": muni_pos, "county": parse.string_array(muni_county)})
+        hits = cand.merge(found.drop_duplicates(), on=["pos", "county"])
         one = hits.groupby("pos")["county"].agg(["nunique", "first"])
         one = one[one["nunique"] == 1]
-        code.loc[one.index] = one["first"].astype("string").to_numpy()
-        by_municipality.loc[one.index] = True
+        chosen = np.zeros(n, dtype=bool)
+        chosen[one.index.to_numpy()] = True
+        where = np.full(n, -1)
+        where[one.index.to_numpy()] = np.arange(len(one))
+        firsts = parse.arrow_strings(one["first"].astype("string"))
+        code = pc.replace_with_mask(code, pa.array(chosen), firsts.take(where[chosen]))
+        by_municipality = chosen
 
-    unknown = (status == "unknown").fillna(False)
-    stale = status.isin(["mapped", "split"]).fillna(False)
-    mapped = stale & code.notna()
-    name = code.map(names).astype("string")
+    unknown = _is(status, "unknown")
+    stale = _is(status, "mapped") | split
+    mapped = stale & _valid(code)
+    name = _lookup(code, names)
 
-    raw_text = text.fillna("")
-    target = name.fillna("") + " (" + code.fillna("") + ")"
-    whole_detail = (
-        "«"
-        + raw_text
-        + f"» var ikke et fylke i {year}; alle kommunene lå i {year} i "
-        + target
-        + ". Satt til "
-        + name.fillna("")
-        + "."
+    raw_text = _filled(text)
+    target = _cat(_filled(name), " (", _filled(code), ")")
+    whole_detail = _cat(
+        "«",
+        raw_text,
+        f"» var ikke et fylke i {year}; alle kommunene lå i {year} i ",
+        target,
+        ". Satt til ",
+        _filled(name),
+        ".",
     )
-    chosen_detail = (
-        "«" + raw_text + f"» var ikke et fylke i {year}; kommunene ble delt, og "
-        "kommunenummeret ligger i " + target + ". Satt til " + name.fillna("") + "."
+    chosen_detail = _cat(
+        "«",
+        raw_text,
+        f"» var ikke et fylke i {year}; kommunene ble delt, og kommunenummeret ligger i ",
+        target,
+        ". Satt til ",
+        _filled(name),
+        ".",
     )
-    mapped_detail = whole_detail.mask(by_municipality, chosen_detail)
-    cand_text = candidates.map(
-        {c: _describe_counties(c.split(";"), year) for c in candidates[split].dropna().unique()}
-    ).astype("string")
-    split_detail = (
-        "«"
-        + raw_text
-        + f"» var ikke et fylke i {year}; kommunene fordeler seg på "
-        + cand_text.fillna("")
-        + ". Kommunenummeret avgjør ikke hvilket; satt som manglende."
+    mapped_detail = pc.if_else(pa.array(by_municipality), chosen_detail, whole_detail)
+    described = {
+        c: _describe_counties(c.split(";"), year)
+        for c in pc.unique(candidates.filter(split).drop_null()).to_pylist()
+    }
+    cand_text = _lookup(candidates, described)
+    split_detail = _cat(
+        "«",
+        raw_text,
+        f"» var ikke et fylke i {year}; kommunene fordeler seg på ",
+        _filled(cand_text),
+        ". Kommunenummeret avgjør ikke hvilket; satt som manglende.",
     )
+    kw = {"column": column, "field": field}
     flags = [
-        make_flags(
-            work,
+        _flags(
+            rows,
             blank,
-            column=column,
-            field=field,
             values=None,
             problem="missing_county",
             detail="Fylke mangler; satt som manglende.",
             action="set_missing",
+            **kw,
         ),
-        make_flags(
-            work,
+        _flags(
+            rows,
             unknown,
-            column=column,
-            field=field,
             values=text,
             problem="unknown_county",
-            detail=("Ukjent fylke: «" + raw_text + "». Satt som manglende."),
+            detail=_cat("Ukjent fylke: «", raw_text, "». Satt som manglende."),
             action="set_missing",
+            **kw,
         ),
-        make_flags(
-            work,
+        _flags(
+            rows,
             mapped,
-            column=column,
-            field=field,
             values=text,
             problem="county_not_valid_in_year",
             detail=mapped_detail,
             action="mapped",
+            **kw,
         ),
-        make_flags(
-            work,
+        _flags(
+            rows,
             stale & ~mapped,
-            column=column,
-            field=field,
             values=text,
             problem="county_not_valid_in_year",
             detail=split_detail,
             action="set_missing",
+            **kw,
         ),
     ]
 
-    if municipality_codes is not None and len(muni):
-        muni["resolved"] = code.reindex(muni["pos"]).to_numpy()
-        outside = muni[muni["resolved"].notna() & (muni["county"] != muni["resolved"])]
-        if len(outside):
-            m_names = _municipality_names(year)
-            outside = outside.assign(
-                text=outside["code"]
-                + " "
-                + outside["code"].map(m_names)
-                + " ligger i "
-                + outside["county"].map(names)
+    if municipality_codes is not None and len(muni_pos):
+        resolved_code = code.take(muni_pos)
+        outside = _valid(resolved_code) & ~_is(pc.equal(muni_county, resolved_code), True)
+        if outside.any():
+            o_code, o_county = muni_code.filter(outside), muni_county.filter(outside)
+            o_text = _cat(
+                o_code,
+                " ",
+                _lookup(o_code, _municipality_names(year)),
+                " ligger i ",
+                _lookup(o_county, names),
             )
-            joined = parse.join_sorted_unique(
-                outside.set_index("pos")["text"], pd.RangeIndex(len(work))
-            ).str.replace(";", "; ", regex=False)
-            mismatch = joined.notna()
-            detail = (
-                "Fylket "
-                + name.fillna("")
-                + " stemmer ikke med kommunenummeret: "
-                + joined.fillna("")
-                + ". Fylket er beholdt."
+            joined = pc.replace_substring(
+                parse.join_groups(muni_pos[outside], o_text, n), ";", "; "
+            )
+            detail = _cat(
+                "Fylket ",
+                _filled(name),
+                " stemmer ikke med kommunenummeret: ",
+                _filled(joined),
+                ". Fylket er beholdt.",
             )
             flags.append(
-                make_flags(
-                    work,
-                    mismatch,
-                    column=column,
-                    field=field,
+                _flags(
+                    rows,
+                    _valid(joined),
                     values=text,
                     problem="county_municipality_mismatch",
                     detail=detail,
                     action="noted",
+                    **kw,
                 )
             )
 
     result = pd.DataFrame(
-        {"county_code": code.to_numpy(), "county_name": name.to_numpy()}, index=frame.index
-    ).astype("string")
+        {"county_code": parse.string_array(code), "county_name": parse.string_array(name)},
+        index=frame.index,
+    )
     return result, concat_flags(flags)
 
 
@@ -715,54 +779,31 @@ def _resolve_municipality_codes(
 ) -> tuple[pd.Series, pd.DataFrame]:
     """:func:`resolve_municipality_codes` on rows given once per distinct text."""
     year = int(year)
-    text = parse._text(pd.Series(frame[field].to_numpy(), dtype=object))
-    text = text.str.replace(r"(?i)\bog\b|&|\+", " ", regex=True)
+    text = parse._text(frame[field]).str.replace(r"(?i)\bog\b|&|\+", " ", regex=True)
     # the text is normalised: a plain space is the only white space left in it
-    pos, pieces = parse.split_long(parse.arrow_strings(text), "[ ,;/]+")
-    keep = pc.fill_null(pc.not_equal(pieces, ""), False)
-    long = pd.Series(
-        parse.string_array(pieces.filter(keep)), index=pos[keep.to_numpy(zero_copy_only=False)]
-    )
-    if long.empty:
+    pos, tokens = parse.split_long(parse.arrow_strings(text), "[ ,;/]+")
+    keep = _is(pc.not_equal(tokens, ""), True)
+    pos, tokens = pos[keep], tokens.filter(keep)
+    if not len(tokens):
         return pd.Series(pd.NA, index=frame.index, dtype="string"), empty_flags()
-    tokens = _token_frame(frame, long)
-    resolved = {t: _resolve_code_token(str(t), year) for t in tokens["token"].unique()}
-    problem = tokens["token"].map({t: r[0] for t, r in resolved.items()})
-    code = tokens["token"].map({t: r[1] for t, r in resolved.items()}).astype("string")
-    detail = tokens["token"].map({t: r[2] for t, r in resolved.items()}).astype("string")
+    rows = frame["_row"].to_numpy()[pos]
+    resolved = {t: _resolve_code_token(t, year) for t in pc.unique(tokens).to_pylist()}
+    problem = _lookup(tokens, {t: r[0] for t, r in resolved.items()})
+    code = _lookup(tokens, {t: r[1] for t, r in resolved.items()})
+    detail = _lookup(tokens, {t: r[2] for t, r in resolved.items()})
 
-    flags = []
-    for prob in ("invalid_municipality_code", "unknown_municipality_code"):
+    kw = {"column": column, "field": field, "values": tokens, "detail": detail}
+    flags = [
+        _flags(rows, _is(problem, prob), problem=prob, action="set_missing", **kw)
+        for prob in ("invalid_municipality_code", "unknown_municipality_code")
+    ]
+    stale = _is(problem, "municipality_not_valid_in_year")
+    for mask, action in ((stale & _valid(code), "mapped"), (stale & ~_valid(code), "set_missing")):
         flags.append(
-            make_flags(
-                tokens,
-                problem == prob,
-                column=column,
-                field=field,
-                values=tokens["token"],
-                problem=prob,
-                detail=detail,
-                action="set_missing",
-            )
+            _flags(rows, mask, problem="municipality_not_valid_in_year", action=action, **kw)
         )
-    stale = problem == "municipality_not_valid_in_year"
-    for mask, action in ((stale & code.notna(), "mapped"), (stale & code.isna(), "set_missing")):
-        flags.append(
-            make_flags(
-                tokens,
-                mask,
-                column=column,
-                field=field,
-                values=tokens["token"],
-                problem="municipality_not_valid_in_year",
-                detail=detail,
-                action=action,
-            )
-        )
-    joined = parse.join_sorted_unique(
-        pd.Series(code.to_numpy(), index=tokens["pos"]), pd.RangeIndex(len(frame))
-    )
-    return pd.Series(joined.to_numpy(), index=frame.index, dtype="string"), concat_flags(flags)
+    joined = parse.join_groups(pos, code, len(frame))
+    return parse.string_series(joined, index=frame.index), concat_flags(flags)
 
 
 # --- municipality names -------------------------------------------------------------------
@@ -913,105 +954,107 @@ def _resolve_municipality_names(
 ) -> tuple[pd.Series, pd.DataFrame]:
     """:func:`resolve_municipality_names` on rows given once per distinct (text, county)."""
     year = int(year)
-    text = parse._text(pd.Series(frame[field].to_numpy(), dtype=object))
-    table = pd.DataFrame(
-        [
-            (cell, order, name, kind, ";".join(cands))
-            for cell in text.dropna().unique()  # distinct cells, not rows
-            for order, (name, kind, cands) in enumerate(_parse_names(str(cell), year))
-        ],
-        columns=["text", "order", "token", "kind", "cands"],
-    )
-    cells = pd.DataFrame({"pos": np.arange(len(frame)), "text": text.to_numpy()}).dropna()
-    tokens = cells.merge(table, on="text").sort_values(["pos", "order"], ignore_index=True)
-    if tokens.empty:
+    n = len(frame)
+    text = parse.arrow_strings(parse._text(frame[field]))
+    # the names of each distinct cell, in order: (cell, token, kind, candidates, count)
+    cells = pc.unique(text.drop_null())
+    parsed = [_parse_names(cell, year) for cell in cells.to_pylist()]  # distinct cells
+    per_cell = np.array([len(p) for p in parsed], dtype=np.int64)
+    entries = [entry for p in parsed for entry in p]
+    if not entries:
         return pd.Series(pd.NA, index=frame.index, dtype="string"), empty_flags()
-    tokens["_row"] = frame["_row"].to_numpy()[tokens["pos"].to_numpy()]
-    tokens["county"] = _aligned(county_codes, frame).to_numpy()[tokens["pos"].to_numpy()]
-    tokens = tokens.astype({"token": "string", "cands": "string", "county": "string"})
+    cell = pc.fill_null(pc.index_in(text, value_set=cells), -1).to_numpy(zero_copy_only=False)
+    # one token per (row, name of its cell), in row order then name order
+    reps = np.where(cell >= 0, per_cell[np.maximum(cell, 0)], 0)
+    take = np.repeat(np.arange(n), reps)
+    within = np.arange(len(take)) - np.repeat(np.cumsum(reps) - reps, reps)
+    entry = (np.cumsum(per_cell) - per_cell)[cell[take]] + within
+    if not len(entry):
+        return pd.Series(pd.NA, index=frame.index, dtype="string"), empty_flags()
+    name = pa.array([e[0] for e in entries], type=_STR).take(entry)
+    kind = pa.array([e[1] for e in entries], type=_STR).take(entry)
+    cands = pa.array([";".join(e[2]) for e in entries], type=_STR).take(entry)
+    n_cands = np.array([len(e[2]) for e in entries], dtype=np.int64)[entry]
+    rows = frame["_row"].to_numpy()[take]
+    county = parse.arrow_strings(_aligned(county_codes, frame)).take(take)
 
-    n_cands = (tokens["cands"].str.count(";") + 1).where(tokens["cands"] != "", 0)
-    code = tokens["cands"].where(n_cands == 1).astype("string")
+    code = pc.if_else(pa.array(n_cands == 1), cands, pa.scalar(None, _STR))
     several = n_cands > 1
     if several.any():
-        cand = tokens.loc[several, ["cands", "county"]]
-        cand = cand.assign(cand=cand["cands"].str.split(";")).explode("cand")
-        in_county = cand[(cand["cand"].str[:2] == cand["county"]).fillna(False)]
-        count = in_county.groupby(level=0)["cand"].agg(["size", "first"])
-        count = count[count["size"] == 1]
-        code.loc[count.index] = count["first"].astype("string").to_numpy()
+        at, cand = parse.split_long(cands.filter(several), ";", regex=False)
+        token = np.flatnonzero(several)[at]
+        in_county = _is(pc.equal(pc.utf8_slice_codeunits(cand, 0, 2), county.take(token)), True)
+        hit_token, first, count = np.unique(token[in_county], return_index=True, return_counts=True)
+        one = count == 1
+        chosen = np.zeros(len(entry), dtype=bool)
+        chosen[hit_token[one]] = True
+        code = pc.replace_with_mask(code, pa.array(chosen), cand.filter(in_county).take(first[one]))
 
     described = {
         c: _describe_municipalities(tuple(c.split(";")), year)
-        for c in tokens.loc[several, "cands"].unique()
+        for c in pc.unique(cands.filter(several)).to_pylist()
     }
-    cand_text = tokens["cands"].map(described).astype("string").fillna("")
-    name = tokens["token"]
-    current = tokens["kind"] == "current"
-    old = tokens["kind"] == "old"
+    cand_text = _filled(_lookup(cands, described))
+    current = _is(kind, "current")
+    old = _is(kind, "old")
+    has_code = _valid(code)
+    kw = {"column": column, "field": field, "values": name}
     flags = [
-        make_flags(
-            tokens,
-            tokens["kind"] == "unknown",
-            column=column,
-            field=field,
-            values=name,
+        _flags(
+            rows,
+            _is(kind, "unknown"),
             problem="unknown_municipality_name",
-            detail="Fant ingen kommune med navnet «" + name + f"» i {year}; tatt ut.",
+            detail=_cat("Fant ingen kommune med navnet «", name, f"» i {year}; tatt ut."),
             action="set_missing",
+            **kw,
         ),
-        make_flags(
-            tokens,
-            current & code.isna(),
-            column=column,
-            field=field,
-            values=name,
+        _flags(
+            rows,
+            current & ~has_code,
             problem="ambiguous_municipality_name",
-            detail=(
-                "Flere kommuner heter «"
-                + name
-                + f"» i {year} ("
-                + cand_text
-                + "); fylket mangler eller avgjør ikke hvilken. Tatt ut; oppgi kommunenummer."
+            detail=_cat(
+                "Flere kommuner heter «",
+                name,
+                f"» i {year} (",
+                cand_text,
+                "); fylket mangler eller avgjør ikke hvilken. Tatt ut; oppgi kommunenummer.",
             ),
             action="set_missing",
+            **kw,
         ),
-        make_flags(
-            tokens,
-            old & code.notna(),
-            column=column,
-            field=field,
-            values=name,
+        _flags(
+            rows,
+            old & has_code,
             problem="municipality_not_valid_in_year",
-            detail=(
-                "«"
-                + name
-                + f"» var ikke et kommunenavn i {year}; tilsvarer "
-                + code.fillna("")
-                + " "
-                + code.map(_municipality_names(year)).fillna("")
-                + f" i {year} og er satt til det."
+            detail=_cat(
+                "«",
+                name,
+                f"» var ikke et kommunenavn i {year}; tilsvarer ",
+                _filled(code),
+                " ",
+                _filled(_lookup(code, _municipality_names(year))),
+                f" i {year} og er satt til det.",
             ),
             action="mapped",
+            **kw,
         ),
-        make_flags(
-            tokens,
-            old & code.isna(),
-            column=column,
-            field=field,
-            values=name,
+        _flags(
+            rows,
+            old & ~has_code,
             problem="municipality_not_valid_in_year",
-            detail=(
-                "«" + name + f"» var ikke et kommunenavn i {year} og tilsvarer flere "
-                "kommuner (" + cand_text + "); tatt ut."
+            detail=_cat(
+                "«",
+                name,
+                f"» var ikke et kommunenavn i {year} og tilsvarer flere kommuner (",
+                cand_text,
+                "); tatt ut.",
             ),
             action="set_missing",
+            **kw,
         ),
     ]
-    joined = parse.join_sorted_unique(
-        pd.Series(code.to_numpy(), index=tokens["pos"]), pd.RangeIndex(len(frame))
-    )
-    return pd.Series(joined.to_numpy(), index=frame.index, dtype="string"), concat_flags(flags)
+    joined = parse.join_groups(take, code, n)
+    return parse.string_series(joined, index=frame.index), concat_flags(flags)
 
 
 # --- counties of municipalities, across reforms -------------------------------------------
