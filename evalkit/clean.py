@@ -222,7 +222,7 @@ def clean_geography(
     if name_fields and name_fields[0] in frame:
         need = main_codes.isna() & ~parse.is_blank(frame[name_fields[0]])
         if need.any():
-            sub = frame.loc[need]
+            sub = frame.loc[need, ["_row", name_fields[0]]]
             by_name, f = geography.resolve_municipality_names(
                 sub, name_fields[0], col(name_fields[0]), year
             )

@@ -14,8 +14,6 @@ spelled out character by character, so RE2 and ``re`` read it alike on any text.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -363,12 +361,10 @@ def reasons_of(text: pa.Array, vocabulary: Vocabulary) -> pd.DataFrame:
     ruled = [t for t in vocabulary.terms if not t.fallback]
     key = casefold(text)
     blank = _bools(pc.or_kleene(pc.is_null(key), pc.is_in(key, value_set=_NO_ANSWER)))
-    lowered = string_series(key)
     cols: dict[str, np.ndarray] = {}
     for term in ruled:
-        if term.keywords:
-            pattern = "|".join(re.escape(k) for k in term.keywords)
-            cols[term.code] = lowered.str.contains(pattern, regex=True).fillna(False).to_numpy(bool)
+        if term.keywords:  # keywords are plain substrings
+            cols[term.code] = _holding(key, tuple(term.keywords))
         else:
             cols[term.code] = np.zeros(len(key), dtype=bool)
     for code in fallback:  # «none of the codes so far»

@@ -23,6 +23,7 @@ from evalkit.errors import StructuralError
 from evalkit.read import RawExport
 
 
+@functools.cache
 def raw_schema(scheme: Scheme) -> pa.DataFrameSchema:
     """Permissive schema of a raw frame: every cell is text; ids present and unique."""
     columns = {
@@ -39,8 +40,11 @@ def raw_schema(scheme: Scheme) -> pa.DataFrameSchema:
 
 def raw_gate(raw: RawExport, scheme: Scheme) -> None:
     """Run the raw gate; raise a StructuralError naming file, rows and column on failure."""
+    schema = raw_schema(scheme)
+    # the schema is not strict: only its columns are checked, so only they are handed over
+    checked = [c for c in raw.frame.columns if c in schema.columns]
     try:
-        raw_schema(scheme).validate(raw.frame, lazy=True)
+        schema.validate(raw.frame[checked], lazy=True)
     except pa.errors.SchemaErrors as err:
         cases = err.failure_cases
         column = raw.headers.get(scheme.id_field, scheme.id_field)
