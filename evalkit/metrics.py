@@ -128,47 +128,69 @@ def distinct_municipalities(codes: pd.Series) -> int:
 
 def _by_county_projects(tidy: pd.DataFrame, year: int) -> list[dict]:
     counties = geography.counties_in(year)
-    g = tidy.groupby("county_code", dropna=False)
-    table = pd.DataFrame(
+    k = len(counties)
+    # group of each row: its county's position, k for no county, k + 1 for a county not
+    # valid in the year (left out, as a left join on the counties leaves it out)
+    code = parse.arrow_strings(tidy["county_code"])
+    where = pc.index_in(code, value_set=parse.arrow_strings(counties["county_code"]))
+    group = np.where(
+        code.is_null().to_numpy(zero_copy_only=False),
+        k,
+        where.fill_null(k + 1).to_numpy(zero_copy_only=False),
+    ).astype(np.int64)
+    n_projects = np.bincount(group, minlength=k + 2)
+    grant = np.zeros(k + 2, dtype=np.int64)
+    np.add.at(grant, group, tidy["grant_nok"].fillna(0).to_numpy(dtype=np.int64))
+    intermunicipal = np.zeros(k + 2, dtype=np.int64)
+    np.add.at(intermunicipal, group, tidy["intermunicipal"].fillna(False).to_numpy(dtype=np.int64))
+    municipalities = _distinct_municipalities_by(group, tidy["municipalities_reached"], k + 2)
+    rows = [
         {
-            "n_projects": g.size(),
-            "grant_nok": g["grant_nok"].sum(min_count=0),
-            "n_intermunicipal": g["intermunicipal"].sum(),
-            "n_municipalities": g["municipalities_reached"].agg(distinct_municipalities),
+            "county_code": str(c),
+            "county_name": name,
+            "n_projects": int(n_projects[i]),
+            "grant_nok": int(grant[i]),
+            "n_intermunicipal": int(intermunicipal[i]),
+            "n_municipalities": int(municipalities[i]),
         }
-    )
-    table.index = table.index.astype("string")
-    full = counties.set_index("county_code").join(table, how="left")
-    unknown = table[table.index.isna()]
-    rows = []
-    for code, r in full.iterrows():  # one row per county (at most 19), not per data row
-        rows.append(
-            {
-                "county_code": str(code),
-                "county_name": r["county_name"],
-                "n_projects": int(r["n_projects"]) if pd.notna(r["n_projects"]) else 0,
-                "grant_nok": int(r["grant_nok"]) if pd.notna(r["grant_nok"]) else 0,
-                "n_intermunicipal": int(r["n_intermunicipal"])
-                if pd.notna(r["n_intermunicipal"])
-                else 0,
-                "n_municipalities": int(r["n_municipalities"])
-                if pd.notna(r["n_municipalities"])
-                else 0,
-            }
+        for i, (c, name) in enumerate(
+            zip(counties["county_code"], counties["county_name"], strict=True)
         )
-    if len(unknown):
-        r = unknown.iloc[0]
+    ]  # one row per county (at most 19), not per data row
+    if n_projects[k]:
         rows.append(
             {
                 "county_code": None,
                 "county_name": "Ukjent fylke",
-                "n_projects": int(r["n_projects"]),
-                "grant_nok": int(r["grant_nok"]),
-                "n_intermunicipal": int(r["n_intermunicipal"]),
-                "n_municipalities": int(r["n_municipalities"]),
+                "n_projects": int(n_projects[k]),
+                "grant_nok": int(grant[k]),
+                "n_intermunicipal": int(intermunicipal[k]),
+                "n_municipalities": int(municipalities[k]),
             }
         )
     return rows
+
+
+def _distinct_municipalities_by(group: np.ndarray, codes: pd.Series, n: int) -> np.ndarray:
+    """:func:`distinct_municipalities` of the rows of each group (``0 … n - 1``)."""
+    cell, cells = parse.distinct(codes)  # the last of the distinct cells is NA
+    pairs = np.unique(group * len(cells) + cell)  # distinct (group, cell)
+    pair_group, pair_cell = pairs // len(cells), pairs % len(cells)
+    at, split = parse.split_long(cells, ";", regex=False)
+    keep = pc.fill_null(pc.not_equal(split, ""), False).to_numpy(zero_copy_only=False)
+    at = at[keep]
+    token = pc.dictionary_encode(split.filter(keep)).indices.to_numpy().astype(np.int64)
+    # the codes of each pair's cell
+    per_cell = np.bincount(at, minlength=len(cells))
+    first = np.cumsum(per_cell) - per_cell
+    reps = per_cell[pair_cell]
+    which = np.repeat(np.arange(len(pairs)), reps)
+    within = np.arange(len(which)) - np.repeat(np.cumsum(reps) - reps, reps)
+    order = np.argsort(at, kind="stable")
+    tokens = token[order][first[pair_cell][which] + within]
+    width = int(token.max(initial=0)) + 1
+    distinct = np.unique(pair_group[which] * width + tokens)
+    return np.bincount(distinct // width, minlength=n)
 
 
 def _by_group_applications(tidy: pd.DataFrame, key: str) -> pd.DataFrame:
@@ -294,25 +316,32 @@ GROUP_TESTS = {
 }
 
 
+def _yes_no_table(group: pd.Series, outcome: pd.Series, judged: np.ndarray) -> pd.DataFrame:
+    """Groups × (yes, no) counts of the rows with a group and an outcome (where ``judged``),
+    groups sorted, as ``groupby`` makes them."""
+    valid = group.notna().to_numpy() & outcome.notna().to_numpy() & judged
+    codes, uniques = pd.factorize(group[valid], sort=True)
+    yes = outcome[valid].astype(bool).to_numpy()
+    n_all = np.bincount(codes, minlength=len(uniques))
+    n_yes = np.bincount(codes[yes], minlength=len(uniques))
+    return pd.DataFrame(
+        {"yes": n_yes, "no": n_all - n_yes}, index=pd.Index(uniques, name=group.name)
+    )
+
+
 def group_tests(tidy: pd.DataFrame, scheme: Scheme) -> list[dict]:
     """Is a share alike across counties (or categories) within the year? One test per entry
     of :data:`GROUP_TESTS`, on the groups × (yes, no) table of answered rows."""
-    t = tidy
-    if "goal_achievement" in t:
-        judged = t["goal_achievement"].isin(["oppnadd", "delvis", "ikke_oppnadd"])
-        t = t.assign(
-            goal_reached=t["goal_achievement"]
-            .isin(["oppnadd", "delvis"])
-            .astype("boolean")
-            .where(judged)
-        )
+    everywhere = np.ones(len(tidy), dtype=bool)
     out = []
     for key, label, group, outcome in GROUP_TESTS[scheme.unit]:
-        rows = t[[group, outcome]].dropna()
-        yes = rows[outcome].astype(bool)
-        table = pd.DataFrame(
-            {"yes": yes.groupby(rows[group]).sum(), "no": (~yes).groupby(rows[group]).sum()}
-        )
+        if outcome == "goal_reached" and "goal_achievement" in tidy:  # among the judged
+            achievement = tidy["goal_achievement"]
+            values = achievement.isin(["oppnadd", "delvis"])
+            judged = achievement.isin(["oppnadd", "delvis", "ikke_oppnadd"]).to_numpy(bool)
+        else:
+            values, judged = tidy[outcome], everywhere
+        table = _yes_no_table(tidy[group], values, judged)
         res = stats.between_groups_test(table)
         out.append(
             {
