@@ -92,19 +92,29 @@ def _required_blank(frame, name, column, blank: np.ndarray) -> pd.DataFrame:
 
 
 class _Distinct:
-    """The distinct normalised values of every field of a frame, computed once per field.
+    """The distinct normalised values of the fields of a frame.
 
-    ``codes[name]`` gives each row's position in ``text[name]`` (a pyarrow string array
-    whose last element is the null that stands for NA; see :func:`parse.distinct_text`).
-    A field missing from the frame is NA in every row.
+    ``self(name)`` gives each row's position in the field's distinct values and those values
+    (a pyarrow string array whose last element is the null that stands for NA; see
+    :func:`parse.distinct_text`). The values of all ``names`` are normalised in one pass. A
+    field missing from the frame is NA in every row.
     """
 
-    def __init__(self, frame: pd.DataFrame):
+    def __init__(self, frame: pd.DataFrame, names: list[str]):
         self.frame = frame
         self.codes: dict[str, np.ndarray] = {}
-        self.text: dict[str, object] = {}
+        self.text: dict[str, pa.Array] = {}
+        present = [n for n in names if n in frame]
+        found = [parse.distinct(frame[n]) for n in present]
+        if found:
+            text = parse.text_array(pa.concat_arrays([u for _, u in found]))
+            start = 0
+            for name, (codes, uniques) in zip(present, found, strict=True):
+                self.codes[name] = codes
+                self.text[name] = text[start : start + len(uniques)]
+                start += len(uniques)
 
-    def __call__(self, name: str):
+    def __call__(self, name: str) -> tuple[np.ndarray, pa.Array]:
         if name not in self.codes:
             if name in self.frame:
                 self.codes[name], self.text[name] = parse.distinct_text(self.frame[name])
@@ -316,7 +326,10 @@ def clean_export(raw: RawExport, scheme: Scheme, year: int, *, strict: bool = Fa
     frame, excluded = exclude_empty_responses(raw.frame, scheme)
     flags.append(excluded)
     col = raw.headers.get
-    fields = _Distinct(frame)
+    geographic = ("county", "municipality_codes", "municipality_list")
+    fields = _Distinct(
+        frame, [n for n, spec in scheme.fields.items() if spec.type not in geographic]
+    )
     tidy_cols: dict[str, pd.Series] = {
         "_row": frame["_row"],
         scheme.id_field: fields.series(scheme.id_field),

@@ -302,12 +302,28 @@ def _holding(values: pa.Array, parts: tuple[str, ...]) -> np.ndarray:
     return np.logical_or.reduce([_bools(pc.match_substring(values, p)) for p in parts])
 
 
-def _fullmatch(values: pd.Series, pattern: str) -> np.ndarray:
-    return values.str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool)
+# The amount rules run in RE2 (pyarrow) when every value is ASCII: their patterns use no
+# \\s, \\w or \\b, the text holds no newline, and on ASCII text RE2's \\d is re's. Otherwise
+# pandas runs them (with re where RE2 would differ).
+def _fullmatch(values: pa.Array, pattern: str, ascii_: bool) -> np.ndarray:
+    """Whether each string matches ``pattern`` (``^…$``) as a whole; False for null."""
+    if ascii_:
+        return _bools(pc.match_substring_regex(values, pattern))
+    return string_series(values).str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool)
 
 
-def _floats(values: pd.Series) -> np.ndarray:
-    return values.astype(float).to_numpy()
+def _sub(values: pa.Array, pattern: str, repl: str, ascii_: bool) -> pa.Array:
+    """``re.sub(pattern, repl, value)`` of each string."""
+    if ascii_:
+        return pc.replace_substring_regex(values, pattern, repl)
+    return arrow_strings(string_series(values).str.replace(pattern, repl, regex=True))
+
+
+def _floats(values: pa.Array, ascii_: bool) -> np.ndarray:
+    """``float(value)`` of strings of digits with at most one decimal point."""
+    if ascii_:  # pyarrow parses decimal text correctly rounded, as float() does
+        return pc.cast(values, pa.float64()).to_numpy(zero_copy_only=False)
+    return string_series(values).astype(float).to_numpy()
 
 
 def amount_of(text: pa.Array) -> tuple[pd.array, np.ndarray]:
@@ -319,34 +335,36 @@ def amount_of(text: pa.Array) -> tuple[pd.array, np.ndarray]:
     """
     key = casefold(text)
     blank = _bools(pc.or_kleene(pc.is_null(key), pc.is_in(key, value_set=_NO_ANSWER)))
+    ascii_ = not _bools(pc.invert(pc.string_is_ascii(key))).any()
     currency = _holding(key, _CURRENCY_PARTS)
     if currency.any():
-        sub = string_series(key.filter(currency)).str.replace(_CURRENCY, "", regex=True)
-        sub = sub.str.replace(_CURRENCY, "", regex=True)
-        key = pc.replace_with_mask(key, pa.array(currency), arrow_strings(sub))
-    core = string_series(pc.utf8_trim_whitespace(key))
+        sub = _sub(key.filter(currency), _CURRENCY, "", ascii_)
+        sub = _sub(sub, _CURRENCY, "", ascii_)
+        key = pc.replace_with_mask(key, pa.array(currency), sub)
+    core = pc.utf8_trim_whitespace(key)
     amount = np.full(len(core), np.nan)
     # millions
-    has_mill = _holding(key, _MILLION_PARTS)
-    has_mill[has_mill] = _fullmatch(core[has_mill], _MILLION)
+    has_mill = _holding(core, _MILLION_PARTS)
     if has_mill.any():
-        mill = core[has_mill].str.replace(_MILLION, r"\1", regex=True)
-        amount[has_mill] = _floats(mill.str.replace(",", ".")) * 1_000_000
+        has_mill[has_mill] = _fullmatch(core.filter(has_mill), _MILLION, ascii_)
+    if has_mill.any():
+        mill = _sub(core.filter(has_mill), _MILLION, r"\1", ascii_)
+        amount[has_mill] = _floats(pc.replace_substring(mill, ",", "."), ascii_) * 1_000_000
     # øre after a decimal mark (a grouped number never matches _DECIMALS: its third last
     # character is a digit)
-    has_dec = ~has_mill & _fullmatch(core, _DECIMALS)
-    has_dec[has_dec] = ~_fullmatch(core[has_dec], _GROUPED)
+    has_dec = ~has_mill & _fullmatch(core, _DECIMALS, ascii_)
+    if has_dec.any():
+        has_dec[has_dec] = ~_fullmatch(core.filter(has_dec), _GROUPED, ascii_)
     whole = core
     if has_dec.any():
-        dec = core[has_dec]
-        whole = core.copy()
-        whole[has_dec] = dec.str.replace(_DECIMALS, r"\1", regex=True)
-        ore = _floats(dec.str.replace(_DECIMALS, r"\2", regex=True))
-    ok = ~has_mill & _fullmatch(whole, _WHOLE)
-    digits = arrow_strings(whole[ok])
+        dec = core.filter(has_dec)
+        whole = pc.replace_with_mask(core, pa.array(has_dec), _sub(dec, _DECIMALS, r"\1", ascii_))
+        ore = _floats(_sub(dec, _DECIMALS, r"\2", ascii_), ascii_)
+    ok = ~has_mill & _fullmatch(whole, _WHOLE, ascii_)
+    digits = whole.filter(ok)
     for mark in " .,":
         digits = pc.replace_substring(digits, mark, "")
-    amount[ok] = _floats(string_series(digits))
+    amount[ok] = _floats(digits, ascii_)
     if has_dec.any():
         with_ore = ok & has_dec
         amount[with_ore] = amount[with_ore] + ore[ok[has_dec]] / 100
