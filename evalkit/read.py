@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from evalkit.config import Layout, Scheme
@@ -201,12 +202,14 @@ def read_export(path: Path | str, scheme: Scheme) -> RawExport:
         )
     extra = [h for h in headers if h not in layout.headers and not h.startswith("Unnamed:")]
     keep = [h for h in headers if h in layout.headers]
-    frame = table[keep].rename(columns=layout.headers).astype("string")
+    frame = table[keep].rename(columns=layout.headers)
+    text = pd.StringDtype()
+    frame = frame.astype({c: text for c, t in frame.dtypes.items() if t != text})
     # drop rows that are entirely empty at the end of a sheet (Excel leaves them behind)
-    blank = frame.isna().all(axis=1)
-    if len(frame) and blank.iloc[::-1].cummin().iloc[::-1].any():
-        trailing = blank.iloc[::-1].cummin().iloc[::-1]
-        frame = frame.loc[~trailing]
+    filled = [np.flatnonzero(frame[c].notna().to_numpy()) for c in frame.columns]
+    end = max((int(f[-1]) + 1 for f in filled if len(f)), default=0)
+    if end < len(frame):
+        frame = frame.iloc[:end]
     if frame.empty:
         raise StructuralError(
             "The file has a header row but no data rows",
