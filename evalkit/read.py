@@ -16,7 +16,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from evalkit.config import Layout, Scheme
@@ -204,12 +203,13 @@ def read_export(path: Path | str, scheme: Scheme) -> RawExport:
     keep = [h for h in headers if h in layout.headers]
     frame = table[keep].rename(columns=layout.headers)
     text = pd.StringDtype()
-    frame = frame.astype({c: text for c, t in frame.dtypes.items() if t != text})
+    other = {c: text for c, t in frame.dtypes.items() if t != text}
+    if other:
+        frame = frame.astype(other)
     # drop rows that are entirely empty at the end of a sheet (Excel leaves them behind)
-    filled = [np.flatnonzero(frame[c].notna().to_numpy()) for c in frame.columns]
-    end = max((int(f[-1]) + 1 for f in filled if len(f)), default=0)
-    if end < len(frame):
-        frame = frame.iloc[:end]
+    if len(frame) and frame.iloc[-1].isna().all():
+        blank = frame.isna().all(axis=1)
+        frame = frame.loc[~blank.iloc[::-1].cummin().iloc[::-1]]
     if frame.empty:
         raise StructuralError(
             "The file has a header row but no data rows",
