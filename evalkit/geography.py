@@ -449,7 +449,7 @@ def _aligned(series: pd.Series | None, frame: pd.DataFrame) -> pd.Series:
         return pd.Series(pd.NA, index=range(len(frame)), dtype="string")
     if not series.index.equals(frame.index):
         series = series.reindex(frame.index)
-    return pd.Series(series.astype("string").to_numpy(), dtype="string")
+    return parse.string_series(parse.arrow_strings(series))
 
 
 def resolve_counties(

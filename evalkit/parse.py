@@ -112,17 +112,19 @@ def distinct_rows(*columns: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     Returns
     -------
     key : ndarray of int64
-        The key of each row, ``0 … k - 1`` in order of first appearance.
+        The key of each row, ``0 … k - 1``.
     first : ndarray of int64
         The first row (position) of each key.
     """
     key = None
     for col in columns:
-        codes = distinct(col)[0]
-        key = codes if key is None else key * (int(codes.max(initial=0)) + 1) + codes
-        key = pd.factorize(key)[0].astype(np.int64)
-    first = np.unique(key, return_index=True)[1]
-    return key, first
+        codes = distinct(col)[0]  # 0 … m - 1, and m for NA: no gaps
+        if key is not None:
+            key = pd.factorize(key * (int(codes.max(initial=0)) + 1) + codes)[0]
+        else:
+            key = codes
+    key = np.asarray(key, dtype=np.int64)
+    return key, np.unique(key, return_index=True)[1]
 
 
 def distinct_text(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
