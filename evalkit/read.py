@@ -160,12 +160,10 @@ def read_export(path: Path | str, scheme: Scheme) -> RawExport:
     """
     path = Path(path)
     table = _read_table(path)
-    headers = [clean_header(h) for h in table.columns]
-    table.columns = headers
+    all_headers = [clean_header(h) for h in table.columns]
     personal = {p for lay in scheme.layouts.values() for p in lay.personal_data}
-    dropped = [h for h in headers if h in personal]
-    table = table.drop(columns=dropped)  # personal data never goes further than this line
-    headers = [h for h in headers if h not in personal]
+    dropped = [h for h in all_headers if h in personal]
+    headers = [h for h in all_headers if h not in personal]
 
     layout = choose_layout(headers, scheme)
     dupes = sorted({h for h in headers if headers.count(h) > 1 and h in layout.headers})
@@ -201,7 +199,16 @@ def read_export(path: Path | str, scheme: Scheme) -> RawExport:
         )
     extra = [h for h in headers if h not in layout.headers and not h.startswith("Unnamed:")]
     keep = [h for h in headers if h in layout.headers]
-    frame = table[keep].rename(columns=layout.headers)
+    # the layout's columns, by position; personal data never goes further than this line
+    frame = pd.DataFrame(
+        {
+            layout.headers[h]: table.iloc[:, i]
+            for i, h in enumerate(all_headers)
+            if h in layout.headers and h not in personal
+        },
+        copy=False,
+    )
+    del table
     text = pd.StringDtype()
     other = {c: text for c, t in frame.dtypes.items() if t != text}
     if other:
@@ -217,8 +224,13 @@ def read_export(path: Path | str, scheme: Scheme) -> RawExport:
             row=2,
             fix="check that the export is the right one and not an empty template",
         )
-    frame.insert(0, "_row", pd.array(range(2, len(frame) + 2), dtype="Int64"))
-    frame = frame.reset_index(drop=True)
+    frame = pd.DataFrame(
+        {
+            "_row": pd.array(range(2, len(frame) + 2), dtype="Int64"),
+            **{c: frame[c].array for c in frame.columns},
+        },
+        copy=False,
+    )
     log.info("read %s: %d rows, layout %s", path, len(frame), layout.name)
     return RawExport(
         path=path,
