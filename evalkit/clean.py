@@ -218,7 +218,7 @@ def clean_geography(
 ) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
     """County and municipalities valid in ``year``; checks the county against the codes."""
     flags: list[pd.DataFrame] = []
-    out = pd.DataFrame(index=frame.index)
+    out: dict[str, pd.Series] = {}
     col = raw.headers.get
     code_fields = scheme.fields_of_type("municipality_codes")
     name_fields = scheme.fields_of_type("municipality_names")
@@ -230,20 +230,26 @@ def clean_geography(
         )
         flags.append(f)
     if name_fields and name_fields[0] in frame:
-        need = main_codes.isna() & ~parse.is_blank(frame[name_fields[0]])
+        # names stand in for the codes where no code could be kept
+        need = main_codes.isna().to_numpy() & ~parse.blank_mask(frame[name_fields[0]])
         if need.any():
-            sub = frame.loc[need, ["_row", name_fields[0]]]
+            sub = frame[["_row", name_fields[0]]].iloc[np.flatnonzero(need)]
             by_name, f = geography.resolve_municipality_names(
                 sub, name_fields[0], col(name_fields[0]), year
             )
-            main_codes = main_codes.mask(need, by_name.reindex(frame.index))
+            main_codes = parse.string_series(
+                pc.replace_with_mask(
+                    parse.arrow_strings(main_codes), pa.array(need), parse.arrow_strings(by_name)
+                ),
+                index=frame.index,
+            )
             flags.append(f)
     county, f = geography.resolve_counties(
         frame, "county", col("county"), year, municipality_codes=main_codes
     )
     flags.append(f)
-    out["county_code"] = county["county_code"].astype("string")
-    out["county_name"] = county["county_name"].astype("string")
+    out["county_code"] = county["county_code"]
+    out["county_name"] = county["county_name"]
     target = code_fields[0] if code_fields else "municipality_codes"
     out[target] = main_codes
     for lf in list_fields:
@@ -262,7 +268,7 @@ def clean_geography(
                 "_names",
                 col(lf),
                 year,
-                county_codes=out.loc[has_names, "county_code"],
+                county_codes=out["county_code"][has_names],
             )
             by_name = by_name_sub.reindex(frame.index).astype("string")
         for fl in (f1, f2):
@@ -270,7 +276,7 @@ def clean_geography(
                 fl = fl.assign(field=lf)
             flags.append(fl)
         out[lf] = _join_codes(by_code, by_name)
-    return out, flags
+    return pd.DataFrame(out, index=frame.index, copy=False), flags
 
 
 def check_year(raw: RawExport, flags: pd.DataFrame, n_rows: int, year: int) -> None:
