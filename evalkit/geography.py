@@ -726,18 +726,6 @@ def _resolve_code_token(token: str, year: int) -> tuple[str, str | None, str]:
     )
 
 
-def _token_frame(frame: pd.DataFrame, long: pd.Series) -> pd.DataFrame:
-    """Tokens (a Series indexed by position in ``frame``) with the source row numbers."""
-    pos = long.index.to_numpy(dtype=np.int64)
-    return pd.DataFrame(
-        {
-            "pos": pos,
-            "_row": frame["_row"].to_numpy()[pos],
-            "token": pd.array(long.to_numpy(), dtype="string"),
-        }
-    )
-
-
 def resolve_municipality_codes(
     frame: pd.DataFrame, field: str, column: str, year: int
 ) -> tuple[pd.Series, pd.DataFrame]:
