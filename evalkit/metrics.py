@@ -37,11 +37,15 @@ def _count_share(flags: pd.Series) -> dict:
     return stats.share_with_ci(count, n, missing)
 
 
-def _code_share(codes: pd.Series, code: str) -> dict:
-    """Share of ``code`` among the non-missing values of a code column."""
+def _code_shares(codes: pd.Series, wanted: list[str]) -> list[dict]:
+    """Share of each of ``wanted`` among the non-missing values of a code column."""
     arr = parse.arrow_strings(codes)
-    count = int(pc.sum(pc.equal(arr, code), min_count=0).as_py())
-    return stats.share_with_ci(count, len(arr) - arr.null_count, arr.null_count)
+    counted = pc.value_counts(arr.drop_null())
+    counts = dict(
+        zip(counted.field("values").to_pylist(), counted.field("counts").to_pylist(), strict=True)
+    )
+    n, missing = len(arr) - arr.null_count, arr.null_count
+    return [stats.share_with_ci(counts.get(code, 0), n, missing) for code in wanted]
 
 
 def share_entries(tidy: pd.DataFrame, scheme: Scheme, spec: ShareSpec) -> dict[str, dict]:
@@ -56,9 +60,9 @@ def share_entries(tidy: pd.DataFrame, scheme: Scheme, spec: ShareSpec) -> dict[s
         codes = tidy[spec.field]
         vocab = scheme.vocabularies[scheme.fields[spec.field].vocabulary]
         wanted = [spec.code] if spec.kind == "category_one" else vocab.codes
-        for code in wanted:
+        for code, share in zip(wanted, _code_shares(codes, wanted), strict=True):
             key = spec.key if spec.kind == "category_one" and spec.key else f"{spec.field}.{code}"
-            out[key] = _code_share(codes, code)
+            out[key] = share
     elif spec.kind == "reasons":
         among = slice(None)
         if spec.among:
@@ -223,10 +227,14 @@ def _records(table: pd.DataFrame, key: str, labels: pd.DataFrame, name_col: str)
 def compute_metrics(result: CleanResult, scheme: Scheme, *, synthetic: bool) -> dict:
     """All figures of one year as a JSON-ready dict (``comparisons`` left empty)."""
     tidy = result.tidy
+    flags = result.flags
+    out = (flags["action"] == "excluded").to_numpy(dtype=bool, na_value=False)
     excluded = [
-        {"row": int(r.row), "reason": str(r.problem), "detail": str(r.detail)}
-        for r in result.excluded.itertuples()
-    ]
+        {"row": int(row), "reason": str(problem), "detail": str(detail)}
+        for row, problem, detail in zip(
+            flags["row"][out], flags["problem"][out], flags["detail"][out], strict=True
+        )
+    ]  # one entry per excluded row (as CleanResult.excluded lists them)
     m: dict = {
         "schema_version": SCHEMA_VERSION,
         "scheme": scheme.name,
@@ -320,7 +328,15 @@ def _yes_no_table(group: pd.Series, outcome: pd.Series, judged: np.ndarray) -> p
     """Groups × (yes, no) counts of the rows with a group and an outcome (where ``judged``),
     groups sorted, as ``groupby`` makes them."""
     valid = group.notna().to_numpy() & outcome.notna().to_numpy() & judged
-    codes, uniques = pd.factorize(group[valid], sort=True)
+    if isinstance(group.dtype, pd.StringDtype):
+        encoded = pc.dictionary_encode(parse.arrow_strings(group).filter(valid))
+        order = pc.sort_indices(encoded.dictionary).to_numpy()  # groupby sorts the groups
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        codes = rank[encoded.indices.to_numpy()]
+        uniques = parse.string_array(encoded.dictionary.take(order))
+    else:
+        codes, uniques = pd.factorize(group[valid], sort=True)
     yes = outcome[valid].astype(bool).to_numpy()
     n_all = np.bincount(codes, minlength=len(uniques))
     n_yes = np.bincount(codes[yes], minlength=len(uniques))
