@@ -97,15 +97,26 @@ class _Distinct:
     ``self(name)`` gives each row's position in the field's distinct values and those values
     (a pyarrow string array whose last element is the null that stands for NA; see
     :func:`parse.distinct_text`). The values of all ``names`` are normalised in one pass. A
-    field missing from the frame is NA in every row.
+    field missing from the frame is NA in every row. The fields in ``whole`` (ids, free
+    text: mostly distinct anyway) are normalised row by row, without looking for repeats.
     """
 
-    def __init__(self, frame: pd.DataFrame, names: list[str]):
+    def __init__(self, frame: pd.DataFrame, names: list[str], whole: set[str] = frozenset()):
         self.frame = frame
         self.codes: dict[str, np.ndarray] = {}
         self.text: dict[str, pa.Array] = {}
+        self.whole: set[str] = set()
         present = [n for n in names if n in frame]
-        found = [parse.distinct(frame[n]) for n in present]
+        found = []
+        for n in present:
+            if n in whole and isinstance(frame[n].dtype, pd.StringDtype):
+                values = parse.arrow_strings(frame[n])
+                found.append(
+                    (np.arange(len(frame)), pa.concat_arrays([values, pa.nulls(1, values.type)]))
+                )
+                self.whole.add(n)
+            else:
+                found.append(parse.distinct(frame[n]))
         if found:
             text = parse.text_array(pa.concat_arrays([u for _, u in found]))
             start = 0
@@ -126,6 +137,8 @@ class _Distinct:
     def series(self, name: str) -> pd.Series:
         """The field as :func:`parse._text` makes it."""
         codes, text = self(name)
+        if name in self.whole:  # one value per row, in row order
+            return parse.string_series(text[: len(codes)], index=self.frame.index)
         return parse.string_series(text.take(codes), index=self.frame.index)
 
     def blank(self, name: str) -> np.ndarray:
@@ -334,7 +347,9 @@ def clean_export(raw: RawExport, scheme: Scheme, year: int, *, strict: bool = Fa
     col = raw.headers.get
     geographic = ("county", "municipality_codes", "municipality_list")
     fields = _Distinct(
-        frame, [n for n, spec in scheme.fields.items() if spec.type not in geographic]
+        frame,
+        [n for n, spec in scheme.fields.items() if spec.type not in geographic],
+        whole={n for n, spec in scheme.fields.items() if spec.type in ("id", "text")},
     )
     tidy_cols: dict[str, pd.Series] = {
         "_row": frame["_row"],

@@ -432,9 +432,10 @@ def _on_distinct(frame: pd.DataFrame, field: str, extra: pd.Series | None, resol
     key, first = parse.distinct_rows(*columns)
     sub = pd.DataFrame(
         {
-            "_row": pd.array(np.arange(len(first)), dtype="Int64"),
+            "_row": pd.arrays.IntegerArray(np.arange(len(first)), np.zeros(len(first), bool)),
             field: frame[field].array.take(first),
-        }
+        },
+        copy=False,
     )
     sub_extra = None if extra is None else pd.Series(extra.array.take(first))
     result, flags = resolve(sub, sub_extra)
@@ -767,7 +768,12 @@ def _resolve_municipality_codes(
 ) -> tuple[pd.Series, pd.DataFrame]:
     """:func:`resolve_municipality_codes` on rows given once per distinct text."""
     year = int(year)
-    text = parse._text(frame[field]).str.replace(r"(?i)\bog\b|&|\+", " ", regex=True)
+    text = parse._text(frame[field])
+    # «og», «&» and «+» between codes are separators; only cells holding them are rewritten
+    joined = _is(pc.match_substring_regex(parse.arrow_strings(text), "[oO][gG]|[&+]"), True)
+    if joined.any():
+        rewritten = text[joined].str.replace(r"(?i)\bog\b|&|\+", " ", regex=True)
+        text = text.mask(joined, rewritten)
     # the text is normalised: a plain space is the only white space left in it
     pos, tokens = parse.split_long(parse.arrow_strings(text), "[ ,;/]+")
     keep = _is(pc.not_equal(tokens, ""), True)
