@@ -505,7 +505,7 @@ def tables(ev: Evaluation) -> dict[str, pd.DataFrame]:
         out.append(shares_table(ev, spec.group, spec.label_nb))
     out.append(amounts_table(ev))
     if ev.scheme.unit != "project":
-        out += [category_table(ev), funded_projects(ev)]
+        out += [category_table(ev), applied_granted_table(ev), funded_projects(ev)]
     out.append(group_tests_table(ev))
     comp = comparison_table(ev)
     if isinstance(comp, Table):

@@ -264,6 +264,10 @@ def compute_metrics(result: CleanResult, scheme: Scheme, *, synthetic: bool) -> 
         m["granted_nok"] = amount_summary(granted["granted_nok"])
         m["n_municipalities"] = distinct_municipalities(granted["municipalities_reached"])
         m["n_municipalities_applied"] = distinct_municipalities(tidy["municipalities_reached"])
+        m["applied_vs_granted"] = stats.applied_vs_granted(
+            granted["applied_nok"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
+            granted["granted_nok"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
+        )
         rounds = tidy.groupby("round")
         m["by_round"] = [
             {

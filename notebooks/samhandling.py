@@ -88,6 +88,12 @@ doc.shares_table(ev, "kategori", "Søknader per kategori")
 # %%
 doc.amounts_table(ev)
 
+# %%
+doc.applied_granted_table(ev)
+
+# %%
+doc.applied_granted_figure(ev)
+
 # %% [markdown]
 # ### Innvilgede prosjekter, fylke for fylke
 
@@ -95,7 +101,7 @@ doc.amounts_table(ev)
 doc.funded_projects(ev)
 
 # %% [markdown]
-# ### Forskjeller mellom fylker
+# ### Forskjeller mellom fylker og kategorier
 
 # %%
 doc.group_tests_table(ev)

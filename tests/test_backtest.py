@@ -158,6 +158,10 @@ def test_samhandling_2012():
         pct(m["shares"]["granted"]["share"], 1)
         == SAM["2012"]["share_projects_funded_derived"]["value"]
     )
+    # applied against granted covers every granted application and every granted krone
+    a = m["applied_vs_granted"]
+    assert a["n"] + a["missing"] == SAM["2012"]["n_projects"]["value"]
+    assert a["granted_total_nok"] == SAM["2012"]["total_granted"]["value"]
 
 
 def test_samhandling_2011_rounds():
