@@ -7,8 +7,10 @@ traceback.
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -33,25 +35,92 @@ def _jobs(text: str) -> int:
     return value
 
 
+#: The most years one ``--years`` may name: more is a typing mistake, not a request.
+MAX_YEARS = 100
+_YEAR_PART = re.compile(r"^\s*(\d{4})\s*(?:[-–]\s*(\d{4})\s*)?$")
+
+
 def _years(text: str) -> list[int]:
-    """``2019-2024`` or ``2019,2021`` or ``2022``."""
+    """``2019-2024`` or ``2019,2021`` or ``2022``: four-digit years, ranges low to high."""
     out: list[int] = []
     for part in text.split(","):
-        part = part.strip()
-        if "-" in part:
-            a, b = (int(x) for x in part.split("-", 1))
-            out.extend(range(a, b + 1))
-        elif part:
-            out.append(int(part))
-    return out
+        if not part.strip():
+            continue
+        m = _YEAR_PART.match(part)
+        if not m:
+            raise argparse.ArgumentTypeError(
+                f"{part.strip()!r} is not a year or a range of years; write e.g. 2019-2024 or "
+                "2021,2023 (four-digit years)"
+            )
+        first, last = int(m.group(1)), int(m.group(2) or m.group(1))
+        if last < first:
+            raise argparse.ArgumentTypeError(
+                f"the range {first}-{last} runs backwards; write {last}-{first}"
+            )
+        out.extend(range(first, last + 1))
+        if len(out) > MAX_YEARS:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} names more than {MAX_YEARS} years; name the years that have data, "
+                "e.g. 2019-2024"
+            )
+    if not out:
+        raise argparse.ArgumentTypeError("no year given; write e.g. 2019-2024 or 2021,2023")
+    return sorted(set(out))
+
+
+def _scheme_name(text: str) -> str:
+    """A scheme's name (letters, digits, ``_`` and ``-``), never a path: a YAML file elsewhere
+    is named with ``--scheme-file``."""
+    if not _SCHEME_NAME.fullmatch(text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a scheme name (letters, digits, _ and - only); to use a scheme "
+            "file elsewhere, pass its path with --scheme-file"
+        )
+    return text
+
+
+_SCHEME_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+
+
+def _folder(text: str) -> Path:
+    """An existing folder (``--data-dir``)."""
+    path = Path(text)
+    if not path.exists():
+        raise argparse.ArgumentTypeError(f"the folder {text} does not exist")
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(
+            f"{text} is a file, not a folder; give the folder that holds <scheme>/<year>.xlsx"
+        )
+    return path
+
+
+def _scheme(args: argparse.Namespace):
+    """The scheme named by ``--scheme``/``SCHEME``, or read from ``--scheme-file``."""
+    from evalkit.config import load_scheme, load_scheme_file
+
+    if getattr(args, "scheme_file", None) is not None:
+        return load_scheme_file(args.scheme_file)
+    return load_scheme(args.scheme)
+
+
+def _check_year(year: int) -> None:
+    from evalkit.geography import check_year_covered
+
+    check_year_covered(year)
+
+
+def _check_compare_with(args: argparse.Namespace) -> None:
+    from evalkit.evaluation import check_compare_with
+
+    check_compare_with(args.year, args.compare_with)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from evalkit.clean import clean_export
-    from evalkit.config import load_scheme
     from evalkit.read import read_export
 
-    scheme = load_scheme(args.scheme)
+    scheme = _scheme(args)
+    _check_year(args.year)
     try:
         result = clean_export(read_export(args.file, scheme), scheme, args.year, strict=args.strict)
     except StructuralError as err:
@@ -82,8 +151,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_metrics(args: argparse.Namespace) -> int:
     from evalkit.evaluation import evaluate, metrics_json
 
+    _check_year(args.year)
+    _check_compare_with(args)
     ev = evaluate(
-        args.scheme,
+        _scheme(args),
         args.year,
         data_dir=args.data_dir,
         compare_with=args.compare_with,
@@ -104,6 +175,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from evalkit.report import report_year
 
+    _check_year(args.year)
+    _check_compare_with(args)
     res = report_year(
         args.scheme,
         args.year,
@@ -118,10 +191,41 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0 if res.status != "failed" else 1
 
 
+def _check_years_have_data(
+    schemes: list[str] | None, years: list[int], data_dir: Path | None
+) -> None:
+    """Refuse a ``--years`` that matches no export, naming the folders looked in."""
+    from evalkit import paths
+    from evalkit.config import available_schemes, load_scheme
+
+    looked: list[str] = []
+    for name in schemes or available_schemes():
+        scheme = load_scheme(name)  # an unknown name is an error here, before anything runs
+        folder = data_dir if data_dir else paths.default_data_dir(scheme.name)
+        found = paths.available_years(folder, scheme.name)
+        if set(found) & set(years):
+            return
+        have = f"years with data: {_span(found)}" if found else "no exports"
+        looked.append(f"{folder / scheme.name}/ ({have})")
+    raise EvalkitError(
+        f"No export for {_span(years)} in " + "; ".join(looked) + ". Choose years that have "
+        "data, or point --data-dir at the folder that holds <scheme>/<year>.xlsx."
+    )
+
+
+def _span(years: list[int]) -> str:
+    years = sorted(years)
+    if len(years) > 2 and years == list(range(years[0], years[-1] + 1)):
+        return f"{years[0]}–{years[-1]}"
+    return ", ".join(map(str, years))
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from evalkit.report import build
 
     schemes = [args.scheme] if args.scheme else None
+    if args.years is not None:
+        _check_years_have_data(schemes, args.years, args.data_dir)
     results = build(
         schemes,
         args.years,
@@ -139,6 +243,29 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+_OS_FIXES = {
+    errno.ENOSPC: "the disk is full: free some space and run again",
+    errno.EDQUOT: "the disk quota is used up: free some space and run again",
+    errno.EACCES: "you may not write there: choose another --out or change the folder's permissions",
+    errno.EPERM: "the folder may not be changed (it may be immutable): choose another --out",
+    errno.EROFS: "the disk is read-only: choose another --out",
+    errno.ENOTDIR: "a file stands where a folder is needed: choose another --out or move the file",
+    errno.EEXIST: "a file stands where a folder is needed: choose another --out or move the file",
+    errno.ENOENT: "check the path",
+}
+
+
+def describe_os_error(err: OSError) -> str:
+    """One sentence for a failed read or write: which path, why, and what to do."""
+    where = err.filename if err.filename is not None else "(unknown path)"
+    cause = err.strerror or type(err).__name__
+    fix = _OS_FIXES.get(err.errno or 0, "check the path and its permissions")
+    return (
+        f"Could not use {where}: {cause}. To fix: {fix}. Outputs written earlier are kept as "
+        "they were."
+    )
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="evalkit", description=__doc__.splitlines()[0])
     p.add_argument("--version", action="version", version=f"evalkit {__version__}")
@@ -146,19 +273,19 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     r = sub.add_parser("report", help="build one per-year document")
-    r.add_argument("scheme")
+    r.add_argument("scheme", type=_scheme_name)
     r.add_argument("year", type=int)
     r.add_argument("--compare-with", type=int, nargs="*", default=None, metavar="Y")
-    r.add_argument("--data-dir", type=Path, default=None)
+    r.add_argument("--data-dir", type=_folder, default=None)
     r.add_argument("--out", type=Path, default=Path("outputs"))
     r.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
     r.add_argument("--strict", action="store_true", help="stop on unknown category values")
     r.set_defaults(func=cmd_report)
 
     b = sub.add_parser("build", help="build every year found in the data, then outputs/index.html")
-    b.add_argument("--scheme", default=None)
+    b.add_argument("--scheme", type=_scheme_name, default=None)
     b.add_argument("--years", type=_years, default=None, help="e.g. 2019-2024 or 2021,2023")
-    b.add_argument("--data-dir", type=Path, default=None)
+    b.add_argument("--data-dir", type=_folder, default=None)
     b.add_argument("--out", type=Path, default=Path("outputs"))
     b.add_argument(
         "--jobs",
@@ -172,15 +299,19 @@ def parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("validate", help="read and clean one file; print the data-quality summary")
     v.add_argument("file", type=Path)
-    v.add_argument("--scheme", required=True)
+    which = v.add_mutually_exclusive_group(required=True)
+    which.add_argument("--scheme", type=_scheme_name, help="a bundled scheme's name")
+    which.add_argument(
+        "--scheme-file", type=Path, help="a scheme YAML file (instead of --scheme)", metavar="YAML"
+    )
     v.add_argument("--year", type=int, required=True)
     v.add_argument("--strict", action="store_true")
     v.set_defaults(func=cmd_validate)
 
     m = sub.add_parser("metrics", help="print a year's metrics.json (comparisons included)")
-    m.add_argument("scheme")
+    m.add_argument("scheme", type=_scheme_name)
     m.add_argument("year", type=int)
-    m.add_argument("--data-dir", type=Path, default=None)
+    m.add_argument("--data-dir", type=_folder, default=None)
     m.add_argument("--compare-with", type=int, nargs="*", default=None, metavar="Y")
     m.add_argument("--strict", action="store_true")
     m.set_defaults(func=cmd_metrics)
@@ -203,6 +334,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             raise
         print(f"evalkit: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:  # a folder that cannot be made or written, a full disk, …
+        if args.debug:
+            raise
+        print(f"evalkit: {describe_os_error(err)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

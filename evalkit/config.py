@@ -144,7 +144,17 @@ class Scheme:
 
 
 def scheme_path(name: str) -> Path:
-    """Path of the YAML file of scheme ``name`` inside the package."""
+    """Path of the YAML file of scheme ``name`` inside the package.
+
+    Only a name is accepted (letters, digits, ``_`` and ``-``): a path such as ``../../x``
+    never reaches a YAML file outside the schemes folder; :func:`load_scheme_file` takes paths.
+    """
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", str(name)):
+        raise EvalkitError(
+            f"{name!r} is not a scheme name (letters, digits, _ and - only). Known schemes: "
+            f"{', '.join(available_schemes())}; a scheme file elsewhere is read with "
+            "load_scheme_file (evalkit validate --scheme-file)."
+        )
     path = Path(str(resources.files("evalkit") / "schemes" / f"{name}.yaml"))
     if not path.exists():
         raise EvalkitError(

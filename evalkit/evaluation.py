@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from evalkit import paths, stats
+from evalkit import inert, paths, stats
 from evalkit.clean import CleanResult, clean_export
 from evalkit.config import Scheme, load_scheme
-from evalkit.errors import EvalkitError
+from evalkit.errors import EvalkitError, ParameterError
+from evalkit.geography import check_year_covered
 from evalkit.metrics import compute_metrics
 from evalkit.read import read_export
 
@@ -31,6 +32,7 @@ def load_year(
 ) -> CleanResult:
     """Read and clean the export of ``scheme`` for ``year`` found in ``data_dir``."""
     sch = load_scheme(scheme) if isinstance(scheme, str) else scheme
+    check_year_covered(int(year))
     data_dir = Path(data_dir) if data_dir else paths.default_data_dir(sch.name)
     path = paths.find_export(data_dir, sch.name, year)
     if path is None:
@@ -41,6 +43,23 @@ def load_year(
             f"data/raw/{sch.name}/{year}.xlsx, or {have}."
         )
     return clean_export(read_export(path, sch), sch, int(year), strict=strict)
+
+
+def check_compare_with(year: int, compare_with: list[int] | None) -> None:
+    """Refuse comparing a year with itself, or naming a year twice."""
+    if not compare_with:
+        return
+    if int(year) in {int(y) for y in compare_with}:
+        raise ParameterError(
+            f"compare_with names {year}, the year of the document itself; compare with "
+            "earlier or later years (or leave compare_with out for the latest earlier year)."
+        )
+    seen: set[int] = set()
+    twice = sorted({int(y) for y in compare_with if int(y) in seen or seen.add(int(y))})
+    if twice:
+        raise ParameterError(
+            f"compare_with names {', '.join(map(str, twice))} more than once; name each year once."
+        )
 
 
 def default_compare_year(scheme: str, year: int, data_dir: Path | str) -> int | None:
@@ -81,12 +100,10 @@ class Evaluation:
         out.mkdir(parents=True, exist_ok=True)
         written = [
             _atomic_write_text(out / "metrics.json", metrics_json(self.metrics)),
-            _atomic_write_text(
-                out / "data_quality.csv", self.data_quality.to_csv(index=False, lineterminator="\n")
-            ),
+            inert.write_csv(out / "data_quality.csv", self.data_quality),
         ]
         if tables is not None:
-            written.append(write_tables(out / "tables.xlsx", tables))
+            written.append(inert.write_xlsx(out / "tables.xlsx", tables))
         return written
 
 
@@ -100,18 +117,6 @@ def _atomic_write_text(path: Path, text: str) -> Path:
     with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
         f.write(text)
     os.chmod(tmp, 0o644)  # mkstemp makes files private; outputs are for readers
-    os.replace(tmp, path)
-    return path
-
-
-def write_tables(path: Path, tables: dict[str, pd.DataFrame]) -> Path:
-    """Write tables to one workbook, one sheet each (names cut to Excel's 31 characters)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".xlsx")
-    os.close(fd)
-    with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-        for name, table in tables.items():
-            table.to_excel(writer, sheet_name=name[:31], index=False)
-    os.chmod(tmp, 0o644)
     os.replace(tmp, path)
     return path
 
@@ -135,7 +140,7 @@ def compare_years(metrics: dict, others: dict[int, dict]) -> list[dict]:
 
 
 def evaluate(
-    scheme: str,
+    scheme: str | Scheme,
     year: int,
     *,
     data_dir: Path | str | None = None,
@@ -147,7 +152,8 @@ def evaluate(
     Parameters
     ----------
     scheme, year
-        The grant scheme (``frisklivs_lms`` or ``samhandling``) and the funding year.
+        The grant scheme (a name or a loaded :class:`~evalkit.config.Scheme`) and the funding
+        year.
     data_dir
         Folder holding ``<scheme>/<year>.<ext>``; default ``data/raw`` when it has the
         scheme's files, else the bundled synthetic ``data/demo``.
@@ -157,7 +163,8 @@ def evaluate(
     strict
         Stop on unknown category values instead of flagging them.
     """
-    sch = load_scheme(scheme)
+    sch = load_scheme(scheme) if isinstance(scheme, str) else scheme
+    check_compare_with(year, compare_with)
     data_dir = Path(data_dir) if data_dir else paths.default_data_dir(sch.name)
     result = load_year(sch, year, data_dir, strict=strict)
     synthetic = paths.is_synthetic(data_dir)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 from IPython.display import Markdown
 
-from evalkit import plots, text, trends
+from evalkit import inert, plots, text, trends
 from evalkit.disclosure import suppress
 from evalkit.document import RULE, Table
-from evalkit.evaluation import metrics_json, write_tables
+from evalkit.evaluation import metrics_json
 from evalkit.text import esc, fmt_int, fmt_nok, fmt_p, fmt_pct
 from evalkit.trends import Trends
 
@@ -266,12 +266,10 @@ def save(tr: Trends, output_dir: str) -> None:
         "trend_tests": trends.trend_tests(tr),
     }
     (out / "metrics.json").write_text(metrics_json(payload), encoding="utf-8")
-    (out / "data_quality.csv").write_text(
-        tr.data_quality.to_csv(index=False, lineterminator="\n"), encoding="utf-8"
-    )
+    inert.write_csv(out / "data_quality.csv", tr.data_quality)
     tables = [trend_table(tr), amounts_table(tr), county_table(tr)]
     reg = regression_table(tr)
     if isinstance(reg, Table):
         tables.append(reg)
-    write_tables(out / "tables.xlsx", {t.name: t.for_excel() for t in tables})
+    inert.write_xlsx(out / "tables.xlsx", {t.name: t.for_excel() for t in tables})
     return None

@@ -1,0 +1,137 @@
+"""Text from an export made inert before it reaches a spreadsheet or a CSV file.
+
+A county's export is hostile until proven otherwise. A project called ``=HYPERLINK(...)`` or
+``=cmd|' /C calc'!A0`` must not become a live formula when a reader opens ``tables.xlsx`` or
+``data_quality.csv`` in Excel (spreadsheet formula injection, CWE-1236), and a control
+character must not make a writer fail the year. Every writer of a spreadsheet or CSV output
+goes through this module:
+
+- :func:`clean_text` removes C0/C1 control characters (tab, newline and carriage return are
+  kept) and the bidirectional overrides and isolates (U+202A–U+202E, U+2066–U+2069), which can
+  make a name read differently from what it is. The cleaning step flags such characters in the
+  data-quality record; this is the last line of defence for every value written.
+- :func:`csv_cell` prefixes a value that starts with ``=``, ``+``, ``-``, ``@``, tab or carriage
+  return with an apostrophe, as OWASP recommends for CSV files, unless the value is a plain
+  number (``-5 000`` stays as it is: it cannot compute anything).
+- :func:`write_csv` and :func:`write_xlsx` write frames that way. In a workbook every text
+  value is a string cell, never a formula, so no prefix is needed there; numbers stay numbers.
+
+HTML output and ``metrics.json`` keep values as they were (HTML escapes them).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+#: Characters no output keeps: C0 controls but tab, newline and carriage return; DEL and the
+#: C1 controls; the bidirectional embeddings, overrides and isolates.
+UNSAFE_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+#: First characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: A plain number: a sign, digits (grouped by threes or not) and decimals, nothing else.
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+|\d{1,3}([ \u00a0\u202f.]\d{3})+)([.,]\d+)?")
+
+
+def clean_text(text: str) -> str:
+    """``text`` without control characters and bidirectional overrides."""
+    return UNSAFE_CHARACTERS.sub("", text)
+
+
+def csv_cell(value: object) -> object:
+    """A value as written to a CSV file: text cleaned and, where it could start a formula,
+    prefixed with ``'``; anything that is not text is returned unchanged."""
+    if not isinstance(value, str):
+        return value
+    text = clean_text(value)
+    if text.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def inert_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text column passed through :func:`csv_cell` (numbers untouched)."""
+    out = {}
+    for name, column in frame.items():
+        if pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_bool_dtype(column.dtype):
+            out[name] = column
+        else:
+            out[name] = column.map(csv_cell, na_action="ignore")
+    return pd.DataFrame(out, index=frame.index, columns=frame.columns, copy=False)
+
+
+def _atomic(path: Path, suffix: str) -> str:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+    os.close(fd)
+    return tmp
+
+
+def write_csv(path: Path | str, frame: pd.DataFrame) -> Path:
+    """Write ``frame`` as UTF-8 CSV with inert text, atomically (a reader never sees half)."""
+    path = Path(path)
+    text = inert_frame(frame).to_csv(index=False, lineterminator="\n")
+    tmp = _atomic(path, ".csv")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp makes files private; outputs are for readers
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def excel_value(value: object) -> object:
+    """A value as a workbook cell holds it: None for missing, Python numbers, cleaned text."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        number = float(value)
+        return None if math.isnan(number) else number
+    if isinstance(value, str):
+        return clean_text(value)
+    return clean_text(str(value))
+
+
+def write_xlsx(path: Path | str, tables: Mapping[str, pd.DataFrame]) -> Path:
+    """Write tables to one workbook, one sheet each, atomically.
+
+    Every text value is a string cell (never a formula, whatever it starts with) without
+    control characters; numbers are number cells. Sheet names are cut to Excel's 31
+    characters.
+    """
+    from openpyxl import Workbook
+
+    path = Path(path)
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, table in tables.items():
+        ws = wb.create_sheet(title=clean_text(name)[:31])
+        ws.append([excel_value(c) for c in table.columns])
+        for row in table.itertuples(index=False, name=None):
+            ws.append([excel_value(v) for v in row])
+        for cells in ws.iter_rows():
+            for cell in cells:
+                if cell.data_type == "f":  # openpyxl reads "=…" as a formula: keep it text
+                    cell.data_type = "s"
+    tmp = _atomic(path, ".xlsx")
+    try:
+        wb.save(tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
