@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from evalkit import inert, paths, stats
+from evalkit import excel, inert, paths, stats
 from evalkit.clean import CleanResult, clean_export
 from evalkit.config import Scheme, load_scheme
 from evalkit.errors import EvalkitError, ParameterError
@@ -103,7 +103,7 @@ class Evaluation:
             inert.write_csv(out / "data_quality.csv", self.data_quality),
         ]
         if tables is not None:
-            written.append(inert.write_xlsx(out / "tables.xlsx", tables))
+            written.append(excel.write_frames(out / "tables.xlsx", tables))
         return written
 
 

@@ -13,8 +13,9 @@ goes through this module:
 - :func:`csv_cell` prefixes a value that starts with ``=``, ``+``, ``-``, ``@``, tab or carriage
   return with an apostrophe, as OWASP recommends for CSV files, unless the value is a plain
   number (``-5 000`` stays as it is: it cannot compute anything).
-- :func:`write_csv` and :func:`write_xlsx` write frames that way. In a workbook every text
-  value is a string cell, never a formula, so no prefix is needed there; numbers stay numbers.
+- :func:`write_csv` writes frames that way; :func:`excel_value` is what every workbook cell
+  holds (:mod:`evalkit.excel` writes them: every text value a string cell, never a formula, so
+  no prefix is needed there). Numbers stay numbers.
 
 HTML output and ``metrics.json`` keep values as they were (HTML escapes them).
 """
@@ -26,7 +27,6 @@ import numbers
 import os
 import re
 import tempfile
-from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -103,35 +103,3 @@ def excel_value(value: object) -> object:
     if isinstance(value, str):
         return clean_text(value)
     return clean_text(str(value))
-
-
-def write_xlsx(path: Path | str, tables: Mapping[str, pd.DataFrame]) -> Path:
-    """Write tables to one workbook, one sheet each, atomically.
-
-    Every text value is a string cell (never a formula, whatever it starts with) without
-    control characters; numbers are number cells. Sheet names are cut to Excel's 31
-    characters.
-    """
-    from openpyxl import Workbook
-
-    path = Path(path)
-    wb = Workbook()
-    wb.remove(wb.active)
-    for name, table in tables.items():
-        ws = wb.create_sheet(title=clean_text(name)[:31])
-        ws.append([excel_value(c) for c in table.columns])
-        for row in table.itertuples(index=False, name=None):
-            ws.append([excel_value(v) for v in row])
-        for cells in ws.iter_rows():
-            for cell in cells:
-                if cell.data_type == "f":  # openpyxl reads "=…" as a formula: keep it text
-                    cell.data_type = "s"
-    tmp = _atomic(path, ".xlsx")
-    try:
-        wb.save(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path

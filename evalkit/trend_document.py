@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from IPython.display import Markdown
 
-from evalkit import inert, plots, text, trends
+from evalkit import excel, inert, plots, text, trends
 from evalkit.disclosure import suppress
 from evalkit.document import RULE, Table
 from evalkit.evaluation import metrics_json
@@ -271,5 +271,5 @@ def save(tr: Trends, output_dir: str) -> None:
     reg = regression_table(tr)
     if isinstance(reg, Table):
         tables.append(reg)
-    inert.write_xlsx(out / "tables.xlsx", {t.name: t.for_excel() for t in tables})
+    excel.write_frames(out / "tables.xlsx", {t.name: t.for_excel() for t in tables})
     return None

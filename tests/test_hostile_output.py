@@ -12,7 +12,7 @@ import pytest
 from conftest import ROOT, frisklivs_header, frisklivs_row
 from openpyxl import Workbook, load_workbook
 
-from evalkit import cli, inert
+from evalkit import cli, excel, inert
 from evalkit.config import load_scheme
 from evalkit.evaluation import evaluate
 
@@ -73,7 +73,7 @@ def test_numbers_stay_numbers_in_both_writers(tmp_path):
     frame = pd.DataFrame(
         {"name": pd.array(["=1+1", None], dtype="string"), "n": pd.array([-3, 4], dtype="Int64")}
     )
-    inert.write_xlsx(tmp_path / "t.xlsx", {"ark": frame})
+    excel.write_frames(tmp_path / "t.xlsx", {"ark": frame})
     ws = load_workbook(tmp_path / "t.xlsx")["ark"]
     assert [c.value for c in ws["B"]] == ["n", -3, 4]
     assert [c.data_type for c in ws["B"][1:]] == ["n", "n"]

@@ -1,0 +1,65 @@
+"""``tables.xlsx`` as a statistics office publishes it (issue 11, item 5): title, bold frozen
+header, source and notes under the table, number formats, fitted widths, Norwegian names."""
+
+from __future__ import annotations
+
+import pandas as pd
+from openpyxl import load_workbook
+
+from evalkit.excel import Sheet, sheet_name, write_workbook
+
+
+def _sheet() -> Sheet:
+    frame = pd.DataFrame(
+        {
+            "Fylke": ["Troms og Finnmark", "Oslo", "=1+1"],
+            "Prosjekter": pd.array([16, ":", 4], dtype=object),
+            "Andel": [0.917, 0.5, 0.25],
+            "Tildelt": pd.array([1_865_000, 2_900_000, 120_000], dtype="Int64"),
+        }
+    )
+    return Sheet(
+        name="Målgrupper og tilbud",
+        frame=frame,
+        title="Tabell 2. Prosjekter per fylke 2022",
+        kinds={"Prosjekter": "int", "Andel": "share", "Tildelt": "nok"},
+        source="fylkenes rapportering til Helsedirektoratet 2022; beregninger: evalkit",
+        notes=[": = prikket (færre enn 3 prosjekter)"],
+    )
+
+
+def test_a_sheet_reads_as_a_published_table(tmp_path):
+    path = write_workbook(tmp_path / "tables.xlsx", [_sheet()])
+    ws = load_workbook(path)["Målgrupper og tilbud"]  # æøå kept in the name
+    assert ws["A1"].value == "Tabell 2. Prosjekter per fylke 2022" and ws["A1"].font.b
+    assert [c.value for c in ws[3]] == ["Fylke", "Prosjekter", "Andel", "Tildelt"]
+    assert all(c.font.b for c in ws[3])
+    assert ws.freeze_panes == "A4"  # the header stays in view
+    # numbers are numbers with their formats; the suppressed cell is the text ":"
+    assert ws["B4"].value == 16 and ws["B4"].number_format == "#,##0"
+    assert ws["B5"].value == ":" and ws["B5"].data_type == "s"
+    assert ws["C4"].value == 0.917 and ws["C4"].number_format == "0.0%"
+    assert ws["D5"].value == 2_900_000 and ws["D5"].number_format == '#,##0" kr"'
+    # text left, numbers (and the ":" in a number column) right
+    assert ws["A4"].alignment.horizontal == "left"
+    assert {ws[c].alignment.horizontal for c in ("B4", "B5", "C4", "D4")} == {"right"}
+    # a formula-looking name is a string cell
+    assert ws["A6"].value == "=1+1" and ws["A6"].data_type == "s"
+    # source and notes under the table, after one empty row
+    assert ws["A7"].value is None
+    assert ws["A8"].value.startswith("Kilde: fylkenes rapportering")
+    assert ws["A9"].value == ": = prikket (færre enn 3 prosjekter)"
+    # widths fit the longest value: "Troms og Finnmark" is 17 characters
+    assert ws.column_dimensions["A"].width >= 17
+    assert ws.column_dimensions["A"].width < 30
+    # "2 900 000 kr" is 12 characters
+    assert ws.column_dimensions["D"].width >= 12
+
+
+def test_sheet_names_are_valid_and_unique():
+    long = "Forskjeller mellom fylker og kategorier i 2022"
+    assert len(sheet_name(long)) == 31
+    assert sheet_name("Andel: ja/nei?") == "Andel- ja-nei-"
+    first = sheet_name(long)
+    second = sheet_name(long, [first])
+    assert second != first and len(second) <= 31 and second.endswith("(2)")
