@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
-from evalkit import geography, parse, stats
+from evalkit import geography, parse, stats, wording
 from evalkit.clean import CleanResult
 from evalkit.config import Scheme, ShareSpec
 
@@ -264,9 +264,11 @@ def compute_metrics(result: CleanResult, scheme: Scheme, *, synthetic: bool) -> 
         m["granted_nok"] = amount_summary(granted["granted_nok"])
         m["n_municipalities"] = distinct_municipalities(granted["municipalities_reached"])
         m["n_municipalities_applied"] = distinct_municipalities(tidy["municipalities_reached"])
-        m["applied_vs_granted"] = stats.applied_vs_granted(
-            granted["applied_nok"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
-            granted["granted_nok"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
+        m["applied_vs_granted"] = wording.named_summary(
+            stats.applied_vs_granted(
+                granted["applied_nok"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
+                granted["granted_nok"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
+            )
         )
         rounds = tidy.groupby("round")
         m["by_round"] = [
@@ -369,7 +371,7 @@ def group_tests(tidy: pd.DataFrame, scheme: Scheme) -> list[dict]:
                 "label_nb": label,
                 "groups": int((table.sum(axis=1) > 0).sum()),
                 "n": int(table.to_numpy().sum()),
-                **res,
+                **wording.named_test(res),
             }
         )
     return out
