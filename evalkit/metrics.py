@@ -106,20 +106,13 @@ def share_labels(scheme: Scheme) -> dict[str, dict[str, str]]:
 
 
 def amount_summary(values: pd.Series) -> dict:
-    """Total, missing, and the distribution (quartiles by numpy's default linear method,
-    Hyndman and Fan type 7) of an amount column."""
-    v = values.dropna().astype("int64").to_numpy()
-    out = {"total_nok": int(v.sum()), "n": int(v.size), "missing": int(values.isna().sum())}
-    if v.size:
-        q1, med, q3 = np.percentile(v, [25, 50, 75], method="linear")
-        out |= {
-            "median_nok": float(med),
-            "q1_nok": float(q1),
-            "q3_nok": float(q3),
-            "min_nok": int(v.min()),
-            "max_nok": int(v.max()),
-            "quantile_method": "type7_linear",
-        }
+    """Total, missing, and the distribution of an amount column
+    (:func:`evalkit.stats.amount_distribution`), with ``metrics.json``'s keys."""
+    d = stats.amount_distribution(values.astype("Float64").to_numpy(dtype=float, na_value=np.nan))
+    out = {"total_nok": d["total"], "n": d["n"], "missing": d["missing"]}
+    if d["n"]:
+        out |= {f"{k}_nok": d[k] for k in ("median", "q1", "q3", "min", "max")}
+        out["quantile_method"] = "type7_linear"
     return out
 
 

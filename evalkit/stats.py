@@ -57,6 +57,7 @@ __all__ = [
     "MIN_EXPECTED",
     "PERMUTATIONS",
     "SEED",
+    "amount_distribution",
     "amount_summary",
     "applied_vs_granted",
     "between_groups_test",
@@ -866,11 +867,45 @@ def logistic_odds_ratios(
 
 
 # --- amounts -------------------------------------------------------------------------------
+def amount_distribution(values: Any) -> dict:
+    """Total, range, median and quartiles of one set of amounts.
+
+    Quartiles by linear interpolation between order statistics (numpy ``method="linear"``,
+    Hyndman–Fan type 7). Missing values (NaN) are left out and counted.
+
+    Parameters
+    ----------
+    values : array_like
+        Amounts (one per project or application), NaN for missing.
+
+    Returns
+    -------
+    dict
+        ``n``, ``missing``, ``total`` (``int``, 0 when nothing is left), and ``min``, ``max``
+        (``int``), ``q1``, ``median``, ``q3`` (``float``), each ``None`` when ``n == 0``.
+    """
+    v = np.asarray(values, dtype=float).ravel()
+    ok = v[~np.isnan(v)]
+    out: dict[str, Any] = {
+        "n": int(ok.size),
+        "missing": int(v.size - ok.size),
+        "total": int(ok.sum()),
+        "min": None,
+        "max": None,
+        "q1": None,
+        "median": None,
+        "q3": None,
+    }
+    if ok.size:
+        q1, med, q3 = (float(q) for q in np.quantile(ok, [0.25, 0.5, 0.75], method="linear"))
+        out |= {"min": int(ok.min()), "max": int(ok.max()), "q1": q1, "median": med, "q3": q3}
+    return out
+
+
 def amount_summary(values_by_year: Mapping[int, Any]) -> dict:
     """Median and quartiles per year and a rank test between the years.
 
-    Quartiles by linear interpolation between order statistics (numpy ``method="linear"``,
-    Hyndman–Fan type 7). The test: Mann–Whitney U (two-sided) for two years, exact when both
+    Quartiles as :func:`amount_distribution` computes them. The test: Mann–Whitney U (two-sided) for two years, exact when both
     years have fewer than 50 values and there are no ties, otherwise the normal approximation
     with tie and continuity correction; Kruskal–Wallis (chi-square approximation, tie
     correction) for three years or more. Missing values (NaN) are left out and counted.
@@ -891,17 +926,10 @@ def amount_summary(values_by_year: Mapping[int, Any]) -> dict:
     for year, raw in sorted(values_by_year.items()):
         v = np.asarray(raw, dtype=float).ravel()
         ok = v[~np.isnan(v)]
-        q1 = med = q3 = None
         if ok.size:
-            q1, med, q3 = (float(q) for q in np.quantile(ok, [0.25, 0.5, 0.75], method="linear"))
             groups.append(ok)
-        by_year[int(year)] = {
-            "n": int(ok.size),
-            "missing": int(v.size - ok.size),
-            "q1": q1,
-            "median": med,
-            "q3": q3,
-        }
+        d = amount_distribution(v)
+        by_year[int(year)] = {k: d[k] for k in ("n", "missing", "q1", "median", "q3")}
     test: dict[str, Any] = {
         "method": None,
         "variant": None,

@@ -595,6 +595,47 @@ def test_amount_quartiles_type7_by_hand():
     assert res["quantile_method"] == "type7_linear"
 
 
+def test_amount_distribution_by_hand():
+    # 400, 100, NaN, 300, 200: four amounts, one missing; total 1 000; quartiles as above
+    res = stats.amount_distribution([400, 100, np.nan, 300, 200])
+    assert res == {
+        "n": 4,
+        "missing": 1,
+        "total": 1000,
+        "min": 100,
+        "max": 400,
+        "q1": 175.0,
+        "median": 250.0,
+        "q3": 325.0,
+    }
+    empty = stats.amount_distribution([np.nan])
+    assert empty["n"] == 0 and empty["missing"] == 1 and empty["total"] == 0
+    assert empty["median"] is None and empty["min"] is None
+
+
+def test_metrics_amount_summary_keeps_its_keys():
+    from evalkit.metrics import amount_summary
+
+    res = amount_summary(pd.Series([50_000, None, 150_000, 100_000], dtype="Int64"))
+    # 50 000, 100 000, 150 000: q1 at position 0,5 → 75 000, median 100 000, q3 125 000
+    assert res == {
+        "total_nok": 300_000,
+        "n": 3,
+        "missing": 1,
+        "median_nok": 100_000.0,
+        "q1_nok": 75_000.0,
+        "q3_nok": 125_000.0,
+        "min_nok": 50_000,
+        "max_nok": 150_000,
+        "quantile_method": "type7_linear",
+    }
+    assert amount_summary(pd.Series([None], dtype="Int64")) == {
+        "total_nok": 0,
+        "n": 0,
+        "missing": 1,
+    }
+
+
 def test_amount_tests_equal_scipy():
     a, b, c = [100, 200, 300, 400], [150, 250, 350, 450, 550], [50, 60, 70]
     # two years, no ties, small → the exact Mann–Whitney distribution
