@@ -25,7 +25,9 @@ from evalkit.evaluation import evaluate
 
 HERE = Path(__file__).resolve().parent
 DEMO = HERE.parent / "data" / "demo"
-PUBLISHED = yaml.safe_load((HERE / "data" / "published_figures.yaml").read_text(encoding="utf-8"))
+PUBLISHED = yaml.safe_load(
+    (HERE.parent / "evalkit" / "demo" / "published_figures.yaml").read_text(encoding="utf-8")
+)
 FLS = PUBLISHED["frisklivs_lms"]
 SAM = PUBLISHED["samhandling"]
 

@@ -1781,52 +1781,65 @@ def _write_sam(year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
 # --------------------------------------------------------------------------------------------
 # Files: CSV as Excel writes it, xlsx with fixed properties and a stable zip
 # --------------------------------------------------------------------------------------------
+def _kr(nok: int) -> str:
+    """``1500000`` → ``1 500 000 kr`` (plain spaces, as the files' notes have it)."""
+    return f"{nok:,} kr".replace(",", " ")
+
+
+def _n(scheme: str, year: int, key: str) -> str:
+    return str(published.count(scheme, year, key))
+
+
+def _f(year: int, key: str) -> str:
+    return _kr(_fls(year, key))
+
+
+def _s(year: int, key: str) -> str:
+    return _kr(_sam(year, key))
+
+
+#: What is real in each file, with the published figures from ``published_figures.yaml``.
 _ABOUT = {
-    (FLS, 2019): "Ingen tall er publisert for hele 2019. Rogalands ramme (1 500 000 kr) og de fire "
-    "kommunene i første runde (Randaberg, Strand, Karmøy, Hå) er publisert; beløpene er oppdiktet.",
-    (
-        FLS,
-        2020,
-    ): "Ingen tall er publisert for hele 2020. Fylkesrammene for Vestland (1 750 000 kr), Møre og "
-    "Romsdal (1 500 000 kr), Trøndelag (1 600 000 kr) og Vestfold og Telemark (ca. 1 600 000 kr) "
-    "er brukt som fylkenes summer.",
-    (
-        FLS,
-        2021,
-    ): "Ingen tall er publisert for hele 2021. Rammen for Vestfold og Telemark (1 600 000 kr) er "
-    "brukt som fylkets sum.",
-    (
-        FLS,
-        2022,
-    ): "Ekte (publisert av Helsedirektoratet for 2022): 109 prosjekter i 11 fylker, 20 000 000 kr, "
-    "andelene for interkommunale prosjekter, målgruppe, type tilbud, samarbeid, aktører og delmål, "
-    "flest prosjekter i Troms og Finnmark og færrest i Rogaland; Vikens 11 tildelinger (2 350 000 kr); "
-    "fylkesrammene for Agder, Trøndelag og Vestland.",
-    (
-        FLS,
-        2023,
-    ): "Ekte (publisert for 2023): 126 prosjekter i 11 fylker, andelene for interkommunale prosjekter, "
-    "målgruppe og type tilbud, flest prosjekter i Vestfold og Telemark og færrest i Rogaland; "
-    "Rogalands fem tildelinger (2 900 000 kr), Troms og Finnmarks 11 tildelinger (1 562 500 kr), "
-    "Innlandets tiltak og Møre og Romsdals ramme (2 190 000 kr).",
-    (
-        FLS,
-        2024,
-    ): "Ingen tall er publisert for hele 2024. Innlandets 10 prosjekter (1 300 000 kr, fem av dem "
-    "med navn og beløp) og Østfolds ramme (1 300 000 kr) er brukt.",
-    (
-        SAM,
-        2010,
-    ): "Ekte (publisert av HOD): 111 innvilgede prosjekter, 73 000 000 kr, over 300 kommuner. "
+    (FLS, 2019): "Ingen tall er publisert for hele 2019. Rogalands ramme "
+    f"({_f(2019, 'county_allocation_rogaland')}) og de fire kommunene i første runde "
+    "(Randaberg, Strand, Karmøy, Hå) er publisert; beløpene er oppdiktet.",
+    (FLS, 2020): "Ingen tall er publisert for hele 2020. Fylkesrammene for Vestland "
+    f"({_f(2020, 'county_allocation_vestland')}), Møre og Romsdal "
+    f"({_f(2020, 'county_allocation_more_og_romsdal')}), Trøndelag "
+    f"({_f(2020, 'county_allocation_trondelag')}) og Vestfold og Telemark "
+    f"(ca. {_f(2020, 'county_allocation_vestfold_og_telemark_typical')}) er brukt som fylkenes "
+    "summer.",
+    (FLS, 2021): "Ingen tall er publisert for hele 2021. Rammen for Vestfold og Telemark "
+    f"({_f(2021, 'county_allocation_vestfold_og_telemark')}) er brukt som fylkets sum.",
+    (FLS, 2022): "Ekte (publisert av Helsedirektoratet for 2022): "
+    f"{_n(FLS, 2022, 'n_projects')} prosjekter i {_n(FLS, 2022, 'n_counties')} fylker, "
+    f"{_f(2022, 'national_total_grant')}, andelene for interkommunale prosjekter, målgruppe, "
+    "type tilbud, samarbeid, aktører og delmål, flest prosjekter i Troms og Finnmark og færrest i "
+    f"Rogaland; Vikens {_n(FLS, 2022, 'n_grantees_viken')} tildelinger "
+    f"({_f(2022, 'county_granted_total_viken')}); fylkesrammene for Agder, Trøndelag og Vestland.",
+    (FLS, 2023): "Ekte (publisert for 2023): "
+    f"{_n(FLS, 2023, 'n_projects')} prosjekter i {_n(FLS, 2023, 'n_counties')} fylker, andelene "
+    "for interkommunale prosjekter, målgruppe og type tilbud, flest prosjekter i Vestfold og "
+    "Telemark og færrest i Rogaland; Rogalands fem tildelinger "
+    f"({_f(2023, 'county_granted_total_rogaland')}), Troms og Finnmarks "
+    f"{_n(FLS, 2023, 'n_grantees_troms_og_finnmark')} tildelinger "
+    f"({_f(2023, 'county_granted_total_troms_og_finnmark')}), Innlandets tiltak og Møre og "
+    f"Romsdals ramme ({_f(2023, 'county_allocation_more_og_romsdal')}).",
+    (FLS, 2024): "Ingen tall er publisert for hele 2024. Innlandets "
+    f"{_n(FLS, 2024, 'n_grantees_innlandet')} prosjekter "
+    f"({_f(2024, 'county_granted_total_innlandet')}, fem av dem med navn og beløp) og Østfolds "
+    f"ramme ({_f(2024, 'county_allocation_ostfold')}) er brukt.",
+    (SAM, 2010): f"Ekte (publisert av HOD): {_n(SAM, 2010, 'n_projects')} innvilgede prosjekter, "
+    f"{_s(2010, 'total_granted')}, over {_n(SAM, 2010, 'n_municipalities_covered')} kommuner. "
     "Antall søknader er ikke publisert: søknadstallet her er syntetisk.",
-    (
-        SAM,
-        2011,
-    ): "Ekte (publisert av HOD): 104 600 000 kr i første runde og 24 300 000 kr i andre runde "
-    "(4 000 000 kr til KS er ikke med); Sagene lokalmedisinske senter (700 000 kr) og Møre og "
-    "Romsdals seks prosjekter (4 600 000 kr, Sunndal 800 000 kr). Antall søknader er ikke "
-    "publisert: søknadstallene her er syntetiske.",
-    (SAM, 2012): "Ekte (publisert av HOD): 380 søknader, 199 innvilgede prosjekter, 81 600 000 kr.",
+    (SAM, 2011): f"Ekte (publisert av HOD): {_s(2011, 'round1_granted')} i første runde og "
+    f"{_s(2011, 'round2_granted')} i andre runde ({_s(2011, 'ks_grant')} til KS er ikke med); "
+    f"Sagene lokalmedisinske senter ({_s(2011, 'grant_sagene_lms_oslo')}) og Møre og Romsdals "
+    f"seks prosjekter ({_s(2011, 'county_total_more_og_romsdal')}, Sunndal "
+    f"{_s(2011, 'grant_sunndal_dms')}). Antall søknader er ikke publisert: søknadstallene her er "
+    "syntetiske.",
+    (SAM, 2012): f"Ekte (publisert av HOD): {_n(SAM, 2012, 'n_applications')} søknader, "
+    f"{_n(SAM, 2012, 'n_projects')} innvilgede prosjekter, {_s(2012, 'total_granted')}.",
 }
 
 
