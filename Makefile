@@ -26,7 +26,7 @@ venv: $(STAMP) ## create .venv and install evalkit with its dependencies
 report: $(STAMP) ## build every year's document on the data (data/raw, else the synthetic demo) and outputs/index.html
 	$(BIN)/evalkit build --out $(OUT) $(ARGS)
 
-test: $(STAMP) ## run the test suite (unit, backtest against published figures, notebooks end to end)
+test: $(STAMP) ## run the test suite (unit, demo data against the published figures, notebooks end to end)
 	$(BIN)/python -m pytest $(ARGS)
 
 lint: $(STAMP) ## ruff lint and format check

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from IPython.display import Markdown
 
-from evalkit import plots, stats, text
+from evalkit import plots, text, wording
 from evalkit.disclosure import DisclosureRule, SuppressedTable, suppress
 from evalkit.evaluation import Evaluation
 from evalkit.metrics import share_labels
@@ -137,7 +137,7 @@ def method(ev: Evaluation) -> Markdown:
             else ""
         ),
         "**Usikkerhet.** Hver andel vises med et 95 % konfidensintervall. "
-        + esc(stats.METHODS["wilson"]["description_nb"]),
+        + esc(wording.METHODS["wilson"]["description_nb"]),
         f"**Fullstendige tall.** Tallene omfatter {counted}, ikke et utvalg. Intervaller og "
         "tester sier derfor noe om prosessen som har frambrakt tallene (hvor mye en andel kunne "
         "variert fra år til år av tilfeldige grunner), ikke om usikkerhet fra utvalg.",

@@ -62,7 +62,3 @@ class StructuralError(EvalkitError):
 
 class ParameterError(EvalkitError):
     """A notebook or command parameter is unknown, missing, of the wrong type or out of range."""
-
-
-class CellExecutionError(EvalkitError):
-    """A notebook cell failed while building a document."""

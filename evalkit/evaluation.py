@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from evalkit import excel, inert, paths, stats
+from evalkit import excel, inert, paths, stats, wording
 from evalkit.clean import CleanResult, clean_export
 from evalkit.config import Scheme, load_scheme
 from evalkit.errors import EvalkitError, ParameterError
@@ -129,9 +129,12 @@ def compare_years(metrics: dict, others: dict[int, dict]) -> list[dict]:
     """
     records: list[dict] = []
     for other_year, other in sorted(others.items(), reverse=True):
-        records += stats.compare_shares(
-            metrics["shares"], other["shares"], metrics["year"], other_year
-        )
+        records += [
+            wording.named_test(r)
+            for r in stats.compare_shares(
+                metrics["shares"], other["shares"], metrics["year"], other_year
+            )
+        ]
     if len({r["other_year"] for r in records}) > 1:
         adjusted = stats.holm([r["p_value"] for r in records])
         for r, p in zip(records, adjusted, strict=True):

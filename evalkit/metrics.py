@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
-from evalkit import geography, parse, stats
+from evalkit import geography, parse, stats, wording
 from evalkit.clean import CleanResult
 from evalkit.config import Scheme, ShareSpec
 
@@ -106,20 +106,13 @@ def share_labels(scheme: Scheme) -> dict[str, dict[str, str]]:
 
 
 def amount_summary(values: pd.Series) -> dict:
-    """Total, missing, and the distribution (quartiles by numpy's default linear method,
-    Hyndman and Fan type 7) of an amount column."""
-    v = values.dropna().astype("int64").to_numpy()
-    out = {"total_nok": int(v.sum()), "n": int(v.size), "missing": int(values.isna().sum())}
-    if v.size:
-        q1, med, q3 = np.percentile(v, [25, 50, 75], method="linear")
-        out |= {
-            "median_nok": float(med),
-            "q1_nok": float(q1),
-            "q3_nok": float(q3),
-            "min_nok": int(v.min()),
-            "max_nok": int(v.max()),
-            "quantile_method": "type7_linear",
-        }
+    """Total, missing, and the distribution of an amount column
+    (:func:`evalkit.stats.amount_distribution`), with ``metrics.json``'s keys."""
+    d = stats.amount_distribution(values.astype("Float64").to_numpy(dtype=float, na_value=np.nan))
+    out = {"total_nok": d["total"], "n": d["n"], "missing": d["missing"]}
+    if d["n"]:
+        out |= {f"{k}_nok": d[k] for k in ("median", "q1", "q3", "min", "max")}
+        out["quantile_method"] = "type7_linear"
     return out
 
 
@@ -264,9 +257,11 @@ def compute_metrics(result: CleanResult, scheme: Scheme, *, synthetic: bool) -> 
         m["granted_nok"] = amount_summary(granted["granted_nok"])
         m["n_municipalities"] = distinct_municipalities(granted["municipalities_reached"])
         m["n_municipalities_applied"] = distinct_municipalities(tidy["municipalities_reached"])
-        m["applied_vs_granted"] = stats.applied_vs_granted(
-            granted["applied_nok"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
-            granted["granted_nok"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
+        m["applied_vs_granted"] = wording.named_summary(
+            stats.applied_vs_granted(
+                granted["applied_nok"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
+                granted["granted_nok"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
+            )
         )
         rounds = tidy.groupby("round")
         m["by_round"] = [
@@ -369,7 +364,7 @@ def group_tests(tidy: pd.DataFrame, scheme: Scheme) -> list[dict]:
                 "label_nb": label,
                 "groups": int((table.sum(axis=1) > 0).sum()),
                 "n": int(table.to_numpy().sum()),
-                **res,
+                **wording.named_test(res),
             }
         )
     return out

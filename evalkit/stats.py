@@ -4,7 +4,7 @@ No result depends on a library default: each call names its method (statsmodels'
 Wald intervals, Holm–Šidák and zero-cell shifting; scipy's are "auto" choices). What is used:
 
 ============================  ==============================================================
-question                      method (key of :data:`METHODS`)
+question                      method (its key in the results)
 ============================  ==============================================================
 one share                     Wilson score interval, no continuity correction (``wilson``)
 difference of two shares      Newcombe's hybrid score interval, method 10 of Newcombe
@@ -29,7 +29,10 @@ amounts                       quartiles by linear interpolation (Hyndman–Fan t
 
 The counts are complete counts of the funded projects, not a sample: an interval or a test
 speaks of the process that produced the figures, not of sampling error. The method section of
-each document says so, using :data:`METHODS`.
+each document says so.
+
+Numbers only: a result names its method by key (``test_method``, ``method``) and its warnings
+by code; the Norwegian names, descriptions and warnings are in :mod:`evalkit.wording`.
 
 Every function is pure. Results meant for ``metrics.json`` hold only plain Python ``int``,
 ``float``, ``str``, ``bool``, ``list``, ``dict`` and ``None`` (never NaN or infinity).
@@ -51,10 +54,10 @@ from statsmodels.stats.proportion import confint_proportions_2indep, proportion_
 
 __all__ = [
     "ALPHA",
-    "METHODS",
     "MIN_EXPECTED",
     "PERMUTATIONS",
     "SEED",
+    "amount_distribution",
     "amount_summary",
     "applied_vs_granted",
     "between_groups_test",
@@ -88,165 +91,6 @@ MAX_LOG_ODDS_SE = 10.0
 #: Mann–Whitney: exact p-value when both years have fewer rows than this and there are no ties
 #: (the rule of R's ``wilcox.test``), else the normal approximation.
 MANN_WHITNEY_EXACT_BELOW = 50
-
-_NBSP = "\u00a0"
-
-
-def _nb_int(n: int) -> str:
-    """``20000`` → ``20 000`` (non-breaking space), as the documents print numbers."""
-    return f"{n:,}".replace(",", _NBSP)
-
-
-#: Each method used: Norwegian name (``name_nb``, also the ``test`` name in results), a short
-#: Norwegian description for the document's method section, and a reference.
-METHODS: dict[str, dict[str, str]] = {
-    "wilson": {
-        "name_nb": "Wilsons scoreintervall",
-        "description_nb": (
-            "Konfidensintervall for en andel etter Wilsons scoremetode, uten "
-            "kontinuitetskorreksjon. Intervallet holder seg innenfor 0–100 % og har god dekning "
-            "også for små antall og andeler nær 0 eller 100 %."
-        ),
-        "reference": (
-            "Wilson EB (1927). Probable inference, the law of succession, and statistical "
-            "inference. JASA 22:209–212. Newcombe RG (1998). Two-sided confidence intervals for "
-            "the single proportion: comparison of seven methods. Stat Med 17:857–872 (metode 3)."
-        ),
-    },
-    "newcombe": {
-        "name_nb": "Newcombes hybride scoreintervall",
-        "description_nb": (
-            "Konfidensintervall for forskjellen mellom to andeler, bygd av Wilson-intervallene "
-            "for hver av de to andelene (metode 10 hos Newcombe), uten kontinuitetskorreksjon."
-        ),
-        "reference": (
-            "Newcombe RG (1998). Interval estimation for the difference between independent "
-            "proportions: comparison of eleven methods. Stat Med 17:873–890 (metode 10)."
-        ),
-    },
-    "pearson_chi2": {
-        "name_nb": "Pearsons kjikvadrattest",
-        "description_nb": (
-            "Tester om andelene er like. Brukes når alle forventede antall er minst 5, uten "
-            "kontinuitetskorreksjon."
-        ),
-        "reference": (
-            "Pearson K (1900). Philosophical Magazine 50:157–175. Agresti A (2013). "
-            "Categorical Data Analysis, 3. utg., kap. 3."
-        ),
-    },
-    "fisher_exact": {
-        "name_nb": "Fishers eksakte test",
-        "description_nb": (
-            "Eksakt test for en 2×2-tabell, betinget på margene. Brukes når et forventet antall "
-            "er under 5. Tosidig: summen av sannsynlighetene for tabeller som ikke er mer "
-            "sannsynlige enn den observerte."
-        ),
-        "reference": (
-            "Fisher RA (1935). The logic of inductive inference. J R Stat Soc 98:39–82. "
-            "Agresti A (2013), kap. 3.5."
-        ),
-    },
-    "permutation_chi2": {
-        "name_nb": "Permutasjonstest av kjikvadratobservatoren",
-        "description_nb": (
-            f"Brukes for større tabeller med forventede antall under 5: {_nb_int(PERMUTATIONS)} "
-            "tilfeldige tabeller med de samme radsummene og kolonnesummene trekkes, og p-verdien "
-            "er andelen med minst like stor kjikvadratverdi som den observerte, (treff + 1)/"
-            "(trekninger + 1). Fast frø gir samme svar ved hver kjøring."
-        ),
-        "reference": (
-            "Hope ACA (1968). A simplified Monte Carlo significance test procedure. JRSS B "
-            "30:582–598. Patefield WM (1981). Appl Stat 30:91–97. Phipson B, Smyth GK (2010). "
-            "Stat Appl Genet Mol Biol 9:39."
-        ),
-    },
-    "holm": {
-        "name_nb": "Holms metode",
-        "description_nb": (
-            "Justerer p-verdiene fordi mange sammenligninger gjøres samtidig (trinnvis, "
-            "kontrollerer sannsynligheten for minst ett falskt funn i familien av tester)."
-        ),
-        "reference": (
-            "Holm S (1979). A simple sequentially rejective multiple test procedure. "
-            "Scand J Stat 6:65–70."
-        ),
-    },
-    "cohens_h": {
-        "name_nb": "Cohens h",
-        "description_nb": (
-            "Effektstørrelse for to andeler: 2·arcsin√p₁ − 2·arcsin√p₂. Omtrent 0,2 regnes som "
-            "liten, 0,5 som middels og 0,8 som stor forskjell."
-        ),
-        "reference": (
-            "Cohen J (1988). Statistical Power Analysis for the Behavioral Sciences, 2. utg., "
-            "kap. 6."
-        ),
-    },
-    "cochran_armitage": {
-        "name_nb": "Cochran–Armitage-test for trend",
-        "description_nb": (
-            "Tester om en andel øker eller minker jevnt (lineært) over årene, med årstallene "
-            "som skårer. Tosidig, normaltilnærming."
-        ),
-        "reference": (
-            "Cochran WG (1954). Biometrics 10:417–451. Armitage P (1955). Biometrics "
-            "11:375–386. Agresti A (2013), kap. 5.3."
-        ),
-    },
-    "logistic_wald": {
-        "name_nb": "Logistisk regresjon",
-        "description_nb": (
-            "Oddsforhold fra logistisk regresjon (sannsynlighetsmaksimering) med 95 % "
-            "Wald-intervall og Wald-test. År inngår som kategorisk kovariat, slik at forskjeller "
-            "mellom årene ikke blandes inn i oddsforholdene."
-        ),
-        "reference": (
-            "Hosmer DW, Lemeshow S, Sturdivant RX (2013). Applied Logistic Regression, 3. utg. "
-            "Albert A, Anderson JA (1984). Biometrika 71:1–10 (separasjon). Peduzzi P mfl. "
-            "(1996). J Clin Epidemiol 49:1373–1379 (utfall per parameter)."
-        ),
-    },
-    "mann_whitney": {
-        "name_nb": "Mann–Whitney U-test",
-        "description_nb": (
-            f"Rangtest for forskjell i fordeling mellom to år, tosidig. Eksakt når begge år har "
-            f"færre enn {MANN_WHITNEY_EXACT_BELOW} verdier og ingen like verdier, ellers "
-            "normaltilnærming med korreksjon for like verdier og kontinuitetskorreksjon."
-        ),
-        "reference": (
-            "Mann HB, Whitney DR (1947). Ann Math Stat 18:50–60. Hollander M, Wolfe DA, "
-            "Chicken E (2014). Nonparametric Statistical Methods, 3. utg."
-        ),
-    },
-    "kruskal_wallis": {
-        "name_nb": "Kruskal–Wallis-test",
-        "description_nb": (
-            "Rangtest for forskjell i fordeling mellom flere år, kjikvadrattilnærming med "
-            "korreksjon for like verdier."
-        ),
-        "reference": "Kruskal WH, Wallis WA (1952). JASA 47:583–621.",
-    },
-    "spearman": {
-        "name_nb": "Spearmans rangkorrelasjon",
-        "description_nb": (
-            "Rangkorrelasjon mellom søkt og tildelt beløp for de innvilgede søknadene, med "
-            "tosidig test (t-tilnærming) av at korrelasjonen er null."
-        ),
-        "reference": "Spearman C (1904). Am J Psychol 15:72–101.",
-    },
-    "quantile_type7": {
-        "name_nb": "Kvartiler (type 7)",
-        "description_nb": (
-            "Median og kvartiler ved lineær interpolasjon mellom ordnede verdier "
-            "(Hyndman og Fans type 7, standard i R)."
-        ),
-        "reference": "Hyndman RJ, Fan Y (1996). Sample quantiles in statistical packages. "
-        "Am Stat 50:361–365.",
-    },
-}
-
-NO_TEST_NB = "ingen test"
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -463,8 +307,8 @@ def two_share_test(x1: int, n1: int, x2: int, n2: int) -> dict:
     Pearson's chi-square without continuity correction when every expected count of the 2×2
     table is at least 5; otherwise Fisher's exact test (two-sided, conditional on both
     margins). When nobody (or everybody) has the characteristic in both groups the
-    conditional distribution has one table and nothing can be tested: ``test`` is
-    ``"ingen test"`` and ``p_value`` is ``None``, so :func:`holm` leaves it out of the family.
+    conditional distribution has one table and nothing can be tested: ``test_method`` and
+    ``p_value`` are ``None``, so :func:`holm` leaves it out of the family.
 
     Parameters
     ----------
@@ -474,7 +318,7 @@ def two_share_test(x1: int, n1: int, x2: int, n2: int) -> dict:
     Returns
     -------
     dict
-        ``test`` (Norwegian name), ``test_method`` (key of :data:`METHODS`), ``statistic``
+        ``test_method`` (``"pearson_chi2"``, ``"fisher_exact"`` or ``None``), ``statistic``
         (X², or ``None`` for Fisher), ``p_value`` and ``min_expected``.
     """
     if n1 <= 0 or n2 <= 0:
@@ -483,7 +327,6 @@ def two_share_test(x1: int, n1: int, x2: int, n2: int) -> dict:
     _check_counts(np.array([x1, x2], float), np.array([n1, n2], float))
     if np.any(table.sum(axis=0) == 0):
         return {
-            "test": NO_TEST_NB,
             "test_method": None,
             "statistic": None,
             "p_value": None,
@@ -494,7 +337,6 @@ def two_share_test(x1: int, n1: int, x2: int, n2: int) -> dict:
     if min_expected >= MIN_EXPECTED:
         chi2, p, _, _ = sps.chi2_contingency(table, correction=False)
         return {
-            "test": METHODS["pearson_chi2"]["name_nb"],
             "test_method": "pearson_chi2",
             "statistic": float(chi2),
             "p_value": float(p),
@@ -502,7 +344,6 @@ def two_share_test(x1: int, n1: int, x2: int, n2: int) -> dict:
         }
     res = sps.fisher_exact(table.astype(np.int64), alternative="two-sided")
     return {
-        "test": METHODS["fisher_exact"]["name_nb"],
         "test_method": "fisher_exact",
         "statistic": None,
         "p_value": float(res.pvalue),
@@ -556,7 +397,7 @@ def compare_shares(
     list of dict
         ``metric, year, other_year, count, n, share, ci_low, ci_high, other_count, other_n,
         other_share, other_ci_low, other_ci_high, diff, diff_ci_low, diff_ci_high, ci_method
-        ("newcombe"), test, test_method, p_value, p_adjusted, adjust_method ("holm"),
+        ("newcombe"), test_method, p_value, p_adjusted, adjust_method ("holm"),
         effect_size_h`` with plain Python values. ``diff`` is this year's share minus the
         other year's; ``effect_size_h`` has the same sign.
     """
@@ -596,7 +437,6 @@ def compare_shares(
             "diff_ci_low": float(dlow[i]),
             "diff_ci_high": float(dhigh[i]),
             "ci_method": "newcombe",
-            "test": tests[i]["test"],
             "test_method": tests[i]["test_method"],
             "p_value": tests[i]["p_value"],
             "p_adjusted": _json_float(adjusted[i]),
@@ -633,7 +473,7 @@ def cochran_armitage(counts, ns, scores) -> dict:
     Returns
     -------
     dict
-        ``test``, ``test_method`` (``"cochran_armitage"``), ``statistic`` (z), ``p_value``,
+        ``test_method`` (``"cochran_armitage"``), ``statistic`` (z), ``p_value``,
         ``slope`` and ``direction`` (``"increasing"``, ``"decreasing"`` or ``"none"``).
         ``statistic``, ``p_value`` and ``slope`` are ``None`` when nothing can be tested (one
         score only, or a share of 0 or 1 throughout).
@@ -645,7 +485,6 @@ def cochran_armitage(counts, ns, scores) -> dict:
         raise ValueError("counts, ns and scores must be one-dimensional and of equal length")
     _check_counts(x, n)
     out = {
-        "test": METHODS["cochran_armitage"]["name_nb"],
         "test_method": "cochran_armitage",
         "statistic": None,
         "p_value": None,
@@ -767,8 +606,6 @@ def between_groups_test(
     *,
     permutations: int = PERMUTATIONS,
     seed: int = SEED,
-    unit_nb: str = "prosjekter",
-    group_nb: str = "gruppe",
 ) -> dict:
     """Are the groups alike? A test of independence on a groups × outcome table of counts.
 
@@ -786,25 +623,23 @@ def between_groups_test(
         Random tables of the permutation test.
     seed : int
         Seed of the permutation test.
-    unit_nb, group_nb : str
-        Norwegian words for what is counted and for a group, used in the warning, e.g.
-        ``"søknader"`` and ``"fylke"``.
 
     Returns
     -------
     dict
-        ``test`` (Norwegian name), ``test_method``, ``statistic`` (X²), ``df`` (for Pearson),
-        ``p_value``, ``min_expected``, ``permutations`` and ``seed`` (``None`` unless the
-        permutation test was used), and ``warning``: a Norwegian sentence or ``None``. The
-        warning is given when the rarer outcome (the smaller column total) has fewer than 10
-        rows or more than half the groups have fewer than 5 rows.
+        ``test_method`` (``"pearson_chi2"``, ``"fisher_exact"``, ``"permutation_chi2"`` or
+        ``None``), ``statistic`` (X²), ``df`` (for Pearson), ``p_value``, ``min_expected``,
+        ``permutations`` and ``seed`` (``None`` unless the permutation test was used), and
+        ``warning_code``: ``None``, ``"too_little_variation"`` (fewer than two groups or
+        outcomes left: nothing tested) or ``"too_few_rows"``, when the rarer outcome (the
+        smaller column total) has fewer than 10 rows or more than half the groups have fewer
+        than 5 rows.
     """
     t = np.asarray(table.to_numpy(dtype=float))
     if t.ndim != 2 or np.any(t < 0) or np.any(t != np.round(t)):
         raise ValueError("table must be a two-dimensional table of non-negative whole counts")
     t = t[t.sum(axis=1) > 0][:, t.sum(axis=0) > 0].astype(np.int64)
     out: dict[str, Any] = {
-        "test": NO_TEST_NB,
         "test_method": None,
         "statistic": None,
         "df": None,
@@ -812,38 +647,35 @@ def between_groups_test(
         "min_expected": None,
         "permutations": None,
         "seed": None,
-        "warning": None,
+        "warning_code": None,
     }
     if t.shape[0] < 2 or t.shape[1] < 2:
-        return out | {"warning": "For lite variasjon til å teste forskjeller mellom gruppene."}
+        return out | {"warning_code": "too_little_variation"}
     expected = expected_counts(t)
     out["min_expected"] = float(expected.min())
     out["statistic"] = float(pearson_chi2(t, expected))
     if expected.min() >= MIN_EXPECTED:
         df = (t.shape[0] - 1) * (t.shape[1] - 1)
         out |= {
-            "test": METHODS["pearson_chi2"]["name_nb"],
             "test_method": "pearson_chi2",
             "df": df,
             "p_value": float(sps.chi2.sf(out["statistic"], df)),
         }
     elif t.shape == (2, 2):
         out |= {
-            "test": METHODS["fisher_exact"]["name_nb"],
             "test_method": "fisher_exact",
             "p_value": float(sps.fisher_exact(t, alternative="two-sided").pvalue),
         }
     else:
         res = permutation_chi2_test(t, permutations=permutations, seed=seed)
         out |= {
-            "test": f"Permutasjonstest ({_nb_int(permutations)} tabeller)",
             "test_method": "permutation_chi2",
             "p_value": res["p_value"],
             "permutations": res["permutations"],
             "seed": res["seed"],
         }
     if t.sum(axis=0).min() < 10 or (t.sum(axis=1) < 5).mean() > 0.5:
-        out["warning"] = f"For få {unit_nb} per {group_nb} til å trekke noen konklusjon."
+        out["warning_code"] = "too_few_rows"
     return out
 
 
@@ -885,7 +717,8 @@ def logistic_odds_ratios(
     share are adjusted for without assuming a linear trend. Intervals and p-values are Wald's,
     computed here from the estimate and its standard error: exp(β ± z·SE), 2·Φ(−|β/SE|).
 
-    Warnings (Norwegian sentences in ``warnings``) are given, and no number is reported for
+    Warnings (codes in ``warnings``, worded by :func:`evalkit.wording.regression_warnings`)
+    are given, and no number is reported for
     the terms concerned, when the data are separated (checked by a linear program; a
     ``PerfectSeparationWarning``, a failed fit or a standard error above 10 on the log-odds
     scale count too), when a predictor has no variation, or when the design is collinear. A
@@ -911,7 +744,10 @@ def logistic_odds_ratios(
         ``events_per_parameter``, ``terms``, ``formula`` (as text), ``reference_levels``,
         ``covariate_coding`` (``"categorical"``), ``method`` (``"logistic_wald"``),
         ``ci_method`` (``"wald"``), ``predictors`` (one dict per predictor: ``name,
-        odds_ratio, ci_low, ci_high, p_value, log_odds, se, estimable``), ``warnings``.
+        odds_ratio, ci_low, ci_high, p_value, log_odds, se, estimable``), ``warnings``: one
+        dict per warning, ``code`` (``"no_variation"`` with ``term`` and ``n``,
+        ``"few_events_per_parameter"`` with ``events`` and ``parameters``, ``"no_events"``,
+        ``"collinear"``, ``"fit_failed"`` with ``error``, ``"separation"`` with ``terms``).
     """
     import statsmodels.api as sm
     from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
@@ -923,11 +759,11 @@ def logistic_odds_ratios(
     if not np.isin(y, (0.0, 1.0)).all():
         raise ValueError(f"{outcome} must be 0/1")
     n, events = len(y), int(y.sum())
-    warn: list[str] = []
+    warn: list[dict[str, Any]] = []
 
     constant = [p for p in predictors if data[p].nunique() < 2]
     for p in constant:
-        warn.append(f"{p} har ingen variasjon blant de {n} prosjektene og er utelatt.")
+        warn.append({"code": "no_variation", "term": p, "n": int(n)})
     used = [p for p in predictors if p not in constant]
     parts = [pd.DataFrame({"const": np.ones(n)}, index=data.index), data[used].astype(float)]
     reference_levels: dict[str, Any] = {}
@@ -948,9 +784,7 @@ def logistic_odds_ratios(
     epv = rarer / k if k else float("inf")
     if k and epv < MIN_EVENTS_PER_PARAMETER:
         warn.append(
-            f"Få utfall per parameter ({rarer} i den minste utfallsgruppen for {k} parametere, "
-            f"under {MIN_EVENTS_PER_PARAMETER} per parameter); tolk oddsforholdene med "
-            "forsiktighet."
+            {"code": "few_events_per_parameter", "events": int(rarer), "parameters": int(k)}
         )
     formula = f"{outcome} ~ " + " + ".join(used + [f"C({c})" for c in reference_levels])
     result: dict[str, Any] = {
@@ -1003,13 +837,10 @@ def logistic_odds_ratios(
         return out
 
     if n == 0 or rarer == 0:
-        warn.append("Alle (eller ingen) har utfallet; modellen kan ikke estimeres.")
+        warn.append({"code": "no_events"})
         return result | {"predictors": rows(None, set()), "warnings": warn}
     if np.linalg.matrix_rank(X) < X.shape[1]:
-        warn.append(
-            "Forklaringsvariablene er lineært avhengige av hverandre (eller av året); "
-            "modellen kan ikke estimeres."
-        )
+        warn.append({"code": "collinear"})
         return result | {"predictors": rows(None, set()), "warnings": warn}
 
     separating = _separation_direction(X, y)
@@ -1022,29 +853,59 @@ def logistic_odds_ratios(
             )
             params, bse = np.asarray(fit.params), np.asarray(fit.bse)
         except (np.linalg.LinAlgError, ValueError, OverflowError) as exc:
-            warn.append(f"Modellen kunne ikke estimeres ({type(exc).__name__}).")
+            warn.append({"code": "fit_failed", "error": type(exc).__name__})
             return result | {"predictors": rows(None, set()), "warnings": warn}
     flagged_by_fit = any(issubclass(w.category, PerfectSeparationWarning) for w in caught)
     huge = {t for t, s in zip(terms, bse, strict=True) if not np.isfinite(s) or s > MAX_LOG_ODDS_SE}
     unreliable |= huge
     if unreliable or flagged_by_fit:
         named = sorted(unreliable - {"const"})
-        warn.append(
-            "Separasjon: forklaringsvariablene skiller (nesten) perfekt mellom de to utfallene, "
-            "så oddsforholdet kan ikke anslås pålitelig"
-            + (f" ({', '.join(named)})." if named else ".")
-        )
+        warn.append({"code": "separation", "terms": named})
     estimates = {t: (float(b), float(s)) for t, b, s in zip(terms, params, bse, strict=True)}
     result["separated_terms"] = sorted(unreliable)
     return result | {"predictors": rows(estimates, unreliable), "warnings": warn}
 
 
 # --- amounts -------------------------------------------------------------------------------
+def amount_distribution(values: Any) -> dict:
+    """Total, range, median and quartiles of one set of amounts.
+
+    Quartiles by linear interpolation between order statistics (numpy ``method="linear"``,
+    Hyndman–Fan type 7). Missing values (NaN) are left out and counted.
+
+    Parameters
+    ----------
+    values : array_like
+        Amounts (one per project or application), NaN for missing.
+
+    Returns
+    -------
+    dict
+        ``n``, ``missing``, ``total`` (``int``, 0 when nothing is left), and ``min``, ``max``
+        (``int``), ``q1``, ``median``, ``q3`` (``float``), each ``None`` when ``n == 0``.
+    """
+    v = np.asarray(values, dtype=float).ravel()
+    ok = v[~np.isnan(v)]
+    out: dict[str, Any] = {
+        "n": int(ok.size),
+        "missing": int(v.size - ok.size),
+        "total": int(ok.sum()),
+        "min": None,
+        "max": None,
+        "q1": None,
+        "median": None,
+        "q3": None,
+    }
+    if ok.size:
+        q1, med, q3 = (float(q) for q in np.quantile(ok, [0.25, 0.5, 0.75], method="linear"))
+        out |= {"min": int(ok.min()), "max": int(ok.max()), "q1": q1, "median": med, "q3": q3}
+    return out
+
+
 def amount_summary(values_by_year: Mapping[int, Any]) -> dict:
     """Median and quartiles per year and a rank test between the years.
 
-    Quartiles by linear interpolation between order statistics (numpy ``method="linear"``,
-    Hyndman–Fan type 7). The test: Mann–Whitney U (two-sided) for two years, exact when both
+    Quartiles as :func:`amount_distribution` computes them. The test: Mann–Whitney U (two-sided) for two years, exact when both
     years have fewer than 50 values and there are no ties, otherwise the normal approximation
     with tie and continuity correction; Kruskal–Wallis (chi-square approximation, tie
     correction) for three years or more. Missing values (NaN) are left out and counted.
@@ -1058,26 +919,18 @@ def amount_summary(values_by_year: Mapping[int, Any]) -> dict:
     -------
     dict
         ``by_year`` (year → ``n, missing, q1, median, q3``), ``quantile_method``
-        (``"type7_linear"``) and ``test`` (``name, method, variant, statistic, p_value``).
+        (``"type7_linear"``) and ``test`` (``method, variant, statistic, p_value``).
     """
     by_year: dict[int, dict] = {}
     groups: list[np.ndarray] = []
     for year, raw in sorted(values_by_year.items()):
         v = np.asarray(raw, dtype=float).ravel()
         ok = v[~np.isnan(v)]
-        q1 = med = q3 = None
         if ok.size:
-            q1, med, q3 = (float(q) for q in np.quantile(ok, [0.25, 0.5, 0.75], method="linear"))
             groups.append(ok)
-        by_year[int(year)] = {
-            "n": int(ok.size),
-            "missing": int(v.size - ok.size),
-            "q1": q1,
-            "median": med,
-            "q3": q3,
-        }
+        d = amount_distribution(v)
+        by_year[int(year)] = {k: d[k] for k in ("n", "missing", "q1", "median", "q3")}
     test: dict[str, Any] = {
-        "name": NO_TEST_NB,
         "method": None,
         "variant": None,
         "statistic": None,
@@ -1094,7 +947,6 @@ def amount_summary(values_by_year: Mapping[int, Any]) -> dict:
                 a, b, alternative="two-sided", method=variant, use_continuity=True
             )
             test = {
-                "name": METHODS["mann_whitney"]["name_nb"],
                 "method": "mann_whitney",
                 "variant": variant,
                 "statistic": float(res.statistic),
@@ -1103,7 +955,6 @@ def amount_summary(values_by_year: Mapping[int, Any]) -> dict:
         else:
             res = sps.kruskal(*groups)
             test = {
-                "name": METHODS["kruskal_wallis"]["name_nb"],
                 "method": "kruskal_wallis",
                 "variant": "chi2_approximation",
                 "statistic": float(res.statistic),
@@ -1131,7 +982,7 @@ def applied_vs_granted(applied: Any, granted: Any) -> dict:
         ``n``, ``missing``, ``applied_total_nok``, ``granted_total_nok``, ``granted_share``
         (granted total / applied total), ``n_full`` (granted the whole amount applied for),
         ``ratio`` (``q1, median, q3`` of granted/applied), ``quantile_method`` and ``test``
-        (``name, method, statistic, p_value``; Spearman's rho and its p).
+        (``method, statistic, p_value``; Spearman's rho and its p).
     """
     a = np.asarray(applied, dtype=float).ravel()
     g = np.asarray(granted, dtype=float).ravel()
@@ -1143,11 +994,10 @@ def applied_vs_granted(applied: Any, granted: Any) -> dict:
     if a.size:
         q1, med, q3 = np.quantile(g / a, [0.25, 0.5, 0.75], method="linear")
         ratio = {"q1": float(q1), "median": float(med), "q3": float(q3)}
-    test: dict[str, Any] = {"name": NO_TEST_NB, "method": None, "statistic": None, "p_value": None}
+    test: dict[str, Any] = {"method": None, "statistic": None, "p_value": None}
     if a.size >= 3 and np.unique(a).size > 1 and np.unique(g).size > 1:
         res = sps.spearmanr(a, g, alternative="two-sided")
         test = {
-            "name": METHODS["spearman"]["name_nb"],
             "method": "spearman",
             "statistic": _json_float(res.statistic),
             "p_value": _json_float(res.pvalue),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from IPython.display import Markdown
 
-from evalkit import excel, inert, plots, text, trends
+from evalkit import excel, inert, plots, text, trends, wording
 from evalkit.disclosure import suppress
 from evalkit.document import RULE, Table
 from evalkit.evaluation import metrics_json
@@ -240,7 +240,7 @@ def regression_table(tr: Trends) -> Table | Markdown:
     notes = [
         f"{fmt_int(res['n'])} prosjekter, {fmt_int(res['events'])} nådde målene helt eller delvis."
     ]
-    notes += list(res.get("warnings", []))
+    notes += wording.regression_warnings(res)
     return Table(
         "maloppnaelse_regresjon",
         "Oddsforhold for å nå målene (helt eller delvis)",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from evalkit import geography, paths, stats
+from evalkit import geography, paths, stats, wording
 from evalkit.config import Scheme, load_scheme
 from evalkit.evaluation import load_year
 from evalkit.metrics import compute_metrics, share_labels
@@ -80,7 +80,8 @@ def shares_long(tr: Trends) -> pd.DataFrame:
 
 def trend_tests(tr: Trends) -> list[dict]:
     """Cochran–Armitage test for each share over all years (years as scores), Holm-adjusted."""
-    return stats.trend_tests({y: m["shares"] for y, m in tr.metrics.items()})
+    tests = stats.trend_tests({y: m["shares"] for y, m in tr.metrics.items()})
+    return [wording.named_test(t) for t in tests]
 
 
 def amounts(tr: Trends) -> dict:
@@ -90,7 +91,7 @@ def amounts(tr: Trends) -> dict:
     else:
         col, rows = "granted_nok", tr.tidy[tr.tidy["granted"].fillna(False)]
     values = {int(y): g[col].dropna().astype("int64").to_numpy() for y, g in rows.groupby("year")}
-    return stats.amount_summary(values)
+    return wording.named_summary(stats.amount_summary(values))
 
 
 def goal_regression(tr: Trends) -> dict | None:

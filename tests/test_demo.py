@@ -285,3 +285,24 @@ def test_counties_and_municipalities_resolve_in_their_year(scheme, year, kind):
             )
             assert all(x.isdigit() or len(munis[x.casefold()]) == 1 for x in tokens), row
             assert ";".join(partners) == t["partner_municipalities"], row
+
+
+# --- the published figures the generator is calibrated from -----------------------------------
+def test_published_figures_ship_in_the_demo_package_only():
+    from evalkit.demo import published
+
+    assert (ROOT / "evalkit" / "demo" / published.FILENAME).is_file()
+    copies = [p for p in ROOT.rglob("published_figures.yaml") if ".venv" not in p.parts]
+    assert copies == [ROOT / "evalkit" / "demo" / published.FILENAME]
+
+
+def test_published_count_is_a_shares_derived_count_or_the_value():
+    from evalkit.demo import published
+
+    # «16,5 %» of the 109 projects of 2022: 0,165 · 109 = 17,99 → 18 intermunicipal projects
+    assert published.count("frisklivs_lms", 2022, "share_intermunicipal") == 18
+    assert published.value("frisklivs_lms", 2022, "share_intermunicipal") == 16.5
+    # published as an amount: Viken's grants of 2022
+    assert published.count("frisklivs_lms", "2022", "county_granted_total_viken") == 2_350_000
+    with pytest.raises(KeyError, match="frisklivs_lms/2022/no_such_figure"):
+        published.entry("frisklivs_lms", 2022, "no_such_figure")

@@ -21,14 +21,31 @@ from evalkit.validate import validate_tidy
 
 
 # --- reading --------------------------------------------------------------------------------
-def test_a_file_that_is_utf8_only_in_its_header_is_read_as_windows_1252(tmp_path):
+def test_a_windows_1252_file_whose_first_non_ascii_byte_comes_late_is_read_as_such(tmp_path):
     path = tmp_path / "2022.csv"
-    # the header decodes as UTF-8, the second row does not: «ø» is one Windows-1252 byte
-    path.write_bytes("Fylke;Målgruppe\r\n".encode() + "Troms;Tromsø\r\n".encode("cp1252"))
+    # a Windows-1252 file (as Excel saves CSV): the ASCII header and the first 20 000 rows
+    # (over 256 KiB, past pandas' first read buffer) also decode as UTF-8; «ø» in the last row
+    # is one Windows-1252 byte (0xF8), which is not UTF-8
+    rows = ["Fylke;Kommune"] + ["Troms;Tromso"] * 20_000 + ["Troms;Tromsø"]
+    path.write_bytes("\r\n".join(rows).encode("cp1252") + b"\r\n")
     table = _read_table(path)
     # the whole file is read in the first encoding that decodes all of it
-    assert table.columns.tolist() == ["Fylke", "MÃ¥lgruppe"]
-    assert table.iloc[0].tolist() == ["Troms", "Tromsø"]
+    assert table.columns.tolist() == ["Fylke", "Kommune"]
+    assert len(table) == 20_001
+    assert table.iloc[-1].tolist() == ["Troms", "Tromsø"]
+    assert table.iloc[0].tolist() == ["Troms", "Tromso"]
+
+
+def test_a_file_that_mixes_utf8_and_windows_1252_stops_instead_of_reading_mojibake(tmp_path):
+    # a UTF-8 header (with its byte-order mark) above Windows-1252 rows: no one encoding reads
+    # both, and Windows-1252 turns «å» of the header into «Ã¥»; the headers then match no
+    # layout, so the file stops with a structural error rather than giving garbled fields
+    path = write_export(tmp_path / "2022.csv", [frisklivs_row(project_name="Tromsø")])
+    header, body = path.read_bytes().split(b"\n", 1)
+    path.write_bytes(header + b"\n" + body.decode("utf-8").encode("cp1252"))
+    assert "Tromsø".encode("cp1252") in path.read_bytes()  # the rows really are Windows-1252
+    with pytest.raises(StructuralError, match="required column"):
+        read_export(path, FRISKLIV)
 
 
 def test_a_file_in_neither_encoding_is_a_structural_error(tmp_path):

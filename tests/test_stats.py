@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from evalkit import stats
+from evalkit import stats, wording
 
 Z975 = sps.norm.ppf(0.975)  # 1.959964…
 
@@ -167,7 +167,7 @@ def test_pearson_by_hand_and_equal_to_scipy():
     # 30/100 against 45/100: pooled share 75/200, expected 37,5 and 62,5 in each row
     # X² = 2·(7,5²/37,5 + 7,5²/62,5) = 2·(1,5 + 0,9) = 4,8; 1 df → p = 2·Φ(−√4,8)
     res = stats.two_share_test(30, 100, 45, 100)
-    assert res["test_method"] == "pearson_chi2" and res["test"] == "Pearsons kjikvadrattest"
+    assert res["test_method"] == "pearson_chi2" and "test" not in res  # the name is wording's
     assert res["statistic"] == pytest.approx(4.8, abs=1e-12)
     assert res["p_value"] == pytest.approx(2 * sps.norm.sf(math.sqrt(4.8)), rel=1e-12)
     chi2, p, _, _ = sps.chi2_contingency([[30, 70], [45, 55]], correction=False)
@@ -203,7 +203,7 @@ def test_fisher_two_sided_by_hypergeometric_sum():
 
 def test_no_variation_means_no_test_and_no_place_in_the_family():
     res = stats.two_share_test(0, 20, 0, 10)
-    assert res["test"] == "ingen test" and res["p_value"] is None and res["test_method"] is None
+    assert res["p_value"] is None and res["test_method"] is None
 
 
 def test_cohens_h_by_hand():
@@ -258,7 +258,7 @@ def test_compare_shares_records_and_holm_over_the_call():
     expected_keys = {
         "metric", "year", "other_year", "count", "n", "share", "ci_low", "ci_high",
         "other_count", "other_n", "other_share", "other_ci_low", "other_ci_high", "diff",
-        "diff_ci_low", "diff_ci_high", "ci_method", "test", "test_method", "p_value",
+        "diff_ci_low", "diff_ci_high", "ci_method", "test_method", "p_value",
         "p_adjusted", "adjust_method", "effect_size_h",
     }  # fmt: skip
     assert set(x) == expected_keys
@@ -392,7 +392,7 @@ def test_between_groups_pearson_by_hand():
     assert res["statistic"] == pytest.approx(4.0) and res["p_value"] == pytest.approx(math.exp(-2))
     chi2, p, _, _ = sps.chi2_contingency(table.to_numpy(), correction=False)
     assert res["p_value"] == pytest.approx(p) and res["min_expected"] == 25.0
-    assert res["warning"] is None
+    assert res["warning_code"] is None
 
 
 def test_between_groups_pearson_at_expected_exactly_five():
@@ -409,7 +409,7 @@ def test_between_groups_pearson_at_expected_exactly_five():
 def test_between_groups_two_by_two_small_takes_fisher():
     table = pd.DataFrame({"yes": [1, 6], "no": [9, 4]})
     res = stats.between_groups_test(table)
-    assert res["test_method"] == "fisher_exact" and res["test"] == "Fishers eksakte test"
+    assert res["test_method"] == "fisher_exact"
     assert res["p_value"] == pytest.approx(
         sps.fisher_exact([[1, 9], [6, 4]], alternative="two-sided").pvalue
     )
@@ -475,14 +475,17 @@ def test_random_tables_keep_both_margins():
 def test_between_groups_warnings_fire_on_sparse_tables():
     # few events: 5 in all
     few_events = stats.between_groups_test(pd.DataFrame({"yes": [1, 4, 0], "no": [5, 2, 6]}))
-    assert few_events["warning"] == "For få prosjekter per gruppe til å trekke noen konklusjon."
+    assert few_events["warning_code"] == "too_few_rows"
     # plenty of events (30) but 10 of 11 groups have fewer than 5 rows
     many_small = pd.DataFrame({"yes": [1] * 10 + [20], "no": [1] * 10 + [20]})
-    res = stats.between_groups_test(many_small, unit_nb="prosjekter", group_nb="fylke")
-    assert res["warning"] == "For få prosjekter per fylke til å trekke noen konklusjon."
+    res = stats.between_groups_test(many_small)
+    assert res["warning_code"] == "too_few_rows"
+    # plenty of events and rows: no warning
+    plenty = stats.between_groups_test(pd.DataFrame({"yes": [6, 5, 7], "no": [5, 6, 4]}))
+    assert plenty["warning_code"] is None
     # empty groups are dropped; a single outcome column cannot be tested
     none = stats.between_groups_test(pd.DataFrame({"yes": [0, 0, 0], "no": [3, 4, 0]}))
-    assert none["p_value"] is None and none["warning"]
+    assert none["p_value"] is None and none["warning_code"] == "too_little_variation"
     json.dumps([few_events, res, none], allow_nan=False)
 
 
@@ -544,7 +547,8 @@ def test_logistic_year_as_categorical_equals_statsmodels_formula():
 def test_logistic_complete_separation_warns_instead_of_crashing():
     df = _two_by_two_frame(20, 0, 0, 20).assign(year=[2021, 2022] * 20)
     res = stats.logistic_odds_ratios(df, "reached", ["exposed"])
-    assert any(w.startswith("Separasjon") for w in res["warnings"])
+    separation = [w for w in res["warnings"] if w["code"] == "separation"]
+    assert len(separation) == 1 and "exposed" in separation[0]["terms"]
     assert res["predictors"][0]["odds_ratio"] is None and not res["predictors"][0]["estimable"]
     assert "exposed" in res["separated_terms"]
     json.dumps(res, allow_nan=False)
@@ -555,15 +559,18 @@ def test_logistic_quasi_separation_is_detected():
     # statsmodels converges quietly to a huge coefficient here
     df = _two_by_two_frame(25, 0, 12, 13)
     res = stats.logistic_odds_ratios(df, "reached", ["exposed"], covariates=())
-    assert any(w.startswith("Separasjon") for w in res["warnings"])
+    assert {"code": "separation", "terms": ["exposed"]} in res["warnings"]
     assert res["separated_terms"] == ["exposed"] and res["predictors"][0]["odds_ratio"] is None
 
 
 def test_logistic_few_events_and_constant_predictor_warn():
     df = _two_by_two_frame(4, 6, 3, 7).assign(flat=1.0)
     res = stats.logistic_odds_ratios(df, "reached", ["exposed", "flat"], covariates=())
-    assert any(w.startswith("Få utfall per parameter") for w in res["warnings"])
-    assert any(w.startswith("flat har ingen variasjon") for w in res["warnings"])
+    # 7 events, 13 without: 7 in the rarer group for 1 parameter (flat is dropped)
+    assert res["warnings"] == [
+        {"code": "no_variation", "term": "flat", "n": 20},
+        {"code": "few_events_per_parameter", "events": 7, "parameters": 1},
+    ]
     assert res["predictors"][1]["name"] == "flat" and res["predictors"][1]["odds_ratio"] is None
     # (4·7)/(6·3) = 28/18
     assert res["predictors"][0]["odds_ratio"] == pytest.approx(28 / 18, rel=1e-7)
@@ -586,6 +593,47 @@ def test_amount_quartiles_type7_by_hand():
     assert res["by_year"][2021] == {"n": 4, "missing": 0, "q1": 175.0, "median": 250.0, "q3": 325.0}
     assert res["by_year"][2022] == {"n": 2, "missing": 1, "q1": 175.0, "median": 200.0, "q3": 225.0}
     assert res["quantile_method"] == "type7_linear"
+
+
+def test_amount_distribution_by_hand():
+    # 400, 100, NaN, 300, 200: four amounts, one missing; total 1 000; quartiles as above
+    res = stats.amount_distribution([400, 100, np.nan, 300, 200])
+    assert res == {
+        "n": 4,
+        "missing": 1,
+        "total": 1000,
+        "min": 100,
+        "max": 400,
+        "q1": 175.0,
+        "median": 250.0,
+        "q3": 325.0,
+    }
+    empty = stats.amount_distribution([np.nan])
+    assert empty["n"] == 0 and empty["missing"] == 1 and empty["total"] == 0
+    assert empty["median"] is None and empty["min"] is None
+
+
+def test_metrics_amount_summary_keeps_its_keys():
+    from evalkit.metrics import amount_summary
+
+    res = amount_summary(pd.Series([50_000, None, 150_000, 100_000], dtype="Int64"))
+    # 50 000, 100 000, 150 000: q1 at position 0,5 → 75 000, median 100 000, q3 125 000
+    assert res == {
+        "total_nok": 300_000,
+        "n": 3,
+        "missing": 1,
+        "median_nok": 100_000.0,
+        "q1_nok": 75_000.0,
+        "q3_nok": 125_000.0,
+        "min_nok": 50_000,
+        "max_nok": 150_000,
+        "quantile_method": "type7_linear",
+    }
+    assert amount_summary(pd.Series([None], dtype="Int64")) == {
+        "total_nok": 0,
+        "n": 0,
+        "missing": 1,
+    }
 
 
 def test_amount_tests_equal_scipy():
@@ -631,8 +679,8 @@ def test_every_method_used_is_described_in_norwegian_with_a_reference():
         "wilson", "newcombe", "pearson_chi2", "fisher_exact", "permutation_chi2", "holm",
         "cohens_h", "cochran_armitage", "logistic_wald", "mann_whitney", "kruskal_wallis",
     }  # fmt: skip
-    assert used <= set(stats.METHODS)
-    for entry in stats.METHODS.values():
+    assert used <= set(wording.METHODS)
+    for entry in wording.METHODS.values():
         assert entry["name_nb"] and entry["description_nb"] and entry["reference"]
         assert any(ch.isdigit() for ch in entry["reference"])  # a year / volume to look up
 

@@ -9,6 +9,10 @@ and municipalities in the many spellings the scheme YAML and the spec accept, so
 recovers the truth exactly. The synthetic years also carry a few genuinely broken cells, listed
 in :data:`PLANTED_PROBLEMS`, so the data-quality report has something to show.
 
+Every published number is read from :mod:`evalkit.demo.published` (``published_figures.yaml``,
+by its key there); the numbers written here are invented ones (synthetic years, rows and
+amounts nobody published), chosen so that the published figures come out exactly.
+
 Determinism: every random choice comes from :func:`numpy.random.default_rng` seeded with
 ``(seed, scheme, year, part)``; amounts are allocated with integer arithmetic only; the
 workbooks get fixed document properties and are re-zipped with sorted entries, a fixed
@@ -35,6 +39,7 @@ from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
 
 from evalkit.config import Scheme, Vocabulary, load_scheme
+from evalkit.demo import published
 from evalkit.paths import SYNTHETIC_MARKER
 
 log = logging.getLogger(__name__)
@@ -53,6 +58,16 @@ _FIXED_TIME = dt.datetime(2024, 6, 11, 12, 0, 0)
 _ZIP_TIME = (2024, 6, 11, 12, 0, 0)
 _PERSONAL = ("Kontaktperson", "E-post", "Telefon")
 _NBSP, _THIN = "\u00a0", "\u2009"
+
+
+def _fls(period: int | str, key: str) -> int:
+    """A published ``frisklivs_lms`` count or amount (a share's ``derived_count``)."""
+    return published.count(FLS, period, key)
+
+
+def _sam(period: int | str, key: str) -> int:
+    """A published ``samhandling`` count or amount."""
+    return published.count(SAM, period, key)
 
 
 # --------------------------------------------------------------------------------------------
@@ -310,7 +325,7 @@ def _join_names(names: Sequence[str], style: int) -> str:
 # --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class _Fixed:
-    """A grant row taken from a published source (``published_figures.yaml``)."""
+    """A grant row: from a published source (:func:`_pub`), or invented to complete a county."""
 
     county: str
     codes: tuple[str, ...]
@@ -321,8 +336,12 @@ class _Fixed:
     names: str | None = None  # Kommune(r) as written, when it is not the official name
 
 
-def _v(code: str, grant: int, **kw) -> _Fixed:
-    return _Fixed("30", (code,), grant, **kw)
+def _pub(year: int, key: str, *codes: str, **kw) -> _Fixed:
+    """The published grant ``key`` of ``year``: its county, amount and (if published) project
+    name from ``published_figures.yaml``; the municipality codes of its «kommune» given here."""
+    e = published.entry(FLS, year, key)
+    project = kw.pop("project", e.get("tiltak"))
+    return _Fixed(str(e["county_code"]), codes, int(e["value"]), project, **kw)
 
 
 _PUBLISHED_ROWS: dict[int, tuple[_Fixed, ...]] = {
@@ -336,97 +355,75 @@ _PUBLISHED_ROWS: dict[int, tuple[_Fixed, ...]] = {
     ),
     # Viken's 11 grants of 2022 (grant_viken_01..11), 2 350 000 in all; project names invented
     2022: (
-        _v("3025", 435_000),
-        _v("3028", 50_000),
-        _v("3001", 200_000),
-        _v("3002", 150_000),
-        _v(
+        _pub(2022, "grant_viken_01", "3025"),
+        _pub(2022, "grant_viken_02", "3028"),
+        _pub(2022, "grant_viken_03", "3001"),
+        _pub(2022, "grant_viken_04", "3002"),
+        _pub(
+            2022,
+            "grant_viken_05",
             "3002",
-            106_000,
             project="Nettverket Østfold: felles frisklivsarbeid",
             intermunicipal=True,
         ),
-        _v("3020", 211_900),
-        _v("3007", 400_000),
-        _v("3017", 400_000),
-        _v("3003", 160_000),
-        _v("3018", 87_100),
-        _v("3043", 150_000),
+        _pub(2022, "grant_viken_06", "3020"),
+        _pub(2022, "grant_viken_07", "3007"),
+        _pub(2022, "grant_viken_08", "3017"),
+        _pub(2022, "grant_viken_09", "3003"),
+        _pub(2022, "grant_viken_10", "3018"),
+        _pub(2022, "grant_viken_11", "3043"),
     ),
     2023: (
         # Rogaland: the five grantees (2 900 000 in all); Stavanger's amount and the fifth
         # grantee (Karmøy) are invented so that the total is the published one
-        _Fixed(
-            "11",
-            ("1101",),
-            1_000_000,
-            "Etablere interkommunal frisklivssentral i Dalane",
-            intermunicipal=True,
-            subgoal="etablere_fls",
-        ),
-        _Fixed("11", ("1151",), 100_000, "Etablere frisklivssentral", subgoal="etablere_fls"),
-        _Fixed("11", ("1160",), 200_000, "Etablere frisklivssentral", subgoal="etablere_fls"),
+        _pub(2023, "grant_rogaland_01", "1101", intermunicipal=True, subgoal="etablere_fls"),
+        _pub(2023, "grant_rogaland_02", "1151", subgoal="etablere_fls"),
+        _pub(2023, "grant_rogaland_03", "1160", subgoal="etablere_fls"),
         _Fixed("11", ("1103",), 900_000, "Utvikle frisklivstilbud til kommende pensjonister"),
         _Fixed("11", ("1149",), 700_000, "Friskliv for unge voksne"),
         # Troms og Finnmark: the 11 grantees, 1 562 500 in all (the 11th name is invented)
-        _Fixed("54", ("5442",), 90_000),
-        _Fixed("54", ("5441",), 127_812),
-        _Fixed("54", ("5435",), 127_812),
-        _Fixed("54", ("5430",), 427_813),
-        _Fixed("54", ("5401",), 200_000),
-        _Fixed("54", ("5421",), 85_000),
-        _Fixed("54", ("5416",), 64_063),
-        _Fixed("54", ("5411",), 75_000),
-        _Fixed("54", ("5427",), 90_000),
-        _Fixed("54", ("5402",), 200_000),
-        _Fixed("54", ("5418",), 75_000),
+        _pub(2023, "grant_troms_og_finnmark_01", "5442"),
+        _pub(2023, "grant_troms_og_finnmark_02", "5441"),
+        _pub(2023, "grant_troms_og_finnmark_03", "5435"),
+        _pub(2023, "grant_troms_og_finnmark_04", "5430"),
+        _pub(2023, "grant_troms_og_finnmark_05", "5401"),
+        _pub(2023, "grant_troms_og_finnmark_06", "5421"),
+        _pub(2023, "grant_troms_og_finnmark_07", "5416"),
+        _pub(2023, "grant_troms_og_finnmark_08", "5411"),
+        _pub(2023, "grant_troms_og_finnmark_09", "5427"),
+        _pub(2023, "grant_troms_og_finnmark_10", "5402"),
+        _pub(2023, "grant_troms_og_finnmark_11", "5418"),
         # Innlandet: 14 of the 16 «tiltak» (Øystre Slidre's amount invented)
-        _Fixed("34", ("3431",), 62_500, "Friskliv og mestring"),
-        _Fixed("34", ("3416",), 100_000, "Prosjektene Et steg av gangen og Leve hele livet"),
-        _Fixed("34", ("3420",), 35_000, "Sterk og stødig"),
-        _Fixed("34", ("3407",), 70_000, "Kvinnehelse"),
-        _Fixed("34", ("3414",), 35_000, "Implementering av PED-t i frisklivssentralen"),
-        _Fixed("34", ("3414",), 30_000, "Aktivitets- og treningsglede for ungdom"),
-        _Fixed("34", ("3448",), 250_000, "Frisk i land"),
-        _Fixed(
-            "34",
-            ("3415",),
-            190_000,
-            "Utvikling av frisklivs,- lærings- og mestringssentral i Sør-Odal",
-        ),
-        _Fixed(
-            "34",
-            ("3421",),
-            100_000,
-            "Etablering av frisklivs,- lærings- og mestringstilbud",
-            subgoal="etablere_lms",
-        ),
-        _Fixed("34", ("3427",), 300_000, "Frisklivssentral Tynset"),
-        _Fixed(
-            "34",
-            ("3443",),
-            100_000,
-            "Mestre eget liv i jobb og fritid, implementering av hverdagsgledekurs",
-        ),
-        _Fixed("34", ("3435",), 100_000, "Frisk i Vågå"),
-        _Fixed("34", ("3442",), 80_000, "Friskliv senior Østre Toten"),
+        _pub(2023, "grant_innlandet_01", "3431"),
+        _pub(2023, "grant_innlandet_02", "3416"),
+        _pub(2023, "grant_innlandet_03", "3420"),
+        _pub(2023, "grant_innlandet_04", "3407"),
+        _pub(2023, "grant_innlandet_05", "3414"),
+        _pub(2023, "grant_innlandet_06", "3414"),
+        _pub(2023, "grant_innlandet_07", "3448"),
+        _pub(2023, "grant_innlandet_08", "3415"),
+        _pub(2023, "grant_innlandet_09", "3421", subgoal="etablere_lms"),
+        _pub(2023, "grant_innlandet_10", "3427"),
+        _pub(2023, "grant_innlandet_11", "3443"),
+        _pub(2023, "grant_innlandet_12", "3435"),
+        _pub(2023, "grant_innlandet_13", "3442"),
         _Fixed("34", ("3453",), 150_000, "Utvikling av frisklivstilbudet"),
     ),
     # Innlandet 2024: five of the ten projects (1 300 000 in all)
     2024: (
-        _Fixed("34", ("3429",), 50_000, "Frisklivssentral – digitalisering"),
-        _Fixed("34", ("3401",), 150_000, "Hverdagsglede"),
-        _Fixed(
-            "34",
-            ("3434", "3433"),
-            300_000,
-            "Etablering av frisklivssentral",
+        _pub(2024, "grant_innlandet_01", "3429"),
+        _pub(2024, "grant_innlandet_02", "3401"),
+        _pub(
+            2024,
+            "grant_innlandet_03",
+            "3434",
+            "3433",
             intermunicipal=True,
             subgoal="etablere_fls",
             names="Lom og Skjåk",
         ),
-        _Fixed("34", ("3447",), 60_000, "Sunne kantiner i Søndre Land"),
-        _Fixed("34", ("3449",), 150_000, "Utvikling av frisklivssentralen"),
+        _pub(2024, "grant_innlandet_04", "3447"),
+        _pub(2024, "grant_innlandet_05", "3449"),
     ),
 }
 
@@ -494,7 +491,7 @@ def _goal(oppnadd: float, delvis: float, ikke: float, kan_ikke: float) -> dict:
 _FLS_YEARS: dict[int, _FlsYear] = {
     2019: _FlsYear(
         year=2019, n=118, total=18_000_000,
-        county_n={"11": 6}, county_total={"11": 1_500_000},
+        county_n={"11": 6}, county_total={"11": _fls(2019, "county_allocation_rogaland")},
         intermunicipal=0.10, collaboration=0.86,
         actors=_actors(0.84, 0.66, 0.50, 0.22, 0.14),
         target_group=_target(0.14, 0.15, 0.52, 0.19),
@@ -505,7 +502,11 @@ _FLS_YEARS: dict[int, _FlsYear] = {
     ),
     2020: _FlsYear(
         year=2020, n=96, total=19_000_000,
-        county_n={}, county_total={"46": 1_750_000, "15": 1_500_000, "50": 1_600_000, "38": 1_600_000},
+        county_n={},
+        county_total={"46": _fls(2020, "county_allocation_vestland"),
+                      "15": _fls(2020, "county_allocation_more_og_romsdal"),
+                      "50": _fls(2020, "county_allocation_trondelag"),
+                      "38": _fls(2020, "county_allocation_vestfold_og_telemark_typical")},
         intermunicipal=0.12, collaboration=0.88,
         actors=_actors(0.85, 0.68, 0.46, 0.20, 0.13),
         target_group=_target(0.13, 0.13, 0.55, 0.19),
@@ -516,7 +517,7 @@ _FLS_YEARS: dict[int, _FlsYear] = {
     ),
     2021: _FlsYear(
         year=2021, n=104, total=19_500_000,
-        county_n={}, county_total={"38": 1_600_000},
+        county_n={}, county_total={"38": _fls(2021, "county_allocation_vestfold_og_telemark")},
         intermunicipal=0.14, collaboration=0.90,
         actors=_actors(0.86, 0.70, 0.47, 0.21, 0.13),
         target_group=_target(0.12, 0.11, 0.58, 0.19),
@@ -529,38 +530,63 @@ _FLS_YEARS: dict[int, _FlsYear] = {
     # allocations of Agder, Trøndelag and Vestland; Rogaland's 500 000 is invented (it carried
     # 1,7 mill. over to 2023)
     2022: _FlsYear(
-        year=2022, n=109, total=20_000_000,
-        county_n={"03": 7, "11": 4, "15": 9, "18": 10, "30": 11, "34": 11, "38": 10, "42": 9,
-                  "46": 12, "50": 10, "54": 16},
-        county_total={"30": 2_350_000, "42": 1_650_000, "50": 1_750_000, "46": 2_705_000,
+        year=2022, n=_fls(2022, "n_projects"), total=_fls(2022, "national_total_grant"),
+        # rows per county invented (109 in all, most in Troms og Finnmark, fewest in Rogaland,
+        # as published), but Viken's 11 grantees
+        county_n={"03": 7, "11": 4, "15": 9, "18": 10, "30": _fls(2022, "n_grantees_viken"),
+                  "34": 11, "38": 10, "42": 9, "46": 12, "50": 10, "54": 16},
+        county_total={"30": _fls(2022, "county_granted_total_viken"),
+                      "42": _fls(2022, "county_allocation_agder"),
+                      "50": _fls(2022, "county_allocation_trondelag"),
+                      "46": _fls(2022, "county_allocation_vestland"),
                       "11": 500_000},
-        intermunicipal=18, collaboration=100,
-        actors=_actors(95, 79, 0.48, 0.21, 0.13),
-        target_group=_target(12, 8, 68, 21),
-        offer_type=_offer(83, 15, 11),
-        subgoals={"fremme_helse": 101, "forebygge": 97, "mestring": 90, "samhandling": 93,
-                  "utvikle_fls": 85, "ressursutnyttelse": 88, "kompetanse": 92,
-                  "etablere_fls": 20, "etablere_lms": 24},
+        intermunicipal=_fls(2022, "n_intermunicipal"),
+        collaboration=_fls(2022, "share_collaboration_projects"),
+        actors=_actors(_fls(2022, "share_actor_frisklivssentralen"),
+                       _fls(2022, "share_actor_andre_kommunale_tjenester"), 0.48, 0.21, 0.13),
+        target_group=_target(12, 8, _fls(2022, "share_target_both"),
+                             _fls(2022, "share_target_annet")),
+        offer_type=_offer(_fls(2022, "share_diagnoseuavhengig"),
+                          _fls(2022, "share_diagnosespesifikk"), _fls(2022, "share_type_annet")),
+        # the seven main sub-goals between the published lowest and highest share
+        subgoals={"fremme_helse": _fls(2022, "share_delmaal_7_main_max"), "forebygge": 97,
+                  "mestring": 90, "samhandling": 93,
+                  "utvikle_fls": _fls(2022, "share_delmaal_7_main_min"),
+                  "ressursutnyttelse": 88, "kompetanse": 92,
+                  "etablere_fls": _fls(2022, "share_delmaal_etablere_frisklivssentral"),
+                  "etablere_lms": _fls(2022, "share_delmaal_andre_laerings_mestringstilbud")},
         goal=_goal(0.36, 0.46, 0.04, 0.14),
         checkbox_style=0,
     ),
     # published: Helsedirektoratet's report for 2023 and the county press releases
     2023: _FlsYear(
-        year=2023, n=126, total=22_000_000,
-        county_n={"03": 11, "11": 5, "15": 11, "18": 11, "30": 11, "34": 16, "38": 18, "42": 11,
-                  "46": 11, "50": 10, "54": 11},
-        county_total={"11": 2_900_000, "54": 1_562_500, "34": 1_812_500, "15": 2_190_000},
-        intermunicipal=19, collaboration=0.92,
+        year=2023, n=_fls(2023, "n_projects"), total=22_000_000,
+        # rows per county invented (most in Vestfold og Telemark, fewest in Rogaland, as
+        # published), but the grantees of Rogaland, Troms og Finnmark and Innlandet
+        county_n={"03": 11, "11": _fls(2023, "n_grantees_rogaland"), "15": 11, "18": 11,
+                  "30": 11, "34": _fls(2023, "n_grantees_innlandet"), "38": 18, "42": 11,
+                  "46": 11, "50": 10, "54": _fls(2023, "n_grantees_troms_og_finnmark")},
+        # Innlandet: «more than 1 800 000» published; 1 812 500 invented
+        county_total={"11": _fls(2023, "county_granted_total_rogaland"),
+                      "54": _fls(2023, "county_granted_total_troms_og_finnmark"),
+                      "34": 1_812_500,
+                      "15": _fls(2023, "county_allocation_more_og_romsdal")},
+        intermunicipal=_fls(2023, "share_intermunicipal"), collaboration=0.92,
         actors=_actors(0.88, 0.73, 0.49, 0.22, 0.12),
-        target_group=_target(14, 11, 82, 19),
-        offer_type=_offer(112, 13, 1),
+        target_group=_target(14, 11, _fls(2023, "share_target_both"),
+                             _fls(2023, "share_target_annet")),
+        # diagnosis-specific: 10 % of 126 is 12 or 13 (13 taken); «annet» the rest
+        offer_type=_offer(_fls(2023, "share_diagnoseuavhengig"), 13,
+                          _fls(2023, "n_projects") - _fls(2023, "share_diagnoseuavhengig") - 13),
         subgoals=_subgoals((0.93, 0.89, 0.81, 0.86, 0.78, 0.82, 0.85), 0.17, 0.20),
         goal=_goal(0.40, 0.44, 0.04, 0.12),
         checkbox_style=1,
     ),
     2024: _FlsYear(
         year=2024, n=132, total=21_000_000,
-        county_n={"34": 10}, county_total={"34": 1_300_000, "31": 1_300_000},
+        county_n={"34": _fls(2024, "n_grantees_innlandet")},
+        county_total={"34": _fls(2024, "county_granted_total_innlandet"),
+                      "31": _fls(2024, "county_allocation_ostfold")},
         intermunicipal=0.21, collaboration=0.94,
         actors=_actors(0.89, 0.75, 0.50, 0.24, 0.12),
         target_group=_target(0.08, 0.07, 0.70, 0.15),
@@ -960,22 +986,35 @@ def _check_fls_truth(t: pd.DataFrame, cfg: _FlsYear, geo: _Geo) -> None:
     assert (t["collaboration"] | ~t["intermunicipal"]).all()
     assert (t["grant_nok"] > 0).all()
     if year == 2022:
-        assert n == 109 and len(per_county) == 11
-        assert int(t["intermunicipal"].sum()) == 18 and int(t["collaboration"].sum()) == 100
-        assert t["target_group"].value_counts()[["begge", "annet"]].tolist() == [68, 21]
+        assert n == _fls(2022, "n_projects") and len(per_county) == _fls(2022, "n_counties")
+        assert int(t["intermunicipal"].sum()) == _fls(2022, "n_intermunicipal")
+        assert int(t["collaboration"].sum()) == _fls(2022, "share_collaboration_projects")
+        assert t["target_group"].value_counts()[["begge", "annet"]].tolist() == [
+            _fls(2022, "share_target_both"),
+            _fls(2022, "share_target_annet"),
+        ]
         assert t["offer_type"].value_counts()[
             ["diagnoseuavhengig", "diagnosespesifikk", "annet"]
-        ].tolist() == [83, 15, 11]
-        assert (
-            int(t["actor.frisklivssentralen"].sum()) == 95
-            and int(t["actor.andre_kommunale"].sum()) == 79
+        ].tolist() == [
+            _fls(2022, k)
+            for k in ("share_diagnoseuavhengig", "share_diagnosespesifikk", "share_type_annet")
+        ]
+        assert int(t["actor.frisklivssentralen"].sum()) == _fls(
+            2022, "share_actor_frisklivssentralen"
+        )
+        assert int(t["actor.andre_kommunale"].sum()) == _fls(
+            2022, "share_actor_andre_kommunale_tjenester"
         )
         main = [int(t[f"subgoal.{s}"].sum()) for s in _MAIN_SUBGOALS]
-        assert min(main) == 85 and max(main) == 101, main
-        assert round(100 * 85 / 109) == 78 and round(100 * 101 / 109) == 93
-        assert (
-            int(t["subgoal.etablere_fls"].sum()) == 20
-            and int(t["subgoal.etablere_lms"].sum()) == 24
+        low, high = (_fls(2022, f"share_delmaal_7_main_{m}") for m in ("min", "max"))
+        assert min(main) == low and max(main) == high, main
+        assert round(100 * low / n) == published.value(FLS, 2022, "share_delmaal_7_main_min")
+        assert round(100 * high / n) == published.value(FLS, 2022, "share_delmaal_7_main_max")
+        assert int(t["subgoal.etablere_fls"].sum()) == _fls(
+            2022, "share_delmaal_etablere_frisklivssentral"
+        )
+        assert int(t["subgoal.etablere_lms"].sum()) == _fls(
+            2022, "share_delmaal_andre_laerings_mestringstilbud"
         )
         top = per_county.sort_values(ascending=False)
         assert top.index[0] == "54" and top.iloc[0] > top.iloc[1], (
@@ -983,22 +1022,31 @@ def _check_fls_truth(t: pd.DataFrame, cfg: _FlsYear, geo: _Geo) -> None:
         )
         assert top.index[-1] == "11" and top.iloc[-1] < top.iloc[-2], "Rogaland must have fewest"
         viken = t[t["county_code"] == "30"]
-        assert len(viken) == 11 and int(viken["grant_nok"].sum()) == 2_350_000
+        assert len(viken) == _fls(2022, "n_grantees_viken")
+        assert int(viken["grant_nok"].sum()) == _fls(2022, "county_granted_total_viken")
     if year == 2023:
-        assert n == 126 and len(per_county) == 11
-        assert int(t["intermunicipal"].sum()) == 19
-        assert t["target_group"].value_counts()[["begge", "annet"]].tolist() == [82, 19]
-        assert t["offer_type"].value_counts()[
-            ["diagnoseuavhengig", "diagnosespesifikk", "annet"]
-        ].tolist() == [112, 13, 1]
+        assert n == _fls(2023, "n_projects") and len(per_county) == _fls(2023, "n_counties")
+        assert int(t["intermunicipal"].sum()) == _fls(2023, "share_intermunicipal")
+        assert t["target_group"].value_counts()[["begge", "annet"]].tolist() == [
+            _fls(2023, "share_target_both"),
+            _fls(2023, "share_target_annet"),
+        ]
+        offer = t["offer_type"].value_counts()
+        assert offer["diagnoseuavhengig"] == _fls(2023, "share_diagnoseuavhengig")
+        candidates = published.entry(FLS, 2023, "share_diagnosespesifikk")
+        assert offer["diagnosespesifikk"] in candidates["derived_count_candidates"]
+        assert offer.sum() == n
         top = per_county.sort_values(ascending=False)
         assert top.index[0] == "38" and top.iloc[0] > top.iloc[1], (
             "Vestfold og Telemark must have most"
         )
         assert top.index[-1] == "11" and top.iloc[-1] < top.iloc[-2], "Rogaland must have fewest"
         rog = t[t["county_code"] == "11"]
-        assert len(rog) == 5 and int(rog["grant_nok"].sum()) == 2_900_000
-        assert len({k for cs in rog["_codes"] for k in cs}) == 5
+        assert len(rog) == _fls(2023, "n_grantees_rogaland")
+        assert int(rog["grant_nok"].sum()) == _fls(2023, "county_granted_total_rogaland")
+        assert len({k for cs in rog["_codes"] for k in cs}) == _fls(2023, "n_grantees_rogaland")
+        inn = t[t["county_code"] == "34"]
+        assert int(inn["grant_nok"].sum()) > _fls(2023, "county_granted_total_innlandet")
     if year not in (2022, 2023):
         assert 80 <= n <= 140, f"{year}: {n} rows"
     assert len(per_county) == {2019: 18, 2024: 15}.get(year, 11)
@@ -1308,7 +1356,8 @@ class _SamYear:
 _SAM_YEARS: dict[int, _SamYear] = {
     2010: _SamYear(
         2010,
-        {1: _SamRound(236, 111, 73_000_000)},
+        # 236 applications invented; granted and amount published
+        {1: _SamRound(236, _sam(2010, "n_projects"), _sam(2010, "total_granted"))},
         {
             "lokalmedisinsk_senter": 0.45,
             "rehabilitering": 0.15,
@@ -1318,11 +1367,15 @@ _SAM_YEARS: dict[int, _SamYear] = {
             "annet": 0.15,
         },
         0.6,
-        coverage=312,
+        coverage=312,  # «over 300» published
     ),
     2011: _SamYear(
         2011,
-        {1: _SamRound(296, 152, 104_600_000), 2: _SamRound(118, 47, 24_300_000)},
+        # applications and grants per round invented; amounts per round published
+        {
+            1: _SamRound(296, 152, _sam(2011, "round1_granted")),
+            2: _SamRound(118, 47, _sam(2011, "round2_granted")),
+        },
         {
             "lokalmedisinsk_senter": 0.35,
             "rehabilitering": 0.20,
@@ -1335,7 +1388,11 @@ _SAM_YEARS: dict[int, _SamYear] = {
     ),
     2012: _SamYear(
         2012,
-        {1: _SamRound(380, 199, 81_600_000)},
+        {
+            1: _SamRound(
+                _sam(2012, "n_applications"), _sam(2012, "n_projects"), _sam(2012, "total_granted")
+            )
+        },
         {
             "lokalmedisinsk_senter": 0.28,
             "rehabilitering": 0.22,
@@ -1362,11 +1419,22 @@ class _SamFixed:
 #: Published 2011 grants (round not stated for Møre og Romsdal: put in round 1).
 _SAM_PUBLISHED: dict[int, tuple[_SamFixed, ...]] = {
     2011: (
-        _SamFixed("03", "0301", 700_000, "Sagene lokalmedisinske senter", "lokalmedisinsk_senter"),
         _SamFixed(
-            "15", "1563", 800_000, "Distriktsmedisinsk senter i Sunndal", "lokalmedisinsk_senter"
+            "03",
+            "0301",
+            _sam(2011, "grant_sagene_lms_oslo"),
+            "Sagene lokalmedisinske senter",
+            "lokalmedisinsk_senter",
         ),
-        # the other five Møre og Romsdal projects (4 600 000 in all; names and split invented)
+        _SamFixed(
+            "15",
+            "1563",
+            _sam(2011, "grant_sunndal_dms"),
+            "Distriktsmedisinsk senter i Sunndal",
+            "lokalmedisinsk_senter",
+        ),
+        # the other five Møre og Romsdal projects (names and split invented; the county's total
+        # and number of projects are published and checked in _check_sam_truth)
         _SamFixed(
             "15", "1505", 1_100_000, "Lokalmedisinsk senter Nordmøre", "lokalmedisinsk_senter"
         ),
@@ -1629,15 +1697,21 @@ def _check_sam_truth(t: pd.DataFrame, cfg: _SamYear, geo: _Geo) -> None:
     g = t[t["granted"]]
     reached = set(g["municipality_code"]) | {k for ps in g["_partners"] for k in ps}
     if year == 2012:
-        assert (
-            len(t) == 380
-            and int(t["granted"].sum()) == 199
-            and int(g["granted_nok"].sum()) == 81_600_000
-        )
+        assert len(t) == _sam(2012, "n_applications")
+        assert int(t["granted"].sum()) == _sam(2012, "n_projects")
+        assert int(g["granted_nok"].sum()) == _sam(2012, "total_granted")
+    if year == 2011:
+        # the six published projects (the generator also grants other Møre og Romsdal
+        # applications, so the county's rows in all are more than these six)
+        mr = g[(g["county_code"] == "15") & g["_fixed"]]
+        assert len(mr) == _sam(2011, "n_projects_more_og_romsdal")
+        assert int(mr["granted_nok"].sum()) == _sam(2011, "county_total_more_og_romsdal")
     if year == 2010:
         everyone = set(t["municipality_code"]) | {k for ps in t["_partners"] for k in ps}
-        assert int(t["granted"].sum()) == 111 and int(g["granted_nok"].sum()) == 73_000_000
-        assert len(reached) == len(everyone) == cfg.coverage and 305 <= len(reached) <= 330
+        assert int(t["granted"].sum()) == _sam(2010, "n_projects")
+        assert int(g["granted_nok"].sum()) == _sam(2010, "total_granted")
+        assert len(reached) == len(everyone) == cfg.coverage
+        assert 5 <= len(reached) - _sam(2010, "n_municipalities_covered") <= 30  # «over 300»
 
 
 def _write_sam(year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -1707,52 +1781,65 @@ def _write_sam(year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
 # --------------------------------------------------------------------------------------------
 # Files: CSV as Excel writes it, xlsx with fixed properties and a stable zip
 # --------------------------------------------------------------------------------------------
+def _kr(nok: int) -> str:
+    """``1500000`` → ``1 500 000 kr`` (plain spaces, as the files' notes have it)."""
+    return f"{nok:,} kr".replace(",", " ")
+
+
+def _n(scheme: str, year: int, key: str) -> str:
+    return str(published.count(scheme, year, key))
+
+
+def _f(year: int, key: str) -> str:
+    return _kr(_fls(year, key))
+
+
+def _s(year: int, key: str) -> str:
+    return _kr(_sam(year, key))
+
+
+#: What is real in each file, with the published figures from ``published_figures.yaml``.
 _ABOUT = {
-    (FLS, 2019): "Ingen tall er publisert for hele 2019. Rogalands ramme (1 500 000 kr) og de fire "
-    "kommunene i første runde (Randaberg, Strand, Karmøy, Hå) er publisert; beløpene er oppdiktet.",
-    (
-        FLS,
-        2020,
-    ): "Ingen tall er publisert for hele 2020. Fylkesrammene for Vestland (1 750 000 kr), Møre og "
-    "Romsdal (1 500 000 kr), Trøndelag (1 600 000 kr) og Vestfold og Telemark (ca. 1 600 000 kr) "
-    "er brukt som fylkenes summer.",
-    (
-        FLS,
-        2021,
-    ): "Ingen tall er publisert for hele 2021. Rammen for Vestfold og Telemark (1 600 000 kr) er "
-    "brukt som fylkets sum.",
-    (
-        FLS,
-        2022,
-    ): "Ekte (publisert av Helsedirektoratet for 2022): 109 prosjekter i 11 fylker, 20 000 000 kr, "
-    "andelene for interkommunale prosjekter, målgruppe, type tilbud, samarbeid, aktører og delmål, "
-    "flest prosjekter i Troms og Finnmark og færrest i Rogaland; Vikens 11 tildelinger (2 350 000 kr); "
-    "fylkesrammene for Agder, Trøndelag og Vestland.",
-    (
-        FLS,
-        2023,
-    ): "Ekte (publisert for 2023): 126 prosjekter i 11 fylker, andelene for interkommunale prosjekter, "
-    "målgruppe og type tilbud, flest prosjekter i Vestfold og Telemark og færrest i Rogaland; "
-    "Rogalands fem tildelinger (2 900 000 kr), Troms og Finnmarks 11 tildelinger (1 562 500 kr), "
-    "Innlandets tiltak og Møre og Romsdals ramme (2 190 000 kr).",
-    (
-        FLS,
-        2024,
-    ): "Ingen tall er publisert for hele 2024. Innlandets 10 prosjekter (1 300 000 kr, fem av dem "
-    "med navn og beløp) og Østfolds ramme (1 300 000 kr) er brukt.",
-    (
-        SAM,
-        2010,
-    ): "Ekte (publisert av HOD): 111 innvilgede prosjekter, 73 000 000 kr, over 300 kommuner. "
+    (FLS, 2019): "Ingen tall er publisert for hele 2019. Rogalands ramme "
+    f"({_f(2019, 'county_allocation_rogaland')}) og de fire kommunene i første runde "
+    "(Randaberg, Strand, Karmøy, Hå) er publisert; beløpene er oppdiktet.",
+    (FLS, 2020): "Ingen tall er publisert for hele 2020. Fylkesrammene for Vestland "
+    f"({_f(2020, 'county_allocation_vestland')}), Møre og Romsdal "
+    f"({_f(2020, 'county_allocation_more_og_romsdal')}), Trøndelag "
+    f"({_f(2020, 'county_allocation_trondelag')}) og Vestfold og Telemark "
+    f"(ca. {_f(2020, 'county_allocation_vestfold_og_telemark_typical')}) er brukt som fylkenes "
+    "summer.",
+    (FLS, 2021): "Ingen tall er publisert for hele 2021. Rammen for Vestfold og Telemark "
+    f"({_f(2021, 'county_allocation_vestfold_og_telemark')}) er brukt som fylkets sum.",
+    (FLS, 2022): "Ekte (publisert av Helsedirektoratet for 2022): "
+    f"{_n(FLS, 2022, 'n_projects')} prosjekter i {_n(FLS, 2022, 'n_counties')} fylker, "
+    f"{_f(2022, 'national_total_grant')}, andelene for interkommunale prosjekter, målgruppe, "
+    "type tilbud, samarbeid, aktører og delmål, flest prosjekter i Troms og Finnmark og færrest i "
+    f"Rogaland; Vikens {_n(FLS, 2022, 'n_grantees_viken')} tildelinger "
+    f"({_f(2022, 'county_granted_total_viken')}); fylkesrammene for Agder, Trøndelag og Vestland.",
+    (FLS, 2023): "Ekte (publisert for 2023): "
+    f"{_n(FLS, 2023, 'n_projects')} prosjekter i {_n(FLS, 2023, 'n_counties')} fylker, andelene "
+    "for interkommunale prosjekter, målgruppe og type tilbud, flest prosjekter i Vestfold og "
+    "Telemark og færrest i Rogaland; Rogalands fem tildelinger "
+    f"({_f(2023, 'county_granted_total_rogaland')}), Troms og Finnmarks "
+    f"{_n(FLS, 2023, 'n_grantees_troms_og_finnmark')} tildelinger "
+    f"({_f(2023, 'county_granted_total_troms_og_finnmark')}), Innlandets tiltak og Møre og "
+    f"Romsdals ramme ({_f(2023, 'county_allocation_more_og_romsdal')}).",
+    (FLS, 2024): "Ingen tall er publisert for hele 2024. Innlandets "
+    f"{_n(FLS, 2024, 'n_grantees_innlandet')} prosjekter "
+    f"({_f(2024, 'county_granted_total_innlandet')}, fem av dem med navn og beløp) og Østfolds "
+    f"ramme ({_f(2024, 'county_allocation_ostfold')}) er brukt.",
+    (SAM, 2010): f"Ekte (publisert av HOD): {_n(SAM, 2010, 'n_projects')} innvilgede prosjekter, "
+    f"{_s(2010, 'total_granted')}, over {_n(SAM, 2010, 'n_municipalities_covered')} kommuner. "
     "Antall søknader er ikke publisert: søknadstallet her er syntetisk.",
-    (
-        SAM,
-        2011,
-    ): "Ekte (publisert av HOD): 104 600 000 kr i første runde og 24 300 000 kr i andre runde "
-    "(4 000 000 kr til KS er ikke med); Sagene lokalmedisinske senter (700 000 kr) og Møre og "
-    "Romsdals seks prosjekter (4 600 000 kr, Sunndal 800 000 kr). Antall søknader er ikke "
-    "publisert: søknadstallene her er syntetiske.",
-    (SAM, 2012): "Ekte (publisert av HOD): 380 søknader, 199 innvilgede prosjekter, 81 600 000 kr.",
+    (SAM, 2011): f"Ekte (publisert av HOD): {_s(2011, 'round1_granted')} i første runde og "
+    f"{_s(2011, 'round2_granted')} i andre runde ({_s(2011, 'ks_grant')} til KS er ikke med); "
+    f"Sagene lokalmedisinske senter ({_s(2011, 'grant_sagene_lms_oslo')}) og Møre og Romsdals "
+    f"seks prosjekter ({_s(2011, 'county_total_more_og_romsdal')}, Sunndal "
+    f"{_s(2011, 'grant_sunndal_dms')}). Antall søknader er ikke publisert: søknadstallene her er "
+    "syntetiske.",
+    (SAM, 2012): f"Ekte (publisert av HOD): {_n(SAM, 2012, 'n_applications')} søknader, "
+    f"{_n(SAM, 2012, 'n_projects')} innvilgede prosjekter, {_s(2012, 'total_granted')}.",
 }
 
 
