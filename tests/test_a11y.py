@@ -86,4 +86,6 @@ def test_documents_are_marked_up_for_assistive_technology(built):
     assert 'alt="Liggende stolpediagram. Antall prosjekter per fylke 2023. Flest i ' in html
     assert '<th class="txt" scope="col">' in html and '<th class="txt" scope="row">' in html
     assert '<td class="num">' in html
-    assert '<nav class="evalkit-toc"' in html
+    assert '<nav aria-labelledby="evalkit-innhold" class="evalkit-toc">' in html
+    assert 'href="#Bakgrunn,-form%C3%A5l-og-metode"' in html  # the id nbconvert gives the heading
+    assert 'id="Bakgrunn,-form%C3%A5l-og-metode"' in html
