@@ -7,7 +7,11 @@ Every table here is also what goes into ``tables.xlsx``.
 
 from __future__ import annotations
 
+import base64
+import io
+import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 from IPython.display import Markdown
@@ -20,10 +24,86 @@ from evalkit.text import esc, fmt_ci, fmt_int, fmt_nok, fmt_p, fmt_pct, fmt_pp
 
 RULE = DisclosureRule()
 
+#: Where the figures come from, by the scheme's unit (the wording of the source line).
+SOURCE_NB = {
+    "project": "fylkenes rapportering til Helsedirektoratet",
+    "application": "søknadene til Helse- og omsorgsdepartementet",
+}
+
+
+# --- numbering, figures and tables ----------------------------------------------------------
+@dataclass
+class Numbering:
+    """Figure and table numbers of one document, in order of first use.
+
+    A document object (an :class:`~evalkit.evaluation.Evaluation` or a trends object) carries
+    one; each figure or table takes the next number the first time it is made, and keeps it
+    when its cell is run again. Text that points at a figure asks for its number with the same
+    key, just before the figure itself is shown, so numbers stay in order of appearance.
+    """
+
+    figures: dict[str, int] = field(default_factory=dict)
+    tables: dict[str, int] = field(default_factory=dict)
+
+    def figure(self, key: str) -> int:
+        return self.figures.setdefault(key, len(self.figures) + 1)
+
+    def table(self, key: str) -> int:
+        return self.tables.setdefault(key, len(self.tables) + 1)
+
+
+def numbering(document: Any) -> Numbering:
+    """The :class:`Numbering` of a document object, made on first use."""
+    found = document.__dict__.get("_evalkit_numbering")
+    if found is None:
+        found = Numbering()
+        document.__dict__["_evalkit_numbering"] = found
+    return found
+
+
+def source_line(unit: str, years: str, *, synthetic: bool) -> str:
+    """«Kilde: fylkenes rapportering til Helsedirektoratet 2022; beregninger: evalkit.»"""
+    origin = f"{SOURCE_NB.get(unit, 'innrapporterte data')} {years}"
+    if synthetic:
+        origin = f"syntetiske demodata (evalkit demo) etter mønster av {origin}"
+    return f"Kilde: {origin}; beregninger: evalkit."
+
+
+def _ev_source(ev: Evaluation) -> str:
+    return source_line(ev.scheme.unit, str(ev.year), synthetic=ev.synthetic)
+
+
+_NUMERIC_TOKENS = re.compile(r"(p\.p\.|kr|prosent|til|[\d\s\u00a0\u2212+\-–.,:%()<>=])")
+
+
+def _looks_numeric(value: str) -> bool:
+    """A display cell that is a number (with its unit, interval or disclosure symbol)."""
+    return _NUMERIC_TOKENS.sub("", value) == ""
+
+
+def column_kinds(display: pd.DataFrame) -> list[str]:
+    """``"num"`` for a column whose every cell is a number (or «–», «:», empty) and at least
+    one holds a digit, else ``"txt"``."""
+    kinds = []
+    for col in display.columns:
+        cells = [("" if pd.isna(v) else str(v)) for v in display[col]]
+        numeric = all(_looks_numeric(c) for c in cells) and any(
+            any(ch.isdigit() for ch in c) for c in cells
+        )
+        kinds.append("num" if numeric else "txt")
+    return kinds
+
 
 @dataclass
 class Table:
-    """A document table: display strings, the numbers behind them, and a footnote."""
+    """A document table: the display strings, the numbers behind them, and what a published
+    table carries around it: number, caption, source line and notes.
+
+    ``footnote`` and ``notes`` are printed under the table after the source line (the Excel
+    writer and the print stylesheet read the same fields). ``align`` overrides the alignment
+    worked out from the cells (``"num"``: right, tabular figures; ``"txt"``: left) per column.
+    The first column is a row header (``<th scope="row">``) when it holds text.
+    """
 
     name: str
     title: str
@@ -31,19 +111,157 @@ class Table:
     data: pd.DataFrame
     footnote: str | None = None
     notes: list[str] = field(default_factory=list)
+    number: int | None = None
+    source: str | None = None
+    align: dict[str, str] = field(default_factory=dict)
+    total_label: str = "I alt"
+
+    @property
+    def label(self) -> str:
+        """«Tabell 3»."""
+        return f"Tabell {self.number}" if self.number else "Tabell"
+
+    @property
+    def caption(self) -> str:
+        """«Tabell 3. Prosjekter per fylke 2022»."""
+        return f"{self.label}. {self.title}" if self.number else self.title
+
+    @property
+    def all_notes(self) -> list[str]:
+        """Source line first, then the footnote and the notes, as printed under the table."""
+        return [n for n in [self.source, self.footnote, *self.notes] if n]
+
+    @property
+    def anchor(self) -> str:
+        return f"tabell-{self.number}" if self.number else f"tabell-{self.name}"
+
+    def kinds(self) -> list[str]:
+        """Alignment kind per column: ``"num"`` or ``"txt"``."""
+        inferred = column_kinds(self.display)
+        return [
+            self.align.get(str(c), k) for c, k in zip(self.display.columns, inferred, strict=True)
+        ]
 
     def _repr_html_(self) -> str:
-        html = f"<p class='table-title'><strong>{esc(self.title)}</strong></p>"
-        html += self.display.to_html(
-            index=False, escape=True, border=0, classes="evalkit-table", na_rep="–"
+        kinds = self.kinds()
+        row_header = bool(kinds) and kinds[0] == "txt"
+        head = []
+        for col, kind in zip(self.display.columns, kinds, strict=True):
+            name = str(col)
+            inner = esc(name) if name else "<span class='visually-hidden'>Beskrivelse</span>"
+            head.append(f"<th scope='col' class='{kind}'>{inner}</th>")
+        body = []
+        for values in self.display.itertuples(index=False, name=None):
+            cells = []
+            for i, (value, kind) in enumerate(zip(values, kinds, strict=True)):
+                shown = (
+                    "–"
+                    if value is None or (not isinstance(value, str) and pd.isna(value))
+                    else str(value)
+                )
+                if i == 0 and row_header:
+                    cells.append(f"<th scope='row' class='{kind}'>{esc(shown)}</th>")
+                else:
+                    cells.append(f"<td class='{kind}'>{esc(shown)}</td>")
+            total = bool(values) and str(values[0]) == self.total_label
+            row_class = " class='total'" if total else ""
+            body.append(f"<tr{row_class}>{''.join(cells)}</tr>")
+        notes = "".join(f"<p class='note'>{esc(n)}</p>" for n in self.all_notes)
+        caption = (
+            f"<span class='caption-label'>{esc(self.label)}.</span> {esc(self.title)}"
+            if self.number
+            else esc(self.title)
         )
-        for note in ([self.footnote] if self.footnote else []) + self.notes:
-            html += f"<p class='footnote'><small>{esc(note)}</small></p>"
-        return html
+        return (
+            f"<div class='evalkit-table-block' id='{self.anchor}'>"
+            f"<div class='evalkit-table-scroll' role='region' tabindex='0' "
+            f"aria-labelledby='{self.anchor}-caption'>"
+            f"<table class='evalkit-table'><caption id='{self.anchor}-caption'>{caption}</caption>"
+            f"<thead><tr>{''.join(head)}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+            f"</div>{notes}</div>"
+        )
+
+    def __repr__(self) -> str:
+        return f"{self.caption}\n{self.display.to_string(index=False)}"
 
     def for_excel(self) -> pd.DataFrame:
         """Numbers where shown, the disclosure symbol where hidden."""
         return self.data
+
+
+@dataclass
+class Figure:
+    """A document figure: the drawing, its number, caption, alt text, source and notes.
+
+    In a notebook and in ``report.html`` it shows as ``<figure>`` with the PNG embedded, the
+    alt text written from the data, and ``<figcaption>`` holding «Figur N. caption», the
+    source line and the notes. JupyterLab without HTML gets the PNG.
+    """
+
+    name: str
+    title: str
+    figure: Any  # matplotlib.figure.Figure
+    alt: str
+    number: int | None = None
+    source: str | None = None
+    notes: list[str] = field(default_factory=list)
+    _png: bytes | None = field(default=None, repr=False)
+
+    @property
+    def label(self) -> str:
+        return f"Figur {self.number}" if self.number else "Figur"
+
+    @property
+    def caption(self) -> str:
+        return f"{self.label}. {self.title}" if self.number else self.title
+
+    @property
+    def anchor(self) -> str:
+        return f"figur-{self.number}" if self.number else f"figur-{self.name}"
+
+    @property
+    def all_notes(self) -> list[str]:
+        return [n for n in [self.source, *self.notes] if n]
+
+    def png(self) -> bytes:
+        """The figure as PNG (150 dpi, no timestamp: the same figure gives the same bytes)."""
+        if self._png is None:
+            buf = io.BytesIO()
+            self.figure.savefig(buf, format="png", dpi=plots.PNG_DPI, metadata={"Software": None})
+            self._png = buf.getvalue()
+        return self._png
+
+    def _repr_png_(self) -> bytes:
+        return self.png()
+
+    def _repr_html_(self) -> str:
+        data = base64.b64encode(self.png()).decode("ascii")
+        width = round(self.figure.get_figwidth() * 96)
+        notes = "".join(f"<span class='note'>{esc(n)}</span>" for n in self.all_notes)
+        caption = (
+            f"<span class='caption-label'>{esc(self.label)}.</span> {esc(self.title)}"
+            if self.number
+            else esc(self.title)
+        )
+        return (
+            f"<figure class='evalkit-figure' id='{self.anchor}'>"
+            f"<img src='data:image/png;base64,{data}' alt='{esc(self.alt)}' "
+            f"style='width:{width}px;max-width:100%;height:auto'>"
+            f"<figcaption><span class='caption'>{caption}</span>{notes}</figcaption></figure>"
+        )
+
+    def __repr__(self) -> str:
+        return f"{self.caption}. {self.alt}"
+
+
+def _table(doc: Any, table: Table, source: str) -> Table:
+    table.number = numbering(doc).table(table.name)
+    table.source = source
+    return table
+
+
+def _figure(doc: Any, name: str, title: str, fig: Any, alt: str, source: str, notes=()) -> Figure:
+    return Figure(name, title, fig, alt, numbering(doc).figure(name), source, list(notes))
 
 
 def _md(body: str) -> Markdown:
@@ -61,16 +279,19 @@ def title(ev: Evaluation) -> Markdown:
 
 def banner(ev: Evaluation) -> Markdown:
     """A clear notice of which data the document rests on, and whether they are synthetic."""
-    source = f"Datagrunnlag: `{esc(ev.result.path.name)}` i `{esc(ev.data_dir)}` (skjemaoppsett {esc(ev.result.layout)})."
+    where = (
+        f"<code>{esc(ev.result.path.name)}</code> i <code>{esc(ev.data_dir)}</code> "
+        f"(skjemaoppsett {esc(ev.result.layout)})"
+    )
     if ev.synthetic:
         return _md(
-            "<div style='border:3px solid #c8553d;background:#fdf0ec;padding:0.8em 1em;"
-            "margin:0.5em 0;font-size:1.05em'><strong>SYNTETISKE DATA.</strong> Dette dokumentet "
-            "er laget fra syntetiske demodata generert av <code>evalkit demo</code>. Det er ikke "
-            "reelle rapporter fra fylkene; bare de publiserte totaltallene er virkelige. "
-            f"{source}</div>"
+            "<div class='evalkit-banner' role='note' style='border:3px solid #b5452f;"
+            "background:#fdf0ec;color:#1a1a1a;padding:0.8em 1em;margin:0.5em 0;font-size:1.05em'>"
+            "<strong>SYNTETISKE DATA.</strong> Dette dokumentet er laget fra syntetiske demodata "
+            "generert av <code>evalkit demo</code>. Det er ikke reelle rapporter fra fylkene; bare "
+            f"de publiserte totaltallene er virkelige. Datagrunnlag: {where}.</div>"
         )
-    return _md(f"*{source}*")
+    return _md(f"<p class='evalkit-source'><em>Datagrunnlag: {where}.</em></p>")
 
 
 def key_figures(ev: Evaluation) -> Table:
@@ -101,7 +322,7 @@ def key_figures(ev: Evaluation) -> Table:
             ("Kommuner i innvilgede prosjekter", fmt_int(m["n_municipalities"])),
         ]
     frame = pd.DataFrame(rows, columns=["Nøkkeltall", str(ev.year)])
-    return Table("nokkeltall", f"Nøkkeltall {ev.year}", frame, frame)
+    return _table(ev, Table("nokkeltall", f"Nøkkeltall {ev.year}", frame, frame), _ev_source(ev))
 
 
 def summary(ev: Evaluation) -> Markdown:
@@ -146,15 +367,15 @@ def method(ev: Evaluation) -> Markdown:
         "fra summene (sekundærskjerming).",
     ]
     if m.get("comparisons"):
-        names = sorted({c["test"] for c in m["comparisons"]})
+        names = sorted({c["test"] for c in m["comparisons"] if c["p_value"] is not None})
         lines.append(
             "**Sammenligning med tidligere år.** Forskjellen mellom to års andeler vises i "
             "prosentpoeng med 95 % konfidensintervall etter Newcombes hybride score-metode. "
             "Hver forskjell testes med Pearsons kjikvadrattest uten kontinuitetskorreksjon når "
             "alle forventede antall er minst 5, ellers med Fishers eksakte test (tosidig); her "
-            f"er brukt {esc(text.join_nb(names))}. p-verdiene er justert med Holms metode over "
-            f"alle de {len(m['comparisons'])} sammenligningene i dokumentet. Effektstørrelsen "
-            "er Cohens h."
+            f"er brukt {esc(text.join_nb(names))}. "
+            + text.holm_sentence(m["comparisons"], _labels(ev))
+            + " Effektstørrelsen er Cohens h."
         )
     return _md("\n\n".join(lines))
 
@@ -220,10 +441,12 @@ def county_table(ev: Evaluation) -> Table:
         if ev.scheme.unit == "project"
         else "Søknader og tildelinger per fylke"
     )
-    return Table("fylker", f"{title_} {ev.year}", display, data, sup.footnote)
+    return _table(
+        ev, Table("fylker", f"{title_} {ev.year}", display, data, sup.footnote), _ev_source(ev)
+    )
 
 
-def county_figures(ev: Evaluation) -> list:
+def county_figures(ev: Evaluation) -> list[Figure]:
     """Projects (or granted applications) and amounts per county, with the cells hidden in the
     county table hidden here too."""
     by = _county_frame(ev)
@@ -236,16 +459,27 @@ def county_figures(ev: Evaluation) -> list:
         count, amount, what = "n_projects", "grant_nok", "Antall prosjekter"
     else:
         count, amount, what = "n_granted", "granted_nok", "Antall innvilgede søknader"
+    notes = [RULE.footnote_nb] if mask[[count, amount]].any().any() else []
+    count_title = f"{what} per fylke {ev.year}"
+    amount_title = f"Tildelt beløp per fylke {ev.year}"
     return [
-        plots.bar_by_county(
-            by, count, title=f"{what} per fylke {ev.year}", xlabel=what, hidden=mask[count]
+        _figure(
+            ev,
+            "fylker_antall",
+            count_title,
+            plots.bar_by_county(by, count, xlabel=what, hidden=mask[count]),
+            text.alt_bars_by_county(by, count, mask[count], title=count_title),
+            _ev_source(ev),
+            notes,
         ),
-        plots.bar_by_county(
-            by,
-            amount,
-            title=f"Tildelt beløp per fylke {ev.year} (kr)",
-            xlabel="Kroner",
-            hidden=mask[amount],
+        _figure(
+            ev,
+            "fylker_belop",
+            amount_title,
+            plots.bar_by_county(by, amount, xlabel="Kroner", hidden=mask[amount], money=True),
+            text.alt_bars_by_county(by, amount, mask[amount], title=amount_title, money=True),
+            _ev_source(ev),
+            notes,
         ),
     ]
 
@@ -257,6 +491,18 @@ def shares_frame(ev: Evaluation, group: str) -> pd.DataFrame:
         if labels.get(key, {}).get("group") == group:
             rows.append({"key": key, "label": labels[key]["label_nb"], **s})
     return pd.DataFrame(rows)
+
+
+def _among(ev: Evaluation, group: str) -> str | None:
+    """«med måloppnåelse «Kan ikke vurderes»» for a group counted among a subgroup only."""
+    for spec in ev.scheme.shares:
+        if spec.group == group and spec.among:
+            f = ev.scheme.fields[spec.among["field"]]
+            value = str(spec.among["equals"])
+            if f.vocabulary:
+                value = ev.scheme.vocabularies[f.vocabulary].label(value)
+            return f"med {esc(f.label_nb.lower())} «{esc(value)}»"
+    return None
 
 
 def shares_table(ev: Evaluation, group: str, title: str) -> Table:
@@ -275,11 +521,31 @@ def shares_table(ev: Evaluation, group: str, title: str) -> Table:
     )
     data = f[["key", "label", "count", "n", "missing", "share", "ci_low", "ci_high"]]
     name = "andeler_" + text.normalise_sheet(group)
-    return Table(name, f"{title} {ev.year}", display, data)
+    notes = [text.share_denominator_note(f, ev.scheme.unit, _among(ev, group)), WILSON_NOTE]
+    return _table(ev, Table(name, f"{title} {ev.year}", display, data, notes=notes), _ev_source(ev))
 
 
-def shares_figure(ev: Evaluation, group: str, title: str):
-    return plots.shares_with_ci(shares_frame(ev, group), title=f"{title} {ev.year}")
+#: The note under every share with an interval.
+WILSON_NOTE = "KI: 95 % konfidensintervall etter Wilsons metode."
+
+
+def shares_figure(ev: Evaluation, group: str, title: str) -> Figure:
+    """The shares of one group as bars with their Wilson intervals."""
+    f = shares_frame(ev, group)
+    title_ = f"{title} {ev.year}"
+    who = "prosjektene" if ev.scheme.unit == "project" else "søknadene"
+    return _figure(
+        ev,
+        "andeler_" + text.normalise_sheet(group),
+        title_,
+        plots.shares_with_ci(f, xlabel=f"Andel av {who} (%)"),
+        text.alt_shares(f, title=title_),
+        _ev_source(ev),
+        [
+            text.share_denominator_note(f, ev.scheme.unit, _among(ev, group)),
+            "Strekene viser 95 % konfidensintervall etter Wilsons metode.",
+        ],
+    )
 
 
 def amounts_table(ev: Evaluation) -> Table:
@@ -306,13 +572,14 @@ def amounts_table(ev: Evaluation) -> Table:
         for name, a in blocks
     ]
     data = pd.DataFrame([{"": name, **a} for name, a in blocks])
-    return Table(
+    table = Table(
         "belop",
         f"Beløp {ev.year}",
         pd.DataFrame(rows),
         data,
         notes=["Kvartiler etter lineær interpolasjon (Hyndman og Fan type 7)."],
     )
+    return _table(ev, table, _ev_source(ev))
 
 
 def category_table(ev: Evaluation) -> Table:
@@ -329,7 +596,11 @@ def category_table(ev: Evaluation) -> Table:
             "Tildelt": by["granted_nok"].map(fmt_nok),
         }
     )
-    return Table("kategorier", f"Søknader og tildelinger per kategori {ev.year}", display, by)
+    return _table(
+        ev,
+        Table("kategorier", f"Søknader og tildelinger per kategori {ev.year}", display, by),
+        _ev_source(ev),
+    )
 
 
 def funded_projects(ev: Evaluation) -> Table:
@@ -350,20 +621,31 @@ def funded_projects(ev: Evaluation) -> Table:
         }
     )
     display = data.assign(**{"Tildelt (kr)": data["Tildelt (kr)"].map(fmt_int)})
-    return Table(
+    table = Table(
         "innvilgede_prosjekter",
         f"Fylkesvis liste over prosjekter som fikk støtte {ev.year}",
         display,
         data,
     )
+    return _table(ev, table, _ev_source(ev))
 
 
-def applied_granted_figure(ev: Evaluation):
+def applied_granted_figure(ev: Evaluation) -> Figure:
     """Granted against applied amount, one point per granted application."""
     tidy = ev.result.tidy
     granted = tidy[tidy["granted"].fillna(False)][["applied_nok", "granted_nok"]].dropna()
-    return plots.applied_vs_granted(
-        granted, title=f"Søkt og tildelt beløp for innvilgede søknader {ev.year}"
+    title_ = f"Søkt og tildelt beløp for innvilgede søknader {ev.year}"
+    return _figure(
+        ev,
+        "sokt_og_tildelt",
+        title_,
+        plots.applied_vs_granted(granted),
+        text.alt_applied_granted(ev.metrics["applied_vs_granted"], title=title_),
+        _ev_source(ev),
+        [
+            "Ett punkt per innvilget søknad med både søkt og tildelt beløp. Punktene på den "
+            "stiplede linjen fikk hele beløpet de søkte om."
+        ],
     )
 
 
@@ -392,13 +674,14 @@ def applied_granted_table(ev: Evaluation) -> Table:
     notes = []
     if a["missing"]:
         notes.append(f"{fmt_int(a['missing'])} innvilgede søknader mangler søkt beløp.")
-    return Table(
+    table = Table(
         "sokt_og_tildelt",
         f"Søkt og tildelt for innvilgede søknader {ev.year}",
         frame,
         pd.DataFrame([{**{k: v for k, v in a.items() if k not in ("ratio", "test")}, **r}]),
         notes=notes,
     )
+    return _table(ev, table, _ev_source(ev))
 
 
 def group_tests_table(ev: Evaluation) -> Table:
@@ -420,25 +703,94 @@ def group_tests_table(ev: Evaluation) -> Table:
         f"Tallene er alle {'prosjektene' if ev.scheme.unit == 'project' else 'søknadene'} i "
         "året, så testen sier noe om prosessen bak tallene."
     ]
-    return Table(
-        "forskjeller_mellom_grupper",
-        f"Forskjeller mellom {'fylker' if ev.scheme.unit == 'project' else 'fylker og kategorier'}"
-        f" {ev.year}",
-        display,
-        g,
-        notes=notes,
+    notes += text.group_test_denominator_notes(ev.metrics)
+    return _table(
+        ev,
+        Table(
+            "forskjeller_mellom_grupper",
+            f"Forskjeller mellom {'fylker' if ev.scheme.unit == 'project' else 'fylker og kategorier'}"
+            f" {ev.year}",
+            display,
+            g,
+            notes=notes,
+        ),
+        _ev_source(ev),
     )
+
+
+def _labels(ev: Evaluation) -> dict[str, str]:
+    """«Annet (målgruppe)»: a share's label with its group, for text that names shares."""
+    return {k: f"{v['label_nb']} ({v['group']})" for k, v in share_labels(ev.scheme).items()}
+
+
+def comparison_intro(ev: Evaluation) -> Markdown:
+    """The lead-in of the year comparison: where the figure and the table are, and which
+    differences hold after Holm's adjustment."""
+    comps = ev.metrics.get("comparisons") or []
+    if not comps:
+        return _md("")
+    fig_no = numbering(ev).figure("sammenligning")
+    table_no = numbering(ev).table("sammenligning")
+    return _md(text.comparison_lead(comps, _labels(ev), fig_no, table_no))
+
+
+def comparison_figure(ev: Evaluation) -> Figure | Markdown:
+    """The year comparison as a forest figure: each difference with its Newcombe interval,
+    grouped as the table, the differences that hold after Holm filled."""
+    comps = ev.metrics.get("comparisons") or []
+    if not comps:
+        return _md("")
+    labels = share_labels(ev.scheme)
+    c = pd.DataFrame(comps)
+    c["label"] = c["metric"].map(lambda k: labels.get(k, {}).get("label_nb", k))
+    c["group"] = c["metric"].map(lambda k: labels.get(k, {}).get("group", ""))
+    others = sorted(set(c["other_year"]))
+    title_ = (
+        f"Forskjell i andeler mellom {ev.year} og "
+        f"{text.join_nb([str(y) for y in others])}, i prosentpoeng"
+    )
+    return _figure(
+        ev,
+        "sammenligning",
+        title_,
+        plots.forest(c, year=ev.year),
+        text.alt_forest(comps, _labels(ev), title=title_),
+        source_line(
+            ev.scheme.unit,
+            text.join_nb([str(y) for y in sorted({*others, ev.year})]),
+            synthetic=ev.synthetic,
+        ),
+        [
+            "Punkt: forskjellen; strek: 95 % konfidensintervall (Newcombe). Fylt punkt: "
+            "forskjellen holder etter Holm-justering (p (Holm) < 0,05); åpent punkt: gjør det "
+            "ikke; kryss: ingen test (andelen er 0 eller 100 % i begge år)."
+        ],
+    )
+
+
+#: Short test names for the comparison table (the note spells them out).
+TEST_SHORT_NB = {"pearson_chi2": "Pearson", "fisher_exact": "Fisher"}
+
+
+def _distinct_labels(ev: Evaluation, keys: list[str]) -> list[str]:
+    """Share labels, with the group added where two shares have the same label
+    («Annet (målgruppe)», «Annet (tilbud)»)."""
+    labels = share_labels(ev.scheme)
+    plain = [labels.get(k, {}).get("label_nb", k) for k in keys]
+    return [
+        f"{lab} ({labels[k]['group']})" if plain.count(lab) > 1 and k in labels else lab
+        for k, lab in zip(keys, plain, strict=True)
+    ]
 
 
 def comparison_table(ev: Evaluation) -> Table | Markdown:
     comps = ev.metrics.get("comparisons") or []
     if not comps:
         return _md("*Ingen tidligere år å sammenligne med i dataene.*")
-    labels = share_labels(ev.scheme)
     c = pd.DataFrame(comps)
     display = pd.DataFrame(
         {
-            "": c["metric"].map(lambda k: labels.get(k, {}).get("label_nb", k)),
+            "": _distinct_labels(ev, list(c["metric"])),
             str(ev.year): [
                 f"{fmt_pct(s)} ({fmt_ci(lo, hi)})"
                 for s, lo, hi in zip(c["share"], c["ci_low"], c["ci_high"], strict=True)
@@ -455,16 +807,26 @@ def comparison_table(ev: Evaluation) -> Table | Markdown:
             ],
             "Forskjell": c["diff"].map(fmt_pp),
             "95 % KI (Newcombe)": [
-                f"{fmt_pp(lo)} til {fmt_pp(hi)}"
+                f"{text.fmt_signed(lo * 100)} til {text.fmt_signed(hi * 100)}"
                 for lo, hi in zip(c["diff_ci_low"], c["diff_ci_high"], strict=True)
             ],
-            "Test": c["test"],
+            "Test": c["test_method"].map(TEST_SHORT_NB).fillna("ingen test"),
             "p": c["p_value"].map(fmt_p),
             "p (Holm)": c["p_adjusted"].map(fmt_p),
             "Cohens h": c["effect_size_h"].map(lambda h: text.fmt_dec(h, 2)),
         }
     )
-    return Table("sammenligning", f"{ev.year} sammenlignet med tidligere år", display, c)
+    notes = [
+        "Andeler med 95 % konfidensintervall (Wilson) i parentes. Forskjell: dette årets andel "
+        "minus det andre årets, i prosentpoeng (p.p.), med 95 % konfidensintervall (Newcombe) "
+        "i prosentpoeng. Test: Pearson = Pearsons kjikvadrattest uten kontinuitetskorreksjon; "
+        "Fisher = Fishers eksakte test (tosidig).",
+        text.holm_sentence(comps, _labels(ev)),
+    ]
+    table = Table(
+        "sammenligning", f"{ev.year} sammenlignet med tidligere år", display, c, notes=notes
+    )
+    return _table(ev, table, _ev_source(ev))
 
 
 # --- appendix -----------------------------------------------------------------------------
@@ -472,12 +834,13 @@ def quality_summary(ev: Evaluation) -> Markdown:
     rows = ev.metrics["rows"]
     dq = ev.data_quality
     flagged = dq[dq["action"] != "excluded"]
+    table_no = numbering(ev).table("datakvalitet")
     body = (
         f"Filen har {fmt_int(rows['read'])} rader. {fmt_int(rows['kept'])} er med i analysen og "
-        f"{fmt_int(len(rows['excluded']))} er holdt utenfor. {fmt_int(len(flagged))} celler er "
-        "merket: verdier som ikke kunne leses er satt som manglende, og verdier som er rettet "
-        "(for eksempel et fylke fra en annen periode) er oppgitt med hva de ble rettet til. "
-        "Personopplysninger (kontaktperson, e-post, telefon) leses ikke inn."
+        f"{fmt_int(len(rows['excluded']))} er holdt utenfor. {fmt_int(len(flagged))} "
+        f"{'celle er' if len(flagged) == 1 else 'celler er'} merket: verdier som ikke kunne leses er satt som manglende, og verdier som er rettet "
+        "(for eksempel et fylke fra en annen periode) er oppgitt med hva de ble rettet til "
+        f"(tabell {table_no}). Personopplysninger (kontaktperson, e-post, telefon) leses ikke inn."
     )
     return _md(body)
 
@@ -495,7 +858,8 @@ def quality_table(ev: Evaluation) -> Table:
         }
     )
     notes = [] if len(dq) else ["Ingen celler er merket, og ingen rader er holdt utenfor."]
-    return Table("datakvalitet", "Merkede celler og rader holdt utenfor", display, dq, notes=notes)
+    table = Table("datakvalitet", "Merkede celler og rader holdt utenfor", display, dq, notes=notes)
+    return _table(ev, table, _ev_source(ev))
 
 
 def tables(ev: Evaluation) -> dict[str, pd.DataFrame]:
@@ -527,15 +891,22 @@ def save(ev: Evaluation, output_dir: str) -> Markdown | None:
 
 #: Facts about the samhandling years that are not in the data, stated in the document.
 SAMHANDLING_NOTES = {
-    2010: "Antall søknader i 2010 er ikke publisert; søknadstallene i demodataene er syntetiske.",
     2011: (
         "Rammen i 2011 var 133 millioner kroner, fordelt i to runder. Fire millioner kroner gikk "
-        "til KS (råd til kommunene) og ikke til et prosjekt; de er ikke med i prosjektdataene. "
-        "Antall søknader i 2011 er ikke publisert; søknadstallene i demodataene er syntetiske."
+        "til KS (råd til kommunene) og ikke til et prosjekt; de er ikke med i prosjektdataene."
     ),
 }
+#: Years whose application counts were never published: synthetic data invent them.
+SAMHANDLING_UNPUBLISHED_APPLICATIONS = (2010, 2011)
 
 
 def samhandling_notes(ev: Evaluation) -> Markdown:
-    note = SAMHANDLING_NOTES.get(ev.year)
-    return _md(f"*{note}*" if note else "")
+    """Facts about the year that are not in the data; that the application counts are
+    synthetic only where the data are."""
+    notes = [SAMHANDLING_NOTES[ev.year]] if ev.year in SAMHANDLING_NOTES else []
+    if ev.synthetic and ev.year in SAMHANDLING_UNPUBLISHED_APPLICATIONS:
+        notes.append(
+            f"Antall søknader i {ev.year} er ikke publisert; søknadstallene i demodataene er "
+            "syntetiske."
+        )
+    return _md(f"*{' '.join(notes)}*" if notes else "")

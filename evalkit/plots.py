@@ -1,30 +1,51 @@
 """Figures for the documents, drawn with seaborn in one style: Norwegian labels, decimal
-commas, and the Wilson interval drawn wherever a share is shown."""
+commas, a colour-blind-safe palette, and the Wilson interval drawn wherever a share is shown.
+
+Figures carry no title: the document's caption («Figur 3. …») names them. Each is sized from
+its content (rows, wrapped label lines, legend entries), so long category names and legends
+never squeeze the plot; tick labels are thinned by a locator so they never run together.
+"""
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import seaborn as sns
-from matplotlib.ticker import FuncFormatter
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from evalkit.text import fmt_dec, fmt_int
 
-COLOR = "#1f5a96"
-ACCENT = "#c8553d"
+#: The colour-blind-safe palette of every figure (seaborn «colorblind», after Okabe and Ito).
+PALETTE = sns.color_palette("colorblind")
+COLOR = PALETTE[0]
+ACCENT = PALETTE[3]
+#: Markers that tell the lines of a trend figure apart without colour.
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*", "h", "<", ">"]
+LINESTYLES = ["-", "--", "-.", ":"]
+#: Resolution of the PNG embedded in the documents.
+PNG_DPI = 150
+#: Width of every figure (inches): the text column of the HTML page and of an A4 page.
+WIDTH = 7.5
+#: Category labels are wrapped to this many characters.
+WRAP = 28
 
 
 def set_style() -> None:
     """The one style of every evalkit figure."""
-    sns.set_theme(style="whitegrid", context="notebook", font_scale=0.95)
+    sns.set_theme(style="whitegrid", context="notebook", font_scale=0.95, palette=PALETTE)
     plt.rcParams.update(
         {
             "figure.dpi": 100,
-            "savefig.dpi": 100,
+            "savefig.dpi": PNG_DPI,
             "axes.titleweight": "bold",
             "axes.spines.top": False,
             "axes.spines.right": False,
-            "figure.autolayout": True,
+            "figure.autolayout": False,
+            "figure.constrained_layout.use": True,
         }
     )
 
@@ -36,100 +57,215 @@ def _done(fig: plt.Figure) -> plt.Figure:
     return fig
 
 
+def wrap(label: object, width: int = WRAP) -> str:
+    """A category label on lines of at most ``width`` characters."""
+    return "\n".join(textwrap.wrap(str(label), width=width, break_long_words=False)) or ""
+
+
+def _lines(labels) -> int:
+    return sum(max(1, str(t).count("\n") + 1) for t in labels)
+
+
 _PCT = FuncFormatter(lambda x, _pos: f"{fmt_dec(x, 0)} %")
 _INT = FuncFormatter(lambda x, _pos: fmt_int(x))
+_YEAR = FuncFormatter(lambda x, _pos: f"{x:.0f}")
+
+
+def money_axis(max_value: float) -> tuple[float, str, FuncFormatter]:
+    """Scale, axis label and tick formatter for amounts: millions of kroner from 2 million
+    up («mill. kr», ticks 0, 0,5, 1,0 …), thousands from 20 000, else kroner."""
+    if max_value >= 2_000_000:
+        return 1e6, "Millioner kroner", FuncFormatter(lambda x, _p: fmt_dec(x, 1 if x % 1 else 0))
+    if max_value >= 20_000:
+        return 1e3, "Tusen kroner", FuncFormatter(lambda x, _p: fmt_int(x))
+    return 1.0, "Kroner", _INT
 
 
 def bar_by_county(
     by_county: pd.DataFrame,
     value: str,
     *,
-    title: str,
     xlabel: str,
+    title: str | None = None,
     hidden: pd.Series | None = None,
     symbol: str = ":",
+    money: bool = False,
 ) -> plt.Figure:
     """Horizontal bars per county, largest first. ``hidden`` marks suppressed counts: their
-    bar is not drawn, the disclosure symbol stands in its place, and they come last."""
+    bar is not drawn, the disclosure symbol stands in its place, and they come last.
+    ``money``: amounts, drawn in thousands or millions of kroner as their size asks."""
     set_style()
     data = by_county.copy()
     data["_hidden"] = hidden.to_numpy() if hidden is not None else False
-    data["_shown"] = data[value].where(~data["_hidden"], 0)
+    data["_shown"] = data[value].where(~data["_hidden"], 0).astype(float)
     # hidden counts go last: sorted by their true value they would give their rank away
     data = data.sort_values(["_hidden", "_shown"], ascending=[True, False], kind="stable")
-    fig, ax = plt.subplots(figsize=(7.5, 0.38 * len(data) + 1.2))
-    sns.barplot(data=data, y="county_name", x="_shown", color=COLOR, ax=ax, orient="h")
+    scale, unit_label, formatter = (
+        money_axis(float(data["_shown"].max()))
+        if money
+        else (
+            1.0,
+            xlabel,
+            _INT,
+        )
+    )
+    data["_bar"] = data["_shown"] / scale
+    labels = [wrap(n, 22) for n in data["county_name"]]
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.3 * _lines(labels) + 1.0))
+    y = np.arange(len(data))
+    ax.barh(y, data["_bar"], color=COLOR)
+    ax.set_yticks(y, labels)
+    ax.invert_yaxis()
+    top = float(data["_bar"].max()) if len(data) else 1.0
+    ax.set_xlim(0, (top or 1.0) * 1.18)  # room for the value labels
     for i, (_, r) in enumerate(data.iterrows()):
-        label = symbol if r["_hidden"] else fmt_int(r[value])
-        ax.text(r["_shown"], i, f" {label}", va="center", fontsize=9)
-    ax.set(title=title, xlabel=xlabel, ylabel="")
-    ax.xaxis.set_major_formatter(_INT)
+        if r["_hidden"]:
+            label = symbol
+        elif money:
+            label = fmt_dec(r[value] / scale, 1) if scale == 1e6 else fmt_int(r[value] / scale)
+        else:
+            label = fmt_int(r[value])
+        ax.text(r["_bar"], i, f" {label}", va="center", fontsize=8.5)
+    ax.set(xlabel=unit_label if money else xlabel, ylabel="")
+    if title:
+        ax.set_title(title)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
+    ax.xaxis.set_major_formatter(formatter)
+    ax.grid(axis="y", visible=False)
     return _done(fig)
 
 
-def shares_with_ci(shares: pd.DataFrame, *, title: str) -> plt.Figure:
-    """Shares (in percent) with their Wilson 95 % intervals as error bars.
+def shares_with_ci(
+    shares: pd.DataFrame, *, title: str | None = None, xlabel: str = "Andel av prosjektene (%)"
+) -> plt.Figure:
+    """Shares (in percent) with their Wilson 95 % intervals as lines with caps.
 
     ``shares`` has columns ``label``, ``share``, ``ci_low``, ``ci_high`` (0–1) and ``n``.
     """
     set_style()
     data = shares.dropna(subset=["share"]).sort_values("share", ascending=False, kind="stable")
-    fig, ax = plt.subplots(figsize=(7.5, 0.42 * len(data) + 1.2))
-    y = range(len(data))
-    ax.barh(list(y), data["share"] * 100, color=COLOR, alpha=0.85)
+    labels = [wrap(t) for t in data["label"]]
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.3 * _lines(labels) + 0.12 * len(data) + 1.0))
+    y = np.arange(len(data))
+    ax.barh(y, data["share"] * 100, color=COLOR, alpha=0.85)
     ax.errorbar(
         data["share"] * 100,
-        list(y),
-        xerr=[(data["share"] - data["ci_low"]) * 100, (data["ci_high"] - data["share"]) * 100],
+        y,
+        xerr=[  # rounding can leave an interval end a hair beyond the share
+            ((data["share"] - data["ci_low"]) * 100).clip(lower=0),
+            ((data["ci_high"] - data["share"]) * 100).clip(lower=0),
+        ],
         fmt="none",
         ecolor="black",
         capsize=3,
         lw=1,
     )
-    ax.set_yticks(list(y), data["label"])
+    ax.set_yticks(y, labels)
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
     ax.xaxis.set_major_formatter(_PCT)
-    ax.set(
-        title=title,
-        xlabel="Andel av prosjektene (strek: 95 % konfidensintervall, Wilson)",
-        ylabel="",
-    )
+    ax.set(xlabel=xlabel, ylabel="")
+    if title:
+        ax.set_title(title)
+    ax.grid(axis="y", visible=False)
     return _done(fig)
 
 
-def trend(per_year: pd.DataFrame, *, title: str) -> plt.Figure:
-    """Shares over the years, one line per metric, with the Wilson interval as a band.
+def trend(
+    per_year: pd.DataFrame, *, title: str | None = None, ylabel: str = "Andel av prosjektene (%)"
+) -> plt.Figure:
+    """Shares over the years with the Wilson interval as a band.
 
-    ``per_year`` has columns ``year``, ``label``, ``share``, ``ci_low``, ``ci_high``.
+    Up to four shares in one panel, told apart by marker and line style as well as colour,
+    with the legend below the plot; more shares as small multiples, one panel each, on a
+    common scale. ``per_year`` has columns ``year``, ``label``, ``share``, ``ci_low``,
+    ``ci_high``.
     """
     set_style()
-    fig, ax = plt.subplots(figsize=(8, 4.2))
-    palette = sns.color_palette("colorblind", per_year["label"].nunique())
-    for color, (label, g) in zip(palette, per_year.groupby("label", sort=False), strict=False):
+    groups = list(per_year.groupby("label", sort=False))
+    years = sorted(per_year["year"].unique())
+    if len(groups) > 4:
+        return _trend_panels(groups, years, title=title, ylabel=ylabel)
+    entries = [wrap(label, 40) for label, _ in groups]
+    ncol = 2 if len(groups) > 1 else 1
+    legend_lines = -(-sum(_lines([e]) for e in entries) // ncol)
+    fig, ax = plt.subplots(figsize=(WIDTH, 3.4 + 0.22 * legend_lines))
+    for i, (_label, g) in enumerate(groups):
         g = g.sort_values("year")
-        ax.plot(g["year"], g["share"] * 100, marker="o", color=color, label=label)
+        color = PALETTE[i % len(PALETTE)]
+        ax.plot(
+            g["year"],
+            g["share"] * 100,
+            marker=MARKERS[i % len(MARKERS)],
+            linestyle=LINESTYLES[i % len(LINESTYLES)],
+            color=color,
+            label=entries[i],
+        )
         ax.fill_between(g["year"], g["ci_low"] * 100, g["ci_high"] * 100, color=color, alpha=0.15)
+    _year_axis(ax, years)
+    ax.set_ylim(0, 100)
     ax.yaxis.set_major_formatter(_PCT)
-    ax.set_xticks(sorted(per_year["year"].unique()))
-    ax.set(title=title, xlabel="Tilskuddsår", ylabel="Andel av prosjektene")
-    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, fontsize=8)
+    ax.set(xlabel="Tilskuddsår", ylabel=ylabel)
+    if title:
+        ax.set_title(title)
+    fig.legend(loc="outside lower center", ncols=ncol, frameon=False, fontsize=8.5)
+    return _done(fig)
+
+
+def _year_axis(ax: plt.Axes, years: list[int]) -> None:
+    ax.set_xticks(years)
+    ax.xaxis.set_major_formatter(_YEAR)
+    if len(years) > 8:
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+    pad = 0.3
+    ax.set_xlim(min(years) - pad, max(years) + pad)
+
+
+def _trend_panels(groups, years, *, title, ylabel) -> plt.Figure:
+    ncols = 3
+    nrows = -(-len(groups) // ncols)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(WIDTH, 2.3 * nrows + 0.6), sharex=True, sharey=True, squeeze=False
+    )
+    for ax, (label, g) in zip(axes.flat, groups, strict=False):
+        g = g.sort_values("year")
+        ax.plot(g["year"], g["share"] * 100, marker="o", color=COLOR, markersize=4)
+        ax.fill_between(g["year"], g["ci_low"] * 100, g["ci_high"] * 100, color=COLOR, alpha=0.2)
+        ax.set_title(wrap(label, 30), fontsize=8.5, fontweight="normal", loc="left")
+        ax.set_ylim(0, 100)
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=3))
+        ax.yaxis.set_major_formatter(_PCT)
+        ax.set_xticks([years[0], years[-1]] if len(years) > 3 else years)
+        ax.xaxis.set_major_formatter(_YEAR)
+        ax.tick_params(labelsize=8)
+    for ax in list(axes.flat)[len(groups) :]:
+        ax.set_visible(False)
+    fig.supylabel(ylabel, fontsize=9)
+    fig.supxlabel("Tilskuddsår", fontsize=9)
+    if title:
+        fig.suptitle(title, fontweight="bold")
     return _done(fig)
 
 
 def amounts_by_year(
-    amounts: pd.DataFrame, *, title: str, ylabel: str = "Tildelt beløp per prosjekt"
+    amounts: pd.DataFrame, *, title: str | None = None, ylabel: str = "Tildelt per prosjekt"
 ) -> plt.Figure:
     """Box plot of amounts per year (``year``, ``amount_nok``)."""
     set_style()
-    fig, ax = plt.subplots(figsize=(8, 4))
-    sns.boxplot(data=amounts, x="year", y="amount_nok", color=COLOR, ax=ax, fliersize=2)
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{fmt_int(x)} kr"))
-    ax.set(title=title, xlabel="Tilskuddsår", ylabel=ylabel)
+    scale, unit, formatter = money_axis(float(amounts["amount_nok"].max()))
+    data = amounts.assign(amount=amounts["amount_nok"] / scale, year=amounts["year"].astype(str))
+    fig, ax = plt.subplots(figsize=(WIDTH, 3.8))
+    sns.boxplot(data=data, x="year", y="amount", color=COLOR, ax=ax, fliersize=2)
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
+    ax.yaxis.set_major_formatter(formatter)
+    ax.set(xlabel="Tilskuddsår", ylabel=f"{ylabel} ({unit.lower()})")
+    if title:
+        ax.set_title(title)
     return _done(fig)
 
 
-def applied_vs_granted(pairs: pd.DataFrame, *, title: str) -> plt.Figure:
+def applied_vs_granted(pairs: pd.DataFrame, *, title: str | None = None) -> plt.Figure:
     """Granted against applied amount, one point per granted application (``applied_nok``,
     ``granted_nok``), in millions of kroner, with the line where the whole amount was granted."""
     set_style()
@@ -137,14 +273,86 @@ def applied_vs_granted(pairs: pd.DataFrame, *, title: str) -> plt.Figure:
         applied=pairs["applied_nok"].astype(float) / 1e6,
         granted=pairs["granted_nok"].astype(float) / 1e6,
     )
-    fig, ax = plt.subplots(figsize=(6.5, 5))
-    sns.scatterplot(data=data, x="applied", y="granted", color=COLOR, alpha=0.6, s=22, ax=ax)
+    fig, ax = plt.subplots(figsize=(6.0, 5.2))
+    ax.scatter(data["applied"], data["granted"], color=COLOR, alpha=0.6, s=18, label="Søknad")
     top = float(max(data["applied"].max(), data["granted"].max(), 0.1)) * 1.05
-    ax.plot([0, top], [0, top], color=ACCENT, linewidth=1, label="Tildelt = søkt")
-    ax.set(xlim=(0, top), ylim=(0, top), title=title)
-    ax.set(xlabel="Søkt beløp (millioner kr)", ylabel="Tildelt beløp (millioner kr)")
+    ax.plot([0, top], [0, top], color=ACCENT, linewidth=1.2, linestyle="--", label="Tildelt = søkt")
+    ax.set(xlim=(0, top), ylim=(0, top))
+    ax.set(xlabel="Søkt beløp (millioner kroner)", ylabel="Tildelt beløp (millioner kroner)")
+    if title:
+        ax.set_title(title)
     mill = FuncFormatter(lambda x, _p: fmt_dec(x, 1))
-    ax.xaxis.set_major_formatter(mill)
-    ax.yaxis.set_major_formatter(mill)
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
+        axis.set_major_formatter(mill)
     ax.legend(loc="upper left", frameon=False)
+    return _done(fig)
+
+
+def forest(comparisons: pd.DataFrame, *, year: int, title: str | None = None) -> plt.Figure:
+    """Differences of shares in percentage points with their Newcombe 95 % intervals, one row
+    per share, grouped (``group``) in the order given, group names as bold row labels.
+
+    ``comparisons`` has columns ``label``, ``group``, ``diff``, ``diff_ci_low``,
+    ``diff_ci_high``, ``p_value`` and ``p_adjusted``. A filled point marks a difference that
+    holds after Holm's adjustment (p < 0,05), an open one a difference that does not, a cross
+    a share that could not be tested: shape, not colour, tells them apart.
+    """
+    set_style()
+    rows: list[tuple[str, pd.Series | None]] = []
+    for group, g in comparisons.groupby("group", sort=False):
+        rows.append((str(group).capitalize(), None))
+        rows += [(wrap(r["label"], 40), r) for _, r in g.iterrows()]
+    labels = [t for t, _ in rows]
+    # each row as tall as its label's lines, so wrapped labels never run into each other
+    heights = np.array([0.4 + _lines([t]) for t in labels])
+    ypos = np.cumsum(heights) - heights / 2
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.18 * heights.sum() + 1.5))
+    for y, (_, r) in zip(ypos, rows, strict=True):
+        if r is None:
+            continue
+        d, lo, hi = r["diff"] * 100, r["diff_ci_low"] * 100, r["diff_ci_high"] * 100
+        err = [[max(d - lo, 0.0)], [max(hi - d, 0.0)]]
+        ax.errorbar(d, y, xerr=err, fmt="none", ecolor="black", lw=1, capsize=2.5)
+        if r["p_value"] is None or pd.isna(r["p_value"]):
+            ax.plot(d, y, marker="x", color="black", markersize=6, linestyle="none")
+        elif r["p_adjusted"] is not None and r["p_adjusted"] < 0.05:
+            ax.plot(d, y, marker="o", color=COLOR, markersize=6.5, linestyle="none")
+        else:
+            ax.plot(
+                d,
+                y,
+                marker="o",
+                markerfacecolor="white",
+                markeredgecolor=COLOR,
+                markeredgewidth=1.4,
+                markersize=6.5,
+                linestyle="none",
+            )
+    ax.axvline(0, color="0.35", lw=0.9)
+    ax.set_yticks(ypos, labels)
+    for tick, (_, r) in zip(ax.get_yticklabels(), rows, strict=True):
+        if r is None:
+            tick.set_fontweight("bold")
+    ax.set_ylim(heights.sum(), 0)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=7, steps=[1, 2, 2.5, 5, 10]))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p: fmt_dec(x, 0)))
+    ax.set(xlabel=f"Forskjell {year} minus tidligere år (prosentpoeng)", ylabel="")
+    ax.grid(axis="y", visible=False)
+    if title:
+        ax.set_title(title)
+    handles = [
+        Line2D([], [], marker="o", color=COLOR, linestyle="none", label="Holder etter Holm"),
+        Line2D(
+            [],
+            [],
+            marker="o",
+            markerfacecolor="white",
+            markeredgecolor=COLOR,
+            linestyle="none",
+            label="Holder ikke",
+        ),
+        Line2D([], [], marker="x", color="black", linestyle="none", label="Ingen test"),
+    ]
+    fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False, fontsize=8.5)
     return _done(fig)

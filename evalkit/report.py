@@ -968,7 +968,15 @@ def _export_html(nb: Any, title: str) -> str:
     reader_nb.metadata["title"] = title
     exporter = HTMLExporter(
         template_name="lab",
-        extra_loaders=[DictLoader({"evalkit_report.html.j2": _HTML_TEMPLATE})],
+        extra_loaders=[
+            DictLoader(
+                {
+                    "evalkit_report.html.j2": (
+                        Path(__file__).parent / "templates" / "report.html.j2"
+                    ).read_text(encoding="utf-8")
+                }
+            )
+        ],
         template_file="evalkit_report.html.j2",
         exclude_input=True,
         exclude_input_prompt=True,

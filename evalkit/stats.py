@@ -71,6 +71,7 @@ __all__ = [
     "pearson_chi2",
     "permutation_chi2_test",
     "share_with_ci",
+    "trend_departure",
     "trend_tests",
     "two_share_test",
     "wilson_ci",
@@ -509,6 +510,58 @@ def cochran_armitage(counts, ns, scores) -> dict:
         "direction": "increasing" if z > 0 else ("decreasing" if z < 0 else "none"),
     }
     return out
+
+
+def trend_departure(counts, ns, scores) -> dict:
+    """Pearson's chi-square of the k × 2 table split into a linear trend and the departure
+    from it (Armitage 1955; Agresti, *Categorical Data Analysis*, 3rd ed., sec. 5.3.5).
+
+    With p̄ = Σxᵢ/N over the groups with nᵢ > 0::
+
+        X²_total     = Σ (xᵢ − nᵢp̄)² / (nᵢ p̄(1 − p̄))        k − 1 degrees of freedom
+        X²_trend     = z²  (z of :func:`cochran_armitage`)    1
+        X²_departure = X²_total − X²_trend                    k − 2
+
+    A significant departure says the share does not move along a straight line: a rise and a
+    fall, or a jump, rather than a steady trend, whatever the trend test says.
+
+    Returns
+    -------
+    dict
+        ``chi2_total``, ``df_total``, ``chi2_trend``, ``chi2_departure``, ``df_departure``
+        and ``p_value`` (of the departure, chi-square upper tail); all ``None`` when there
+        are fewer than three groups or the share is 0 or 1 throughout.
+    """
+    x = np.asarray(counts, dtype=float)
+    n = np.asarray(ns, dtype=float)
+    t = np.asarray(scores, dtype=float)
+    if not (x.shape == n.shape == t.shape) or x.ndim != 1:
+        raise ValueError("counts, ns and scores must be one-dimensional and of equal length")
+    _check_counts(x, n)
+    keep = n > 0
+    x, n, t = x[keep], n[keep], t[keep]
+    out: dict[str, Any] = dict.fromkeys(
+        ("chi2_total", "df_total", "chi2_trend", "chi2_departure", "df_departure", "p_value")
+    )
+    big_n = n.sum()
+    if len(x) < 3 or big_n == 0:
+        return out
+    pbar = x.sum() / big_n
+    if pbar <= 0 or pbar >= 1:
+        return out
+    total = float(((x - n * pbar) ** 2 / (n * pbar * (1 - pbar))).sum())
+    z = cochran_armitage(x, n, t)["statistic"]
+    trend = 0.0 if z is None else float(z) ** 2
+    departure = max(total - trend, 0.0)  # rounding can make a linear table's departure −1e-16
+    k = len(x)
+    return {
+        "chi2_total": total,
+        "df_total": k - 1,
+        "chi2_trend": trend,
+        "chi2_departure": departure,
+        "df_departure": k - 2,
+        "p_value": float(sps.chi2.sf(departure, k - 2)),
+    }
 
 
 def trend_tests(per_year: Mapping[int, Mapping[str, dict]]) -> list[dict]:

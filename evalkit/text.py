@@ -59,6 +59,14 @@ def fmt_pp(diff: float | None, decimals: int = 1) -> str:
     return f"{sign}{fmt_dec(abs(diff) * 100, decimals)}{NBSP}p.p."
 
 
+def fmt_signed(value: float | None, decimals: int = 1) -> str:
+    """A number with its sign: ``+7,9``, ``−11,1``, ``0,0``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    text = fmt_dec(value, decimals)
+    return text if text.startswith(MINUS) or text.strip("0,") == "" else f"+{text}"
+
+
 def fmt_nok(value: float | int | None) -> str:
     """``20000000`` → ``20 000 000 kr``."""
     return "–" if value is None else f"{fmt_int(value)}{NBSP}kr"
@@ -167,11 +175,22 @@ def summary_frisklivs(m: dict, labels: dict[str, dict[str, str]]) -> str:
         )
     reached = [sh.get("goal_achievement.oppnadd"), sh.get("goal_achievement.delvis")]
     if all(r and r["n"] for r in reached):
-        both = (reached[0]["count"] + reached[1]["count"]) / reached[0]["n"]
-        parts.append(
-            f"{fmt_prosent(both)} av prosjektene som svarte, oppga at målene helt eller delvis "
-            "er nådd."
+        n = reached[0]["n"]
+        yes = reached[0]["count"] + reached[1]["count"]
+        cannot = sh.get("goal_achievement.kan_ikke_vurderes")
+        k = int(cannot["count"]) if cannot else 0
+        sentence = (
+            f"{fmt_prosent(yes / n)} av de {fmt_int(n)} prosjektene som svarte, oppga at målene "
+            "helt eller delvis er nådd."
         )
+        if k and n - k > 0:
+            sentence += (
+                f" Denne andelen er regnet av alle som svarte, også de {fmt_int(k)} der "
+                f"måloppnåelsen ikke kan vurderes. Av de {fmt_int(n - k)} prosjektene der den "
+                f"kunne vurderes, har {fmt_prosent(yes / (n - k))} nådd målene helt eller "
+                "delvis; sammenligningen mellom fylkene bruker denne nevneren."
+            )
+        parts.append(sentence)
     return " ".join(parts)
 
 
@@ -205,3 +224,200 @@ def normalise_sheet(name: str) -> str:
     """A group name as an ASCII sheet-name part: ``aktører`` → ``aktorer``."""
     table = str.maketrans({"æ": "ae", "ø": "o", "å": "a", " ": "_"})
     return name.lower().translate(table)
+
+
+# --- the statistics in words ------------------------------------------------------------------
+def _share_of(count: int, n: int, year: int) -> str:
+    return f"{fmt_int(count)} av {fmt_int(n)} i {year}"
+
+
+def holm_sentence(comparisons: list[dict], labels: dict[str, str]) -> str:
+    """How many comparisons Holm's adjustment covered, naming those that had no test."""
+    tested = [c for c in comparisons if c.get("p_value") is not None]
+    untested = [c for c in comparisons if c.get("p_value") is None]
+    word = "sammenligningen" if len(tested) == 1 else "sammenligningene"
+    out = (
+        f"p-verdiene er justert med Holms metode over de {fmt_int(len(tested))} {word} som "
+        "kunne testes"
+    )
+    out += "." if not untested else f" (av {fmt_int(len(comparisons))} i alt)."
+    if untested:
+        details = [
+            f"{esc(labels.get(c['metric'], c['metric']))}: "
+            f"{_share_of(c['count'], c['n'], c['year'])} og "
+            f"{_share_of(c['other_count'], c['other_n'], c['other_year'])}"
+            for c in untested
+        ]
+        names = join_nb([esc(labels.get(c["metric"], c["metric"])) for c in untested])
+        out += (
+            f" For {names} finnes ingen test, fordi andelen var 0 % eller 100 % i begge årene "
+            f"({'; '.join(details)})."
+        )
+    return out
+
+
+def comparison_lead(
+    comparisons: list[dict], labels: dict[str, str], figure_no: int, table_no: int
+) -> str:
+    """The sentences before the year comparison: where to look, and what holds after Holm."""
+    years = sorted({c["other_year"] for c in comparisons})
+    year = comparisons[0]["year"]
+    tested = [c for c in comparisons if c.get("p_value") is not None]
+    held = [c for c in tested if c.get("p_adjusted") is not None and c["p_adjusted"] < 0.05]
+    out = (
+        f"Figur {figure_no} viser forskjellen mellom {year} og {join_nb([str(y) for y in years])} "
+        "for hver andel, i prosentpoeng med 95 % konfidensintervall. Tabell "
+        f"{table_no} gir andelene, testene og de justerte p-verdiene."
+    )
+    if held:
+        items = join_nb(
+            [f"{esc(labels.get(c['metric'], c['metric']))} {fmt_pp(c['diff'])}" for c in held]
+        )
+        what = "forskjell" if len(held) == 1 else "forskjeller"
+        out += (
+            f" Etter Holm-justering over de {fmt_int(len(tested))} testede sammenligningene "
+            f"holder {fmt_int(len(held))} {what}: {items}"
+        )
+        out += "" if out.endswith(".") else "."
+    else:
+        out += (
+            f" Ingen av forskjellene holder etter Holm-justering over de {fmt_int(len(tested))} "
+            "testede sammenligningene."
+        )
+    return out
+
+
+# --- alternative texts of the figures -----------------------------------------------------------
+def alt_bars_by_county(by_county, value: str, hidden, *, title: str, money: bool = False) -> str:
+    """«Liggende stolpediagram. Antall prosjekter per fylke 2022. Flest i Troms og Finnmark
+    (16), færrest i Rogaland (4).» Only the values the figure shows."""
+    fmt = fmt_nok if money else fmt_int
+    shown = by_county[~hidden.to_numpy(bool)]
+    shown = shown[shown[value].fillna(0) > 0]
+    out = f"Liggende stolpediagram. {title}."
+    if len(shown):
+        hi, lo = shown[value].max(), shown[value].min()
+        top = join_nb([str(n) for n in shown.loc[shown[value] == hi, "county_name"]])
+        bottom = join_nb([str(n) for n in shown.loc[shown[value] == lo, "county_name"]])
+        most, least = ("Høyest beløp", "lavest") if money else ("Flest", "færrest")
+        out += f" {most} i {top} ({fmt(hi)}), {least} i {bottom} ({fmt(lo)})."
+    n_hidden = int(hidden.sum())
+    if n_hidden:
+        out += f" For {fmt_int(n_hidden)} fylker er tallet skjermet og vist som «:»."
+    return out
+
+
+def alt_shares(shares, *, title: str) -> str:
+    """Bars with intervals: the largest and the smallest share with their intervals."""
+    data = shares.dropna(subset=["share"]).sort_values("share", ascending=False, kind="stable")
+    out = f"Liggende stolpediagram med 95 % konfidensintervall. {title}: {len(data)} andeler."
+    if len(data):
+
+        def one(r) -> str:
+            return f"{r['label']} {fmt_pct(r['share'])} (KI {fmt_ci(r['ci_low'], r['ci_high'])})"
+
+        first, last = data.iloc[0], data.iloc[-1]
+        out += f" Høyest: {one(first)}."
+        if len(data) > 1:
+            out += f" Lavest: {one(last)}."
+    return out
+
+
+def alt_applied_granted(a: dict, *, title: str) -> str:
+    """The scatter of granted against applied, in the numbers of ``applied_vs_granted``."""
+    r = a["ratio"]
+    return (
+        f"Punktdiagram. {title}: {fmt_int(a['n'])} søknader, søkt beløp langs den vannrette "
+        f"aksen og tildelt langs den loddrette. Tildelt i alt {fmt_nok(a['granted_total_nok'])} "
+        f"av {fmt_nok(a['applied_total_nok'])} søkt ({fmt_pct(a['granted_share'])}); "
+        f"{fmt_int(a['n_full'])} fikk hele beløpet. Median tildelt som andel av søkt: "
+        f"{fmt_pct(r['median'])}."
+    )
+
+
+def alt_forest(comparisons: list[dict], labels: dict[str, str], *, title: str) -> str:
+    """The forest figure: how many differences, the largest rise and fall, what holds."""
+    tested = [c for c in comparisons if c.get("p_value") is not None]
+    held = [c for c in tested if c.get("p_adjusted") is not None and c["p_adjusted"] < 0.05]
+
+    def name(c: dict) -> str:
+        return esc(labels.get(c["metric"], c["metric"]))
+
+    out = (
+        f"Forskjellsdiagram: punkt med 95 % konfidensintervall for hver andel. {title}: "
+        f"{fmt_int(len(comparisons))} andeler."
+    )
+    up = max(comparisons, key=lambda c: c["diff"])
+    down = min(comparisons, key=lambda c: c["diff"])
+    if up["diff"] > 0:
+        out += f" Størst økning: {name(up)} ({fmt_pp(up['diff'])})."
+    if down["diff"] < 0:
+        out += f" Størst nedgang: {name(down)} ({fmt_pp(down['diff'])})."
+    if held:
+        items = join_nb([f"{name(c)} ({fmt_pp(c['diff'])})" for c in held])
+        out += (
+            f" {fmt_int(len(held))} av {fmt_int(len(tested))} testede forskjeller holder etter "
+            f"Holm-justering: {items}."
+        )
+    else:
+        out += (
+            f" Ingen av de {fmt_int(len(tested))} testede forskjellene holder etter Holm-justering."
+        )
+    return out
+
+
+def alt_trend(per_year, *, title: str) -> str:
+    """Shares over the years: each line from its first to its last year."""
+    parts = []
+    for label, g in per_year.groupby("label", sort=False):
+        g = g.sort_values("year")
+        a, b = g.iloc[0], g.iloc[-1]
+        parts.append(
+            f"{label} fra {fmt_pct(a['share'])} i {int(a['year'])} til {fmt_pct(b['share'])} "
+            f"i {int(b['year'])}"
+        )
+    return f"Linjediagram med 95 % konfidensintervall. {title}: " + "; ".join(parts) + "."
+
+
+def alt_amounts(by_year: dict, *, title: str) -> str:
+    """Box plots of amounts per year: the median of the first and the last year."""
+    years = sorted(by_year)
+    out = f"Boksplott. {title}, ett boksplott per år."
+    if years:
+        a, b = by_year[years[0]], by_year[years[-1]]
+        out += (
+            f" Median {fmt_nok(a['median'])} i {years[0]} og {fmt_nok(b['median'])} i {years[-1]}."
+        )
+    return out
+
+
+def share_denominator_note(shares, unit: str, among: str | None = None) -> str:
+    """Which denominator the shares use: everyone, those who answered, or a subgroup."""
+    who = "prosjektene" if unit == "project" else "søknadene"
+    if not len(shares):
+        return ""
+    ns = sorted({int(n) for n in shares["n"]})
+    missing = sorted({int(m) for m in shares["missing"]})
+    if among:
+        return f"Nevner: de {fmt_int(ns[0])} {who} {among}."
+    if len(ns) > 1:
+        return f"Nevner: {who} som har svart på hvert spørsmål (kolonnen «Av»)."
+    if missing == [0]:
+        return f"Nevner: alle de {fmt_int(ns[0])} {who}."
+    return (
+        f"Nevner: de {fmt_int(ns[0])} {who} som har svart; {fmt_int(missing[0])} uten svar er "
+        "holdt utenfor."
+    )
+
+
+def group_test_denominator_notes(m: dict) -> list[str]:
+    """Which rows each between-group test counts (goals: only the projects that could be
+    assessed)."""
+    out = []
+    for g in m.get("group_tests", []):
+        if g.get("key") == "goal_reached_by_county":
+            out.append(
+                f"Måloppnåelse mellom fylkene: regnet av de {fmt_int(g['n'])} prosjektene der "
+                "måloppnåelsen kunne vurderes; «kan ikke vurderes» er holdt utenfor."
+            )
+    return out

@@ -7,7 +7,7 @@ from IPython.display import Markdown
 
 from evalkit import excel, inert, plots, text, trends, wording
 from evalkit.disclosure import suppress
-from evalkit.document import RULE, Table
+from evalkit.document import RULE, Figure, Table, numbering, source_line
 from evalkit.evaluation import metrics_json
 from evalkit.text import esc, fmt_int, fmt_nok, fmt_p, fmt_pct
 from evalkit.trends import Trends
@@ -34,19 +34,30 @@ def title(tr: Trends) -> Markdown:
     return Markdown(f"# {esc(tr.scheme.title_nb)}: utviklingen {tr.years[0]}–{tr.years[-1]}")
 
 
+def _source(tr: Trends) -> str:
+    return source_line(tr.scheme.unit, f"{tr.years[0]}–{tr.years[-1]}", synthetic=tr.synthetic)
+
+
+def _table(tr: Trends, table: Table) -> Table:
+    table.number = numbering(tr).table(table.name)
+    table.source = _source(tr)
+    return table
+
+
+def _figure(tr: Trends, name: str, title: str, fig, alt: str, notes=()) -> Figure:
+    return Figure(name, title, fig, alt, numbering(tr).figure(name), _source(tr), list(notes))
+
+
 def banner(tr: Trends) -> Markdown:
     if tr.synthetic:
         return Markdown(
-            "<div style='border:3px solid #c8553d;background:#fdf0ec;padding:0.8em 1em;'>"
+            "<div class='evalkit-banner' role='note' style='border:3px solid #b5452f;"
+            "background:#fdf0ec;color:#1a1a1a;padding:0.8em 1em;'>"
             "<strong>SYNTETISKE DATA.</strong> Dette dokumentet er laget fra syntetiske demodata "
             "generert av <code>evalkit demo</code>, ikke fra reelle rapporter. Bare de publiserte "
             f"totaltallene er virkelige. Datagrunnlag: <code>{esc(tr.data_dir)}</code>.</div>"
         )
-    return Markdown(f"*Datagrunnlag: `{esc(tr.data_dir)}`.*")
-
-
-def _tests_frame(tr: Trends) -> pd.DataFrame:
-    return pd.DataFrame(trends.trend_tests(tr))
+    return Markdown(f"<p><em>Datagrunnlag: <code>{esc(tr.data_dir)}</code>.</em></p>")
 
 
 def summary(tr: Trends) -> Markdown:
@@ -58,39 +69,59 @@ def summary(tr: Trends) -> Markdown:
         f"Dokumentet dekker {len(tr.years)} år, {y0}–{y1}: fra {fmt_int(m0[count])} {word} i {y0} "
         f"til {fmt_int(m1[count])} i {y1}."
     ]
-    tests = _tests_frame(tr)
-    if len(tests):
-        sig = tests[tests["p_adjusted"] < 0.05]
-        labels = _labels(tr)
-        if len(sig):
-            ups = [
-                labels.get(k, k).lower()
-                for k, z in zip(sig["metric"], sig["statistic"], strict=True)
-                if z > 0
-            ]
-            downs = [
-                labels.get(k, k).lower()
-                for k, z in zip(sig["metric"], sig["statistic"], strict=True)
-                if z < 0
-            ]
-            if ups:
-                parts.append(f"Andelen har økt over perioden for {esc(text.join_nb(ups))}.")
-            if downs:
-                parts.append(f"Andelen har gått ned for {esc(text.join_nb(downs))}.")
-            parts.append("(Cochran–Armitage-test, Holm-justert p under 0,05.)")
-        else:
-            parts.append(
-                "Ingen av andelene viser en klar trend over perioden når det er tatt hensyn "
-                "til at mange andeler er testet (Holm-justert p ≥ 0,05 for alle)."
-            )
+    parts += _trend_sentences(tr)
     return Markdown(" ".join(parts))
+
+
+def _trend_sentences(tr: Trends) -> list[str]:
+    """«Andelen økte …» only where the trend test holds after Holm and the departure from a
+    linear trend does not; an uneven course is called that."""
+    records = trends.trend_tests(tr)
+    if not records:
+        return []
+    from evalkit.metrics import share_labels
+
+    labels = share_labels(tr.scheme)
+    by: dict[str, list[str]] = {"increasing": [], "decreasing": [], "uneven": [], "none": []}
+    for r in records:
+        lab = labels.get(r["metric"], {"label_nb": r["metric"], "group": ""})
+        by[trends.trend_verdict(r)].append(f"«{esc(lab['label_nb'])}» ({esc(lab['group'])})")
+    out = []
+    if by["increasing"]:
+        out.append(f"Andelen økte jevnt over perioden for {text.join_nb(by['increasing'])}.")
+    if by["decreasing"]:
+        out.append(f"Andelen gikk jevnt ned for {text.join_nb(by['decreasing'])}.")
+    if by["increasing"] or by["decreasing"]:
+        out.append(
+            "(Cochran–Armitage-test for trend, Holm-justert p under 0,05, og ikke noe "
+            "signifikant avvik fra en lineær trend.)"
+        )
+    if by["uneven"]:
+        out.append(
+            f"For {text.join_nb(by['uneven'])} varierte andelen fra år til år uten en jevn trend "
+            "(avviket fra en lineær trend har p under 0,05), så den har verken økt eller gått "
+            "jevnt ned."
+        )
+    if not (by["increasing"] or by["decreasing"]):
+        out.append(
+            "Ingen av andelene viser en jevn økning eller nedgang over perioden når det er tatt "
+            "hensyn til at mange andeler er testet."
+        )
+    n_table = numbering(tr).table("trender")
+    out.append(f"Tabell {n_table} viser andelene år for år med testene.")
+    return out
 
 
 def method(tr: Trends) -> Markdown:
     lines = [
         "**Trend.** For hver andel testes det om den øker eller minker jevnt over årene med "
         "Cochran–Armitage-testen for trend, med de faktiske årstallene som skårer. p-verdiene er "
-        "justert med Holms metode over alle andelene i dokumentet.",
+        "justert med Holms metode over alle andelene i dokumentet. Testen ser bare etter en "
+        "lineær trend: kjikvadratet for alle årene deles derfor i trenden (1 frihetsgrad) og "
+        "avviket fra en lineær trend (antall år minus 2 frihetsgrader). En andel sies å ha økt "
+        "eller gått ned bare når trenden holder etter Holm-justering og avviket ikke er "
+        "signifikant (p ≥ 0,05, ikke justert, som gjør det lettere å oppdage et avvik); ellers "
+        "varierte den fra år til år uten en jevn trend.",
         "**Intervaller.** Båndene i figurene er 95 % konfidensintervaller etter Wilsons metode.",
         "**Beløp.** Tilskudd per prosjekt er beskrevet med median og kvartiler (type 7); "
         "forskjeller mellom år er testet med en rangtest (Kruskal–Wallis for flere år, "
@@ -120,45 +151,97 @@ def _labels(tr: Trends) -> dict[str, str]:
     return {k: v["label_nb"] for k, v in share_labels(tr.scheme).items()}
 
 
-def trend_figures(tr: Trends) -> list:
+def trend_figures(tr: Trends) -> list[Figure]:
     long = trends.shares_long(tr)
+    who = "prosjektene" if tr.scheme.unit == "project" else "søknadene"
     figs = []
     for group, name in FIGURE_GROUPS.get(tr.scheme.name, []):
         g = long[long["group"] == group].dropna(subset=["share"])
         if len(g):
-            figs.append(plots.trend(g, title=f"{name} {tr.years[0]}–{tr.years[-1]}"))
+            title_ = f"{name} {tr.years[0]}–{tr.years[-1]}"
+            figs.append(
+                _figure(
+                    tr,
+                    "trend_" + text.normalise_sheet(group),
+                    title_,
+                    plots.trend(g, ylabel=f"Andel av {who} (%)"),
+                    text.alt_trend(g, title=title_),
+                    ["Båndene viser 95 % konfidensintervall etter Wilsons metode."],
+                )
+            )
     return figs
 
 
 def trend_table(tr: Trends) -> Table:
     long = trends.shares_long(tr)
     wide = long.pivot(index="key", columns="year", values="share")
-    tests = _tests_frame(tr).set_index("metric") if len(_tests_frame(tr)) else pd.DataFrame()
+    records = trends.trend_tests(tr)
+    tests = {r["metric"]: r for r in records}
     labels = _labels(tr)
+    verdict_nb = {
+        "increasing": "økte",
+        "decreasing": "gikk ned",
+        "uneven": "ujevn",
+        "none": "ingen jevn trend",
+    }
     rows = []
     for key in long["key"].drop_duplicates():
         row = {"": labels.get(key, key)}
         for y in tr.years:
             row[str(y)] = fmt_pct(wide.loc[key, y]) if y in wide.columns else "–"
-        if key in tests.index:
-            t = tests.loc[key]
-            row |= {
-                "z": text.fmt_dec(t["statistic"], 2),
-                "p": fmt_p(t["p_value"]),
-                "p (Holm)": fmt_p(t["p_adjusted"]),
-            }
+        t = tests.get(key)
+        dep = (t or {}).get("departure") or {}
+        row |= {
+            "z": text.fmt_dec(t["statistic"], 2) if t else "–",
+            "p (Holm)": fmt_p(t["p_adjusted"]) if t else "–",
+            "Avvik χ² (fg)": (
+                f"{text.fmt_dec(dep['chi2_departure'], 2)} ({dep['df_departure']})"
+                if dep.get("chi2_departure") is not None
+                else "–"
+            ),
+            "p (avvik)": fmt_p(dep.get("p_value")) if t else "–",
+            "Utvikling": verdict_nb[trends.trend_verdict(t)] if t else "ikke testet",
+        }
         rows.append(row)
-    data = tests.reset_index() if len(tests) else pd.DataFrame()
-    return Table(
-        "trender", "Andeler per år og Cochran–Armitage-test for trend", pd.DataFrame(rows), data
+    data = pd.DataFrame(
+        [
+            {k: v for k, v in r.items() if k != "departure"}
+            | {f"departure_{k}": v for k, v in (r.get("departure") or {}).items()}
+            for r in records
+        ]
     )
+    notes = [
+        "z: Cochran–Armitage-testens z (positiv: økende). p (Holm): justert over alle andelene. "
+        "Avvik: kjikvadrat for avvik fra lineær trend med frihetsgrader, og p-verdien. "
+        "«Økte» eller «gikk ned» bare når p (Holm) < 0,05 og p (avvik) ≥ 0,05; «ujevn»: "
+        "avviket er signifikant."
+    ]
+    table = Table(
+        "trender",
+        "Andeler per år og Cochran–Armitage-test for trend",
+        pd.DataFrame(rows),
+        data,
+        notes=notes,
+    )
+    return _table(tr, table)
 
 
-def amounts_figure(tr: Trends):
+def amounts_figure(tr: Trends) -> Figure:
     col = "grant_nok" if tr.scheme.unit == "project" else "granted_nok"
     t = tr.tidy if tr.scheme.unit == "project" else tr.tidy[tr.tidy["granted"].fillna(False)]
     data = pd.DataFrame({"year": t["year"], "amount_nok": t[col]}).dropna()
-    return plots.amounts_by_year(data.astype({"amount_nok": float}), title="Tilskudd per prosjekt")
+    title_ = f"Tilskudd per prosjekt {tr.years[0]}–{tr.years[-1]}"
+    return _figure(
+        tr,
+        "belop_per_ar",
+        title_,
+        plots.amounts_by_year(data.astype({"amount_nok": float})),
+        text.alt_amounts(trends.amounts(tr)["by_year"], title=title_),
+        [
+            "Boksen går fra nedre til øvre kvartil, streken i boksen er medianen; punktene er "
+            "prosjekter langt fra de andre."
+        ],
+    )
 
 
 def amounts_table(tr: Trends) -> Table:
@@ -174,13 +257,15 @@ def amounts_table(tr: Trends) -> Table:
         for y, s in sorted(a["by_year"].items())
     ]
     note = f"Test mellom årene: {a['test']['name']}, p = {fmt_p(a['test']['p_value'])}."
-    return Table(
+    table = Table(
         "belop_per_ar",
         "Tilskudd per prosjekt per år",
         pd.DataFrame(rows),
         pd.DataFrame(rows),
         notes=[note],
+        align={"År": "txt"},
     )
+    return _table(tr, table)
 
 
 def county_table(tr: Trends) -> Table:
@@ -214,7 +299,7 @@ def county_table(tr: Trends) -> Table:
             f"{fmt_int(n_unplaced)} rader uten kommunenummer eller med kommuner i flere fylker står "
             f"i raden «{trends.UNPLACED_NB}»."
         )
-    return Table(
+    table = Table(
         "fylker_over_tid",
         f"{count} per fylke og år (fylkene i {last})",
         display,
@@ -222,6 +307,7 @@ def county_table(tr: Trends) -> Table:
         sup.footnote,
         notes=[note],
     )
+    return _table(tr, table)
 
 
 def regression_table(tr: Trends) -> Table | Markdown:
@@ -240,14 +326,19 @@ def regression_table(tr: Trends) -> Table | Markdown:
     notes = [
         f"{fmt_int(res['n'])} prosjekter, {fmt_int(res['events'])} nådde målene helt eller delvis."
     ]
+    notes.append(
+        "Nevner: prosjektene der måloppnåelsen kunne vurderes; «kan ikke vurderes» er holdt "
+        "utenfor. Dokumentene for hvert år regner andelen som har nådd målene av alle som svarte."
+    )
     notes += wording.regression_warnings(res)
-    return Table(
+    table = Table(
         "maloppnaelse_regresjon",
         "Oddsforhold for å nå målene (helt eller delvis)",
         pd.DataFrame(rows),
         pd.DataFrame(res["predictors"]),
         notes=notes,
     )
+    return _table(tr, table)
 
 
 def save(tr: Trends, output_dir: str) -> None:

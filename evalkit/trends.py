@@ -79,9 +79,31 @@ def shares_long(tr: Trends) -> pd.DataFrame:
 
 
 def trend_tests(tr: Trends) -> list[dict]:
-    """Cochran–Armitage test for each share over all years (years as scores), Holm-adjusted."""
+    """Cochran–Armitage test for each share over all years (years as scores), Holm-adjusted,
+    each with ``departure``: the chi-square of the years split into the linear trend and the
+    departure from it (:func:`evalkit.stats.trend_departure`)."""
     tests = stats.trend_tests({y: m["shares"] for y, m in tr.metrics.items()})
-    return [wording.named_test(t) for t in tests]
+    out = [wording.named_test(t) for t in tests]
+    for r in out:
+        r["departure"] = stats.trend_departure(r["counts"], r["ns"], r["years"])
+    return out
+
+
+#: A trend is called a rise or a fall only when its Holm-adjusted p and the departure's p are
+#: on the right side of this level.
+TREND_ALPHA = 0.05
+
+
+def trend_verdict(record: dict) -> str:
+    """``"increasing"``, ``"decreasing"``, ``"uneven"`` (the share moves, but not along a
+    line: the departure from a linear trend is significant) or ``"none"``."""
+    dep = (record.get("departure") or {}).get("p_value")
+    if dep is not None and dep < TREND_ALPHA:
+        return "uneven"
+    p = record.get("p_adjusted")
+    if p is not None and p < TREND_ALPHA:
+        return record["direction"]
+    return "none"
 
 
 def amounts(tr: Trends) -> dict:

@@ -124,6 +124,12 @@ doc.group_tests_table(ev)
 # ## Sammenligning med tidligere år
 
 # %%
+doc.comparison_intro(ev)
+
+# %%
+doc.comparison_figure(ev)
+
+# %%
 doc.comparison_table(ev)
 
 # %% [markdown]

@@ -38,7 +38,7 @@ def test_figures_hide_what_the_table_hides(ev_2012):
     hidden_in_table = set(table.index[table["Innvilget"] == ":"])
     assert len(hidden_in_table) >= 2  # a primary cell and its secondary partner
     count_fig, amount_fig = doc.county_figures(ev_2012)
-    for fig in (count_fig, amount_fig):
+    for fig in (count_fig.figure, amount_fig.figure):
         labels = _bar_labels(fig)
         assert {c for c, v in labels.items() if v == ":"} == hidden_in_table
         plt.close(fig)
@@ -52,9 +52,7 @@ def test_hidden_bars_come_last():
             "n": [9, 2, 5, 7],
         }
     )
-    fig = plots.bar_by_county(
-        by, "n", title="t", xlabel="x", hidden=pd.Series([False, True, True, False])
-    )
+    fig = plots.bar_by_county(by, "n", xlabel="x", hidden=pd.Series([False, True, True, False]))
     assert list(_bar_labels(fig)) == ["A", "D", "B", "C"]
     assert list(_bar_labels(fig).values()) == ["9", "7", ":", ":"]
     plt.close(fig)

@@ -1,0 +1,91 @@
+"""Universal design (WCAG 2.1 AA): axe-core, run in headless Chromium, finds no violation in
+the demo documents (a year of each scheme, the trends document) and the index page.
+
+Skipped, with the reason, where Chromium or the Python packages are missing; `.ci/run`
+installs Chromium from the distribution's packages so CI always runs these."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from evalkit.report import report_trends, report_year, write_index
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "data" / "demo"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        CHROMIUM is None,
+        reason="Chromium is not installed (apt-get install chromium); axe needs a browser",
+    ),
+]
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="playwright is not installed (pip install -e '.[dev]')"
+)
+axe_module = pytest.importorskip(
+    "axe_playwright_python.sync_playwright",
+    reason="axe-playwright-python is not installed (pip install -e '.[dev]')",
+)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("a11y")
+    pages = {}
+    for scheme, year in (("frisklivs_lms", 2023), ("samhandling", 2012)):
+        res = report_year(scheme, year, data_dir=DEMO, out_dir=out)
+        assert res.status == "built", res.message
+        pages[f"{scheme}-{year}"] = out / scheme / str(year) / "report.html"
+    res = report_trends("samhandling", data_dir=DEMO, out_dir=out)
+    assert res.status == "built", res.message
+    pages["samhandling-trends"] = out / "samhandling" / "trends" / "report.html"
+    pages["index"] = write_index(out)
+    return pages
+
+
+@pytest.fixture(scope="module")
+def page():
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser.new_page()
+        browser.close()
+
+
+@pytest.mark.parametrize(
+    "name", ["frisklivs_lms-2023", "samhandling-2012", "samhandling-trends", "index"]
+)
+def test_axe_finds_no_violations(built, page, name):
+    page.goto(built[name].as_uri())
+    result = axe_module.Axe().run(page)
+    violations = result.response["violations"]
+    assert result.response["passes"], "axe ran no checks"
+    assert not violations, "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes'][:3]]}"
+        for v in violations
+    )
+
+
+def test_documents_are_marked_up_for_assistive_technology(built):
+    html = built["frisklivs_lms-2023"].read_text(encoding="utf-8")
+    assert '<html lang="nb">' in html
+    assert '<figure class="evalkit-figure"' in html and "<figcaption>" in html
+    assert 'alt="Figur"' not in html and "No description has been provided" not in html
+    assert 'alt="Liggende stolpediagram. Antall prosjekter per fylke 2023. Flest i ' in html
+    assert '<th class="txt" scope="col">' in html and '<th class="txt" scope="row">' in html
+    assert '<td class="num">' in html
+    assert '<nav aria-labelledby="evalkit-innhold" class="evalkit-toc">' in html
+    assert 'href="#Bakgrunn,-form%C3%A5l-og-metode"' in html  # the id nbconvert gives the heading
+    assert 'id="Bakgrunn,-form%C3%A5l-og-metode"' in html
