@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 from IPython.display import Markdown
 
-from evalkit import plots, text, wording
+from evalkit import excel, plots, text, wording
 from evalkit.disclosure import DisclosureRule, SuppressedTable, suppress
 from evalkit.evaluation import Evaluation
 from evalkit.metrics import share_labels
@@ -115,6 +115,7 @@ class Table:
     source: str | None = None
     align: dict[str, str] = field(default_factory=dict)
     total_label: str = "I alt"
+    row_kinds: list[str] | None = None  # Excel kind of each row's value (mixed key figures)
 
     @property
     def label(self) -> str:
@@ -187,6 +188,31 @@ class Table:
     def for_excel(self) -> pd.DataFrame:
         """Numbers where shown, the disclosure symbol where hidden."""
         return self.data
+
+    def sheet(self) -> excel.Sheet:
+        """This table as a sheet of ``tables.xlsx``: the caption as its title row, Norwegian
+        column headers, numbers as numbers with their formats, then the source and notes."""
+        frame = self.data
+        if frame.columns.has_duplicates or None in list(frame.columns):
+            frame = frame.set_axis([c if c is not None else "" for c in frame.columns], axis=1)
+        headers, kinds = {}, {}
+        for column in frame.columns:
+            header, kind = wording.excel_column(column)
+            headers[column] = header
+            if kind:
+                kinds[header] = kind
+        frame = frame.rename(columns=headers)
+        frame = frame.apply(lambda col: col.map(_excel_cell) if col.dtype == object else col)
+        return excel.Sheet(
+            name=self.title,
+            frame=frame,
+            title=self.caption,
+            kinds=kinds,
+            source=(self.source or "").removeprefix("Kilde: ") or None,
+            notes=[n for n in [self.footnote, *self.notes] if n],
+            row_kinds=self.row_kinds,
+            row_kind_column=None if self.row_kinds is None else str(frame.columns[-1]),
+        )
 
 
 @dataclass
@@ -298,31 +324,45 @@ def key_figures(ev: Evaluation) -> Table:
     m = ev.metrics
     sh = m["shares"]
     rows: list[tuple[str, str]] = []
+    values: list[tuple[str, object, str]] = []  # the same figures as numbers, for Excel
+
+    def count_and_share(label: str, count: int, share: float | None) -> None:
+        rows.append((label, f"{fmt_int(count)} ({fmt_pct(share)})"))
+        values.extend([(label, count, "int"), (f"{label}, andel", share, "share")])
+
     if ev.scheme.unit == "project":
-        rows += [
-            ("Fylker som har gitt tilskudd", fmt_int(m["n_counties"])),
-            ("Prosjekter", fmt_int(m["n_projects"])),
-            ("Kommuner nådd", fmt_int(m["n_municipalities"])),
-            ("Tildelt i alt", fmt_nok(m["grant_total_nok"])),
-            ("Median tilskudd per prosjekt", fmt_nok(m["grant_nok"].get("median_nok"))),
-        ]
+        for label, value, kind in (
+            ("Fylker som har gitt tilskudd", m["n_counties"], "int"),
+            ("Prosjekter", m["n_projects"], "int"),
+            ("Kommuner nådd", m["n_municipalities"], "int"),
+            ("Tildelt i alt", m["grant_total_nok"], "nok"),
+            ("Median tilskudd per prosjekt", m["grant_nok"].get("median_nok"), "nok"),
+        ):
+            rows.append((label, fmt_nok(value) if kind == "nok" else fmt_int(value)))
+            values.append((label, value, kind))
         for key, label in (
             ("collaboration", "Samarbeidsprosjekter"),
             ("intermunicipal", "Interkommunale prosjekter"),
         ):
             if key in sh:
-                rows.append((label, f"{fmt_int(sh[key]['count'])} ({fmt_pct(sh[key]['share'])})"))
+                count_and_share(label, sh[key]["count"], sh[key]["share"])
     else:
         g = sh["granted"]
-        rows += [
-            ("Søknader", fmt_int(m["n_applications"])),
-            ("Innvilgede søknader", f"{fmt_int(m['n_granted'])} ({fmt_pct(g['share'])})"),
-            ("Søkt beløp i alt", fmt_nok(m["applied_total_nok"])),
-            ("Tildelt i alt", fmt_nok(m["granted_total_nok"])),
-            ("Kommuner i innvilgede prosjekter", fmt_int(m["n_municipalities"])),
-        ]
+        rows.append(("Søknader", fmt_int(m["n_applications"])))
+        values.append(("Søknader", m["n_applications"], "int"))
+        count_and_share("Innvilgede søknader", m["n_granted"], g["share"])
+        for label, value, kind in (
+            ("Søkt beløp i alt", m["applied_total_nok"], "nok"),
+            ("Tildelt i alt", m["granted_total_nok"], "nok"),
+            ("Kommuner i innvilgede prosjekter", m["n_municipalities"], "int"),
+        ):
+            rows.append((label, fmt_nok(value) if kind == "nok" else fmt_int(value)))
+            values.append((label, value, kind))
     frame = pd.DataFrame(rows, columns=["Nøkkeltall", str(ev.year)])
-    return _table(ev, Table("nokkeltall", f"Nøkkeltall {ev.year}", frame, frame), _ev_source(ev))
+    data = pd.DataFrame([v[:2] for v in values], columns=["Nøkkeltall", str(ev.year)])
+    table = Table("nokkeltall", f"Nøkkeltall {ev.year}", frame, data)
+    table.row_kinds = [v[2] for v in values]
+    return _table(ev, table, _ev_source(ev))
 
 
 def summary(ev: Evaluation) -> Markdown:
@@ -862,7 +902,14 @@ def quality_table(ev: Evaluation) -> Table:
     return _table(ev, table, _ev_source(ev))
 
 
-def tables(ev: Evaluation) -> dict[str, pd.DataFrame]:
+def _excel_cell(value: object) -> object:
+    """Lists (years, counts) as «2019, 2020, 2021» in a workbook cell."""
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return value
+
+
+def tables(ev: Evaluation) -> list[excel.Sheet]:
     """Every table of the document, for ``tables.xlsx`` (suppression applied)."""
     out: list[Table] = [key_figures(ev), county_table(ev)]
     for spec in ev.scheme.shares:
@@ -875,10 +922,10 @@ def tables(ev: Evaluation) -> dict[str, pd.DataFrame]:
     if isinstance(comp, Table):
         out.append(comp)
     out.append(quality_table(ev))
-    seen: dict[str, pd.DataFrame] = {}
+    seen: dict[str, Table] = {}
     for t in out:
-        seen.setdefault(t.name, t.for_excel())
-    return seen
+        seen.setdefault(t.name, t)
+    return [t.sheet() for t in seen.values()]
 
 
 def save(ev: Evaluation, output_dir: str) -> Markdown | None:

@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,7 +90,9 @@ class Evaluation:
         return self.result.data_quality()
 
     def save(
-        self, out_dir: Path | str, tables: dict[str, pd.DataFrame] | None = None
+        self,
+        out_dir: Path | str,
+        tables: Mapping[str, pd.DataFrame] | list[excel.Sheet] | None = None,
     ) -> list[Path]:
         """Write ``metrics.json``, ``data_quality.csv`` and (given tables) ``tables.xlsx``.
 
@@ -103,7 +106,8 @@ class Evaluation:
             inert.write_csv(out / "data_quality.csv", self.data_quality),
         ]
         if tables is not None:
-            written.append(excel.write_frames(out / "tables.xlsx", tables))
+            writer = excel.write_frames if isinstance(tables, Mapping) else excel.write_workbook
+            written.append(writer(out / "tables.xlsx", tables))
         return written
 
 

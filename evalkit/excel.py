@@ -58,6 +58,9 @@ class Sheet:
         The source line under the table.
     notes : list of str
         Notes under the source line.
+    row_kinds, row_kind_column : optional
+        For a table of mixed figures (key figures: a count, an amount, a share), the kind of
+        each row's value in column ``row_kind_column``.
     """
 
     name: str
@@ -66,6 +69,8 @@ class Sheet:
     kinds: dict[str, str] = field(default_factory=dict)
     source: str | None = None
     notes: list[str] = field(default_factory=list)
+    row_kinds: list[str] | None = None
+    row_kind_column: str | None = None
 
     def kind(self, column: str) -> str:
         if column in self.kinds:
@@ -82,8 +87,10 @@ class Sheet:
 
 def sheet_name(name: str, taken: Iterable[str] = ()) -> str:
     """A valid, unique Excel sheet name (31 characters at most; æøå kept)."""
-    base = _SHEET_FORBIDDEN.sub("-", clean_text(name)).strip("'") or "Tabell"
-    base = base[:31]
+    base = _SHEET_FORBIDDEN.sub("-", clean_text(name)).strip("' ") or "Tabell"
+    if len(base) > 31:  # cut at a word where one ends late enough, else at 31
+        cut = base[:32].rsplit(" ", 1)[0].rstrip(" ,;.-")
+        base = cut if 16 <= len(cut) <= 31 else base[:31]
     taken = {t.casefold() for t in taken}
     candidate, i = base, 2
     while candidate.casefold() in taken:
@@ -140,10 +147,12 @@ def write_workbook(path: Path | str, sheets: Iterable[Sheet]) -> Path:
             cell = ws.cell(row=row, column=j, value=excel_value(column))
             cell.font = bold
             cell.alignment = left if kinds[j - 1] in TEXT_KINDS else right
-        for values in sheet.frame.itertuples(index=False, name=None):
+        for i, values in enumerate(sheet.frame.itertuples(index=False, name=None)):
             row += 1
             for j, raw in enumerate(values, start=1):
                 kind = kinds[j - 1]
+                if sheet.row_kinds is not None and columns[j - 1] == sheet.row_kind_column:
+                    kind = sheet.row_kinds[i]
                 value = excel_value(raw)
                 cell = ws.cell(row=row, column=j, value=value)
                 if cell.data_type == "f":  # openpyxl takes "=…" for a formula: keep it text

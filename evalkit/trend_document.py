@@ -362,5 +362,5 @@ def save(tr: Trends, output_dir: str) -> None:
     reg = regression_table(tr)
     if isinstance(reg, Table):
         tables.append(reg)
-    excel.write_frames(out / "tables.xlsx", {t.name: t.for_excel() for t in tables})
+    excel.write_workbook(out / "tables.xlsx", [t.sheet() for t in tables])
     return None

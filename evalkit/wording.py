@@ -277,3 +277,103 @@ def regression_warnings(result: Mapping[str, Any]) -> list[str]:
         else:
             raise KeyError(f"no Norwegian wording for the regression warning {code!r}")
     return out
+
+
+# --- column headers of tables.xlsx ------------------------------------------------------------
+#: Machine column names of the tables behind the documents → (Norwegian header, Excel kind).
+#: Kinds are those of :data:`evalkit.excel.NUMBER_FORMATS` and ``"text"``.
+EXCEL_COLUMNS: dict[str, tuple[str, str]] = {
+    "key": ("Nøkkel i metrics.json", "text"),
+    "metric": ("Nøkkel i metrics.json", "text"),
+    "label": ("Kategori", "text"),
+    "label_nb": ("Sammenligning", "text"),
+    "count": ("Antall", "int"),
+    "n": ("Antall svar (n)", "int"),
+    "missing": ("Mangler svar", "int"),
+    "share": ("Andel", "share"),
+    "ci_low": ("95 % KI, nedre", "share"),
+    "ci_high": ("95 % KI, øvre", "share"),
+    "year": ("År", "year"),
+    "other_year": ("Sammenlignet med år", "year"),
+    "other_count": ("Antall, sammenligningsår", "int"),
+    "other_n": ("Antall svar, sammenligningsår", "int"),
+    "other_share": ("Andel, sammenligningsår", "share"),
+    "other_ci_low": ("95 % KI, nedre, sammenligningsår", "share"),
+    "other_ci_high": ("95 % KI, øvre, sammenligningsår", "share"),
+    "diff": ("Differanse", "pp"),
+    "diff_ci_low": ("95 % KI for differansen, nedre", "pp"),
+    "diff_ci_high": ("95 % KI for differansen, øvre", "pp"),
+    "ci_method": ("Intervallmetode", "text"),
+    "test": ("Test", "text"),
+    "test_method": ("Testnøkkel", "text"),
+    "statistic": ("Testobservator", "dec"),
+    "df": ("Frihetsgrader", "int"),
+    "p_value": ("p-verdi", "p"),
+    "p_adjusted": ("p-verdi, Holm-justert", "p"),
+    "adjust_method": ("Justering", "text"),
+    "effect_size_h": ("Effektstørrelse (Cohens h)", "dec"),
+    "groups": ("Grupper", "int"),
+    "min_expected": ("Minste forventede antall", "dec"),
+    "permutations": ("Permutasjoner", "int"),
+    "seed": ("Startverdi (seed)", "int"),
+    "warning": ("Merknad", "text"),
+    "total_nok": ("Sum (kr)", "nok"),
+    "median_nok": ("Median (kr)", "nok"),
+    "q1_nok": ("Nedre kvartil (kr)", "nok"),
+    "q3_nok": ("Øvre kvartil (kr)", "nok"),
+    "min_nok": ("Minste (kr)", "nok"),
+    "max_nok": ("Største (kr)", "nok"),
+    "quantile_method": ("Kvartilmetode", "text"),
+    "category": ("Kategorikode", "text"),
+    "category_name": ("Kategori", "text"),
+    "n_applications": ("Søknader", "int"),
+    "n_granted": ("Innvilget", "int"),
+    "applied_nok": ("Søkt (kr)", "nok"),
+    "granted_nok": ("Tildelt (kr)", "nok"),
+    "award_rate": ("Andel innvilget", "share"),
+    "applied_total_nok": ("Søkt i alt (kr)", "nok"),
+    "granted_total_nok": ("Tildelt i alt (kr)", "nok"),
+    "granted_share": ("Tildelt av søkt", "share"),
+    "n_full": ("Fikk hele beløpet", "int"),
+    "q1": ("Nedre kvartil (tildelt/søkt)", "share"),
+    "median": ("Median (tildelt/søkt)", "share"),
+    "q3": ("Øvre kvartil (tildelt/søkt)", "share"),
+    "years": ("År", "text"),
+    "counts": ("Antall per år", "text"),
+    "ns": ("Antall svar per år", "text"),
+    "slope": ("Stigning per år", "dec"),
+    "direction": ("Retning", "text"),
+    "departure_chi2_total": ("Kjikvadrat mellom årene", "dec"),
+    "departure_df_total": ("Frihetsgrader mellom årene", "int"),
+    "departure_chi2_trend": ("Kjikvadrat, lineær trend", "dec"),
+    "departure_chi2_departure": ("Kjikvadrat, avvik fra lineær trend", "dec"),
+    "departure_df_departure": ("Frihetsgrader, avvik", "int"),
+    "departure_p_value": ("p-verdi, avvik fra lineær trend", "p"),
+    "county_name": ("Fylke", "text"),
+    "row": ("Rad i filen", "int"),
+    "column": ("Kolonne", "text"),
+    "field": ("Felt", "text"),
+    "value": ("Verdi i filen", "text"),
+    "problem": ("Problem", "text"),
+    "detail": ("Forklaring", "text"),
+    "action": ("Tiltak", "text"),
+}
+
+
+def excel_column(name: object) -> tuple[str, str]:
+    """The Norwegian header and Excel kind of a table column.
+
+    Columns already named in Norwegian keep their name; their kind follows the name's unit:
+    «(kr)» kroner, «Andel …» a share, a four-digit year or counts otherwise when numeric
+    (the writer infers numbers it is not told about).
+    """
+    text = "" if name is None else str(name)
+    if text in EXCEL_COLUMNS:
+        return EXCEL_COLUMNS[text]
+    if text.endswith("(kr)") or text in ("Median", "Nedre kvartil", "Øvre kvartil"):
+        return text, "nok"
+    if text.startswith("Andel"):
+        return text, "share"
+    if text.isdigit() and len(text) == 4:
+        return text, "int"
+    return text, ""

@@ -58,8 +58,36 @@ def test_a_sheet_reads_as_a_published_table(tmp_path):
 
 def test_sheet_names_are_valid_and_unique():
     long = "Forskjeller mellom fylker og kategorier i 2022"
-    assert len(sheet_name(long)) == 31
+    assert sheet_name(long) == "Forskjeller mellom fylker og"  # cut where a word ends
+    assert len(sheet_name("x" * 40)) == 31
     assert sheet_name("Andel: ja/nei?") == "Andel- ja-nei-"
     first = sheet_name(long)
     second = sheet_name(long, [first])
     assert second != first and len(second) <= 31 and second.endswith("(2)")
+
+
+def test_demo_document_workbook(tmp_path):
+    """Every sheet of a demo year's workbook: «Tabell N. …» in A1, a bold frozen header with
+    Norwegian column names, numbers as numbers, the source line under the table."""
+    from evalkit import document, wording
+    from evalkit.evaluation import evaluate
+
+    ev = evaluate("frisklivs_lms", 2023)
+    ev.save(tmp_path, tables=document.tables(ev))
+    wb = load_workbook(tmp_path / "tables.xlsx")
+    machine = set(wording.EXCEL_COLUMNS)
+    numbers = 0
+    for ws in wb.worksheets:
+        assert ws["A1"].value.startswith("Tabell ") and ws["A1"].font.b
+        header = [c.value for c in ws[3] if c.value is not None]
+        assert header and all(c.font.b for c in ws[3] if c.value is not None)
+        assert not machine & set(header), ws.title  # no English keys as headers
+        assert ws.freeze_panes == "A4"
+        texts = [c.value for c in ws["A"] if isinstance(c.value, str)]
+        assert any(t.startswith("Kilde: syntetiske demodata") for t in texts), ws.title
+        numbers += sum(isinstance(c.value, int | float) for row in ws.iter_rows() for c in row)
+    # the county table's total: 22 000 000 kr in 2023, a number formatted in kroner
+    county = next(ws for ws in wb.worksheets if ws.title.startswith("Prosjekter, kommuner"))
+    total = next(r for r in county.iter_rows() if r[0].value == "I alt")
+    assert total[3].value == 22_000_000 and total[3].number_format == '#,##0" kr"'
+    assert numbers > 100
