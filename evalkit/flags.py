@@ -135,4 +135,6 @@ def show_invisible(flags: pd.DataFrame) -> pd.DataFrame:
     """
     if not len(flags):
         return flags
-    return flags.assign(column=parse.show_invisible(flags["column"]), value=parse.show_invisible(flags["value"]))
+    return flags.assign(
+        column=parse.show_invisible(flags["column"]), value=parse.show_invisible(flags["value"])
+    )
