@@ -199,7 +199,8 @@ def remove_invisible(raw: RawExport) -> tuple[RawExport, pd.DataFrame]:
     Runs before anything else reads the cells, so the raw gate, the tidy frame, the other
     flags and every output see the cells without them. A column without any is found so by
     a test on its bytes (:func:`parse.holds_invisible`) and costs next to nothing; where
-    there are some, the cells that hold them are rewritten one distinct value at a time.
+    there are some, the cells that hold them are rewritten in pyarrow, and the flags' details
+    are written once per distinct set of characters found.
     """
     frame = raw.frame
     flags: list[pd.DataFrame] = []
@@ -212,34 +213,29 @@ def remove_invisible(raw: RawExport) -> tuple[RawExport, pd.DataFrame]:
         if not hit.any():
             continue
         rows = np.flatnonzero(hit)
-        encoded = pc.dictionary_encode(values.take(rows))
-        distinct = encoded.dictionary.to_pylist()
-        which = encoded.indices.to_numpy()
-        cleaned = pa.array([parse.strip_invisible(v) for v in distinct], type=values.type)
+        held = values.take(rows)
         changed[name] = parse.string_series(
-            pc.replace_with_mask(values, pa.array(hit), cleaned.take(which)), index=frame.index
+            pc.replace_with_mask(values, pa.array(hit), parse.strip_invisible(held)),
+            index=frame.index,
         )
-        found = [parse.invisible_found(v) for v in distinct]
+        found = pc.dictionary_encode(parse.invisible_only(held))
+        which = found.indices.to_numpy()
+        by_class = [parse.invisible_by_class(chars) for chars in found.dictionary.to_pylist()]
+        cells = frame.iloc[rows]
         for problem in parse.INVISIBLE:
-            detail = np.array(
-                [_invisible_detail(problem, f[problem]) if problem in f else "" for f in found],
+            details = np.array(
+                [_invisible_detail(problem, f[problem]) if problem in f else "" for f in by_class],
                 dtype=object,
             )[which]
-            mask = np.zeros(len(frame), dtype=bool)
-            mask[rows] = detail != ""
-            if not mask.any():
-                continue
-            details = np.full(len(frame), "", dtype=object)
-            details[rows] = detail
             flags.append(
                 make_flags(
-                    frame,
-                    pd.Series(mask, index=frame.index),
+                    cells,
+                    pd.Series(details != "", index=cells.index),
                     column=raw.headers.get(name, name),
                     field=name,
-                    values=frame[name],
+                    values=cells[name],
                     problem=problem,
-                    detail=pd.Series(details, index=frame.index),
+                    detail=pd.Series(details, index=cells.index),
                     action="mapped",
                 )
             )

@@ -14,8 +14,6 @@ spelled out character by character, so RE2 and ``re`` read it alike on any text.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -164,18 +162,10 @@ def _re2_class(ranges) -> str:
     return "[" + "".join(f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in ranges) + "]"
 
 
-def _re_class(ranges) -> re.Pattern:
-    """A compiled character class of code-point ranges, for Python's ``re``."""
-    return re.compile(
-        "[" + "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges) + "]"
-    )
-
-
 _ALL_INVISIBLE = tuple(r for ranges in INVISIBLE.values() for r in ranges)
 _INVISIBLE_RE2 = _re2_class(_ALL_INVISIBLE)
-_INVISIBLE_RE = {problem: _re_class(ranges) for problem, ranges in INVISIBLE.items()}
-_ANY_INVISIBLE_RE = _re_class(_ALL_INVISIBLE)
-_SPACE_LIKE_RE = re.compile(f"[{re.escape(SPACE_LIKE_CONTROLS)}]")
+_NOT_INVISIBLE_RE2 = "[^" + _INVISIBLE_RE2[1:] + "+"
+_SPACE_LIKE_RE2 = _re2_class((ord(c), ord(c)) for c in SPACE_LIKE_CONTROLS)
 
 
 def _utf8_key(b0: np.ndarray, b1: np.ndarray, b2: np.ndarray) -> np.ndarray:
@@ -240,18 +230,24 @@ def code_points(text: str) -> str:
     return ", ".join(f"U+{ord(c):04X}" for c in dict.fromkeys(text))
 
 
-def strip_invisible(text: str) -> str:
-    """``text`` without the characters of :data:`INVISIBLE` (the space-like control
+def strip_invisible(values: pa.Array) -> pa.Array:
+    """The strings without the characters of :data:`INVISIBLE` (the space-like control
     characters become a space)."""
-    return _ANY_INVISIBLE_RE.sub("", _SPACE_LIKE_RE.sub(" ", text))
+    spaced = pc.replace_substring_regex(values, _SPACE_LIKE_RE2, " ")
+    return pc.replace_substring_regex(spaced, _INVISIBLE_RE2 + "+", "")
 
 
-def invisible_found(text: str) -> dict[str, str]:
-    """The characters of each class of :data:`INVISIBLE` in ``text`` (classes with none
-    left out), as :func:`code_points` writes them."""
+def invisible_only(values: pa.Array) -> pa.Array:
+    """Each string reduced to its characters of :data:`INVISIBLE`, in order."""
+    return pc.replace_substring_regex(values, _NOT_INVISIBLE_RE2, "")
+
+
+def invisible_by_class(chars: str) -> dict[str, str]:
+    """The characters of ``chars`` by class of :data:`INVISIBLE` (classes with none left
+    out)."""
     out = {}
-    for problem, pattern in _INVISIBLE_RE.items():
-        found = "".join(pattern.findall(text))
+    for problem, ranges in INVISIBLE.items():
+        found = "".join(c for c in chars if any(a <= ord(c) <= b for a, b in ranges))
         if found:
             out[problem] = found
     return out
@@ -262,14 +258,15 @@ def show_invisible(values: pd.Series) -> pd.Series:
     so that a value can be shown (in ``data_quality.csv``, a workbook, a page) without
     carrying the character itself. Strings without one are returned as they are."""
     strings = values.astype("string")
-    hit = invisible_mask(arrow_strings(strings))
+    text = arrow_strings(strings)
+    hit = invisible_mask(text)
     if not hit.any():
         return strings
-    out = strings.copy()
-    out[hit] = [
-        _ANY_INVISIBLE_RE.sub(lambda m: f"[U+{ord(m.group()):04X}]", v) for v in strings[hit]
-    ]
-    return out
+    shown = text.filter(hit)
+    chars = "".join(pc.unique(invisible_only(shown)).drop_null().to_pylist())
+    for char in dict.fromkeys(chars):  # each character present, once
+        shown = pc.replace_substring(shown, char, f"[U+{ord(char):04X}]")
+    return string_series(pc.replace_with_mask(text, pa.array(hit), shown), index=values.index)
 
 
 # --- text ---------------------------------------------------------------------------------
