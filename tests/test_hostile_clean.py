@@ -11,13 +11,14 @@ import dataclasses
 import json
 import random
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pyarrow as pa
 import pytest
 from conftest import FRISKLIV, frisklivs_row, write_export
 
-from evalkit import document, parse
+from evalkit import document, parse, stats
 from evalkit.clean import clean_export
 from evalkit.cli import main
 from evalkit.config import AmountRange, load_scheme, load_scheme_file
@@ -354,3 +355,6 @@ def test_sums_cannot_wrap_around():
     assert amount_summary(big)["total_nok"] == 13_835_058_055_282_163_712
     assert total_nok(pd.Series([150_000, 250_000, None], dtype="Int64")) == 400_000
     assert total_nok(pd.Series([], dtype="Int64")) == 0
+    # past 2**53 a float sum rounds: 2**53 + 1 is not a float; the exact total, by hand
+    assert stats.exact_total(np.array([2.0**53, 1.0, 1.0, np.nan])) == 9_007_199_254_740_994
+    assert stats.amount_distribution([2.0**53, 1.0, 1.0])["total"] == 9_007_199_254_740_994
