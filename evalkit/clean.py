@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,10 +18,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from evalkit import geography, parse
-from evalkit.config import Scheme
+from evalkit.config import DEFAULT_AMOUNT_RANGE, AmountRange, Scheme
 from evalkit.errors import StructuralError
-from evalkit.flags import FLAG_COLUMNS, concat_flags, empty_flags, make_flags
+from evalkit.flags import FLAG_COLUMNS, concat_flags, empty_flags, make_flags, show_invisible
 from evalkit.read import RawExport
+from evalkit.text import fmt_int
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,15 @@ class CleanResult:
 _UNKNOWN_YESNO = "Svaret er verken ja eller nei; satt som manglende."
 _UNREADABLE_AMOUNT = "Beløpet kan ikke leses som hele kroner; satt som manglende."
 _UNKNOWN_ROUND = "Runde må være 1 eller 2; satt som manglende."
+
+
+def _implausible_amount(plausible: AmountRange, scheme: Scheme) -> str:
+    low, high = fmt_int(plausible.min), fmt_int(plausible.max)
+    return (
+        f"Beløpet er utenfor det som er rimelig for feltet ({low}–{high} kr per rad); satt som "
+        f"manglende og holdt utenfor summer og kvartiler. Grensene settes under «plausible» i "
+        f"{scheme.path.name}."
+    )
 
 
 def _unknown_category(vocabulary) -> str:
@@ -161,6 +171,77 @@ def _slice(result, start: int, stop: int):
     if isinstance(result, tuple):
         return tuple(_slice(r, start, stop) for r in result)
     return result[start:stop]
+
+
+#: Detail sentences of the flags of :func:`remove_invisible`, by problem: what the
+#: characters are, then the code points and what became of them.
+_INVISIBLE_DETAIL = {
+    "control_character": "Cellen har kontrolltegn",
+    "bidi_control": "Cellen har tegn som styrer skriveretningen (de kan vise teksten i en annen "
+    "rekkefølge enn den har)",
+    "zero_width_character": "Cellen har usynlige tegn uten bredde",
+}
+
+
+def _invisible_detail(problem: str, found: str) -> str:
+    spaced = "".join(c for c in found if c in parse.SPACE_LIKE_CONTROLS)
+    removed = "".join(c for c in found if c not in spaced)
+    done = [f"{parse.code_points(removed)} er fjernet"] if removed else []
+    if spaced:
+        done.append(f"{parse.code_points(spaced)} er gjort om til mellomrom")
+    return f"{_INVISIBLE_DETAIL[problem]}: {'; '.join(done)}."
+
+
+def remove_invisible(raw: RawExport) -> tuple[RawExport, pd.DataFrame]:
+    """Take the control, bidirectional and zero-width characters (:data:`parse.INVISIBLE`)
+    out of every cell, with one flag per cell and class of character (action ``mapped``).
+
+    Runs before anything else reads the cells, so the raw gate, the tidy frame, the other
+    flags and every output see the cells without them. A column without any is found so by
+    a test on its bytes (:func:`parse.holds_invisible`) and costs next to nothing; where
+    there are some, the cells that hold them are rewritten in pyarrow, and the flags' details
+    are written once per distinct set of characters found.
+    """
+    frame = raw.frame
+    flags: list[pd.DataFrame] = []
+    changed: dict[str, pd.Series] = {}
+    for name in frame.columns:
+        if name == "_row" or not isinstance(frame[name].dtype, pd.StringDtype):
+            continue
+        values = parse.arrow_strings(frame[name])
+        hit = parse.invisible_mask(values)
+        if not hit.any():
+            continue
+        rows = np.flatnonzero(hit)
+        held = values.take(rows)
+        changed[name] = parse.string_series(
+            pc.replace_with_mask(values, pa.array(hit), parse.strip_invisible(held)),
+            index=frame.index,
+        )
+        found = pc.dictionary_encode(parse.invisible_only(held))
+        which = found.indices.to_numpy()
+        by_class = [parse.invisible_by_class(chars) for chars in found.dictionary.to_pylist()]
+        cells = frame.iloc[rows]
+        for problem in parse.INVISIBLE:
+            details = np.array(
+                [_invisible_detail(problem, f[problem]) if problem in f else "" for f in by_class],
+                dtype=object,
+            )[which]
+            flags.append(
+                make_flags(
+                    cells,
+                    pd.Series(details != "", index=cells.index),
+                    column=raw.headers.get(name, name),
+                    field=name,
+                    values=cells[name],
+                    problem=problem,
+                    detail=pd.Series(details, index=cells.index),
+                    action="mapped",
+                )
+            )
+    if not changed:
+        return raw, empty_flags()
+    return replace(raw, frame=frame.assign(**changed)), concat_flags(flags)
 
 
 def exclude_empty_responses(
@@ -339,9 +420,10 @@ def clean_export(raw: RawExport, scheme: Scheme, year: int, *, strict: bool = Fa
     """
     from evalkit.validate import raw_gate, validate_tidy  # validate imports this module's deps
 
+    raw, invisible = remove_invisible(raw)
     raw_gate(raw, scheme)
     n_read = raw.n_rows
-    flags: list[pd.DataFrame] = [raw.extra_column_flags()]
+    flags: list[pd.DataFrame] = [raw.extra_column_flags(), invisible]
     frame, excluded = exclude_empty_responses(raw.frame, scheme)
     flags.append(excluded)
     col = raw.headers.get
@@ -422,7 +504,7 @@ def clean_export(raw: RawExport, scheme: Scheme, year: int, *, strict: bool = Fa
                 )
             )
         elif spec.type == "amount":
-            amount, bad = parse.amount_of(text)
+            amount, bad, implausible = parse.amount_of(text, spec.plausible)
             tidy_cols[name] = pd.Series(amount.take(codes), index=frame.index)
             flags.append(
                 _cell_flags(
@@ -433,6 +515,18 @@ def clean_export(raw: RawExport, scheme: Scheme, year: int, *, strict: bool = Fa
                     values,
                     "unreadable_amount",
                     _UNREADABLE_AMOUNT,
+                    "set_missing",
+                )
+            )
+            flags.append(
+                _cell_flags(
+                    frame,
+                    implausible[codes],
+                    name,
+                    column,
+                    values,
+                    "implausible_amount",
+                    _implausible_amount(spec.plausible or DEFAULT_AMOUNT_RANGE, scheme),
                     "set_missing",
                 )
             )
@@ -468,7 +562,7 @@ def clean_export(raw: RawExport, scheme: Scheme, year: int, *, strict: bool = Fa
     tidy = pd.DataFrame(tidy_cols, copy=False)
     tidy, derived_flags = derive_fields(tidy, frame, raw, scheme)
     flags.extend(derived_flags)
-    all_flags = concat_flags(flags)
+    all_flags = show_invisible(concat_flags(flags))
     check_year(raw, all_flags, len(frame), year)
     if strict:
         unknown = all_flags[all_flags["problem"] == "unknown_category"]

@@ -36,6 +36,29 @@ FIELD_TYPES = {
 }
 SHARE_KINDS = {"yesno", "category", "category_one", "checked", "reasons"}
 
+#: The largest whole number a float64 holds exactly (2**53): no plausible range may reach
+#: beyond it, so that an amount read as a float is compared with the range exactly and every
+#: kept amount is an exact integer.
+MAX_EXACT_AMOUNT = 2**53
+
+
+@dataclass(frozen=True)
+class AmountRange:
+    """The plausible amounts of an amount field, in whole kroner per row, both ends included.
+
+    An amount outside it is flagged (``implausible_amount``) and set to missing, so it is
+    left out of sums and quartiles. Set under the field in the scheme YAML, e.g.
+    ``plausible: {min: 0, max: 10000000}``; either end may be left out to keep its default.
+    """
+
+    min: int = 1
+    max: int = 50_000_000
+
+
+#: The range of an amount field whose YAML sets none: more than 0 and at most 50 million
+#: kroner per row.
+DEFAULT_AMOUNT_RANGE = AmountRange()
+
 
 def normalise_key(text: str) -> str:
     """Fold a label for matching: case folded, spaces and punctuation removed, letters kept
@@ -94,6 +117,8 @@ class FieldSpec:
     required: bool = False
     vocabulary: str | None = None
     target: str | None = None
+    #: Amount fields only: the plausible amounts (:data:`DEFAULT_AMOUNT_RANGE` unless set).
+    plausible: AmountRange | None = None
 
 
 @dataclass(frozen=True)
@@ -187,6 +212,38 @@ def load_scheme(name: str) -> Scheme:
     return load_scheme_file(scheme_path(name))
 
 
+def _amount_range(path: Path, fname: str, spec: dict[str, Any]) -> AmountRange | None:
+    """The plausible range of an amount field (the default when its YAML sets none)."""
+    given = spec.get("plausible")
+    if spec["type"] != "amount":
+        if given is not None:
+            raise EvalkitError(
+                f"{path}: field {fname!r} sets `plausible`, but only amount fields have a "
+                "plausible range. Remove it, or make the field `type: amount`."
+            )
+        return None
+    if given is None:
+        return DEFAULT_AMOUNT_RANGE
+    where = f"{path}: field {fname!r}, `plausible`"
+    if not isinstance(given, dict) or set(given) - {"min", "max"}:
+        raise EvalkitError(
+            f"{where} must be a mapping with the keys min and/or max (whole kroner), "
+            "e.g. `plausible: {min: 1, max: 50000000}`."
+        )
+    ends = {}
+    for key in ("min", "max"):
+        value = given.get(key, getattr(DEFAULT_AMOUNT_RANGE, key))
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise EvalkitError(f"{where}: {key} must be a whole number of kroner, not {value!r}.")
+        ends[key] = value
+    if not 0 <= ends["min"] <= ends["max"] <= MAX_EXACT_AMOUNT:
+        raise EvalkitError(
+            f"{where}: need 0 <= min <= max <= {MAX_EXACT_AMOUNT} (got min {ends['min']}, "
+            f"max {ends['max']}). Correct the range in the scheme YAML."
+        )
+    return AmountRange(**ends)
+
+
 def load_scheme_file(path: Path | str) -> Scheme:
     """Load and check a scheme configuration from a YAML file."""
     path = Path(path)
@@ -207,6 +264,7 @@ def load_scheme_file(path: Path | str) -> Scheme:
             required=bool(spec.get("required", False)),
             vocabulary=vocab,
             target=spec.get("target"),
+            plausible=_amount_range(path, fname, spec),
         )
     layouts = {}
     for lname, spec in raw["layouts"].items():

@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from evalkit import parse
+
 #: Columns of a flags frame and of ``data_quality.csv``.
 FLAG_COLUMNS = ["row", "column", "field", "value", "problem", "detail", "action"]
 
@@ -121,3 +123,18 @@ def concat_flags(parts: list[pd.DataFrame]) -> pd.DataFrame:
         return empty_flags()
     out = pd.concat(parts, ignore_index=True)
     return out.sort_values(["row", "column"], kind="stable", ignore_index=True)
+
+
+def show_invisible(flags: pd.DataFrame) -> pd.DataFrame:
+    """Flags with every control, bidirectional or zero-width character in ``column`` and
+    ``value`` written as a visible ``[U+0007]`` (:func:`evalkit.parse.show_invisible`).
+
+    The characters are taken out of the cells before cleaning, but a flag shows the value as
+    it was; written out as they are, they would break a workbook (Excel cannot store most
+    control characters) or turn a line around on the page.
+    """
+    if not len(flags):
+        return flags
+    return flags.assign(
+        column=parse.show_invisible(flags["column"]), value=parse.show_invisible(flags["value"])
+    )

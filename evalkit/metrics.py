@@ -105,6 +105,12 @@ def share_labels(scheme: Scheme) -> dict[str, dict[str, str]]:
     return out
 
 
+def total_nok(values: pd.Series) -> int:
+    """The exact sum of an amount column (NA left out) as a Python int; it never wraps
+    around (:func:`evalkit.stats.exact_total`)."""
+    return stats.exact_total(values.dropna().to_numpy(dtype=np.int64))
+
+
 def amount_summary(values: pd.Series) -> dict:
     """Total, missing, and the distribution of an amount column
     (:func:`evalkit.stats.amount_distribution`), with ``metrics.json``'s keys."""
@@ -136,8 +142,11 @@ def _by_county_projects(tidy: pd.DataFrame, year: int) -> list[dict]:
         where.fill_null(k + 1).to_numpy(zero_copy_only=False),
     ).astype(np.int64)
     n_projects = np.bincount(group, minlength=k + 2)
-    grant = np.zeros(k + 2, dtype=np.int64)
-    np.add.at(grant, group, tidy["grant_nok"].fillna(0).to_numpy(dtype=np.int64))
+    amounts = tidy["grant_nok"].fillna(0).to_numpy(dtype=np.int64)
+    if not stats.sum_is_exact(amounts):  # Python integers: a county's total cannot wrap
+        amounts = amounts.astype(object)
+    grant = np.zeros(k + 2, dtype=amounts.dtype)
+    np.add.at(grant, group, amounts)
     intermunicipal = np.zeros(k + 2, dtype=np.int64)
     np.add.at(intermunicipal, group, tidy["intermunicipal"].fillna(False).to_numpy(dtype=np.int64))
     municipalities = _distinct_municipalities_by(group, tidy["municipalities_reached"], k + 2)
@@ -196,8 +205,8 @@ def _by_group_applications(tidy: pd.DataFrame, key: str) -> pd.DataFrame:
         {
             "n_applications": g.size(),
             "n_granted": g["granted"].sum(),
-            "applied_nok": g["applied_nok"].sum(min_count=0),
-            "granted_nok": g["granted_nok"].sum(min_count=0),
+            "applied_nok": g["applied_nok"].agg(total_nok),
+            "granted_nok": g["granted_nok"].agg(total_nok),
         }
     )
 
@@ -251,8 +260,8 @@ def compute_metrics(result: CleanResult, scheme: Scheme, *, synthetic: bool) -> 
         granted = tidy[tidy["granted"].fillna(False)]
         m["n_applications"] = int(len(tidy))
         m["n_granted"] = int(len(granted))
-        m["applied_total_nok"] = int(tidy["applied_nok"].sum())
-        m["granted_total_nok"] = int(tidy["granted_nok"].sum())
+        m["applied_total_nok"] = total_nok(tidy["applied_nok"])
+        m["granted_total_nok"] = total_nok(tidy["granted_nok"])
         m["applied_nok"] = amount_summary(tidy["applied_nok"])
         m["granted_nok"] = amount_summary(granted["granted_nok"])
         m["n_municipalities"] = distinct_municipalities(granted["municipalities_reached"])
@@ -269,7 +278,7 @@ def compute_metrics(result: CleanResult, scheme: Scheme, *, synthetic: bool) -> 
                 "round": int(r),
                 "n_applications": int(len(g)),
                 "n_granted": int(g["granted"].sum()),
-                "granted_nok": int(g["granted_nok"].sum()),
+                "granted_nok": total_nok(g["granted_nok"]),
             }
             for r, g in rounds
         ]

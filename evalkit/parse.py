@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from evalkit.config import Vocabulary
+from evalkit.config import MAX_EXACT_AMOUNT, AmountRange, Vocabulary
 
 #: Spellings of «yes» (compared after trimming and case folding).
 YES = ("ja", "j", "yes", "y", "1", "x", "true", "sant")
@@ -131,6 +131,142 @@ def distinct_text(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
     """Like :func:`distinct`, with the distinct values as :func:`_text` makes them."""
     codes, uniques = distinct(values)
     return codes, text_array(uniques)
+
+
+# --- control and invisible characters --------------------------------------------------
+#: The characters taken out of every cell before cleaning, by class (the class is the
+#: ``problem`` of their flag), as ranges of code points, both ends included:
+#:
+#: * ``control_character``: the C0 and C1 control characters other than tab, line feed and
+#:   carriage return (a line break; ``\r\n`` and ``\r`` are line breaks too). Excel cannot
+#:   store most of them and none belongs in an answer.
+#: * ``bidi_control``: the bidirectional embeddings and overrides U+202A–U+202E, the isolates
+#:   U+2066–U+2069 and the marks U+200E, U+200F and U+061C; they can show a text in
+#:   another order than it has.
+#: * ``zero_width_character``: zero-width space, non-joiner and joiner U+200B–U+200D, the
+#:   word joiner U+2060 and the byte-order mark U+FEFF; invisible, they keep an id, a code
+#:   or a name from matching its twin.
+INVISIBLE: dict[str, tuple[tuple[int, int], ...]] = {
+    "control_character": ((0x00, 0x08), (0x0B, 0x0C), (0x0E, 0x1F), (0x7F, 0x9F)),
+    "bidi_control": ((0x061C, 0x061C), (0x200E, 0x200F), (0x202A, 0x202E), (0x2066, 0x2069)),
+    "zero_width_character": ((0x200B, 0x200D), (0x2060, 0x2060), (0xFEFF, 0xFEFF)),
+}
+#: Control characters that Python counts as white space (vertical tab, form feed, the
+#: information separators, next line) become a space rather than nothing, so that the words
+#: around them stay apart (Word's manual line break, pasted, is a vertical tab).
+SPACE_LIKE_CONTROLS = "\x0b\x0c\x1c\x1d\x1e\x1f\x85"
+
+
+def _re2_class(ranges) -> str:
+    """A character class of code-point ranges, in RE2's syntax (for pyarrow)."""
+    return "[" + "".join(f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in ranges) + "]"
+
+
+_ALL_INVISIBLE = tuple(r for ranges in INVISIBLE.values() for r in ranges)
+_INVISIBLE_RE2 = _re2_class(_ALL_INVISIBLE)
+_NOT_INVISIBLE_RE2 = "[^" + _INVISIBLE_RE2[1:] + "+"
+_SPACE_LIKE_RE2 = _re2_class((ord(c), ord(c)) for c in SPACE_LIKE_CONTROLS)
+
+
+def _utf8_key(b0: np.ndarray, b1: np.ndarray, b2: np.ndarray) -> np.ndarray:
+    """The first bytes of a UTF-8 sequence packed into one number: as many of ``b0 b1 b2``
+    as the lead byte ``b0`` says the sequence has (continuation bytes give keys no
+    character of :data:`INVISIBLE` has)."""
+    b0, b1, b2 = (np.asarray(b, dtype=np.uint32) for b in (b0, b1, b2))
+    n = np.where(b0 < 0x80, 1, np.where(b0 < 0xE0, 2, 3))
+    return (b0 << 16) | (np.where(n >= 2, b1, 0) << 8) | np.where(n >= 3, b2, 0)
+
+
+_INVISIBLE_KEYS = np.unique(
+    [
+        _utf8_key(*(list(chr(c).encode()) + [0, 0])[:3])
+        for a, b in _ALL_INVISIBLE
+        for c in range(a, b + 1)
+    ]
+)
+
+
+#: The bytes that can begin the UTF-8 of a character of :data:`INVISIBLE`.
+_INVISIBLE_LEADS = np.zeros(256, dtype=bool)
+_INVISIBLE_LEADS[_INVISIBLE_KEYS >> 16] = True
+
+
+def holds_invisible(values: pa.Array) -> bool:
+    """Whether any string of ``values`` may hold a character of :data:`INVISIBLE`.
+
+    A test on the bytes of the array's UTF-8 data, without looking at strings one by one:
+    a column of printable ASCII is answered from its smallest and largest byte; otherwise
+    only the bytes outside printable ASCII are looked up. Never false when a string holds
+    one (it may be true for bytes outside the array's own strings, when the array is a
+    slice of a larger one).
+    """
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        return True  # another layout of text: the caller looks string by string
+    data = values.buffers()[2]
+    if data is None or data.size == 0:
+        return False
+    buf = np.frombuffer(data, dtype=np.uint8)
+    if buf.min() >= 0x20 and buf.max() < 0x7F:
+        return False
+    at = np.flatnonzero((buf < 0x20) | (buf >= 0x7F))
+    at = at[_INVISIBLE_LEADS[buf[at]]]  # æ, ø and å (lead byte 0xC3) drop out here
+    if not len(at):
+        return False
+    last = len(buf) - 1
+    after = [np.where(at + k <= last, buf[np.minimum(at + k, last)], 0) for k in (1, 2)]
+    return bool(np.isin(_utf8_key(buf[at], *after), _INVISIBLE_KEYS).any())
+
+
+def invisible_mask(values: pa.Array) -> np.ndarray:
+    """True for each string that holds a character of :data:`INVISIBLE` (cheap when none
+    does: see :func:`holds_invisible`)."""
+    if not holds_invisible(values):
+        return np.zeros(len(values), dtype=bool)
+    return _bools(pc.match_substring_regex(values, _INVISIBLE_RE2))
+
+
+def code_points(text: str) -> str:
+    """``"a\x07"`` → ``"U+0007"``: the characters as code points, each once, in order."""
+    return ", ".join(f"U+{ord(c):04X}" for c in dict.fromkeys(text))
+
+
+def strip_invisible(values: pa.Array) -> pa.Array:
+    """The strings without the characters of :data:`INVISIBLE` (the space-like control
+    characters become a space)."""
+    spaced = pc.replace_substring_regex(values, _SPACE_LIKE_RE2, " ")
+    return pc.replace_substring_regex(spaced, _INVISIBLE_RE2 + "+", "")
+
+
+def invisible_only(values: pa.Array) -> pa.Array:
+    """Each string reduced to its characters of :data:`INVISIBLE`, in order."""
+    return pc.replace_substring_regex(values, _NOT_INVISIBLE_RE2, "")
+
+
+def invisible_by_class(chars: str) -> dict[str, str]:
+    """The characters of ``chars`` by class of :data:`INVISIBLE` (classes with none left
+    out)."""
+    out = {}
+    for problem, ranges in INVISIBLE.items():
+        found = "".join(c for c in chars if any(a <= ord(c) <= b for a, b in ranges))
+        if found:
+            out[problem] = found
+    return out
+
+
+def show_invisible(values: pd.Series) -> pd.Series:
+    """Strings with each character of :data:`INVISIBLE` written as a visible ``[U+0007]``,
+    so that a value can be shown (in ``data_quality.csv``, a workbook, a page) without
+    carrying the character itself. Strings without one are returned as they are."""
+    strings = values.astype("string")
+    text = arrow_strings(strings)
+    hit = invisible_mask(text)
+    if not hit.any():
+        return strings
+    shown = text.filter(hit)
+    chars = "".join(pc.unique(invisible_only(shown)).drop_null().to_pylist())
+    for char in dict.fromkeys(chars):  # each character present, once
+        shown = pc.replace_substring(shown, char, f"[U+{ord(char):04X}]")
+    return string_series(pc.replace_with_mask(text, pa.array(hit), shown), index=values.index)
 
 
 # --- text ---------------------------------------------------------------------------------
@@ -328,12 +464,15 @@ def _floats(values: pa.Array, ascii_: bool) -> np.ndarray:
     return string_series(values).astype(float).to_numpy()
 
 
-def amount_of(text: pa.Array) -> tuple[pd.array, np.ndarray]:
-    """Whole kroner of normalised text (Int64, NA when blank or unreadable), and unreadable.
+def amount_values(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Whole kroner of normalised text as float64 (NaN when blank or unreadable), and
+    unreadable.
 
     Each rule runs only on the values that can match it (found by plain substring tests):
     the currency words come off (twice: «kr 100,-»), then millions, øre after a decimal
-    mark, and digits grouped in threes.
+    mark, and digits grouped in threes. A value too large for an integer type stays a float
+    here (``inf`` when beyond float64): :func:`amount_of` compares it with the plausible
+    range before any integer conversion.
     """
     key = casefold(text)
     blank = _bools(pc.or_kleene(pc.is_null(key), pc.is_in(key, value_set=_NO_ANSWER)))
@@ -371,8 +510,29 @@ def amount_of(text: pa.Array) -> tuple[pd.array, np.ndarray]:
         with_ore = ok & has_dec
         amount[with_ore] = amount[with_ore] + ore[ok[has_dec]] / 100
     amount = np.floor(amount + 0.5)
-    bad = ~blank & np.isnan(amount)
-    return pd.array(amount, dtype="Int64"), bad
+    return amount, ~blank & np.isnan(amount)
+
+
+def amount_of(
+    text: pa.Array, plausible: AmountRange | None = None
+) -> tuple[pd.arrays.IntegerArray, np.ndarray, np.ndarray]:
+    """Whole kroner of normalised text: (Int64 amount, unreadable, implausible).
+
+    The amount is NA when blank, unreadable or outside ``plausible`` (default: 0 to
+    :data:`~evalkit.config.MAX_EXACT_AMOUNT`, the amounts an exact integer holds). The range
+    is checked on the float values, before any conversion to integers, so an amount no
+    integer type holds (``12 000 000 000 000 000 000``) is implausible, never an overflow;
+    the range ends at 2**53 at most, so the comparison is exact.
+    """
+    value, bad = amount_values(text)
+    low, high = (0, MAX_EXACT_AMOUNT) if plausible is None else (plausible.min, plausible.max)
+    read = ~np.isnan(value)
+    with np.errstate(invalid="ignore"):
+        implausible = read & ((value < low) | (value > high))
+    keep = read & ~implausible
+    whole = np.zeros(len(value), dtype=np.int64)
+    whole[keep] = value[keep]  # exact: every kept value is an integer of at most 2**53
+    return pd.arrays.IntegerArray(whole, ~keep), bad, implausible
 
 
 def reasons_of(text: pa.Array, vocabulary: Vocabulary) -> pd.DataFrame:
@@ -439,7 +599,9 @@ def parse_category(values: pd.Series, vocabulary: Vocabulary) -> tuple[pd.Series
     )
 
 
-def parse_amount(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+def parse_amount(
+    values: pd.Series, plausible: AmountRange | None = None
+) -> tuple[pd.Series, pd.Series]:
     """Read amounts in whole kroner written every way people write them.
 
     Accepted: plain numbers (also Excel numbers), thousands grouped with spaces (normal,
@@ -448,15 +610,25 @@ def parse_amount(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     with two decimals (``150 000,50`` is rounded half up to whole kroner), and millions (``1,2 mill.`` =
     1 200 000). Anything else, and negative amounts, are unreadable.
 
+    Parameters
+    ----------
+    values : Series
+        The cells as typed.
+    plausible : AmountRange, optional
+        Amounts outside it are set to missing and counted as not read; by default only
+        amounts beyond :data:`~evalkit.config.MAX_EXACT_AMOUNT` (more than an exact integer
+        holds) are.
+
     Returns
     -------
     amount : Series of Int64
-        NA when blank or unreadable.
+        NA when blank, unreadable or outside the range.
     unreadable : Series of bool
-        True where a non-blank value could not be read.
+        True where a non-blank value could not be read or is outside the range.
     """
     codes, text = distinct_text(values)
-    amount, bad = amount_of(text)
+    amount, bad, implausible = amount_of(text, plausible)
+    bad = bad | implausible
     return (
         pd.Series(amount.take(codes), index=values.index, name="amount"),
         pd.Series(bad[codes], index=values.index, name="bad"),

@@ -920,6 +920,35 @@ def logistic_odds_ratios(
 
 
 # --- amounts -------------------------------------------------------------------------------
+def sum_is_exact(values: np.ndarray) -> bool:
+    """Whether numpy sums any of ``values`` (whole numbers, no NaN) exactly: every partial
+    sum stays within int64 (for integers) or within 2**53 (for floats, which hold every
+    whole number up to it)."""
+    if not values.size:
+        return True
+    limit = 2**53 if values.dtype.kind == "f" else np.iinfo(np.int64).max
+    largest = max(abs(int(values.min())), abs(int(values.max())))
+    return largest * values.size <= limit
+
+
+def exact_total(values: Any) -> int:
+    """The exact sum of whole amounts (NaN left out) as a Python int.
+
+    numpy's sum when it is exact (:func:`sum_is_exact`: always, for amounts within their
+    plausible range), otherwise a sum of Python integers, so a total never wraps around
+    (int64) or rounds (float64).
+    """
+    v = np.asarray(values).ravel()
+    if v.dtype.kind == "f":
+        v = v[~np.isnan(v)]
+    elif v.dtype.kind not in "iu":
+        v = v.astype(float)
+        v = v[~np.isnan(v)]
+    if sum_is_exact(v):
+        return int(v.sum())
+    return sum(int(x) for x in v.tolist())
+
+
 def amount_distribution(values: Any) -> dict:
     """Total, range, median and quartiles of one set of amounts.
 
@@ -942,7 +971,7 @@ def amount_distribution(values: Any) -> dict:
     out: dict[str, Any] = {
         "n": int(ok.size),
         "missing": int(v.size - ok.size),
-        "total": int(ok.sum()),
+        "total": exact_total(ok),
         "min": None,
         "max": None,
         "q1": None,
@@ -1058,8 +1087,8 @@ def applied_vs_granted(applied: Any, granted: Any) -> dict:
     return {
         "n": int(a.size),
         "missing": int(ok.size - a.size),
-        "applied_total_nok": int(a.sum()),
-        "granted_total_nok": int(g.sum()),
+        "applied_total_nok": exact_total(a),
+        "granted_total_nok": exact_total(g),
         "granted_share": _json_float(g.sum() / a.sum()) if a.size else None,
         "n_full": int(np.count_nonzero(g >= a)),
         "ratio": ratio,
