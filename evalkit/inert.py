@@ -7,8 +7,8 @@ character must not make a writer fail the year. Every writer of a spreadsheet or
 goes through this module:
 
 - :func:`clean_text` removes C0/C1 control characters (tab, newline and carriage return are
-  kept) and the bidirectional overrides and isolates (U+202A–U+202E, U+2066–U+2069), which can
-  make a name read differently from what it is. The cleaning step flags such characters in the
+  kept), the bidirectional overrides, isolates and marks (U+202A–U+202E, U+2066–U+2069, …),
+  which can make a name read differently from what it is, and zero-width characters. The cleaning step flags such characters in the
   data-quality record; this is the last line of defence for every value written.
 - :func:`csv_cell` prefixes a value that starts with ``=``, ``+``, ``-``, ``@``, tab or carriage
   return with an apostrophe, as OWASP recommends for CSV files, unless the value is a plain
@@ -31,9 +31,14 @@ from pathlib import Path
 
 import pandas as pd
 
-#: Characters no output keeps: C0 controls but tab, newline and carriage return; DEL and the
-#: C1 controls; the bidirectional embeddings, overrides and isolates.
-UNSAFE_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+from evalkit.parse import INVISIBLE
+
+#: Characters no output keeps, the ones cleaning flags (:data:`evalkit.parse.INVISIBLE`): C0
+#: controls but tab, newline and carriage return; DEL and the C1 controls; the bidirectional
+#: embeddings, overrides, isolates and marks; the zero-width characters.
+UNSAFE_CHARACTERS = re.compile(
+    "[" + "".join(f"{chr(a)}-{chr(b)}" for ranges in INVISIBLE.values() for a, b in ranges) + "]"
+)
 #: First characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: A plain number: a sign, digits (grouped by threes or not) and decimals, nothing else.
