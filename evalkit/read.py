@@ -271,12 +271,17 @@ def _choose_header_row(path: Path, workbook, scheme: Scheme) -> tuple[_HeaderRow
     return chosen, [s for s in with_content if s != chosen.sheet]
 
 
-#: A formula element that is followed by no value or an empty one: ``<f>…</f></c>``,
-#: ``<f …/><v/></c>`` (with or without a namespace prefix).
+#: A cell holding a formula and no value, or an empty one: ``<c r="B2"><f>1+1</f><v/></c>``,
+#: ``<c …><f t="shared" si="0"/></c>`` (with or without a namespace prefix). A cell of type
+#: ``t="str"`` with an empty value is a formula whose saved value is empty text: left out.
 _FORMULA_NO_VALUE = re.compile(
-    rb"(?:</(?:\w+:)?f>|<(?:\w+:)?f\b[^<>]*/>)\s*"
+    rb"<(?:\w+:)?c\b(?![^>]*\bt=[\"']str[\"'])[^>]*>\s*"
+    rb"(?:<(?:\w+:)?f\b[^<>]*/>|<(?:\w+:)?f\b[^<>]*>[^<]*</(?:\w+:)?f>)\s*"
     rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>"
 )
+#: How far back a match may begin in the chunk before (Excel's formulas are at most 8 192
+#: characters).
+_FORMULA_OVERLAP = 64 * 1024
 
 
 def _may_hold_formula_without_value(sheet) -> bool:
@@ -291,10 +296,12 @@ def _may_hold_formula_without_value(sheet) -> bool:
         return True
     tail = b""
     with source:
-        while chunk := source.read(1 << 20):
-            if _FORMULA_NO_VALUE.search(tail + chunk):
+        while chunk := source.read(1 << 22):
+            window = tail + chunk  # a match may begin in the chunk before
+            # most sheets hold no formula at all: a plain search for the tag rules them out
+            if (b"<f" in window or b":f" in window) and _FORMULA_NO_VALUE.search(window):
                 return True
-            tail = chunk[-256:]
+            tail = chunk[-_FORMULA_OVERLAP:]
     return False
 
 

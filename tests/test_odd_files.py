@@ -230,18 +230,29 @@ def test_a_formula_with_a_saved_value_is_read_as_that_value_never_evaluated(tmp_
     path = tmp_path / "2022.xlsx"
     book = openpyxl.Workbook()
     write_sheet(book.active, rows)
-    name_col = openpyxl.utils.get_column_letter(header.index("Prosjektnavn") + 1)
-    amount_col = openpyxl.utils.get_column_letter(header.index("Tildelt beløp (kr)") + 1)
-    book.active[f"{name_col}3"] = '=HYPERLINK("http://x.invalid","klikk")'
-    book.active[f"{amount_col}3"] = "=1+1"
+
+    def cell(column: str) -> str:  # the cell of the second report (row 3) in a column
+        return f"{openpyxl.utils.get_column_letter(header.index(column) + 1)}3"
+
+    book.active[cell("Prosjektnavn")] = '=HYPERLINK("http://x.invalid","klikk")'
+    book.active[cell("Tildelt beløp (kr)")] = "=1+1"
+    book.active[cell("Målgruppe - annet, spesifiser")] = '=IF(1=1,"","x")'
     book.save(path)
     # the saved values differ from what the formulas would give, so reading them shows that
-    # the saved value is what is read
-    _save_values(path, {f"{name_col}3": ("str", "Saved name"), f"{amount_col}3": ("n", "80000")})
+    # the saved value is what is read; the third formula's saved value is empty text
+    _save_values(
+        path,
+        {
+            cell("Prosjektnavn"): ("str", "Saved name"),
+            cell("Tildelt beløp (kr)"): ("n", "80000"),
+            cell("Målgruppe - annet, spesifiser"): ("str", ""),
+        },
+    )
     res = clean(path)
     t = res.tidy.set_index("respondent_id")
     assert t.loc["12", "project_name"] == "Saved name"
     assert t.loc["12", "grant_nok"] == 80_000
+    assert pd.isna(t.loc["12", "target_group_other"])
     assert flags_of(res, "formula_without_value").empty
 
 
