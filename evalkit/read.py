@@ -135,7 +135,8 @@ _SAVE_AS_CSV = "save it from Excel as «CSV UTF-8 (kommadelt)» or as an .xlsx w
 
 def _not_text(path: Path) -> StructuralError:
     return StructuralError(
-        "The CSV file is neither UTF-8, UTF-16 (with a byte-order mark) nor Windows-1252 text",
+        "The CSV file is neither UTF-8 nor Windows-1252 text, and it has no byte-order mark "
+        "saying it is UTF-16",
         file=path,
         fix=_SAVE_AS_CSV,
     )
@@ -305,27 +306,30 @@ def _may_hold_formula_without_value(sheet) -> bool:
     return False
 
 
-def _formula_cells(path: Path, sheet: str, header_row: int, frame: pd.DataFrame):
+def _formula_cells(
+    path: Path, sheet: str, header_row: int, frame: pd.DataFrame
+) -> list[tuple[int, int]]:
     """(row, column position) of the cells below the header that hold a formula and were
     read as empty: formulas saved without a value. The formulas are only looked at, never
     evaluated."""
     import openpyxl
 
-    book = openpyxl.load_workbook(path, read_only=True, data_only=False, keep_links=False)
-    try:
-        found = []
-        n_rows, n_cols = frame.shape
-        for cells in book[sheet].iter_rows(min_row=header_row + 1):
-            for cell in cells:
-                if getattr(cell, "data_type", None) != "f":
-                    continue
-                pos, col = cell.row - header_row - 1, cell.column - 1
-                # pandas leaves out empty rows at the end, so a cell past them is empty
-                if col < n_cols and (pos >= n_rows or pd.isna(frame.iat[pos, col])):
-                    found.append((cell.row, col))
-        return found
-    finally:
-        book.close()
+    found = []
+    n_rows, n_cols = frame.shape
+    with path.open("rb") as fh:  # a file, as in :func:`_read_xlsx`
+        book = openpyxl.load_workbook(fh, read_only=True, data_only=False, keep_links=False)
+        try:
+            for cells in book[sheet].iter_rows(min_row=header_row + 1):
+                for cell in cells:
+                    if getattr(cell, "data_type", None) != "f":
+                        continue
+                    pos, col = cell.row - header_row - 1, cell.column - 1
+                    # pandas leaves out empty rows at the end, so a cell past them is empty
+                    if col < n_cols and (pos >= n_rows or pd.isna(frame.iat[pos, col])):
+                        found.append((cell.row, col))
+        finally:
+            book.close()
+    return found
 
 
 def _read_xlsx(path: Path, scheme: Scheme) -> _Table:
@@ -334,22 +338,25 @@ def _read_xlsx(path: Path, scheme: Scheme) -> _Table:
 
     # openpyxl parses the workbook XML with defusedxml when it is installed (it is a
     # dependency of evalkit), so a hostile file cannot expand entities. The workbook is
-    # opened once: the header search reads the first rows of each sheet, pandas the rest.
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
-    try:
-        chosen, others = _choose_header_row(path, book, scheme)
-        may_hold_formulas = chosen.sheet is not None and _may_hold_formula_without_value(
-            book[chosen.sheet]
-        )
-        frame = pd.read_excel(
-            book,
-            sheet_name=chosen.sheet if chosen.sheet is not None else 0,
-            header=chosen.row - 1,
-            dtype=object,
-            engine="openpyxl",
-        )
-    finally:
-        book.close()
+    # opened once: the header search reads the first rows of each sheet, pandas the rest. It
+    # is given a file rather than the path: openpyxl refuses a name whose ending is not
+    # exactly ``.xlsx`` (``2023.xlsx `` with a stray space).
+    with path.open("rb") as fh:
+        book = openpyxl.load_workbook(fh, read_only=True, data_only=True, keep_links=False)
+        try:
+            chosen, others = _choose_header_row(path, book, scheme)
+            may_hold_formulas = chosen.sheet is not None and _may_hold_formula_without_value(
+                book[chosen.sheet]
+            )
+            frame = pd.read_excel(
+                book,
+                sheet_name=chosen.sheet if chosen.sheet is not None else 0,
+                header=chosen.row - 1,
+                dtype=object,
+                engine="openpyxl",
+            )
+        finally:
+            book.close()
     table = _Table(
         frame,
         header_row=chosen.row,
@@ -551,7 +558,17 @@ def read_export(path: Path | str, scheme: Scheme) -> RawExport:
             len(formula_flags),
         )
     if table.sheet is not None and (table.sheet_index or header_row != 1):
-        log.info("%s: header row %d of sheet %r", path, header_row, table.sheet)
+        not_read = [f"row(s) 1-{header_row - 1} above it"] if header_row != 1 else []
+        not_read += [f"sheet {s!r}" for s in table.other_sheets]
+        log.warning(
+            "%s: the header row is row %d of sheet %r (sheet %d)%s; noted in the data-quality "
+            "record",
+            path,
+            header_row,
+            table.sheet,
+            table.sheet_index + 1,
+            f"; not read: {', '.join(not_read)}" if not_read else "",
+        )
     read_flags = _flag_rows(_location_flags(table) + formula_flags)
     del table
     log.info("read %s: %d rows, layout %s", path, len(frame), layout.name)

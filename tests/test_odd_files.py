@@ -257,7 +257,7 @@ def test_a_formula_with_a_saved_value_is_read_as_that_value_never_evaluated(tmp_
 
 
 # --- file names --------------------------------------------------------------------------------
-@pytest.mark.parametrize("name", ["2023 .xlsx", "2023.XLSX", " 2023.Xlsx"])
+@pytest.mark.parametrize("name", ["2023 .xlsx", "2023.XLSX", " 2023.Xlsx", "2023.xlsx "])
 def test_stray_spaces_and_capitals_in_the_name_are_found(tmp_path, name):
     path = write_export(tmp_path / "frisklivs_lms" / "export.xlsx", two_rows())
     path = path.rename(path.with_name(name))
