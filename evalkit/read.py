@@ -1,9 +1,11 @@
 """Reading one year's export: ``.xlsx``, ``.csv`` or ``.parquet``.
 
-* **CSV**: the encoding is found from the byte-order mark (UTF-8, UTF-16 LE/BE, UTF-32, as
-  Excel's «CSV UTF-8» and «Unicode-tekst» write them); a file without one is read as UTF-8,
-  and as Windows-1252 when it is not valid UTF-8. The delimiter (``;``, ``,`` or tab) is the
-  one that splits the header line into the most fields.
+* **CSV**: a file that starts with the byte-order mark of UTF-16 (LE or BE, as Excel's
+  «Unicode-tekst» writes it) or UTF-32 is read in that encoding; any other is read as UTF-8
+  (with or without its mark, as «CSV UTF-8» writes it), and as Windows-1252 («CSV
+  (semikolondelt)») when it is not valid UTF-8. A file holding NUL bytes without a mark
+  (UTF-16 without one) is a structural error. The delimiter (``;``, ``,`` or tab) is the one
+  that splits the header line into the most fields.
 * **xlsx**: the header row is looked for among the first :data:`HEADER_SEARCH_ROWS` rows of
   every sheet, as the row holding the most of a layout's headers with all the required ones.
   A title row above the header, or the data on another sheet than the first, is read and
@@ -121,12 +123,13 @@ class _Table:
 #: Encodings tried in turn for a CSV file without a byte-order mark: UTF-8 (``utf-8-sig``
 #: reads it with or without a mark), then Windows-1252.
 _ENCODINGS = ("utf-8-sig", "cp1252")
-#: Byte-order marks and the encoding each one announces (UTF-32 before UTF-16, whose LE mark
-#: begins UTF-32's LE mark).
+#: Byte-order marks of UTF-16 and UTF-32 and the encoding each announces (UTF-32 first: its
+#: LE mark begins with UTF-16's). A file with UTF-8's mark is tried as :data:`_ENCODINGS`
+#: are: a UTF-8 header above Windows-1252 rows (a file pasted together) is read as
+#: Windows-1252, and its headers then match no layout.
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
@@ -150,8 +153,8 @@ def _delimiter(first: str) -> str:
 
 
 def _csv_encodings(path: Path) -> tuple[str, ...]:
-    """The encodings to try for a CSV file: the one its byte-order mark names, else
-    :data:`_ENCODINGS`."""
+    """The encodings to try for a CSV file: the one its UTF-16 or UTF-32 byte-order mark
+    names, else :data:`_ENCODINGS`."""
     with path.open("rb") as fh:
         head = fh.read(4096)
     for bom, encoding in _BOMS:
@@ -246,11 +249,11 @@ def _where(rows: list[_HeaderRow]) -> str:
     return ", ".join(f"sheet {r.sheet!r} row {r.row}" for r in rows)
 
 
-def _choose_header_row(path: Path, workbook, scheme: Scheme) -> tuple[_HeaderRow, list[str]]:
+def _choose_header_row(path: Path, workbook, scheme: Scheme | None) -> tuple[_HeaderRow, list[str]]:
     """The sheet and row of the header: the one row with every required header; failing
     that the row with the most headers (the missing-column error then names it), or row 1 of
-    the first sheet."""
-    found, with_content = _header_rows(workbook, scheme)
+    the first sheet (also when no ``scheme`` is given)."""
+    found, with_content = _header_rows(workbook, scheme) if scheme is not None else ([], [])
     complete = [r for r in found if r.complete]
     if len(complete) > 1:
         raise StructuralError(
@@ -332,7 +335,7 @@ def _formula_cells(
     return found
 
 
-def _read_xlsx(path: Path, scheme: Scheme) -> _Table:
+def _read_xlsx(path: Path, scheme: Scheme | None) -> _Table:
     """Read the sheet and rows under the header row found by :func:`_choose_header_row`."""
     import openpyxl
 
@@ -369,7 +372,16 @@ def _read_xlsx(path: Path, scheme: Scheme) -> _Table:
     return table
 
 
-def _read_table(path: Path, scheme: Scheme) -> _Table:
+def _read_table(path: Path, scheme: Scheme | None = None) -> pd.DataFrame:
+    """The table in a file as read: the header row's cells as column names, the rows below
+    it. In a workbook the header row is found with ``scheme`` (without it: row 1 of the
+    first sheet)."""
+    return _read_located(path, scheme).frame
+
+
+def _read_located(path: Path, scheme: Scheme | None) -> _Table:
+    """:func:`_read_table`, with where the header row was found and the formula cells saved
+    without a value."""
     suffix = path.suffix.strip().lower()
     if not path.exists():
         raise StructuralError("The file does not exist", file=path, fix="check the path")
@@ -450,7 +462,7 @@ def read_export(path: Path | str, scheme: Scheme) -> RawExport:
         header row.
     """
     path = Path(path)
-    table = _read_table(path, scheme)
+    table = _read_located(path, scheme)
     header_row = table.header_row
     all_headers = [clean_header(h) for h in table.frame.columns]
     personal = {p for lay in scheme.layouts.values() for p in lay.personal_data}
