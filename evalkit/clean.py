@@ -423,7 +423,7 @@ def clean_export(raw: RawExport, scheme: Scheme, year: int, *, strict: bool = Fa
     raw, invisible = remove_invisible(raw)
     raw_gate(raw, scheme)
     n_read = raw.n_rows
-    flags: list[pd.DataFrame] = [raw.extra_column_flags(), invisible]
+    flags: list[pd.DataFrame] = [raw.extra_column_flags(), raw.read_flags, invisible]
     frame, excluded = exclude_empty_responses(raw.frame, scheme)
     flags.append(excluded)
     col = raw.headers.get

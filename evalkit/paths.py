@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
 from evalkit.errors import EvalkitError
+
+log = logging.getLogger(__name__)
 
 #: File endings read, in the order preferred when a year has more than one file.
 EXPORT_SUFFIXES = (".xlsx", ".csv", ".parquet")
@@ -17,39 +20,91 @@ DEFAULT_DEMO_DIR = Path("data/demo")
 DEFAULT_OUT_DIR = Path("outputs")
 
 _YEAR_FILE = re.compile(r"^(\d{4})$")
+#: A year somewhere in a file name (``2023 (1).xlsx``, ``rapport_2023.csv``).
+_YEAR_IN_NAME = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+#: Spreadsheets and text tables evalkit does not read, and how to make them readable.
+_OTHER_TABLES = {
+    ".xls": "open it in Excel and save it as «Excel-arbeidsbok (.xlsx)»",
+    ".xlsm": "open it in Excel and save it as «Excel-arbeidsbok (.xlsx)»",
+    ".xlsb": "open it in Excel and save it as «Excel-arbeidsbok (.xlsx)»",
+    ".ods": "open it in LibreOffice or Excel and save it as .xlsx",
+    ".numbers": "export it from Numbers as .xlsx",
+    ".txt": "rename it to {year}.csv if it is a table saved as text (tab-separated is read)",
+    ".tsv": "rename it to {year}.csv (tab-separated is read)",
+}
+_OTHER_SPREADSHEETS = (".xls", ".xlsm", ".xlsb", ".ods", ".numbers")
+#: Warnings already given in this process (year_files runs often on the same folder).
+_warned: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    if message not in _warned:
+        _warned.add(message)
+        log.warning("%s", message)
+
+
+def _export_name(name: str) -> tuple[str, str]:
+    """A file name as (stem, suffix), spaces around both trimmed, the suffix in lower case:
+    ``"2023 .XLSX"`` -> ``("2023", ".xlsx")``."""
+    stem, dot, suffix = name.strip().rpartition(".")
+    if not dot:
+        return name.strip(), ""
+    return stem.strip(), "." + suffix.strip().lower()
 
 
 def year_files(data_dir: Path | str, scheme: str) -> dict[int, Path]:
     """Map each year with an export in ``data_dir/<scheme>/`` to its file.
 
-    A year must have exactly one export (``2022.xlsx``, ``2022.csv`` or ``2022.parquet``);
-    two files for one year is an error, since it is not clear which to use.
+    A year's export is named by the year alone (``2022.xlsx``, ``2022.csv`` or
+    ``2022.parquet``); spaces around the year or the ending and an ending in capitals
+    (``2022 .xlsx``, ``2022.XLSX``) are allowed. Two files for one year is an error, since it
+    is not clear which to use. A file that looks like an export but is not read (``2022.xls``,
+    ``2022 (1).xlsx``) is named in a warning with the fix. Excel's lock files (``~$…``) and
+    hidden files are passed over.
     """
     folder = Path(data_dir) / scheme
     found: dict[int, Path] = {}
     if not folder.is_dir():
         return found
     for path in sorted(folder.iterdir()):
-        m = _YEAR_FILE.match(path.stem)
-        if not m or path.suffix.lower() not in EXPORT_SUFFIXES or path.name.startswith("~$"):
+        if path.name.startswith(("~$", ".")) or not path.is_file():
             continue
-        year = int(m.group(1))
-        if year in found:
-            raise EvalkitError(
-                f"Folder {folder} has two exports for {year}: {found[year].name} and {path.name}. "
-                "Keep one of them (move the other out of the folder)."
+        stem, suffix = _export_name(path.name)
+        m = _YEAR_FILE.match(stem)
+        if m and suffix in EXPORT_SUFFIXES:
+            year = int(m.group(1))
+            if year in found:
+                raise EvalkitError(
+                    f"Folder {folder} has two exports for {year}: {found[year].name!r} and "
+                    f"{path.name!r}. Keep one of them (move the other out of the folder)."
+                )
+            found[year] = path
+        elif m and suffix in _OTHER_TABLES:
+            fix = _OTHER_TABLES[suffix].format(year=m.group(1))
+            _warn_once(f"{path} is not read: files of type {suffix} cannot be read. To fix: {fix}.")
+        elif (suffix in EXPORT_SUFFIXES or suffix in _OTHER_SPREADSHEETS) and (
+            year := _YEAR_IN_NAME.search(stem)
+        ):
+            fix = (
+                f"rename it to {year.group()}{suffix}"
+                if suffix in EXPORT_SUFFIXES
+                else f"save it as {year.group()}.xlsx"
             )
-        found[year] = path
+            _warn_once(
+                f"{path} is not read: an export must be named by its year alone. To fix: if it "
+                f"is the export of {year.group()}, {fix}."
+            )
     return dict(sorted(found.items()))
 
 
 def available_years(data_dir: Path | str, scheme: str) -> list[int]:
-    """Years with an export for ``scheme`` in ``data_dir``."""
+    """Years with an export for ``scheme`` in ``data_dir`` (see :func:`year_files`)."""
     return list(year_files(data_dir, scheme))
 
 
 def find_export(data_dir: Path | str, scheme: str, year: int) -> Path | None:
-    """The export of ``scheme`` for ``year`` in ``data_dir``, or None."""
+    """The export of ``scheme`` for ``year`` in ``data_dir`` (see :func:`year_files`), or
+    None."""
     return year_files(data_dir, scheme).get(int(year))
 
 

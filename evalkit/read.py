@@ -1,14 +1,30 @@
-"""Reading one year's export: ``.xlsx``, ``.csv`` (``,`` or ``;``; UTF-8, UTF-8 with BOM or
-Windows-1252) or ``.parquet``.
+"""Reading one year's export: ``.xlsx``, ``.csv`` or ``.parquet``.
+
+* **CSV**: a file that starts with the byte-order mark of UTF-16 (LE or BE, as Excel's
+  «Unicode-tekst» writes it) or UTF-32 is read in that encoding; any other is read as UTF-8
+  (with or without its mark, as «CSV UTF-8» writes it), and as Windows-1252 («CSV
+  (semikolondelt)») when it is not valid UTF-8. A file holding NUL bytes without a mark
+  (UTF-16 without one) is a structural error. The delimiter (``;``, ``,`` or tab) is the one
+  that splits the header line into the most fields.
+* **xlsx**: the header row is looked for among the first :data:`HEADER_SEARCH_ROWS` rows of
+  every sheet, as the row holding the most of a layout's headers with all the required ones.
+  A title row above the header, or the data on another sheet than the first, is read and
+  noted in the data-quality record; two such rows (two sheets holding the export, say) are a
+  structural error naming the sheets and rows. Cells holding a formula are read as the value
+  Excel saved with it (the formula itself is never evaluated); a formula saved without a
+  value (a workbook written by a program and never opened in Excel) is read as empty and gets
+  its own flag, ``formula_without_value``.
 
 Headers are mapped to fields through the scheme's layouts; personal-data columns are dropped
 as soon as the file is read (they are never kept, printed or written); columns that no layout
 knows are listed in the data-quality report and kept out of the analysis. Every cell is read
-as text so that cleaning sees what the user typed.
+as text so that cleaning sees what the user typed. The frame's ``_row`` is the row number the
+user sees in Excel (the first data row is the one below the header row).
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import difflib
 import logging
@@ -26,6 +42,15 @@ log = logging.getLogger(__name__)
 
 _HEADER_SPACES = re.compile(r"[\s\u00a0\u2007\u2009\u202f]+")
 
+#: How many rows of each sheet of a workbook are searched for the header row.
+HEADER_SEARCH_ROWS = 20
+
+#: Detail sentences of the flags raised while reading.
+_FORMULA_WITHOUT_VALUE = (
+    "Cellen har en formel uten lagret verdi (filen er laget av et program og ikke lagret i "
+    "Excel etterpå), så den er lest som tom. Åpne filen i Excel og lagre den på nytt."
+)
+
 
 @dataclass
 class RawExport:
@@ -37,6 +62,9 @@ class RawExport:
     headers: dict[str, str]  # field -> raw header as it stood in the file
     extra_columns: list[str] = field(default_factory=list)
     dropped_personal: list[str] = field(default_factory=list)
+    #: Flags raised while reading (FLAG_COLUMNS): the header row or sheet that was used when
+    #: it is not the first row of the first sheet, formula cells saved without a value.
+    read_flags: pd.DataFrame = field(default_factory=empty_flags)
 
     @property
     def n_rows(self) -> int:
@@ -60,20 +88,60 @@ class RawExport:
         ).astype({c: "string" for c in FLAG_COLUMNS[1:]})
 
 
+def _flag_rows(rows: list[dict]) -> pd.DataFrame:
+    """A flags frame from dicts holding some of :data:`FLAG_COLUMNS` (the rest left blank)."""
+    if not rows:
+        return empty_flags()
+    return pd.DataFrame(
+        {
+            "row": pd.array([r.get("row") for r in rows], dtype="Int64"),
+            **{c: pd.array([r.get(c) for r in rows], dtype="string") for c in FLAG_COLUMNS[1:]},
+        }
+    )
+
+
 def clean_header(header: object) -> str:
     """A header as compared with the layout: spaces of every kind folded, ends trimmed."""
     return _HEADER_SPACES.sub(" ", str(header)).strip()
 
 
-#: Encodings tried in turn: UTF-8 (with or without a byte-order mark), then Windows-1252.
+@dataclass
+class _Table:
+    """A table as read, before its headers are mapped to fields."""
+
+    frame: pd.DataFrame  # the header row's cells as column names, every row below it
+    header_row: int = 1  # the header's row number as the user sees it (in Excel)
+    sheet: str | None = None  # the sheet read (workbooks only)
+    sheet_index: int = 0
+    other_sheets: list[str] = field(default_factory=list)  # sheets with content not read
+    # (row number as in Excel, column position in ``frame``) of formula cells with no value
+    formula_cells: list[tuple[int, int]] = field(default_factory=list)
+
+
+# --- CSV ---------------------------------------------------------------------------------
+
+#: Encodings tried in turn for a CSV file without a byte-order mark: UTF-8 (``utf-8-sig``
+#: reads it with or without a mark), then Windows-1252.
 _ENCODINGS = ("utf-8-sig", "cp1252")
+#: Byte-order marks of UTF-16 and UTF-32 and the encoding each announces (UTF-32 first: its
+#: LE mark begins with UTF-16's). A file with UTF-8's mark is tried as :data:`_ENCODINGS`
+#: are: a UTF-8 header above Windows-1252 rows (a file pasted together) is read as
+#: Windows-1252, and its headers then match no layout.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_SAVE_AS_CSV = "save it from Excel as «CSV UTF-8 (kommadelt)» or as an .xlsx workbook"
 
 
 def _not_text(path: Path) -> StructuralError:
     return StructuralError(
-        "The CSV file is neither UTF-8 nor Windows-1252 text",
+        "The CSV file is neither UTF-8 nor Windows-1252 text, and it has no byte-order mark "
+        "saying it is UTF-16",
         file=path,
-        fix="save it from Excel as «CSV UTF-8 (kommadelt)» or as an .xlsx workbook",
+        fix=_SAVE_AS_CSV,
     )
 
 
@@ -84,20 +152,37 @@ def _delimiter(first: str) -> str:
     return max(";,\t", key=lambda d: len(next(csv.reader([first], delimiter=d))))
 
 
+def _csv_encodings(path: Path) -> tuple[str, ...]:
+    """The encodings to try for a CSV file: the one its UTF-16 or UTF-32 byte-order mark
+    names, else :data:`_ENCODINGS`."""
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            return (encoding,)
+    if b"\x00" in head:  # UTF-8 and Windows-1252 text never holds NUL
+        raise StructuralError(
+            "The CSV file holds NUL bytes: it is UTF-16 text without a byte-order mark, or not "
+            "text at all",
+            file=path,
+            fix=_SAVE_AS_CSV,
+        )
+    return _ENCODINGS
+
+
 def _read_csv(path: Path) -> pd.DataFrame:
-    """Read a CSV file as text, in the first of :data:`_ENCODINGS` that decodes all of it.
+    """Read a CSV file as text, in the first of its encodings that decodes all of it.
 
     pandas reads the file itself (no decoded copy of the whole file in Python); a file that
     is not valid UTF-8 makes it raise ``UnicodeDecodeError``, and it is read again as
     Windows-1252. The delimiter is found from the header line.
     """
-    with path.open("rb") as fh:
-        first_bytes = fh.readline().split(b"\n", 1)[0]
-    for encoding in _ENCODINGS:
+    for encoding in _csv_encodings(path):
         try:
-            first = first_bytes.decode(encoding)
+            with path.open(encoding=encoding, newline="") as fh:
+                first = fh.readline().rstrip("\r\n")
         except UnicodeDecodeError:
-            continue  # the header line is not in this encoding, so neither is the file
+            continue  # the start of the file is not in this encoding, so neither is the file
         try:
             return pd.read_csv(
                 path,
@@ -113,19 +198,200 @@ def _read_csv(path: Path) -> pd.DataFrame:
     raise _not_text(path)
 
 
-def _read_table(path: Path) -> pd.DataFrame:
-    suffix = path.suffix.lower()
+# --- xlsx --------------------------------------------------------------------------------
+
+
+@dataclass
+class _HeaderRow:
+    sheet: str
+    sheet_index: int
+    row: int  # as in Excel
+    score: int  # the most headers of one layout found in the row
+    complete: bool  # every required field's header is there (for that layout)
+
+
+def _header_rows(workbook, scheme: Scheme) -> tuple[list[_HeaderRow], list[str]]:
+    """Score the first :data:`HEADER_SEARCH_ROWS` rows of every sheet against the layouts.
+
+    Returns the rows holding at least one layout header, and the names of the sheets holding
+    anything at all in those rows.
+    """
+    layouts = [
+        (
+            set(lay.headers),
+            [{h for h, f in lay.headers.items() if f == req} for req in scheme.required_fields],
+        )
+        for lay in scheme.layouts.values()
+    ]
+    found: list[_HeaderRow] = []
+    with_content: list[str] = []
+    for index, sheet in enumerate(workbook.worksheets):
+        rows = sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True)
+        for number, values in enumerate(rows, start=1):
+            cells = {clean_header(v) for v in values if v is not None}
+            cells.discard("")
+            if not cells:
+                continue
+            if sheet.title not in with_content:
+                with_content.append(sheet.title)
+            scores = [
+                (len(cells & headers), all(cells & need for need in required))
+                for headers, required in layouts
+            ]
+            score = max(n for n, _ in scores)
+            complete = any(c for _, c in scores)
+            if score:
+                found.append(_HeaderRow(sheet.title, index, number, score, complete))
+    return found, with_content
+
+
+def _where(rows: list[_HeaderRow]) -> str:
+    return ", ".join(f"sheet {r.sheet!r} row {r.row}" for r in rows)
+
+
+def _choose_header_row(path: Path, workbook, scheme: Scheme | None) -> tuple[_HeaderRow, list[str]]:
+    """The sheet and row of the header: the one row with every required header; failing
+    that the row with the most headers (the missing-column error then names it), or row 1 of
+    the first sheet (also when no ``scheme`` is given)."""
+    found, with_content = _header_rows(workbook, scheme) if scheme is not None else ([], [])
+    complete = [r for r in found if r.complete]
+    if len(complete) > 1:
+        raise StructuralError(
+            f"More than one row looks like the header row ({_where(complete)} all hold the "
+            "required columns), so it is not clear which one is the export",
+            file=path,
+            fix=(
+                "keep the export on one sheet only (delete the other sheets, or the extra "
+                "header rows, that repeat it) and save the file"
+            ),
+        )
+    if complete:
+        chosen = complete[0]
+    elif found:
+        chosen = max(found, key=lambda r: r.score)  # the first of the best
+    else:
+        first = workbook.worksheets[0].title if workbook.worksheets else None
+        chosen = _HeaderRow(first, 0, 1, 0, False)
+    return chosen, [s for s in with_content if s != chosen.sheet]
+
+
+#: A cell holding a formula and no value, or an empty one: ``<c r="B2"><f>1+1</f><v/></c>``,
+#: ``<c …><f t="shared" si="0"/></c>`` (with or without a namespace prefix). A cell of type
+#: ``t="str"`` with an empty value is a formula whose saved value is empty text: left out.
+_FORMULA_NO_VALUE = re.compile(
+    rb"<(?:\w+:)?c\b(?![^>]*\bt=[\"']str[\"'])[^>]*>\s*"
+    rb"(?:<(?:\w+:)?f\b[^<>]*/>|<(?:\w+:)?f\b[^<>]*>[^<]*</(?:\w+:)?f>)\s*"
+    rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>"
+)
+#: How far back a match may begin in the chunk before (Excel's formulas are at most 8 192
+#: characters).
+_FORMULA_OVERLAP = 64 * 1024
+
+
+def _may_hold_formula_without_value(sheet) -> bool:
+    """A quick look at the sheet's XML: does any formula stand without a value after it?
+
+    Reads the XML as bytes in chunks (no parsing), so that the cell-by-cell look of
+    :func:`_formula_cells` is only taken for sheets that need it.
+    """
+    try:
+        source = sheet._get_source()  # openpyxl's read-only sheet: its XML in the archive
+    except AttributeError:  # pragma: no cover - another openpyxl; take the slow look
+        return True
+    tail = b""
+    with source:
+        while chunk := source.read(1 << 22):
+            window = tail + chunk  # a match may begin in the chunk before
+            # most sheets hold no formula at all: a plain search for the tag rules them out
+            if (b"<f" in window or b":f" in window) and _FORMULA_NO_VALUE.search(window):
+                return True
+            tail = chunk[-_FORMULA_OVERLAP:]
+    return False
+
+
+def _formula_cells(
+    path: Path, sheet: str, header_row: int, frame: pd.DataFrame
+) -> list[tuple[int, int]]:
+    """(row, column position) of the cells below the header that hold a formula and were
+    read as empty: formulas saved without a value. The formulas are only looked at, never
+    evaluated."""
+    import openpyxl
+
+    found = []
+    n_rows, n_cols = frame.shape
+    with path.open("rb") as fh:  # a file, as in :func:`_read_xlsx`
+        book = openpyxl.load_workbook(fh, read_only=True, data_only=False, keep_links=False)
+        try:
+            for cells in book[sheet].iter_rows(min_row=header_row + 1):
+                for cell in cells:
+                    if getattr(cell, "data_type", None) != "f":
+                        continue
+                    pos, col = cell.row - header_row - 1, cell.column - 1
+                    # pandas leaves out empty rows at the end, so a cell past them is empty
+                    if col < n_cols and (pos >= n_rows or pd.isna(frame.iat[pos, col])):
+                        found.append((cell.row, col))
+        finally:
+            book.close()
+    return found
+
+
+def _read_xlsx(path: Path, scheme: Scheme | None) -> _Table:
+    """Read the sheet and rows under the header row found by :func:`_choose_header_row`."""
+    import openpyxl
+
+    # openpyxl parses the workbook XML with defusedxml when it is installed (it is a
+    # dependency of evalkit), so a hostile file cannot expand entities. The workbook is
+    # opened once: the header search reads the first rows of each sheet, pandas the rest. It
+    # is given a file rather than the path: openpyxl refuses a name whose ending is not
+    # exactly ``.xlsx`` (``2023.xlsx `` with a stray space).
+    with path.open("rb") as fh:
+        book = openpyxl.load_workbook(fh, read_only=True, data_only=True, keep_links=False)
+        try:
+            chosen, others = _choose_header_row(path, book, scheme)
+            may_hold_formulas = chosen.sheet is not None and _may_hold_formula_without_value(
+                book[chosen.sheet]
+            )
+            frame = pd.read_excel(
+                book,
+                sheet_name=chosen.sheet if chosen.sheet is not None else 0,
+                header=chosen.row - 1,
+                dtype=object,
+                engine="openpyxl",
+            )
+        finally:
+            book.close()
+    table = _Table(
+        frame,
+        header_row=chosen.row,
+        sheet=chosen.sheet,
+        sheet_index=chosen.sheet_index,
+        other_sheets=others,
+    )
+    if may_hold_formulas:
+        table.formula_cells = _formula_cells(path, chosen.sheet, chosen.row, frame)
+    return table
+
+
+def _read_table(path: Path, scheme: Scheme | None = None) -> pd.DataFrame:
+    """The table in a file as read: the header row's cells as column names, the rows below
+    it. In a workbook the header row is found with ``scheme`` (without it: row 1 of the
+    first sheet)."""
+    return _read_located(path, scheme).frame
+
+
+def _read_located(path: Path, scheme: Scheme | None) -> _Table:
+    """:func:`_read_table`, with where the header row was found and the formula cells saved
+    without a value."""
+    suffix = path.suffix.strip().lower()
     if not path.exists():
         raise StructuralError("The file does not exist", file=path, fix="check the path")
     try:
         if suffix == ".xlsx":
-            # openpyxl parses the workbook XML with defusedxml when it is installed (it is a
-            # dependency of evalkit), so a hostile file cannot expand entities.
-            frame = pd.read_excel(path, sheet_name=0, dtype=object, engine="openpyxl")
+            return _read_xlsx(path, scheme)
         elif suffix == ".csv":
-            frame = _read_csv(path)
+            return _Table(_read_csv(path))
         elif suffix == ".parquet":
-            frame = pd.read_parquet(path)
+            return _Table(pd.read_parquet(path))
         else:
             raise StructuralError(
                 f"Files of type {suffix or '(none)'} cannot be read",
@@ -140,13 +406,49 @@ def _read_table(path: Path) -> pd.DataFrame:
             file=path,
             fix="open it in Excel and save it again as .xlsx, or export it again from Questback",
         ) from exc
-    return frame
 
 
 def choose_layout(headers: list[str], scheme: Scheme) -> Layout:
     """The layout whose headers best match the file's (most fields found)."""
     present = set(headers)
     return max(scheme.layouts.values(), key=lambda lay: len(present & set(lay.headers)))
+
+
+def _where_header(table: _Table) -> str:
+    """« (header row 4 of sheet 'Data')» when the header is not row 1 of the first sheet."""
+    if table.sheet is None or (table.header_row == 1 and table.sheet_index == 0):
+        return ""
+    return f" (the header row used is row {table.header_row} of sheet {table.sheet!r})"
+
+
+def _location_flags(table: _Table) -> list[dict]:
+    """Noted flags saying where the header was found, when it is not row 1 of sheet 1."""
+    flags = []
+    if table.sheet is None:
+        return flags
+    if table.sheet_index != 0:
+        others = ", ".join(f"«{s}»" for s in table.other_sheets)
+        flags.append(
+            {
+                "problem": "sheet_not_first",
+                "detail": f"Dataene er lest fra arket «{table.sheet}» (ark nr. "
+                f"{table.sheet_index + 1}), der overskriftsraden står"
+                + (f"; arket/arkene {others} er ikke lest." if others else "."),
+                "action": "noted",
+            }
+        )
+    if table.header_row != 1:
+        above = "rad 1" if table.header_row == 2 else f"rad 1–{table.header_row - 1}"
+        flags.append(
+            {
+                "row": table.header_row,
+                "problem": "header_not_first_row",
+                "detail": f"Overskriftsraden er rad {table.header_row} på arket «{table.sheet}»; "
+                f"{above} over den (tittel eller tomme rader) er ikke lest.",
+                "action": "noted",
+            }
+        )
+    return flags
 
 
 def read_export(path: Path | str, scheme: Scheme) -> RawExport:
@@ -156,11 +458,13 @@ def read_export(path: Path | str, scheme: Scheme) -> RawExport:
     ------
     StructuralError
         Unreadable file, a required column missing (naming the nearest header present), no
-        data rows, or a header given twice.
+        data rows, a header given twice, or (xlsx) more than one row that looks like the
+        header row.
     """
     path = Path(path)
-    table = _read_table(path)
-    all_headers = [clean_header(h) for h in table.columns]
+    table = _read_located(path, scheme)
+    header_row = table.header_row
+    all_headers = [clean_header(h) for h in table.frame.columns]
     personal = {p for lay in scheme.layouts.values() for p in lay.personal_data}
     dropped = [h for h in all_headers if h in personal]
     headers = [h for h in all_headers if h not in personal]
@@ -169,9 +473,9 @@ def read_export(path: Path | str, scheme: Scheme) -> RawExport:
     dupes = sorted({h for h in headers if headers.count(h) > 1 and h in layout.headers})
     if dupes:
         raise StructuralError(
-            f"The column {dupes[0]!r} appears more than once",
+            f"The column {dupes[0]!r} appears more than once{_where_header(table)}",
             file=path,
-            row=1,
+            row=header_row,
             column=dupes[0],
             fix="delete or rename the extra column in the header row",
         )
@@ -187,10 +491,17 @@ def read_export(path: Path | str, scheme: Scheme) -> RawExport:
             if len(missing) > 1
             else ""
         )
+        searched = (
+            f" No sheet has a row with the required columns among its first "
+            f"{HEADER_SEARCH_ROWS} rows."
+            if table.sheet is not None
+            else ""
+        )
         raise StructuralError(
-            f"The required column {wanted!r} is missing{others}.{hint}",
+            f"The required column {wanted!r} is missing{others}{_where_header(table)}."
+            f"{hint}{searched}",
             file=path,
-            row=1,
+            row=header_row,
             column=wanted,
             fix=(
                 f"rename the column to {wanted!r} in the file, or, if the form itself changed, "
@@ -200,15 +511,12 @@ def read_export(path: Path | str, scheme: Scheme) -> RawExport:
     extra = [h for h in headers if h not in layout.headers and not h.startswith("Unnamed:")]
     keep = [h for h in headers if h in layout.headers]
     # the layout's columns, by position; personal data never goes further than this line
-    frame = pd.DataFrame(
-        {
-            layout.headers[h]: table.iloc[:, i]
-            for i, h in enumerate(all_headers)
-            if h in layout.headers and h not in personal
-        },
-        copy=False,
-    )
-    del table
+    used = {
+        i: layout.headers[h]
+        for i, h in enumerate(all_headers)
+        if h in layout.headers and h not in personal
+    }
+    frame = pd.DataFrame({f: table.frame.iloc[:, i] for i, f in used.items()}, copy=False)
     text = pd.StringDtype()
     other = {c: text for c, t in frame.dtypes.items() if t != text}
     if other:
@@ -217,20 +525,64 @@ def read_export(path: Path | str, scheme: Scheme) -> RawExport:
     if len(frame) and frame.iloc[-1].isna().all():
         blank = frame.isna().all(axis=1)
         frame = frame.loc[~blank.iloc[::-1].cummin().iloc[::-1]]
+    formulas = [(r, c) for r, c in table.formula_cells if c in used]
     if frame.empty:
         raise StructuralError(
-            "The file has a header row but no data rows",
+            "The file has a header row but no data rows"
+            + (
+                " (its cells hold formulas saved without their values)"
+                if formulas
+                else _where_header(table)
+            ),
             file=path,
-            row=2,
-            fix="check that the export is the right one and not an empty template",
+            row=header_row + 1,
+            fix=(
+                "open the file in Excel and save it again, so that Excel saves the formulas' values"
+                if formulas
+                else "check that the export is the right one and not an empty template"
+            ),
         )
     frame = pd.DataFrame(
         {
-            "_row": pd.array(range(2, len(frame) + 2), dtype="Int64"),
+            "_row": pd.array(range(header_row + 1, header_row + 1 + len(frame)), dtype="Int64"),
             **{c: frame[c].array for c in frame.columns},
         },
         copy=False,
     )
+    last_row = header_row + len(frame)
+    formula_flags = [
+        {
+            "row": r,
+            "column": all_headers[c],
+            "field": used[c],
+            "problem": "formula_without_value",
+            "detail": _FORMULA_WITHOUT_VALUE,
+            "action": "set_missing",
+        }
+        for r, c in sorted(formulas)
+        if r <= last_row
+    ]
+    if formula_flags:
+        log.warning(
+            "%s: %d cell(s) hold a formula saved without its value and are read as empty "
+            "(flagged formula_without_value); open the file in Excel and save it again",
+            path,
+            len(formula_flags),
+        )
+    if table.sheet is not None and (table.sheet_index or header_row != 1):
+        not_read = [f"row(s) 1-{header_row - 1} above it"] if header_row != 1 else []
+        not_read += [f"sheet {s!r}" for s in table.other_sheets]
+        log.warning(
+            "%s: the header row is row %d of sheet %r (sheet %d)%s; noted in the data-quality "
+            "record",
+            path,
+            header_row,
+            table.sheet,
+            table.sheet_index + 1,
+            f"; not read: {', '.join(not_read)}" if not_read else "",
+        )
+    read_flags = _flag_rows(_location_flags(table) + formula_flags)
+    del table
     log.info("read %s: %d rows, layout %s", path, len(frame), layout.name)
     return RawExport(
         path=path,
@@ -239,4 +591,5 @@ def read_export(path: Path | str, scheme: Scheme) -> RawExport:
         headers={f: h for f, h in field_to_header.items() if h in keep},
         extra_columns=extra,
         dropped_personal=dropped,
+        read_flags=read_flags,
     )
