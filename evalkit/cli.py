@@ -129,6 +129,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         return 2
     dq = result.data_quality()
     flagged = dq[dq["action"] != "excluded"]
+    flagged = flagged.assign(column=flagged["column"].fillna("(the file)"))
     excluded = dq[dq["action"] == "excluded"]
     print(
         f"{args.file}: {result.n_read} rows read, {result.n_kept} kept, {len(excluded)} excluded "
