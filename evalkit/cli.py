@@ -102,7 +102,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from evalkit.report import report_year
+    from evalkit.runner import report_year
 
     res = report_year(
         args.scheme,
@@ -119,7 +119,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from evalkit.report import build
+    from evalkit.runner import build
 
     schemes = [args.scheme] if args.scheme else None
     results = build(

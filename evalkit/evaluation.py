@@ -96,12 +96,7 @@ def metrics_json(metrics: dict) -> str:
 
 
 def _atomic_write_text(path: Path, text: str) -> Path:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-        f.write(text)
-    os.chmod(tmp, 0o644)  # mkstemp makes files private; outputs are for readers
-    os.replace(tmp, path)
-    return path
+    return paths.write_atomic(path, text)
 
 
 def write_tables(path: Path, tables: dict[str, pd.DataFrame]) -> Path:
