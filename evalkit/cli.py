@@ -120,6 +120,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from evalkit.runner import build
+    from evalkit.runner.plan import output_root
 
     schemes = [args.scheme] if args.scheme else None
     results = build(
@@ -133,7 +134,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     failed = [r for r in results if r.status == "failed"]
     for r in results:
         print(f"{r.scheme} {r.year}: {r.status}" + (f" ({r.seconds:.1f} s)" if r.seconds else ""))
-    print(f"Index: {Path(args.out) / 'index.html'}")
+    print(f"Index: {output_root(args.out) / 'index.html'}")
     for r in failed:
         print(f"FAILED {r.scheme} {r.year}: {r.message}", file=sys.stderr)
     return 1 if failed else 0
@@ -150,7 +151,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("year", type=int)
     r.add_argument("--compare-with", type=int, nargs="*", default=None, metavar="Y")
     r.add_argument("--data-dir", type=Path, default=None)
-    r.add_argument("--out", type=Path, default=Path("outputs"))
+    r.add_argument("--out", type=Path, default=None, help="default: outputs/ in the project")
     r.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
     r.add_argument("--strict", action="store_true", help="stop on unknown category values")
     r.set_defaults(func=cmd_report)
@@ -159,7 +160,7 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--scheme", default=None)
     b.add_argument("--years", type=_years, default=None, help="e.g. 2019-2024 or 2021,2023")
     b.add_argument("--data-dir", type=Path, default=None)
-    b.add_argument("--out", type=Path, default=Path("outputs"))
+    b.add_argument("--out", type=Path, default=None, help="default: outputs/ in the project")
     b.add_argument(
         "--jobs",
         type=_jobs,

@@ -17,14 +17,15 @@ from evalkit.config import available_schemes
 from evalkit.errors import EvalkitError, ParameterError
 from evalkit.paths import show_path
 from evalkit.runner.execute import execute
-from evalkit.runner.index import write_index
+from evalkit.runner.index import scheme_errors, write_index
 from evalkit.runner.kernels import KERNEL_NAME
 from evalkit.runner.params import check_scheme, years_text
 from evalkit.runner.plan import (
     TRENDS_FOLDER,
     TRENDS_NOTEBOOK,
     BuildResult,
-    current_manifest,
+    check_cache,
+    output_root,
     plan,
 )
 
@@ -37,7 +38,7 @@ def report_year(
     *,
     compare_with: Iterable[int] | None = None,
     data_dir: Path | str | None = None,
-    out_dir: Path | str = "outputs",
+    out_dir: Path | str | None = None,
     force: bool = False,
     strict: bool = False,
     notebook: Path | str | None = None,
@@ -60,8 +61,9 @@ def report_year(
     data_dir : Path or str, optional
         Folder holding ``<scheme>/<year>.<ext>``. Default: ``data/raw`` when it holds the
         scheme's files, else ``data/demo``.
-    out_dir : Path or str
-        The outputs folder; the year goes to ``out_dir/<scheme>/<year>/``.
+    out_dir : Path or str, optional
+        The outputs folder (default ``outputs/`` under the project root); the year goes to
+        ``out_dir/<scheme>/<year>/``.
     force : bool
         Rebuild even when the cache says nothing changed.
     strict : bool
@@ -102,8 +104,10 @@ def report_year(
         parameters=parameters,
         title=title,
     )
-    if not force:
-        manifest = current_manifest(job)
+    if force:
+        job.reason = "--force was given"
+    else:
+        manifest, job.reason = check_cache(job)
         if manifest is not None:
             if job.failed_dir.exists():  # an older failure; the output matches the inputs now
                 shutil.rmtree(job.failed_dir, ignore_errors=True)
@@ -124,7 +128,7 @@ def report_trends(
     scheme: str,
     *,
     data_dir: Path | str | None = None,
-    out_dir: Path | str = "outputs",
+    out_dir: Path | str | None = None,
     force: bool = False,
     kernel_name: str = KERNEL_NAME,
 ) -> BuildResult:
@@ -161,7 +165,7 @@ def build(
     years: Iterable[int] | None = None,
     *,
     data_dir: Path | str | None = None,
-    out_dir: Path | str = "outputs",
+    out_dir: Path | str | None = None,
     jobs: int = 1,
     force: bool = False,
     progress: bool = True,
@@ -204,8 +208,15 @@ def build(
 
     wanted = None if years is None else {int(y) for y in years}
     tasks: list[tuple[str, int, Path]] = []
+    broken = scheme_errors()
+    unbuildable: list[BuildResult] = []
     for scheme in list(schemes) if schemes else available_schemes():
         check_scheme(scheme)
+        if scheme in broken:
+            message = f"The scheme's configuration could not be loaded: {broken[scheme]}"
+            log.error("%s: %s", scheme, message)
+            unbuildable.append(BuildResult(scheme, "config", "failed", None, message))
+            continue
         folder = (
             Path(data_dir)
             if data_dir
@@ -255,6 +266,6 @@ def build(
                     results[i] = future.result()
                     bar.set_postfix_str(f"{tasks[i][0]} {tasks[i][1]}: {results[i].status}")
                     bar.update()
-    ordered = [results[i] for i in range(len(tasks))]
-    write_index(out_dir)
+    ordered = unbuildable + [results[i] for i in range(len(tasks))]
+    write_index(output_root(out_dir))
     return ordered

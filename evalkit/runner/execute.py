@@ -307,6 +307,6 @@ def _execute_in(job: Job, staging: Path, source_nb: Any, started: float) -> Buil
         shutil.rmtree(job.failed_dir, ignore_errors=True)
     seconds = time.perf_counter() - started
     log.info("%s %s: built in %.1f s", job.scheme, job.year, seconds)
-    return BuildResult(
-        job.scheme, job.year, "built", job.target, f"Built {show_path(job.target)}/.", seconds
-    )
+    message = f"Built {show_path(job.target)}/"
+    message += f" (rebuilt because {job.reason})." if job.reason else "."
+    return BuildResult(job.scheme, job.year, "built", job.target, message, seconds)

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from evalkit.config import load_scheme
-from evalkit.paths import write_atomic
+from evalkit.config import available_schemes, load_scheme, scheme_path
+from evalkit.errors import EvalkitError
+from evalkit.paths import show_path, write_atomic
 from evalkit.runner.plan import FAILED_DIR, FAILURE_FILE, TRENDS_FOLDER, package_version
 
 log = logging.getLogger(__name__)
@@ -113,35 +114,57 @@ def _index_rows(scheme_dir: Path) -> list[dict[str, Any]]:
     return rows
 
 
+def scheme_errors() -> dict[str, str]:
+    """Every known scheme whose YAML fails to load, with the error in words."""
+    errors = {}
+    for name in available_schemes():
+        try:
+            load_scheme(name)
+        except EvalkitError as err:
+            errors[name] = str(err)
+        except Exception as err:  # YAML syntax, a missing key, a wrong type, ...
+            try:
+                where = show_path(scheme_path(name))
+            except EvalkitError:
+                where = f"{name}.yaml"
+            errors[name] = f"{where}: {type(err).__name__}: {str(err).strip() or 'no message'}"
+    return errors
+
+
 def write_index(out_dir: Path | str) -> Path:
     """Write ``out_dir/index.html``: every scheme and year found, status and headline figures.
 
     Status comes from each year's ``manifest.json`` and ``_failed/<year>/failure.json``; the
     figures (number of projects or applications, the grant total, whether the data are
-    synthetic) from each ``metrics.json``. All text is HTML-escaped (Jinja2 autoescape).
+    synthetic) from each ``metrics.json``. A scheme whose YAML fails to load is listed with
+    the error. All text is HTML-escaped (Jinja2 autoescape).
     """
     from jinja2 import Environment, FileSystemLoader
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    errors = scheme_errors()
     schemes = []
-    for scheme_dir in sorted(p for p in out.iterdir() if p.is_dir()):
-        if scheme_dir.name.startswith((".", "_")):
+    folders = {p.name: p for p in out.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))}
+    for name in sorted(set(folders) | set(errors)):
+        scheme_dir = folders.get(name, out / name)
+        rows = _index_rows(scheme_dir) if name in folders else []
+        if not rows and name not in errors:
             continue
-        rows = _index_rows(scheme_dir)
-        if not rows:
-            continue
-        try:
-            title = load_scheme(scheme_dir.name).short_title_nb
-        except Exception:  # a folder that is no (longer a) known scheme
-            title = scheme_dir.name
+        title = name
+        if name not in errors:
+            try:
+                title = load_scheme(name).short_title_nb
+            except Exception:  # a folder that is no (longer a) known scheme
+                title = name
         trends_html = scheme_dir / TRENDS_FOLDER / "report.html"
         schemes.append(
             {
-                "name": scheme_dir.name,
+                "name": name,
                 "title": title,
                 "rows": rows,
-                "trends_href": quote(f"{scheme_dir.name}/{TRENDS_FOLDER}/report.html")
+                "error": errors.get(name),
+                "trends_href": quote(f"{name}/{TRENDS_FOLDER}/report.html")
                 if trends_html.is_file()
                 else None,
             }

@@ -124,10 +124,20 @@ class Job:
     title: str | None
     kernel_name: str
     records: dict[str, Any] = field(default_factory=dict)
+    #: Why the existing output is not served (empty for a first build).
+    reason: str = ""
 
     @property
     def failed_dir(self) -> Path:
         return self.out_dir / self.scheme / FAILED_DIR / self.target.name
+
+
+def output_root(out_dir: Path | str | None) -> Path:
+    """The outputs folder: ``out_dir`` when given (relative to the working folder), else
+    ``outputs/`` under the project root, whatever the working folder."""
+    if out_dir is None or str(out_dir) == "":
+        return (paths.project_root() / paths.DEFAULT_OUT_DIR).absolute()
+    return Path(out_dir).absolute()
 
 
 def _default_notebook(scheme: str) -> Path:
@@ -158,7 +168,7 @@ def plan(
     *,
     compare_with: Iterable[int] | None,
     data_dir: Path | str | None,
-    out_dir: Path | str,
+    out_dir: Path | str | None,
     strict: bool,
     notebook: Path | str | None,
     kernel_name: str,
@@ -239,7 +249,7 @@ def plan(
         "title": title,
     }
     key = hashlib.sha256(canonical_json(key_material).encode("utf-8")).hexdigest()
-    out_path = Path(out_dir).absolute()
+    out_path = output_root(out_dir)
     return Job(
         scheme=scheme,
         year=year,
@@ -259,15 +269,109 @@ def plan(
     )
 
 
-def current_manifest(job: Job) -> dict[str, Any] | None:
-    """The existing manifest when its cache key matches and all its outputs exist."""
+def _describe_change(manifest: dict[str, Any], job: Job) -> str:
+    """What differs between the manifest's record and the planned job, in words."""
+    changed = []
+    if (manifest.get("notebook") or {}).get("sha256") != job.records["notebook"]["sha256"]:
+        changed.append("the notebook")
+    if manifest.get("parameters") != job.params:
+        changed.append("the parameters")
+    old_inputs = {
+        (i.get("role"), i.get("year"), i.get("sha256"))
+        for i in manifest.get("inputs") or []
+        if isinstance(i, dict)
+    }
+    new_inputs = {(i["role"], i["year"], i["sha256"]) for i in job.records["inputs"]}
+    if old_inputs != new_inputs:
+        changed.append("the exports it reads")
+    if (manifest.get("scheme_config") or {}).get("sha256") != job.records["scheme_config"][
+        "sha256"
+    ]:
+        changed.append("the scheme's YAML")
+    if not changed:
+        changed.append("evalkit's code or version")
+    return " and ".join([", ".join(changed[:-1]), changed[-1]] if len(changed) > 1 else changed)
+
+
+def _output_problem(folder: Path, entry: dict[str, Any]) -> str | None:
+    """Why an output no longer matches its manifest entry, or None when it does."""
+    name = entry["path"]
+    path = folder / name
     try:
-        manifest = json.loads((job.target / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(manifest, dict) or manifest.get("cache_key") != job.key:
-        return None
-    names = set(RUNNER_FILES) | {o.get("path", "") for o in manifest.get("outputs", [])}
-    if all((job.target / n).is_file() for n in names if n):
-        return manifest
+        size = path.stat().st_size
+        if not path.is_file():
+            return f"{name} is not a file"
+        if size != entry["size"]:
+            return f"{name} has changed since it was built ({size} bytes, the manifest says {entry['size']})"
+        if sha256_file(path) != entry["sha256"]:
+            return f"{name} has changed since it was built (its sha256 differs from the manifest's)"
+    except FileNotFoundError:
+        return f"{name} is missing"
+    except OSError as err:
+        return f"{name} cannot be read ({err.strerror or err})"
     return None
+
+
+def _outputs_entries(manifest: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The manifest's ``outputs`` when every entry is well formed, else None."""
+    outputs = manifest.get("outputs")
+    if not isinstance(outputs, list):
+        return None
+    for entry in outputs:
+        if not (
+            isinstance(entry, dict)
+            and isinstance(entry.get("path"), str)
+            and entry["path"]
+            and not Path(entry["path"]).is_absolute()
+            and ".." not in Path(entry["path"]).parts
+            and isinstance(entry.get("size"), int)
+            and isinstance(entry.get("sha256"), str)
+        ):
+            return None
+    return outputs
+
+
+def check_cache(job: Job) -> tuple[dict[str, Any] | None, str]:
+    """Whether the existing output of ``job`` may be served as it is.
+
+    The output is served only when ``manifest.json`` reads, holds the job's cache key, and every
+    output it records (``report.html``, ``report.ipynb`` and whatever the notebook wrote) is
+    there with the size and sha256 the manifest records.
+
+    Returns
+    -------
+    (dict or None, str)
+        The manifest when the output may be served; otherwise None and why it is rebuilt in
+        words (empty when nothing was built before).
+    """
+    folder = job.target
+    manifest_path = folder / "manifest.json"
+    try:
+        text = manifest_path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if folder.is_dir() and any(folder.iterdir()):
+            return None, "its manifest.json is missing"
+        return None, ""
+    except (OSError, UnicodeDecodeError) as err:
+        cause = getattr(err, "strerror", None) or str(err)
+        return None, f"its manifest.json cannot be read ({cause})"
+    try:
+        manifest = json.loads(text)
+    except ValueError:
+        return None, "its manifest.json is not valid JSON"
+    if not isinstance(manifest, dict):
+        return None, "its manifest.json holds no record"
+    if manifest.get("cache_key") != job.key:
+        return None, f"{_describe_change(manifest, job)} changed since the last build"
+    outputs = _outputs_entries(manifest)
+    if outputs is None:
+        return None, "its manifest.json has a broken list of outputs"
+    recorded = {entry["path"] for entry in outputs}
+    for name in RUNNER_FILES:
+        if name != "manifest.json" and name not in recorded:
+            return None, f"its manifest.json does not record {name}"
+    for entry in outputs:
+        problem = _output_problem(folder, entry)
+        if problem:
+            return None, problem
+    return manifest, ""
