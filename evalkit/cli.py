@@ -130,14 +130,10 @@ def cmd_build(args: argparse.Namespace) -> int:
         out_dir=args.out,
         jobs=args.jobs,
         force=args.force,
+        fresh_kernels=args.fresh_kernel,
     )
-    failed = [r for r in results if r.status == "failed"]
-    for r in results:
-        print(f"{r.scheme} {r.year}: {r.status}" + (f" ({r.seconds:.1f} s)" if r.seconds else ""))
     print(f"Index: {output_root(args.out) / 'index.html'}")
-    for r in failed:
-        print(f"FAILED {r.scheme} {r.year}: {r.message}", file=sys.stderr)
-    return 1 if failed else 0
+    return 1 if any(r.status == "failed" for r in results) else 0
 
 
 def parser() -> argparse.ArgumentParser:
@@ -169,6 +165,11 @@ def parser() -> argparse.ArgumentParser:
         f"of processors, here {default_jobs()})",
     )
     b.add_argument("--force", action="store_true")
+    b.add_argument(
+        "--fresh-kernel",
+        action="store_true",
+        help="start a fresh kernel for every document (default: each worker reuses its kernel)",
+    )
     b.set_defaults(func=cmd_build)
 
     v = sub.add_parser("validate", help="read and clean one file; print the data-quality summary")
@@ -205,7 +206,9 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"evalkit: {err}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as err:  # a build says what was finished and what was not
+        if getattr(err, "message", None):
+            print(f"evalkit: {err.message}", file=sys.stderr)
         return 130
 
 

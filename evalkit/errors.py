@@ -66,3 +66,7 @@ class ParameterError(EvalkitError):
 
 class CellExecutionError(EvalkitError):
     """A notebook cell failed while building a document."""
+
+
+class OutputWriteError(EvalkitError):
+    """The output folder cannot be created or written (a file in the way, read-only, full)."""

@@ -9,21 +9,25 @@ rename. A failed run keeps the previous output and puts the partial notebook in
 from __future__ import annotations
 
 import copy
+import errno
 import json
 import logging
 import os
 import platform
+import re
 import secrets
 import shutil
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from evalkit import paths
+from evalkit.errors import OutputWriteError
 from evalkit.paths import relative_path, sha256_file, show_path, write_atomic
 from evalkit.runner.export import export_html, first_heading
-from evalkit.runner.kernels import KERNEL_DISPLAY_NAME, KERNEL_NAME, ensure_kernel
+from evalkit.runner.kernels import KERNEL_DISPLAY_NAME, KERNEL_NAME, WarmKernel
 from evalkit.runner.plan import (
     FAILURE_FILE,
     MANIFEST_SCHEMA_VERSION,
@@ -70,7 +74,7 @@ def _swap_in(staging: Path, target: Path) -> None:
     the old one. If the second rename fails the old one is put back."""
     old = None
     if target.exists():
-        old = target.with_name(f".{target.name}.old-{secrets.token_hex(4)}")
+        old = target.with_name(f".{target.name}.old-{os.getpid()}-{secrets.token_hex(4)}")
         os.replace(target, old)
     try:
         os.replace(staging, target)
@@ -92,6 +96,23 @@ def _fail(
     staging_text: str = "",
 ) -> BuildResult:
     """Keep the partial notebook in ``_failed/<year>/``; leave the good output alone."""
+    try:
+        return _keep_failure(job, staging, started, reason, details, executed, staging_text)
+    except OSError as err:
+        if err.errno in WRITE_ERRNOS:
+            raise write_error(err, job.failed_dir.parent) from err
+        raise
+
+
+def _keep_failure(
+    job: Job,
+    staging: Path,
+    started: float,
+    reason: str,
+    details: dict[str, Any],
+    executed: Any,
+    staging_text: str,
+) -> BuildResult:
     failed = job.failed_dir
     partial = staging / "report.ipynb"
     if failed.exists():
@@ -148,11 +169,70 @@ def _quiet_papermill() -> None:
             logger.addFilter(_NOISE_FILTER)
 
 
-def execute(job: Job, started: float) -> BuildResult:
+class Interrupted(Exception):
+    """Raised before a cell runs once the build is stopped (Ctrl-C)."""
+
+
+#: errno values that mean the output folder cannot be written.
+WRITE_ERRNOS = {
+    errno.ENOSPC,
+    errno.EROFS,
+    errno.EACCES,
+    errno.EPERM,
+    errno.EDQUOT,
+    errno.ENOTDIR,
+    errno.EEXIST,
+    errno.EISDIR,
+    errno.EFBIG,
+}
+
+
+def write_error(err: OSError, folder: Path) -> OutputWriteError:
+    """One sentence naming the output folder and the cause (``os.strerror``)."""
+    folder = Path(folder)
+    for above in (folder, *folder.parents):
+        if above.is_dir():
+            break
+        if above.exists() or above.is_symlink():
+            return OutputWriteError(
+                f"Cannot write to the output folder {show_path(folder)}: {show_path(above)} is "
+                f"a file, not a folder ({os.strerror(errno.ENOTDIR)})."
+            )
+    cause = os.strerror(err.errno) if err.errno else str(err)
+    return OutputWriteError(f"Cannot write to the output folder {show_path(folder)}: {cause}.")
+
+
+def _cell_write_error(err: Any, staging: Path) -> int | None:
+    """The errno when a cell failed writing into the staging folder (disk full, ...)."""
+    m = re.match(r"\[Errno (\d+)\][^:]*: '(.*)'", str(err.evalue))
+    if not m or int(m.group(1)) not in WRITE_ERRNOS:
+        return None
+    written = Path(m.group(2))
+    if not written.is_absolute():
+        written = staging.parent / written
+    try:
+        written.resolve().relative_to(staging.resolve())
+    except ValueError:
+        return None  # a file outside the outputs (data, say): the notebook's own failure
+    return int(m.group(1))
+
+
+def execute(
+    job: Job, started: float, kernel: WarmKernel, stop: threading.Event | None = None
+) -> BuildResult:
+    """Run ``job`` in ``kernel`` and finish its document.
+
+    Returns a result with status ``built``, ``failed`` (the previous output kept, the partial
+    notebook in ``_failed/``) or ``interrupted`` (``stop`` was set: nothing kept of this run).
+
+    Raises
+    ------
+    OutputWriteError
+        The output folder cannot be created or written; no staging folder is left.
+    """
     import jupytext
     import nbformat
 
-    ensure_kernel(job.kernel_name)
     _quiet_papermill()
     if job.notebook.suffix == ".ipynb":
         source_nb = nbformat.read(str(job.notebook), as_version=4)
@@ -163,17 +243,28 @@ def execute(job: Job, started: float) -> BuildResult:
         "display_name": job.kernel_name,
         "language": "python",
     }
-    job.target.parent.mkdir(parents=True, exist_ok=True)
-    staging = job.target.parent / f".{job.year}.staging-{secrets.token_hex(4)}"
-    staging.mkdir()
+    folder = job.target.parent
+    staging = folder / f".{job.target.name}.staging-{os.getpid()}-{secrets.token_hex(4)}"
     try:
-        return _execute_in(job, staging, source_nb, started)
-    finally:  # swapped in or moved to _failed/ by now, unless interrupted
+        folder.mkdir(parents=True, exist_ok=True)
+        staging.mkdir()
+    except OSError as err:
+        raise write_error(err, folder) from err
+    try:
+        return _execute_in(job, staging, source_nb, started, kernel, stop)
+    finally:  # swapped in or moved to _failed/ by now, unless interrupted or not writable
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
 
 
-def _execute_in(job: Job, staging: Path, source_nb: Any, started: float) -> BuildResult:
+def _execute_in(
+    job: Job,
+    staging: Path,
+    source_nb: Any,
+    started: float,
+    kernel: WarmKernel,
+    stop: threading.Event | None,
+) -> BuildResult:
     import nbformat
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
@@ -183,7 +274,26 @@ def _execute_in(job: Job, staging: Path, source_nb: Any, started: float) -> Buil
     final_text = relative_path(job.target, job.root)
     parameters = {**job.params, "output_dir": staging_text}
     log.info("%s %s: running %s", job.scheme, job.year, shown_nb)
+
+    def interrupted() -> BuildResult:
+        log.info("%s %s: interrupted", job.scheme, job.year)
+        return BuildResult(
+            job.scheme,
+            job.year,
+            "interrupted",
+            None,
+            "Interrupted before it was finished.",
+            time.perf_counter() - started,
+        )
+
+    def before_cell(**_: Any) -> None:
+        if stop is not None and stop.is_set():
+            raise Interrupted
+
+    if stop is not None and stop.is_set():
+        return interrupted()
     try:
+        kernel.prepare(job.root)
         executed = pm.execute_notebook(
             copy.deepcopy(source_nb),
             str(staging / "report.ipynb"),
@@ -192,13 +302,19 @@ def _execute_in(job: Job, staging: Path, source_nb: Any, started: float) -> Buil
             language="python",
             progress_bar=False,
             log_output=False,
-            # the kernel's working folder, given to nbclient: papermill's own cwd= calls
-            # os.chdir, which would move every thread of a parallel build
+            # the notebook is written once at the end (or with the error), not after every cell
+            request_save_on_cell_execute=False,
+            # the worker's running kernel (nbclient leaves a kernel it did not start running)
+            km=kernel.km,
+            on_cell_execute=before_cell,
             resources={"metadata": {"path": str(job.root)}},
-            # ipykernel 7 warns on every start that its local TCP sockets are unencrypted
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
     except PapermillExecutionError as err:
+        if stop is not None and stop.is_set():
+            return interrupted()
+        code = _cell_write_error(err, staging)
+        if code is not None:
+            raise write_error(OSError(code, os.strerror(code)), job.target.parent) from None
         number = _source_cell_number(source_nb, err.cell_index)
         evalue = str(err.evalue).strip()
         if len(evalue) > 300:
@@ -230,6 +346,8 @@ def _execute_in(job: Job, staging: Path, source_nb: Any, started: float) -> Buil
             staging_text,
         )
     except Exception as err:  # the kernel died or timed out, papermill could not start, ...
+        if isinstance(err, Interrupted) or (stop is not None and stop.is_set()):
+            return interrupted()
         log.debug("notebook run failed", exc_info=True)
         return _fail(
             job,
@@ -245,9 +363,9 @@ def _execute_in(job: Job, staging: Path, source_nb: Any, started: float) -> Buil
 
     try:
         _patch_record(executed, job, staging_text, final_text)
-        nbformat.write(executed, str(staging / "report.ipynb"))
+        write_atomic(staging / "report.ipynb", nbformat.writes(executed) + "\n")
         title = job.title or first_heading(executed) or f"{job.scheme} {job.year}"
-        (staging / "report.html").write_text(export_html(executed, title), encoding="utf-8")
+        write_atomic(staging / "report.html", export_html(executed, title))
         if not (staging / "metrics.json").exists():
             log.warning("%s %s: the notebook wrote no metrics.json", job.scheme, job.year)
         outputs = [
@@ -295,6 +413,8 @@ def _execute_in(job: Job, staging: Path, source_nb: Any, started: float) -> Buil
         )
         _swap_in(staging, job.target)
     except Exception as err:
+        if isinstance(err, OSError) and err.errno in WRITE_ERRNOS:
+            raise write_error(err, job.target.parent) from err
         log.debug("finishing the document failed", exc_info=True)
         return _fail(
             job,

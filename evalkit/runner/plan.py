@@ -57,7 +57,7 @@ RECORDED_PACKAGES = (
 TRENDS_NOTEBOOK = "trends.py"
 TRENDS_FOLDER = "trends"
 
-Status = Literal["built", "cached", "failed"]
+Status = Literal["built", "cached", "failed", "interrupted"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -71,8 +71,9 @@ class BuildResult:
     ----------
     scheme, year : str, int
         The year built.
-    status : {"built", "cached", "failed"}
-        ``cached`` means nothing changed since the existing output was built.
+    status : {"built", "cached", "failed", "interrupted"}
+        ``cached`` means nothing changed since the existing output was built; ``interrupted``
+        that the build was stopped (Ctrl-C) before the document was finished.
     out_path : Path or None
         The year's output folder; for a failed run the folder holding the partial notebook
         (None when nothing was run).
