@@ -549,7 +549,7 @@ def build(
     bar = tqdm(total=len(tasks), disable=not progress, unit="dok", desc="evalkit")
 
     def report(result: BuildResult) -> None:
-        if progress:
+        if progress and result.status != "interrupted":  # the closing line names those
             bar.write(_document_line(result))
         bar.update()
 

@@ -50,6 +50,7 @@ def _patch_record(nb: Any, job: Job, staging_text: str, final_text: str) -> None
     for cell in nb.cells:
         if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
             cell.source = cell.source.replace(staging_text, final_text)
+            cell["id"] = "injected-parameters"  # papermill draws a random id
     nb.metadata["kernelspec"] = {
         "name": job.kernel_name,
         "display_name": KERNEL_DISPLAY_NAME if job.kernel_name == KERNEL_NAME else job.kernel_name,
@@ -243,6 +244,8 @@ def execute(
         "display_name": job.kernel_name,
         "language": "python",
     }
+    for number, cell in enumerate(source_nb.cells, start=1):
+        cell["id"] = f"cell-{number}"  # jupytext draws random ids: the same bytes every run
     folder = job.target.parent
     staging = folder / f".{job.target.name}.staging-{os.getpid()}-{secrets.token_hex(4)}"
     try:
