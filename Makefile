@@ -41,8 +41,8 @@ $(LABSTAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,lab]'
 	@touch $(LABSTAMP)
 
-lab: $(LABSTAMP) ## open JupyterLab with the project kernel; notebooks/*.py open as notebooks
-	$(BIN)/python -m evalkit.lab
+lab: $(LABSTAMP) ## open JupyterLab with the project kernel (options in ARGS, e.g. ARGS="--no-browser --port 8900")
+	$(BIN)/python -m evalkit.lab $(ARGS)
 
 demo: $(STAMP) ## regenerate the synthetic demo data (byte for byte the same)
 	$(BIN)/evalkit demo

@@ -174,7 +174,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from evalkit.report import report_year
+    from evalkit.runner import report_year
 
     _check_year(args.year)
     _check_compare_with(args)
@@ -222,7 +222,8 @@ def _span(years: list[int]) -> str:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from evalkit.report import build
+    from evalkit.runner import build
+    from evalkit.runner.plan import output_root
 
     schemes = [args.scheme] if args.scheme else None
     if args.years is not None:
@@ -234,14 +235,10 @@ def cmd_build(args: argparse.Namespace) -> int:
         out_dir=args.out,
         jobs=args.jobs,
         force=args.force,
+        fresh_kernels=args.fresh_kernel,
     )
-    failed = [r for r in results if r.status == "failed"]
-    for r in results:
-        print(f"{r.scheme} {r.year}: {r.status}" + (f" ({r.seconds:.1f} s)" if r.seconds else ""))
-    print(f"Index: {Path(args.out) / 'index.html'}")
-    for r in failed:
-        print(f"FAILED {r.scheme} {r.year}: {r.message}", file=sys.stderr)
-    return 1 if failed else 0
+    print(f"Index: {output_root(args.out) / 'index.html'}")
+    return 1 if any(r.status == "failed" for r in results) else 0
 
 
 _OS_FIXES = {
@@ -278,7 +275,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("year", type=int)
     r.add_argument("--compare-with", type=int, nargs="*", default=None, metavar="Y")
     r.add_argument("--data-dir", type=_folder, default=None)
-    r.add_argument("--out", type=Path, default=Path("outputs"))
+    r.add_argument("--out", type=Path, default=None, help="default: outputs/ in the project")
     r.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
     r.add_argument("--strict", action="store_true", help="stop on unknown category values")
     r.set_defaults(func=cmd_report)
@@ -287,7 +284,7 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--scheme", type=_scheme_name, default=None)
     b.add_argument("--years", type=_years, default=None, help="e.g. 2019-2024 or 2021,2023")
     b.add_argument("--data-dir", type=_folder, default=None)
-    b.add_argument("--out", type=Path, default=Path("outputs"))
+    b.add_argument("--out", type=Path, default=None, help="default: outputs/ in the project")
     b.add_argument(
         "--jobs",
         type=_jobs,
@@ -296,6 +293,11 @@ def parser() -> argparse.ArgumentParser:
         f"of processors, here {default_jobs()})",
     )
     b.add_argument("--force", action="store_true")
+    b.add_argument(
+        "--fresh-kernel",
+        action="store_true",
+        help="start a fresh kernel for every document (default: each worker reuses its kernel)",
+    )
     b.set_defaults(func=cmd_build)
 
     v = sub.add_parser("validate", help="read and clean one file; print the data-quality summary")
@@ -341,7 +343,9 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"evalkit: {describe_os_error(err)}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as err:  # a build says what was finished and what was not
+        if getattr(err, "message", None):
+            print(f"evalkit: {err.message}", file=sys.stderr)
         return 130
 
 

@@ -62,3 +62,7 @@ class StructuralError(EvalkitError):
 
 class ParameterError(EvalkitError):
     """A notebook or command parameter is unknown, missing, of the wrong type or out of range."""
+
+
+class OutputWriteError(EvalkitError):
+    """The output folder cannot be created or written (a file in the way, read-only, full)."""

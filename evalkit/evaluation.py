@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,7 +100,7 @@ class Evaluation:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         written = [
-            _atomic_write_text(out / "metrics.json", metrics_json(self.metrics)),
+            paths.write_atomic(out / "metrics.json", metrics_json(self.metrics)),
             inert.write_csv(out / "data_quality.csv", self.data_quality),
         ]
         if tables is not None:
@@ -114,15 +112,6 @@ class Evaluation:
 def metrics_json(metrics: dict) -> str:
     """Stable, readable JSON (sorted keys are not used: the order is the contract's)."""
     return json.dumps(metrics, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
-
-
-def _atomic_write_text(path: Path, text: str) -> Path:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-        f.write(text)
-    os.chmod(tmp, 0o644)  # mkstemp makes files private; outputs are for readers
-    os.replace(tmp, path)
-    return path
 
 
 def compare_years(metrics: dict, others: dict[int, dict]) -> list[dict]:

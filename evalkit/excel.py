@@ -10,7 +10,7 @@ text from an export is always a string cell, never a formula, and holds no contr
 
 from __future__ import annotations
 
-import os
+import io
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from evalkit import paths
 from evalkit.inert import clean_text, excel_value
 
 #: Excel number formats by column kind. Excel shows the thousands separator of the reader's
@@ -122,8 +123,6 @@ def write_workbook(path: Path | str, sheets: Iterable[Sheet]) -> Path:
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
-    from evalkit.inert import _atomic
-
     path = Path(path)
     wb = Workbook()
     wb.remove(wb.active)
@@ -172,14 +171,9 @@ def write_workbook(path: Path | str, sheets: Iterable[Sheet]) -> Path:
             ws.column_dimensions[get_column_letter(j)].width = min(_MAX_WIDTH, width + 2)
     if not names:
         wb.create_sheet(title="Tabeller")
-    tmp = _atomic(path, ".xlsx")
-    try:
-        wb.save(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    paths.write_atomic(path, buffer.getvalue())
     return path
 
 

@@ -24,13 +24,12 @@ from __future__ import annotations
 
 import math
 import numbers
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
+from evalkit import paths
 from evalkit.parse import INVISIBLE
 
 #: Characters no output keeps, the ones cleaning flags (:data:`evalkit.parse.INVISIBLE`): C0
@@ -72,26 +71,9 @@ def inert_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=frame.index, columns=frame.columns, copy=False)
 
 
-def _atomic(path: Path, suffix: str) -> str:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
-    os.close(fd)
-    return tmp
-
-
 def write_csv(path: Path | str, frame: pd.DataFrame) -> Path:
     """Write ``frame`` as UTF-8 CSV with inert text, atomically (a reader never sees half)."""
-    path = Path(path)
-    text = inert_frame(frame).to_csv(index=False, lineterminator="\n")
-    tmp = _atomic(path, ".csv")
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes files private; outputs are for readers
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+    return paths.write_atomic(path, inert_frame(frame).to_csv(index=False, lineterminator="\n"))
 
 
 def excel_value(value: object) -> object:

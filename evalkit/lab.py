@@ -14,7 +14,8 @@ import os
 import sys
 from pathlib import Path
 
-from evalkit.report import ensure_kernel, project_root
+from evalkit.paths import project_root
+from evalkit.runner.kernels import ensure_kernel
 
 OVERRIDES = {
     "@jupyterlab/docmanager-extension:plugin": {

@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import logging
+import os
 import re
+import tempfile
 from pathlib import Path
 
 from evalkit.errors import EvalkitError
@@ -139,3 +143,61 @@ def default_data_dir(scheme: str, root: Path | str | None = None) -> Path:
 
 def year_output_dir(out_dir: Path | str, scheme: str, year: int) -> Path:
     return Path(out_dir) / scheme / str(int(year))
+
+
+def show_path(path: Path | str) -> str:
+    """A path as the user knows it: relative to the working folder when inside it."""
+    path = Path(path)
+    if not path.is_absolute():
+        return path.as_posix()
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def relative_path(path: Path | str, root: Path | str) -> str:
+    """``path`` relative to ``root`` (posix) when inside it, else absolute."""
+    path = Path(path).absolute()
+    try:
+        return path.relative_to(Path(root).absolute()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def resolve_path(path: Path | str, root: Path | str) -> Path:
+    """``path`` as it is when absolute, else under ``root``."""
+    path = Path(path)
+    return path if path.is_absolute() else Path(root) / path
+
+
+def sha256_file(path: Path | str) -> str:
+    """The sha256 of a file's bytes, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def write_atomic(path: Path | str, data: str | bytes) -> Path:
+    """Write ``data`` (text as UTF-8, as it is: no newline translation) to ``path`` atomically.
+
+    The bytes go to a hidden temporary file in the same folder, which is then renamed over
+    ``path``: a reader sees the old file or the new one, never half a file. The file is made
+    readable by everyone (``0o644``), as outputs are for readers. On any error the temporary
+    file is removed and the error (an :class:`OSError` such as ``ENOSPC``) is raised.
+    """
+    path = Path(path)
+    payload = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return path

@@ -13,10 +13,10 @@ the HTML and says so.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
+from evalkit import paths
 from evalkit.errors import EvalkitError
 
 #: What to install when WeasyPrint cannot load its system libraries (Debian/Ubuntu names).
@@ -99,17 +99,7 @@ def _weasyprint():
 
 def write_pdf(report_html: str, path: Path | str, *, title: str) -> Path:
     """Write ``report.pdf`` (tagged PDF/UA-1) from the document's HTML, atomically."""
-    from evalkit.inert import _atomic
-
     weasyprint = _weasyprint()
     path = Path(path)
     document = weasyprint.HTML(string=print_html(report_html, title), base_url=str(path.parent))
-    tmp = _atomic(path, ".pdf")
-    try:
-        document.write_pdf(tmp, pdf_variant="pdf/ua-1", uncompressed_pdf=False)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+    return paths.write_atomic(path, document.write_pdf(pdf_variant="pdf/ua-1"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from IPython.display import Markdown
 
-from evalkit import excel, inert, plots, text, trends, wording
+from evalkit import excel, inert, paths, plots, text, trends, wording
 from evalkit.disclosure import suppress
 from evalkit.document import RULE, Figure, Table, numbering, source_line
 from evalkit.evaluation import metrics_json
@@ -356,7 +356,7 @@ def save(tr: Trends, output_dir: str) -> None:
         "synthetic": tr.synthetic,
         "trend_tests": trends.trend_tests(tr),
     }
-    (out / "metrics.json").write_text(metrics_json(payload), encoding="utf-8")
+    paths.write_atomic(out / "metrics.json", metrics_json(payload))
     inert.write_csv(out / "data_quality.csv", tr.data_quality)
     tables = [trend_table(tr), amounts_table(tr), county_table(tr)]
     reg = regression_table(tr)

@@ -3,6 +3,7 @@
 #   jupytext:
 #     cell_metadata_filter: -papermill,tags
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: -jupytext.text_representation.jupytext_version,-jupytext.text_representation.format_version
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -12,10 +13,10 @@
 #     name: evalkit
 # ---
 
-# %% [markdown]
-# <!-- Evaluation document for the frisklivs-, lærings- og mestringstilbud grant, one funding
+# %%
+# Evaluation document for the frisklivs-, lærings- og mestringstilbud grant, one funding
 # year. Run by `evalkit report frisklivs_lms YEAR`; open in JupyterLab and «Run All» to work on
-# it. Every cell calls evalkit and shows the result: no logic lives here. -->
+# it. Every cell calls evalkit and shows the result: no logic lives here.
 
 # %% tags=["parameters"]
 scheme: str = "frisklivs_lms"

@@ -3,6 +3,7 @@
 #   jupytext:
 #     cell_metadata_filter: -papermill,tags
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: -jupytext.text_representation.jupytext_version,-jupytext.text_representation.format_version
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -12,10 +13,10 @@
 #     name: evalkit
 # ---
 
-# %% [markdown]
-# <!-- Evaluation document for the ministry's samhandling grants (2010–2012), one allocation
+# %%
+# Evaluation document for the ministry's samhandling grants (2010–2012), one allocation
 # year. Run by `evalkit report samhandling YEAR`. Every cell calls evalkit and shows the
-# result: no logic lives here. -->
+# result: no logic lives here.
 
 # %% tags=["parameters"]
 scheme: str = "samhandling"

@@ -3,6 +3,7 @@
 #   jupytext:
 #     cell_metadata_filter: -papermill,tags
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: -jupytext.text_representation.jupytext_version,-jupytext.text_representation.format_version
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -12,9 +13,9 @@
 #     name: evalkit
 # ---
 
-# %% [markdown]
-# <!-- Trends over every year of one scheme, into outputs/<scheme>/trends/. Run by
-# `evalkit build` or opened in JupyterLab. Every cell calls evalkit and shows the result. -->
+# %%
+# Trends over every year of one scheme, into outputs/<scheme>/trends/. Run by
+# `evalkit build` or opened in JupyterLab. Every cell calls evalkit and shows the result.
 
 # %% tags=["parameters"]
 scheme: str = "frisklivs_lms"

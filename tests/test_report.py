@@ -1,4 +1,4 @@
-"""The runner (evalkit.report): parameter validation, papermill execution, HTML export, cache,
+"""The runner (evalkit.runner): parameter validation, papermill execution, HTML export, cache,
 atomic replacement, failure reports and the index, on a tiny notebook
 (tests/fixtures/notebooks/tiny.py) and fake exports whose content the notebook ignores (except
 the word "boom", which makes it fail)."""
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from evalkit.errors import ParameterError
-from evalkit.report import (
+from evalkit.runner import (
     KERNEL_NAME,
     build,
     notebook_parameters,

@@ -1,0 +1,52 @@
+"""Build the per-year documents: run a scheme's notebook with papermill, export HTML, cache.
+
+The runner: one module per job. One year of one scheme is built by :func:`report_year`
+(``build.py``):
+
+1. **Validate** (``params.py``) the notebook parameters against the typed parameters cell
+   (:func:`notebook_parameters`, :func:`validate_parameters`). Unknown, missing, wrongly typed
+   or out-of-range values raise :class:`~evalkit.errors.ParameterError` with the fix, before
+   anything is written.
+2. **Cache** (``plan.py``, as DVC and ploomber do it): the sha256 of the notebook bytes, the validated
+   parameters, every export the year reads (its own and every compared year's), the scheme YAML
+   and the evalkit version is compared with the ``cache_key`` of the existing
+   ``manifest.json``; when they match and every output file is there, nothing runs.
+3. **Execute** (``execute.py``, ``kernels.py``) the jupytext notebook in process with papermill on the project kernel
+   (:data:`KERNEL_NAME`, registered on first use), in a staging folder beside the target.
+4. **Export** (``export.py``) ``report.html`` with nbconvert (code hidden with ``exclude_input``, figures
+   embedded, no script or stylesheet loaded from the network), write ``manifest.json``.
+5. **Swap** the staging folder into ``outputs/<scheme>/<year>/``. A failed year leaves the
+   previous output as it was and puts the partial notebook in
+   ``outputs/<scheme>/_failed/<year>/``.
+
+:func:`build` does this for every year found in the data and writes ``outputs/index.html``
+(:func:`write_index`, ``index.py``).
+
+Heavy imports (papermill, nbconvert, jupytext, jupyter_client) happen only when a notebook is
+executed, so checking the cache of every year costs little more than hashing the inputs.
+"""
+
+from evalkit.paths import project_root
+from evalkit.runner.build import build, report_trends, report_year
+from evalkit.runner.export import export_html
+from evalkit.runner.index import write_index
+from evalkit.runner.kernels import KERNEL_DISPLAY_NAME, KERNEL_NAME, ensure_kernel
+from evalkit.runner.params import Param, notebook_parameters, validate_parameters
+from evalkit.runner.plan import TRENDS_FOLDER, BuildResult
+
+__all__ = [
+    "KERNEL_DISPLAY_NAME",
+    "KERNEL_NAME",
+    "TRENDS_FOLDER",
+    "BuildResult",
+    "Param",
+    "build",
+    "ensure_kernel",
+    "export_html",
+    "notebook_parameters",
+    "project_root",
+    "report_trends",
+    "report_year",
+    "validate_parameters",
+    "write_index",
+]

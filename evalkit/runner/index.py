@@ -1,0 +1,183 @@
+"""``outputs/index.html``: every scheme and year found, its status and headline figures."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from evalkit.config import available_schemes, load_scheme, scheme_path
+from evalkit.errors import EvalkitError
+from evalkit.paths import show_path, write_atomic
+from evalkit.runner.plan import FAILED_DIR, FAILURE_FILE, TRENDS_FOLDER, package_version
+
+log = logging.getLogger(__name__)
+
+_STATUS_TEXT = {
+    "ok": "Ferdig",
+    "stale": "Siste kjøring feilet – viser forrige versjon",
+    "failed": "Feilet",
+    "incomplete": "Ufullstendig (mangler manifest.json)",
+}
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _number(value: Any, kind: str) -> str:
+    from evalkit.text import fmt_int, fmt_nok
+
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return "–" if value is None else str(value)
+    return fmt_nok(value) if kind == "nok" else fmt_int(value)
+
+
+def _when(created: Any) -> str:
+    try:
+        when = datetime.fromisoformat(str(created)).astimezone()
+    except ValueError:
+        return str(created or "")
+    return when.strftime("%d.%m.%Y %H:%M")
+
+
+def _index_rows(scheme_dir: Path) -> list[dict[str, Any]]:
+    failed_root = scheme_dir / FAILED_DIR
+    years = {
+        int(d.name) for d in scheme_dir.iterdir() if d.is_dir() and re.fullmatch(r"\d{4}", d.name)
+    }
+    if failed_root.is_dir():
+        years |= {
+            int(d.name)
+            for d in failed_root.iterdir()
+            if d.is_dir() and re.fullmatch(r"\d{4}", d.name)
+        }
+    rows = []
+    for year in sorted(years):
+        folder = scheme_dir / str(year)
+        manifest = _read_json(folder / "manifest.json")
+        metrics = _read_json(folder / "metrics.json") or {}
+        failed = failed_root / str(year)
+        failure = _read_json(failed / FAILURE_FILE) if failed.is_dir() else None
+        if failed.is_dir() and failure is None:
+            failure = {"message": "Kjøringen feilet (ingen failure.json)."}
+        if manifest and failure:
+            status = "stale"
+        elif manifest:
+            status = "ok"
+        elif failure:
+            status = "failed"
+        else:
+            status = "incomplete"
+        if "n_projects" in metrics:
+            count, unit = metrics["n_projects"], "prosjekter"
+        elif "n_applications" in metrics:
+            count, unit = metrics["n_applications"], "søknader"
+        else:
+            count, unit = None, ""
+        amount = metrics.get("grant_total_nok", metrics.get("granted_total_nok"))
+        synthetic = metrics.get("synthetic", (manifest or {}).get("synthetic"))
+        rel = f"{scheme_dir.name}/{year}"
+        rows.append(
+            {
+                "year": year,
+                "status": status,
+                "status_text": _STATUS_TEXT[status],
+                "title": (manifest or {}).get("title") or "",
+                "count": _number(count, "int") if count is not None else "–",
+                "unit": unit,
+                "amount": _number(amount, "nok") if amount is not None else "–",
+                "synthetic": {True: "ja", False: "nei"}.get(synthetic, "–")
+                if isinstance(synthetic, bool) or synthetic is None
+                else str(synthetic),
+                "created": _when((manifest or {}).get("created")) if manifest else "",
+                "html_href": quote(f"{rel}/report.html")
+                if (folder / "report.html").is_file()
+                else None,
+                "ipynb_href": quote(f"{rel}/report.ipynb")
+                if (folder / "report.ipynb").is_file()
+                else None,
+                "failure": (failure or {}).get("message", ""),
+                "failed_href": quote(f"{scheme_dir.name}/{FAILED_DIR}/{year}/report.ipynb")
+                if (failed / "report.ipynb").is_file()
+                else None,
+            }
+        )
+    return rows
+
+
+def scheme_errors() -> dict[str, str]:
+    """Every known scheme whose YAML fails to load, with the error in words."""
+    errors = {}
+    for name in available_schemes():
+        try:
+            load_scheme(name)
+        except EvalkitError as err:
+            errors[name] = str(err)
+        except Exception as err:  # YAML syntax, a missing key, a wrong type, ...
+            try:
+                where = show_path(scheme_path(name))
+            except EvalkitError:
+                where = f"{name}.yaml"
+            errors[name] = f"{where}: {type(err).__name__}: {str(err).strip() or 'no message'}"
+    return errors
+
+
+def write_index(out_dir: Path | str) -> Path:
+    """Write ``out_dir/index.html``: every scheme and year found, status and headline figures.
+
+    Status comes from each year's ``manifest.json`` and ``_failed/<year>/failure.json``; the
+    figures (number of projects or applications, the grant total, whether the data are
+    synthetic) from each ``metrics.json``. A scheme whose YAML fails to load is listed with
+    the error. All text is HTML-escaped (Jinja2 autoescape).
+    """
+    from jinja2 import Environment, FileSystemLoader
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    errors = scheme_errors()
+    schemes = []
+    folders = {p.name: p for p in out.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))}
+    for name in sorted(set(folders) | set(errors)):
+        scheme_dir = folders.get(name, out / name)
+        rows = _index_rows(scheme_dir) if name in folders else []
+        if not rows and name not in errors:
+            continue
+        title = name
+        if name not in errors:
+            try:
+                title = load_scheme(name).short_title_nb
+            except Exception:  # a folder that is no (longer a) known scheme
+                title = name
+        trends_html = scheme_dir / TRENDS_FOLDER / "report.html"
+        schemes.append(
+            {
+                "name": name,
+                "title": title,
+                "rows": rows,
+                "error": errors.get(name),
+                "trends_href": quote(f"{name}/{TRENDS_FOLDER}/report.html")
+                if trends_html.is_file()
+                else None,
+            }
+        )
+    env = Environment(
+        loader=FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    text = env.get_template("index.html.j2").render(
+        schemes=schemes,
+        created=datetime.now().astimezone().strftime("%d.%m.%Y %H:%M"),
+        evalkit_version=package_version("evalkit") or "0+unknown",
+    )
+    return write_atomic(out / "index.html", text)

@@ -1,0 +1,378 @@
+"""Plan one document and check the cache, as DVC and ploomber do it.
+
+:func:`plan` validates the parameters and computes the cache key: the sha256 of the notebook
+bytes, the validated parameters, every export the document reads (its own year's and every
+compared year's), the scheme YAML, the evalkit version and evalkit's own code. It writes
+nothing. :func:`current_manifest` serves the existing output only when the key matches.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Literal
+
+from evalkit import paths
+from evalkit.config import load_scheme, scheme_path
+from evalkit.errors import EvalkitError, ParameterError
+from evalkit.paths import relative_path, sha256_file, show_path
+from evalkit.runner.params import (
+    RUNNER_PARAMETERS,
+    check_scheme,
+    missing_export,
+    notebook_parameters,
+    notebook_root,
+    validate_parameters,
+)
+
+log = logging.getLogger(__name__)
+
+MANIFEST_SCHEMA_VERSION = 1
+#: Files the runner writes into every year's folder (the notebook writes the others).
+RUNNER_FILES = ("report.ipynb", "report.html", "manifest.json")
+FAILED_DIR = "_failed"
+FAILURE_FILE = "failure.json"
+#: Packages whose versions every manifest records.
+RECORDED_PACKAGES = (
+    "evalkit",
+    "pandas",
+    "numpy",
+    "scipy",
+    "statsmodels",
+    "matplotlib",
+    "papermill",
+    "nbconvert",
+    "nbclient",
+    "nbformat",
+    "jupytext",
+    "ipykernel",
+)
+
+TRENDS_NOTEBOOK = "trends.py"
+TRENDS_FOLDER = "trends"
+
+Status = Literal["built", "cached", "failed", "interrupted"]
+
+
+# --------------------------------------------------------------------------------------------
+# Results
+# --------------------------------------------------------------------------------------------
+@dataclass
+class BuildResult:
+    """What became of one year.
+
+    Attributes
+    ----------
+    scheme, year : str, int
+        The year built.
+    status : {"built", "cached", "failed", "interrupted"}
+        ``cached`` means nothing changed since the existing output was built; ``interrupted``
+        that the build was stopped (Ctrl-C) before the document was finished.
+    out_path : Path or None
+        The year's output folder; for a failed run the folder holding the partial notebook
+        (None when nothing was run).
+    message : str
+        One or a few plain sentences for the user.
+    seconds : float
+        Wall time spent on the year.
+    """
+
+    scheme: str
+    year: int
+    status: Status
+    out_path: Path | None
+    message: str = ""
+    seconds: float = 0.0
+
+
+def file_record(path: Path, root: Path) -> dict[str, Any]:
+    return {
+        "path": relative_path(path, root),
+        "sha256": sha256_file(path),
+        "size": path.stat().st_size,
+    }
+
+
+def canonical_json(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def package_version(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+@dataclass
+class Job:
+    scheme: str
+    year: int
+    notebook: Path
+    root: Path
+    params: dict[str, Any]
+    inputs: list[tuple[str, int, Path]]
+    data_dir: Path
+    out_dir: Path
+    target: Path
+    key: str
+    title: str | None
+    kernel_name: str
+    records: dict[str, Any] = field(default_factory=dict)
+    #: Why the existing output is not served (empty for a first build).
+    reason: str = ""
+
+    @property
+    def failed_dir(self) -> Path:
+        return self.out_dir / self.scheme / FAILED_DIR / self.target.name
+
+
+def output_root(out_dir: Path | str | None) -> Path:
+    """The outputs folder: ``out_dir`` when given (relative to the working folder), else
+    ``outputs/`` under the project root, whatever the working folder."""
+    if out_dir is None or str(out_dir) == "":
+        return (paths.project_root() / paths.DEFAULT_OUT_DIR).absolute()
+    return Path(out_dir).absolute()
+
+
+def _default_notebook(scheme: str) -> Path:
+    path = paths.project_root() / "notebooks" / load_scheme(scheme).notebook
+    if not path.is_file():
+        raise EvalkitError(
+            f"The notebook of {scheme}, {show_path(path)}, does not exist. Run evalkit from the "
+            "project folder (the one holding notebooks/), or pass the notebook to use."
+        )
+    return path
+
+
+@functools.cache
+def _code_digest() -> str:
+    """sha256 over evalkit's own source, configuration and templates."""
+    package = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.suffix in {".py", ".yaml", ".j2", ".csv"} and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(package).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def plan(
+    scheme: str,
+    year: Any,
+    *,
+    compare_with: Iterable[int] | None,
+    data_dir: Path | str | None,
+    out_dir: Path | str | None,
+    strict: bool,
+    notebook: Path | str | None,
+    kernel_name: str,
+    parameters: Mapping[str, Any] | None,
+    title: str | None,
+    folder: str | None = None,
+) -> Job:
+    """Validate everything and compute the cache key; writes nothing."""
+    scheme = check_scheme(scheme)
+    nb_path = Path(notebook).absolute() if notebook else _default_notebook(scheme).absolute()
+    root = notebook_root(nb_path)
+    data_path = (
+        Path(data_dir).absolute()
+        if data_dir
+        else paths.default_data_dir(scheme, root=paths.project_root()).absolute()
+    )
+    declared = notebook_parameters(nb_path)
+    if "output_dir" not in declared:
+        raise ParameterError(
+            f"{show_path(nb_path)} declares no output_dir parameter (to fix this, add "
+            '`output_dir: str = ""` to its parameters cell and write the outputs there).'
+        )
+    extra = dict(parameters or {})
+    clash = sorted(set(extra) & set(RUNNER_PARAMETERS))
+    if clash:
+        raise ParameterError(
+            f"parameters= may not set {', '.join(clash)} (to fix this, pass "
+            + ", ".join(f"{c}=..." for c in clash)
+            + " as arguments of their own; output_dir is set by the runner)."
+        )
+    params: dict[str, Any] = {"scheme": scheme, "year": year}
+    if "data_dir" in declared or data_dir:
+        params["data_dir"] = relative_path(data_path, root)
+    if compare_with is None and "compare_with" in declared:
+        try:
+            earlier = [y for y in paths.available_years(data_path, scheme) if y < int(year)]
+        except (TypeError, ValueError):
+            earlier = []  # a wrong year: validation below says so
+        params["compare_with"] = [max(earlier)] if earlier else None
+    elif compare_with is not None:
+        params["compare_with"] = (
+            list(compare_with) if isinstance(compare_with, (list, tuple)) else compare_with
+        )
+    if "strict" in declared or strict:
+        params["strict"] = strict
+    params.update(extra)
+    params = validate_parameters(nb_path, params)
+    params.pop("output_dir", None)
+    year = params["year"]
+
+    compare = params.get("compare_with") or []
+    compare = [compare] if isinstance(compare, int) else list(compare)
+    inputs = []
+    for role, y in [("year", year)] + [("compare", c) for c in compare]:
+        export = paths.find_export(data_path, scheme, y)
+        if export is None:  # validate_parameters checked it; a file removed meanwhile
+            raise ParameterError(
+                missing_export(scheme, y, data_path, root, compared=role != "year")
+            )
+        inputs.append((role, y, export))
+
+    yaml_path = scheme_path(scheme)
+    evalkit_version = package_version("evalkit") or "0+unknown"
+    records = {
+        "notebook": file_record(nb_path, root),
+        "scheme_config": file_record(yaml_path, root),
+        "inputs": [{"role": role, "year": y, **file_record(p, root)} for role, y, p in inputs],
+    }
+    key_material = {
+        "notebook_sha256": records["notebook"]["sha256"],
+        "parameters": params,
+        "inputs": [[r["role"], r["year"], r["sha256"]] for r in records["inputs"]],
+        "scheme_yaml_sha256": records["scheme_config"]["sha256"],
+        "evalkit_version": evalkit_version,
+        # an editable install keeps its version number while its code changes: the code
+        # itself is part of the key, so a changed evalkit never serves a stale document
+        "evalkit_code_sha256": _code_digest(),
+        "title": title,
+    }
+    key = hashlib.sha256(canonical_json(key_material).encode("utf-8")).hexdigest()
+    out_path = output_root(out_dir)
+    return Job(
+        scheme=scheme,
+        year=year,
+        notebook=nb_path,
+        root=root,
+        params=params,
+        inputs=inputs,
+        data_dir=data_path,
+        out_dir=out_path,
+        target=(out_path / scheme / folder)
+        if folder
+        else paths.year_output_dir(out_path, scheme, year),
+        key=key,
+        title=title,
+        kernel_name=kernel_name,
+        records=records,
+    )
+
+
+def _describe_change(manifest: dict[str, Any], job: Job) -> str:
+    """What differs between the manifest's record and the planned job, in words."""
+    changed = []
+    if (manifest.get("notebook") or {}).get("sha256") != job.records["notebook"]["sha256"]:
+        changed.append("the notebook")
+    if manifest.get("parameters") != job.params:
+        changed.append("the parameters")
+    old_inputs = {
+        (i.get("role"), i.get("year"), i.get("sha256"))
+        for i in manifest.get("inputs") or []
+        if isinstance(i, dict)
+    }
+    new_inputs = {(i["role"], i["year"], i["sha256"]) for i in job.records["inputs"]}
+    if old_inputs != new_inputs:
+        changed.append("the exports it reads")
+    if (manifest.get("scheme_config") or {}).get("sha256") != job.records["scheme_config"][
+        "sha256"
+    ]:
+        changed.append("the scheme's YAML")
+    if not changed:
+        changed.append("evalkit's code or version")
+    return " and ".join([", ".join(changed[:-1]), changed[-1]] if len(changed) > 1 else changed)
+
+
+def _output_problem(folder: Path, entry: dict[str, Any]) -> str | None:
+    """Why an output no longer matches its manifest entry, or None when it does."""
+    name = entry["path"]
+    path = folder / name
+    try:
+        size = path.stat().st_size
+        if not path.is_file():
+            return f"{name} is not a file"
+        if size != entry["size"]:
+            return f"{name} has changed since it was built ({size} bytes, the manifest says {entry['size']})"
+        if sha256_file(path) != entry["sha256"]:
+            return f"{name} has changed since it was built (its sha256 differs from the manifest's)"
+    except FileNotFoundError:
+        return f"{name} is missing"
+    except OSError as err:
+        return f"{name} cannot be read ({err.strerror or err})"
+    return None
+
+
+def _outputs_entries(manifest: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The manifest's ``outputs`` when every entry is well formed, else None."""
+    outputs = manifest.get("outputs")
+    if not isinstance(outputs, list):
+        return None
+    for entry in outputs:
+        if not (
+            isinstance(entry, dict)
+            and isinstance(entry.get("path"), str)
+            and entry["path"]
+            and not Path(entry["path"]).is_absolute()
+            and ".." not in Path(entry["path"]).parts
+            and isinstance(entry.get("size"), int)
+            and isinstance(entry.get("sha256"), str)
+        ):
+            return None
+    return outputs
+
+
+def check_cache(job: Job) -> tuple[dict[str, Any] | None, str]:
+    """Whether the existing output of ``job`` may be served as it is.
+
+    The output is served only when ``manifest.json`` reads, holds the job's cache key, and every
+    output it records (``report.html``, ``report.ipynb`` and whatever the notebook wrote) is
+    there with the size and sha256 the manifest records.
+
+    Returns
+    -------
+    (dict or None, str)
+        The manifest when the output may be served; otherwise None and why it is rebuilt in
+        words (empty when nothing was built before).
+    """
+    folder = job.target
+    manifest_path = folder / "manifest.json"
+    try:
+        text = manifest_path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if folder.is_dir() and any(folder.iterdir()):
+            return None, "its manifest.json is missing"
+        return None, ""
+    except (OSError, UnicodeDecodeError) as err:
+        cause = getattr(err, "strerror", None) or str(err)
+        return None, f"its manifest.json cannot be read ({cause})"
+    try:
+        manifest = json.loads(text)
+    except ValueError:
+        return None, "its manifest.json is not valid JSON"
+    if not isinstance(manifest, dict):
+        return None, "its manifest.json holds no record"
+    if manifest.get("cache_key") != job.key:
+        return None, f"{_describe_change(manifest, job)} changed since the last build"
+    outputs = _outputs_entries(manifest)
+    if outputs is None:
+        return None, "its manifest.json has a broken list of outputs"
+    recorded = {entry["path"] for entry in outputs}
+    for name in RUNNER_FILES:
+        if name != "manifest.json" and name not in recorded:
+            return None, f"its manifest.json does not record {name}"
+    for entry in outputs:
+        problem = _output_problem(folder, entry)
+        if problem:
+            return None, problem
+    return manifest, ""
