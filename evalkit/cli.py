@@ -186,6 +186,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         out_dir=args.out,
         force=args.force,
         strict=args.strict,
+        pdf=not args.no_pdf,
     )
     stream = sys.stdout if res.status != "failed" else sys.stderr
     print(f"{args.scheme} {args.year}: {res.status}. {res.message or ''}".rstrip(), file=stream)
@@ -236,6 +237,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         force=args.force,
         fresh_kernels=args.fresh_kernel,
+        pdf=not args.no_pdf,
     )
     print(f"Index: {output_root(args.out) / 'index.html'}")
     return 1 if any(r.status == "failed" for r in results) else 0
@@ -278,6 +280,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--out", type=Path, default=None, help="default: outputs/ in the project")
     r.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
     r.add_argument("--strict", action="store_true", help="stop on unknown category values")
+    r.add_argument("--no-pdf", action="store_true", help="skip report.pdf (quicker iterations)")
     r.set_defaults(func=cmd_report)
 
     b = sub.add_parser("build", help="build every year found in the data, then outputs/index.html")
@@ -293,6 +296,7 @@ def parser() -> argparse.ArgumentParser:
         f"of processors, here {default_jobs()})",
     )
     b.add_argument("--force", action="store_true")
+    b.add_argument("--no-pdf", action="store_true", help="skip report.pdf (quicker iterations)")
     b.add_argument(
         "--fresh-kernel",
         action="store_true",

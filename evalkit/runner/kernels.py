@@ -258,9 +258,22 @@ class WarmKernel:
             self.km.stop_clients()
         content = reply.get("content", {})
         if content.get("status") != "ok":
-            raise KernelError(
+            error = KernelError(
                 f"Preparing the kernel failed: {content.get('ename')}: {content.get('evalue')}"
             )
+            error.ename, error.evalue = content.get("ename"), content.get("evalue")
+            raise error
+
+    def run(self, code: str, timeout: float = 300) -> None:
+        """Run ``code`` in the kernel between documents (for work that belongs in the
+        kernel's process, such as making the PDF, so that workers do it in parallel).
+
+        Raises
+        ------
+        KernelError
+            The code raised; ``ename`` and ``evalue`` say what.
+        """
+        self._execute(code, timeout)
 
     def interrupt(self) -> None:
         """Interrupt the running cell (any thread): SIGINT to the kernel process."""
