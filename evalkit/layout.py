@@ -50,8 +50,8 @@ MIN_SCORE = 0.5
 #: Nor are pairs whose wording is less similar than this, however well the answers fit: the
 #: answers confirm a wording, they do not replace it.
 MIN_WORDING = 0.4
-#: A header whose wording is at least this close to a personal-data header (and closer than
-#: to any field) is taken as personal data.
+#: A header that reads at least this much like a personal-data header
+#: (:func:`personal_likeness`), and more than like any field, is taken as personal data.
 PERSONAL_MIN = 0.75
 #: A match under this confidence is marked «check» in the summary.
 CHECK_BELOW = 0.7
@@ -62,7 +62,9 @@ _COMPACT_MIN = 0.85
 #: Field types whose answers are compared with the field's parser.
 ANSWER_TYPES = ("yesno", "checkbox", "category", "amount", "county", "municipality_codes", "round")
 
-_MUNICIPALITY_CODES = r"^\d{4}(?:[ ;,/]+\d{4})*$"
+#: Municipality codes as the cleaner reads them: three or four digits (``301``, ``0301``), one
+#: or more, separated by spaces, commas, semicolons, slashes or «og».
+_MUNICIPALITY_CODES = r"^\d{3,4}(?:(?:[ ;,/]+| og )\d{3,4})*$"
 
 
 # --- wording --------------------------------------------------------------------------------
@@ -101,6 +103,17 @@ def wording_similarity(a: str, b: str) -> float:
     by_word = got / (sum(map(len, wa)) + sum(map(len, wb)))
     compact = difflib.SequenceMatcher(None, a.replace(" ", ""), b.replace(" ", "")).ratio()
     return max(by_word, compact if compact >= _COMPACT_MIN else 0.0)
+
+
+def personal_likeness(personal: str, header: str) -> float:
+    """How much ``header`` reads like the personal-data header ``personal``: their
+    :func:`wording_similarity`, or 1 when every word of ``personal`` is in ``header``
+    («Kontaktperson for prosjektet», «Telefon (mobil)»). Errs towards personal data."""
+    similar = wording_similarity(personal, header)
+    mine, theirs = words(personal).split(), words(header).split()
+    if mine and theirs and all(max(_word_similarity(w, v) for v in theirs) for w in mine):
+        return 1.0
+    return similar
 
 
 def field_wordings(scheme: Scheme) -> dict[str, list[str]]:
@@ -269,7 +282,7 @@ def propose_layout(table: pd.DataFrame, scheme: Scheme, *, name: str, file: str 
         for j, name_ in enumerate(fields):
             wording[i, j], like[i, j] = _best_wording(header, wordings[name_])
         exact = header in personal_known
-        near = _best_wording(header, personal_known)[0]
+        near = max((personal_likeness(p, header) for p in personal_known), default=0.0)
         if exact or (near >= PERSONAL_MIN and near >= wording[i].max(initial=0.0)):
             personal.append(header)  # its values are never read
         else:
@@ -284,8 +297,13 @@ def propose_layout(table: pd.DataFrame, scheme: Scheme, *, name: str, file: str 
         n_answers[i] = column.n_answers
         if not n_answers[i]:
             continue
+        shares: dict[tuple, float] = {}  # fields read alike (all checkboxes…) are read once
         for j in answer_fields:
-            answers[i, j] = column.share(_accepted(column, scheme.fields[fields[j]], scheme))
+            spec = scheme.fields[fields[j]]
+            key = (spec.type, spec.vocabulary, spec.plausible)
+            if key not in shares:
+                shares[key] = column.share(_accepted(column, spec, scheme))
+            answers[i, j] = shares[key]
 
     score = np.where(
         np.isnan(answers), wording, (1 - ANSWER_WEIGHT) * wording + ANSWER_WEIGHT * answers
@@ -307,7 +325,8 @@ def propose_layout(table: pd.DataFrame, scheme: Scheme, *, name: str, file: str 
             j = paired[i]
             second = next((k for k in order if k != j), None)
             close = (
-                second is not None and score[i, second] >= MIN_SCORE
+                second is not None
+                and score[i, second] >= MIN_SCORE
                 and score[i, j] - score[i, second] < 0.1
             )
             matches.append(
@@ -361,16 +380,23 @@ def propose_layout_for_file(
     """
     path = Path(path)
     table = _read._read_table(path)
-    return propose_layout(
-        table, scheme, name=name or layout_name(path, scheme), file=path.name
-    )
+    return propose_layout(table, scheme, name=name or layout_name(path, scheme), file=path.name)
 
 
 # --- output ---------------------------------------------------------------------------------
+#: Keys at least this long are written as YAML explicit keys (``? key``).
+_LONGEST_KEY = 1000
+
+
 def _yaml_key(text: str) -> str:
     """``text`` as a YAML scalar that reads back as the same string: plain when it can be,
     else double-quoted (JSON's escapes are YAML's)."""
-    plain = "\n" not in text and "#" not in text and not text.startswith(("'", '"'))
+    plain = (
+        len(text) < _LONGEST_KEY
+        and "\n" not in text
+        and "#" not in text
+        and not text.startswith(("'", '"'))
+    )
     if plain:
         try:
             if yaml.safe_load(f"{text}: x") == {text: "x"}:
@@ -397,10 +423,11 @@ def proposal_yaml(proposal: Proposal, scheme: Scheme) -> str:
         "    headers:",
     ]
     for m in proposal.matches:
-        lines.append(
-            f"      {_yaml_key(m.header)}: {_yaml_key(m.field)}"
-            f"  # {m.confidence:.2f}: {_comment(m.explain())}"
-        )
+        key, note = _yaml_key(m.header), f"  # {m.confidence:.2f}: {_comment(m.explain())}"
+        if len(key) < _LONGEST_KEY:
+            lines.append(f"      {key}: {_yaml_key(m.field)}{note}")
+        else:  # YAML's explicit key: a plain `key: value` may be at most 1024 characters long
+            lines.extend([f"      ? {key}", f"      : {_yaml_key(m.field)}{note}"])
     if not proposal.matches:
         lines[-1] = "    headers: {}"
     if proposal.personal_data:
@@ -410,9 +437,7 @@ def proposal_yaml(proposal: Proposal, scheme: Scheme) -> str:
     else:
         lines.append("    personal_data: []")
     if proposal.unmatched or proposal.blank_headers:
-        lines.append(
-            "  # Headers left unmatched (kept out of the analysis unless mapped above):"
-        )
+        lines.append("  # Headers left unmatched (kept out of the analysis unless mapped above):")
         for header, best, s in proposal.unmatched:
             guess = (
                 f" (nearest: {best}, score {s:.2f}; a match needs {MIN_SCORE:.2f})"
@@ -449,8 +474,7 @@ def proposal_summary(proposal: Proposal, scheme: Scheme) -> str:
         out.append("Unmatched headers: " + ", ".join(repr(h) for h, _, _ in proposal.unmatched))
     if proposal.personal_data:
         out.append(
-            "Personal data (values not read): "
-            + ", ".join(repr(h) for h in proposal.personal_data)
+            "Personal data (values not read): " + ", ".join(repr(h) for h in proposal.personal_data)
         )
     if proposal.missing:
         out.append("Fields without a header: " + ", ".join(proposal.missing))
