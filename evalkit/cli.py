@@ -193,6 +193,17 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0 if res.status != "failed" else 1
 
 
+def cmd_layout(args: argparse.Namespace) -> int:
+    """Propose a layout for an export whose headers changed: YAML on stdout, summary on stderr."""
+    from evalkit.layout import proposal_summary, proposal_yaml, propose_layout_for_file
+
+    scheme = _scheme(args)
+    proposal = propose_layout_for_file(args.file, scheme, name=args.name)
+    sys.stdout.write(proposal_yaml(proposal, scheme))
+    sys.stderr.write(proposal_summary(proposal, scheme))
+    return 0
+
+
 def _check_years_have_data(
     schemes: list[str] | None, years: list[int], data_dir: Path | None
 ) -> None:
@@ -322,6 +333,21 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--compare-with", type=int, nargs="*", default=None, metavar="Y")
     m.add_argument("--strict", action="store_true")
     m.set_defaults(func=cmd_metrics)
+
+    lay = sub.add_parser(
+        "layout",
+        help="propose a layout for an export whose headers changed (YAML to paste under layouts:)",
+    )
+    lay.add_argument("file", type=Path)
+    which = lay.add_mutually_exclusive_group(required=True)
+    which.add_argument("--scheme", type=_scheme_name, help="a bundled scheme's name")
+    which.add_argument(
+        "--scheme-file", type=Path, help="a scheme YAML file (instead of --scheme)", metavar="YAML"
+    )
+    lay.add_argument(
+        "--name", default=None, help="the new layout's name (default: proposed-<year or file name>)"
+    )
+    lay.set_defaults(func=cmd_layout)
 
     d = sub.add_parser("demo", help="regenerate the synthetic demo data, byte for byte")
     d.add_argument("--out", type=Path, default=Path("data/demo"))
