@@ -126,9 +126,8 @@ def test_report_pdf_beside_report_html_and_no_pdf(tmp_path, monkeypatch, capsys)
     """A built document has report.pdf, recorded in its manifest; --no-pdf leaves it out; a
     build that wants the PDF after one without it rebuilds and says why; where WeasyPrint
     cannot start, the HTML is still built and one line says what to install."""
-    import json
-
     import importlib
+    import json
 
     from evalkit.runner import report_year
 
