@@ -212,7 +212,12 @@ class WarmKernel:
         self.km = _manager_class()(kernel_name=name)
         streams = {"stdout": log_file, "stderr": log_file} if log_file is not None else {}
         try:
-            run_sync(self.km.start_kernel)(cwd=str(cwd), **streams)
+            # IPython's history database is shared by every kernel on the machine: kernels
+            # started at once (or a namespace reset) collide in it and print an error into
+            # the document; a document needs no history, so it stays in memory
+            run_sync(self.km.start_kernel)(
+                cwd=str(cwd), extra_arguments=["--HistoryManager.hist_file=:memory:"], **streams
+            )
         except Exception as err:
             raise KernelError(f"The Jupyter kernel {name!r} could not be started: {err}") from err
         process = getattr(self.km.provisioner, "process", None)
