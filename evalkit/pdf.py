@@ -84,10 +84,50 @@ def _css_string(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
 
 
+#: The rendered content of a notebook cell in nbconvert's lab template (Markdown, HTML,
+#: images, text); the wrappers around it (cells, prompts, collapsers) are for the screen.
+_RENDERED = ("jp-RenderedHTMLCommon", "jp-RenderedMarkdown", "jp-RenderedImage", "jp-RenderedText")
+_XHTML = "{http://www.w3.org/1999/xhtml}"
+
+
+def _flatten_cells(html: str) -> str:
+    """The page with each cell's rendered content in one plain ``<div>`` under ``<main>``:
+    the same text, tables and figures in the same order, a third of the boxes to lay out."""
+    import xml.etree.ElementTree as ET
+
+    import tinyhtml5  # WeasyPrint's own HTML parser
+
+    ET.register_namespace("", _XHTML[1:-1])
+    root = tinyhtml5.parse(html)
+    body = root.find(f"{_XHTML}body")
+    main = body.find(f"{_XHTML}main") if body is not None else None
+    if main is None:
+        return html
+    flat = ET.Element(f"{_XHTML}main")
+
+    def collect(element: ET.Element) -> None:
+        classes = element.get("class", "").split()
+        if any(c in classes for c in _RENDERED):
+            block = ET.SubElement(flat, f"{_XHTML}div", {"class": " ".join(classes)})
+            block.text = element.text
+            block.extend(list(element))
+            return
+        for child in element:
+            collect(child)
+
+    collect(main)
+    if not len(flat):  # not nbconvert's markup: leave the page as it is
+        return html
+    body.remove(main)
+    body.append(flat)
+    return "<!DOCTYPE html>\n" + ET.tostring(root, encoding="unicode", method="html")
+
+
 def print_html(report_html: str, title: str) -> str:
-    """``report.html`` made ready for print: screen stylesheets out, the print one in."""
+    """``report.html`` made ready for print: screen stylesheets out, the print one in, the
+    cells' screen wrappers gone."""
     css = PRINT_CSS % {"title": _css_string(title)}
-    body = _SCREEN_STYLE.sub("", report_html)
+    body = _flatten_cells(_SCREEN_STYLE.sub("", report_html))
     style = f'<style type="text/css" media="print">{css}</style>'
     if "</head>" in body:
         return body.replace("</head>", style + "</head>", 1)
