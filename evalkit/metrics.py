@@ -204,7 +204,7 @@ def _by_county(tidy: pd.DataFrame, scheme: Scheme, year: int) -> list[dict]:
 def _total_row(rows: list[dict], scheme: Scheme) -> dict:
     """The sums of the rows (the «I alt» row of the county table), with its award rate."""
     keys = [k for k in rows[0] if k.startswith("n_") or k in {a.field for a in scheme.doc.amounts}]
-    total = {k: sum(r[k] for r in rows) for k in keys if k != "n_municipalities"}
+    total = {k: sum(r[k] for r in rows) for k in keys}
     if scheme.doc.award is not None:
         n = total[scheme.count_key]
         total["award_rate"] = total[f"n_{scheme.doc.award.flag}"] / n if n else None
