@@ -64,6 +64,7 @@ def _trend_sentences(tr: Trends) -> list[str]:
     records = trends.trend_tests(tr)
     if not records:
         return []
+    alpha = text.fmt_dec(trends.TREND_ALPHA, 2)
     from evalkit.metrics import share_labels
 
     labels = share_labels(tr.scheme)
@@ -78,13 +79,13 @@ def _trend_sentences(tr: Trends) -> list[str]:
         out.append(f"Andelen gikk jevnt ned for {text.join_nb(by['decreasing'])}.")
     if by["increasing"] or by["decreasing"]:
         out.append(
-            "(Cochran–Armitage-test for trend, Holm-justert p under 0,05, og ikke noe "
+            f"(Cochran–Armitage-test for trend, Holm-justert p under {alpha}, og ikke noe "
             "signifikant avvik fra en lineær trend.)"
         )
     if by["uneven"]:
         out.append(
             f"For {text.join_nb(by['uneven'])} varierte andelen fra år til år uten en jevn trend "
-            "(avviket fra en lineær trend har p under 0,05), så den har verken økt eller gått "
+            f"(avviket fra en lineær trend har p under {alpha}), så den har verken økt eller gått "
             "jevnt ned."
         )
     if not (by["increasing"] or by["decreasing"]):

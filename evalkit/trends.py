@@ -204,6 +204,7 @@ def trends_metrics(tr: Trends) -> dict:
         "years": tr.years,
         "synthetic": tr.synthetic,
         "counts_by_year": {str(y): tr.metrics[y][count] for y in tr.years},
+        "trend_alpha": TREND_ALPHA,
         "trend_tests": trend_tests(tr),
         "amounts": amounts(tr),
         "regression": regression(tr),
