@@ -648,7 +648,9 @@ def reference_problems(m: SchemeModel) -> list[tuple[str, str]]:
                     else:
                         need(f"{where}.equals", p.equals, codes_of(p.field), f"a code of {p.field}")
     for i, sentence in enumerate(m.summary or []):
-        for text in [sentence] if isinstance(sentence, str) else [sentence.text, sentence.item or ""]:
+        for text in (
+            [sentence] if isinstance(sentence, str) else [sentence.text, sentence.item or ""]
+        ):
             try:
                 list(_FORMATTER.parse(text))
             except ValueError as err:
@@ -836,8 +838,6 @@ def document_defaults(m: SchemeModel) -> SchemeModel:
 
 
 # --- finding and reading scheme files -----------------------------------------------------
-#: The schemes bundled with evalkit (``evalkit/schemes/<name>.yaml``).
-BUNDLED_SCHEMES = ("frisklivs_lms", "samhandling")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
