@@ -192,10 +192,22 @@ def cmd_report(args: argparse.Namespace) -> int:
         out_dir=args.out,
         force=args.force,
         strict=args.strict,
+        pdf=not args.no_pdf,
     )
     stream = sys.stdout if res.status != "failed" else sys.stderr
     print(f"{args.scheme} {args.year}: {res.status}. {res.message or ''}".rstrip(), file=stream)
     return 0 if res.status != "failed" else 1
+
+
+def cmd_layout(args: argparse.Namespace) -> int:
+    """Propose a layout for an export whose headers changed: YAML on stdout, summary on stderr."""
+    from evalkit.layout import proposal_summary, proposal_yaml, propose_layout_for_file
+
+    scheme = _scheme(args)
+    proposal = propose_layout_for_file(args.file, scheme, name=args.name)
+    sys.stdout.write(proposal_yaml(proposal, scheme))
+    sys.stderr.write(proposal_summary(proposal, scheme))
+    return 0
 
 
 def _check_years_have_data(
@@ -242,6 +254,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         force=args.force,
         fresh_kernels=args.fresh_kernel,
+        pdf=not args.no_pdf,
     )
     print(f"Index: {output_root(args.out) / 'index.html'}")
     return 1 if any(r.status == "failed" for r in results) else 0
@@ -284,6 +297,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--out", type=Path, default=None, help="default: outputs/ in the project")
     r.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
     r.add_argument("--strict", action="store_true", help="stop on unknown category values")
+    r.add_argument("--no-pdf", action="store_true", help="skip report.pdf (quicker iterations)")
     r.set_defaults(func=cmd_report)
 
     b = sub.add_parser("build", help="build every year found in the data, then outputs/index.html")
@@ -299,6 +313,7 @@ def parser() -> argparse.ArgumentParser:
         f"of processors, here {default_jobs()})",
     )
     b.add_argument("--force", action="store_true")
+    b.add_argument("--no-pdf", action="store_true", help="skip report.pdf (quicker iterations)")
     b.add_argument(
         "--fresh-kernel",
         action="store_true",
@@ -327,6 +342,21 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--compare-with", type=int, nargs="*", default=None, metavar="Y")
     m.add_argument("--strict", action="store_true")
     m.set_defaults(func=cmd_metrics)
+
+    lay = sub.add_parser(
+        "layout",
+        help="propose a layout for an export whose headers changed (YAML to paste under layouts:)",
+    )
+    lay.add_argument("file", type=Path)
+    which = lay.add_mutually_exclusive_group(required=True)
+    which.add_argument("--scheme", type=_scheme_name, help="a bundled scheme's name")
+    which.add_argument(
+        "--scheme-file", type=Path, help="a scheme YAML file (instead of --scheme)", metavar="YAML"
+    )
+    lay.add_argument(
+        "--name", default=None, help="the new layout's name (default: proposed-<year or file name>)"
+    )
+    lay.set_defaults(func=cmd_layout)
 
     d = sub.add_parser("demo", help="regenerate the synthetic demo data, byte for byte")
     d.add_argument("--out", type=Path, default=Path("data/demo"))

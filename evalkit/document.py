@@ -163,16 +163,18 @@ class Table:
             row_class = " class='total'" if total else ""
             body.append(f"<tr{row_class}>{''.join(cells)}</tr>")
         notes = "".join(f"<p class='note'>{esc(n)}</p>" for n in self.all_notes)
+        # eight columns or more: printed on a landscape page, so that it keeps to the paper
+        wide = " wide" if len(kinds) >= 8 else ""
         caption = (
             f"<span class='caption-label'>{esc(self.label)}.</span> {esc(self.title)}"
             if self.number
             else esc(self.title)
         )
         return (
-            f"<div class='evalkit-table-block' id='{self.anchor}'>"
+            f"<div class='evalkit-table-block{wide}' id='{self.anchor}'>"
             f"<div class='evalkit-table-scroll' role='region' tabindex='0' "
             f"aria-labelledby='{self.anchor}-caption'>"
-            f"<table class='evalkit-table'><caption id='{self.anchor}-caption'>{caption}</caption>"
+            f"<table class='evalkit-table{wide}'><caption id='{self.anchor}-caption'>{caption}</caption>"
             f"<thead><tr>{''.join(head)}</tr></thead><tbody>{''.join(body)}</tbody></table>"
             f"</div>{notes}</div>"
         )

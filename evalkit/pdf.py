@@ -60,6 +60,14 @@ th, td { padding: 2pt 5pt; vertical-align: top; }
 th { border-bottom: 0.8pt solid #333; }
 tbody tr:last-child td { border-bottom: 0.8pt solid #333; }
 img { max-width: 100%%; height: auto; }
+figure.evalkit-figure img { max-height: 19cm; width: auto; max-width: 100%%; }
+.evalkit-table-scroll { overflow: visible; }
+table.evalkit-table { max-width: 100%%; }
+th, td { overflow-wrap: break-word; }
+@page landscape { size: A4 landscape; }
+.evalkit-table-block.wide { page: landscape; }
+table.evalkit-table.wide { font-size: 7.5pt; }
+table.evalkit-table.wide th, table.evalkit-table.wide td { padding: 1.5pt 4pt; }
 nav a, .toc a { color: inherit; text-decoration: none; }
 nav a::after, .toc a::after { content: leader('.') " " target-counter(attr(href), page); }
 a { color: #0b4f8a; }
@@ -103,3 +111,18 @@ def write_pdf(report_html: str, path: Path | str, *, title: str) -> Path:
     path = Path(path)
     document = weasyprint.HTML(string=print_html(report_html, title), base_url=str(path.parent))
     return paths.write_atomic(path, document.write_pdf(pdf_variant="pdf/ua-1"))
+
+
+def write_pdf_file(html_path: Path | str, pdf_path: Path | str, *, title: str) -> Path:
+    """:func:`write_pdf` from the HTML file at ``html_path`` (the runner calls this in the
+    document's kernel)."""
+    return write_pdf(Path(html_path).read_text(encoding="utf-8"), pdf_path, title=title)
+
+
+def unavailable() -> str | None:
+    """None when PDFs can be made here; otherwise the one sentence that says what to install."""
+    try:
+        _weasyprint()
+    except PdfUnavailable as err:
+        return str(err)
+    return None

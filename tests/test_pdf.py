@@ -119,3 +119,38 @@ def test_missing_weasyprint_is_one_sentence(monkeypatch):
         pdf._weasyprint()
     assert "libpango-1.0-0" in str(info.value) and "--no-pdf" in str(info.value)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.slow
+def test_report_pdf_beside_report_html_and_no_pdf(tmp_path, monkeypatch, capsys):
+    """A built document has report.pdf, recorded in its manifest; --no-pdf leaves it out; a
+    build that wants the PDF after one without it rebuilds and says why; where WeasyPrint
+    cannot start, the HTML is still built and one line says what to install."""
+    import importlib
+    import json
+
+    from evalkit.runner import report_year
+
+    runner_build = importlib.import_module("evalkit.runner.build")
+
+    out = tmp_path / "out"
+    res = report_year("samhandling", 2012, out_dir=out, pdf=False)
+    folder = out / "samhandling" / "2012"
+    assert res.status == "built" and not (folder / "report.pdf").exists()
+    res = report_year("samhandling", 2012, out_dir=out)
+    assert res.status == "built" and "report.pdf was not made last time" in res.message
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert "report.pdf" in {o["path"] for o in manifest["outputs"]}
+    reader = pypdf.PdfReader(folder / "report.pdf")
+    first = reader.pages[0].extract_text()
+    assert "SYNTETISKE DATA" in first  # the synthetic-data banner in the title block
+    assert f"side 1 av {len(reader.pages)}" in first
+    assert reader.trailer["/Root"]["/Lang"] == "nb"
+    # no WeasyPrint: the HTML is still built, one line says what to install
+    monkeypatch.setattr(runner_build, "_PDF_CHECKED", {})
+    monkeypatch.setattr(pdf, "unavailable", lambda: "report.pdf was not made: install Pango")
+    res = report_year("samhandling", 2011, out_dir=out)
+    assert res.status == "built"
+    assert (out / "samhandling" / "2011" / "report.html").exists()
+    assert not (out / "samhandling" / "2011" / "report.pdf").exists()
+    assert capsys.readouterr().err.count("install Pango") == 1

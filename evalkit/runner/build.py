@@ -85,6 +85,7 @@ def report_year(
     title: str | None = None,
     folder: str | None = None,
     fresh_kernel: bool = True,
+    pdf: bool = True,
 ) -> BuildResult:
     """Build (or find up to date) the document of one scheme and year.
 
@@ -150,6 +151,7 @@ def report_year(
         parameters=parameters,
         title=title,
     )
+    job.pdf = pdf_wanted(pdf)
     cached = _serve_cached(job, force, started)
     if cached is not None:
         return cached
@@ -185,6 +187,23 @@ def _serve_cached(job: Job, force: bool, started: float) -> BuildResult | None:
 def _label(job: Job) -> Any:
     """The year, or ``trends`` for a trends document."""
     return TRENDS_FOLDER if job.target.name == TRENDS_FOLDER else job.year
+
+
+_PDF_CHECKED: dict[str, str | None] = {}
+
+
+def pdf_wanted(pdf: bool) -> bool:
+    """Whether to make ``report.pdf``: asked for, and WeasyPrint can run here. Where it cannot,
+    one line on stderr (once per process) says what to install; the HTML is still built."""
+    if not pdf:
+        return False
+    if "problem" not in _PDF_CHECKED:
+        from evalkit.pdf import unavailable
+
+        _PDF_CHECKED["problem"] = problem = unavailable()
+        if problem:
+            print(f"evalkit: {problem}", file=sys.stderr)
+    return _PDF_CHECKED["problem"] is None
 
 
 def _plan_trends(
@@ -223,11 +242,13 @@ def report_trends(
     force: bool = False,
     kernel_name: str = KERNEL_NAME,
     fresh_kernel: bool = True,
+    pdf: bool = True,
 ) -> BuildResult:
     """Build the trends document of ``scheme`` over every year with data, into
     ``out_dir/<scheme>/trends/``. Its cache covers every year's export."""
     started = time.perf_counter()
     job = _plan_trends(scheme, data_dir, out_dir, kernel_name)
+    job.pdf = pdf_wanted(pdf)
     cached = _serve_cached(job, force, started)
     if cached is not None:
         return cached
@@ -478,6 +499,7 @@ def build(
     notebook: Path | str | None = None,
     trends: bool = True,
     fresh_kernels: bool = False,
+    pdf: bool = True,
 ) -> list[BuildResult]:
     """Build every year found in the data, go on past failures, then write ``index.html``.
 
@@ -506,6 +528,9 @@ def build(
         built with the scheme's own notebooks.
     fresh_kernels : bool
         Start a fresh kernel for every document instead of reusing each worker's warm one.
+    pdf : bool
+        Make ``report.pdf`` beside each ``report.html`` (where WeasyPrint can run: otherwise
+        one line says what to install, and the HTML is built).
 
     Returns
     -------
@@ -522,6 +547,7 @@ def build(
     from tqdm.auto import tqdm
 
     out = _prepare_outputs(output_root(out_dir))
+    make_pdf = pdf_wanted(pdf)
     wanted = None if years is None else {int(y) for y in years}
     tasks: list[tuple[str, Any, Path]] = []
     broken = scheme_errors()
@@ -573,6 +599,7 @@ def build(
                         parameters=None,
                         title=None,
                     )
+                job.pdf = make_pdf
                 result = _serve_cached(job, force, started)
             except EvalkitError as err:
                 log.error("%s %s failed: %s", scheme, year, err)

@@ -27,10 +27,11 @@ from evalkit import paths
 from evalkit.errors import OutputWriteError
 from evalkit.paths import relative_path, sha256_file, show_path, write_atomic
 from evalkit.runner.export import export_html, first_heading
-from evalkit.runner.kernels import KERNEL_DISPLAY_NAME, KERNEL_NAME, WarmKernel
+from evalkit.runner.kernels import KERNEL_DISPLAY_NAME, KERNEL_NAME, KernelError, WarmKernel
 from evalkit.runner.plan import (
     FAILURE_FILE,
     MANIFEST_SCHEMA_VERSION,
+    PDF_FILE,
     RECORDED_PACKAGES,
     BuildResult,
     Job,
@@ -218,6 +219,25 @@ def _cell_write_error(err: Any, staging: Path) -> int | None:
     return int(m.group(1))
 
 
+def _make_pdf(kernel: WarmKernel, staging: Path, title: str) -> str | None:
+    """Make ``report.pdf`` from ``report.html`` in the document's kernel (so that workers make
+    their PDFs in parallel); returns None, or one sentence on why there is no PDF."""
+    html, pdf = (staging / "report.html").resolve(), (staging / PDF_FILE).resolve()
+    try:
+        kernel.run(
+            "__import__('evalkit.pdf', fromlist=['_']).write_pdf_file("
+            f"{str(html)!r}, {str(pdf)!r}, title={title!r})"
+        )
+    except KernelError as err:
+        ename = getattr(err, "ename", None)
+        reason = getattr(err, "evalue", None) or str(err)
+        log.warning("%s: report.pdf not made: %s: %s", staging.name, ename, reason)
+        if ename == "PdfUnavailable":
+            return reason
+        return f"report.pdf was not made ({ename}: {reason}); the HTML is complete."
+    return None
+
+
 def execute(
     job: Job, started: float, kernel: WarmKernel, stop: threading.Event | None = None
 ) -> BuildResult:
@@ -369,6 +389,7 @@ def _execute_in(
         write_atomic(staging / "report.ipynb", nbformat.writes(executed) + "\n")
         title = job.title or first_heading(executed) or f"{job.scheme} {job.year}"
         write_atomic(staging / "report.html", export_html(executed, title))
+        pdf_problem = _make_pdf(kernel, staging, title) if job.pdf else None
         if not (staging / "metrics.json").exists():
             log.warning("%s %s: the notebook wrote no metrics.json", job.scheme, job.year)
         outputs = [
@@ -432,4 +453,6 @@ def _execute_in(
     log.info("%s %s: built in %.1f s", job.scheme, job.year, seconds)
     message = f"Built {show_path(job.target)}/"
     message += f" (rebuilt because {job.reason})." if job.reason else "."
+    if pdf_problem:
+        message += f" {pdf_problem}"
     return BuildResult(job.scheme, job.year, "built", job.target, message, seconds)

@@ -212,7 +212,12 @@ class WarmKernel:
         self.km = _manager_class()(kernel_name=name)
         streams = {"stdout": log_file, "stderr": log_file} if log_file is not None else {}
         try:
-            run_sync(self.km.start_kernel)(cwd=str(cwd), **streams)
+            # IPython's history database is shared by every kernel on the machine: kernels
+            # started at once (or a namespace reset) collide in it and print an error into
+            # the document; a document needs no history, so it stays in memory
+            run_sync(self.km.start_kernel)(
+                cwd=str(cwd), extra_arguments=["--HistoryManager.hist_file=:memory:"], **streams
+            )
         except Exception as err:
             raise KernelError(f"The Jupyter kernel {name!r} could not be started: {err}") from err
         process = getattr(self.km.provisioner, "process", None)
@@ -258,9 +263,22 @@ class WarmKernel:
             self.km.stop_clients()
         content = reply.get("content", {})
         if content.get("status") != "ok":
-            raise KernelError(
+            error = KernelError(
                 f"Preparing the kernel failed: {content.get('ename')}: {content.get('evalue')}"
             )
+            error.ename, error.evalue = content.get("ename"), content.get("evalue")
+            raise error
+
+    def run(self, code: str, timeout: float = 300) -> None:
+        """Run ``code`` in the kernel between documents (for work that belongs in the
+        kernel's process, such as making the PDF, so that workers do it in parallel).
+
+        Raises
+        ------
+        KernelError
+            The code raised; ``ename`` and ``evalue`` say what.
+        """
+        self._execute(code, timeout)
 
     def interrupt(self) -> None:
         """Interrupt the running cell (any thread): SIGINT to the kernel process."""

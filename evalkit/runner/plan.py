@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 MANIFEST_SCHEMA_VERSION = 1
 #: Files the runner writes into every year's folder (the notebook writes the others).
 RUNNER_FILES = ("report.ipynb", "report.html", "manifest.json")
+#: The print and archive copy of ``report.html``, made unless ``--no-pdf``.
+PDF_FILE = "report.pdf"
 FAILED_DIR = "_failed"
 FAILURE_FILE = "failure.json"
 #: Packages whose versions every manifest records.
@@ -127,6 +129,8 @@ class Job:
     records: dict[str, Any] = field(default_factory=dict)
     #: Why the existing output is not served (empty for a first build).
     reason: str = ""
+    #: Make ``report.pdf`` beside ``report.html`` (``--no-pdf`` turns it off).
+    pdf: bool = False
 
     @property
     def failed_dir(self) -> Path:
@@ -388,6 +392,8 @@ def check_cache(job: Job) -> tuple[dict[str, Any] | None, str]:
     for name in RUNNER_FILES:
         if name != "manifest.json" and name not in recorded:
             return None, f"its manifest.json does not record {name}"
+    if job.pdf and PDF_FILE not in recorded:
+        return None, f"{PDF_FILE} was not made last time"
     for entry in outputs:
         problem = _output_problem(folder, entry)
         if problem:

@@ -1,0 +1,68 @@
+"""Benchmark: what ``report.pdf`` costs per document, in one run.
+
+Builds every demo document's HTML once (``evalkit build --no-pdf``, untimed), then makes each
+``report.pdf`` from its ``report.html`` with :func:`evalkit.pdf.write_pdf` in this process, as
+a warm kernel does (WeasyPrint imported once, before the clock starts), and prints the seconds
+per document. Goal: at most 1,5 s per document.
+
+    python benchmarks/bench_pdf.py [--out FOLDER]   (FOLDER: an existing build to reuse)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from evalkit import pdf  # noqa: E402
+
+GOAL_SECONDS = 1.5
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=None, help="reuse the documents of this build")
+    args = ap.parse_args()
+    problem = pdf.unavailable()  # imports WeasyPrint (untimed)
+    if problem:
+        sys.exit(problem)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = args.out or Path(tmp) / "out"
+        if args.out is None:
+            subprocess.run(
+                [sys.executable, "-m", "evalkit", "build", "--data-dir", "data/demo", "--no-pdf",
+                 "--out", str(out)],
+                check=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+        documents = sorted(out.glob("*/*/report.html"))
+        times = {}
+        for html in documents:
+            title = json.loads((html.parent / "manifest.json").read_text("utf-8"))["title"]
+            text = html.read_text(encoding="utf-8")
+            start = time.perf_counter()
+            pdf.write_pdf(text, Path(tmp) / "report.pdf", title=title)
+            seconds = time.perf_counter() - start
+            name = f"{html.parent.parent.name} {html.parent.name}"
+            times[name] = seconds
+            print(f"{name:<20} {seconds:5.2f} s  {len(text) // 1024:5d} KiB of HTML", flush=True)
+    worst = max(times.values())
+    print(
+        f"{len(times)} documents: mean {statistics.mean(times.values()):.2f} s, "
+        f"worst {worst:.2f} s ({max(times, key=times.get)}); "
+        f"goal ≤ {GOAL_SECONDS} s per document: {'met' if worst <= GOAL_SECONDS else 'MISSED'} "
+        f"(worst {worst / GOAL_SECONDS:.2f} × the goal)"
+    )
+
+
+if __name__ == "__main__":
+    main()
