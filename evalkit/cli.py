@@ -152,6 +152,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_metrics(args: argparse.Namespace) -> int:
     from evalkit.evaluation import evaluate, metrics_json
 
+    if (args.scheme is None) == (args.scheme_file is None):
+        raise EvalkitError(
+            "Name the scheme (evalkit metrics SCHEME YEAR) or give its YAML file "
+            "(evalkit metrics --scheme-file FILE YEAR), one of the two."
+        )
+
     _check_year(args.year)
     _check_compare_with(args)
     ev = evaluate(
@@ -327,7 +333,10 @@ def parser() -> argparse.ArgumentParser:
     v.set_defaults(func=cmd_validate)
 
     m = sub.add_parser("metrics", help="print a year's metrics.json (comparisons included)")
-    m.add_argument("scheme", type=_scheme_name)
+    m.add_argument("scheme", type=_scheme_name, nargs="?", default=None)
+    m.add_argument(
+        "--scheme-file", type=Path, help="a scheme YAML file (instead of SCHEME)", metavar="YAML"
+    )
     m.add_argument("year", type=int)
     m.add_argument("--data-dir", type=_folder, default=None)
     m.add_argument("--compare-with", type=int, nargs="*", default=None, metavar="Y")

@@ -1,8 +1,16 @@
-"""Scheme configuration: one YAML file per grant scheme inside the package.
+"""Scheme configuration: one YAML file per grant scheme, bundled in the package
+(``evalkit/schemes/``) or the user's own (``schemes/`` in the project folder).
 
 The YAML holds the layouts (raw header -> field, one per form version), the fields and their
-types, the vocabularies (code, Norwegian label, accepted spellings) and the share metrics.
-A new form version or a new spelling is a YAML change, never a code change.
+types, the vocabularies (code, Norwegian label, accepted spellings), the share metrics, and
+every scheme-specific choice of the documents: sections, tables, figures, the summary's
+sentences, key figures, county-table columns, group tests, the regression, notes. A new form
+version or a new grant scheme is a YAML change, never a code change.
+
+The YAML is checked before use by the pydantic models below
+(shape: every key known, every type right) and their cross-checks (every name it refers to
+defined); a problem is an :class:`~evalkit.errors.EvalkitError` naming the file, the key path
+and the fix.
 """
 
 from __future__ import annotations
@@ -10,13 +18,22 @@ from __future__ import annotations
 import fnmatch
 import functools
 import re
+import string
 import unicodedata
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
-import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    ValidationError,
+    model_validator,
+)
 
 from evalkit.errors import EvalkitError
 
@@ -141,6 +158,511 @@ class ShareSpec:
     among: dict[str, Any] | None = None
 
 
+# --- the YAML's schema (pydantic) ------------------------------------------------------------
+
+
+def _as_text(value: Any) -> Any:
+    """YAML reads ``code: 1`` as a number and ``code: yes`` as True: a code or label is text."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value) if isinstance(value, int | float) else value
+
+
+Text = Annotated[str, BeforeValidator(_as_text)]
+FieldType = Literal[
+    "id",
+    "county",
+    "municipality_codes",
+    "municipality_names",
+    "municipality_list",
+    "text",
+    "amount",
+    "yesno",
+    "checkbox",
+    "category",
+    "reasons",
+    "round",
+]
+ShareKind = Literal["yesno", "category", "category_one", "checked", "reasons"]
+#: The pieces a section can show by name (``sections[].show``).
+SectionPiece = Literal[
+    "county_table",
+    "county_figures",
+    "amounts_table",
+    "category_table",
+    "applied_granted_table",
+    "applied_granted_figure",
+    "group_tests",
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TermModel(_Model):
+    code: Text
+    label_nb: Text
+    spellings: list[Text] = []
+    keywords: list[Text] = []
+    fallback: bool = False
+
+
+class PlausibleModel(_Model):
+    """``plausible: {min: …, max: …}`` of an amount field, whole kroner, both ends included."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    min: StrictInt = 1
+    max: StrictInt = 50_000_000
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PlausibleModel:
+        if not 0 <= self.min <= self.max <= MAX_EXACT_AMOUNT:
+            raise ValueError(
+                f"need 0 <= min <= max <= {MAX_EXACT_AMOUNT} (got min {self.min}, max "
+                f"{self.max}). Correct the range in the scheme YAML"
+            )
+        return self
+
+
+class FieldModel(_Model):
+    type: FieldType
+    label_nb: Text | None = None
+    required: bool = False
+    vocabulary: str | None = None
+    target: str | None = None
+    plausible: PlausibleModel | None = None
+
+    @model_validator(mode="after")
+    def _plausible_on_amounts(self) -> FieldModel:
+        if self.plausible is not None and self.type != "amount":
+            raise ValueError(
+                "sets `plausible`, but only amount fields have a plausible range. Remove it, "
+                "or make the field `type: amount`"
+            )
+        return self
+
+
+class LayoutModel(_Model):
+    headers: dict[Text, Text]
+    personal_data: list[Text] = []
+
+
+class AmongModel(_Model):
+    field: str
+    equals: Text
+
+
+class ShareModel(_Model):
+    field: str
+    kind: ShareKind
+    group: str
+    label_nb: str
+    code: Text | None = None
+    key: str | None = None
+    among: AmongModel | None = None
+
+
+class CombinedShareModel(_Model):
+    """Several codes of a category field counted as one share (``combined.<key>``), with an
+    optional second denominator: only the rows whose answer is one of ``assessable``."""
+
+    key: str
+    label_nb: str
+    field: str
+    codes: list[Text]
+    assessable: list[Text] | None = None
+    #: How the text names the assessable rows: «der måloppnåelsen kunne vurderes».
+    assessable_nb: str | None = None
+
+
+class ShareRangeModel(_Model):
+    """The lowest and highest of several shares (``share_ranges.<key>``)."""
+
+    key: str
+    fields: list[str]
+
+
+class AmountModel(_Model):
+    field: str
+    label_nb: str
+    #: A yes/no column: the distribution only among the rows where it is yes.
+    among: str | None = None
+
+
+class AwardModel(_Model):
+    """Application schemes: which rows were granted, and the applied and granted amounts."""
+
+    flag: str
+    applied: str
+    granted: str
+
+
+class ByCountyModel(_Model):
+    #: Yes/no columns counted per county (``n_<column>``).
+    flags: list[str] = []
+    #: Distinct municipalities per county (``n_municipalities``); default: when the scheme
+    #: has municipality codes and no award.
+    municipalities: bool | None = None
+
+
+class ColumnModel(_Model):
+    key: str
+    label_nb: str
+    #: A count of rows: the small-count rule applies to it.
+    count: bool = False
+    #: Hidden with these count columns (a sum or a rate that would reveal them).
+    linked_to: list[str] = []
+    format: Literal["int", "pct"] = "int"
+
+
+class CountyFiguresModel(_Model):
+    count: str
+    count_label_nb: str
+    amount: str | None = None
+
+
+class CountyTableModel(_Model):
+    title_nb: str | None = None
+    columns: list[ColumnModel] | None = None
+    figures: CountyFiguresModel | None = None
+
+
+class GroupTestModel(_Model):
+    key: str
+    label_nb: str
+    #: ``county_code`` or a category field.
+    by: str
+    #: A yes/no column, or the key of a combined share (counted among its assessable rows).
+    outcome: str
+
+
+class KeyFigureModel(_Model):
+    label_nb: str
+    #: A metrics.json key, dotted for nested ones (``grant_nok.median_nok``) ...
+    value: str | None = None
+    #: ... or a share key: shown as «count (share)».
+    share: str | None = None
+    format: Literal["int", "nok"] = "int"
+
+    @model_validator(mode="after")
+    def _one(self) -> KeyFigureModel:
+        if (self.value is None) == (self.share is None):
+            raise ValueError("give exactly one of `value` (a metrics key) and `share`")
+        return self
+
+
+class SentenceModel(_Model):
+    """A summary sentence with a condition, or a sentence over a list of metrics.json.
+
+    ``{text, if}``: the text only when the metrics value ``if`` names is not 0 (nor missing).
+    ``{each, item, text, min}``: ``item`` written for each entry of the list ``each``
+    (``by_round``), joined into ``text``'s ``{items}`` (``{count}``: the number of entries);
+    left out when the list has fewer than ``min`` entries.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    text: str
+    if_: str | None = Field(default=None, alias="if")
+    each: str | None = None
+    item: str | None = None
+    min: int = 1
+
+    @model_validator(mode="after")
+    def _each_has_item(self) -> SentenceModel:
+        if (self.each is None) != (self.item is None):
+            raise ValueError("`each` and `item` go together: give both or neither")
+        return self
+
+
+class SharesItemModel(_Model):
+    shares: str
+    title_nb: str
+    figure: bool = False
+
+
+class ListSpecModel(_Model):
+    title_nb: str
+    among: str | None = None
+    #: Column of the tidy frame -> its header, in order.
+    columns: dict[str, str]
+    sort: list[str] | None = None
+
+
+class ListItemModel(_Model):
+    list: ListSpecModel
+
+
+class SectionModel(_Model):
+    title_nb: str
+    text_nb: str | None = None
+    show: list[SectionPiece | SharesItemModel | ListItemModel]
+
+
+class PredictorModel(_Model):
+    name: str
+    field: str
+    #: For a category field: the code the predictor is 1 for.
+    equals: Text | None = None
+    label_nb: str
+
+
+class RegressionModel(_Model):
+    #: The key of a combined share with ``assessable``: its codes are the outcome, the other
+    #: assessable codes the other outcome, the rest left out.
+    outcome: str
+    title_nb: str
+    label_nb: str
+    predictors: list[PredictorModel]
+
+
+class TrendFigureModel(_Model):
+    group: str
+    title_nb: str
+
+
+class TrendsModel(_Model):
+    figures: list[TrendFigureModel] | None = None
+    #: The amount field (of ``amounts``) shown per year.
+    amount: str | None = None
+    regression: RegressionModel | None = None
+
+
+class SchemeModel(_Model):
+    """The whole scheme YAML."""
+
+    scheme: str
+    title_nb: str
+    short_title_nb: str
+    unit: Literal["project", "application"]
+    id_field: str
+    year_field: str | None = None
+    notebook: str | None = None
+    first_year: int
+    layouts: dict[str, LayoutModel]
+    fields: dict[str, FieldModel]
+    vocabularies: dict[str, list[TermModel]] = {}
+    shares: list[ShareModel] = []
+    #: Columns the cleaning step derives from others (``granted`` from ``decision``).
+    derived: list[str] = []
+    source_nb: str | None = None
+    background_nb: str | None = None
+    summary: list[str | SentenceModel] | None = None
+    key_figures: list[KeyFigureModel] | None = None
+    amounts: list[AmountModel] | None = None
+    award: AwardModel | None = None
+    by_county: ByCountyModel = ByCountyModel()
+    by_category: str | None = None
+    county_table: CountyTableModel = CountyTableModel()
+    combined_shares: list[CombinedShareModel] = []
+    share_ranges: list[ShareRangeModel] = []
+    group_tests: list[GroupTestModel] | None = None
+    sections: list[SectionModel] | None = None
+    notes_nb: dict[int, str] = {}
+    synthetic_notes_nb: dict[int, str] = {}
+    trends: TrendsModel = TrendsModel()
+
+    @model_validator(mode="after")
+    def _names_are_defined(self) -> SchemeModel:
+        problems = reference_problems(self)
+        if problems:
+            raise ValueError("\n".join(f"{where}: {what}" for where, what in problems))
+        return self
+
+
+UNIT_NB = {"project": ("prosjekt", "prosjekter", "prosjektene"),
+           "application": ("søknad", "søknader", "søknadene")}  # fmt: skip
+
+
+def count_key(unit: str) -> str:
+    """``n_projects`` / ``n_applications``: the metrics.json key of the number of rows."""
+    return f"n_{unit}s"
+
+
+def _suggest(name: str, known: list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, known, n=1)
+    if close:
+        return f"did you mean {close[0]!r}?"
+    shown = ", ".join(known[:12]) + (", …" if len(known) > 12 else "")
+    return f"known: {shown}" if known else "none is defined"
+
+
+def reference_problems(m: SchemeModel) -> list[tuple[str, str]]:
+    """Every name the YAML refers to that it does not define, as (key path, message and fix)."""
+    out: list[tuple[str, str]] = []
+    fields = m.fields
+    columns = [*fields, *m.derived]  # what the tidy frame holds
+    targets = {f.target: n for n, f in fields.items() if f.type == "reasons" and f.target}
+
+    def need(where: str, name: str, known: list[str], what: str) -> bool:
+        if name in known:
+            return True
+        out.append((where, f"{name!r} is not {what} ({_suggest(name, known)}). Define it, or "
+                           "correct the name."))  # fmt: skip
+        return False
+
+    def codes_of(fname: str) -> list[str]:
+        vocab = fields[fname].vocabulary if fname in fields else None
+        return [t.code for t in m.vocabularies.get(vocab or "", [])]
+
+    for name, terms in m.vocabularies.items():
+        seen: set[str] = set()
+        for i, t in enumerate(terms):
+            if t.code in seen:
+                out.append((f"vocabularies.{name}[{i}].code", f"the code {t.code!r} is given "
+                            "twice. Give each code once (merge the two entries' spellings)."))  # fmt: skip
+            seen.add(t.code)
+    for fname, f in fields.items():
+        if f.vocabulary is not None:
+            need(f"fields.{fname}.vocabulary", f.vocabulary, list(m.vocabularies), "a vocabulary")
+        elif f.type in ("category", "reasons"):
+            out.append((f"fields.{fname}", f"a {f.type} field needs `vocabulary:`. Name one of "
+                        "the vocabularies."))  # fmt: skip
+    need("id_field", m.id_field, list(fields), "a field")
+    for lname, layout in m.layouts.items():
+        for header, fname in layout.headers.items():
+            need(f"layouts.{lname}.headers.{header}", fname, list(fields), "a field")
+    yesno = [n for n, f in fields.items() if f.type in ("yesno", "checkbox")] + list(m.derived)
+    categories = [n for n, f in fields.items() if f.type == "category"]
+    amounts = [n for n, f in fields.items() if f.type == "amount"]
+    share_keys: list[str] = []
+    groups: list[str] = []
+    for i, s in enumerate(m.shares):
+        where = f"shares[{i}]"
+        groups.append(s.group)
+        if s.kind == "checked":
+            matched = [n for n in fields if fnmatch.fnmatchcase(n, s.field)]
+            if not matched:
+                out.append((f"{where}.field", f"{s.field!r} matches no field. Name a checkbox "
+                            "field, or a pattern such as actor.* that matches some."))  # fmt: skip
+            share_keys += matched
+        elif s.kind == "yesno":
+            if need(f"{where}.field", s.field, yesno, "a yes/no field or derived column"):
+                share_keys.append(s.key or s.field)
+        elif s.kind in ("category", "category_one"):
+            if need(f"{where}.field", s.field, categories, "a category field"):
+                if s.kind == "category_one":
+                    if s.code is None:
+                        out.append((f"{where}.code", "category_one needs `code:`. Name the code "
+                                    "whose share is wanted."))  # fmt: skip
+                    else:
+                        need(f"{where}.code", s.code, codes_of(s.field), f"a code of {s.field}")
+                    share_keys.append(s.key or f"{s.field}.{s.code}")
+                else:
+                    share_keys += [f"{s.field}.{c}" for c in codes_of(s.field)]
+        elif s.kind == "reasons":
+            if need(f"{where}.field", s.field, list(targets), "the target of a reasons field"):
+                share_keys += [f"{s.field}.{c}" for c in codes_of(targets[s.field])]
+        if s.among is not None:
+            need(f"{where}.among.field", s.among.field, columns, "a field")
+            if s.among.field in categories:
+                need(f"{where}.among.equals", s.among.equals, codes_of(s.among.field),
+                     f"a code of {s.among.field}")  # fmt: skip
+    seen_keys: set[str] = set()
+    for k in share_keys:
+        if k in seen_keys:
+            out.append(("shares", f"the share {k!r} is defined twice. Give it once."))
+        seen_keys.add(k)
+    combined = []
+    for i, c in enumerate(m.combined_shares):
+        where = f"combined_shares[{i}]"
+        combined.append(c.key)
+        if need(f"{where}.field", c.field, categories, "a category field"):
+            for j, code in enumerate([*c.codes, *(c.assessable or [])]):
+                need(f"{where}.codes[{j}]" if j < len(c.codes) else f"{where}.assessable",
+                     code, codes_of(c.field), f"a code of {c.field}")  # fmt: skip
+    for i, r in enumerate(m.share_ranges):
+        for j, pattern in enumerate(r.fields):
+            if not any(fnmatch.fnmatchcase(k, pattern) for k in share_keys):
+                out.append((f"share_ranges[{i}].fields[{j}]", f"{pattern!r} matches no share "
+                            f"({_suggest(pattern, share_keys)}). Name a share key."))  # fmt: skip
+    amount_fields = [a.field for a in m.amounts] if m.amounts is not None else amounts
+    for i, a in enumerate(m.amounts or []):
+        need(f"amounts[{i}].field", a.field, amounts, "an amount field")
+        if a.among is not None:
+            need(f"amounts[{i}].among", a.among, yesno, "a yes/no field or derived column")
+    if m.award is not None:
+        need("award.flag", m.award.flag, yesno, "a yes/no field or derived column")
+        need("award.applied", m.award.applied, amounts, "an amount field")
+        need("award.granted", m.award.granted, amounts, "an amount field")
+    for i, flag in enumerate(m.by_county.flags):
+        need(f"by_county.flags[{i}]", flag, yesno, "a yes/no field or derived column")
+    if m.by_category is not None:
+        need("by_category", m.by_category, categories, "a category field")
+    table_keys = [count_key(m.unit), *(f"n_{f}" for f in m.by_county.flags), *amount_fields,
+                  "n_municipalities", "award_rate"]  # fmt: skip
+    if m.award is not None:
+        table_keys.append(f"n_{m.award.flag}")
+    cols = m.county_table.columns or []
+    for i, col in enumerate(cols):
+        need(f"county_table.columns[{i}].key", col.key, table_keys, "a county figure")
+        counts = [c.key for c in cols if c.count]
+        for j, link in enumerate(col.linked_to):
+            need(f"county_table.columns[{i}].linked_to[{j}]", link, counts, "a count column")
+    if m.county_table.figures is not None:
+        need("county_table.figures.count", m.county_table.figures.count, table_keys,
+             "a county figure")  # fmt: skip
+        if m.county_table.figures.amount is not None:
+            need("county_table.figures.amount", m.county_table.figures.amount, amount_fields,
+                 "an amount of `amounts`")  # fmt: skip
+    for i, g in enumerate(m.group_tests or []):
+        need(f"group_tests[{i}].by", g.by, ["county_code", *categories], "county_code or a "
+             "category field")  # fmt: skip
+        need(f"group_tests[{i}].outcome", g.outcome, [*yesno, *combined],
+             "a yes/no column or a combined share")  # fmt: skip
+    for i, k in enumerate(m.key_figures or []):
+        if k.share is not None:
+            need(f"key_figures[{i}].share", k.share, share_keys, "a share")
+    for i, sec in enumerate(m.sections or []):
+        for j, item in enumerate(sec.show):
+            where = f"sections[{i}].show[{j}]"
+            if isinstance(item, SharesItemModel):
+                need(f"{where}.shares", item.shares, groups, "a share group")
+            elif isinstance(item, ListItemModel):
+                listed = [*columns, "county_name"]
+                for col in item.list.columns:
+                    need(f"{where}.list.columns.{col}", col, listed, "a field")
+                for col in item.list.sort or []:
+                    need(f"{where}.list.sort", col, listed, "a field")
+                if item.list.among is not None:
+                    need(f"{where}.list.among", item.list.among, yesno, "a yes/no column")
+    for i, f in enumerate(m.trends.figures or []):
+        need(f"trends.figures[{i}].group", f.group, groups, "a share group")
+    if m.trends.amount is not None:
+        need("trends.amount", m.trends.amount, amount_fields, "an amount of `amounts`")
+    reg = m.trends.regression
+    if reg is not None:
+        assessable = [c.key for c in m.combined_shares if c.assessable]
+        need("trends.regression.outcome", reg.outcome, assessable,
+             "a combined share with `assessable`")  # fmt: skip
+        for i, p in enumerate(reg.predictors):
+            where = f"trends.regression.predictors[{i}]"
+            if need(f"{where}.field", p.field, [*yesno, *categories], "a yes/no or category "
+                    "field"):  # fmt: skip
+                if p.field in categories:
+                    if p.equals is None:
+                        out.append((f"{where}.equals", f"{p.field} is a category field: give "
+                                    "`equals:` (the code the predictor is 1 for)."))  # fmt: skip
+                    else:
+                        need(f"{where}.equals", p.equals, codes_of(p.field), f"a code of {p.field}")
+    for i, sentence in enumerate(m.summary or []):
+        for text in (
+            [sentence] if isinstance(sentence, str) else [sentence.text, sentence.item or ""]
+        ):
+            try:
+                list(_FORMATTER.parse(text))
+            except ValueError as err:
+                out.append((f"summary[{i}]", f"{err} in {text!r}. Write placeholders as "
+                            "{key} or {shares[key][share]:prosent}, braces doubled as {{ }}."))  # fmt: skip
+    return out
+
+
+_FORMATTER = string.Formatter()
+
+
+# --- the scheme as the code uses it -----------------------------------------------------------
 @dataclass(frozen=True, eq=False)  # identity hash: usable as a cache key
 class Scheme:
     name: str
@@ -148,13 +670,15 @@ class Scheme:
     short_title_nb: str
     unit: str
     id_field: str
-    notebook: str
+    notebook: str | None
     first_year: int
     layouts: dict[str, Layout]
     fields: dict[str, FieldSpec]
     vocabularies: dict[str, Vocabulary]
     shares: tuple[ShareSpec, ...]
     path: Path = field(compare=False)
+    #: Every document choice, with defaults filled in (:func:`document_defaults`).
+    doc: SchemeModel | None = field(default=None, compare=False, repr=False)
 
     def fields_of_type(self, *types: str) -> list[str]:
         return [n for n, f in self.fields.items() if f.type in types]
@@ -167,142 +691,430 @@ class Scheme:
     def required_fields(self) -> list[str]:
         return [n for n, f in self.fields.items() if f.required]
 
+    @property
+    def count_key(self) -> str:
+        """``n_projects`` / ``n_applications``."""
+        return count_key(self.unit)
 
-def scheme_path(name: str) -> Path:
-    """Path of the YAML file of scheme ``name`` inside the package.
+    def words(self) -> tuple[str, str, str]:
+        """«prosjekt», «prosjekter», «prosjektene» (or the same of «søknad»)."""
+        return UNIT_NB[self.unit]
 
-    Only a name is accepted (letters, digits, ``_`` and ``-``): a path such as ``../../x``
-    never reaches a YAML file outside the schemes folder; :func:`load_scheme_file` takes paths.
-    """
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", str(name)):
-        raise EvalkitError(
-            f"{name!r} is not a scheme name (letters, digits, _ and - only). Known schemes: "
-            f"{', '.join(available_schemes())}; a scheme file elsewhere is read with "
-            "load_scheme_file (evalkit validate --scheme-file)."
+
+def document_defaults(m: SchemeModel) -> SchemeModel:
+    """The scheme's YAML with every document choice it leaves out filled in, so that a YAML
+    with no document keys still makes a complete document."""
+    one, many, the = UNIT_NB[m.unit]
+    label = {n: f.label_nb or n for n, f in m.fields.items()}
+    amounts = m.amounts
+    if amounts is None:
+        amounts = [
+            AmountModel(field=n, label_nb=f"{label[n]} per {one}")
+            for n, f in m.fields.items()
+            if f.type == "amount"
+        ]
+    has_codes = any(
+        f.type in ("municipality_codes", "municipality_list") for f in m.fields.values()
+    )
+    by_county = m.by_county
+    if by_county.municipalities is None:
+        by_county = by_county.model_copy(update={"municipalities": has_codes and m.award is None})
+    n_key = count_key(m.unit)
+    table = m.county_table
+    if table.columns is None:
+        cols = [ColumnModel(key=n_key, label_nb=many.capitalize(), count=True)]
+        if m.award is not None:
+            cols.append(ColumnModel(key=f"n_{m.award.flag}", label_nb=label.get(m.award.flag,
+                        m.award.flag), count=True))  # fmt: skip
+        cols += [
+            ColumnModel(key=f"n_{f}", label_nb=label.get(f, f), linked_to=[n_key])
+            for f in by_county.flags
+        ]
+        if by_county.municipalities:
+            cols.append(ColumnModel(key="n_municipalities", label_nb="Kommuner", linked_to=[n_key]))
+        cols += [
+            ColumnModel(key=a.field, label_nb=f"{label[a.field]} (kr)", linked_to=[n_key])
+            for a in amounts
+        ]
+        table = table.model_copy(update={"columns": cols})
+    if table.title_nb is None:
+        table = table.model_copy(update={"title_nb": f"{many.capitalize()} per fylke"})
+    if table.figures is None:
+        table = table.model_copy(
+            update={
+                "figures": CountyFiguresModel(
+                    count=n_key,
+                    count_label_nb=f"Antall {many}",
+                    amount=amounts[0].field if amounts else None,
+                )
+            }
         )
-    path = Path(str(resources.files("evalkit") / "schemes" / f"{name}.yaml"))
-    if not path.exists():
-        raise EvalkitError(
-            f"Unknown scheme {name!r}. Known schemes: {', '.join(available_schemes())}."
+    groups: dict[str, str] = {}
+    for s in m.shares:
+        groups.setdefault(s.group, s.label_nb)
+    yesno_shares = [s for s in m.shares if s.kind == "yesno"]
+    group_tests = m.group_tests
+    if group_tests is None:
+        group_tests = [
+            GroupTestModel(
+                key=f"{s.key or s.field}_by_county",
+                label_nb=f"Andel: {s.label_nb.lower()}, mellom fylkene",
+                by="county_code",
+                outcome=s.field,
+            )
+            for s in yesno_shares
+        ]
+    key_figures = m.key_figures
+    if key_figures is None:
+        key_figures = [
+            KeyFigureModel(label_nb="Fylker", value="n_counties"),
+            KeyFigureModel(label_nb=many.capitalize(), value=n_key),
+        ]
+        if has_codes:
+            key_figures.append(KeyFigureModel(label_nb="Kommuner nådd", value="n_municipalities"))
+        key_figures += [
+            KeyFigureModel(
+                label_nb=f"{label[a.field]} i alt",
+                value=f"{a.field.removesuffix('_nok')}_total_nok",
+                format="nok",
+            )
+            for a in amounts
+        ]
+        key_figures += [
+            KeyFigureModel(label_nb=s.label_nb, share=s.key or s.field) for s in yesno_shares
+        ]
+    summary = m.summary
+    if summary is None:
+        summary = [
+            f"I {{year}} omfatter dataene {{{n_key}:int}} {many} i {{n_counties:int}} fylker."
+        ]
+        summary += [
+            f"{label[a.field]} i alt: {{{a.field.removesuffix('_nok')}_total_nok:nok}}."
+            for a in amounts
+        ]
+        summary.append(f"Flest {many} var det i {{most[{n_key}]}}, færrest i {{fewest[{n_key}]}}.")
+        summary += [
+            f"{s.label_nb}: {{shares[{s.key or s.field}][count]:int}} av "
+            f"{{shares[{s.key or s.field}][n]:int}} ({{shares[{s.key or s.field}][share]:prosent}})."
+            for s in yesno_shares
+        ]
+    sections = m.sections
+    if sections is None:
+        sections = [SectionModel(title_nb="Fylker", show=["county_table", "county_figures"])]
+        kinds = {s.group: s.kind for s in m.shares}
+        sections += [
+            SectionModel(
+                title_nb=title,
+                show=[SharesItemModel(shares=g, title_nb=title, figure=kinds[g] == "checked")],
+            )
+            for g, title in groups.items()
+        ]
+        if amounts:
+            sections.append(SectionModel(title_nb="Beløp", show=["amounts_table"]))
+        if group_tests:
+            sections.append(
+                SectionModel(title_nb="Forskjeller mellom fylker", show=["group_tests"])
+            )
+    trends = m.trends
+    if trends.figures is None:
+        trends = trends.model_copy(
+            update={"figures": [TrendFigureModel(group=g, title_nb=t) for g, t in groups.items()]}
         )
-    return path
+    if trends.amount is None and amounts:
+        trends = trends.model_copy(update={"amount": amounts[0].field})
+    return m.model_copy(
+        update={
+            "amounts": amounts,
+            "by_county": by_county,
+            "county_table": table,
+            "group_tests": group_tests,
+            "key_figures": key_figures,
+            "summary": summary,
+            "sections": sections,
+            "trends": trends,
+            "source_nb": m.source_nb or "innrapporterte data",
+        }
+    )
+
+
+# --- finding and reading scheme files -----------------------------------------------------
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+
+
+def bundled_folder() -> Path:
+    return Path(str(resources.files("evalkit") / "schemes"))
+
+
+def user_folders() -> list[Path]:
+    """The folders of the user's own schemes: ``schemes/`` in the working folder or the
+    nearest folder above it that has one, and ``schemes/`` in the project folder."""
+    from evalkit.paths import project_root
+
+    found: list[Path] = []
+    cwd = Path.cwd()
+    for folder in (cwd, *cwd.parents):
+        if (folder / "schemes").is_dir():
+            found.append((folder / "schemes").absolute())
+            break
+    root = (project_root() / "schemes").absolute()
+    if root.is_dir() and root not in found:
+        found.append(root)
+    return found
+
+
+def _user_files() -> dict[str, Path]:
+    out: dict[str, Path] = {}
+    for folder in user_folders():
+        for p in sorted(folder.glob("*.yaml")):
+            if _NAME.fullmatch(p.stem):
+                out.setdefault(p.stem, p)
+    return out
 
 
 def available_schemes() -> list[str]:
-    folder = Path(str(resources.files("evalkit") / "schemes"))
-    return sorted(p.stem for p in folder.glob("*.yaml"))
+    """Every scheme found: the bundled ones and the user's own (``schemes/*.yaml``)."""
+    bundled = {p.stem for p in bundled_folder().glob("*.yaml")}
+    return sorted(bundled | set(_user_files()))
 
 
-def _terms(items: list[dict[str, Any]]) -> tuple[Term, ...]:
-    return tuple(
-        Term(
-            code=str(i["code"]),
-            label_nb=str(i["label_nb"]),
-            spellings=tuple(str(s) for s in i.get("spellings", []) or []),
-            keywords=tuple(str(s).casefold() for s in i.get("keywords", []) or []),
-            fallback=bool(i.get("fallback", False)),
+def is_bundled(name: str) -> bool:
+    return (bundled_folder() / f"{name}.yaml").is_file()
+
+
+def scheme_path(name: str) -> Path:
+    """Path of the YAML file of scheme ``name``: the package's, or ``schemes/<name>.yaml`` of
+    the user's project.
+
+    Only a name is accepted (letters, digits, ``_`` and ``-``): a path such as ``../../x``
+    never reaches a YAML file outside the schemes folders; :func:`load_scheme_file` takes paths.
+    """
+    if not _NAME.fullmatch(str(name)):
+        raise EvalkitError(
+            f"{name!r} is not a scheme name (letters, digits, _ and - only). Known schemes: "
+            f"{', '.join(available_schemes())}; a scheme file elsewhere is read with "
+            "load_scheme_file (--scheme-file)."
         )
-        for i in items
+    bundled = bundled_folder() / f"{name}.yaml"
+    user = _user_files().get(name)
+    if bundled.is_file():
+        if user is not None:
+            raise EvalkitError(
+                f"{user} has the name of a scheme bundled with evalkit ({name}). Rename the "
+                "file (and its `scheme:` key) to a name of its own."
+            )
+        return bundled
+    if user is not None:
+        return user
+    raise EvalkitError(
+        f"Unknown scheme {name!r}. Known schemes: {', '.join(available_schemes())}. A scheme "
+        "of your own goes in schemes/<name>.yaml in the project folder."
     )
 
 
-@functools.cache
 def load_scheme(name: str) -> Scheme:
-    """Load and check the configuration of scheme ``name`` (the package's YAML)."""
-    return load_scheme_file(scheme_path(name))
-
-
-def _amount_range(path: Path, fname: str, spec: dict[str, Any]) -> AmountRange | None:
-    """The plausible range of an amount field (the default when its YAML sets none)."""
-    given = spec.get("plausible")
-    if spec["type"] != "amount":
-        if given is not None:
-            raise EvalkitError(
-                f"{path}: field {fname!r} sets `plausible`, but only amount fields have a "
-                "plausible range. Remove it, or make the field `type: amount`."
-            )
-        return None
-    if given is None:
-        return DEFAULT_AMOUNT_RANGE
-    where = f"{path}: field {fname!r}, `plausible`"
-    if not isinstance(given, dict) or set(given) - {"min", "max"}:
+    """Load and check the configuration of scheme ``name`` (bundled or the user's own)."""
+    path = scheme_path(name)
+    scheme = load_scheme_file(path)
+    if scheme.name != name:
         raise EvalkitError(
-            f"{where} must be a mapping with the keys min and/or max (whole kroner), "
-            "e.g. `plausible: {min: 1, max: 50000000}`."
+            f"{path}: `scheme: {scheme.name}` differs from the file's name ({name}). Make them "
+            "the same."
         )
-    ends = {}
-    for key in ("min", "max"):
-        value = given.get(key, getattr(DEFAULT_AMOUNT_RANGE, key))
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise EvalkitError(f"{where}: {key} must be a whole number of kroner, not {value!r}.")
-        ends[key] = value
-    if not 0 <= ends["min"] <= ends["max"] <= MAX_EXACT_AMOUNT:
-        raise EvalkitError(
-            f"{where}: need 0 <= min <= max <= {MAX_EXACT_AMOUNT} (got min {ends['min']}, "
-            f"max {ends['max']}). Correct the range in the scheme YAML."
-        )
-    return AmountRange(**ends)
+    return scheme
 
 
 def load_scheme_file(path: Path | str) -> Scheme:
-    """Load and check a scheme configuration from a YAML file."""
-    path = Path(path)
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    vocabularies = {k: Vocabulary(k, _terms(v)) for k, v in raw["vocabularies"].items()}
-    fields = {}
-    for fname, spec in raw["fields"].items():
-        ftype = spec["type"]
-        if ftype not in FIELD_TYPES:
-            raise EvalkitError(f"{path}: field {fname!r} has unknown type {ftype!r}.")
-        vocab = spec.get("vocabulary")
-        if vocab is not None and vocab not in vocabularies:
-            raise EvalkitError(f"{path}: field {fname!r} names unknown vocabulary {vocab!r}.")
-        fields[fname] = FieldSpec(
-            name=fname,
-            type=ftype,
-            label_nb=str(spec.get("label_nb", fname)),
-            required=bool(spec.get("required", False)),
-            vocabulary=vocab,
-            target=spec.get("target"),
-            plausible=_amount_range(path, fname, spec),
+    """Load and check a scheme configuration from a YAML file (cached while the file is
+    unchanged)."""
+    path = Path(path).absolute()
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise EvalkitError(f"The scheme file {path} does not exist. Check the path.") from None
+    return _load(path, st.st_mtime_ns, st.st_size)
+
+
+class _UniqueKeyLoader:
+    """yaml.SafeLoader that refuses a key given twice in one mapping (YAML would keep the last
+    silently: a layout header listed twice, a field defined twice)."""
+
+    @staticmethod
+    def make():
+        import yaml
+
+        class Loader(yaml.SafeLoader):
+            pass
+
+        def construct_mapping(loader, node, deep=False):
+            keys = set()
+            for key_node, _ in node.value:
+                key = loader.construct_object(key_node, deep=deep)
+                if key in keys:
+                    raise EvalkitError(
+                        f"line {key_node.start_mark.line + 1}: the key {key!r} is given twice "
+                        "in the same mapping. Give it once."
+                    )
+                keys.add(key)
+            return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+        Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
+        return Loader
+
+
+def _key_path(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif str(part) in SectionPiece.__args__ or part in ("SharesItemModel", "ListItemModel",
+                                                           "str", "SentenceModel"):  # fmt: skip
+            continue  # pydantic's name of a union member, not a key
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+def _allowed_keys(loc: tuple) -> list[str]:
+    """The keys allowed where ``loc`` points (for a misspelt key)."""
+    import typing
+
+    model: Any = SchemeModel
+    for part in loc[:-1]:
+        if isinstance(part, int) or model is None:
+            continue
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            info = model.model_fields.get(str(part))
+            if info is None:
+                continue  # a dict key
+            model = info.annotation
+        args = [model]
+        while args:
+            t = args.pop()
+            if isinstance(t, type) and issubclass(t, BaseModel):
+                model = t
+                break
+            args += list(typing.get_args(t))
+        else:
+            model = None
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return list(model.model_fields)
+    return []
+
+
+def _describe(err: dict) -> str:
+    loc = tuple(err["loc"])
+    where = _key_path(loc)
+    kind = err["type"]
+    if "plausible" in loc:
+        if kind in ("extra_forbidden", "model_type", "model_attributes_type", "dict_type"):
+            return (f"{where}: `plausible` must be a mapping with the keys min and/or max "
+                    "(whole kroner), e.g. `plausible: {min: 1, max: 50000000}`.")  # fmt: skip
+        if kind.startswith("int"):
+            return f"{where}: must be a whole number of kroner, not {err.get('input')!r}."
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(loc)
+        return (f"{where}: unknown key {loc[-1]!r} ({_suggest(str(loc[-1]), allowed)}). Correct "
+                "the spelling, or remove the key.")  # fmt: skip
+    if kind == "missing":
+        return f"{where}: this key is required. Add it."
+    if kind == "literal_error":
+        return f"{where}: {err['msg']} (not {err.get('input')!r}). Use one of these."
+    msg = err["msg"].removeprefix("Value error, ")
+    if not loc:
+        return msg  # cross-checks: each line names its own key path
+    return f"{where}: {msg}."
+
+
+@functools.cache
+def _load(path: Path, mtime_ns: int, size: int) -> Scheme:
+    import yaml
+
+    try:
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader.make())
+    except EvalkitError as err:
+        raise EvalkitError(f"{path}: {err}") from None
+    except yaml.YAMLError as err:
+        raise EvalkitError(f"{path} is not valid YAML: {err}. Correct the file.") from None
+    if not isinstance(raw, dict):
+        raise EvalkitError(f"{path} holds no scheme (a YAML mapping). See README, «Add a scheme».")
+    try:
+        model = SchemeModel.model_validate(raw)
+    except ValidationError as err:
+        lines = [_describe(e) for e in err.errors(include_url=False)]
+        lines = [line for block in lines for line in block.splitlines()]
+        raise EvalkitError(
+            f"{path}: the scheme configuration has {len(lines)} problem(s):\n"
+            + "\n".join(f"  {line}" for line in lines)
+        ) from None
+    vocabularies = {
+        k: Vocabulary(
+            k,
+            tuple(
+                Term(
+                    t.code,
+                    t.label_nb,
+                    tuple(t.spellings),
+                    tuple(s.casefold() for s in t.keywords),
+                    t.fallback,
+                )  # fmt: skip
+                for t in v
+            ),
         )
-    layouts = {}
-    for lname, spec in raw["layouts"].items():
-        headers = {str(h).strip(): str(f) for h, f in spec["headers"].items()}
-        unknown = sorted(set(headers.values()) - set(fields))
-        if unknown:
-            raise EvalkitError(f"{path}: layout {lname!r} maps to unknown fields {unknown}.")
-        layouts[lname] = Layout(
-            lname, headers, tuple(str(p) for p in spec.get("personal_data", []) or [])
+        for k, v in model.vocabularies.items()
+    }
+    for v in vocabularies.values():
+        try:
+            v.lookup  # noqa: B018  (checks spellings are unambiguous)
+        except EvalkitError as err:
+            raise EvalkitError(f"{path}: {err}") from None
+    fields = {
+        n: FieldSpec(
+            name=n,
+            type=f.type,
+            label_nb=f.label_nb or n,
+            required=f.required,
+            vocabulary=f.vocabulary,
+            target=f.target,
+            plausible=(
+                (
+                    AmountRange(f.plausible.min, f.plausible.max)
+                    if f.plausible
+                    else DEFAULT_AMOUNT_RANGE
+                )
+                if f.type == "amount"
+                else None
+            ),
         )
+        for n, f in model.fields.items()
+    }
+    layouts = {
+        n: Layout(n, {h.strip(): f for h, f in lay.headers.items()}, tuple(lay.personal_data))
+        for n, lay in model.layouts.items()
+    }
     shares = tuple(
         ShareSpec(
-            field=s["field"],
-            kind=s["kind"],
-            group=s["group"],
-            label_nb=s["label_nb"],
-            code=s.get("code"),
-            key=s.get("key"),
-            among=s.get("among"),
+            field=s.field,
+            kind=s.kind,
+            group=s.group,
+            label_nb=s.label_nb,
+            code=s.code,
+            key=s.key,
+            among=s.among.model_dump() if s.among else None,
         )
-        for s in raw["shares"]
+        for s in model.shares
     )
-    for s in shares:
-        if s.kind not in SHARE_KINDS:
-            raise EvalkitError(f"{path}: share {s.field!r} has unknown kind {s.kind!r}.")
-    for v in vocabularies.values():
-        v.lookup  # noqa: B018  (checks spellings are unambiguous)
     return Scheme(
-        name=raw["scheme"],
-        title_nb=raw["title_nb"],
-        short_title_nb=raw["short_title_nb"],
-        unit=raw["unit"],
-        id_field=raw["id_field"],
-        notebook=raw["notebook"],
-        first_year=int(raw["first_year"]),
+        name=model.scheme,
+        title_nb=model.title_nb,
+        short_title_nb=model.short_title_nb,
+        unit=model.unit,
+        id_field=model.id_field,
+        notebook=model.notebook,
+        first_year=model.first_year,
         layouts=layouts,
         fields=fields,
         vocabularies=vocabularies,
         shares=shares,
         path=path,
+        doc=document_defaults(model),
     )

@@ -24,12 +24,6 @@ from evalkit.text import esc, fmt_ci, fmt_int, fmt_nok, fmt_p, fmt_pct, fmt_pp
 
 RULE = DisclosureRule()
 
-#: Where the figures come from, by the scheme's unit (the wording of the source line).
-SOURCE_NB = {
-    "project": "fylkenes rapportering til Helsedirektoratet",
-    "application": "søknadene til Helse- og omsorgsdepartementet",
-}
-
 
 # --- numbering, figures and tables ----------------------------------------------------------
 @dataclass
@@ -61,16 +55,17 @@ def numbering(document: Any) -> Numbering:
     return found
 
 
-def source_line(unit: str, years: str, *, synthetic: bool) -> str:
-    """«Kilde: fylkenes rapportering til Helsedirektoratet 2022; beregninger: evalkit.»"""
-    origin = f"{SOURCE_NB.get(unit, 'innrapporterte data')} {years}"
+def source_line(source_nb: str, years: str, *, synthetic: bool) -> str:
+    """«Kilde: fylkenes rapportering til Helsedirektoratet 2022; beregninger: evalkit.»
+    (``source_nb``: the scheme YAML's ``source_nb``)."""
+    origin = f"{source_nb} {years}"
     if synthetic:
         origin = f"syntetiske demodata (evalkit demo) etter mønster av {origin}"
     return f"Kilde: {origin}; beregninger: evalkit."
 
 
 def _ev_source(ev: Evaluation) -> str:
-    return source_line(ev.scheme.unit, str(ev.year), synthetic=ev.synthetic)
+    return source_line(ev.scheme.doc.source_nb, str(ev.year), synthetic=ev.synthetic)
 
 
 _NUMERIC_TOKENS = re.compile(r"(p\.p\.|kr|prosent|til|[\d\s\u00a0\u2212+\-–.,:%()<>=])")
@@ -322,44 +317,33 @@ def banner(ev: Evaluation) -> Markdown:
     return _md(f"<p class='evalkit-source'><em>Datagrunnlag: {where}.</em></p>")
 
 
+def _metric(m: dict, path: str) -> Any:
+    """A metrics.json value by its dotted key (``grant_nok.median_nok``); None when absent."""
+    value: Any = m
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
 def key_figures(ev: Evaluation) -> Table:
+    """The key figures the YAML's ``key_figures`` lists, from metrics.json."""
     m = ev.metrics
-    sh = m["shares"]
     rows: list[tuple[str, str]] = []
     values: list[tuple[str, object, str]] = []  # the same figures as numbers, for Excel
-
-    def count_and_share(label: str, count: int, share: float | None) -> None:
-        rows.append((label, f"{fmt_int(count)} ({fmt_pct(share)})"))
-        values.extend([(label, count, "int"), (f"{label}, andel", share, "share")])
-
-    if ev.scheme.unit == "project":
-        for label, value, kind in (
-            ("Fylker som har gitt tilskudd", m["n_counties"], "int"),
-            ("Prosjekter", m["n_projects"], "int"),
-            ("Kommuner nådd", m["n_municipalities"], "int"),
-            ("Tildelt i alt", m["grant_total_nok"], "nok"),
-            ("Median tilskudd per prosjekt", m["grant_nok"].get("median_nok"), "nok"),
-        ):
-            rows.append((label, fmt_nok(value) if kind == "nok" else fmt_int(value)))
-            values.append((label, value, kind))
-        for key, label in (
-            ("collaboration", "Samarbeidsprosjekter"),
-            ("intermunicipal", "Interkommunale prosjekter"),
-        ):
-            if key in sh:
-                count_and_share(label, sh[key]["count"], sh[key]["share"])
-    else:
-        g = sh["granted"]
-        rows.append(("Søknader", fmt_int(m["n_applications"])))
-        values.append(("Søknader", m["n_applications"], "int"))
-        count_and_share("Innvilgede søknader", m["n_granted"], g["share"])
-        for label, value, kind in (
-            ("Søkt beløp i alt", m["applied_total_nok"], "nok"),
-            ("Tildelt i alt", m["granted_total_nok"], "nok"),
-            ("Kommuner i innvilgede prosjekter", m["n_municipalities"], "int"),
-        ):
-            rows.append((label, fmt_nok(value) if kind == "nok" else fmt_int(value)))
-            values.append((label, value, kind))
+    for k in ev.scheme.doc.key_figures:
+        if k.share is not None:
+            s = m["shares"].get(k.share)
+            if s is None:
+                continue
+            rows.append((k.label_nb, f"{fmt_int(s['count'])} ({fmt_pct(s['share'])})"))
+            values += [
+                (k.label_nb, s["count"], "int"),
+                (f"{k.label_nb}, andel", s["share"], "share"),
+            ]
+        else:
+            value = _metric(m, k.value)
+            rows.append((k.label_nb, fmt_nok(value) if k.format == "nok" else fmt_int(value)))
+            values.append((k.label_nb, value, k.format))
     frame = pd.DataFrame(rows, columns=["Nøkkeltall", str(ev.year)])
     data = pd.DataFrame([v[:2] for v in values], columns=["Nøkkeltall", str(ev.year)])
     table = Table("nokkeltall", f"Nøkkeltall {ev.year}", frame, data)
@@ -368,11 +352,23 @@ def key_figures(ev: Evaluation) -> Table:
 
 
 def summary(ev: Evaluation) -> Markdown:
-    if ev.scheme.unit == "project":
-        body = text.summary_frisklivs(ev.metrics, share_labels(ev.scheme))
-    else:
-        body = text.summary_samhandling(ev.metrics)
-    return _md(body)
+    """The summary: the YAML's ``summary`` sentences, filled in from metrics.json."""
+    return _md(text.summary(ev.metrics, ev.scheme))
+
+
+def notes(ev: Evaluation) -> Markdown:
+    """Facts about the year that are not in the data (the YAML's ``notes_nb``), and those
+    said only of synthetic data (``synthetic_notes_nb``)."""
+    d = ev.scheme.doc
+    found = [d.notes_nb[ev.year]] if ev.year in d.notes_nb else []
+    if ev.synthetic and ev.year in d.synthetic_notes_nb:
+        found.append(d.synthetic_notes_nb[ev.year])
+    return _md(f"*{esc(' '.join(found))}*" if found else "")
+
+
+def background(ev: Evaluation) -> Markdown:
+    """The scheme's background and purpose (the YAML's ``background_nb``)."""
+    return _md(esc(ev.scheme.doc.background_nb or ""))
 
 
 def method(ev: Evaluation) -> Markdown:
@@ -381,7 +377,7 @@ def method(ev: Evaluation) -> Markdown:
     rows = m["rows"]
     projects = ev.scheme.unit == "project"
     one_row = "ett prosjekt" if projects else "én søknad"
-    has_checkboxes = any(spec.type == "checkbox" for spec in ev.scheme.fields.values())
+    checked = list(dict.fromkeys(s.group for s in ev.scheme.shares if s.kind == "checked"))
     counted = (
         "alle finansierte prosjekter det er rapportert for"
         if projects
@@ -394,9 +390,9 @@ def method(ev: Evaluation) -> Markdown:
         "**Nevnere.** Andeler regnes av dem som har svart på spørsmålet. Manglende svar holdes "
         "utenfor nevneren og oppgis ved siden av (kolonnen «Mangler»)."
         + (
-            " For avkrysningsspørsmål (aktører, delmål) betyr tomt «ikke krysset av», og nevneren "
-            "er alle prosjektene."
-            if has_checkboxes
+            f" For avkrysningsspørsmål ({esc(text.join_nb(checked))}) betyr tomt «ikke krysset "
+            f"av», og nevneren er alle {ev.scheme.words()[2]}."
+            if checked
             else ""
         ),
         "**Usikkerhet.** Hver andel vises med et 95 % konfidensintervall. "
@@ -430,100 +426,89 @@ def _county_frame(ev: Evaluation) -> pd.DataFrame:
 
 
 def _county_suppression(ev: Evaluation) -> tuple[pd.DataFrame, SuppressedTable, dict[str, str]]:
-    """The county table with its «I alt» row, the cells hidden in it, and the column titles.
+    """The county table with its «I alt» row, the cells hidden in it, and the column titles
+    (the YAML's ``county_table.columns``).
 
     The table and the county figures show the same counts, so they hide the same cells: a
     figure that showed a count hidden in the table only as secondary suppression would let the
     reader work out the primary one from the table's total.
     """
     by = _county_frame(ev)
-    if ev.scheme.unit == "project":
-        cols = {
-            "county_name": "Fylke",
-            "n_projects": "Prosjekter",
-            "n_municipalities": "Kommuner",
-            "grant_nok": "Tildelt (kr)",
-        }
-        counts = ["n_projects"]
-        linked = {"n_projects": ["grant_nok", "n_municipalities"]}
-    else:
-        by["award_rate"] = by["n_granted"] / by["n_applications"].where(by["n_applications"] > 0)
-        cols = {
-            "county_name": "Fylke",
-            "n_applications": "Søknader",
-            "n_granted": "Innvilget",
-            "award_rate": "Andel innvilget",
-            "applied_nok": "Søkt (kr)",
-            "granted_nok": "Tildelt (kr)",
-        }
-        counts = ["n_applications", "n_granted"]
-        linked = {
-            "n_granted": ["granted_nok", "award_rate"],
-            "n_applications": ["applied_nok", "award_rate"],
-        }
+    columns = ev.scheme.doc.county_table.columns
+    cols = {"county_name": "Fylke", **{c.key: c.label_nb for c in columns}}
+    counts = [c.key for c in columns if c.count]
+    linked = {n: [c.key for c in columns if n in c.linked_to] for n in counts}
     table = by[list(cols)].set_index("county_name")
-    total = table.drop(columns=[c for c in ("award_rate",) if c in table]).sum(numeric_only=True)
-    table.loc["I alt"] = total
-    if "award_rate" in table:
-        table.loc["I alt", "award_rate"] = total["n_granted"] / total["n_applications"]
+    total = ev.metrics.get("by_county_total") or {}
+    table.loc["I alt"] = [total.get(c) for c in table.columns]
     sup = suppress(table, counts, rule=RULE, total_row="I alt", linked=linked)
     return table, sup, cols
 
 
+def _formats(ev: Evaluation) -> dict[str, Any]:
+    return {
+        c.key: fmt_pct if c.format == "pct" else fmt_int for c in ev.scheme.doc.county_table.columns
+    }
+
+
 def county_table(ev: Evaluation) -> Table:
-    """Projects (or applications), grants and municipalities per county, suppressed."""
+    """Rows, amounts and municipalities per county (the YAML's ``county_table``), suppressed."""
     table, sup, cols = _county_suppression(ev)
-    fmt = {c: fmt_int for c in table.columns}
-    if "award_rate" in table:
-        fmt["award_rate"] = fmt_pct
-    display = sup.display(formatters=fmt).reset_index().rename(columns=cols)
+    display = sup.display(formatters=_formats(ev)).reset_index().rename(columns=cols)
     data = table.astype(object).mask(sup.mask, RULE.symbol).reset_index().rename(columns=cols)
-    title_ = (
-        "Prosjekter, kommuner og tilskudd per fylke"
-        if ev.scheme.unit == "project"
-        else "Søknader og tildelinger per fylke"
-    )
+    title_ = ev.scheme.doc.county_table.title_nb
     return _table(
         ev, Table("fylker", f"{title_} {ev.year}", display, data, sup.footnote), _ev_source(ev)
     )
 
 
 def county_figures(ev: Evaluation) -> list[Figure]:
-    """Projects (or granted applications) and amounts per county, with the cells hidden in the
-    county table hidden here too."""
+    """Rows (or granted rows) and amounts per county, with the cells hidden in the county
+    table hidden here too."""
     by = _county_frame(ev)
     _, sup, _ = _county_suppression(ev)
     mask = sup.mask.iloc[: len(by)].reset_index(drop=True)  # the body rows, in ``by`` order
     known = by["county_code"].notna().to_numpy()
     by = by[known].reset_index(drop=True)
     mask = mask[known].reset_index(drop=True)
-    if ev.scheme.unit == "project":
-        count, amount, what = "n_projects", "grant_nok", "Antall prosjekter"
-    else:
-        count, amount, what = "n_granted", "granted_nok", "Antall innvilgede søknader"
-    notes = [RULE.footnote_nb] if mask[[count, amount]].any().any() else []
+    spec = ev.scheme.doc.county_table.figures
+    count, amount, what = spec.count, spec.amount, spec.count_label_nb
+    shown = [c for c in (count, amount) if c is not None and c in mask]
+    notes = [RULE.footnote_nb] if shown and mask[shown].any().any() else []
     count_title = f"{what} per fylke {ev.year}"
-    amount_title = f"Tildelt beløp per fylke {ev.year}"
-    return [
+    out = [
         _figure(
             ev,
             "fylker_antall",
             count_title,
-            plots.bar_by_county(by, count, xlabel=what, hidden=mask[count]),
-            text.alt_bars_by_county(by, count, mask[count], title=count_title),
+            plots.bar_by_county(by, count, xlabel=what, hidden=_hidden(mask, count, by)),
+            text.alt_bars_by_county(by, count, _hidden(mask, count, by), title=count_title),
             _ev_source(ev),
             notes,
-        ),
-        _figure(
-            ev,
-            "fylker_belop",
-            amount_title,
-            plots.bar_by_county(by, amount, xlabel="Kroner", hidden=mask[amount], money=True),
-            text.alt_bars_by_county(by, amount, mask[amount], title=amount_title, money=True),
-            _ev_source(ev),
-            notes,
-        ),
+        )
     ]
+    if amount is not None:
+        amount_title = f"Tildelt beløp per fylke {ev.year}"
+        hidden = _hidden(mask, amount, by)
+        out.append(
+            _figure(
+                ev,
+                "fylker_belop",
+                amount_title,
+                plots.bar_by_county(by, amount, xlabel="Kroner", hidden=hidden, money=True),
+                text.alt_bars_by_county(by, amount, hidden, title=amount_title, money=True),
+                _ev_source(ev),
+                notes,
+            )
+        )
+    return out
+
+
+def _hidden(mask: pd.DataFrame, column: str, by: pd.DataFrame) -> pd.Series:
+    """The cells of ``column`` hidden in the county table (none when it is not shown there)."""
+    if column in mask:
+        return mask[column]
+    return pd.Series(False, index=by.index)
 
 
 def shares_frame(ev: Evaluation, group: str) -> pd.DataFrame:
@@ -575,7 +560,7 @@ def shares_figure(ev: Evaluation, group: str, title: str) -> Figure:
     """The shares of one group as bars with their Wilson intervals."""
     f = shares_frame(ev, group)
     title_ = f"{title} {ev.year}"
-    who = "prosjektene" if ev.scheme.unit == "project" else "søknadene"
+    who = ev.scheme.words()[2]
     return _figure(
         ev,
         "andeler_" + text.normalise_sheet(group),
@@ -592,14 +577,7 @@ def shares_figure(ev: Evaluation, group: str, title: str) -> Figure:
 
 def amounts_table(ev: Evaluation) -> Table:
     m = ev.metrics
-    blocks = (
-        [("Tildelt per prosjekt", m["grant_nok"])]
-        if ev.scheme.unit == "project"
-        else [
-            ("Søkt per søknad", m["applied_nok"]),
-            ("Tildelt per innvilget søknad", m["granted_nok"]),
-        ]
-    )
+    blocks = [(a.label_nb, m[a.field]) for a in ev.scheme.doc.amounts]
     rows = [
         {
             "": name,
@@ -624,58 +602,58 @@ def amounts_table(ev: Evaluation) -> Table:
     return _table(ev, table, _ev_source(ev))
 
 
-def category_table(ev: Evaluation) -> Table:
-    """Samhandling: applications and grants per project category (national level)."""
+def category_table(ev: Evaluation) -> Table | Markdown:
+    """Rows, grants and amounts per code of the YAML's ``by_category`` field (national level),
+    with the county table's columns."""
+    field_ = ev.scheme.doc.by_category
+    if field_ is None or "by_category" not in ev.metrics:
+        return _md("")
     by = pd.DataFrame(ev.metrics["by_category"])
-    by["award_rate"] = by["n_granted"] / by["n_applications"].where(by["n_applications"] > 0)
+    columns = [c for c in ev.scheme.doc.county_table.columns if c.key in by]
+    formats = _formats(ev)
     display = pd.DataFrame(
         {
-            "Kategori": by["category_name"],
-            "Søknader": by["n_applications"].map(fmt_int),
-            "Innvilget": by["n_granted"].map(fmt_int),
-            "Andel innvilget": by["award_rate"].map(fmt_pct),
-            "Søkt": by["applied_nok"].map(fmt_nok),
-            "Tildelt": by["granted_nok"].map(fmt_nok),
+            ev.scheme.fields[field_].label_nb: by[f"{field_}_name"],
+            **{c.label_nb: by[c.key].map(formats[c.key]) for c in columns},
         }
     )
-    return _table(
-        ev,
-        Table("kategorier", f"Søknader og tildelinger per kategori {ev.year}", display, by),
-        _ev_source(ev),
-    )
+    label = ev.scheme.fields[field_].label_nb.lower()
+    title_ = f"{ev.scheme.words()[1].capitalize()} per {label} {ev.year}"
+    return _table(ev, Table("kategorier", title_, display, by), _ev_source(ev))
 
 
-def funded_projects(ev: Evaluation) -> Table:
-    """Samhandling: the funded projects county by county, as the ministry listed them."""
+def list_table(ev: Evaluation, spec: Any) -> Table:
+    """A list of rows (``sections[].show[].list`` of the YAML): the named columns of the rows
+    where ``among`` is yes, sorted. Category codes are shown by their labels."""
     t = ev.tidy
-    g = t[t["granted"].fillna(False)].sort_values(
-        ["county_name", "applicant", "project_name"], kind="stable"
-    )
-    data = pd.DataFrame(
-        {
-            "Fylke": g["county_name"].fillna("Ukjent fylke"),
-            "Søker": g["applicant"].fillna(""),
-            "Prosjekt": g["project_name"].fillna(""),
-            "Kategori": g["category"].map(
-                {t_.code: t_.label_nb for t_ in ev.scheme.vocabularies["category"].terms}
-            ),
-            "Tildelt (kr)": g["granted_nok"],
-        }
-    )
-    display = data.assign(**{"Tildelt (kr)": data["Tildelt (kr)"].map(fmt_int)})
-    table = Table(
-        "innvilgede_prosjekter",
-        f"Fylkesvis liste over prosjekter som fikk støtte {ev.year}",
-        display,
-        data,
-    )
+    rows = t[t[spec.among].fillna(False)] if spec.among else t
+    rows = rows.sort_values(spec.sort or [next(iter(spec.columns))], kind="stable")
+    data = pd.DataFrame(index=rows.index)
+    for col, header in spec.columns.items():
+        f = ev.scheme.fields.get(col)
+        values = rows[col]
+        if col == "county_name":
+            values = values.fillna("Ukjent fylke")
+        elif f is not None and f.vocabulary:
+            vocab = ev.scheme.vocabularies[f.vocabulary]
+            values = values.map({t_.code: t_.label_nb for t_ in vocab.terms})
+        elif f is None or f.type != "amount":
+            values = values.fillna("")
+        data[header] = values
+    data = data.reset_index(drop=True)
+    amounts = [h for c, h in spec.columns.items() if c in ev.scheme.fields_of_type("amount")]
+    display = data.assign(**{h: data[h].map(fmt_int) for h in amounts})
+    name = "liste_" + text.normalise_sheet(spec.title_nb)[:20]
+    table = Table(name, f"{spec.title_nb} {ev.year}", display, data)
     return _table(ev, table, _ev_source(ev))
 
 
 def applied_granted_figure(ev: Evaluation) -> Figure:
     """Granted against applied amount, one point per granted application."""
+    award = ev.scheme.doc.award
     tidy = ev.result.tidy
-    granted = tidy[tidy["granted"].fillna(False)][["applied_nok", "granted_nok"]].dropna()
+    granted = tidy[tidy[award.flag].fillna(False)][[award.applied, award.granted]].dropna()
+    granted = granted.set_axis(["applied_nok", "granted_nok"], axis=1)
     title_ = f"Søkt og tildelt beløp for innvilgede søknader {ev.year}"
     return _figure(
         ev,
@@ -742,16 +720,16 @@ def group_tests_table(ev: Evaluation) -> Table:
     notes = [
         "Pearsons kjikvadrattest når alle forventede antall er minst 5; ellers en "
         "permutasjonstest med faste marginer og fast frø (samme svar ved hver kjøring). "
-        f"Tallene er alle {'prosjektene' if ev.scheme.unit == 'project' else 'søknadene'} i "
-        "året, så testen sier noe om prosessen bak tallene."
+        f"Tallene er alle {ev.scheme.words()[2]} i året, så testen sier noe om prosessen bak "
+        "tallene."
     ]
-    notes += text.group_test_denominator_notes(ev.metrics)
+    notes += text.group_test_denominator_notes(ev.metrics, ev.scheme)
+    by_county = all(t.by == "county_code" for t in ev.scheme.doc.group_tests)
     return _table(
         ev,
         Table(
             "forskjeller_mellom_grupper",
-            f"Forskjeller mellom {'fylker' if ev.scheme.unit == 'project' else 'fylker og kategorier'}"
-            f" {ev.year}",
+            f"Forskjeller mellom {'fylker' if by_county else 'fylker og kategorier'} {ev.year}",
             display,
             g,
             notes=notes,
@@ -798,7 +776,7 @@ def comparison_figure(ev: Evaluation) -> Figure | Markdown:
         plots.forest(c, year=ev.year),
         text.alt_forest(comps, _labels(ev), title=title_),
         source_line(
-            ev.scheme.unit,
+            ev.scheme.doc.source_nb,
             text.join_nb([str(y) for y in sorted({*others, ev.year})]),
             synthetic=ev.synthetic,
         ),
@@ -911,15 +889,52 @@ def _excel_cell(value: object) -> object:
     return value
 
 
+#: The pieces that are figures (left out of ``tables.xlsx``).
+_FIGURES = ("county_figures", "applied_granted_figure")
+
+
+def _piece(ev: Evaluation, item: Any, *, figures: bool = True) -> list[Any]:
+    """What one entry of a section's ``show`` displays (``figures=False``: its tables only)."""
+    if isinstance(item, str):
+        if not figures and item in _FIGURES:
+            return []
+        made = {
+            "county_table": county_table,
+            "county_figures": county_figures,
+            "amounts_table": amounts_table,
+            "category_table": category_table,
+            "applied_granted_table": applied_granted_table,
+            "applied_granted_figure": applied_granted_figure,
+            "group_tests": group_tests_table,
+        }[item](ev)
+        return made if isinstance(made, list) else [made]
+    if hasattr(item, "shares"):
+        out: list[Any] = [shares_table(ev, item.shares, item.title_nb)]
+        if item.figure and figures:
+            out.append(shares_figure(ev, item.shares, item.title_nb))
+        return out
+    return [list_table(ev, item.list)]
+
+
+def results(ev: Evaluation) -> list[Any]:
+    """The results part of the document as the YAML's ``sections`` lay it out: each section's
+    heading, its text, then its tables and figures (show each in turn)."""
+    out: list[Any] = []
+    for section in ev.scheme.doc.sections:
+        out.append(_md(f"### {esc(section.title_nb)}"))
+        if section.text_nb:
+            out.append(_md(esc(section.text_nb)))
+        for item in section.show:
+            out += _piece(ev, item)
+    return out
+
+
 def tables(ev: Evaluation) -> list[excel.Sheet]:
     """Every table of the document, for ``tables.xlsx`` (suppression applied)."""
-    out: list[Table] = [key_figures(ev), county_table(ev)]
-    for spec in ev.scheme.shares:
-        out.append(shares_table(ev, spec.group, spec.label_nb))
-    out.append(amounts_table(ev))
-    if ev.scheme.unit != "project":
-        out += [category_table(ev), applied_granted_table(ev), funded_projects(ev)]
-    out.append(group_tests_table(ev))
+    out: list[Table] = [key_figures(ev)]
+    for section in ev.scheme.doc.sections:
+        for item in section.show:
+            out += [t for t in _piece(ev, item, figures=False) if isinstance(t, Table)]
     comp = comparison_table(ev)
     if isinstance(comp, Table):
         out.append(comp)
@@ -936,26 +951,3 @@ def save(ev: Evaluation, output_dir: str) -> Markdown | None:
         return None
     ev.save(output_dir, tables=tables(ev))
     return None
-
-
-#: Facts about the samhandling years that are not in the data, stated in the document.
-SAMHANDLING_NOTES = {
-    2011: (
-        "Rammen i 2011 var 133 millioner kroner, fordelt i to runder. Fire millioner kroner gikk "
-        "til KS (råd til kommunene) og ikke til et prosjekt; de er ikke med i prosjektdataene."
-    ),
-}
-#: Years whose application counts were never published: synthetic data invent them.
-SAMHANDLING_UNPUBLISHED_APPLICATIONS = (2010, 2011)
-
-
-def samhandling_notes(ev: Evaluation) -> Markdown:
-    """Facts about the year that are not in the data; that the application counts are
-    synthetic only where the data are."""
-    notes = [SAMHANDLING_NOTES[ev.year]] if ev.year in SAMHANDLING_NOTES else []
-    if ev.synthetic and ev.year in SAMHANDLING_UNPUBLISHED_APPLICATIONS:
-        notes.append(
-            f"Antall søknader i {ev.year} er ikke publisert; søknadstallene i demodataene er "
-            "syntetiske."
-        )
-    return _md(f"*{' '.join(notes)}*" if notes else "")

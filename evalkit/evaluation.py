@@ -17,7 +17,7 @@ import pandas as pd
 
 from evalkit import excel, inert, paths, stats, wording
 from evalkit.clean import CleanResult, clean_export
-from evalkit.config import Scheme, load_scheme
+from evalkit.config import Scheme, load_scheme, load_scheme_file
 from evalkit.errors import EvalkitError, ParameterError
 from evalkit.geography import check_year_covered
 from evalkit.metrics import compute_metrics
@@ -135,10 +135,27 @@ def compare_years(metrics: dict, others: dict[int, dict]) -> list[dict]:
     return records
 
 
+def resolve_scheme(scheme: str | Scheme, scheme_file: Path | str | None = None) -> Scheme:
+    """The scheme: loaded from ``scheme_file`` when given (its ``scheme:`` must be
+    ``scheme``), else by name; a loaded :class:`~evalkit.config.Scheme` as it is."""
+    if not isinstance(scheme, str):
+        return scheme
+    if scheme_file:
+        sch = load_scheme_file(scheme_file)
+        if sch.name != scheme:
+            raise ParameterError(
+                f"{scheme_file} is the scheme {sch.name!r}, not {scheme!r}. Pass the file of "
+                f"{scheme}, or scheme={sch.name!r}."
+            )
+        return sch
+    return load_scheme(scheme)
+
+
 def evaluate(
     scheme: str | Scheme,
     year: int,
     *,
+    scheme_file: Path | str | None = None,
     data_dir: Path | str | None = None,
     compare_with: list[int] | None = None,
     strict: bool = False,
@@ -158,8 +175,11 @@ def evaluate(
         with none.
     strict
         Stop on unknown category values instead of flagging them.
+    scheme_file
+        The scheme's YAML, when it is not found by its name (a scheme of the user's own
+        outside the project's ``schemes/``).
     """
-    sch = load_scheme(scheme) if isinstance(scheme, str) else scheme
+    sch = resolve_scheme(scheme, scheme_file)
     check_compare_with(year, compare_with)
     data_dir = Path(data_dir) if data_dir else paths.default_data_dir(sch.name)
     result = load_year(sch, year, data_dir, strict=strict)

@@ -7,15 +7,20 @@ The result is the ``metrics.json`` of :doc:`spec/outputs`; notebooks only displa
 
 from __future__ import annotations
 
+import fnmatch
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from evalkit import geography, parse, stats, wording
 from evalkit.clean import CleanResult
 from evalkit.config import Scheme, ShareSpec
 
-SCHEMA_VERSION = 1
+#: 2: every figure a document shows is here (see README, «metrics.json»); every key of 1 kept
+#: with its meaning.
+SCHEMA_VERSION = 2
 
 
 def _counts(flags: pd.Series) -> tuple[int, int, int]:
@@ -129,7 +134,44 @@ def distinct_municipalities(codes: pd.Series) -> int:
     return len(pc.unique(split.filter(pc.not_equal(split, ""))))
 
 
-def _by_county_projects(tidy: pd.DataFrame, year: int) -> list[dict]:
+def _group_figures(
+    tidy: pd.DataFrame, scheme: Scheme, group: np.ndarray, n: int, *, municipalities: bool
+) -> dict[str, np.ndarray]:
+    """The figures of each group ``0 … n - 1`` of rows: the number of rows, the rows where
+    each counted flag is yes, each amount's total, distinct municipalities, the award rate."""
+    doc = scheme.doc
+    out: dict[str, np.ndarray] = {scheme.count_key: np.bincount(group, minlength=n)}
+    flags = list(doc.by_county.flags)
+    if doc.award is not None and doc.award.flag not in flags:
+        flags.insert(0, doc.award.flag)
+    for flag in flags:
+        yes = np.zeros(n, dtype=np.int64)
+        np.add.at(yes, group, tidy[flag].fillna(False).to_numpy(dtype=np.int64))
+        out[f"n_{flag}"] = yes
+    for a in doc.amounts:
+        amounts = tidy[a.field].fillna(0).to_numpy(dtype=np.int64)
+        if not stats.sum_is_exact(amounts):  # Python integers: a group's total cannot wrap
+            amounts = amounts.astype(object)
+        total = np.zeros(n, dtype=amounts.dtype)
+        np.add.at(total, group, amounts)
+        out[a.field] = total
+    if municipalities and "municipalities_reached" in tidy:
+        out["n_municipalities"] = _distinct_municipalities_by(
+            group, tidy["municipalities_reached"], n
+        )
+    return out
+
+
+def _rows(figures: dict[str, np.ndarray], i: int, award: str | None, count: str) -> dict:
+    row = {k: int(v[i]) for k, v in figures.items()}
+    if award is not None:
+        row["award_rate"] = row[f"n_{award}"] / row[count] if row[count] else None
+    return row
+
+
+def _by_county(tidy: pd.DataFrame, scheme: Scheme, year: int) -> list[dict]:
+    """One row per county of the year (and «Ukjent fylke» for rows without one): the figures
+    of :func:`_group_figures`. A county not valid in the year is left out."""
     counties = geography.counties_in(year)
     k = len(counties)
     # group of each row: its county's position, k for no county, k + 1 for a county not
@@ -141,40 +183,70 @@ def _by_county_projects(tidy: pd.DataFrame, year: int) -> list[dict]:
         k,
         where.fill_null(k + 1).to_numpy(zero_copy_only=False),
     ).astype(np.int64)
-    n_projects = np.bincount(group, minlength=k + 2)
-    amounts = tidy["grant_nok"].fillna(0).to_numpy(dtype=np.int64)
-    if not stats.sum_is_exact(amounts):  # Python integers: a county's total cannot wrap
-        amounts = amounts.astype(object)
-    grant = np.zeros(k + 2, dtype=amounts.dtype)
-    np.add.at(grant, group, amounts)
-    intermunicipal = np.zeros(k + 2, dtype=np.int64)
-    np.add.at(intermunicipal, group, tidy["intermunicipal"].fillna(False).to_numpy(dtype=np.int64))
-    municipalities = _distinct_municipalities_by(group, tidy["municipalities_reached"], k + 2)
+    figures = _group_figures(
+        tidy, scheme, group, k + 2, municipalities=bool(scheme.doc.by_county.municipalities)
+    )
+    award = scheme.doc.award.flag if scheme.doc.award else None
+    count = scheme.count_key
     rows = [
-        {
-            "county_code": str(c),
-            "county_name": name,
-            "n_projects": int(n_projects[i]),
-            "grant_nok": int(grant[i]),
-            "n_intermunicipal": int(intermunicipal[i]),
-            "n_municipalities": int(municipalities[i]),
-        }
+        {"county_code": str(c), "county_name": name, **_rows(figures, i, award, count)}
         for i, (c, name) in enumerate(
             zip(counties["county_code"], counties["county_name"], strict=True)
         )
     ]  # one row per county (at most 19), not per data row
-    if n_projects[k]:
+    if figures[count][k]:
+        rows.append(
+            {"county_code": None, "county_name": "Ukjent fylke", **_rows(figures, k, award, count)}
+        )
+    return rows
+
+
+def _total_row(rows: list[dict], scheme: Scheme) -> dict:
+    """The sums of the rows (the «I alt» row of the county table), with its award rate."""
+    keys = [k for k in rows[0] if k.startswith("n_") or k in {a.field for a in scheme.doc.amounts}]
+    total = {k: sum(r[k] for r in rows) for k in keys}
+    if scheme.doc.award is not None:
+        n = total[scheme.count_key]
+        total["award_rate"] = total[f"n_{scheme.doc.award.flag}"] / n if n else None
+    return total
+
+
+def _by_codes(tidy: pd.DataFrame, scheme: Scheme, field: str) -> list[dict]:
+    """One row per code of a category field (and «Ukjent» for rows without one)."""
+    terms = scheme.vocabularies[scheme.fields[field].vocabulary].terms
+    codes = [t.code for t in terms]
+    arr = parse.arrow_strings(tidy[field])
+    at = pc.index_in(arr, value_set=pa.array(codes, pa.string()))
+    group = at.fill_null(len(codes)).to_numpy(zero_copy_only=False).astype(np.int64)
+    figures = _group_figures(tidy, scheme, group, len(codes) + 1, municipalities=False)
+    award = scheme.doc.award.flag if scheme.doc.award else None
+    rows = [
+        {field: t.code, f"{field}_name": t.label_nb, **_rows(figures, i, award, scheme.count_key)}
+        for i, t in enumerate(terms)
+    ]
+    if figures[scheme.count_key][len(codes)]:
         rows.append(
             {
-                "county_code": None,
-                "county_name": "Ukjent fylke",
-                "n_projects": int(n_projects[k]),
-                "grant_nok": int(grant[k]),
-                "n_intermunicipal": int(intermunicipal[k]),
-                "n_municipalities": int(municipalities[k]),
+                field: None,
+                f"{field}_name": "Ukjent",
+                **_rows(figures, len(codes), award, scheme.count_key),
             }
         )
     return rows
+
+
+def _by_round(tidy: pd.DataFrame, scheme: Scheme, field: str) -> list[dict]:
+    """One row per round (the rounds with rows, in order)."""
+    values = tidy[field]
+    known = values.notna().to_numpy()
+    rounds = np.unique(values[known].astype("int64").to_numpy())
+    group = np.full(len(tidy), len(rounds), dtype=np.int64)
+    group[known] = np.searchsorted(rounds, values[known].astype("int64").to_numpy())
+    figures = _group_figures(tidy, scheme, group, len(rounds) + 1, municipalities=False)
+    return [
+        {"round": int(r), **{k: int(v[i]) for k, v in figures.items()}}
+        for i, r in enumerate(rounds)
+    ]
 
 
 def _distinct_municipalities_by(group: np.ndarray, codes: pd.Series, n: int) -> np.ndarray:
@@ -199,37 +271,47 @@ def _distinct_municipalities_by(group: np.ndarray, codes: pd.Series, n: int) -> 
     return np.bincount(distinct // width, minlength=n)
 
 
-def _by_group_applications(tidy: pd.DataFrame, key: str) -> pd.DataFrame:
-    g = tidy.groupby(key, dropna=False)
-    return pd.DataFrame(
-        {
-            "n_applications": g.size(),
-            "n_granted": g["granted"].sum(),
-            "applied_nok": g["applied_nok"].agg(total_nok),
-            "granted_nok": g["granted_nok"].agg(total_nok),
+def combined_shares(tidy: pd.DataFrame, scheme: Scheme) -> dict[str, dict]:
+    """Each ``combined_shares`` entry of the YAML: the rows answering one of its codes among
+    those who answered, and (given ``assessable``) among the assessable answers only."""
+    out: dict[str, dict] = {}
+    for c in scheme.doc.combined_shares:
+        values = tidy[c.field]
+        answered = int(values.notna().sum())
+        missing = len(values) - answered
+        count = int(values.isin(c.codes).fillna(False).sum())
+        entry = {"label_nb": c.label_nb, "codes": list(c.codes)}
+        entry |= stats.share_with_ci(count, answered, missing)
+        if c.assessable is not None:
+            n = int(values.isin(c.assessable).fillna(False).sum())
+            entry["not_assessable"] = answered - n
+            entry["assessable"] = {
+                "codes": list(c.assessable),
+                **stats.share_with_ci(count, n, missing + answered - n),
+            }
+        out[c.key] = entry
+    return out
+
+
+def share_ranges(shares: dict[str, dict], scheme: Scheme) -> dict[str, dict]:
+    """Each ``share_ranges`` entry: the lowest and highest of the shares it names."""
+    out: dict[str, dict] = {}
+    for r in scheme.doc.share_ranges:
+        keys = [k for k in shares if any(fnmatch.fnmatchcase(k, p) for p in r.fields)]
+        values = [shares[k]["share"] for k in keys if shares[k]["share"] is not None]
+        out[r.key] = {
+            "keys": keys,
+            "min": min(values) if values else None,
+            "max": max(values) if values else None,
         }
-    )
-
-
-def _records(table: pd.DataFrame, key: str, labels: pd.DataFrame, name_col: str) -> list[dict]:
-    full = labels.set_index(key).join(table, how="left").fillna(0)
-    rows = []
-    for code, r in full.iterrows():
-        rows.append(
-            {key: str(code), name_col: r[name_col], **{c: int(r[c]) for c in table.columns}}
-        )
-    unknown = table[table.index.isna()]
-    if len(unknown):
-        rows.append(
-            {key: None, name_col: "Ukjent", **{c: int(unknown.iloc[0][c]) for c in table.columns}}
-        )
-    return rows
+    return out
 
 
 def compute_metrics(result: CleanResult, scheme: Scheme, *, synthetic: bool) -> dict:
     """All figures of one year as a JSON-ready dict (``comparisons`` left empty)."""
     tidy = result.tidy
     flags = result.flags
+    doc = scheme.doc
     out = (flags["action"] == "excluded").to_numpy(dtype=bool, na_value=False)
     excluded = [
         {"row": int(row), "reason": str(problem), "detail": str(detail)}
@@ -240,6 +322,7 @@ def compute_metrics(result: CleanResult, scheme: Scheme, *, synthetic: bool) -> 
     m: dict = {
         "schema_version": SCHEMA_VERSION,
         "scheme": scheme.name,
+        "unit": scheme.unit,
         "year": int(result.year),
         "synthetic": bool(synthetic),
         "source_file": result.path.name,
@@ -248,88 +331,41 @@ def compute_metrics(result: CleanResult, scheme: Scheme, *, synthetic: bool) -> 
         "n_flagged_cells": int((result.flags["action"] != "excluded").sum()),
         "n_counties": int(tidy["county_code"].nunique()),
         "n_counties_in_year": int(len(geography.counties_in(result.year))),
+        scheme.count_key: int(len(tidy)),
     }
-    if scheme.unit == "project":
-        m["n_projects"] = int(len(tidy))
-        m["n_municipalities"] = distinct_municipalities(tidy["municipalities_reached"])
-        amounts = amount_summary(tidy["grant_nok"])
-        m["grant_total_nok"] = amounts["total_nok"]
-        m["grant_nok"] = amounts
-        m["by_county"] = _by_county_projects(tidy, result.year)
-    else:
-        granted = tidy[tidy["granted"].fillna(False)]
-        m["n_applications"] = int(len(tidy))
-        m["n_granted"] = int(len(granted))
-        m["applied_total_nok"] = total_nok(tidy["applied_nok"])
-        m["granted_total_nok"] = total_nok(tidy["granted_nok"])
-        m["applied_nok"] = amount_summary(tidy["applied_nok"])
-        m["granted_nok"] = amount_summary(granted["granted_nok"])
-        m["n_municipalities"] = distinct_municipalities(granted["municipalities_reached"])
-        m["n_municipalities_applied"] = distinct_municipalities(tidy["municipalities_reached"])
+    award = doc.award
+    awarded = tidy[tidy[award.flag].fillna(False)] if award else tidy
+    if award is not None:
+        m[f"n_{award.flag}"] = int(len(awarded))
+    for a in doc.amounts:
+        m[f"{a.field.removesuffix('_nok')}_total_nok"] = total_nok(tidy[a.field])
+    for a in doc.amounts:
+        rows = tidy[tidy[a.among].fillna(False)] if a.among else tidy
+        m[a.field] = amount_summary(rows[a.field])
+    if "municipalities_reached" in tidy:
+        m["n_municipalities"] = distinct_municipalities(awarded["municipalities_reached"])
+        if award is not None:
+            m["n_municipalities_applied"] = distinct_municipalities(tidy["municipalities_reached"])
+    if award is not None:
         m["applied_vs_granted"] = wording.named_summary(
             stats.applied_vs_granted(
-                granted["applied_nok"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
-                granted["granted_nok"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
+                awarded[award.applied].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
+                awarded[award.granted].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
             )
         )
-        rounds = tidy.groupby("round")
-        m["by_round"] = [
-            {
-                "round": int(r),
-                "n_applications": int(len(g)),
-                "n_granted": int(g["granted"].sum()),
-                "granted_nok": total_nok(g["granted_nok"]),
-            }
-            for r, g in rounds
-        ]
-        counties = geography.counties_in(result.year)
-        m["by_county"] = _records(
-            _by_group_applications(tidy, "county_code"), "county_code", counties, "county_name"
-        )
-        vocab = scheme.vocabularies["category"]
-        cats = pd.DataFrame(
-            {"category": vocab.codes, "category_name": [t.label_nb for t in vocab.terms]}
-        )
-        m["by_category"] = _records(
-            _by_group_applications(tidy, "category"), "category", cats, "category_name"
-        )
+    for name in scheme.fields_of_type("round"):
+        m["by_round"] = _by_round(tidy, scheme, name)
+        break
+    m["by_county"] = _by_county(tidy, scheme, result.year)
+    m["by_county_total"] = _total_row(m["by_county"], scheme)
+    if doc.by_category is not None:
+        m["by_category"] = _by_codes(tidy, scheme, doc.by_category)
     m["shares"] = compute_shares(tidy, scheme)
+    m["combined"] = combined_shares(tidy, scheme)
+    m["share_ranges"] = share_ranges(m["shares"], scheme)
     m["group_tests"] = group_tests(tidy, scheme)
     m["comparisons"] = []
     return m
-
-
-#: Between-group comparisons within a year: (key, Norwegian label, group column, outcome).
-GROUP_TESTS = {
-    "project": [
-        (
-            "intermunicipal_by_county",
-            "Andel interkommunale prosjekter, mellom fylkene",
-            "county_code",
-            "intermunicipal",
-        ),
-        (
-            "goal_reached_by_county",
-            "Andel som har nådd målene helt eller delvis, mellom fylkene",
-            "county_code",
-            "goal_reached",
-        ),
-    ],
-    "application": [
-        (
-            "granted_by_county",
-            "Andel innvilgede søknader, mellom fylkene",
-            "county_code",
-            "granted",
-        ),
-        (
-            "granted_by_category",
-            "Andel innvilgede søknader, mellom kategoriene",
-            "category",
-            "granted",
-        ),
-    ],
-}
 
 
 def _yes_no_table(group: pd.Series, outcome: pd.Series, judged: np.ndarray) -> pd.DataFrame:
@@ -355,22 +391,26 @@ def _yes_no_table(group: pd.Series, outcome: pd.Series, judged: np.ndarray) -> p
 
 def group_tests(tidy: pd.DataFrame, scheme: Scheme) -> list[dict]:
     """Is a share alike across counties (or categories) within the year? One test per entry
-    of :data:`GROUP_TESTS`, on the groups × (yes, no) table of answered rows."""
+    of the YAML's ``group_tests``, on the groups × (yes, no) table of answered rows; an
+    outcome that is a combined share with ``assessable`` counts only the assessable rows."""
     everywhere = np.ones(len(tidy), dtype=bool)
+    combined = {c.key: c for c in scheme.doc.combined_shares}
     out = []
-    for key, label, group, outcome in GROUP_TESTS[scheme.unit]:
-        if outcome == "goal_reached" and "goal_achievement" in tidy:  # among the judged
-            achievement = tidy["goal_achievement"]
-            values = achievement.isin(["oppnadd", "delvis"])
-            judged = achievement.isin(["oppnadd", "delvis", "ikke_oppnadd"]).to_numpy(bool)
+    for g in scheme.doc.group_tests:
+        c = combined.get(g.outcome)
+        if c is not None:
+            values = tidy[c.field].isin(c.codes)
+            judged = tidy[c.field].isin(c.assessable or c.codes).to_numpy(bool)
+            if c.assessable is None:
+                judged = tidy[c.field].notna().to_numpy(bool)
         else:
-            values, judged = tidy[outcome], everywhere
-        table = _yes_no_table(tidy[group], values, judged)
+            values, judged = tidy[g.outcome], everywhere
+        table = _yes_no_table(tidy[g.by], values, judged)
         res = stats.between_groups_test(table)
         out.append(
             {
-                "key": key,
-                "label_nb": label,
+                "key": g.key,
+                "label_nb": g.label_nb,
                 "groups": int((table.sum(axis=1) > 0).sum()),
                 "n": int(table.to_numpy().sum()),
                 **wording.named_test(res),

@@ -306,13 +306,8 @@ def _text(values: pd.Series) -> pd.Series:
     return string_series(text.take(codes), index=values.index)
 
 
-def is_blank(values: pd.Series) -> pd.Series:
-    """True where a cell is empty (NA or only spaces)."""
-    return pd.Series(blank_mask(values), index=values.index)
-
-
 def blank_mask(values: pd.Series) -> np.ndarray:
-    """:func:`is_blank` as a numpy bool array."""
+    """True where a cell is empty (NA or only spaces), as a numpy bool array."""
     s = arrow_strings(values)
     return _bools(pc.or_kleene(pc.is_null(s), pc.equal(pc.utf8_trim_whitespace(s), "")))
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import html
 import math
+import re
+import string
+from typing import Any
 
 NBSP = "\u00a0"
 #: The minus sign of Norwegian typography (U+2212), not the hyphen.
@@ -115,109 +118,99 @@ def _most_and_fewest(by_county: list[dict], key: str) -> tuple[list[str], list[s
     )
 
 
-MAIN_SUBGOALS = (
-    "subgoal.fremme_helse",
-    "subgoal.forebygge",
-    "subgoal.mestring",
-    "subgoal.samhandling",
-    "subgoal.utvikle_fls",
-    "subgoal.ressursutnyttelse",
-    "subgoal.kompetanse",
-)
+class _Missing(Exception):
+    """A value a summary sentence names is not in metrics.json (or is None)."""
 
 
-def summary_frisklivs(m: dict, labels: dict[str, dict[str, str]]) -> str:
-    """The document's summary, written from the figures in the register of the published
-    report («I 2022 har 11 fylker gitt tilskudd til totalt 109 prosjekter …»)."""
-    sh = m["shares"]
-    year = m["year"]
-    most, fewest = _most_and_fewest(m["by_county"], "n_projects")
-    parts = [
-        f"I {year} har {m['n_counties']} fylker gitt tilskudd til totalt {fmt_int(m['n_projects'])} "
-        f"prosjekter, til sammen {fmt_nok(m['grant_total_nok'])}. Prosjektene nådde "
-        f"{fmt_int(m['n_municipalities'])} kommuner."
-    ]
-    if most:
-        parts.append(f"Flest prosjekter var det i {join_nb(most)}, færrest i {join_nb(fewest)}.")
-    collab = sh.get("collaboration")
-    if collab and collab["n"]:
-        parts.append(
-            f"{fmt_prosent(collab['share'])} av de {fmt_int(collab['n'])} prosjektene var "
-            "samarbeidsprosjekter der flere kommunale tjenester og aktører deltok."
-        )
-    fls, other = sh.get("actor.frisklivssentralen"), sh.get("actor.andre_kommunale")
-    if fls and other:
-        parts.append(
-            f"Frisklivssentralen var involvert i {fmt_prosent(fls['share'])} av alle prosjektene, "
-            f"andre kommunale tjenester i {fmt_prosent(other['share'])}."
-        )
-    inter = sh.get("intermunicipal")
-    if inter and inter["n"]:
-        parts.append(
-            f"I {year} var det i alt {fmt_int(inter['count'])} interkommunale samarbeidsprosjekter "
-            f"({fmt_prosent(inter['share'])})."
-        )
-    main = [sh[k]["share"] for k in MAIN_SUBGOALS if k in sh and sh[k]["share"] is not None]
-    if main:
-        names = join_nb([labels[k]["label_nb"].lower() for k in MAIN_SUBGOALS if k in sh])
-        parts.append(
-            f"Mellom {fmt_dec(min(main) * 100, 0)} og {fmt_dec(max(main) * 100, 0)} prosent av "
-            f"prosjektene hadde {names} som målsetting."
-        )
-    fls_new, lms_new = sh.get("subgoal.etablere_fls"), sh.get("subgoal.etablere_lms")
-    if fls_new and lms_new and fls_new["share"] is not None:
-        few = max(fls_new["share"], lms_new["share"]) < 0.5
-        lead = "Få prosjekter har" if few else "Mange prosjekter har"
-        parts.append(
-            f"{lead} hatt som mål å etablere kommunal frisklivssentral "
-            f"({fmt_dec(fls_new['share'] * 100, 0)} prosent) eller andre kommunale lærings- og "
-            f"mestringstilbud ({fmt_dec(lms_new['share'] * 100, 0)} prosent)."
-        )
-    reached = [sh.get("goal_achievement.oppnadd"), sh.get("goal_achievement.delvis")]
-    if all(r and r["n"] for r in reached):
-        n = reached[0]["n"]
-        yes = reached[0]["count"] + reached[1]["count"]
-        cannot = sh.get("goal_achievement.kan_ikke_vurderes")
-        k = int(cannot["count"]) if cannot else 0
-        sentence = (
-            f"{fmt_prosent(yes / n)} av de {fmt_int(n)} prosjektene som svarte, oppga at målene "
-            "helt eller delvis er nådd."
-        )
-        if k and n - k > 0:
-            sentence += (
-                f" Denne andelen er regnet av alle som svarte, også de {fmt_int(k)} der "
-                f"måloppnåelsen ikke kan vurderes. Av de {fmt_int(n - k)} prosjektene der den "
-                f"kunne vurderes, har {fmt_prosent(yes / (n - k))} nådd målene helt eller "
-                "delvis; sammenligningen mellom fylkene bruker denne nevneren."
-            )
-        parts.append(sentence)
-    return " ".join(parts)
+class _Counties:
+    """``{most[n_projects]}`` / ``{fewest[n_projects]}``: the counties with the most / fewest."""
+
+    def __init__(self, by_county: list[dict], which: int) -> None:
+        self.by_county, self.which = by_county, which
+
+    def __getitem__(self, key: str) -> str:
+        if not self.by_county or key not in self.by_county[0]:
+            raise _Missing(key)
+        names = _most_and_fewest(self.by_county, key)[self.which]
+        if not names:
+            raise _Missing(key)
+        return join_nb(names)
 
 
-def summary_samhandling(m: dict) -> str:
-    """Summary in the register of the ministry's press releases («… deler ut 81,6 millioner
-    til 199 samhandlingsprosjekter … I bunken med 380 søknader …»)."""
-    year = m["year"]
-    granted = m["shares"].get("granted", {})
-    parts = [
-        f"I {year} ble det delt ut {fmt_mill(m['granted_total_nok'])} kroner til "
-        f"{fmt_int(m['n_granted'])} samhandlingsprosjekter.",
-        f"I bunken med {fmt_int(m['n_applications'])} søknader fikk "
-        f"{fmt_prosent(granted.get('share'))} tilskudd. Det ble søkt om til sammen "
-        f"{fmt_mill(m['applied_total_nok'])} kroner.",
-        f"De innvilgede prosjektene omfattet {fmt_int(m['n_municipalities'])} kommuner, "
-        "søkerkommuner og samarbeidskommuner medregnet.",
-    ]
-    rounds = m.get("by_round", [])
-    if len(rounds) > 1:
-        text = join_nb(
-            [f"{fmt_mill(r['granted_nok'])} kroner i runde {r['round']}" for r in rounds]
-        )
-        parts.append(f"Midlene ble fordelt i {len(rounds)} runder: {text}.")
-    most, _ = _most_and_fewest(m["by_county"], "n_granted")
-    if most:
-        parts.append(f"Flest innvilgede prosjekter var det i {join_nb(most)}.")
-    return " ".join(parts)
+class SummaryFormatter(string.Formatter):
+    """Fills a summary sentence of the scheme YAML from metrics.json.
+
+    ``{key}`` and ``{key[sub][sub]}`` name values of metrics.json; the format after ``:`` is
+    one of ``int`` (``1 234``), ``nok`` (``20 000 000 kr``), ``mill`` (``81,6 millioner``),
+    ``prosent`` (``91,7 prosent``), ``pct`` (``91,7 %``), ``pct0`` (``92``: a share in whole
+    percent), ``labels`` (share keys as their labels in lower case, joined: «a, b og c»).
+    A value that is absent or None raises :class:`_Missing`: the sentence is left out.
+    """
+
+    def __init__(self, context: dict, labels: dict[str, dict[str, str]] | None = None) -> None:
+        super().__init__()
+        self.context = context
+        self.labels = labels or {}
+
+    def get_value(self, key, args, kwargs):
+        if key in ("most", "fewest"):
+            return _Counties(self.context.get("by_county") or [], 0 if key == "most" else 1)
+        if key not in self.context:
+            raise _Missing(key)
+        return self.context[key]
+
+    def get_field(self, field_name, args, kwargs):
+        try:
+            return super().get_field(field_name, args, kwargs)
+        except (KeyError, IndexError, TypeError) as err:
+            raise _Missing(field_name) from err
+
+    def format_field(self, value, format_spec):
+        if value is None:
+            raise _Missing(format_spec)
+        if format_spec == "labels":
+            names = [self.labels.get(k, {}).get("label_nb", k).lower() for k in value]
+            return esc(join_nb(names))
+        formats = {
+            "int": fmt_int,
+            "nok": fmt_nok,
+            "mill": fmt_mill,
+            "prosent": fmt_prosent,
+            "pct": fmt_pct,
+            "pct0": lambda v: fmt_dec(v * 100, 0),
+        }
+        if format_spec in formats:
+            return formats[format_spec](value)
+        return esc(value) if isinstance(value, str) else str(value)
+
+
+def _sentence(fmt: SummaryFormatter, sentence: Any) -> str | None:
+    """One summary sentence filled in, or None when a value it names is missing."""
+    try:
+        if isinstance(sentence, str):
+            return fmt.format(sentence)
+        if sentence.if_ is not None and not fmt.get_field(sentence.if_, (), {})[0]:
+            return None
+        if sentence.each is None:
+            return fmt.format(sentence.text)
+        entries = fmt.context.get(sentence.each) or []
+        if len(entries) < sentence.min:
+            return None
+        items = [SummaryFormatter(e, fmt.labels).format(sentence.item) for e in entries]
+        return sentence.text.format(count=len(entries), items=join_nb(items))
+    except _Missing:
+        return None
+
+
+def summary(m: dict, scheme: Any) -> str:
+    """The document's summary: the scheme YAML's ``summary`` sentences filled in from
+    metrics.json (``m``), each left out when a value it names is missing."""
+    from evalkit.metrics import share_labels
+
+    fmt = SummaryFormatter(m, share_labels(scheme))
+    parts = [_sentence(fmt, s) for s in scheme.doc.summary]
+    # folded YAML text may hold line breaks; the non-breaking spaces of numbers stay
+    return " ".join(re.sub(r"[ \t\r\n]+", " ", p).strip() for p in parts if p)
 
 
 def normalise_sheet(name: str) -> str:
@@ -410,14 +403,18 @@ def share_denominator_note(shares, unit: str, among: str | None = None) -> str:
     )
 
 
-def group_test_denominator_notes(m: dict) -> list[str]:
-    """Which rows each between-group test counts (goals: only the projects that could be
-    assessed)."""
+def group_test_denominator_notes(m: dict, scheme: Any) -> list[str]:
+    """Which rows each between-group test counts: a test of a combined share with
+    ``assessable`` counts only the assessable rows."""
+    combined = {c.key: c for c in scheme.doc.combined_shares if c.assessable}
+    outcome = {g.key: g.outcome for g in scheme.doc.group_tests}
     out = []
     for g in m.get("group_tests", []):
-        if g.get("key") == "goal_reached_by_county":
+        c = combined.get(outcome.get(g.get("key"), ""))
+        if c is not None:
+            where = f" {c.assessable_nb}" if c.assessable_nb else " (bare vurderbare svar)"
             out.append(
-                f"Måloppnåelse mellom fylkene: regnet av de {fmt_int(g['n'])} prosjektene der "
-                "måloppnåelsen kunne vurderes; «kan ikke vurderes» er holdt utenfor."
+                f"{esc(g['label_nb'])}: regnet av de {fmt_int(g['n'])} "
+                f"{scheme.words()[2]}{esc(where)}."
             )
     return out

@@ -12,30 +12,15 @@ from evalkit.evaluation import metrics_json
 from evalkit.text import esc, fmt_int, fmt_nok, fmt_p, fmt_pct
 from evalkit.trends import Trends
 
-#: Share groups drawn as one trend figure each, with their Norwegian titles.
-FIGURE_GROUPS = {
-    "frisklivs_lms": [
-        ("samarbeid", "Samarbeid"),
-        ("målgruppe", "Målgruppe"),
-        ("tilbud", "Type tilbud"),
-        ("aktører", "Aktører involvert"),
-        ("delmål", "Delmål"),
-        ("måloppnåelse", "Måloppnåelse"),
-    ],
-    "samhandling": [
-        ("tildeling", "Andel innvilgede søknader"),
-        ("samarbeid", "Samarbeid"),
-        ("kategori", "Kategori"),
-    ],
-}
-
 
 def title(tr: Trends) -> Markdown:
     return Markdown(f"# {esc(tr.scheme.title_nb)}: utviklingen {tr.years[0]}–{tr.years[-1]}")
 
 
 def _source(tr: Trends) -> str:
-    return source_line(tr.scheme.unit, f"{tr.years[0]}–{tr.years[-1]}", synthetic=tr.synthetic)
+    return source_line(
+        tr.scheme.doc.source_nb, f"{tr.years[0]}–{tr.years[-1]}", synthetic=tr.synthetic
+    )
 
 
 def _table(tr: Trends, table: Table) -> Table:
@@ -63,8 +48,8 @@ def banner(tr: Trends) -> Markdown:
 def summary(tr: Trends) -> Markdown:
     y0, y1 = tr.years[0], tr.years[-1]
     m0, m1 = tr.metrics[y0], tr.metrics[y1]
-    count = "n_projects" if tr.scheme.unit == "project" else "n_applications"
-    word = "prosjekter" if tr.scheme.unit == "project" else "søknader"
+    count = tr.scheme.count_key
+    word = tr.scheme.words()[1]
     parts = [
         f"Dokumentet dekker {len(tr.years)} år, {y0}–{y1}: fra {fmt_int(m0[count])} {word} i {y0} "
         f"til {fmt_int(m1[count])} i {y1}."
@@ -79,6 +64,7 @@ def _trend_sentences(tr: Trends) -> list[str]:
     records = trends.trend_tests(tr)
     if not records:
         return []
+    alpha = text.fmt_dec(trends.TREND_ALPHA, 2)
     from evalkit.metrics import share_labels
 
     labels = share_labels(tr.scheme)
@@ -93,13 +79,13 @@ def _trend_sentences(tr: Trends) -> list[str]:
         out.append(f"Andelen gikk jevnt ned for {text.join_nb(by['decreasing'])}.")
     if by["increasing"] or by["decreasing"]:
         out.append(
-            "(Cochran–Armitage-test for trend, Holm-justert p under 0,05, og ikke noe "
+            f"(Cochran–Armitage-test for trend, Holm-justert p under {alpha}, og ikke noe "
             "signifikant avvik fra en lineær trend.)"
         )
     if by["uneven"]:
         out.append(
             f"For {text.join_nb(by['uneven'])} varierte andelen fra år til år uten en jevn trend "
-            "(avviket fra en lineær trend har p under 0,05), så den har verken økt eller gått "
+            f"(avviket fra en lineær trend har p under {alpha}), så den har verken økt eller gått "
             "jevnt ned."
         )
     if not (by["increasing"] or by["decreasing"]):
@@ -135,12 +121,19 @@ def method(tr: Trends) -> Markdown:
         "sammen, delt eller har fått nytt nummer er fulgt fram til kommunen det året. Slik kan "
         "tallene sammenlignes også over regionreformene i 2020 og 2024.",
     ]
-    if tr.scheme.unit == "project":
+    reg = tr.scheme.doc.trends.regression
+    if reg is not None:
+        outcome = next(c for c in tr.scheme.doc.combined_shares if c.key == reg.outcome)
+        left_out = (
+            f" Bare {tr.scheme.words()[1]} {outcome.assessable_nb} er med."
+            if (outcome.assessable_nb)
+            else ""
+        )
         lines.append(
-            "**Måloppnåelse.** Sammenhengen mellom å nå målene (helt eller delvis) og kjennetegn ved "
-            "prosjektene er estimert med logistisk regresjon på alle årene samlet, med år som "
-            "kategorisk kovariat. Prosjekter der måloppnåelsen ikke kan vurderes er holdt utenfor. "
-            "Resultatet vises som oddsforhold med 95 % Wald-intervall."
+            f"**Regresjon.** Sammenhengen mellom «{esc(outcome.label_nb.lower())}» og "
+            f"kjennetegn ved {tr.scheme.words()[2]} er estimert med logistisk regresjon på alle "
+            f"årene samlet, med år som kategorisk kovariat.{esc(left_out)} Resultatet vises som "
+            "oddsforhold med 95 % Wald-intervall."
         )
     return Markdown("\n\n".join(lines))
 
@@ -153,9 +146,10 @@ def _labels(tr: Trends) -> dict[str, str]:
 
 def trend_figures(tr: Trends) -> list[Figure]:
     long = trends.shares_long(tr)
-    who = "prosjektene" if tr.scheme.unit == "project" else "søknadene"
+    who = tr.scheme.words()[2]
     figs = []
-    for group, name in FIGURE_GROUPS.get(tr.scheme.name, []):
+    for spec in tr.scheme.doc.trends.figures:
+        group, name = spec.group, spec.title_nb
         g = long[long["group"] == group].dropna(subset=["share"])
         if len(g):
             title_ = f"{name} {tr.years[0]}–{tr.years[-1]}"
@@ -226,30 +220,37 @@ def trend_table(tr: Trends) -> Table:
     return _table(tr, table)
 
 
-def amounts_figure(tr: Trends) -> Figure:
-    col = "grant_nok" if tr.scheme.unit == "project" else "granted_nok"
-    t = tr.tidy if tr.scheme.unit == "project" else tr.tidy[tr.tidy["granted"].fillna(False)]
-    data = pd.DataFrame({"year": t["year"], "amount_nok": t[col]}).dropna()
-    title_ = f"Tilskudd per prosjekt {tr.years[0]}–{tr.years[-1]}"
+def amounts_figure(tr: Trends) -> Figure | Markdown:
+    """The amount of the YAML's ``trends.amount`` per row, one box plot per year."""
+    a = trends.amounts(tr)
+    if a is None:
+        return Markdown("")
+    spec = next(x for x in tr.scheme.doc.amounts if x.field == a["field"])
+    t = tr.tidy[tr.tidy[spec.among].fillna(False)] if spec.among else tr.tidy
+    data = pd.DataFrame({"year": t["year"], "amount_nok": t[a["field"]]}).dropna()
+    title_ = f"{spec.label_nb} {tr.years[0]}–{tr.years[-1]}"
     return _figure(
         tr,
         "belop_per_ar",
         title_,
         plots.amounts_by_year(data.astype({"amount_nok": float})),
-        text.alt_amounts(trends.amounts(tr)["by_year"], title=title_),
+        text.alt_amounts(a["by_year"], title=title_),
         [
             "Boksen går fra nedre til øvre kvartil, streken i boksen er medianen; punktene er "
-            "prosjekter langt fra de andre."
+            f"{tr.scheme.words()[1]} langt fra de andre."
         ],
     )
 
 
-def amounts_table(tr: Trends) -> Table:
+def amounts_table(tr: Trends) -> Table | Markdown:
     a = trends.amounts(tr)
+    if a is None:
+        return Markdown("*Ordningen har ingen beløp.*")
+    spec = next(x for x in tr.scheme.doc.amounts if x.field == a["field"])
     rows = [
         {
             "År": str(y),
-            "Prosjekter": fmt_int(s["n"]),
+            tr.scheme.words()[1].capitalize(): fmt_int(s["n"]),
             "Nedre kvartil": fmt_nok(s["q1"]),
             "Median": fmt_nok(s["median"]),
             "Øvre kvartil": fmt_nok(s["q3"]),
@@ -259,7 +260,7 @@ def amounts_table(tr: Trends) -> Table:
     note = f"Test mellom årene: {a['test']['name']}, p = {fmt_p(a['test']['p_value'])}."
     table = Table(
         "belop_per_ar",
-        "Tilskudd per prosjekt per år",
+        f"{spec.label_nb} per år",
         pd.DataFrame(rows),
         pd.DataFrame(rows),
         notes=[note],
@@ -271,7 +272,7 @@ def amounts_table(tr: Trends) -> Table:
 def county_table(tr: Trends) -> Table:
     """Projects per county and year in the last year's counties, suppressed."""
     table, n_unplaced = trends.projects_by_common_county(tr)
-    count = "Prosjekter" if tr.scheme.unit == "project" else "Søknader"
+    count = tr.scheme.words()[1].capitalize()
     years = [str(y) for y in table.columns]
     table.columns = years
     table.index.name = "county_name"
@@ -310,13 +311,24 @@ def county_table(tr: Trends) -> Table:
     return _table(tr, table)
 
 
+def regression(tr: Trends) -> list[Table | Markdown]:
+    """The YAML's ``trends.regression``: its heading and its table (nothing when it sets
+    none). Show each in turn."""
+    spec = tr.scheme.doc.trends.regression
+    if spec is None:
+        return []
+    return [Markdown(f"## {esc(spec.title_nb)}"), regression_table(tr)]
+
+
 def regression_table(tr: Trends) -> Table | Markdown:
-    res = trends.goal_regression(tr)
+    res = trends.regression(tr)
     if res is None:
-        return Markdown("*Skjemaet har ikke spørsmål om måloppnåelse.*")
+        return Markdown("")
+    spec = tr.scheme.doc.trends.regression
+    outcome = next(c for c in tr.scheme.doc.combined_shares if c.key == spec.outcome)
     rows = [
         {
-            "": trends.PREDICTOR_LABELS.get(p["name"], p["name"]),
+            "": p["label_nb"],
             "Oddsforhold": text.fmt_dec(p["odds_ratio"], 2),
             "95 % KI (Wald)": f"{text.fmt_dec(p['ci_low'], 2)}–{text.fmt_dec(p['ci_high'], 2)}",
             "p": fmt_p(p["p_value"]),
@@ -324,16 +336,18 @@ def regression_table(tr: Trends) -> Table | Markdown:
         for p in res["predictors"]
     ]
     notes = [
-        f"{fmt_int(res['n'])} prosjekter, {fmt_int(res['events'])} nådde målene helt eller delvis."
+        f"{fmt_int(res['n'])} {tr.scheme.words()[1]}, {fmt_int(res['events'])} med "
+        f"«{outcome.label_nb.lower()}»."
     ]
-    notes.append(
-        "Nevner: prosjektene der måloppnåelsen kunne vurderes; «kan ikke vurderes» er holdt "
-        "utenfor. Dokumentene for hvert år regner andelen som har nådd målene av alle som svarte."
-    )
+    if outcome.assessable_nb:
+        notes.append(
+            f"Nevner: {tr.scheme.words()[2]} {outcome.assessable_nb}. Dokumentene for hvert år "
+            "regner andelen også av alle som svarte."
+        )
     notes += wording.regression_warnings(res)
     table = Table(
-        "maloppnaelse_regresjon",
-        "Oddsforhold for å nå målene (helt eller delvis)",
+        "regresjon",
+        spec.label_nb,
         pd.DataFrame(rows),
         pd.DataFrame(res["predictors"]),
         notes=notes,
@@ -342,25 +356,16 @@ def regression_table(tr: Trends) -> Table | Markdown:
 
 
 def save(tr: Trends, output_dir: str) -> None:
-    """Write metrics.json (per-year shares and trend tests) and tables.xlsx."""
+    """Write metrics.json (every figure of the document, :func:`evalkit.trends.trends_metrics`),
+    data_quality.csv and tables.xlsx."""
     if not output_dir:
         return None
     from pathlib import Path
 
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    payload = {
-        "schema_version": 1,
-        "scheme": tr.scheme.name,
-        "years": tr.years,
-        "synthetic": tr.synthetic,
-        "trend_tests": trends.trend_tests(tr),
-    }
-    paths.write_atomic(out / "metrics.json", metrics_json(payload))
+    paths.write_atomic(out / "metrics.json", metrics_json(trends.trends_metrics(tr)))
     inert.write_csv(out / "data_quality.csv", tr.data_quality)
-    tables = [trend_table(tr), amounts_table(tr), county_table(tr)]
-    reg = regression_table(tr)
-    if isinstance(reg, Table):
-        tables.append(reg)
-    excel.write_workbook(out / "tables.xlsx", [t.sheet() for t in tables])
+    tables = [trend_table(tr), amounts_table(tr), county_table(tr), regression_table(tr)]
+    excel.write_workbook(out / "tables.xlsx", [t.sheet() for t in tables if isinstance(t, Table)])
     return None

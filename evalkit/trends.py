@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 
 from evalkit import geography, paths, stats, wording
-from evalkit.config import Scheme, load_scheme
-from evalkit.evaluation import load_year
+from evalkit.config import Scheme
+from evalkit.evaluation import load_year, resolve_scheme
 from evalkit.metrics import compute_metrics, share_labels
 
 
@@ -30,15 +30,17 @@ class Trends:
 
 
 def evaluate_trends(
-    scheme: str,
+    scheme: str | Scheme,
     *,
+    scheme_file: Path | str | None = None,
     data_dir: Path | str | None = None,
     last_year: int | None = None,
     earlier: list[int] | None = None,
 ) -> Trends:
     """Read, clean and measure the years of ``scheme`` in ``data_dir``: ``earlier`` plus
-    ``last_year``; by default every year with data (up to ``last_year``)."""
-    sch = load_scheme(scheme)
+    ``last_year``; by default every year with data (up to ``last_year``). ``scheme_file``:
+    the scheme's YAML, when it is not found by its name (a scheme of the user's own)."""
+    sch = resolve_scheme(scheme, scheme_file)
     data_dir = Path(data_dir) if data_dir else paths.default_data_dir(sch.name)
     found = paths.available_years(data_dir, sch.name)
     last = last_year if last_year is not None else max(found)
@@ -106,53 +108,42 @@ def trend_verdict(record: dict) -> str:
     return "none"
 
 
-def amounts(tr: Trends) -> dict:
-    """Grant (or granted) amount per project by year, with a rank test between years."""
-    if tr.scheme.unit == "project":
-        col, rows = "grant_nok", tr.tidy
-    else:
-        col, rows = "granted_nok", tr.tidy[tr.tidy["granted"].fillna(False)]
-    values = {int(y): g[col].dropna().astype("int64").to_numpy() for y, g in rows.groupby("year")}
-    return wording.named_summary(stats.amount_summary(values))
-
-
-def goal_regression(tr: Trends) -> dict | None:
-    """Goals reached (fully or partly) against kinds of projects, pooled over years with year
-    as a covariate. Projects whose goals «cannot be judged» are left out of the outcome."""
-    if "goal_achievement" not in tr.tidy:
+def amounts(tr: Trends) -> dict | None:
+    """The amount of the YAML's ``trends.amount`` per row by year (among the rows its
+    ``amounts`` entry names), with a rank test between years; None without amounts."""
+    field = tr.scheme.doc.trends.amount
+    if field is None:
         return None
-    t = tr.tidy[
-        tr.tidy["goal_achievement"].isin(["oppnadd", "delvis", "ikke_oppnadd"]).fillna(False)
-    ]
-    df = pd.DataFrame(
-        {
-            "reached": t["goal_achievement"].isin(["oppnadd", "delvis"]).astype(int),
-            "intermunicipal": t["intermunicipal"].astype("float"),
-            "collaboration": t["collaboration"].astype("float"),
-            "diagnosis_specific": (t["offer_type"] == "diagnosespesifikk")
-            .astype(float)
-            .mask(t["offer_type"].isna()),
-            "target_both": (t["target_group"] == "begge")
-            .astype(float)
-            .mask(t["target_group"].isna()),
-            "year": t["year"],
-        }
-    ).dropna()
-    return stats.logistic_odds_ratios(
-        df,
-        "reached",
-        ["intermunicipal", "collaboration", "diagnosis_specific", "target_both"],
-        covariates=("year",),
+    spec = next(a for a in tr.scheme.doc.amounts if a.field == field)
+    rows = tr.tidy[tr.tidy[spec.among].fillna(False)] if spec.among else tr.tidy
+    values = {int(y): g[field].dropna().astype("int64").to_numpy() for y, g in rows.groupby("year")}
+    return {"field": field, **wording.named_summary(stats.amount_summary(values))}
+
+
+def regression(tr: Trends) -> dict | None:
+    """The YAML's ``trends.regression``: its outcome (a combined share: its codes against the
+    other assessable codes) against the predictors, pooled over years with year as a
+    covariate. Rows whose answer is not assessable are left out. None when the YAML sets
+    none."""
+    spec = tr.scheme.doc.trends.regression
+    if spec is None:
+        return None
+    outcome = next(c for c in tr.scheme.doc.combined_shares if c.key == spec.outcome)
+    t = tr.tidy[tr.tidy[outcome.field].isin(outcome.assessable).fillna(False)]
+    columns = {spec.outcome: t[outcome.field].isin(outcome.codes).astype(int)}
+    for p in spec.predictors:
+        if p.equals is None:
+            columns[p.name] = t[p.field].astype("float")
+        else:
+            columns[p.name] = (t[p.field] == p.equals).astype(float).mask(t[p.field].isna())
+    df = pd.DataFrame({**columns, "year": t["year"]}).dropna()
+    res = stats.logistic_odds_ratios(
+        df, spec.outcome, [p.name for p in spec.predictors], covariates=("year",)
     )
-
-
-#: Norwegian labels of the regression's predictors.
-PREDICTOR_LABELS = {
-    "intermunicipal": "Interkommunalt prosjekt",
-    "collaboration": "Samarbeidsprosjekt",
-    "diagnosis_specific": "Diagnosespesifikt tilbud",
-    "target_both": "Målgruppe: både økt risiko og kronisk sykdom",
-}
+    labels = {p.name: p.label_nb for p in spec.predictors}
+    for p in res["predictors"]:
+        p["label_nb"] = labels.get(p["name"], p["name"])
+    return res
 
 
 #: Row label of the projects that cannot be placed in one county of the common geography.
@@ -198,3 +189,31 @@ def projects_by_common_county(tr: Trends) -> tuple[pd.DataFrame, int]:
     n_unplaced = int(table.loc[UNPLACED_NB].sum()) if UNPLACED_NB in table.index else 0
     order = list(names) + ([UNPLACED_NB] if n_unplaced else [])
     return table.reindex(order, fill_value=0), n_unplaced
+
+
+def trends_metrics(tr: Trends) -> dict:
+    """The trends document's ``metrics.json``: every figure it shows (schema_version 2)."""
+    from evalkit.metrics import SCHEMA_VERSION
+
+    count = tr.scheme.count_key
+    table, n_unplaced = projects_by_common_county(tr)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "scheme": tr.scheme.name,
+        "unit": tr.scheme.unit,
+        "years": tr.years,
+        "synthetic": tr.synthetic,
+        "counts_by_year": {str(y): tr.metrics[y][count] for y in tr.years},
+        "trend_alpha": TREND_ALPHA,
+        "trend_tests": trend_tests(tr),
+        "amounts": amounts(tr),
+        "regression": regression(tr),
+        "by_common_county": {
+            "counties_of_year": tr.years[-1],
+            "rows": [
+                {"county_name": str(name), **{str(y): int(n) for y, n in row.items()}}
+                for name, row in table.iterrows()
+            ],
+            "n_unplaced": n_unplaced,
+        },
+    }

@@ -14,7 +14,7 @@
 # ---
 
 # %%
-# Trends over every year of one scheme, into outputs/<scheme>/trends/. Run by
+# Trends over every year of one scheme (any scheme: laid out by its YAML), into outputs/<scheme>/trends/. Run by
 # `evalkit build` or opened in JupyterLab. Every cell calls evalkit and shows the result.
 
 # %% tags=["parameters"]
@@ -23,6 +23,7 @@ year: int = 2024  # the last year included
 compare_with: list[int] | None = None  # the earlier years included; None = every year with data
 data_dir: str = ""  # "" = data/raw when it holds the scheme's files, else the demo data
 output_dir: str = ""  # "" = write nothing (interactive use); the runner passes a folder
+scheme_file: str = ""  # "" = the scheme found by its name; else the path of its YAML
 
 # %%
 from IPython.display import display
@@ -30,7 +31,13 @@ from IPython.display import display
 from evalkit import trend_document as tdoc
 from evalkit.trends import evaluate_trends
 
-tr = evaluate_trends(scheme, data_dir=data_dir or None, last_year=year, earlier=compare_with)
+tr = evaluate_trends(
+    scheme,
+    scheme_file=scheme_file or None,
+    data_dir=data_dir or None,
+    last_year=year,
+    earlier=compare_with,
+)
 tdoc.title(tr)
 
 # %%
@@ -59,7 +66,7 @@ for figure in tdoc.trend_figures(tr):
 tdoc.trend_table(tr)
 
 # %% [markdown]
-# ## Tilskuddsbeløp per prosjekt
+# ## Beløp per år
 
 # %%
 tdoc.amounts_figure(tr)
@@ -73,11 +80,9 @@ tdoc.amounts_table(tr)
 # %%
 tdoc.county_table(tr)
 
-# %% [markdown]
-# ## Hva henger sammen med at målene nås?
-
 # %%
-tdoc.regression_table(tr)
+for part in tdoc.regression(tr):
+    display(part)
 
 # %%
 tdoc.save(tr, output_dir)

@@ -16,6 +16,7 @@ from scipy.stats import chi2, chi2_contingency
 
 from evalkit import document as doc
 from evalkit import stats, text, trends
+from evalkit.config import load_scheme
 
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
 NB = "\u00a0"
@@ -107,41 +108,44 @@ def test_comparison_lead_points_at_the_figure_and_table_by_number():
 
 
 class _Ev:
-    """Just what ``samhandling_notes`` reads."""
+    """Just what ``notes`` reads."""
 
     def __init__(self, year: int, synthetic: bool):
         self.year, self.synthetic = year, synthetic
+        self.scheme = load_scheme("samhandling")
 
 
 @pytest.mark.parametrize("year", [2010, 2011])
 def test_synthetic_application_counts_are_mentioned_only_for_synthetic_data(year):
-    assert "syntetiske" in doc.samhandling_notes(_Ev(year, True)).data
-    assert "syntetiske" not in doc.samhandling_notes(_Ev(year, False)).data
+    assert "syntetiske" in doc.notes(_Ev(year, True)).data
+    assert "syntetiske" not in doc.notes(_Ev(year, False)).data
     # the real fact about 2011 stays either way
-    assert ("133 millioner" in doc.samhandling_notes(_Ev(year, False)).data) == (year == 2011)
+    assert ("133 millioner" in doc.notes(_Ev(year, False)).data) == (year == 2011)
 
 
 def test_goal_sentence_names_both_denominators():
     # 50 + 56 of 126 answered reached their goals fully or partly; 15 cannot be assessed:
     # 106/126 = 84,1 %, 106/111 = 95,5 %
-    shares = {
-        "goal_achievement.oppnadd": {"count": 50, "n": 126, "share": 50 / 126},
-        "goal_achievement.delvis": {"count": 56, "n": 126, "share": 56 / 126},
-        "goal_achievement.kan_ikke_vurderes": {"count": 15, "n": 126, "share": 15 / 126},
-    }
     m = {
         "year": 2023,
-        "n_counties": 1,
-        "n_projects": 126,
-        "grant_total_nok": 1,
-        "n_municipalities": 1,
+        "combined": {
+            "goal_reached": {
+                "count": 106,
+                "n": 126,
+                "share": 106 / 126,
+                "not_assessable": 15,
+                "assessable": {"count": 106, "n": 111, "share": 106 / 111},
+            }
+        },
+        "shares": {},
         "by_county": [],
-        "shares": shares,
     }
-    s = text.summary_frisklivs(m, {})
-    assert f"84,1{NB}prosent av de 126 prosjektene som svarte" in s
+    s = text.summary(m, load_scheme("frisklivs_lms"))
+    assert s.startswith(f"84,1{NB}prosent av de 126 prosjektene som svarte")  # the rest missing
     assert "også de 15 der måloppnåelsen ikke kan vurderes" in s
     assert f"Av de 111 prosjektene der den kunne vurderes, har 95,5{NB}prosent" in s
+    m["combined"]["goal_reached"]["not_assessable"] = 0  # nothing to explain
+    assert "også de" not in text.summary(m, load_scheme("frisklivs_lms"))
 
 
 # --- the objects: numbers, captions, alignment ------------------------------------------------

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from evalkit import paths
-from evalkit.config import load_scheme, scheme_path
+from evalkit.config import is_bundled, load_scheme, scheme_path
 from evalkit.errors import EvalkitError, ParameterError
 from evalkit.paths import relative_path, sha256_file, show_path
 from evalkit.runner.params import (
@@ -145,8 +145,21 @@ def output_root(out_dir: Path | str | None) -> Path:
     return Path(out_dir).absolute()
 
 
+#: The generic per-year notebook: builds any scheme from its YAML.
+YEAR_NOTEBOOK = "year.py"
+
+
 def _default_notebook(scheme: str) -> Path:
-    path = paths.project_root() / "notebooks" / load_scheme(scheme).notebook
+    """The notebook of a year of ``scheme``: the one its YAML names (``notebook:``), else
+    ``notebooks/<scheme>.py`` when the project has one, else the generic ``notebooks/year.py``."""
+    folder = paths.project_root() / "notebooks"
+    named = load_scheme(scheme).notebook
+    if named:
+        path = folder / named
+    elif (folder / f"{scheme}.py").is_file():
+        path = folder / f"{scheme}.py"
+    else:
+        path = folder / YEAR_NOTEBOOK
     if not path.is_file():
         raise EvalkitError(
             f"The notebook of {scheme}, {show_path(path)}, does not exist. Run evalkit from the "
@@ -219,6 +232,10 @@ def plan(
         )
     if "strict" in declared or strict:
         params["strict"] = strict
+    if "scheme_file" in declared and not is_bundled(scheme):
+        # a scheme of the user's own: the kernel runs in the notebook's folder, which may
+        # not be the one whose schemes/ holds it
+        params["scheme_file"] = str(scheme_path(scheme))
     params.update(extra)
     params = validate_parameters(nb_path, params)
     params.pop("output_dir", None)

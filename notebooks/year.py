@@ -1,0 +1,100 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: -papermill,tags
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: -jupytext.text_representation.jupytext_version,-jupytext.text_representation.format_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python (evalkit)
+#     language: python
+#     name: evalkit
+# ---
+
+# %%
+# Evaluation document for one year of any grant scheme, laid out by the scheme's YAML
+# (sections, tables, figures, summary, notes). Run by `evalkit report SCHEME YEAR` for every
+# scheme without a notebook of its own (notebooks/<scheme>.py); open in JupyterLab and
+# «Run All» to work on it. Every cell calls evalkit and shows the result: no logic lives here.
+
+# %% tags=["parameters"]
+scheme: str = "frisklivs_lms"
+year: int = 2022
+compare_with: list[int] | None = None  # None = the latest earlier year with data
+data_dir: str = ""  # "" = data/raw when it holds the scheme's files, else the demo data
+output_dir: str = ""  # "" = write nothing (interactive use); the runner passes a folder
+strict: bool = False
+scheme_file: str = ""  # "" = the scheme found by its name; else the path of its YAML
+
+# %%
+from IPython.display import display
+
+from evalkit import document as doc
+from evalkit.evaluation import evaluate
+
+ev = evaluate(
+    scheme,
+    year,
+    scheme_file=scheme_file or None,
+    data_dir=data_dir or None,
+    compare_with=compare_with,
+    strict=strict,
+)
+doc.title(ev)
+
+# %%
+doc.banner(ev)
+
+# %% [markdown]
+# ## Sammendrag
+
+# %%
+doc.summary(ev)
+
+# %%
+doc.key_figures(ev)
+
+# %%
+doc.notes(ev)
+
+# %% [markdown]
+# ## Bakgrunn, formål og metode
+
+# %%
+doc.background(ev)
+
+# %%
+doc.method(ev)
+
+# %% [markdown]
+# ## Resultater
+
+# %%
+for part in doc.results(ev):
+    display(part)
+
+# %% [markdown]
+# ## Sammenligning med tidligere år
+
+# %%
+doc.comparison_intro(ev)
+
+# %%
+doc.comparison_figure(ev)
+
+# %%
+doc.comparison_table(ev)
+
+# %% [markdown]
+# ## Vedlegg: datakvalitet
+
+# %%
+doc.quality_summary(ev)
+
+# %%
+doc.quality_table(ev)
+
+# %%
+doc.save(ev, output_dir)
