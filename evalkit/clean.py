@@ -592,47 +592,54 @@ def clean_export(raw: RawExport, scheme: Scheme, year: int, *, strict: bool = Fa
 def derive_fields(
     tidy: pd.DataFrame, frame: pd.DataFrame, raw: RawExport, scheme: Scheme
 ) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
-    """Fields computed from others: municipality counts; for application schemes the award
-    (``granted``), intermunicipal applications and granted-above-applied checks."""
+    """Columns computed from others, as the scheme's YAML declares them: the municipalities
+    reached; each ``derived`` yes/no column; for an ``award`` with a decision field, refused
+    rows' granted amounts and the granted-above-applied check."""
     flags: list[pd.DataFrame] = []
     code_cols = scheme.fields_of_type("municipality_codes") + scheme.fields_of_type(
         "municipality_list"
     )
     if code_cols:
         tidy["municipalities_reached"] = _join_codes(*(tidy[c] for c in code_cols))
-    if "decision" in tidy:
-        tidy["granted"] = (tidy["decision"] == "innvilget").astype("boolean")
-        tidy.loc[tidy["decision"].isna(), "granted"] = pd.NA
-        partners = tidy["partner_municipalities"]
-        tidy["intermunicipal"] = (partners.notna() & (partners != "")).astype("boolean")
-        granted_nok = tidy["granted_nok"]
-        refused_blank = (tidy["decision"] == "avslatt") & granted_nok.isna()
-        tidy.loc[refused_blank.fillna(False), "granted_nok"] = 0
-        above = (tidy["granted_nok"] > tidy["applied_nok"]).fillna(False)
-        flags.append(
-            make_flags(
-                tidy,
-                above,
-                column=raw.headers.get("granted_nok", "granted_nok"),
-                field="granted_nok",
-                values=tidy["granted_nok"],
-                problem="granted_above_applied",
-                detail="Tildelt beløp er større enn søkt beløp; beløpet er beholdt, men bør sjekkes.",
-                action="noted",
-            )
+    doc = scheme.doc
+    for name, rule in (doc.derived if doc is not None else {}).items():
+        source = tidy[rule.source]
+        if rule.equals is not None:
+            tidy[name] = (source == rule.equals).astype("boolean").mask(source.isna(), pd.NA)
+        else:
+            tidy[name] = (source.notna() & (source.astype("string") != "")).astype("boolean")
+    award = doc.award if doc is not None else None
+    if award is None or award.decision is None:
+        return tidy, flags
+    refused = (tidy[award.decision] == award.refused).fillna(False)
+    granted = award.granted
+    column = raw.headers.get(granted, granted)
+    tidy.loc[refused & tidy[granted].isna(), granted] = 0
+    above = (tidy[granted] > tidy[award.applied]).fillna(False)
+    flags.append(
+        make_flags(
+            tidy,
+            above,
+            column=column,
+            field=granted,
+            values=tidy[granted],
+            problem="granted_above_applied",
+            detail="Tildelt beløp er større enn søkt beløp; beløpet er beholdt, men bør sjekkes.",
+            action="noted",
         )
-        refused_paid = ((tidy["decision"] == "avslatt") & (tidy["granted_nok"] > 0)).fillna(False)
-        flags.append(
-            make_flags(
-                tidy,
-                refused_paid,
-                column=raw.headers.get("granted_nok", "granted_nok"),
-                field="granted_nok",
-                values=tidy["granted_nok"],
-                problem="refused_with_amount",
-                detail="Søknaden er avslått, men har tildelt beløp; beløpet er ikke regnet med.",
-                action="set_missing",
-            )
+    )
+    refused_paid = (refused & (tidy[granted] > 0)).fillna(False)
+    flags.append(
+        make_flags(
+            tidy,
+            refused_paid,
+            column=column,
+            field=granted,
+            values=tidy[granted],
+            problem="refused_with_amount",
+            detail="Søknaden er avslått, men har tildelt beløp; beløpet er ikke regnet med.",
+            action="set_missing",
         )
-        tidy.loc[refused_paid, "granted_nok"] = pd.NA
+    )
+    tidy.loc[refused_paid, granted] = pd.NA
     return tidy, flags

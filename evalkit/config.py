@@ -291,11 +291,33 @@ class AmountModel(_Model):
 
 
 class AwardModel(_Model):
-    """Application schemes: which rows were granted, and the applied and granted amounts."""
+    """Application schemes: which rows were granted, and the applied and granted amounts.
+
+    With ``decision`` and ``refused`` (a category field and its code for a refusal), a refused
+    row with no granted amount counts as 0 kr, and one with an amount is flagged and the amount
+    left out; a granted amount above the applied one is noted.
+    """
 
     flag: str
     applied: str
     granted: str
+    decision: str | None = None
+    refused: str | None = None
+
+
+class DerivedModel(_Model):
+    """A yes/no column the cleaning step derives from a field: yes where the field holds the
+    code ``equals`` (a category), or, with ``filled: true``, where it is not empty."""
+
+    source: str = Field(alias="from")
+    equals: str | None = None
+    filled: bool = False
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> DerivedModel:
+        if (self.equals is None) == (not self.filled):
+            raise ValueError("give either `equals: <code>` or `filled: true`")
+        return self
 
 
 class ByCountyModel(_Model):
@@ -443,8 +465,8 @@ class SchemeModel(_Model):
     fields: dict[str, FieldModel]
     vocabularies: dict[str, list[TermModel]] = {}
     shares: list[ShareModel] = []
-    #: Columns the cleaning step derives from others (``granted`` from ``decision``).
-    derived: list[str] = []
+    #: Yes/no columns the cleaning step derives from a field (:class:`DerivedModel`).
+    derived: dict[str, DerivedModel] = {}
     source_nb: str | None = None
     background_nb: str | None = None
     summary: list[str | SentenceModel] | None = None
@@ -583,10 +605,24 @@ def reference_problems(m: SchemeModel) -> list[tuple[str, str]]:
         need(f"amounts[{i}].field", a.field, amounts, "an amount field")
         if a.among is not None:
             need(f"amounts[{i}].among", a.among, yesno, "a yes/no field or derived column")
+    for name, d in m.derived.items():
+        if name in fields:
+            out.append((f"derived.{name}", f"{name!r} is a field already. Give the derived "
+                        "column a name of its own."))  # fmt: skip
+        if need(f"derived.{name}.from", d.source, list(fields), "a field") and d.equals:
+            need(f"derived.{name}.equals", d.equals, codes_of(d.source), f"a code of {d.source}")
     if m.award is not None:
         need("award.flag", m.award.flag, yesno, "a yes/no field or derived column")
         need("award.applied", m.award.applied, amounts, "an amount field")
         need("award.granted", m.award.granted, amounts, "an amount field")
+        if (m.award.decision is None) != (m.award.refused is None):
+            out.append(("award", "`decision` and `refused` go together: name the decision "
+                        "field and its code for a refusal, or neither."))  # fmt: skip
+        elif m.award.decision is not None and need(
+            "award.decision", m.award.decision, categories, "a category field"
+        ):
+            need("award.refused", m.award.refused, codes_of(m.award.decision),
+                 f"a code of {m.award.decision}")  # fmt: skip
     for i, flag in enumerate(m.by_county.flags):
         need(f"by_county.flags[{i}]", flag, yesno, "a yes/no field or derived column")
     if m.by_category is not None:

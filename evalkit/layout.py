@@ -5,8 +5,7 @@ Each header of the file is compared with every field of the scheme
 * by its **wording**: the similarity (0–1) of the header with the headers the scheme's
   layouts already map to the field and with the field's ``label_nb``, word by word (words
   matched when equal, when one is an abbreviation of the other, ``kr``/``kroner``, or when
-  nearly equal by :class:`difflib.SequenceMatcher`, ``frisklivssentral``/
-  ``frisklivssentralen``);
+  nearly equal by :class:`difflib.SequenceMatcher`, ``kommune``/``kommunen``);
 * for answer fields (yes/no, checkbox, category, amount, county, municipality codes, round)
   also by its **answers**: the share of the column's non-blank values that the field's
   parser accepts (:mod:`evalkit.parse`, run once per distinct value).
