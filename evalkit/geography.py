@@ -116,23 +116,6 @@ def counties_in(year: int) -> pd.DataFrame:
     return _counties(int(year)).copy()
 
 
-def municipalities_in(year: int) -> pd.DataFrame:
-    """Municipalities valid in ``year`` (on 1 July).
-
-    Parameters
-    ----------
-    year : int
-        The year.
-
-    Returns
-    -------
-    DataFrame
-        ``municipality_code`` (4 digits), ``municipality_name`` (SSB's official name) and
-        ``county_code``, sorted by code.
-    """
-    return _municipalities(int(year)).copy()
-
-
 @functools.cache
 def _county_names(year: int) -> dict[str, str]:
     c = _counties(year)
@@ -149,28 +132,6 @@ def _municipality_names(year: int) -> dict[str, str]:
 def _municipality_county(year: int) -> dict[str, str]:
     m = _municipalities(year)
     return dict(zip(m["municipality_code"], m["county_code"], strict=True))
-
-
-def county_name(code: str, year: int) -> str:
-    """The name of county ``code`` in ``year``.
-
-    Parameters
-    ----------
-    code : str
-        County code; ``"3"`` means ``"03"``.
-    year : int
-        The year.
-
-    Raises
-    ------
-    KeyError
-        When ``code`` is not a county valid in ``year``.
-    """
-    key = str(code).strip().zfill(2)
-    try:
-        return _county_names(int(year))[key]
-    except KeyError:
-        raise KeyError(f"county {key} is not valid in {year}") from None
 
 
 # --- following codes through the change tables ---------------------------------------------
@@ -1083,28 +1044,6 @@ def _one_county_per_row(long: pd.DataFrame, n: int) -> np.ndarray:
     return out.to_numpy()
 
 
-def municipality_to_county(codes: pd.Series, year: int) -> pd.Series:
-    """The county of each row's municipalities.
-
-    Parameters
-    ----------
-    codes : Series
-        ``;``-joined municipality codes valid in ``year``.
-    year : int
-        The year.
-
-    Returns
-    -------
-    Series
-        County code valid in ``year`` (string dtype), aligned with ``codes``; NA when blank,
-        when a code is not valid in ``year`` or when the municipalities lie in different
-        counties.
-    """
-    long = _long_codes(codes)
-    long["county"] = long["code"].map(_municipality_county(int(year))).astype("string")
-    return pd.Series(_one_county_per_row(long, len(codes)), index=codes.index, dtype="string")
-
-
 def county_in_year(municipality_codes: pd.Series, from_year: int, to_year: int) -> pd.Series:
     """The county valid in ``to_year`` that holds each row's municipalities of ``from_year``:
     a common geography across county reforms.
@@ -1140,36 +1079,3 @@ def county_in_year(municipality_codes: pd.Series, from_year: int, to_year: int) 
         index=municipality_codes.index,
         dtype="string",
     )
-
-
-def counties_unchanged(year_a: int, year_b: int) -> list[str]:
-    """County codes valid in both years with the same municipalities (the same area).
-
-    A county is unchanged when every municipality it had in one year lies in it in the other
-    year, both ways (mergers inside the county do not count as a change; a municipality
-    moving in or out does). Boundary adjustments between municipalities are ignored.
-
-    Parameters
-    ----------
-    year_a, year_b : int
-        The two years, in any order.
-
-    Returns
-    -------
-    list of str
-        Sorted county codes, e.g. ``["03", "11"]`` for 2019 and 2024.
-    """
-    year_a, year_b = int(year_a), int(year_b)
-    both = set(_county_names(year_a)) & set(_county_names(year_b))
-    out = []
-    for county in sorted(both):
-        same = True
-        for here, there in ((year_a, year_b), (year_b, year_a)):
-            succ = _successors(there)
-            members = [m for m, c in _municipality_county(here).items() if c == county]
-            if any({s[:2] for s in succ[m]} != {county} for m in members):
-                same = False
-                break
-        if same:
-            out.append(county)
-    return out

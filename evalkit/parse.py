@@ -1,10 +1,12 @@
 """Parsers for the answers people type into forms: yes/no, checkboxes, categories, amounts
 and free-text reasons.
 
-Each parser works on the distinct values of a column (:func:`distinct_text`) with vectorised
-string operations, then maps the result back, so its cost grows with the number of distinct
-spellings, not with the number of rows. Each returns the parsed values and a boolean mask of
-the non-blank cells it could not read; the cleaning step turns the mask into flags.
+Each parser (``yesno_of``, ``checkbox_of``, ``category_of``, ``amount_of``, ``reasons_of``)
+works with vectorised string operations on the distinct normalised values of a column, as
+:func:`distinct_text` gives them; the cleaning step maps the result back to the rows with the
+codes :func:`distinct_text` returns, so the cost grows with the number of distinct spellings,
+not with the number of rows. Each returns the parsed values and a boolean mask of the
+non-blank values it could not read; the cleaning step turns the mask into flags.
 
 The string operations run in pyarrow. Regular expressions are given to pandas as pattern
 strings, so pandas runs them with pyarrow's RE2 when that gives the same result as Python's
@@ -359,15 +361,6 @@ def join_groups(groups: np.ndarray, values: pa.Array, n: int, sep: str = ";") ->
     return joined.take(pa.array(where, mask=where < 0))
 
 
-def join_sorted_unique(long: pd.Series, index: pd.Index, sep: str = ";") -> pd.Series:
-    """Join the values of a long Series (index = row label) into one sorted, de-duplicated
-    string per row, aligned with ``index`` (NA for rows with none)."""
-    labels, found = pd.factorize(long.index)
-    joined = join_groups(labels, arrow_strings(long), len(found), sep)
-    where = pd.Index(found).get_indexer(index)
-    return string_series(joined.take(pa.array(where, mask=where < 0)), index=index)
-
-
 def split_long(values: pa.Array, pattern: str, regex: bool = True) -> tuple[np.ndarray, pa.Array]:
     """Split every string on a pattern into (position, piece) pairs, as ``str.split`` (or,
     with ``regex``, ``re.split``) does.
@@ -549,100 +542,3 @@ def reasons_of(text: pa.Array, vocabulary: Vocabulary) -> pd.DataFrame:
     return pd.DataFrame(
         {code: pd.arrays.BooleanArray(v, blank) for code, v in cols.items()}, copy=False
     )
-
-
-# --- the parsers on a column ----------------------------------------------------------------
-def parse_yesno(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Read yes/no answers.
-
-    Returns
-    -------
-    answer : Series of boolean (nullable)
-        True for a «yes» spelling, False for «no», NA for blank, «-», «Vet ikke», «Ikke
-        besvart» and for anything unrecognised.
-    unreadable : Series of bool
-        True where a non-blank value was not recognised (set to missing and flagged).
-    """
-    codes, text = distinct_text(values)
-    answer, bad = yesno_of(text)
-    return (
-        pd.Series(answer.take(codes), index=values.index, name="answer"),
-        pd.Series(bad[codes], index=values.index, name="bad"),
-    )
-
-
-def parse_checkbox(values: pd.Series) -> pd.Series:
-    """Read a checkbox: any non-blank value that is not a «no» spelling is ticked.
-
-    A checkbox is never missing: blank means not ticked.
-    """
-    codes, text = distinct_text(values)
-    return pd.Series(checkbox_of(text)[codes], index=values.index, name="ticked")
-
-
-def parse_category(values: pd.Series, vocabulary: Vocabulary) -> tuple[pd.Series, pd.Series]:
-    """Match answers to a vocabulary on the code, the Norwegian label or an accepted spelling,
-    ignoring case, spaces and punctuation.
-
-    Returns the codes (string, NA when blank or unknown) and a mask of unknown non-blank values.
-    """
-    codes, text = distinct_text(values)
-    code, bad = category_of(text, vocabulary.lookup)
-    return (
-        string_series(code.take(codes), index=values.index, name="code"),
-        pd.Series(bad[codes], index=values.index, name="bad"),
-    )
-
-
-def parse_amount(
-    values: pd.Series, plausible: AmountRange | None = None
-) -> tuple[pd.Series, pd.Series]:
-    """Read amounts in whole kroner written every way people write them.
-
-    Accepted: plain numbers (also Excel numbers), thousands grouped with spaces (normal,
-    non-breaking or thin), dots or commas (``150 000``, ``150.000``, ``150,000``), a currency
-    word before or after (``kr``, ``kr.``, ``NOK``, ``kroner``), a trailing ``,-``, øre
-    with two decimals (``150 000,50`` is rounded half up to whole kroner), and millions (``1,2 mill.`` =
-    1 200 000). Anything else, and negative amounts, are unreadable.
-
-    Parameters
-    ----------
-    values : Series
-        The cells as typed.
-    plausible : AmountRange, optional
-        Amounts outside it are set to missing and counted as not read; by default only
-        amounts beyond :data:`~evalkit.config.MAX_EXACT_AMOUNT` (more than an exact integer
-        holds) are.
-
-    Returns
-    -------
-    amount : Series of Int64
-        NA when blank, unreadable or outside the range.
-    unreadable : Series of bool
-        True where a non-blank value could not be read or is outside the range.
-    """
-    codes, text = distinct_text(values)
-    amount, bad, implausible = amount_of(text, plausible)
-    bad = bad | implausible
-    return (
-        pd.Series(amount.take(codes), index=values.index, name="amount"),
-        pd.Series(bad[codes], index=values.index, name="bad"),
-    )
-
-
-def parse_reasons(values: pd.Series, vocabulary: Vocabulary) -> pd.DataFrame:
-    """Sort free-text reasons into vocabulary codes by keyword rules.
-
-    A text gets every code one of whose keywords (lower-case substrings, listed in the scheme
-    YAML) occurs in it; a non-blank text that matches none gets the vocabulary's fallback code
-    (``annet``). Blank texts get NA in every column.
-
-    Returns
-    -------
-    DataFrame
-        One boolean (nullable) column per code, named by the code.
-    """
-    codes, text = distinct_text(values)
-    out = reasons_of(text, vocabulary).take(codes)
-    out.index = values.index
-    return out[[t.code for t in vocabulary.terms]]

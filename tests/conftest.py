@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
+from evalkit import parse
 from evalkit.config import load_scheme
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,6 +75,29 @@ def write_export(
     else:
         frame.to_csv(path, sep=sep, index=False, encoding=encoding)
     return path
+
+
+def per_row(values, parse_text, *args):
+    """An array-level parser of :mod:`evalkit.parse` (``yesno_of``, ``checkbox_of``,
+    ``category_of``, ``amount_of``, ``reasons_of``) run the way ``clean_export`` runs it: on
+    the distinct normalised values of ``values`` (:func:`parse.distinct_text`), each result
+    taken back to the rows with the codes. A list is read as an object column (cells as
+    typed, Excel numbers among them)."""
+    if not isinstance(values, pd.Series):
+        values = pd.Series(list(values), dtype=object)
+    codes, text = parse.distinct_text(values)
+
+    def rows(result):
+        if isinstance(result, pd.DataFrame):
+            return result.take(codes).set_axis(values.index)
+        if isinstance(result, pa.Array):
+            return parse.string_series(result.take(codes), index=values.index)
+        if isinstance(result, np.ndarray):
+            return pd.Series(result[codes], index=values.index)
+        return pd.Series(result.take(codes), index=values.index)
+
+    out = parse_text(text, *args)
+    return tuple(rows(r) for r in out) if isinstance(out, tuple) else rows(out)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ import openpyxl
 import pandas as pd
 import pytest
 import yaml
+from conftest import per_row
 
 from evalkit import demo, parse
 from evalkit.config import load_scheme
@@ -204,13 +205,14 @@ def test_parsers_recover_the_truth(scheme, year, kind):
             continue
         values, bad = raw[name], None
         if spec.type == "yesno":
-            got, bad = parse.parse_yesno(values)
+            got, bad = per_row(values, parse.yesno_of)
         elif spec.type == "checkbox":
-            got = parse.parse_checkbox(values)
+            got = per_row(values, parse.checkbox_of)
         elif spec.type == "category":
-            got, bad = parse.parse_category(values, sch.vocabularies[spec.vocabulary])
+            got, bad = per_row(values, parse.category_of, sch.vocabularies[spec.vocabulary].lookup)
         elif spec.type == "amount":
-            got, bad = parse.parse_amount(values)
+            got, bad, implausible = per_row(values, parse.amount_of, spec.plausible)
+            bad = bad | implausible  # each is flagged and set to missing
             if name == "granted_nok":  # refused applications: blank means 0
                 got = got.fillna(0)
         elif spec.type == "text":

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import sys
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow
 import pytest
-from conftest import FRISKLIV, frisklivs_row, write_export
+from conftest import FRISKLIV, frisklivs_row, per_row, write_export
 
 from evalkit import geography as geo
 from evalkit import parse
@@ -93,9 +95,9 @@ def test_integral_excel_numbers_lose_their_point_zero():
 
 def test_amounts_with_digits_that_are_not_ascii_are_read_as_python_reads_them():
     values = pd.Series(["١٥٠ ٠٠٠", "kr 2 000,-", "150 000", "٣,٥ mill."], dtype="string")
-    amount, bad = parse.parse_amount(values)
+    amount, bad, implausible = per_row(values, parse.amount_of)
     assert amount.tolist() == [150_000, 2_000, 150_000, 3_500_000]
-    assert not bad.any()
+    assert not bad.any() and not implausible.any()
 
 
 def test_amounts_in_a_column_of_many_spellings():
@@ -103,23 +105,27 @@ def test_amounts_in_a_column_of_many_spellings():
         ["kr 1 200,-", "1.200", "1,2 mill.", "1 200,50", "1 200,49", "kroner 5", "12 34", "-"],
         dtype="string",
     )
-    amount, bad = parse.parse_amount(values)
+    amount, bad, implausible = per_row(values, parse.amount_of)
     # «kroner 5»: «kr» is taken first, «oner 5» is not an amount
     expected = [1_200, 1_200, 1_200_000, 1_201, 1_200, pd.NA, pd.NA, pd.NA]
     assert amount.tolist() == expected
     assert bad.tolist() == [False, False, False, False, False, True, True, False]
+    assert not implausible.any()
 
 
-def test_join_sorted_unique():
-    long = pd.Series(["b", "a", "c", "c", None, "", "a"], index=[1, 1, 2, 2, 2, 5, 9])
-    got = parse.join_sorted_unique(long, pd.Index([0, 1, 2, 5, 1]))
-    assert got.tolist() == [pd.NA, "a;b", "c", pd.NA, "a;b"]
-    assert got.index.tolist() == [0, 1, 2, 5, 1]
+def test_join_groups():
+    groups = np.array([1, 1, 2, 2, 2, 5, 9])
+    values = pyarrow.array(["b", "a", "c", "c", None, "", "a"], type=pyarrow.large_string())
+    got = parse.join_groups(groups, values, 10)
+    # sorted, each value once; no value (null, empty) gives null
+    assert got.to_pylist() == [None, "a;b", "c", None, None, None, None, None, None, "a"]
+    assert parse.join_groups(groups, values, 10, sep=", ")[1].as_py() == "a, b"
 
 
 def test_reason_keywords_are_plain_substrings():
     vocab = FRISKLIV.vocabularies["goal_reason"]
-    out = parse.parse_reasons(pd.Series(["FOR KORT tid", "corona.", "", "x"]), vocab)
+    out = per_row(pd.Series(["FOR KORT tid", "corona.", "", "x"]), parse.reasons_of, vocab)
+    out = out[vocab.codes]
     assert out.loc[0, "for_kort_tid"] and out.loc[1, "pandemi"]
     assert out.loc[2].isna().all()
     assert out.loc[3].tolist() == [False, False, False, False, True]

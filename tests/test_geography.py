@@ -8,6 +8,8 @@ is county 46 from 2020, Hordaland went wholly into it, Viken was split in 2024 i
 
 from __future__ import annotations
 
+from importlib import resources
+
 import pandas as pd
 import pytest
 
@@ -41,6 +43,18 @@ def by_problem(flags):
     return {p: g["row"].tolist() for p, g in flags.groupby("problem")}
 
 
+def reference_municipalities(year=None):
+    """The bundled municipality table, read here with pandas (codes, names, dates); with
+    ``year``, the rows valid on 1 July of that year."""
+    path = resources.files("evalkit").joinpath("reference", "kommuner.csv")
+    with path.open(encoding="utf-8") as fh:
+        k = pd.read_csv(fh, dtype=str, keep_default_na=False)
+    if year is None:
+        return k
+    day = f"{year}-07-01"
+    return k[(k["valid_from"] <= day) & ((k["valid_to"] == "") | (k["valid_to"] >= day))]
+
+
 # --- the periods ---------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("year", "n"),
@@ -67,17 +81,23 @@ def test_number_of_counties_per_period(year, n):
      (2024, 357)],
 )  # fmt: skip
 def test_number_of_municipalities_per_period(year, n):
-    m = geo.municipalities_in(year)
-    assert list(m.columns) == ["municipality_code", "municipality_name", "county_code"]
-    assert len(m) == n
+    # every code of the reference table, of any period: those valid in the year are kept as
+    # written, each other one is flagged
+    every = sorted(set(reference_municipalities()["code"]))
+    result, flags = geo.resolve_municipality_codes(frame(every), "value", "K", year)
+    kept = [
+        code for code, got in zip(every, result.fillna("").tolist(), strict=True) if got == code
+    ]
+    assert len(kept) == n
+    assert len(every) - flags["row"].nunique() == n
 
 
 def test_codes_are_strings_with_leading_zeros():
     c = geo.counties_in(2016)
     assert c.loc[c["county_name"] == "Oslo", "county_code"].tolist() == ["03"]
-    m = geo.municipalities_in(2016)
-    row = m[m["municipality_code"] == "0301"]
-    assert row["municipality_name"].tolist() == ["Oslo"] and row["county_code"].tolist() == ["03"]
+    result, flags = geo.resolve_municipality_names(frame(["Oslo"]), "value", "K", 2016)
+    assert result.tolist() == ["0301"] and flags.empty
+    assert geo.county_in_year(codes("0301"), 2016, 2016).tolist() == ["03"]
 
 
 def test_the_counties_of_each_reform():
@@ -91,12 +111,19 @@ def test_the_counties_of_each_reform():
     }  # fmt: skip
 
 
-def test_county_name():
-    assert geo.county_name("46", 2022) == "Vestland"
-    assert geo.county_name("3", 2024) == "Oslo"
-    assert geo.county_name("54", 2020) == "Troms og Finnmark"
-    with pytest.raises(KeyError):
-        geo.county_name("30", 2024)  # Viken ended in 2023
+@pytest.mark.parametrize(
+    ("code", "year", "name"),
+    [("46", 2022, "Vestland"), ("3", 2024, "Oslo"), ("54", 2020, "Troms og Finnmark")],
+)
+def test_county_name(code, year, name):
+    res, flags = counties([code], year)
+    assert res["county_name"].tolist() == [name] and flags.empty
+
+
+def test_a_county_code_of_another_period_is_not_a_county_of_the_year():
+    res, flags = counties(["30"], 2024)  # Viken ended in 2023
+    assert res["county_code"].isna().all() and res["county_name"].isna().all()
+    assert flags["problem"].tolist() == ["county_not_valid_in_year"]
 
 
 # --- counties: spellings -------------------------------------------------------------------
@@ -368,11 +395,11 @@ def test_names_containing_og_are_matched_whole():
 
 @pytest.mark.parametrize("year", [2010, 2016, 2019, 2020, 2022, 2024])
 def test_every_official_name_with_og_resolves_to_itself(year):
-    m = geo.municipalities_in(year)
-    with_og = m[m["municipality_name"].str.contains(" og ")]
+    m = reference_municipalities(year)
+    with_og = m[m["name"].str.contains(" og ")]
     assert len(with_og) >= 2  # Nore og Uvdal, Evje og Hornnes
-    result, flags = names(with_og["municipality_name"].tolist(), year)
-    assert result.tolist() == with_og["municipality_code"].tolist() and flags.empty
+    result, flags = names(with_og["name"].tolist(), year)
+    assert result.tolist() == with_og["code"].tolist() and flags.empty
 
 
 def test_sami_names_and_parts_of_multilingual_names():
@@ -421,12 +448,11 @@ def test_a_name_of_another_period_is_followed_like_a_code():
 
 
 # --- counties of municipalities across years -----------------------------------------------
-def test_municipality_to_county():
-    result = geo.municipality_to_county(
-        codes("0301", "4601;4602", "0301;4601", pd.NA, "1201"), 2022
-    )
+def test_county_in_year_within_one_year():
+    result = geo.county_in_year(codes("0301", "4601;4602", "0301;4601", pd.NA, "1201"), 2022, 2022)
     assert result.tolist()[:2] == ["03", "46"]
-    assert result.iloc[2:].isna().all()  # two counties; blank; 1201 not valid in 2022
+    assert result.iloc[2:4].isna().all()  # two counties; blank
+    assert result.iloc[4] == "46"  # 1201 Bergen (until 2019) is followed to 4601, Vestland
 
 
 def test_county_in_year_gives_a_common_geography():
@@ -446,13 +472,14 @@ def test_county_in_year_backwards():
     assert result.tolist() == ["02", "20", "01"]  # Bærum, Alta, Halden + Moss
 
 
-def test_counties_unchanged():
-    assert geo.counties_unchanged(2019, 2024) == ["03", "11"]
-    assert geo.counties_unchanged(2024, 2019) == ["03", "11"]
-    # 2012: Mosvik + Inderøy merged inside Nord-Trøndelag; no county changed
-    assert len(geo.counties_unchanged(2010, 2012)) == 19
-    # 2019: Rindal moved from Møre og Romsdal to Trøndelag
-    unchanged = geo.counties_unchanged(2018, 2019)
-    assert "15" not in unchanged and "50" not in unchanged and "18" in unchanged
-    # 2024: Ålesund split inside Møre og Romsdal; Viken etc. are not valid in 2024
-    assert geo.counties_unchanged(2023, 2024) == ["03", "11", "15", "18", "34", "42", "46", "50"]
+def test_county_in_year_across_mergers_moves_and_splits():
+    # Oslo and Rogaland kept their codes and areas from 2019 to 2024, both ways
+    assert geo.county_in_year(codes("0301", "1103"), 2019, 2024).tolist() == ["03", "11"]
+    assert geo.county_in_year(codes("0301", "1103"), 2024, 2019).tolist() == ["03", "11"]
+    # 2012: Mosvik (1723) and Inderøy merged inside Nord-Trøndelag, both ways
+    assert geo.county_in_year(codes("1723"), 2010, 2012).tolist() == ["17"]
+    assert geo.county_in_year(codes("1756"), 2012, 2010).tolist() == ["17"]
+    # 2019: Rindal (1567) moved from Møre og Romsdal to Trøndelag
+    assert geo.county_in_year(codes("1567"), 2018, 2019).tolist() == ["50"]
+    # 2024: Ålesund (1507) split into 1508 Ålesund and 1580 Haram, both in Møre og Romsdal
+    assert geo.county_in_year(codes("1507"), 2023, 2024).tolist() == ["15"]

@@ -1,13 +1,17 @@
 """Parsers for yes/no, checkboxes, categories, amounts and reasons: hand-written cases from the
-spec's cleaning rules, and property-based tests (hypothesis) for amounts and yes/no."""
+spec's cleaning rules, and property-based tests (hypothesis) for amounts and yes/no.
+
+Each parser is run as ``clean_export`` runs it (:func:`conftest.per_row`): on the distinct
+normalised values of a column, the result taken back to the rows."""
 
 import pandas as pd
 import pytest
+from conftest import per_row
 from hypothesis import given
 from hypothesis import strategies as st
 
+from evalkit import parse
 from evalkit.config import load_scheme
-from evalkit.parse import parse_amount, parse_category, parse_checkbox, parse_reasons, parse_yesno
 
 SCHEME = load_scheme("frisklivs_lms")
 
@@ -21,27 +25,27 @@ def s(*values):
     "text", ["Ja", "ja", "JA", "J", "Yes", "Y", "1", "x", "X", "True", "Sant", " ja ", 1, 1.0]
 )
 def test_yes_spellings(text):
-    answer, bad = parse_yesno(s(text))
+    answer, bad = per_row(s(text), parse.yesno_of)
     assert answer.iloc[0] is True or answer.iloc[0] == True  # noqa: E712
     assert not bad.iloc[0]
 
 
 @pytest.mark.parametrize("text", ["Nei", "nei", "N", "No", "0", "False", "Usant", "  NEI", 0])
 def test_no_spellings(text):
-    answer, bad = parse_yesno(s(text))
+    answer, bad = per_row(s(text), parse.yesno_of)
     assert answer.iloc[0] == False  # noqa: E712
     assert not bad.iloc[0]
 
 
 @pytest.mark.parametrize("text", [None, "", "  ", "-", "Vet ikke", "vet ikke", "Ikke besvart"])
 def test_missing_answers_are_missing_not_errors(text):
-    answer, bad = parse_yesno(s(text))
+    answer, bad = per_row(s(text), parse.yesno_of)
     assert pd.isna(answer.iloc[0])
     assert not bad.iloc[0]
 
 
 def test_unknown_yesno_is_missing_and_flagged():
-    answer, bad = parse_yesno(s("Kanskje", "ja"))
+    answer, bad = per_row(s("Kanskje", "ja"), parse.yesno_of)
     assert pd.isna(answer.iloc[0]) and bad.tolist() == [True, False]
 
 
@@ -56,7 +60,7 @@ _NO = ["Nei", "N", "No", "0", "False", "Usant"]
     right=st.sampled_from(["", " ", "\t"]),
 )
 def test_yesno_ignores_case_and_surrounding_space(word, case, left, right):
-    answer, bad = parse_yesno(s(left + case(word) + right))
+    answer, bad = per_row(s(left + case(word) + right), parse.yesno_of)
     assert bool(answer.iloc[0]) is (word in _YES)
     assert not bad.iloc[0]
 
@@ -64,7 +68,9 @@ def test_yesno_ignores_case_and_surrounding_space(word, case, left, right):
 # --- checkboxes ---------------------------------------------------------------------------
 def test_checkbox_rule():
     # any non-blank value that is not a «no» spelling is ticked; blank is not ticked, never missing
-    ticked = parse_checkbox(s("Frisklivssentralen", "x", "1", "", None, "nei", "0", " "))
+    ticked = per_row(
+        s("Frisklivssentralen", "x", "1", "", None, "nei", "0", " "), parse.checkbox_of
+    )
     assert ticked.tolist() == [True, True, True, False, False, False, False, False]
     assert ticked.dtype == bool
 
@@ -72,7 +78,7 @@ def test_checkbox_rule():
 # --- categories ---------------------------------------------------------------------------
 def test_category_by_label_code_and_spelling_ignoring_case_space_punctuation():
     vocab = SCHEME.vocabularies["offer_type"]
-    codes, bad = parse_category(
+    codes, bad = per_row(
         s(
             "Diagnoseuavhengig tilbud",
             "diagnosespesifikk",
@@ -81,7 +87,8 @@ def test_category_by_label_code_and_spelling_ignoring_case_space_punctuation():
             "Diagnosespesifikt  tilbud.",
             None,
         ),
-        vocab,
+        parse.category_of,
+        vocab.lookup,
     )
     assert codes.tolist()[:5] == [
         "diagnoseuavhengig",
@@ -95,7 +102,8 @@ def test_category_by_label_code_and_spelling_ignoring_case_space_punctuation():
 
 
 def test_unknown_category_is_missing_and_flagged():
-    codes, bad = parse_category(s("Begge", "Barn og unge"), SCHEME.vocabularies["target_group"])
+    vocab = SCHEME.vocabularies["target_group"]
+    codes, bad = per_row(s("Begge", "Barn og unge"), parse.category_of, vocab.lookup)
     assert codes.iloc[0] == "begge" and pd.isna(codes.iloc[1])
     assert bad.tolist() == [False, True]
 
@@ -120,15 +128,15 @@ def test_unknown_category_is_missing_and_flagged():
     ],
 )
 def test_amount_formats(text, expected):
-    amount, bad = parse_amount(s(text))
+    amount, bad, implausible = per_row(s(text), parse.amount_of)
     assert amount.iloc[0] == expected
-    assert not bad.iloc[0]
+    assert not bad.iloc[0] and not implausible.iloc[0]
 
 
 @pytest.mark.parametrize("text", ["ca. hundre tusen", "-5000", "1.5", "150 00", "12 34 567"])
 def test_unreadable_amounts_are_flagged(text):
-    amount, bad = parse_amount(s(text))
-    assert pd.isna(amount.iloc[0]) and bad.iloc[0]
+    amount, bad, implausible = per_row(s(text), parse.amount_of)
+    assert pd.isna(amount.iloc[0]) and bad.iloc[0] and not implausible.iloc[0]
 
 
 def _group(n: int, sep: str) -> str:
@@ -145,8 +153,8 @@ def _group(n: int, sep: str) -> str:
 )
 def test_amount_roundtrip_property(n, sep, wrap):
     text = wrap.format(_group(n, sep))
-    amount, bad = parse_amount(s(text))
-    assert not bad.iloc[0], text
+    amount, bad, implausible = per_row(s(text), parse.amount_of)
+    assert not bad.iloc[0] and not implausible.iloc[0], text
     assert amount.iloc[0] == n, text
 
 
@@ -156,21 +164,25 @@ def test_amount_roundtrip_property(n, sep, wrap):
     word=st.sampled_from(["mill.", "mill", "millioner"]),
 )
 def test_amount_millions_property(whole, tenth, word):
-    amount, bad = parse_amount(s(f"{whole},{tenth} {word}"))
+    amount, _, _ = per_row(s(f"{whole},{tenth} {word}"), parse.amount_of)
     assert amount.iloc[0] == whole * 1_000_000 + tenth * 100_000
 
 
-def test_parsers_work_on_distinct_values_and_keep_the_index():
+def test_parsers_work_on_distinct_values():
     values = pd.Series(["Ja", "Nei", "Ja", None], index=[10, 11, 12, 13], dtype=object)
-    answer, _ = parse_yesno(values)
-    assert answer.index.tolist() == [10, 11, 12, 13]
-    assert answer.tolist()[:3] == [True, False, True]
+    codes, text = parse.distinct_text(values)
+    # the parser sees each distinct value once (NA last); the codes take it back to the rows
+    assert text.to_pylist() == ["Ja", "Nei", None]
+    assert codes.tolist() == [0, 1, 0, 2]
+    answer, bad = parse.yesno_of(text)
+    assert answer.take(codes).tolist() == [True, False, True, pd.NA]
+    assert bad[codes].tolist() == [False, False, False, False]
 
 
 # --- free-text reasons --------------------------------------------------------------------
 def test_reason_keyword_rules():
     vocab = SCHEME.vocabularies["goal_reason"]
-    out = parse_reasons(
+    out = per_row(
         s(
             "Oppstarten ble forsinket på grunn av koronapandemien",
             "Prosjektleder har vært sykemeldt store deler av året",
@@ -178,8 +190,9 @@ def test_reason_keyword_rules():
             "Vi har ikke fått svar fra kommunen",
             None,
         ),
+        parse.reasons_of,
         vocab,
-    )
+    )[vocab.codes]
     assert out.loc[0, ["forsinkelse", "pandemi"]].tolist() == [True, True]
     assert out.loc[0, "annet"] == False  # noqa: E712
     assert out.loc[1, "sykdom_permisjon"] == True  # noqa: E712
