@@ -23,7 +23,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -36,22 +36,6 @@ from pydantic import (
 )
 
 from evalkit.errors import EvalkitError
-
-FIELD_TYPES = {
-    "id",
-    "county",
-    "municipality_codes",
-    "municipality_names",
-    "municipality_list",
-    "text",
-    "amount",
-    "yesno",
-    "checkbox",
-    "category",
-    "reasons",
-    "round",
-}
-SHARE_KINDS = {"yesno", "category", "category_one", "checked", "reasons"}
 
 #: The largest whole number a float64 holds exactly (2**53): no plausible range may reach
 #: beyond it, so that an amount read as a float is compared with the range exactly and every
@@ -184,6 +168,9 @@ FieldType = Literal[
     "round",
 ]
 ShareKind = Literal["yesno", "category", "category_one", "checked", "reasons"]
+#: The field types and share kinds a scheme may use (from the models' literals).
+FIELD_TYPES = frozenset(get_args(FieldType))
+SHARE_KINDS = frozenset(get_args(ShareKind))
 #: The pieces a section can show by name (``sections[].show``).
 SectionPiece = Literal[
     "county_table",
