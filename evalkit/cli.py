@@ -179,9 +179,29 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _named_scheme(args: argparse.Namespace, command: str) -> None:
+    """``--scheme-file``: the YAML made known by its name, which ``args.scheme`` then holds."""
+    if args.scheme_file is None:
+        return
+    if args.scheme is not None:
+        raise EvalkitError(
+            f"Name the scheme or give its YAML file (evalkit {command} --scheme-file FILE …), "
+            "not both."
+        )
+    from evalkit.config import use_scheme_file
+
+    args.scheme = use_scheme_file(args.scheme_file)
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from evalkit.runner import report_year
 
+    _named_scheme(args, "report")
+    if args.scheme is None:
+        raise EvalkitError(
+            "Name the scheme (evalkit report SCHEME YEAR) or give its YAML file "
+            "(evalkit report --scheme-file FILE YEAR)."
+        )
     _check_year(args.year)
     _check_compare_with(args)
     res = report_year(
@@ -243,6 +263,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     from evalkit.runner import build
     from evalkit.runner.plan import output_root
 
+    _named_scheme(args, "build")
     schemes = [args.scheme] if args.scheme else None
     if args.years is not None:
         _check_years_have_data(schemes, args.years, args.data_dir)
@@ -290,7 +311,10 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     r = sub.add_parser("report", help="build one per-year document")
-    r.add_argument("scheme", type=_scheme_name)
+    r.add_argument("scheme", type=_scheme_name, nargs="?", default=None)
+    r.add_argument(
+        "--scheme-file", type=Path, help="a scheme YAML file (instead of SCHEME)", metavar="YAML"
+    )
     r.add_argument("year", type=int)
     r.add_argument("--compare-with", type=int, nargs="*", default=None, metavar="Y")
     r.add_argument("--data-dir", type=_folder, default=None)
@@ -302,6 +326,9 @@ def parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("build", help="build every year found in the data, then outputs/index.html")
     b.add_argument("--scheme", type=_scheme_name, default=None)
+    b.add_argument(
+        "--scheme-file", type=Path, help="a scheme YAML file (instead of --scheme)", metavar="YAML"
+    )
     b.add_argument("--years", type=_years, default=None, help="e.g. 2019-2024 or 2021,2023")
     b.add_argument("--data-dir", type=_folder, default=None)
     b.add_argument("--out", type=Path, default=None, help="default: outputs/ in the project")

@@ -885,8 +885,34 @@ def user_folders() -> list[Path]:
     return found
 
 
+#: Scheme files named on the command line (``--scheme-file``), by scheme name.
+_NAMED_FILES: dict[str, Path] = {}
+
+
+def use_scheme_file(path: Path | str) -> str:
+    """Make the scheme YAML at ``path`` known by its name, as if it were in ``schemes/``, for
+    this process (the runner passes the path on to the notebook); returns the name.
+
+    The file must be named after its scheme (``<scheme>.yaml``) and is checked first.
+    """
+    path = Path(path).resolve()
+    scheme = load_scheme_file(path)
+    if path.stem != scheme.name:
+        raise EvalkitError(
+            f"{path}: `scheme: {scheme.name}` differs from the file's name ({path.stem}). Name "
+            f"the file {scheme.name}.yaml, or change the `scheme:` key."
+        )
+    if is_bundled(scheme.name):
+        raise EvalkitError(
+            f"{path} has the name of a scheme bundled with evalkit ({scheme.name}). Rename the "
+            "file (and its `scheme:` key) to a name of its own."
+        )
+    _NAMED_FILES[scheme.name] = path
+    return scheme.name
+
+
 def _user_files() -> dict[str, Path]:
-    out: dict[str, Path] = {}
+    out: dict[str, Path] = dict(_NAMED_FILES)
     for folder in user_folders():
         for p in sorted(folder.glob("*.yaml")):
             if _NAME.fullmatch(p.stem):

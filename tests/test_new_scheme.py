@@ -222,3 +222,33 @@ def test_evalkit_build_makes_both_years_the_comparison_and_the_trends(project):
     assert trends["trend_tests"] == []  # a trend test needs three years
     assert trends["amounts"]["by_year"]["2023"]["n"] == 6
     assert trends["amounts"]["by_year"]["2022"]["median"] == 100_000  # 50, 100, 100, 150, 200
+
+
+@pytest.mark.slow
+def test_report_takes_a_scheme_file_elsewhere(project):
+    """`--scheme-file` names a YAML outside schemes/: the document is built from it."""
+    elsewhere = project / "elsewhere"
+    elsewhere.mkdir()
+    (project / "schemes" / "aktivitet.yaml").rename(elsewhere / "aktivitet.yaml")
+    out = project / "out"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    run = subprocess.run(
+        [sys.executable, "-m", "evalkit", "report", "--scheme-file",
+         str(elsewhere / "aktivitet.yaml"), "2022", "--data-dir", "data", "--out", str(out),
+         "--no-pdf"],
+        cwd=project, env=env, capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    m22 = json.loads((out / "aktivitet" / "2022" / "metrics.json").read_text(encoding="utf-8"))
+    assert m22["n_projects"] == 5  # the five rows of 2022
+
+
+def test_scheme_file_must_be_named_after_its_scheme(project, capsys):
+    wrong = project / "other.yaml"
+    wrong.write_text(SCHEME, encoding="utf-8")
+    assert main(["report", "--scheme-file", str(wrong), "2022", "--data-dir", "data"]) == 2
+    err = capsys.readouterr().err
+    assert "differs from the file's name (other)" in err
+    both = ["report", "aktivitet", "2022", "--scheme-file", str(wrong)]
+    assert main(both) == 2
+    assert "not both" in capsys.readouterr().err
