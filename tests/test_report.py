@@ -333,6 +333,19 @@ def test_index_escapes_text_from_outputs(tmp_path):
     assert '<html lang="nb">' in page
 
 
+def test_index_links_the_pdf_where_there_is_one(tmp_path):
+    out = tmp_path / "out"
+    for year, pdf in (("2020", True), ("2021", False)):
+        folder = out / SCHEME / year
+        folder.mkdir(parents=True)
+        (folder / "report.html").write_text("<p>rapport</p>", encoding="utf-8")
+        if pdf:
+            (folder / "report.pdf").write_bytes(b"%PDF-1.7")
+    page = write_index(out).read_text(encoding="utf-8")
+    assert 'href="frisklivs_lms/2020/report.pdf">PDF</a>' in page
+    assert "2021/report.pdf" not in page
+
+
 def test_index_of_an_empty_outputs_folder(tmp_path):
     page = write_index(tmp_path / "out").read_text(encoding="utf-8")
     assert "Ingen rapporter" in page

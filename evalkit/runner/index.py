@@ -102,6 +102,9 @@ def _index_rows(scheme_dir: Path) -> list[dict[str, Any]]:
                 "html_href": quote(f"{rel}/report.html")
                 if (folder / "report.html").is_file()
                 else None,
+                "pdf_href": quote(f"{rel}/report.pdf")
+                if (folder / "report.pdf").is_file()
+                else None,
                 "ipynb_href": quote(f"{rel}/report.ipynb")
                 if (folder / "report.ipynb").is_file()
                 else None,
@@ -166,6 +169,9 @@ def write_index(out_dir: Path | str) -> Path:
                 "error": errors.get(name),
                 "trends_href": quote(f"{name}/{TRENDS_FOLDER}/report.html")
                 if trends_html.is_file()
+                else None,
+                "trends_pdf_href": quote(f"{name}/{TRENDS_FOLDER}/report.pdf")
+                if trends_html.with_suffix(".pdf").is_file()
                 else None,
             }
         )
