@@ -145,19 +145,7 @@ def test_id_twins_after_removal_are_a_structural_error(tmp_path):
     assert main(["validate", str(path), "--scheme", "frisklivs_lms", "--year", "2022"]) == 2
 
 
-SAMHANDLING_HEADER = [
-    "Saksnr",
-    "Fylke",
-    "Kommunenr",
-    "Søker (kommune)",
-    "Samarbeidskommuner",
-    "Prosjekt",
-    "Kategori",
-    "Søkt beløp",
-    "Vedtak",
-    "Tildelt beløp",
-    "Runde",
-]
+SAMHANDLING_HEADER = list(load_scheme("samhandling").layouts["hod-2012"].headers)
 
 
 def test_granted_project_names_with_bel_and_rlo_reach_every_output(tmp_path):

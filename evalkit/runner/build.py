@@ -151,13 +151,7 @@ def report_year(
         parameters=parameters,
         title=title,
     )
-    job.pdf = pdf_wanted(pdf)
-    cached = _serve_cached(job, force, started)
-    if cached is not None:
-        return cached
-    out = _prepare_outputs(output_root(out_dir))
-    with _log_to_file(out, quiet=False) as log_file:
-        return _run_jobs([job], jobs=1, fresh=fresh_kernel, log_file=log_file)[0]
+    return _build_one(job, started, force=force, pdf=pdf, out_dir=out_dir, fresh=fresh_kernel)
 
 
 def _serve_cached(job: Job, force: bool, started: float) -> BuildResult | None:
@@ -187,6 +181,19 @@ def _serve_cached(job: Job, force: bool, started: float) -> BuildResult | None:
 def _label(job: Job) -> Any:
     """The year, or ``trends`` for a trends document."""
     return TRENDS_FOLDER if job.target.name == TRENDS_FOLDER else job.year
+
+
+def _build_one(
+    job: Job, started: float, *, force: bool, pdf: bool, out_dir: Path | str | None, fresh: bool
+) -> BuildResult:
+    """One planned document: served from the cache, or built in a kernel of its own."""
+    job.pdf = pdf_wanted(pdf)
+    cached = _serve_cached(job, force, started)
+    if cached is not None:
+        return cached
+    out = _prepare_outputs(output_root(out_dir))
+    with _log_to_file(out, quiet=False) as log_file:
+        return _run_jobs([job], jobs=1, fresh=fresh, log_file=log_file)[0]
 
 
 _PDF_CHECKED: dict[str, str | None] = {}
@@ -248,13 +255,7 @@ def report_trends(
     ``out_dir/<scheme>/trends/``. Its cache covers every year's export."""
     started = time.perf_counter()
     job = _plan_trends(scheme, data_dir, out_dir, kernel_name)
-    job.pdf = pdf_wanted(pdf)
-    cached = _serve_cached(job, force, started)
-    if cached is not None:
-        return cached
-    out = _prepare_outputs(output_root(out_dir))
-    with _log_to_file(out, quiet=False) as log_file:
-        return _run_jobs([job], jobs=1, fresh=fresh_kernel, log_file=log_file)[0]
+    return _build_one(job, started, force=force, pdf=pdf, out_dir=out_dir, fresh=fresh_kernel)
 
 
 # --------------------------------------------------------------------------------------------
