@@ -18,7 +18,16 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.py"))
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
 def test_make_lab_passes_args_to_jupyterlab():
     res = subprocess.run(
-        ["make", "-n", "-W", "pyproject.toml", "lab", "ARGS=--no-browser --port 8900"],
+        # --no-print-directory: run from `make test`, a sub-make prints «Entering directory»
+        [
+            "make",
+            "--no-print-directory",
+            "-n",
+            "-W",
+            "pyproject.toml",
+            "lab",
+            "ARGS=--no-browser --port 8900",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
