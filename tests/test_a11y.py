@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from evalkit.report import report_trends, report_year, write_index
+from evalkit.runner import report_trends, report_year, write_index
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "data" / "demo"
