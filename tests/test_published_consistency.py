@@ -186,6 +186,21 @@ def test_samhandling_2011_rounds():
     assert abs(m["granted_total_nok"] + ks - budget) <= 100_000
 
 
+def test_samhandling_2011_more_og_romsdal():
+    """«Seks ulike prosjekter i Møre og Romsdal får nå støtte», 4,6 millioner kroner: the
+    county's grants of one round (the source does not say which; the demo puts them in round
+    1). The cleaned data hold exactly those six in that round."""
+    from evalkit.evaluation import load_year
+
+    tidy = load_year("samhandling", 2011, DEMO).tidy
+    granted = tidy[tidy["granted"].fillna(False) & (tidy["county_code"] == "15")]
+    first = granted[granted["round"] == 1]
+    assert len(first) == SAM["2011"]["n_projects_more_og_romsdal"]["value"]
+    assert first["granted_nok"].sum() == SAM["2011"]["county_total_more_og_romsdal"]["value"]
+    sunndal = SAM["2011"]["grant_sunndal_dms"]["value"]
+    assert sunndal in set(first["granted_nok"].dropna().astype(int))
+
+
 def test_samhandling_2010():
     m = metrics("samhandling", 2010)
     assert m["n_granted"] == SAM["2010"]["n_projects"]["value"]

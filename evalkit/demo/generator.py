@@ -126,7 +126,7 @@ PLANTED_PROBLEMS: tuple[PlantedProblem, ...] = (
     PlantedProblem(FLS, 2024, 95, "Tildelt beløp (kr)", "se vedlegg", "grant_nok",
                    "unreadable_amount", "set_missing", None,
                    "Beløpet kan ikke leses som kroner; settes som manglende."),
-    PlantedProblem(SAM, 2011, 57, "Tildelt beløp", "290000", "granted_nok",
+    PlantedProblem(SAM, 2011, 57, "Tildelt beløp", "520000", "granted_nok",
                    "granted_above_applied", "noted", None,
                    "Tildelt beløp er større enn søkt beløp; beholdes, men flagges."),
 )  # fmt: skip
@@ -1454,6 +1454,10 @@ _SAM_PUBLISHED: dict[int, tuple[_SamFixed, ...]] = {
         _SamFixed("15", "1528", 500_000, "Frisklivssentral i Sykkylven", "frisklivssentral"),
     ),
 }
+#: Counties whose published grants of a round are all their grants that round: the generator
+#: grants no other application there in the round of the published ones («Seks ulike
+#: prosjekter i Møre og Romsdal får nå støtte», 2011).
+_SAM_CLOSED: dict[int, frozenset[str]] = {2011: frozenset({"15"})}
 _SAM_PROJECTS = {
     "lokalmedisinsk_senter": (
         "Lokalmedisinsk senter i {k}",
@@ -1514,11 +1518,19 @@ _SAM_COLUMNS = (
 )
 
 
-def _sam_counties(rng: np.random.Generator, geo: _Geo, n: int, minimum: int = 2) -> np.ndarray:
-    """Applications per county ∝ number of municipalities, at least ``minimum`` each."""
+def _sam_counties(
+    rng: np.random.Generator,
+    geo: _Geo,
+    n: int,
+    minimum: int = 2,
+    closed: frozenset[str] = frozenset(),
+) -> np.ndarray:
+    """Applications per county ∝ number of municipalities, at least ``minimum`` each; none in
+    the ``closed`` counties."""
     counties = list(geo.by_county)
-    w = np.array([len(geo.by_county[c]) for c in counties], dtype=float)
-    return rng.multinomial(n - minimum * len(counties), w / w.sum()) + minimum
+    w = np.array([0.0 if c in closed else len(geo.by_county[c]) for c in counties])
+    least = np.array([0 if c in closed else minimum for c in counties])
+    return rng.multinomial(n - int(least.sum()), w / w.sum()) + least
 
 
 def _build_sam(year: int) -> pd.DataFrame:
@@ -1546,7 +1558,10 @@ def _build_sam(year: int) -> pd.DataFrame:
             per_c = rng.multinomial(rc.granted - len(counties), w / w.sum()) + 1
             assert all(k <= len(cover[c]) for k, c in zip(per_c, counties, strict=True))
         else:
-            per_c = _sam_counties(rng, geo, rc.granted - len(fixed_r), minimum=1 if rnd == 1 else 0)
+            closed = frozenset(f.county for f in fixed_r) & _SAM_CLOSED.get(year, frozenset())
+            per_c = _sam_counties(
+                rng, geo, rc.granted - len(fixed_r), minimum=1 if rnd == 1 else 0, closed=closed
+            )
         granted_county = np.repeat(np.array(counties, dtype=object), per_c)
         refused_county = np.repeat(
             np.array(counties, dtype=object),
@@ -1701,9 +1716,11 @@ def _check_sam_truth(t: pd.DataFrame, cfg: _SamYear, geo: _Geo) -> None:
         assert int(t["granted"].sum()) == _sam(2012, "n_projects")
         assert int(g["granted_nok"].sum()) == _sam(2012, "total_granted")
     if year == 2011:
-        # the six published projects (the generator also grants other Møre og Romsdal
-        # applications, so the county's rows in all are more than these six)
-        mr = g[(g["county_code"] == "15") & g["_fixed"]]
+        # the six published projects are Møre og Romsdal's grants of their round (the county
+        # may have other grants in the other round, which the source does not speak of)
+        fixed_round = int(g.loc[(g["county_code"] == "15") & g["_fixed"], "round"].iloc[0])
+        mr = g[(g["county_code"] == "15") & (g["round"] == fixed_round)]
+        assert bool(mr["_fixed"].all())
         assert len(mr) == _sam(2011, "n_projects_more_og_romsdal")
         assert int(mr["granted_nok"].sum()) == _sam(2011, "county_total_more_og_romsdal")
     if year == 2010:
