@@ -36,6 +36,12 @@ NUMBER_FORMATS = {
 TEXT_KINDS = ("text",)
 #: Characters Excel does not allow in a sheet name.
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+#: The font of every cell (openpyxl's default workbook font).
+FONT = "Calibri"
+#: A bold header is about this much wider than the same text in the regular font.
+_BOLD_WIDTH = 1.15
+#: The first cell of a table's totals row.
+TOTAL_LABEL = "I alt"
 _MAX_WIDTH = 60
 
 
@@ -120,14 +126,16 @@ def _shown_width(value: object, kind: str) -> int:
 def write_workbook(path: Path | str, sheets: Iterable[Sheet]) -> Path:
     """Write ``sheets`` to one workbook at ``path``, atomically (a reader never sees half)."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Alignment, Border, Font, Side
     from openpyxl.utils import get_column_letter
 
     path = Path(path)
     wb = Workbook()
     wb.remove(wb.active)
     names: list[str] = []
-    bold = Font(bold=True)
+    # the workbook's own font, named, so that every reader shows the same (not a fallback)
+    bold = Font(name=FONT, bold=True)
+    top_rule = Border(top=Side(style="thin"))
     left = Alignment(horizontal="left", vertical="top", wrap_text=False)
     right = Alignment(horizontal="right", vertical="top")
     for sheet in sheets:
@@ -136,10 +144,12 @@ def write_workbook(path: Path | str, sheets: Iterable[Sheet]) -> Path:
         ws = wb.create_sheet(title=name)
         columns = [str(c) for c in sheet.frame.columns]
         kinds = [sheet.kind(c) for c in sheet.frame.columns]
-        widths = [len(clean_text(c)) for c in columns]
+        widths = [round(len(clean_text(c)) * _BOLD_WIDTH) for c in columns]
         row = 1
         if sheet.title:
-            ws.cell(row=1, column=1, value=excel_value(sheet.title)).font = Font(bold=True, size=13)
+            ws.cell(row=1, column=1, value=excel_value(sheet.title)).font = Font(
+                name=FONT, bold=True, size=13
+            )
             row = 3
         header_row = row
         for j, column in enumerate(columns, start=1):
@@ -148,6 +158,7 @@ def write_workbook(path: Path | str, sheets: Iterable[Sheet]) -> Path:
             cell.alignment = left if kinds[j - 1] in TEXT_KINDS else right
         for i, values in enumerate(sheet.frame.itertuples(index=False, name=None)):
             row += 1
+            total = bool(values) and isinstance(values[0], str) and values[0] == TOTAL_LABEL
             for j, raw in enumerate(values, start=1):
                 kind = kinds[j - 1]
                 if sheet.row_kinds is not None and columns[j - 1] == sheet.row_kind_column:
@@ -161,6 +172,8 @@ def write_workbook(path: Path | str, sheets: Iterable[Sheet]) -> Path:
                     cell.alignment = right
                 else:
                     cell.alignment = left if kind in TEXT_KINDS else right
+                if total:
+                    cell.font, cell.border = bold, top_rule
                 widths[j - 1] = max(widths[j - 1], _shown_width(value, kind))
         ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
         row += 1

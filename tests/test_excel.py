@@ -91,3 +91,15 @@ def test_demo_document_workbook(tmp_path):
     total = next(r for r in county.iter_rows() if r[0].value == "I alt")
     assert total[3].value == 22_000_000 and total[3].number_format == '#,##0" kr"'
     assert numbers > 100
+
+
+def test_totals_row_is_set_apart_and_headers_have_room(tmp_path):
+    frame = pd.DataFrame({"Fylke": ["Oslo", "I alt"], "Prosjekter": [11, 11]})
+    path = write_workbook(tmp_path / "t.xlsx", [Sheet("Fylker", frame, title="Tabell 1. Fylker")])
+    ws = load_workbook(path)["Fylker"]
+    assert [c.value for c in ws[5]] == ["I alt", 11]
+    assert all(c.font.b and c.border.top.style == "thin" for c in ws[5])
+    assert not ws["A4"].font.b  # an ordinary row is not bold
+    assert ws["A3"].font.name == "Calibri"  # a named font, not the reader's fallback
+    # «Prosjekter» in bold needs more than its 10 characters
+    assert ws.column_dimensions["B"].width >= 10 * 1.15
