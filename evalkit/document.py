@@ -199,7 +199,6 @@ class Table:
             if kind:
                 kinds[header] = kind
         frame = frame.rename(columns=headers)
-        frame = frame.apply(lambda col: col.map(_excel_cell) if col.dtype == object else col)
         return excel.Sheet(
             name=self.title,
             frame=frame,
@@ -880,13 +879,6 @@ def quality_table(ev: Evaluation) -> Table:
     notes = [] if len(dq) else ["Ingen celler er merket, og ingen rader er holdt utenfor."]
     table = Table("datakvalitet", "Merkede celler og rader holdt utenfor", display, dq, notes=notes)
     return _table(ev, table, _ev_source(ev))
-
-
-def _excel_cell(value: object) -> object:
-    """Lists (years, counts) as «2019, 2020, 2021» in a workbook cell."""
-    if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value)
-    return value
 
 
 #: The pieces that are figures (left out of ``tables.xlsx``).

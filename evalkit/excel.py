@@ -36,6 +36,8 @@ NUMBER_FORMATS = {
 TEXT_KINDS = ("text",)
 #: Characters Excel does not allow in a sheet name.
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+#: Short words a sheet name cut at a word should not end on.
+_JOINING_WORDS = frozenset({"og", "i", "med", "per", "av", "for", "til", "mot", "om", "på"})
 #: The font of every cell (openpyxl's default workbook font).
 FONT = "Calibri"
 #: A bold header is about this much wider than the same text in the regular font.
@@ -96,8 +98,11 @@ def sheet_name(name: str, taken: Iterable[str] = ()) -> str:
     """A valid, unique Excel sheet name (31 characters at most; æøå kept)."""
     base = _SHEET_FORBIDDEN.sub("-", clean_text(name)).strip("' ") or "Tabell"
     if len(base) > 31:  # cut at a word where one ends late enough, else at 31
-        cut = base[:32].rsplit(" ", 1)[0].rstrip(" ,;.-")
-        base = cut if 16 <= len(cut) <= 31 else base[:31]
+        words = base[:32].rsplit(" ", 1)[0].rstrip(" ,;.-").split(" ")
+        while len(words) > 1 and words[-1].casefold() in _JOINING_WORDS:
+            words.pop()  # «Andeler per år og» reads better as «Andeler per år»
+        cut = " ".join(words).rstrip(" ,;.-")
+        base = cut if 8 <= len(cut) <= 31 else base[:31]
     taken = {t.casefold() for t in taken}
     candidate, i = base, 2
     while candidate.casefold() in taken:

@@ -89,4 +89,6 @@ def excel_value(value: object) -> object:
         return None if math.isnan(number) else number
     if isinstance(value, str):
         return clean_text(value)
+    if isinstance(value, list | tuple):  # years, counts: «2019, 2020, 2021»
+        return clean_text(", ".join(str(v) for v in value))
     return clean_text(str(value))

@@ -100,6 +100,16 @@ def per_row(values, parse_text, *args):
     return tuple(rows(r) for r in out) if isinstance(out, tuple) else rows(out)
 
 
+def make_data(folder: Path, **years: str) -> Path:
+    """Tiny exports for the runner's tests (the tiny notebook reads no columns):
+    ``make_data(d, y2021="a")`` writes ``d/frisklivs_lms/2021.csv``; by default 2021 and 2022."""
+    years = years or {"y2021": "id\n1\n", "y2022": "id\n2\n"}
+    (folder / "frisklivs_lms").mkdir(parents=True, exist_ok=True)
+    for name, text in years.items():
+        (folder / "frisklivs_lms" / f"{name.lstrip('y')}.csv").write_text(text, encoding="utf-8")
+    return folder
+
+
 @pytest.fixture
 def scheme():
     return FRISKLIV

@@ -58,7 +58,9 @@ def test_a_sheet_reads_as_a_published_table(tmp_path):
 
 def test_sheet_names_are_valid_and_unique():
     long = "Forskjeller mellom fylker og kategorier i 2022"
-    assert sheet_name(long) == "Forskjeller mellom fylker og"  # cut where a word ends
+    # cut where a word ends, not on a joining word («og»)
+    assert sheet_name(long) == "Forskjeller mellom fylker"
+    assert sheet_name("Andeler per år og Cochran–Armitage-test for trend") == "Andeler per år"
     assert len(sheet_name("x" * 40)) == 31
     assert sheet_name("Andel: ja/nei?") == "Andel- ja-nei-"
     first = sheet_name(long)
@@ -103,3 +105,10 @@ def test_totals_row_is_set_apart_and_headers_have_room(tmp_path):
     assert ws["A3"].font.name == "Calibri"  # a named font, not the reader's fallback
     # «Prosjekter» in bold needs more than its 10 characters
     assert ws.column_dimensions["B"].width >= 10 * 1.15
+
+
+def test_lists_are_one_text_cell():
+    from evalkit.inert import excel_value
+
+    assert excel_value([2019, 2020, 2021]) == "2019, 2020, 2021"  # years of a trend test
+    assert excel_value((3, 5)) == "3, 5"

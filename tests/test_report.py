@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import make_data
 
 from evalkit.errors import ParameterError
 from evalkit.runner import (
@@ -26,14 +27,6 @@ from evalkit.runner import (
 TINY = Path(__file__).parent / "fixtures" / "notebooks" / "tiny.py"
 SCHEME = "frisklivs_lms"  # a real scheme (first year 2015); tiny.py ignores the exports' content
 CODE_ONLY_STRING = "tiny_distinctive_marker"  # appears in tiny.py's code, never in its output
-
-
-def make_data(folder: Path, **years: str) -> Path:
-    """``make_data(d, y2021="a")`` writes ``d/frisklivs_lms/2021.csv``."""
-    (folder / SCHEME).mkdir(parents=True, exist_ok=True)
-    for name, text in years.items():
-        (folder / SCHEME / f"{name.lstrip('y')}.csv").write_text(text, encoding="utf-8")
-    return folder
 
 
 def run(data_dir: Path, out_dir: Path, year: int = 2022, **kwargs) -> object:

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import make_data
 
 from evalkit.errors import OutputWriteError
 from evalkit.runner import build, report_year
@@ -25,13 +26,6 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "data" / "demo"
 TINY = Path(__file__).parent / "fixtures" / "notebooks" / "tiny.py"
 SCHEME = "frisklivs_lms"
-
-
-def make_data(folder: Path) -> Path:
-    (folder / SCHEME).mkdir(parents=True, exist_ok=True)
-    (folder / SCHEME / "2021.csv").write_text("id\n1\n", encoding="utf-8")
-    (folder / SCHEME / "2022.csv").write_text("id\n2\n", encoding="utf-8")
-    return folder
 
 
 def evalkit_cli(*args: str, cwd: Path = ROOT, **kw) -> subprocess.CompletedProcess:

@@ -11,19 +11,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import make_data
 
 from evalkit.runner import report_year, write_index
 from evalkit.runner.plan import check_cache, plan
 
 TINY = Path(__file__).parent / "fixtures" / "notebooks" / "tiny.py"
 SCHEME = "frisklivs_lms"
-
-
-def make_data(folder: Path) -> Path:
-    (folder / SCHEME).mkdir(parents=True, exist_ok=True)
-    (folder / SCHEME / "2021.csv").write_text("id\n1\n", encoding="utf-8")
-    (folder / SCHEME / "2022.csv").write_text("id\n2\n", encoding="utf-8")
-    return folder
 
 
 @pytest.fixture(scope="module")
