@@ -246,11 +246,21 @@ class Figure:
         return [n for n in [self.source, *self.notes] if n]
 
     def png(self) -> bytes:
-        """The figure as PNG (150 dpi, no timestamp: the same figure gives the same bytes)."""
+        """The figure as PNG (150 dpi, no timestamp: the same figure gives the same bytes).
+
+        Without an alpha channel: the figures are opaque (a white background), and an RGB PNG is
+        smaller and is put into ``report.pdf`` without splitting off a transparency mask."""
         if self._png is None:
+            from PIL import Image
+
             buf = io.BytesIO()
             self.figure.savefig(buf, format="png", dpi=plots.PNG_DPI, metadata={"Software": None})
-            self._png = buf.getvalue()
+            rgba = Image.open(io.BytesIO(buf.getvalue()))
+            rgb = Image.new("RGB", rgba.size, "white")
+            rgb.paste(rgba, mask=rgba.getchannel("A"))
+            out = io.BytesIO()
+            rgb.save(out, format="png", dpi=rgba.info.get("dpi", (plots.PNG_DPI, plots.PNG_DPI)))
+            self._png = out.getvalue()
         return self._png
 
     def _repr_png_(self) -> bytes:

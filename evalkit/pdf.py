@@ -13,6 +13,7 @@ the HTML and says so.
 
 from __future__ import annotations
 
+import base64
 import re
 from pathlib import Path
 
@@ -43,8 +44,8 @@ PRINT_CSS = """
 @page :first { @top-left { content: none; } }
 html { font-family: "DejaVu Sans", "Liberation Sans", sans-serif; font-size: 9.5pt;
        line-height: 1.4; color: #111; }
-body { margin: 0; }
-main, .jp-Notebook { padding: 0; margin: 0; }
+html body, html body.jp-Notebook { margin: 0; padding: 0; max-width: none; }
+main { padding: 0; margin: 0; }
 .jp-Collapser, .jp-InputPrompt, .jp-OutputPrompt, a.anchor-link { display: none; }
 h1 { font-size: 18pt; line-height: 1.2; margin: 0 0 0.6em 0; bookmark-level: 1; }
 h2 { font-size: 13.5pt; margin: 1.2em 0 0.4em 0; bookmark-level: 2; }
@@ -64,10 +65,13 @@ figure.evalkit-figure img { max-height: 19cm; width: auto; max-width: 100%%; }
 .evalkit-table-scroll { overflow: visible; }
 table.evalkit-table { max-width: 100%%; }
 th, td { overflow-wrap: break-word; }
+table.evalkit-table.evalkit-fixed { table-layout: fixed !important; }
 @page landscape { size: A4 landscape; }
-.evalkit-table-block.wide { page: landscape; }
-table.evalkit-table.wide { font-size: 7.5pt; }
-table.evalkit-table.wide th, table.evalkit-table.wide td { padding: 1.5pt 4pt; }
+.evalkit-table-block.wide, .evalkit-landscape { page: landscape; }
+/* "main" outweighs the screen stylesheet's ".jp-RenderedHTMLCommon table.evalkit-table" */
+main table.evalkit-table.wide, main table.evalkit-table.long { font-size: 7.5pt; }
+main .evalkit-table.wide th, main .evalkit-table.wide td,
+main .evalkit-table.long th, main .evalkit-table.long td { padding: 1.5pt 4pt; }
 nav a, .toc a { color: inherit; text-decoration: none; }
 nav a::after, .toc a::after { content: leader('.') " " target-counter(attr(href), page); }
 a { color: #0b4f8a; }
@@ -90,9 +94,135 @@ _RENDERED = ("jp-RenderedHTMLCommon", "jp-RenderedMarkdown", "jp-RenderedImage",
 _XHTML = "{http://www.w3.org/1999/xhtml}"
 
 
+#: A table with more body rows than this is printed in the small type of the wide tables.
+LONG_TABLE_ROWS = 25
+#: What a text column asks for at most, in characters (longer texts wrap).
+_WIDEST_COLUMN_CHARS = 45
+#: How many ``ch`` (the width of a digit, wider than the average letter of DejaVu Sans) fit
+#: between the margins at 7,5 pt: 17 cm of a portrait page, 25,7 cm of a landscape one.
+_ROOM_CH = {"long": 101, "wide": 152}
+
+
+def _column_widths(
+    texts: list[list[str]], room: float, unbroken: list[bool] | None = None
+) -> list[float]:
+    """Each column's width in ``ch``, from the lengths of its texts (header included).
+
+    A column asks for its longest text (at most ``_WIDEST_COLUMN_CHARS`` characters) and needs
+    at least its longest word, plus two for the cell's padding; a column of numbers (``unbroken``:
+    its cells are never wrapped) needs its longest text. When the asks do not fit in ``room``,
+    the columns give up what they ask beyond what they need, in proportion, so that no word is
+    broken where the needs fit side by side."""
+    asks, needs = [], []
+    for j, column in enumerate(texts):
+        longest = max((len(t) for t in column), default=1)
+        longest_word = max((len(w) for t in column for w in t.split()), default=1)
+        if unbroken and unbroken[j]:
+            longest_word = longest
+        needs.append(longest_word + 2)
+        asks.append(max(min(longest, _WIDEST_COLUMN_CHARS), longest_word) + 2)
+    slack = sum(a - n for a, n in zip(asks, needs, strict=True))
+    over = sum(asks) - room
+    if over > 0 and slack > 0:
+        keep = max(0.0, 1 - over / slack)
+        asks = [n + (a - n) * keep for a, n in zip(asks, needs, strict=True)]
+    return [float(a) for a in asks]
+
+
+def _cell_texts(table) -> tuple[list[list[str]], list[bool]] | None:
+    """The texts of a table's columns (header first) and whether each column holds numbers
+    (never wrapped); None for a table with merged or missing cells."""
+    cell_tags = (f"{_XHTML}th", f"{_XHTML}td")
+    rows = [[c for c in tr if c.tag in cell_tags] for tr in table.iter(f"{_XHTML}tr")]
+    if not rows or not rows[0]:
+        return None
+    columns = len(rows[0])
+    if any(len(r) != columns or any(c.get("colspan") or c.get("rowspan") for c in r) for r in rows):
+        return None
+    texts = [[" ".join("".join(r[j].itertext()).split()) for r in rows] for j in range(columns)]
+    # the numbers' cells are not wrapped (white-space: nowrap), their header neither
+    unbroken = [all("num" in r[j].get("class", "").split() for r in rows) for j in range(columns)]
+    return texts, unbroken
+
+
+def _print_tables(main) -> None:
+    """Fit the tables to the printed page.
+
+    * A wide table (eight columns or more: ``wide``, set in 7,5 pt) goes on a landscape page
+      only when its columns need more than a portrait page holds.
+    * A long table (more than ``LONG_TABLE_ROWS`` rows) gets fixed column widths, worked out
+      from the lengths of its texts by :func:`_column_widths`, and the small type. Laid out
+      automatically, WeasyPrint measured every cell of the list of all funded projects twice
+      before laying it out page after page, and still made it narrow, with most rows wrapped
+      onto two or three lines. With fixed widths (``table-layout: fixed``) the table is laid
+      out once, as wide as it needs or the page allows.
+    Shorter tables, and tables with merged cells, keep the automatic layout, which fits them
+    well."""
+    import xml.etree.ElementTree as ET
+
+    parents = {child: parent for parent in main.iter() for child in parent}
+    for table in list(main.iter(f"{_XHTML}table")):
+        found = _cell_texts(table)
+        if found is None:
+            continue
+        texts, unbroken = found
+        block = parents.get(table)
+        while block is not None and "evalkit-table-block" not in block.get("class", "").split():
+            block = parents.get(block)
+        block_classes = block.get("class", "").split() if block is not None else []
+        unshrunk = sum(_column_widths(texts, float("inf"), unbroken))
+        if "wide" in block_classes and unshrunk <= _ROOM_CH["long"]:
+            block.set("class", " ".join(c for c in block_classes if c != "wide"))
+            block_classes.remove("wide")
+        if sum(1 for _ in table.iterfind(f"{_XHTML}tbody/{_XHTML}tr")) <= LONG_TABLE_ROWS:
+            continue
+        room = _ROOM_CH["wide" if "wide" in block_classes else "long"]
+        widths = _column_widths(texts, room, unbroken)
+        colgroup = ET.Element(f"{_XHTML}colgroup")
+        for width in widths:
+            ET.SubElement(colgroup, f"{_XHTML}col", {"style": f"width:{width:.1f}ch"})
+        caption = table.find(f"{_XHTML}caption")
+        table.insert(0 if caption is None else list(table).index(caption) + 1, colgroup)
+        table.set("class", " ".join([*table.get("class", "").split(), "evalkit-fixed", "long"]))
+        table.set("style", f"width:{min(sum(widths), room):.1f}ch")
+
+
+_HEADINGS = {f"{_XHTML}h{level}" for level in range(1, 7)}
+
+
+def _keep_headings_with_next(flat) -> None:
+    """Keep each heading on the page of what follows it.
+
+    A heading that ends a cell moves to the start of the next cell, so that it and what follows
+    are siblings and ``break-after: avoid`` holds (a heading in a Markdown cell and its table in
+    the next cell were split across pages otherwise); a heading just before a wide table goes
+    on the table's landscape page."""
+    blocks = list(flat)
+    for block, following in zip(blocks, blocks[1:]):
+        trailing = []
+        while len(block) and block[-1].tag in _HEADINGS and not (block[-1].tail or "").strip():
+            trailing.insert(0, block[-1])
+            block.remove(block[-1])
+        if trailing:
+            if following.text and following.text.strip():
+                trailing[-1].tail = (trailing[-1].tail or "") + following.text
+            following.text = None
+            for k, heading in enumerate(trailing):
+                following.insert(k, heading)
+    # a heading just before a table printed on a landscape page goes on that page with it
+    for parent in flat.iter():
+        children = list(parent)
+        for heading, after in zip(children, children[1:]):
+            if heading.tag in _HEADINGS and {"evalkit-table-block", "wide"} <= set(
+                after.get("class", "").split()
+            ):
+                heading.set("class", f"{heading.get('class', '')} evalkit-landscape".strip())
+
+
 def _flatten_cells(html: str) -> str:
     """The page with each cell's rendered content in one plain ``<div>`` under ``<main>``:
-    the same text, tables and figures in the same order, a third of the boxes to lay out."""
+    the same text, tables and figures in the same order, a third of the boxes to lay out; the
+    tables fitted to the page (:func:`_print_tables`)."""
     import xml.etree.ElementTree as ET
 
     import tinyhtml5  # WeasyPrint's own HTML parser
@@ -103,6 +233,7 @@ def _flatten_cells(html: str) -> str:
     main = body.find(f"{_XHTML}main") if body is not None else None
     if main is None:
         return html
+    _print_tables(main)
     flat = ET.Element(f"{_XHTML}main")
 
     def collect(element: ET.Element) -> None:
@@ -118,16 +249,47 @@ def _flatten_cells(html: str) -> str:
     collect(main)
     if not len(flat):  # not nbconvert's markup: leave the page as it is
         return html
+    _keep_headings_with_next(flat)
     body.remove(main)
     body.append(flat)
     return "<!DOCTYPE html>\n" + ET.tostring(root, encoding="unicode", method="html")
 
 
+#: An image embedded in the page as a ``data:`` URL (how nbconvert and evalkit embed figures).
+_EMBEDDED_IMAGE = re.compile(
+    r"""src=(["'])data:(image/(?:png|jpeg|gif|webp));base64,([A-Za-z0-9+/=\s]*)\1"""
+)
+#: The URL scheme under which :func:`print_html` hands the embedded images to WeasyPrint.
+_IMAGE_SCHEME = "evalkit-image"
+
+
+def _take_out_images(html: str) -> tuple[str, dict[str, tuple[str, bytes]]]:
+    """The page with each embedded image replaced by a short ``evalkit-image:N`` address, and
+    the images by address: the HTML parsers then read a tenth of the text (the figures' base64
+    is nine tenths of a document)."""
+    images: dict[str, tuple[str, bytes]] = {}
+
+    def take(match: re.Match) -> str:
+        url = f"{_IMAGE_SCHEME}:{len(images)}"
+        images[url] = (match.group(2), base64.b64decode(match.group(3)))
+        return f'src="{url}"'
+
+    return _EMBEDDED_IMAGE.sub(take, html), images
+
+
 def print_html(report_html: str, title: str) -> str:
     """``report.html`` made ready for print: screen stylesheets out, the print one in, the
-    cells' screen wrappers gone."""
+    cells' screen wrappers gone (images stay embedded)."""
+    return _print_page(report_html, title)
+
+
+def _print_page(report_html: str, title: str, images: dict | None = None) -> str:
     css = PRINT_CSS % {"title": _css_string(title)}
-    body = _flatten_cells(_SCREEN_STYLE.sub("", report_html))
+    page = _SCREEN_STYLE.sub("", report_html)
+    if images is not None:
+        page, taken = _take_out_images(page)
+        images.update(taken)
+    body = _flatten_cells(page)
     style = f'<style type="text/css" media="print">{css}</style>'
     if "</head>" in body:
         return body.replace("</head>", style + "</head>", 1)
@@ -145,11 +307,33 @@ def _weasyprint():
     return weasyprint
 
 
+def _fetcher(weasyprint, images: dict[str, tuple[str, bytes]]):
+    """WeasyPrint's URL fetcher for one page: it hands over the page's own embedded images and
+    reads ``data:`` URLs in place, and refuses every other address, so that making a PDF never
+    reads a file or the network."""
+    from weasyprint.urls import URLFetcherResponse
+
+    class EmbeddedOnly(weasyprint.URLFetcher):
+        def fetch(self, url, headers=None):
+            if url.startswith("data:"):  # other embedded data (an SVG, a font): read in place
+                return super().fetch(url, headers)
+            if url not in images:
+                raise ValueError(f"report.pdf only uses the images embedded in the page: {url}")
+            mime, data = images[url]
+            return URLFetcherResponse(url, data, {"Content-Type": mime})
+
+    return EmbeddedOnly()
+
+
 def write_pdf(report_html: str, path: Path | str, *, title: str) -> Path:
     """Write ``report.pdf`` (tagged PDF/UA-1) from the document's HTML, atomically."""
     weasyprint = _weasyprint()
     path = Path(path)
-    document = weasyprint.HTML(string=print_html(report_html, title), base_url=str(path.parent))
+    images: dict[str, tuple[str, bytes]] = {}
+    page = _print_page(report_html, title, images)
+    document = weasyprint.HTML(
+        string=page, base_url=str(path.parent), url_fetcher=_fetcher(weasyprint, images)
+    )
     return paths.write_atomic(path, document.write_pdf(pdf_variant="pdf/ua-1"))
 
 
