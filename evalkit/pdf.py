@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import re
+from itertools import pairwise
 from pathlib import Path
 
 from evalkit import paths
@@ -198,7 +199,7 @@ def _keep_headings_with_next(flat) -> None:
     the next cell were split across pages otherwise); a heading just before a wide table goes
     on the table's landscape page."""
     blocks = list(flat)
-    for block, following in zip(blocks, blocks[1:]):
+    for block, following in pairwise(blocks):
         trailing = []
         while len(block) and block[-1].tag in _HEADINGS and not (block[-1].tail or "").strip():
             trailing.insert(0, block[-1])
@@ -212,7 +213,7 @@ def _keep_headings_with_next(flat) -> None:
     # a heading just before a table printed on a landscape page goes on that page with it
     for parent in flat.iter():
         children = list(parent)
-        for heading, after in zip(children, children[1:]):
+        for heading, after in pairwise(children):
             if heading.tag in _HEADINGS and {"evalkit-table-block", "wide"} <= set(
                 after.get("class", "").split()
             ):

@@ -56,3 +56,24 @@ def test_hidden_bars_come_last():
     assert list(_bar_labels(fig)) == ["A", "D", "B", "C"]
     assert list(_bar_labels(fig).values()) == ["9", "7", ":", ":"]
     plt.close(fig)
+
+
+def test_figure_png_is_opaque_rgb_with_the_same_pixels():
+    """The document's PNG has no alpha channel (smaller, and put into the PDF as it is) and
+    the same pixels as matplotlib's own RGBA PNG of the figure on its white background."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    fig, ax = plt.subplots(figsize=(3, 2))
+    ax.barh(["Oslo", "Rogaland"], [11, 5])
+    ours = Image.open(io.BytesIO(doc.Figure("f", "Tittel", fig, "Alt").png()))
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=plots.PNG_DPI)
+    plt.close(fig)
+    theirs = np.asarray(Image.open(buf))
+    assert ours.mode == "RGB"
+    assert (theirs[..., 3] == 255).all()  # matplotlib's figure is opaque
+    assert (np.asarray(ours) == theirs[..., :3]).all()
+    assert round(ours.info["dpi"][0]) == plots.PNG_DPI

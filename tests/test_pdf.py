@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 
 import pytest
 
@@ -154,3 +155,123 @@ def test_report_pdf_beside_report_html_and_no_pdf(tmp_path, monkeypatch, capsys)
     assert (out / "samhandling" / "2011" / "report.html").exists()
     assert not (out / "samhandling" / "2011" / "report.pdf").exists()
     assert capsys.readouterr().err.count("install Pango") == 1
+
+
+# --- fitting tables to the printed page, headings, images (issue 11: the PDF's cost) -------
+def test_column_widths_by_hand():
+    texts = [["Fylke", "Oslo", "Møre og Romsdal"], ["Tildelt (kr)", "1 310 000"]]
+    # asks: 15 + 2 = 17 ch and 12 + 2 = 14 ch (numbers are never wrapped): room enough
+    assert pdf._column_widths(texts, 100, [False, True]) == [17.0, 14.0]
+    # room 25: 6 ch too many; the text column gives up 6 of the 8 ch above its longest word
+    # («Romsdal», 7 + 2 = 9 ch): 9 + 8 × (1 − 6/8) = 11 ch; the numbers keep 14 ch
+    assert pdf._column_widths(texts, 25, [False, True]) == [11.0, 14.0]
+    # a text longer than 45 characters asks for 45 (+2) and wraps
+    assert pdf._column_widths([["a " * 40]], 1000) == [47.0]
+
+
+def _cell_page(*cells: str) -> str:
+    """A page in nbconvert's lab markup: one rendered cell per argument."""
+    body = "".join(
+        f'<div class="jp-Cell"><div class="jp-RenderedHTMLCommon jp-RenderedHTML">{c}</div></div>'
+        for c in cells
+    )
+    return (
+        '<!DOCTYPE html><html lang="nb"><head><meta charset="utf-8"><title>T</title></head>'
+        f'<body class="jp-Notebook"><main>{body}</main></body></html>'
+    )
+
+
+def _table_block(rows: list[list[str]], header: list[str], *, wide: bool = False) -> str:
+    kinds = ["num" if any(ch.isdigit() for ch in c) else "txt" for c in rows[0]]
+    head = "".join(
+        f"<th scope='col' class='{k}'>{h}</th>" for h, k in zip(header, kinds, strict=True)
+    )
+    body = "".join(
+        "<tr>"
+        + "".join(f"<td class='{k}'>{c}</td>" for c, k in zip(r, kinds, strict=True))
+        + "</tr>"
+        for r in rows
+    )
+    w = " wide" if wide else ""
+    return (
+        f"<div class='evalkit-table-block{w}' id='tabell-1'><div class='evalkit-table-scroll'>"
+        f"<table class='evalkit-table{w}'><caption>Tabell 1. Liste</caption>"
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div></div>"
+    )
+
+
+def test_long_table_gets_fixed_widths_within_the_page():
+    rows = [["Møre og Romsdal", f"Prosjekt nummer {i}", f"{i} 000"] for i in range(40)]
+    page = pdf.print_html(_cell_page(_table_block(rows, ["Fylke", "Prosjekt", "Kr"])), "T")
+    table = page[page.index("<table") : page.index("</table>")]
+    assert "evalkit-fixed" in table and "<colgroup>" in table
+    widths = [float(w) for w in re.findall(r"width:([\d.]+)ch", table)]
+    # the table (their sum), then the three columns: «Møre og Romsdal» 15 + 2,
+    # «Prosjekt nummer 39» 18 + 2, «39 000» 6 + 2
+    assert widths == [45.0, 17.0, 20.0, 8.0]
+    short = pdf.print_html(_cell_page(_table_block(rows[:5], ["Fylke", "Prosjekt", "Kr"])), "T")
+    short_table = short[short.index("<table") : short.index("</table>")]
+    assert "evalkit-fixed" not in short_table and "<colgroup>" not in short_table
+
+
+def _landscape_pages(reader) -> list[int]:
+    return [
+        i
+        for i, p in enumerate(reader.pages, start=1)
+        if float(p.mediabox.width) > float(p.mediabox.height)
+    ]
+
+
+def test_wide_table_on_landscape_only_when_it_needs_it(tmp_path):
+    header = [f"Kolonne {i}" for i in range(9)]
+    narrow = [["a", *[str(i) for i in range(8)]]]  # 9 columns, but short texts: fits portrait
+    broad = [
+        ["Personer med økt risiko for sykdom", *["2022: 16,5 % (10,7–24,6)"] * 8]
+    ]  # 9 columns of 24 characters: about 230 ch, more than a portrait page holds
+    for rows, landscape in [(narrow, False), (broad, True)]:
+        path = tmp_path / "wide.pdf"
+        html = _cell_page("<h3>Overskrift</h3>", _table_block(rows, header, wide=True))
+        pdf.write_pdf(html, path, title="T")
+        reader = pypdf.PdfReader(path)
+        pages = _landscape_pages(reader)
+        assert bool(pages) == landscape
+        if landscape:  # the heading goes with its table onto the landscape page
+            (only,) = pages
+            text = reader.pages[only - 1].extract_text()
+            assert "Overskrift" in text and "Kolonne 8" in text
+
+
+def test_heading_that_ends_a_cell_stays_with_the_next_cell():
+    """A Markdown cell ending in a heading, then the table's cell: in print the heading and
+    the table are siblings, so that ``break-after: avoid`` keeps them on one page."""
+    rows = [["Oslo", "11"], ["Rogaland", "5"]]
+    html = _cell_page("<p>Tekst.</p><h3>Tilskuddsbeløp</h3>", _table_block(rows, ["Fylke", "N"]))
+    page = pdf.print_html(html, "T")
+    assert re.search(
+        r"<p>Tekst.</p></div><div[^>]*><h3>Tilskuddsbeløp</h3><div class=.evalkit-table-block", page
+    )
+    assert "break-after: avoid" in page
+
+
+def test_images_embedded_and_nothing_else_fetched(tmp_path):
+    """The figure's data URL reaches the PDF as an image; an address to a file or the network
+    is refused (a PDF is made from the page alone)."""
+    path = tmp_path / "i.pdf"
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(base64.b64decode(_png()))
+    html = _cell_page(
+        f"<img alt='Figur' src='data:image/png;base64,{_png()}'>",
+        f"<img alt='Fil' src='file://{secret}'><img alt='Nett' src='http://example.invalid/x.png'>",
+    )
+    pdf.write_pdf(html, path, title="T")
+    reader = pypdf.PdfReader(path)
+    images = [img for p in reader.pages for img in p.images]
+    assert len(images) == 1  # the embedded figure, not the file nor the network address
+    images_in_page: dict = {}
+    page = pdf._print_page(html, "T", images_in_page)
+    assert "base64" not in page and list(images_in_page) == ["evalkit-image:0"]
+    weasyprint = pdf._weasyprint()
+    fetcher = pdf._fetcher(weasyprint, images_in_page)
+    with pytest.raises(ValueError):
+        fetcher.fetch(f"file://{secret}")
+    assert fetcher.fetch("evalkit-image:0").read() == base64.b64decode(_png())
