@@ -396,6 +396,8 @@ class ListSpecModel(_Model):
     #: Column of the tidy frame -> its header, in order.
     columns: dict[str, str]
     sort: list[str] | None = None
+    #: One of ``columns``: its value heads each group of rows instead of being repeated.
+    group_by: str | None = None
 
 
 class ListItemModel(_Model):
@@ -651,6 +653,11 @@ def reference_problems(m: SchemeModel) -> list[tuple[str, str]]:
                     need(f"{where}.list.sort", col, listed, "a field")
                 if item.list.among is not None:
                     need(f"{where}.list.among", item.list.among, yesno, "a yes/no column")
+                if item.list.group_by is not None:
+                    need(
+                        f"{where}.list.group_by", item.list.group_by, list(item.list.columns),
+                        "a column of the list",
+                    )  # fmt: skip
     for i, f in enumerate(m.trends.figures or []):
         need(f"trends.figures[{i}].group", f.group, groups, "a share group")
     if m.trends.amount is not None:

@@ -111,6 +111,9 @@ class Table:
     align: dict[str, str] = field(default_factory=dict)
     total_label: str = "I alt"
     row_kinds: list[str] | None = None  # Excel kind of each row's value (mixed key figures)
+    #: A display column whose value heads each group of rows (``<th scope="rowgroup">``)
+    #: instead of being repeated on every row; ``tables.xlsx`` keeps it as a column.
+    group_by: str | None = None
 
     @property
     def label(self) -> str:
@@ -139,15 +142,29 @@ class Table:
         ]
 
     def _repr_html_(self) -> str:
-        kinds = self.kinds()
+        shown_frame, groups = self.display, None
+        if self.group_by is not None:
+            groups = self.display[self.group_by].tolist()
+            shown_frame = self.display.drop(columns=[self.group_by])
+        kinds = [
+            self.align.get(str(c), k)
+            for c, k in zip(shown_frame.columns, column_kinds(shown_frame), strict=True)
+        ]
         row_header = bool(kinds) and kinds[0] == "txt"
         head = []
-        for col, kind in zip(self.display.columns, kinds, strict=True):
+        for col, kind in zip(shown_frame.columns, kinds, strict=True):
             name = str(col)
             inner = esc(name) if name else "<span class='visually-hidden'>Beskrivelse</span>"
             head.append(f"<th scope='col' class='{kind}'>{inner}</th>")
         body = []
-        for values in self.display.itertuples(index=False, name=None):
+        for r, values in enumerate(shown_frame.itertuples(index=False, name=None)):
+            if groups is not None and (r == 0 or groups[r] != groups[r - 1]):
+                if r:
+                    body.append("</tbody><tbody>")
+                body.append(
+                    f"<tr class='group'><th scope='rowgroup' colspan='{len(kinds)}' "
+                    f"class='txt'>{esc(str(groups[r]))}</th></tr>"
+                )
             cells = []
             for i, (value, kind) in enumerate(zip(values, kinds, strict=True)):
                 shown = (
@@ -633,10 +650,14 @@ def category_table(ev: Evaluation) -> Table | Markdown:
 
 def list_table(ev: Evaluation, spec: Any) -> Table:
     """A list of rows (``sections[].show[].list`` of the YAML): the named columns of the rows
-    where ``among`` is yes, sorted. Category codes are shown by their labels."""
+    where ``among`` is yes, sorted. Category codes are shown by their labels. With
+    ``group_by``, the rows come group by group, each group headed by its value."""
     t = ev.tidy
     rows = t[t[spec.among].fillna(False)] if spec.among else t
-    rows = rows.sort_values(spec.sort or [next(iter(spec.columns))], kind="stable")
+    order = spec.sort or [next(iter(spec.columns))]
+    if spec.group_by is not None:  # the groups in order, each in one piece
+        order = [spec.group_by, *[c for c in order if c != spec.group_by]]
+    rows = rows.sort_values(order, kind="stable")
     data = pd.DataFrame(index=rows.index)
     for col, header in spec.columns.items():
         f = ev.scheme.fields.get(col)
@@ -653,7 +674,8 @@ def list_table(ev: Evaluation, spec: Any) -> Table:
     amounts = [h for c, h in spec.columns.items() if c in ev.scheme.fields_of_type("amount")]
     display = data.assign(**{h: data[h].map(fmt_int) for h in amounts})
     name = "liste_" + text.normalise_sheet(spec.title_nb)[:20]
-    table = Table(name, f"{spec.title_nb} {ev.year}", display, data)
+    group = spec.columns[spec.group_by] if spec.group_by is not None else None
+    table = Table(name, f"{spec.title_nb} {ev.year}", display, data, group_by=group)
     return _table(ev, table, _ev_source(ev))
 
 

@@ -73,6 +73,9 @@ table.evalkit-table.evalkit-fixed { table-layout: fixed !important; }
 main table.evalkit-table.wide, main table.evalkit-table.long { font-size: 7.5pt; }
 main .evalkit-table.wide th, main .evalkit-table.wide td,
 main .evalkit-table.long th, main .evalkit-table.long td { padding: 1.5pt 4pt; }
+main .evalkit-table tbody tr.group th { font-weight: bold; padding-top: 4pt;
+                                        border-bottom: 0.5pt solid #999; }
+tr.group { break-after: avoid; }
 nav a, .toc a { color: inherit; text-decoration: none; }
 nav a::after, .toc a::after { content: leader('.') " " target-counter(attr(href), page); }
 a { color: #0b4f8a; }
@@ -132,11 +135,14 @@ def _column_widths(
 
 def _cell_texts(table) -> tuple[list[list[str]], list[bool]] | None:
     """The texts of a table's columns (header first) and whether each column holds numbers
-    (never wrapped); None for a table with merged or missing cells."""
+    (never wrapped); None for a table with merged or missing cells (other than the rows that
+    head a group of rows)."""
     cell_tags = (f"{_XHTML}th", f"{_XHTML}td")
     rows = [[c for c in tr if c.tag in cell_tags] for tr in table.iter(f"{_XHTML}tr")]
     if not rows or not rows[0]:
         return None
+    # a group's heading row (one cell across the table) does not set the columns' widths
+    rows = [r for r in rows if not (len(r) == 1 and r[0].get("scope") == "rowgroup")]
     columns = len(rows[0])
     if any(len(r) != columns or any(c.get("colspan") or c.get("rowspan") for c in r) for r in rows):
         return None

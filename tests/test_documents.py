@@ -114,6 +114,17 @@ def test_samhandling_2012_document(out):
     assert f"81,6{NBSP}millioner kroner til 199 samhandlingsprosjekter" in text
     assert "I bunken med 380 søknader" in text
     assert "Fylkesvis liste over prosjekter som fikk støtte" in text
+    # the list goes county by county, each county heading its projects once: the 199
+    # published projects, under as many headings as counties with a project, each once
+    html = _html(out / "samhandling" / "2012" / "report.html")
+    listing = html[
+        html.index("Fylkesvis liste over") : html.index(
+            "</table>", html.index("Fylkesvis liste over")
+        )
+    ]
+    counties = re.findall(r"scope=[\"']rowgroup[\"'][^>]*>([^<]+)<", listing)
+    assert len(counties) == len(set(counties)) >= 15 and counties == sorted(counties)
+    assert listing.count("<tr>") - 1 == 199  # the header row, then one row per project
 
 
 def test_trends_document(out):

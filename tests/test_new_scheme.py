@@ -161,6 +161,10 @@ def _problem(project: Path, old: str, new: str, capsys) -> str:
         ("shares:\n", "sections:\n  - {title_nb: X, show: [{shares: frivilige, title_nb: X}]}\nshares:\n",
          ["sections[0].show[0].shares: 'frivilige' is not a share group",
           "did you mean 'frivillige'?"]),
+        # a list grouped by a column it does not show
+        ("shares:\n", "sections:\n  - {title_nb: X, show: [{list: {title_nb: L, columns: "
+         "{project_name: Tiltak}, group_by: county_name}}]}\nshares:\n",
+         ["sections[0].show[0].list.group_by: 'county_name' is not a column of the list"]),
         # a key given twice
         ("      Tiltak: project_name\n", "      Tiltak: project_name\n      Tiltak: audience\n",
          ["the key 'Tiltak' is given twice"]),

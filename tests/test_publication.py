@@ -199,3 +199,27 @@ def test_figure_html_is_a_figure_with_alt_text_and_caption():
     assert "<figcaption><span class='caption'><span class='caption-label'>Figur 2.</span> " in html
     assert "Antall &lt;prosjekter&gt;" in html
     assert f._repr_png_().startswith(b"\x89PNG")
+
+
+def test_table_grouped_by_a_column_heads_each_group_once():
+    """``group_by``: the county heads its rows once (``scope="rowgroup"``, one ``<tbody>`` per
+    county, across the three shown columns) instead of standing on every row; the Excel sheet
+    keeps it as a column."""
+    display = pd.DataFrame(
+        {
+            "Fylke": ["Agder", "Agder", "Oslo"],
+            "Søker": ["Arendal", "Lillesand", "Oslo"],
+            "Prosjekt": ["Frisklivssentral", "Lindrende omsorg", "Legevakt"],
+            "Tildelt (kr)": ["200 000", "80 000", "1 310 000"],
+        }
+    )
+    t = doc.Table("liste", "Fylkesvis liste 2012", display, display, group_by="Fylke")
+    html = t._repr_html_()
+    assert html.count("<tbody>") == 2 and html.count("scope='rowgroup'") == 2
+    assert (
+        "<tbody><tr class='group'><th scope='rowgroup' colspan='3' class='txt'>Agder</th></tr>"
+        "<tr><th scope='row' class='txt'>Arendal</th>" in html
+    )
+    assert "<th scope='col' class='txt'>Fylke</th>" not in html  # not a column here
+    assert html.index(">Lillesand<") < html.index(">Oslo</th></tr>") < html.index(">Legevakt<")
+    assert list(t.sheet().frame.columns)[0] == "Fylke"
