@@ -134,22 +134,19 @@ class Table:
     def anchor(self) -> str:
         return f"tabell-{self.number}" if self.number else f"tabell-{self.name}"
 
-    def kinds(self) -> list[str]:
-        """Alignment kind per column: ``"num"`` or ``"txt"``."""
-        inferred = column_kinds(self.display)
-        return [
-            self.align.get(str(c), k) for c, k in zip(self.display.columns, inferred, strict=True)
-        ]
+    def kinds(self, display: pd.DataFrame | None = None) -> list[str]:
+        """Alignment kind per column (of ``display``, the shown table by default): ``"num"``
+        or ``"txt"``."""
+        display = self.display if display is None else display
+        inferred = column_kinds(display)
+        return [self.align.get(str(c), k) for c, k in zip(display.columns, inferred, strict=True)]
 
     def _repr_html_(self) -> str:
         shown_frame, groups = self.display, None
         if self.group_by is not None:
             groups = self.display[self.group_by].tolist()
             shown_frame = self.display.drop(columns=[self.group_by])
-        kinds = [
-            self.align.get(str(c), k)
-            for c, k in zip(shown_frame.columns, column_kinds(shown_frame), strict=True)
-        ]
+        kinds = self.kinds(shown_frame)
         row_header = bool(kinds) and kinds[0] == "txt"
         head = []
         for col, kind in zip(shown_frame.columns, kinds, strict=True):

@@ -284,13 +284,10 @@ def _take_out_images(html: str) -> tuple[str, dict[str, tuple[str, bytes]]]:
     return _EMBEDDED_IMAGE.sub(take, html), images
 
 
-def print_html(report_html: str, title: str) -> str:
+def print_html(report_html: str, title: str, images: dict | None = None) -> str:
     """``report.html`` made ready for print: screen stylesheets out, the print one in, the
-    cells' screen wrappers gone (images stay embedded)."""
-    return _print_page(report_html, title)
-
-
-def _print_page(report_html: str, title: str, images: dict | None = None) -> str:
+    cells' screen wrappers gone. Given ``images`` (a dict), the embedded images are taken out
+    into it (:func:`_take_out_images`); otherwise they stay in the page."""
     css = PRINT_CSS % {"title": _css_string(title)}
     page = _SCREEN_STYLE.sub("", report_html)
     if images is not None:
@@ -337,7 +334,7 @@ def write_pdf(report_html: str, path: Path | str, *, title: str) -> Path:
     weasyprint = _weasyprint()
     path = Path(path)
     images: dict[str, tuple[str, bytes]] = {}
-    page = _print_page(report_html, title, images)
+    page = print_html(report_html, title, images)
     document = weasyprint.HTML(
         string=page, base_url=str(path.parent), url_fetcher=_fetcher(weasyprint, images)
     )

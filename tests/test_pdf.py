@@ -268,7 +268,7 @@ def test_images_embedded_and_nothing_else_fetched(tmp_path):
     images = [img for p in reader.pages for img in p.images]
     assert len(images) == 1  # the embedded figure, not the file nor the network address
     images_in_page: dict = {}
-    page = pdf._print_page(html, "T", images_in_page)
+    page = pdf.print_html(html, "T", images_in_page)
     assert "base64" not in page and list(images_in_page) == ["evalkit-image:0"]
     weasyprint = pdf._weasyprint()
     fetcher = pdf._fetcher(weasyprint, images_in_page)
