@@ -59,6 +59,10 @@ def _common_checks(folder: Path) -> str:
     assert not errors
     assert "Traceback" not in html
     assert "SYNTETISKE DATA" in html  # the demo data are synthetic and the document says so
+    # a reader (and the Excel sheet names) must tell every table and figure apart by its title
+    for kind in ("Tabell", "Figur"):
+        titles = re.findall(rf"{kind} \d+\.</span> ([^<]+)<", html)
+        assert len(titles) == len(set(titles)), titles
     return _text(html)
 
 
