@@ -58,6 +58,9 @@ table { border-collapse: collapse; margin: 0.4em 0; font-variant-numeric: tabula
 thead { display: table-header-group; }
 tr, img, figure { break-inside: avoid; }
 figure, .evalkit-table-block, .evalkit-figure { break-inside: avoid; margin: 0.6em 0; }
+.evalkit-table-block.long { break-inside: auto; }
+.evalkit-table-block .evalkit-table-scroll + .note, .evalkit-table-block .note + .note {
+  break-before: avoid; }  /* the notes together, and with the last rows */
 th, td { padding: 2pt 5pt; vertical-align: top; }
 th { border-bottom: 0.8pt solid #333; }
 tbody tr:last-child td { border-bottom: 0.8pt solid #333; }
@@ -67,12 +70,14 @@ figure.evalkit-figure img { max-height: 19cm; width: auto; max-width: 100%%; }
 table.evalkit-table { max-width: 100%%; }
 th, td { overflow-wrap: break-word; }
 table.evalkit-table.evalkit-fixed { table-layout: fixed !important; }
-@page landscape { size: A4 landscape; }
+@page landscape { size: A4 landscape; margin: 1.7cm 2cm 1.7cm 2cm; }
+@page portrait { size: A4; }
+main > div { page: portrait; }  /* back to portrait after a landscape table */
 .evalkit-table-block.wide, .evalkit-landscape { page: landscape; }
 /* "main" outweighs the screen stylesheet's ".jp-RenderedHTMLCommon table.evalkit-table" */
 main table.evalkit-table.wide, main table.evalkit-table.long { font-size: 7.5pt; }
 main .evalkit-table.wide th, main .evalkit-table.wide td,
-main .evalkit-table.long th, main .evalkit-table.long td { padding: 1.5pt 4pt; }
+main .evalkit-table.long th, main .evalkit-table.long td { padding: 1pt 4pt; line-height: 1.3; }
 main .evalkit-table tbody tr.group th { font-weight: bold; padding-top: 4pt;
                                         border-bottom: 0.5pt solid #999; }
 tr.group { break-after: avoid; }
@@ -102,25 +107,39 @@ _XHTML = "{http://www.w3.org/1999/xhtml}"
 LONG_TABLE_ROWS = 25
 #: What a text column asks for at most, in characters (longer texts wrap).
 _WIDEST_COLUMN_CHARS = 45
-#: How many ``ch`` (the width of a digit, wider than the average letter of DejaVu Sans) fit
-#: between the margins at 7,5 pt: 17 cm of a portrait page, 25,7 cm of a landscape one.
+#: How many ``ch`` (the width of a digit) fit between the margins at 7,5 pt: 17 cm of a
+#: portrait page, 25,7 cm of a landscape one.
 _ROOM_CH = {"long": 101, "wide": 152}
+_SPACES = " \u00a0\u202f\u2009"
+
+
+def _width_ch(text: str, *, bold: bool = False) -> float:
+    """About how wide ``text`` is set, in ``ch``: a digit is 1 ch (tabular figures), a space
+    half of one, and any other character 0,9 ch (DejaVu Sans's letters average a little less,
+    capitals a little more); bold is a seventh wider."""
+    width = sum(1.0 if c.isdigit() else 0.5 if c in _SPACES else 0.9 for c in text)
+    return width * 8 / 7 if bold else width
 
 
 def _column_widths(
     texts: list[list[str]], room: float, unbroken: list[bool] | None = None
 ) -> list[float]:
-    """Each column's width in ``ch``, from the lengths of its texts (header included).
+    """Each column's width in ``ch``, from the lengths of its texts (``texts``: each column's
+    texts, its header, set in bold, first).
 
-    A column asks for its longest text (at most ``_WIDEST_COLUMN_CHARS`` characters) and needs
-    at least its longest word, plus two for the cell's padding; a column of numbers (``unbroken``:
-    its cells are never wrapped) needs its longest text. When the asks do not fit in ``room``,
-    the columns give up what they ask beyond what they need, in proportion, so that no word is
-    broken where the needs fit side by side."""
+    A column asks for its longest text (at most ``_WIDEST_COLUMN_CHARS`` characters wide) and
+    needs at least its longest word, plus two for the cell's padding; a column of numbers
+    (``unbroken``: its cells are never wrapped) needs its longest text. Widths are
+    :func:`_width_ch`. When the asks do not fit in ``room``, the columns give up what they ask
+    beyond what they need, in proportion, so that no word is broken where the needs fit side by
+    side."""
     asks, needs = [], []
     for j, column in enumerate(texts):
-        longest = max((len(t) for t in column), default=1)
-        longest_word = max((len(w) for t in column for w in t.split()), default=1)
+        longest = max((_width_ch(t, bold=i == 0) for i, t in enumerate(column)), default=1.0)
+        longest_word = max(
+            (_width_ch(w, bold=i == 0) for i, t in enumerate(column) for w in t.split()),
+            default=1.0,
+        )
         if unbroken and unbroken[j]:
             longest_word = longest
         needs.append(longest_word + 2)
@@ -177,8 +196,9 @@ def _print_tables(main) -> None:
         while block is not None and "evalkit-table-block" not in block.get("class", "").split():
             block = parents.get(block)
         block_classes = block.get("class", "").split() if block is not None else []
-        unshrunk = sum(_column_widths(texts, float("inf"), unbroken))
-        if "wide" in block_classes and unshrunk <= _ROOM_CH["long"]:
+        # room 0: every column down to what it needs (its longest word, or its whole number)
+        needed = sum(_column_widths(texts, 0, unbroken))
+        if "wide" in block_classes and needed <= _ROOM_CH["long"]:
             block.set("class", " ".join(c for c in block_classes if c != "wide"))
             block_classes.remove("wide")
         if sum(1 for _ in table.iterfind(f"{_XHTML}tbody/{_XHTML}tr")) <= LONG_TABLE_ROWS:
@@ -191,6 +211,8 @@ def _print_tables(main) -> None:
         caption = table.find(f"{_XHTML}caption")
         table.insert(0 if caption is None else list(table).index(caption) + 1, colgroup)
         table.set("class", " ".join([*table.get("class", "").split(), "evalkit-fixed", "long"]))
+        if block is not None:  # longer than a page: it starts right under its heading
+            block.set("class", " ".join([*block_classes, "long"]))
         table.set("style", f"width:{min(sum(widths), room):.1f}ch")
 
 

@@ -159,14 +159,18 @@ def test_report_pdf_beside_report_html_and_no_pdf(tmp_path, monkeypatch, capsys)
 
 # --- fitting tables to the printed page, headings, images (issue 11: the PDF's cost) -------
 def test_column_widths_by_hand():
+    """Widths in ch: a letter 0,9, a digit 1, a space 0,5, the header bold (8/7 wider), two
+    more for the padding."""
     texts = [["Fylke", "Oslo", "Møre og Romsdal"], ["Tildelt (kr)", "1 310 000"]]
-    # asks: 15 + 2 = 17 ch and 12 + 2 = 14 ch (numbers are never wrapped): room enough
-    assert pdf._column_widths(texts, 100, [False, True]) == [17.0, 14.0]
-    # room 25: 6 ch too many; the text column gives up 6 of the 8 ch above its longest word
-    # («Romsdal», 7 + 2 = 9 ch): 9 + 8 × (1 − 6/8) = 11 ch; the numbers keep 14 ch
-    assert pdf._column_widths(texts, 25, [False, True]) == [11.0, 14.0]
-    # a text longer than 45 characters asks for 45 (+2) and wraps
-    assert pdf._column_widths([["a " * 40]], 1000) == [47.0]
+    # «Møre og Romsdal»: 13 letters and 2 spaces, 12,7 ch: asks 14,7; needs «Romsdal», 6,3 + 2.
+    # «Tildelt (kr)» in bold: (11 × 0,9 + 0,5) × 8/7 = 11,886 ch, wider than «1 310 000» (8 ch);
+    # a number is never wrapped, so it asks and needs 13,886
+    assert pdf._column_widths(texts, 100, [False, True]) == pytest.approx([14.7, 13.885714])
+    # room 25: 3,586 ch too many; the text column gives up that much of the 6,4 ch it asks
+    # beyond its need: 8,3 + 6,4 − 3,586 = 11,114 ch
+    assert pdf._column_widths(texts, 25, [False, True]) == pytest.approx([11.114286, 13.885714])
+    # a text wider than 45 ch asks for 45 (+2) and wraps
+    assert pdf._column_widths([["a " * 40]], 1000) == pytest.approx([47.0])
 
 
 def _cell_page(*cells: str) -> str:
@@ -206,9 +210,9 @@ def test_long_table_gets_fixed_widths_within_the_page():
     table = page[page.index("<table") : page.index("</table>")]
     assert "evalkit-fixed" in table and "<colgroup>" in table
     widths = [float(w) for w in re.findall(r"width:([\d.]+)ch", table)]
-    # the table (their sum), then the three columns: «Møre og Romsdal» 15 + 2,
-    # «Prosjekt nummer 39» 18 + 2, «39 000» 6 + 2
-    assert widths == [45.0, 17.0, 20.0, 8.0]
+    # the table (their sum), then the three columns: «Møre og Romsdal» 12,7 + 2,
+    # «Prosjekt nummer 39» (14 letters, 2 digits, 2 spaces) 15,6 + 2, «39 000» 5,5 + 2
+    assert widths == [39.8, 14.7, 17.6, 7.5]
     short = pdf.print_html(_cell_page(_table_block(rows[:5], ["Fylke", "Prosjekt", "Kr"])), "T")
     short_table = short[short.index("<table") : short.index("</table>")]
     assert "evalkit-fixed" not in short_table and "<colgroup>" not in short_table
@@ -230,7 +234,9 @@ def test_wide_table_on_landscape_only_when_it_needs_it(tmp_path):
     ]  # 9 columns of 24 characters: about 230 ch, more than a portrait page holds
     for rows, landscape in [(narrow, False), (broad, True)]:
         path = tmp_path / "wide.pdf"
-        html = _cell_page("<h3>Overskrift</h3>", _table_block(rows, header, wide=True))
+        html = _cell_page(
+            "<h3>Overskrift</h3>", _table_block(rows, header, wide=True), "<p>Etterpå</p>"
+        )
         pdf.write_pdf(html, path, title="T")
         reader = pypdf.PdfReader(path)
         pages = _landscape_pages(reader)
@@ -238,7 +244,9 @@ def test_wide_table_on_landscape_only_when_it_needs_it(tmp_path):
         if landscape:  # the heading goes with its table onto the landscape page
             (only,) = pages
             text = reader.pages[only - 1].extract_text()
-            assert "Overskrift" in text and "Kolonne 8" in text
+            assert "Overskrift" in text and "Kolonne 8" in text and "Etterpå" not in text
+            # and what follows the table is back on a portrait page
+            assert "Etterpå" in reader.pages[only].extract_text()
 
 
 def test_heading_that_ends_a_cell_stays_with_the_next_cell():
