@@ -142,6 +142,8 @@ def _column_widths(
         )
         if unbroken and unbroken[j]:
             longest_word = longest
+        else:  # a longer word (a pasted web address, a hostile export) is broken in the cell
+            longest_word = min(longest_word, _WIDEST_COLUMN_CHARS)
         needs.append(longest_word + 2)
         asks.append(max(min(longest, _WIDEST_COLUMN_CHARS), longest_word) + 2)
     slack = sum(a - n for a, n in zip(asks, needs, strict=True))

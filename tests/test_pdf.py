@@ -171,6 +171,10 @@ def test_column_widths_by_hand():
     assert pdf._column_widths(texts, 25, [False, True]) == pytest.approx([11.114286, 13.885714])
     # a text wider than 45 ch asks for 45 (+2) and wraps
     assert pdf._column_widths([["a " * 40]], 1000) == pytest.approx([47.0])
+    # so does one word of 300 letters (270 ch): it is broken in its cell, and the table
+    # keeps to the page
+    word = [["Prosjekt", "x" * 300], ["Kr", "100"]]
+    assert sum(pdf._column_widths(word, 101, [False, True])) <= 101
 
 
 def _cell_page(*cells: str) -> str:
