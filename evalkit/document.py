@@ -11,7 +11,7 @@ import base64
 import io
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 from IPython.display import Markdown
@@ -89,8 +89,39 @@ def column_kinds(display: pd.DataFrame) -> list[str]:
     return kinds
 
 
+class _Numbered:
+    """What a numbered table and a numbered figure share: «Tabell 3» / «Figur 2», the caption,
+    the anchor the text links to, and the caption as HTML. ``KIND`` names the kind."""
+
+    KIND: ClassVar[str]
+    name: str
+    title: str
+    number: int | None
+
+    @property
+    def label(self) -> str:
+        """«Tabell 3», «Figur 2»."""
+        return f"{self.KIND} {self.number}" if self.number else self.KIND
+
+    @property
+    def caption(self) -> str:
+        """«Tabell 3. Prosjekter per fylke 2022»."""
+        return f"{self.label}. {self.title}" if self.number else self.title
+
+    @property
+    def anchor(self) -> str:
+        kind = self.KIND.lower()
+        return f"{kind}-{self.number}" if self.number else f"{kind}-{self.name}"
+
+    def caption_html(self) -> str:
+        """The caption, its label in bold (``caption-label``), escaped."""
+        if not self.number:
+            return esc(self.title)
+        return f"<span class='caption-label'>{esc(self.label)}.</span> {esc(self.title)}"
+
+
 @dataclass
-class Table:
+class Table(_Numbered):
     """A document table: the display strings, the numbers behind them, and what a published
     table carries around it: number, caption, source line and notes.
 
@@ -115,24 +146,12 @@ class Table:
     #: instead of being repeated on every row; ``tables.xlsx`` keeps it as a column.
     group_by: str | None = None
 
-    @property
-    def label(self) -> str:
-        """«Tabell 3»."""
-        return f"Tabell {self.number}" if self.number else "Tabell"
-
-    @property
-    def caption(self) -> str:
-        """«Tabell 3. Prosjekter per fylke 2022»."""
-        return f"{self.label}. {self.title}" if self.number else self.title
+    KIND: ClassVar[str] = "Tabell"
 
     @property
     def all_notes(self) -> list[str]:
         """Source line first, then the footnote and the notes, as printed under the table."""
         return [n for n in [self.source, self.footnote, *self.notes] if n]
-
-    @property
-    def anchor(self) -> str:
-        return f"tabell-{self.number}" if self.number else f"tabell-{self.name}"
 
     def kinds(self, display: pd.DataFrame | None = None) -> list[str]:
         """Alignment kind per column (of ``display``, the shown table by default): ``"num"``
@@ -179,11 +198,7 @@ class Table:
         notes = "".join(f"<p class='note'>{esc(n)}</p>" for n in self.all_notes)
         # eight columns or more: printed on a landscape page, so that it keeps to the paper
         wide = " wide" if len(kinds) >= 8 else ""
-        caption = (
-            f"<span class='caption-label'>{esc(self.label)}.</span> {esc(self.title)}"
-            if self.number
-            else esc(self.title)
-        )
+        caption = self.caption_html()
         return (
             f"<div class='evalkit-table-block{wide}' id='{self.anchor}'>"
             f"<div class='evalkit-table-scroll' role='region' tabindex='0' "
@@ -226,7 +241,7 @@ class Table:
 
 
 @dataclass
-class Figure:
+class Figure(_Numbered):
     """A document figure: the drawing, its number, caption, alt text, source and notes.
 
     In a notebook and in ``report.html`` it shows as ``<figure>`` with the PNG embedded, the
@@ -243,17 +258,7 @@ class Figure:
     notes: list[str] = field(default_factory=list)
     _png: bytes | None = field(default=None, repr=False)
 
-    @property
-    def label(self) -> str:
-        return f"Figur {self.number}" if self.number else "Figur"
-
-    @property
-    def caption(self) -> str:
-        return f"{self.label}. {self.title}" if self.number else self.title
-
-    @property
-    def anchor(self) -> str:
-        return f"figur-{self.number}" if self.number else f"figur-{self.name}"
+    KIND: ClassVar[str] = "Figur"
 
     @property
     def all_notes(self) -> list[str]:
@@ -284,11 +289,7 @@ class Figure:
         data = base64.b64encode(self.png()).decode("ascii")
         width = round(self.figure.get_figwidth() * 96)
         notes = "".join(f"<span class='note'>{esc(n)}</span>" for n in self.all_notes)
-        caption = (
-            f"<span class='caption-label'>{esc(self.label)}.</span> {esc(self.title)}"
-            if self.number
-            else esc(self.title)
-        )
+        caption = self.caption_html()
         return (
             f"<figure class='evalkit-figure' id='{self.anchor}'>"
             f"<img src='data:image/png;base64,{data}' alt='{esc(self.alt)}' "
