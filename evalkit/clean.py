@@ -531,16 +531,13 @@ def clean_export(raw: RawExport, scheme: Scheme, year: int, *, strict: bool = Fa
                 )
             )
         elif spec.type == "round":
-            # a blank cell does not say which round: missing (by_round's «ukjent runde»), not
-            # round 1; any other value than 1 or 2 is flagged and set missing
-            blank = text.is_null().to_numpy(zero_copy_only=False)
-            ok = pc.fill_null(pc.is_in(text, value_set=pa.array(["1", "2"])), False)
-            ok = ok.to_numpy(zero_copy_only=False)
-            number = np.where(pc.fill_null(text, "").to_numpy(zero_copy_only=False) == "2", 2, 1)
+            rnd = pc.fill_null(text, "1")  # blank means the first round
+            ok = pc.is_in(rnd, value_set=pa.array(["1", "2"])).to_numpy(zero_copy_only=False)
+            number = np.where(rnd.to_numpy(zero_copy_only=False) == "2", 2, 1)
             flags.append(
                 _cell_flags(
                     frame,
-                    ~(ok | blank)[codes],
+                    ~ok[codes],
                     name,
                     column,
                     values,

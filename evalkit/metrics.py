@@ -235,27 +235,17 @@ def _by_codes(tidy: pd.DataFrame, scheme: Scheme, field: str) -> list[dict]:
     return rows
 
 
-#: ``round_name`` of the ``by_round`` row of the rows whose round is blank or unreadable.
-UNKNOWN_ROUND_NB = "Ukjent runde"
-
-
 def _by_round(tidy: pd.DataFrame, scheme: Scheme, field: str) -> list[dict]:
-    """One row per round (the rounds with rows, in order), and a last row ``round: None``,
-    «Ukjent runde», for the rows without a round (a blank cell says nothing about the round,
-    so it is not counted in round 1)."""
+    """One row per round (the rounds with rows, in order)."""
     values = tidy[field]
     known = values.notna().to_numpy()
     rounds = np.unique(values[known].astype("int64").to_numpy())
     group = np.full(len(tidy), len(rounds), dtype=np.int64)
     group[known] = np.searchsorted(rounds, values[known].astype("int64").to_numpy())
     figures = _group_figures(tidy, scheme, group, len(rounds) + 1, municipalities=False)
-    rows: list[dict] = [{"round": int(r), "round_name": f"Runde {int(r)}"} for r in rounds] + [
-        {"round": None, "round_name": UNKNOWN_ROUND_NB}
-    ]
     return [
-        row | {k: int(v[i]) for k, v in figures.items()}
-        for i, row in enumerate(rows)
-        if i < len(rounds) or not known.all()
+        {"round": int(r), **{k: int(v[i]) for k, v in figures.items()}}
+        for i, r in enumerate(rounds)
     ]
 
 

@@ -1755,14 +1755,11 @@ def _write_sam(year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
             granted_cell = w.amount(int(r["granted_nok"]))
         else:
             granted_cell = 0 if w._r() < 0.5 else None
-        # A blank round is an unknown round (by_round's «Ukjent runde»). In the one-round years
-        # most cells are blank; in 2011 every row names its round, as the published split of
-        # the grants between the two rounds needs (some as text; same draws as before).
         rnd: object = r["round"]
         if year != 2011:
             rnd = None if w._r() < 0.85 else 1
         elif rnd == 1 and w._r() < 0.15:
-            rnd = "1"
+            rnd = None
         elif w._r() < 0.3:
             rnd = str(rnd)
         rows.append(
