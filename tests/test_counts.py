@@ -1,5 +1,5 @@
 """Counts that must add up (issue 18): rows left out of the trends regression for a missing
-predictor, unreadable amounts per year, and rows without a round. Every expected number is
+predictor and unreadable amounts per year. Every expected number is
 counted by hand from the small exports and frames written here."""
 
 from __future__ import annotations
@@ -11,13 +11,7 @@ import pytest
 from conftest import FRISKLIV, frisklivs_row, write_export
 
 from evalkit import trend_document
-from evalkit.clean import clean_export
-from evalkit.config import load_scheme
-from evalkit.metrics import UNKNOWN_ROUND_NB, _by_round
-from evalkit.read import read_export
 from evalkit.trends import Trends, amounts, evaluate_trends, regression, trends_metrics
-
-SAMHANDLING = load_scheme("samhandling")
 
 
 def _row(i: int, **cells: object) -> dict[str, object]:
@@ -86,60 +80,3 @@ def test_amount_table_has_no_missing_note_when_nothing_is_missing():
     tr = Trends(FRISKLIV, Path("."), True, {2022: {}, 2023: {}}, tidy, pd.DataFrame())
     notes = trend_document.amounts_table(tr).notes
     assert not any("mangler" in n for n in notes)
-
-
-# --- rounds ---------------------------------------------------------------------------------
-def _samhandling_row(i: int, round_: object, granted: str = "100 000") -> dict[str, object]:
-    return {
-        "Saksnr": f"2012/{i}",
-        "Fylke": "Nordland",
-        "Kommunenr": "1804",
-        "Søker (kommune)": "Bodø",
-        "Samarbeidskommuner": "",
-        "Prosjekt": f"Prosjekt {i}",
-        "Kategori": "Frisklivssentral",
-        "Søkt beløp": "200 000",
-        "Vedtak": "Innvilget",
-        "Tildelt beløp": granted,
-        "Runde": round_,
-    }
-
-
-def test_a_blank_round_is_an_unknown_round_not_round_1(tmp_path):
-    rows = [
-        _samhandling_row(1, "1", "100 000"),
-        _samhandling_row(2, "2", "200 000"),
-        _samhandling_row(3, "", "300 000"),  # blank: says nothing about the round
-        _samhandling_row(4, "", "400 000"),
-        _samhandling_row(5, "tre", "500 000"),  # not a round: flagged and set missing
-    ]
-    path = write_export(tmp_path / "2012.csv", rows)
-    res = clean_export(read_export(path, SAMHANDLING), SAMHANDLING, 2012)
-    assert res.tidy["round"].tolist() == [1, 2, pd.NA, pd.NA, pd.NA]
-    flagged = res.flags[res.flags["field"] == "round"]
-    assert flagged["problem"].tolist() == ["unknown_round"]  # only «tre»; a blank is no error
-
-    by_round = _by_round(res.tidy, SAMHANDLING, "round")
-    assert [(r["round"], r["n_applications"], r["granted_nok"]) for r in by_round] == [
-        (1, 1, 100_000),
-        (2, 1, 200_000),
-        (None, 3, 1_200_000),  # 300 000 + 400 000 + 500 000
-    ]
-    assert by_round[-1]["round_name"] == UNKNOWN_ROUND_NB == "Ukjent runde"
-
-
-def test_no_unknown_round_row_when_every_row_has_its_round():
-    tidy = pd.DataFrame(
-        {
-            "round": pd.array([1, 1, 2], dtype="Int64"),
-            "granted": pd.array([True, False, True], dtype="boolean"),
-            "applied_nok": pd.array([10, 20, 30], dtype="Int64"),
-            "granted_nok": pd.array([5, 0, 7], dtype="Int64"),
-            "county_code": pd.array(["18", "18", "18"], dtype="string"),
-        }
-    )
-    by_round = _by_round(tidy, SAMHANDLING, "round")
-    assert [(r["round"], r["n_applications"], r["granted_nok"]) for r in by_round] == [
-        (1, 2, 5),
-        (2, 1, 7),
-    ]
