@@ -8,11 +8,21 @@ escaped before it goes into Markdown, so a project called ``<script>`` stays tex
 
 from __future__ import annotations
 
+import functools
 import html
-import math
 import re
 import string
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from typing import Any
+
+import pandas as pd
+from babel import Locale
+from babel.numbers import (
+    format_decimal,
+    get_currency_symbol,
+    get_minus_sign_symbol,
+    get_plus_sign_symbol,
+)
 
 NBSP = "\u00a0"
 #: The minus sign of Norwegian typography (U+2212), not the hyphen.
@@ -24,78 +34,145 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def fmt_int(value: float | int | None) -> str:
-    """``20000000`` → ``20 000 000`` (non-breaking spaces); None/NaN → ``–``."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    return f"{round(value):,}".replace(",", NBSP)
+#: The locale of the documents' numbers (Babel/CLDR): ``nb_NO`` groups thousands with U+00A0,
+#: writes a decimal comma, the minus sign U+2212 and a non-breaking space before ``%``/``kr``.
+LOCALE = "nb_NO"
+#: What a missing value (None, NaN, NA) is shown as, once: never «– kr» or «––».
+MISSING = "–"
 
 
-def fmt_dec(value: float | None, decimals: int = 1) -> str:
-    """``91.74`` → ``91,7``; ``-0.05`` → ``−0,05`` (minus sign, U+2212)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    text = f"{value:,.{decimals}f}"
-    if text.startswith("-") and text.strip("-0,.") == "":
-        text = text[1:]  # -0,0 is 0,0
-    text = text.replace(",", " ").replace(".", ",").replace(" ", NBSP)
-    return text.replace("-", MINUS)
+def _is_missing(value: object) -> bool:
+    """None, NaN and pandas' NA."""
+    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
 
 
-def fmt_pct(share: float | None, decimals: int = 1, sign: str = f"{NBSP}%") -> str:
-    """A share 0–1 as a percentage: ``0.9174`` → ``91,7 %``."""
-    if share is None or (isinstance(share, float) and math.isnan(share)):
-        return "–"
-    return fmt_dec(share * 100, decimals) + sign
+def _rounded(value: float | int | Decimal, decimals: int, scale: int = 0) -> Decimal:
+    """``value × 10**scale`` rounded half away from zero (2,5 → 3) to ``decimals`` places.
+
+    A float is taken as its shortest decimal string, the number it was written as: 2.675 is
+    rounded as 2,675 (→ 2,68), not as the binary 2,67499… the float holds.
+    """
+    d = (value if isinstance(value, Decimal) else Decimal(str(value))).scaleb(scale)
+    if not d.is_finite():
+        return d
+    return d.quantize(
+        Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP, context=_context(d, decimals)
+    )
 
 
-def fmt_prosent(share: float | None, decimals: int = 1) -> str:
+def _context(d: Decimal, decimals: int) -> Context:
+    """A decimal context with the digits ``d`` needs at ``decimals`` places (28 at least)."""
+    return Context(prec=max(28, d.adjusted() + decimals + 2))
+
+
+@functools.cache
+def _affixes(locale: str, kind: str) -> tuple[str, str]:
+    """The text before and after the digits of a positive percent (``kind="percent"``) or
+    currency (``"currency"``) in ``locale``: nb_NO ``("", "\\xa0%")``, ``("", "\\xa0¤")``."""
+    loc = Locale.parse(locale)
+    pattern = loc.percent_formats[None] if kind == "percent" else loc.currency_formats["standard"]
+    return pattern.prefix[0], pattern.suffix[0]
+
+
+def _number(d: Decimal, decimals: int, locale: str, prefix: str = "", suffix: str = "") -> str:
+    """A rounded number in ``locale`` (Babel): grouped, with the decimal sign of the locale and
+    its minus sign before ``prefix`` (U+2212 in nb_NO; Babel itself writes a hyphen); a value
+    that rounded to zero has no sign."""
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    with localcontext(_context(d, decimals)):
+        digits = format_decimal(abs(d), pattern, locale=locale)
+    sign = get_minus_sign_symbol(locale) if d < 0 else ""
+    return f"{sign}{prefix}{digits}{suffix}"
+
+
+def fmt_int(value: float | int | None, locale: str = LOCALE) -> str:
+    """``20000000`` → ``20 000 000`` (non-breaking spaces), ``-1234`` → ``−1 234``, ``2.5`` →
+    ``3`` (half away from zero); None/NaN → ``–``."""
+    if _is_missing(value):
+        return MISSING
+    return _number(_rounded(value, 0), 0, locale)
+
+
+def fmt_dec(value: float | None, decimals: int = 1, locale: str = LOCALE) -> str:
+    """``91.74`` → ``91,7``; ``-0.05`` → ``−0,05`` (minus sign, U+2212); ``-0.001`` → ``0,0``."""
+    if _is_missing(value):
+        return MISSING
+    return _number(_rounded(value, decimals), decimals, locale)
+
+
+def fmt_pct(
+    share: float | None, decimals: int = 1, sign: str | None = None, locale: str = LOCALE
+) -> str:
+    """A share 0–1 as a percentage: ``0.9174`` → ``91,7 %``, ``0.125`` → ``12,5 %``.
+
+    ``sign``: the text after the number; by default the percent sign as ``locale`` writes it.
+    """
+    if _is_missing(share):
+        return MISSING
+    d = _rounded(share, decimals, scale=2)
+    prefix, suffix = ("", sign) if sign is not None else _affixes(locale, "percent")
+    return _number(d, decimals, locale, prefix, suffix)
+
+
+def fmt_prosent(share: float | None, decimals: int = 1, locale: str = LOCALE) -> str:
     """As running text uses it: ``91,7 prosent``."""
-    return fmt_pct(share, decimals, sign=f"{NBSP}prosent")
+    return fmt_pct(share, decimals, sign=f"{NBSP}prosent", locale=locale)
 
 
-def fmt_pp(diff: float | None, decimals: int = 1) -> str:
-    """A difference of shares in percentage points with its sign: ``+3,2 p.p.``."""
-    if diff is None or (isinstance(diff, float) and math.isnan(diff)):
-        return "–"
-    sign = "+" if diff > 0 else ("−" if diff < 0 else "±")
-    return f"{sign}{fmt_dec(abs(diff) * 100, decimals)}{NBSP}p.p."
+def fmt_pp(diff: float | None, decimals: int = 1, locale: str = LOCALE) -> str:
+    """A difference of shares in percentage points with its sign: ``+3,2 p.p.``, ``−3,2 p.p.``,
+    ``±0,0 p.p.`` (also for a difference that rounds to zero)."""
+    if _is_missing(diff):
+        return MISSING
+    d = _rounded(diff, decimals, scale=2)
+    sign = get_plus_sign_symbol(locale) if d > 0 else ("" if d < 0 else "±")
+    return f"{sign}{_number(d, decimals, locale)}{NBSP}p.p."
 
 
-def fmt_signed(value: float | None, decimals: int = 1) -> str:
+def fmt_signed(value: float | None, decimals: int = 1, locale: str = LOCALE) -> str:
     """A number with its sign: ``+7,9``, ``−11,1``, ``0,0``."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    text = fmt_dec(value, decimals)
-    return text if text.startswith(MINUS) or text.strip("0,") == "" else f"+{text}"
+    if _is_missing(value):
+        return MISSING
+    d = _rounded(value, decimals)
+    plus = get_plus_sign_symbol(locale) if d > 0 else ""
+    return plus + _number(d, decimals, locale)
 
 
-def fmt_nok(value: float | int | None) -> str:
-    """``20000000`` → ``20 000 000 kr``."""
-    return "–" if value is None else f"{fmt_int(value)}{NBSP}kr"
+def fmt_nok(value: float | int | None, locale: str = LOCALE) -> str:
+    """``20000000`` → ``20 000 000 kr`` (whole kroner); None/NaN → ``–``."""
+    if _is_missing(value):
+        return MISSING
+    prefix, suffix = _affixes(locale, "currency")
+    symbol = get_currency_symbol("NOK", locale)
+    return _number(
+        _rounded(value, 0), 0, locale, prefix.replace("¤", symbol), suffix.replace("¤", symbol)
+    )
 
 
-def fmt_mill(value: float | int) -> str:
+def fmt_mill(value: float | int | None, locale: str = LOCALE) -> str:
     """``81600000`` → ``81,6 millioner``; whole millions without decimals."""
-    mill = value / 1_000_000
-    text = fmt_int(mill) if abs(mill - round(mill)) < 1e-9 else fmt_dec(mill, 1)
-    return f"{text}{NBSP}millioner"
+    if _is_missing(value):
+        return MISSING
+    mill = Decimal(str(value)).scaleb(-6)
+    decimals = 0 if mill == mill.to_integral_value() else 1
+    return f"{_number(_rounded(mill, decimals), decimals, locale)}{NBSP}millioner"
 
 
-def fmt_p(p: float | None) -> str:
+def fmt_p(p: float | None, locale: str = LOCALE) -> str:
     """A p-value: ``0,034``; below 0,001 as ``< 0,001``."""
-    if p is None or (isinstance(p, float) and math.isnan(p)):
-        return "–"
+    if _is_missing(p):
+        return MISSING
     if p < 0.001:
-        return f"<{NBSP}0,001"
-    return fmt_dec(p, 3)
+        return f"<{NBSP}{fmt_dec(0.001, 3, locale)}"
+    return fmt_dec(p, 3, locale)
 
 
-def fmt_ci(low: float | None, high: float | None, decimals: int = 1) -> str:
-    """A share interval as ``(10,7–24,6)`` in percent."""
-    if low is None or high is None:
-        return "–"
-    return f"{fmt_dec(low * 100, decimals)}–{fmt_dec(high * 100, decimals)}"
+def fmt_ci(low: float | None, high: float | None, decimals: int = 1, locale: str = LOCALE) -> str:
+    """A share interval as ``10,7–24,6`` in percent; ``–`` when either end is missing."""
+    if _is_missing(low) or _is_missing(high):
+        return MISSING
+    ends = [_number(_rounded(x, decimals, scale=2), decimals, locale) for x in (low, high)]
+    return "–".join(ends)
 
 
 def join_nb(items: list[str]) -> str:

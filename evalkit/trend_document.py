@@ -242,6 +242,24 @@ def amounts_figure(tr: Trends) -> Figure | Markdown:
     )
 
 
+def _amounts_missing_note(by_year: dict, words: tuple[str, str, str]) -> str | None:
+    """«Beløpet mangler for 1 prosjekt i 2019 og 1 prosjekt i 2024: …», or None when every
+    row of every year has its amount (the table's count is then the year's count)."""
+    one, many, the = words
+    parts = [
+        f"{fmt_int(s['missing'])} {one if s['missing'] == 1 else many} i {y}"
+        for y, s in sorted(by_year.items())
+        if s["missing"]
+    ]
+    if not parts:
+        return None
+    return (
+        f"Beløpet mangler for {text.join_nb(parts)} (tomt, eller satt som manglende fordi det "
+        f"ikke kunne leses; se datakvaliteten). Kolonnen «{many.capitalize()}» teller {the} med "
+        "beløp; kvartilene og testen er regnet uten de andre."
+    )
+
+
 def amounts_table(tr: Trends) -> Table | Markdown:
     a = trends.amounts(tr)
     if a is None:
@@ -257,13 +275,14 @@ def amounts_table(tr: Trends) -> Table | Markdown:
         }
         for y, s in sorted(a["by_year"].items())
     ]
-    note = f"Test mellom årene: {a['test']['name']}, p = {fmt_p(a['test']['p_value'])}."
+    notes = [f"Test mellom årene: {a['test']['name']}, p = {fmt_p(a['test']['p_value'])}."]
+    missing = _amounts_missing_note(a["by_year"], tr.scheme.words())
     table = Table(
         "belop_per_ar",
         f"{spec.label_nb} per år",
         pd.DataFrame(rows),
         pd.DataFrame(rows),
-        notes=[note],
+        notes=[missing, *notes] if missing else notes,
         align={"År": "txt"},
     )
     return _table(tr, table)
@@ -339,6 +358,12 @@ def regression_table(tr: Trends) -> Table | Markdown:
         f"{fmt_int(res['n'])} {tr.scheme.words()[1]}, {fmt_int(res['events'])} med "
         f"«{outcome.label_nb.lower()}»."
     ]
+    if k := res["n_excluded_missing"]:
+        one, many, _ = tr.scheme.words()
+        notes.append(
+            f"{fmt_int(k)} {one if k == 1 else many} mangler svar på minst én av de forklarende "
+            f"variablene og er holdt utenfor ({fmt_int(res['n'])} av {fmt_int(res['n'] + k)})."
+        )
     if outcome.assessable_nb:
         notes.append(
             f"Nevner: {tr.scheme.words()[2]} {outcome.assessable_nb}. Dokumentene for hvert år "

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from evalkit import geography, paths, stats, wording
@@ -110,21 +111,27 @@ def trend_verdict(record: dict) -> str:
 
 def amounts(tr: Trends) -> dict | None:
     """The amount of the YAML's ``trends.amount`` per row by year (among the rows its
-    ``amounts`` entry names), with a rank test between years; None without amounts."""
+    ``amounts`` entry names), with a rank test between years; None without amounts. A row
+    whose amount is missing (blank, or unreadable and set missing by the cleaning) counts in
+    its year's ``missing``, as in that year's ``metrics.json``."""
     field = tr.scheme.doc.trends.amount
     if field is None:
         return None
     spec = next(a for a in tr.scheme.doc.amounts if a.field == field)
     rows = tr.tidy[tr.tidy[spec.among].fillna(False)] if spec.among else tr.tidy
-    values = {int(y): g[field].dropna().astype("int64").to_numpy() for y, g in rows.groupby("year")}
+    values = {
+        int(y): g[field].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        for y, g in rows.groupby("year")
+    }
     return {"field": field, **wording.named_summary(stats.amount_summary(values))}
 
 
 def regression(tr: Trends) -> dict | None:
     """The YAML's ``trends.regression``: its outcome (a combined share: its codes against the
     other assessable codes) against the predictors, pooled over years with year as a
-    covariate. Rows whose answer is not assessable are left out. None when the YAML sets
-    none."""
+    covariate. Rows whose answer is not assessable are left out; rows without an answer to a
+    predictor are left out by :func:`evalkit.stats.logistic_odds_ratios`, which counts them
+    (``n_excluded_missing``). None when the YAML sets none."""
     spec = tr.scheme.doc.trends.regression
     if spec is None:
         return None
@@ -136,7 +143,7 @@ def regression(tr: Trends) -> dict | None:
             columns[p.name] = t[p.field].astype("float")
         else:
             columns[p.name] = (t[p.field] == p.equals).astype(float).mask(t[p.field].isna())
-    df = pd.DataFrame({**columns, "year": t["year"]}).dropna()
+    df = pd.DataFrame({**columns, "year": t["year"]})
     res = stats.logistic_odds_ratios(
         df, spec.outcome, [p.name for p in spec.predictors], covariates=("year",)
     )

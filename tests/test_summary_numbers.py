@@ -5,6 +5,7 @@ among the metrics values, rounded as the text shows it."""
 from __future__ import annotations
 
 import re
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -39,15 +40,22 @@ def _shown(text: str) -> list[tuple[str, float, int, str]]:
     return out
 
 
+def _round(v: float, decimals: int, scale: int = 0) -> float:
+    """``v × 10**scale`` as the documents round it: the number as written (its shortest
+    decimal string), half away from zero (91,25 → 91,3)."""
+    d = Decimal(str(v)).scaleb(scale)
+    return float(d.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
+
+
 def _found(value: float, decimals: int, after: str, leaves: list[float]) -> bool:
     after = after.lstrip("\u00a0 ")
     for v in leaves:
-        if after.startswith("millioner") and round(v / 1e6, decimals) == value:
+        if after.startswith("millioner") and _round(v, decimals, -6) == value:
             return True
         percent = after.startswith("%") or "prosent" in after  # «Mellom 78 og 93 prosent»
-        if percent and round(v * 100, decimals) == value:
+        if percent and _round(v, decimals, 2) == value:
             return True
-        if round(v, decimals) == value:
+        if _round(v, decimals) == value:
             return True
     return False
 
@@ -71,6 +79,8 @@ def test_the_numbers_are_read_as_written():
     got = _shown("I 2023 fikk 91,7\u00a0prosent 20\u00a0000\u00a0000\u00a0kr, 81,6 millioner.")
     assert [(v, d) for _, v, d, _ in got] == [(2023, 0), (91.7, 1), (20_000_000, 0), (81.6, 1)]
     assert _found(91.7, 1, "\u00a0prosent", [0.9174]) and not _found(91.7, 1, " kr", [0.9174])
+    # 73 of 80 is 91,25 %: shown 91,3 (half away from zero), as fmt_prosent writes it
+    assert _found(91.3, 1, "\u00a0prosent", [73 / 80]) and not _found(91.2, 1, " %", [73 / 80])
 
 
 @pytest.mark.parametrize("scheme", ["frisklivs_lms", "samhandling"])
