@@ -48,9 +48,10 @@ UNSAFE_CHARACTERS = re.compile(
 #: First characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: Characters a terminal must not be given raw: :data:`UNSAFE_CHARACTERS`, tab, line feed,
-#: carriage return, the line and paragraph separators and lone surrogates.
+#: carriage return, the line and paragraph separators, lone surrogates, and the noncharacters
+#: U+FFFE and U+FFFF (which YAML cannot hold either).
 TERMINAL_UNSAFE = re.compile(
-    "[" + UNSAFE_CHARACTERS.pattern[1:-1] + "\t\n\r\u2028\u2029\ud800-\udfff]"
+    "[" + UNSAFE_CHARACTERS.pattern[1:-1] + "\t\n\r\u2028\u2029\ud800-\udfff\ufffe\uffff]"
 )
 #: A plain number: a sign, digits (grouped by threes or not) and decimals, nothing else.
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+|\d{1,3}([ \u00a0\u202f.]\d{3})+)([.,]\d+)?")
@@ -61,9 +62,16 @@ def clean_text(text: str) -> str:
     return UNSAFE_CHARACTERS.sub("", text)
 
 
+#: Escapes of the white-space controls, as Python, JSON and YAML write them.
+_NAMED_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
 def escape(char: str) -> str:
-    """One character as a visible escape: ``\\x1b`` up to U+00FF, else ``\\u202e``."""
+    """One character as a visible escape, as Python and YAML write it: ``\\n``, ``\\t``,
+    ``\\r``; ``\\x1b`` up to U+00FF; else ``\\u202e``."""
     code = ord(char)
+    if char in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[char]
     return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
