@@ -220,11 +220,20 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_layout(args: argparse.Namespace) -> int:
-    """Propose a layout for an export whose headers changed: YAML on stdout, summary on stderr."""
+    """Propose a layout for an export whose headers changed: YAML on stdout, summary on stderr.
+
+    The header row is found as ``validate`` finds it, and a file without one (its first rows
+    are data) exits 2 with nothing proposed. No cell value is printed, and every header and
+    error is made safe for the terminal (:func:`evalkit.inert.visible`).
+    """
+    from evalkit.inert import visible
     from evalkit.layout import proposal_summary, proposal_yaml, propose_layout_for_file
 
     scheme = _scheme(args)
-    proposal = propose_layout_for_file(args.file, scheme, name=args.name)
+    try:
+        proposal = propose_layout_for_file(args.file, scheme, name=args.name)
+    except EvalkitError as err:  # a reader's message may quote what the file holds
+        raise EvalkitError(visible(err)) from err
     sys.stdout.write(proposal_yaml(proposal, scheme))
     sys.stderr.write(proposal_summary(proposal, scheme))
     return 0

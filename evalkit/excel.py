@@ -4,8 +4,10 @@ One sheet per table, named in Norwegian (æøå allowed, at most 31 characters):
 first row, the table under it with a bold, frozen header, then the source and the notes.
 Integers have thousands separators, shares are percentages with one decimal, amounts are in
 kroner; text is left-aligned and numbers right-aligned; column widths fit the content;
-suppressed cells are the text «:». Every value goes through :func:`evalkit.inert.excel_value`:
-text from an export is always a string cell, never a formula, and holds no control characters.
+suppressed cells are the text «:». Every cell is written by :func:`put`: its value goes through
+:func:`evalkit.inert.excel_value`, text is always a string cell, never a formula, and holds no
+control characters, and a text that starts like a formula (``=``, ``+``, ``-``, ``@``) carries
+the style's ``quotePrefix``, so that Excel keeps it text when a reader edits the cell.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from evalkit import paths
-from evalkit.inert import clean_text, excel_value
+from evalkit.inert import clean_text, excel_value, starts_like_formula
 
 #: Excel number formats by column kind. Excel shows the thousands separator of the reader's
 #: locale (a space in Norwegian Excel) for ``#,##0``.
@@ -128,6 +130,24 @@ def _shown_width(value: object, kind: str) -> int:
     return len(f"{float(value):.3f}")
 
 
+def put(ws, row: int, column: int, value: object):
+    """Write ``value`` (through :func:`~evalkit.inert.excel_value`) to a cell of the openpyxl
+    sheet ``ws`` and return the cell.
+
+    Text is a string cell, never a formula (openpyxl takes a text starting with ``=`` for
+    one). Text that starts like a formula gets ``quotePrefix`` in its cell style, as Excel
+    stores text typed with a leading apostrophe: Excel shows the text (the value holds no
+    apostrophe) and keeps it text when a reader edits the cell, instead of running it.
+    """
+    value = excel_value(value)
+    cell = ws.cell(row=row, column=column, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+        if starts_like_formula(value):
+            cell.quotePrefix = True
+    return cell
+
+
 def write_workbook(path: Path | str, sheets: Iterable[Sheet]) -> Path:
     """Write ``sheets`` to one workbook at ``path``, atomically (a reader never sees half)."""
     from openpyxl import Workbook
@@ -152,13 +172,11 @@ def write_workbook(path: Path | str, sheets: Iterable[Sheet]) -> Path:
         widths = [round(len(clean_text(c)) * _BOLD_WIDTH) for c in columns]
         row = 1
         if sheet.title:
-            ws.cell(row=1, column=1, value=excel_value(sheet.title)).font = Font(
-                name=FONT, bold=True, size=13
-            )
+            put(ws, 1, 1, sheet.title).font = Font(name=FONT, bold=True, size=13)
             row = 3
         header_row = row
         for j, column in enumerate(columns, start=1):
-            cell = ws.cell(row=row, column=j, value=excel_value(column))
+            cell = put(ws, row, j, column)
             cell.font = bold
             cell.alignment = left if kinds[j - 1] in TEXT_KINDS else right
         for i, values in enumerate(sheet.frame.itertuples(index=False, name=None)):
@@ -168,10 +186,8 @@ def write_workbook(path: Path | str, sheets: Iterable[Sheet]) -> Path:
                 kind = kinds[j - 1]
                 if sheet.row_kinds is not None and columns[j - 1] == sheet.row_kind_column:
                     kind = sheet.row_kinds[i]
-                value = excel_value(raw)
-                cell = ws.cell(row=row, column=j, value=value)
-                if cell.data_type == "f":  # openpyxl takes "=…" for a formula: keep it text
-                    cell.data_type = "s"
+                cell = put(ws, row, j, raw)
+                value = cell.value
                 if isinstance(value, int | float) and not isinstance(value, bool):
                     cell.number_format = NUMBER_FORMATS.get(kind, "General")
                     cell.alignment = right
@@ -184,7 +200,7 @@ def write_workbook(path: Path | str, sheets: Iterable[Sheet]) -> Path:
         row += 1
         for line in ([f"Kilde: {sheet.source}"] if sheet.source else []) + list(sheet.notes):
             row += 1
-            ws.cell(row=row, column=1, value=excel_value(line)).alignment = left
+            put(ws, row, 1, line).alignment = left
         for j, width in enumerate(widths, start=1):
             ws.column_dimensions[get_column_letter(j)].width = min(_MAX_WIDTH, width + 2)
     if not names:

@@ -14,8 +14,15 @@ goes through this module:
   return with an apostrophe, as OWASP recommends for CSV files, unless the value is a plain
   number (``-5 000`` stays as it is: it cannot compute anything).
 - :func:`write_csv` writes frames that way; :func:`excel_value` is what every workbook cell
-  holds (:mod:`evalkit.excel` writes them: every text value a string cell, never a formula, so
-  no prefix is needed there). Numbers stay numbers.
+  holds. :mod:`evalkit.excel` writes every text value as a string cell, never a formula, and
+  marks a text that starts like a formula (:func:`starts_like_formula`) with the cell style's
+  ``quotePrefix``: Excel shows the text as it is, with no apostrophe in the value, and keeps it
+  text when a reader edits the cell (as it does for text typed with a leading ``'``). Numbers
+  stay numbers.
+- :func:`visible` makes text read from an export safe for a terminal: every control,
+  bidirectional, zero-width or line-breaking character becomes a visible escape (``\\x1b``,
+  ``\\u202e``), so that a header cannot set the window title, write to the clipboard, colour
+  the terminal or show itself in another order than it has.
 
 HTML output and ``metrics.json`` keep values as they were (HTML escapes them).
 """
@@ -40,6 +47,12 @@ UNSAFE_CHARACTERS = re.compile(
 )
 #: First characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: Characters a terminal must not be given raw: :data:`UNSAFE_CHARACTERS`, tab, line feed,
+#: carriage return, the line and paragraph separators, lone surrogates, and the noncharacters
+#: U+FFFE and U+FFFF (which YAML cannot hold either).
+TERMINAL_UNSAFE = re.compile(
+    "[" + UNSAFE_CHARACTERS.pattern[1:-1] + "\t\n\r\u2028\u2029\ud800-\udfff\ufffe\uffff]"
+)
 #: A plain number: a sign, digits (grouped by threes or not) and decimals, nothing else.
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+|\d{1,3}([ \u00a0\u202f.]\d{3})+)([.,]\d+)?")
 
@@ -49,13 +62,38 @@ def clean_text(text: str) -> str:
     return UNSAFE_CHARACTERS.sub("", text)
 
 
+#: Escapes of the white-space controls, as Python, JSON and YAML write them.
+_NAMED_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def escape(char: str) -> str:
+    """One character as a visible escape, as Python and YAML write it: ``\\n``, ``\\t``,
+    ``\\r``; ``\\x1b`` up to U+00FF; else ``\\u202e``."""
+    code = ord(char)
+    if char in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[char]
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def visible(text: object) -> str:
+    """``text`` with every character of :data:`TERMINAL_UNSAFE` written as a visible escape
+    (:func:`escape`): safe to print on a terminal, on one line, in the order it has."""
+    return TERMINAL_UNSAFE.sub(lambda m: escape(m.group()), str(text))
+
+
+def starts_like_formula(value: object) -> bool:
+    """Whether ``value`` is text that a spreadsheet would take for a formula once typed in
+    (it starts with one of :data:`FORMULA_STARTS`)."""
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
 def csv_cell(value: object) -> object:
     """A value as written to a CSV file: text cleaned and, where it could start a formula,
     prefixed with ``'``; anything that is not text is returned unchanged."""
     if not isinstance(value, str):
         return value
     text = clean_text(value)
-    if text.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(text):
+    if starts_like_formula(text) and not _PLAIN_NUMBER.fullmatch(text):
         return "'" + text
     return text
 

@@ -17,9 +17,20 @@ paired one to one so that the sum of the scores is largest
 whose wording is under :data:`MIN_WORDING`, is not made, and the header is listed as
 unmatched. The confidence of a match is its score.
 
+The header row is found as :mod:`evalkit.read` finds it for ``evalkit validate``
+(:func:`locate_header`): the row among the first :data:`evalkit.read.HEADER_SEARCH_ROWS` that
+holds the most headers of the scheme's layouts, in a CSV file as in a workbook. A form whose
+every header was reworded holds none of them; its first row is then taken as the header row
+only when most of its cells read like the scheme's headers (:func:`reads_like_headers`), and
+otherwise nothing is proposed: a file whose first rows are data has no header to propose a
+layout from, and its values must not be printed as if they were headers.
+
 Headers that are, or read like, the scheme's personal-data headers are listed as personal
 data before any value is looked at: their values are never read, and no value of any column
-is ever printed (only headers, field names and scores).
+is ever printed (only headers, field names and scores). Every header, file, sheet and field
+name printed is made safe for the terminal first (:func:`evalkit.inert.visible`), and the
+YAML writes a header holding a control or bidirectional character as a double-quoted string
+whose escapes YAML reads back as the header itself.
 """
 
 from __future__ import annotations
@@ -41,6 +52,8 @@ from scipy.optimize import linear_sum_assignment
 from evalkit import geography, parse
 from evalkit import read as _read
 from evalkit.config import Scheme
+from evalkit.errors import StructuralError
+from evalkit.inert import TERMINAL_UNSAFE, escape, visible
 
 #: Weight of the answers in the score of an answer field (the wording has the rest).
 ANSWER_WEIGHT = 0.4
@@ -52,6 +65,12 @@ MIN_WORDING = 0.4
 #: A header that reads at least this much like a personal-data header
 #: (:func:`personal_likeness`), and more than like any field, is taken as personal data.
 PERSONAL_MIN = 0.75
+#: A first row that holds none of the layouts' headers is taken as the header row only when at
+#: least this share of its non-blank cells read like a field's or a personal-data header (and
+#: are not answers given below them). In the demo exports, a data row taken as the header has
+#: at most 0.19 of such cells with rows below it, 0.56 without (checkbox answers are the
+#: option's name, as in the header); the header rows have 1.
+HEADER_LIKE_SHARE = 0.75
 #: A match under this confidence is marked «check» in the summary.
 CHECK_BELOW = 0.7
 #: Two words nearly equal (by :class:`difflib.SequenceMatcher`) count as the same word.
@@ -129,6 +148,49 @@ def field_wordings(scheme: Scheme) -> dict[str, list[str]]:
 def _best_wording(header: str, wordings: list[str]) -> tuple[float, str]:
     scores = [(wording_similarity(header, w), w) for w in wordings]
     return max(scores, key=lambda s: s[0]) if scores else (0.0, "")
+
+
+def _personal_known(scheme: Scheme) -> list[str]:
+    """Every layout's personal-data headers (those :func:`evalkit.read.read_export` drops)."""
+    return list(dict.fromkeys(p for lay in scheme.layouts.values() for p in lay.personal_data))
+
+
+def _header_wording(
+    header: str, fields: list[str], wordings: dict[str, list[str]], personal_known: list[str]
+) -> tuple[list[tuple[float, str]], bool]:
+    """How ``header`` reads: its best wording score (and the wording) for each of ``fields``,
+    and whether it is, or reads like, a personal-data header (more than like any field)."""
+    scored = [_best_wording(header, wordings[name]) for name in fields]
+    best = max((score for score, _ in scored), default=0.0)
+    near = max((personal_likeness(p, header) for p in personal_known), default=0.0)
+    return scored, header in personal_known or (near >= PERSONAL_MIN and near >= best)
+
+
+def reads_like_headers(table: pd.DataFrame, scheme: Scheme) -> bool:
+    """Whether the headers of ``table`` (its first row, as read) read like a header row.
+
+    They do when at least :data:`HEADER_LIKE_SHARE` of the non-blank ones read like a field's
+    wording (:data:`MIN_WORDING` or more) or like a personal-data header, counting only those
+    that are not also an answer in their column below (a ticked checkbox holds the option's
+    name, which reads like its header). The test a first row holding none of the layouts'
+    headers must pass to be taken as the header row: data values (ids, names, e-mail
+    addresses, amounts, «Ja»/«Nei») read like no header. No value is kept or shown.
+    """
+    wordings, fields, personal = (
+        field_wordings(scheme),
+        list(scheme.fields),
+        _personal_known(scheme),
+    )
+    headers = [_read.clean_header(h) for h in table.columns]
+    cells = [j for j, h in enumerate(headers) if not _is_blank_header(h)]
+    like = 0
+    for j in cells:
+        scored, is_personal = _header_wording(headers[j], fields, wordings, personal)
+        if not (is_personal or max((s for s, _ in scored), default=0.0) >= MIN_WORDING):
+            continue
+        below = {_read.clean_header(v) for v in table.iloc[:, j].dropna().unique()}
+        like += headers[j] not in below
+    return bool(cells) and like >= HEADER_LIKE_SHARE * len(cells)
 
 
 # --- answers --------------------------------------------------------------------------------
@@ -237,6 +299,8 @@ class Proposal:
     personal_data: list[str]
     blank_headers: list[int] = field(default_factory=list)  # 1-based column numbers
     required_missing: list[str] = field(default_factory=list)
+    header_row: int = 1  # the header's row number as the user sees it
+    sheet: str | None = None  # the sheet read, for a workbook whose data is not on the first
 
     @property
     def headers(self) -> dict[str, str]:
@@ -264,9 +328,7 @@ def propose_layout(table: pd.DataFrame, scheme: Scheme, *, name: str, file: str 
     """Propose a layout mapping the headers of ``table`` (a raw export, as read) to the
     fields of ``scheme``. See the module's description for how the scores are made."""
     headers = [_read.clean_header(h) for h in table.columns]
-    personal_known = list(
-        dict.fromkeys(p for lay in scheme.layouts.values() for p in lay.personal_data)
-    )
+    personal_known = _personal_known(scheme)
     wordings = field_wordings(scheme)
     fields = list(scheme.fields)
 
@@ -278,11 +340,10 @@ def propose_layout(table: pd.DataFrame, scheme: Scheme, *, name: str, file: str 
     for i, header in enumerate(headers):
         if _is_blank_header(header):
             continue
-        for j, name_ in enumerate(fields):
-            wording[i, j], like[i, j] = _best_wording(header, wordings[name_])
-        exact = header in personal_known
-        near = max((personal_likeness(p, header) for p in personal_known), default=0.0)
-        if exact or (near >= PERSONAL_MIN and near >= wording[i].max(initial=0.0)):
+        scored, is_personal = _header_wording(header, fields, wordings, personal_known)
+        for j, (score_, wording_) in enumerate(scored):
+            wording[i, j], like[i, j] = score_, wording_
+        if is_personal:
             personal.append(header)  # its values are never read
         else:
             candidates.append(i)
@@ -367,19 +428,93 @@ def propose_layout(table: pd.DataFrame, scheme: Scheme, *, name: str, file: str 
     )
 
 
-def propose_layout_for_file(
-    path: Path | str, scheme: Scheme, *, name: str | None = None
-) -> Proposal:
-    """Read an export (its raw table, as :mod:`evalkit.read` reads it) and propose a layout.
+class _RowsSheet:
+    """The first rows of a CSV file, offered to :func:`evalkit.read._choose_header_row` as
+    the one sheet of a workbook (its ``title`` and openpyxl's ``iter_rows``)."""
+
+    def __init__(self, title: str, rows: list[tuple]) -> None:
+        self.title = title
+        self._rows = rows
+
+    def iter_rows(self, max_row: int, values_only: bool = True):
+        return iter(self._rows[:max_row])
+
+
+class _RowsBook:
+    def __init__(self, sheet: _RowsSheet) -> None:
+        self.worksheets = [sheet]
+
+
+def _csv_header(path: Path, table: _read._Table, scheme: Scheme) -> _read._Table:
+    """``table`` (a CSV file read with its first row as the header) with the header row that
+    :func:`evalkit.read._choose_header_row` finds among its first rows, as in a workbook."""
+    frame = table.frame
+    first = [tuple(frame.columns)] + [
+        tuple(None if pd.isna(v) else v for v in row)
+        for row in frame.head(_read.HEADER_SEARCH_ROWS - 1).itertuples(index=False, name=None)
+    ]
+    chosen, _ = _read._choose_header_row(path, _RowsBook(_RowsSheet(path.name, first)), scheme)
+    if chosen.row == 1:
+        return table
+    cells = first[chosen.row - 1]
+    below = frame.iloc[chosen.row - 1 :].reset_index(drop=True)
+    below.columns = [f"Unnamed: {j}" if v is None else str(v) for j, v in enumerate(cells)]
+    return _read._Table(below, header_row=chosen.row)
+
+
+def locate_header(path: Path | str, scheme: Scheme) -> _read._Table:
+    """Read an export with its header row found as ``evalkit validate`` finds it.
+
+    In a workbook :func:`evalkit.read._read_located` finds the sheet and row; in a CSV file
+    the same search (:func:`evalkit.read._choose_header_row`) looks at its first
+    :data:`evalkit.read.HEADER_SEARCH_ROWS` rows. A header row holding none of the layouts'
+    headers (a form whose every header was reworded) is the first row, and it is taken only
+    when it :func:`reads_like_headers`.
 
     Raises
     ------
     StructuralError
-        The file cannot be read.
+        The file cannot be read, or no header row is found (its first rows are data).
     """
     path = Path(path)
-    table = _read._read_table(path)
-    return propose_layout(table, scheme, name=name or layout_name(path, scheme), file=path.name)
+    table = _read._read_located(path, scheme)
+    if path.suffix.strip().lower() == ".csv":
+        table = _csv_header(path, table, scheme)
+    headers = {_read.clean_header(h) for h in table.frame.columns}
+    known = {h for lay in scheme.layouts.values() for h in lay.headers}
+    if headers & known or reads_like_headers(table.frame, scheme):
+        return table
+    raise StructuralError(
+        f"No header row found: none of the first {_read.HEADER_SEARCH_ROWS} rows holds a "
+        f"header of a layout of {scheme.name}, and the cells of the first row do not read like "
+        "headers (the file seems to start with data), so there is nothing to propose a layout "
+        "from (no cell is shown, as they may hold personal data)",
+        file=path,
+        fix=(
+            "export the file again with its header row (the questions as column names), or "
+            "type the header row above the data, and run `evalkit layout` again"
+        ),
+    )
+
+
+def propose_layout_for_file(
+    path: Path | str, scheme: Scheme, *, name: str | None = None
+) -> Proposal:
+    """Read an export (its header row found by :func:`locate_header`) and propose a layout.
+
+    Raises
+    ------
+    StructuralError
+        The file cannot be read, or no header row is found.
+    """
+    path = Path(path)
+    table = locate_header(path, scheme)
+    proposal = propose_layout(
+        table.frame, scheme, name=name or layout_name(path, scheme), file=path.name
+    )
+    proposal.header_row = table.header_row
+    proposal.sheet = table.sheet if table.sheet_index else None
+    return proposal
 
 
 # --- output ---------------------------------------------------------------------------------
@@ -389,12 +524,15 @@ _LONGEST_KEY = 1000
 
 def _yaml_key(text: str) -> str:
     """``text`` as a YAML scalar that reads back as the same string: plain when it can be,
-    else double-quoted (JSON's escapes are YAML's)."""
+    else double-quoted (JSON's escapes are YAML's), with every character a terminal must not
+    be given (:data:`evalkit.inert.TERMINAL_UNSAFE`) written as an escape (``\\x1b``,
+    ``\\u202e``), which YAML reads back as the character."""
     plain = (
         len(text) < _LONGEST_KEY
         and "\n" not in text
         and "#" not in text
         and not text.startswith(("'", '"'))
+        and not TERMINAL_UNSAFE.search(text)
     )
     if plain:
         try:
@@ -402,20 +540,26 @@ def _yaml_key(text: str) -> str:
                 return text
         except yaml.YAMLError:
             pass
-    return json.dumps(text, ensure_ascii=False)
+    quoted = json.dumps(text, ensure_ascii=False)
+    return TERMINAL_UNSAFE.sub(lambda m: escape(m.group()), quoted)
 
 
-def _comment(text: str) -> str:
-    """Text made safe for a one-line YAML comment."""
-    return " ".join(str(text).split())
+def _comment(text: object) -> str:
+    """Text made safe for a one-line YAML comment and for the terminal."""
+    return " ".join(visible(text).split())
+
+
+def _shown(header: str) -> str:
+    """A header quoted for the summary, safe for the terminal."""
+    return visible(repr(header))
 
 
 def proposal_yaml(proposal: Proposal, scheme: Scheme) -> str:
     """The layout as YAML, indented to be pasted under ``layouts:``; the confidences and
     the unmatched headers and fields as comments."""
     lines = [
-        f"  # Proposed by `evalkit layout` from {_comment(proposal.file)} for scheme "
-        f"{proposal.scheme}. Check every line;",
+        f"  # Proposed by `evalkit layout` from {_comment(proposal.file)}{_where(proposal)} for "
+        f"scheme {_comment(proposal.scheme)}. Check every line;",
         "  # confidence 0-1 = the wording's similarity to the known headers and label, and for",
         "  # answer fields 0.6 x wording + 0.4 x the share of answers the field's parser reads.",
         f"  {_yaml_key(proposal.name)}:",
@@ -451,15 +595,25 @@ def proposal_yaml(proposal: Proposal, scheme: Scheme) -> str:
         for f in proposal.missing:
             spec = scheme.fields[f]
             need = "; required: reading stops until one is mapped" if spec.required else ""
-            lines.append(f"  #   {f} ({spec.type}, «{_comment(spec.label_nb)}»{need})")
+            lines.append(f"  #   {_comment(f)} ({spec.type}, «{_comment(spec.label_nb)}»{need})")
     return "\n".join(lines) + "\n"
+
+
+def _where(proposal: Proposal) -> str:
+    """« (header row 4 of sheet 'Data')» when the header is not the first row (of the first
+    sheet), safe for the terminal."""
+    if proposal.header_row == 1 and proposal.sheet is None:
+        return ""
+    sheet = f" of sheet {_shown(proposal.sheet)}" if proposal.sheet is not None else ""
+    return f" (header row {proposal.header_row}{sheet})"
 
 
 def proposal_summary(proposal: Proposal, scheme: Scheme) -> str:
     """A summary for the terminal: what was matched, how surely, and what was not."""
     n = len(proposal.matches)
     out = [
-        f"{proposal.file}: {n} header(s) matched to fields of {proposal.scheme}, "
+        f"{_comment(proposal.file)}{_where(proposal)}: {n} header(s) matched to fields of "
+        f"{_comment(proposal.scheme)}, "
         f"{len(proposal.unmatched)} unmatched, {len(proposal.personal_data)} personal data; "
         f"{len(proposal.missing)} field(s) without a header.",
     ]
@@ -467,23 +621,26 @@ def proposal_summary(proposal: Proposal, scheme: Scheme) -> str:
     if check:
         out.append("Check these matches:")
         out.extend(
-            f"  {m.header!r} -> {m.field} ({m.confidence:.2f}: {m.explain()})" for m in check
+            f"  {_shown(m.header)} -> {_comment(m.field)} ({m.confidence:.2f}: "
+            f"{_comment(m.explain())})"
+            for m in check
         )
     if proposal.unmatched:
-        out.append("Unmatched headers: " + ", ".join(repr(h) for h, _, _ in proposal.unmatched))
+        out.append("Unmatched headers: " + ", ".join(_shown(h) for h, _, _ in proposal.unmatched))
     if proposal.personal_data:
         out.append(
-            "Personal data (values not read): " + ", ".join(repr(h) for h in proposal.personal_data)
+            "Personal data (values not read): "
+            + ", ".join(_shown(h) for h in proposal.personal_data)
         )
     if proposal.missing:
-        out.append("Fields without a header: " + ", ".join(proposal.missing))
+        out.append("Fields without a header: " + _comment(", ".join(proposal.missing)))
     if proposal.required_missing:
         out.append(
             "Required fields without a header (the file cannot be read until they are "
-            "mapped): " + ", ".join(proposal.required_missing)
+            "mapped): " + _comment(", ".join(proposal.required_missing))
         )
     out.append(
-        f"Paste the YAML printed on stdout under `layouts:` in {scheme.path.name}, check it, "
-        "then run `evalkit validate`."
+        f"Paste the YAML printed on stdout under `layouts:` in {_comment(scheme.path.name)}, "
+        "check it, then run `evalkit validate`."
     )
     return "\n".join(out) + "\n"
