@@ -34,6 +34,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no flock, no lock
+    fcntl = None
+
 from evalkit import paths
 from evalkit.config import available_schemes
 from evalkit.errors import EvalkitError, OutputWriteError, ParameterError
@@ -291,6 +296,19 @@ def _lock_holder(fd: int) -> int | None:
     return None
 
 
+def _open_lock(path: Path) -> int | None:
+    """The lock file, opened (created when missing); None where there is no ``flock``
+    (Windows) or the file can be neither created nor opened."""
+    if fcntl is None:  # pragma: no cover - Windows
+        return None
+    with contextlib.suppress(OSError):
+        return os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    with contextlib.suppress(OSError):
+        return os.open(path, os.O_RDONLY)  # flock needs no write access
+    log.debug("%s cannot be opened: the folder is used without the lock", path)
+    return None
+
+
 @contextlib.contextmanager
 def output_lock(out: Path) -> Iterator[None]:
     """Hold ``out/.evalkit.lock`` while writing to the outputs folder ``out``.
@@ -311,21 +329,10 @@ def output_lock(out: Path) -> Iterator[None]:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise write_error(err, out) from err
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows: no flock
+    fd = _open_lock(out / LOCK_FILE)
+    if fd is None:
         yield
         return
-    path = out / LOCK_FILE
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError:
-        try:
-            fd = os.open(path, os.O_RDONLY)
-        except OSError:
-            log.debug("%s cannot be opened: no lock", path, exc_info=True)
-            yield
-            return
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

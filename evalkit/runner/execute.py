@@ -534,10 +534,14 @@ def _execute_in(
             },
         )
 
+    if stop is not None and stop.is_set():
+        return interrupted()
     try:
         changed, inputs = _changed_input(job, _kernel_reads(kernel, staging))
         ename = "InputChanged"
     except Exception as err:  # the kernel died after the notebook, ...
+        if stop is not None and stop.is_set():
+            return interrupted()
         log.debug("taking the reads from the kernel failed", exc_info=True)
         ename = type(err).__name__
         changed = f"{shown_nb} ran, but what it read could not be checked: {ename}: {err}"
