@@ -7,8 +7,10 @@ computed here once and saved by :meth:`Evaluation.save` as ``metrics.json``,
 
 from __future__ import annotations
 
+import collections
 import json
 import logging
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,11 +27,30 @@ from evalkit.read import read_export
 
 log = logging.getLogger(__name__)
 
+#: The exports :func:`load_year` read in this process, as (resolved path, sha256 of the bytes
+#: parsed), since :func:`take_reads` last emptied it. The runner takes them from the kernel
+#: after a document has run and checks them against the hashes its cache key was made from;
+#: bounded, so that a long session reading many files keeps only the latest reads.
+_READS: collections.deque[tuple[str, str]] = collections.deque(maxlen=10_000)
+_READS_LOCK = threading.Lock()
+
+
+def take_reads() -> list[tuple[str, str]]:
+    """The exports read by :func:`load_year` since the last call, as (resolved path, sha256
+    of the bytes parsed); empties the record."""
+    with _READS_LOCK:
+        reads = list(_READS)
+        _READS.clear()
+    return reads
+
 
 def load_year(
     scheme: str | Scheme, year: int, data_dir: Path | str | None = None, *, strict: bool = False
 ) -> CleanResult:
-    """Read and clean the export of ``scheme`` for ``year`` found in ``data_dir``."""
+    """Read and clean the export of ``scheme`` for ``year`` found in ``data_dir``.
+
+    The read is recorded, with the sha256 of the bytes parsed, for :func:`take_reads`.
+    """
     sch = load_scheme(scheme) if isinstance(scheme, str) else scheme
     check_year_covered(int(year))
     data_dir = Path(data_dir) if data_dir else paths.default_data_dir(sch.name)
@@ -41,7 +62,10 @@ def load_year(
             f"No export for {sch.name} {year} in {data_dir / sch.name}/. Put the file at "
             f"data/raw/{sch.name}/{year}.xlsx, or {have}."
         )
-    return clean_export(read_export(path, sch), sch, int(year), strict=strict)
+    raw = read_export(path, sch)
+    with _READS_LOCK:
+        _READS.append((str(Path(path).resolve()), raw.sha256))
+    return clean_export(raw, sch, int(year), strict=strict)
 
 
 def check_compare_with(year: int, compare_with: list[int] | None) -> None:

@@ -27,6 +27,8 @@ from __future__ import annotations
 import codecs
 import csv
 import difflib
+import hashlib
+import io
 import logging
 import re
 from dataclasses import dataclass, field
@@ -65,6 +67,8 @@ class RawExport:
     #: Flags raised while reading (FLAG_COLUMNS): the header row or sheet that was used when
     #: it is not the first row of the first sheet, formula cells saved without a value.
     read_flags: pd.DataFrame = field(default_factory=empty_flags)
+    #: sha256 of the file's bytes that were parsed (read once: what is hashed is what was read).
+    sha256: str = ""
 
     @property
     def n_rows(self) -> int:
@@ -116,6 +120,7 @@ class _Table:
     other_sheets: list[str] = field(default_factory=list)  # sheets with content not read
     # (row number as in Excel, column position in ``frame``) of formula cells with no value
     formula_cells: list[tuple[int, int]] = field(default_factory=list)
+    sha256: str = ""  # of the bytes parsed
 
 
 # --- CSV ---------------------------------------------------------------------------------
@@ -152,11 +157,10 @@ def _delimiter(first: str) -> str:
     return max(";,\t", key=lambda d: len(next(csv.reader([first], delimiter=d))))
 
 
-def _csv_encodings(path: Path) -> tuple[str, ...]:
+def _csv_encodings(path: Path, data: bytes) -> tuple[str, ...]:
     """The encodings to try for a CSV file: the one its UTF-16 or UTF-32 byte-order mark
     names, else :data:`_ENCODINGS`."""
-    with path.open("rb") as fh:
-        head = fh.read(4096)
+    head = data[:4096]
     for bom, encoding in _BOMS:
         if head.startswith(bom):
             return (encoding,)
@@ -170,22 +174,23 @@ def _csv_encodings(path: Path) -> tuple[str, ...]:
     return _ENCODINGS
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    """Read a CSV file as text, in the first of its encodings that decodes all of it.
+def _read_csv(path: Path, data: bytes) -> pd.DataFrame:
+    """Read a CSV file's bytes ``data`` as text, in the first of its encodings that decodes
+    all of it.
 
-    pandas reads the file itself (no decoded copy of the whole file in Python); a file that
-    is not valid UTF-8 makes it raise ``UnicodeDecodeError``, and it is read again as
+    pandas decodes the bytes itself (no decoded copy of the whole file in Python); a file
+    that is not valid UTF-8 makes it raise ``UnicodeDecodeError``, and it is read again as
     Windows-1252. The delimiter is found from the header line.
     """
-    for encoding in _csv_encodings(path):
+    for encoding in _csv_encodings(path, data):
         try:
-            with path.open(encoding=encoding, newline="") as fh:
+            with io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="") as fh:
                 first = fh.readline().rstrip("\r\n")
         except UnicodeDecodeError:
             continue  # the start of the file is not in this encoding, so neither is the file
         try:
             return pd.read_csv(
-                path,
+                io.BytesIO(data),
                 sep=_delimiter(first),
                 encoding=encoding,
                 dtype="string",
@@ -310,7 +315,7 @@ def _may_hold_formula_without_value(sheet) -> bool:
 
 
 def _formula_cells(
-    path: Path, sheet: str, header_row: int, frame: pd.DataFrame
+    data: bytes, sheet: str, header_row: int, frame: pd.DataFrame
 ) -> list[tuple[int, int]]:
     """(row, column position) of the cells below the header that hold a formula and were
     read as empty: formulas saved without a value. The formulas are only looked at, never
@@ -319,7 +324,7 @@ def _formula_cells(
 
     found = []
     n_rows, n_cols = frame.shape
-    with path.open("rb") as fh:  # a file, as in :func:`_read_xlsx`
+    with io.BytesIO(data) as fh:  # the bytes read by :func:`_read_located`
         book = openpyxl.load_workbook(fh, read_only=True, data_only=False, keep_links=False)
         try:
             for cells in book[sheet].iter_rows(min_row=header_row + 1):
@@ -335,16 +340,16 @@ def _formula_cells(
     return found
 
 
-def _read_xlsx(path: Path, scheme: Scheme | None) -> _Table:
+def _read_xlsx(path: Path, data: bytes, scheme: Scheme | None) -> _Table:
     """Read the sheet and rows under the header row found by :func:`_choose_header_row`."""
     import openpyxl
 
     # openpyxl parses the workbook XML with defusedxml when it is installed (it is a
     # dependency of evalkit), so a hostile file cannot expand entities. The workbook is
     # opened once: the header search reads the first rows of each sheet, pandas the rest. It
-    # is given a file rather than the path: openpyxl refuses a name whose ending is not
-    # exactly ``.xlsx`` (``2023.xlsx `` with a stray space).
-    with path.open("rb") as fh:
+    # is given the bytes read rather than the path (openpyxl refuses a name whose ending is
+    # not exactly ``.xlsx``: ``2023.xlsx `` with a stray space).
+    with io.BytesIO(data) as fh:
         book = openpyxl.load_workbook(fh, read_only=True, data_only=True, keep_links=False)
         try:
             chosen, others = _choose_header_row(path, book, scheme)
@@ -368,7 +373,7 @@ def _read_xlsx(path: Path, scheme: Scheme | None) -> _Table:
         other_sheets=others,
     )
     if may_hold_formulas:
-        table.formula_cells = _formula_cells(path, chosen.sheet, chosen.row, frame)
+        table.formula_cells = _formula_cells(data, chosen.sheet, chosen.row, frame)
     return table
 
 
@@ -380,24 +385,32 @@ def _read_table(path: Path, scheme: Scheme | None = None) -> pd.DataFrame:
 
 
 def _read_located(path: Path, scheme: Scheme | None) -> _Table:
-    """:func:`_read_table`, with where the header row was found and the formula cells saved
-    without a value."""
+    """:func:`_read_table`, with where the header row was found, the formula cells saved
+    without a value, and the sha256 of the file's bytes.
+
+    The file is read once; its bytes are hashed and parsed, so the hash is that of what was
+    parsed, even when the file is replaced meanwhile (the runner checks it against the hash
+    its cache key was made from).
+    """
     suffix = path.suffix.strip().lower()
     if not path.exists():
         raise StructuralError("The file does not exist", file=path, fix="check the path")
+    if suffix not in (".xlsx", ".csv", ".parquet"):
+        raise StructuralError(
+            f"Files of type {suffix or '(none)'} cannot be read",
+            file=path,
+            fix="save the export as .xlsx, .csv or .parquet",
+        )
     try:
+        data = path.read_bytes()
         if suffix == ".xlsx":
-            return _read_xlsx(path, scheme)
+            table = _read_xlsx(path, data, scheme)
         elif suffix == ".csv":
-            return _Table(_read_csv(path))
-        elif suffix == ".parquet":
-            return _Table(pd.read_parquet(path))
+            table = _Table(_read_csv(path, data))
         else:
-            raise StructuralError(
-                f"Files of type {suffix or '(none)'} cannot be read",
-                file=path,
-                fix="save the export as .xlsx, .csv or .parquet",
-            )
+            table = _Table(pd.read_parquet(io.BytesIO(data)))
+        table.sha256 = hashlib.sha256(data).hexdigest()
+        return table
     except StructuralError:
         raise
     except Exception as exc:  # the readers raise many kinds; the user needs one sentence
@@ -582,6 +595,7 @@ def read_export(path: Path | str, scheme: Scheme) -> RawExport:
             f"; not read: {', '.join(not_read)}" if not_read else "",
         )
     read_flags = _flag_rows(_location_flags(table) + formula_flags)
+    sha256 = table.sha256
     del table
     log.info("read %s: %d rows, layout %s", path, len(frame), layout.name)
     return RawExport(
@@ -592,4 +606,5 @@ def read_export(path: Path | str, scheme: Scheme) -> RawExport:
         extra_columns=extra,
         dropped_personal=dropped,
         read_flags=read_flags,
+        sha256=sha256,
     )

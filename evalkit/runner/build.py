@@ -6,6 +6,10 @@ and used for document after document; a failed document gets its worker a fresh 
 terminal shows a progress bar and one line per document; logs (evalkit's, papermill's and the
 kernels' own) go to ``<out>/_logs/build.log``.
 
+One evalkit at a time writes to an outputs folder: a build or report holds
+``<out>/.evalkit.lock`` (:func:`output_lock`) from start to end, and a second one writing to
+the same folder waits for it, saying so in one line.
+
 The first Ctrl-C starts no new document, interrupts the running ones, keeps every finished
 document and every earlier good one, rewrites ``index.html``, removes the staging folders,
 shuts every kernel down and raises :class:`BuildInterrupted`, whose message says in one line
@@ -30,6 +34,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no flock, no lock
+    fcntl = None
+
 from evalkit import paths
 from evalkit.config import available_schemes
 from evalkit.errors import EvalkitError, OutputWriteError, ParameterError
@@ -52,6 +61,8 @@ log = logging.getLogger(__name__)
 
 LOG_DIR = "_logs"
 LOG_FILE = "build.log"
+#: The lock a build or report holds on its outputs folder (:func:`output_lock`).
+LOCK_FILE = ".evalkit.lock"
 #: Seconds the workers get to stop after Ctrl-C before their kernels are killed.
 STOP_GRACE = 2.5
 _STAGING = re.compile(r"^\..+\.(?:staging|old)-(?:(?P<pid>\d+)-)?[0-9a-f]{8}$")
@@ -186,14 +197,17 @@ def _label(job: Job) -> Any:
 def _build_one(
     job: Job, started: float, *, force: bool, pdf: bool, out_dir: Path | str | None, fresh: bool
 ) -> BuildResult:
-    """One planned document: served from the cache, or built in a kernel of its own."""
+    """One planned document: served from the cache, or built in a kernel of its own; the
+    outputs folder locked meanwhile (:func:`output_lock`)."""
     job.pdf = pdf_wanted(pdf)
-    cached = _serve_cached(job, force, started)
-    if cached is not None:
-        return cached
-    out = _prepare_outputs(output_root(out_dir))
-    with _log_to_file(out, quiet=False) as log_file:
-        return _run_jobs([job], jobs=1, fresh=fresh, log_file=log_file)[0]
+    out = output_root(out_dir)
+    with output_lock(out):
+        cached = _serve_cached(job, force, started)
+        if cached is not None:
+            return cached
+        _prepare_outputs(out)
+        with _log_to_file(out, quiet=False) as log_file:
+            return _run_jobs([job], jobs=1, fresh=fresh, log_file=log_file)[0]
 
 
 _PDF_CHECKED: dict[str, str | None] = {}
@@ -269,6 +283,77 @@ def _pid_alive(pid: int) -> bool:
     except OSError:  # another user's process
         return True
     return True
+
+
+def _lock_holder(fd: int) -> int | None:
+    """The pid the holder of the lock wrote into the lock file (it writes it right after
+    taking the lock), or None."""
+    for _ in range(20):
+        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+        if text.isdigit():
+            return int(text)
+        time.sleep(0.01)
+    return None
+
+
+def _open_lock(path: Path) -> int | None:
+    """The lock file, opened (created when missing); None where there is no ``flock``
+    (Windows) or the file can be neither created nor opened."""
+    if fcntl is None:  # pragma: no cover - Windows
+        return None
+    with contextlib.suppress(OSError):
+        return os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    with contextlib.suppress(OSError):
+        return os.open(path, os.O_RDONLY)  # flock needs no write access
+    log.debug("%s cannot be opened: the folder is used without the lock", path)
+    return None
+
+
+@contextlib.contextmanager
+def output_lock(out: Path) -> Iterator[None]:
+    """Hold ``out/.evalkit.lock`` while writing to the outputs folder ``out``.
+
+    The lock is ``flock``'s: the system lets it go when the process ends, however it ends. A
+    second evalkit writing to ``out`` (a build or report) waits until the first is finished,
+    after one line on stderr, «evalkit: waiting for another evalkit build writing to OUT (pid
+    N)…»; Ctrl-C stops the wait. So two builds never write into one folder, nor into one
+    ``build.log``, at once. Where the lock file cannot be written (a read-only folder) nothing
+    can be built there either, and the folder is used without the lock.
+
+    Raises
+    ------
+    OutputWriteError
+        ``out`` cannot be created.
+    """
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise write_error(err, out) from err
+    fd = _open_lock(out / LOCK_FILE)
+    if fd is None:
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _lock_holder(fd)
+            line = f"waiting for another evalkit build writing to {show_path(out)}" + (
+                f" (pid {holder})…" if holder else "…"
+            )
+            log.info("%s", line)
+            print(f"evalkit: {line}", file=sys.stderr, flush=True)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        with contextlib.suppress(OSError):  # a lock file opened read-only
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        try:
+            yield
+        finally:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)  # no pid of a finished build is read by the next waiter
+    finally:
+        os.close(fd)  # lets the lock go
 
 
 def _prepare_outputs(out: Path) -> Path:
@@ -545,9 +630,40 @@ def build(
     BuildInterrupted
         Ctrl-C; every finished document is kept and ``index.html`` rewritten.
     """
+    out = output_root(out_dir)
+    with output_lock(out):
+        return _build_locked(
+            schemes,
+            years,
+            data_dir=data_dir,
+            out=_prepare_outputs(out),
+            jobs=jobs,
+            force=force,
+            progress=progress,
+            notebook=notebook,
+            trends=trends,
+            fresh_kernels=fresh_kernels,
+            pdf=pdf,
+        )
+
+
+def _build_locked(
+    schemes: Iterable[str] | None,
+    years: Iterable[int] | None,
+    *,
+    data_dir: Path | str | None,
+    out: Path,
+    jobs: int,
+    force: bool,
+    progress: bool,
+    notebook: Path | str | None,
+    trends: bool,
+    fresh_kernels: bool,
+    pdf: bool,
+) -> list[BuildResult]:
+    """:func:`build`, with the outputs folder ``out`` locked."""
     from tqdm.auto import tqdm
 
-    out = _prepare_outputs(output_root(out_dir))
     make_pdf = pdf_wanted(pdf)
     wanted = None if years is None else {int(y) for y in years}
     tasks: list[tuple[str, Any, Path]] = []

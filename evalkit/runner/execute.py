@@ -2,14 +2,22 @@
 
 The notebook runs in a staging folder beside the target; ``report.ipynb``, ``report.html`` and
 ``manifest.json`` are written there, and the staging folder replaces the year's folder in one
-rename. A failed run keeps the previous output and puts the partial notebook in
-``_failed/<year>/``.
+step (:func:`_swap_in`). A failed run keeps the previous output and puts the partial notebook
+in ``_failed/<year>/``.
+
+The document is tied to the bytes the kernel read: after the notebook has run, the runner takes
+from the kernel the sha256 of every export evalkit read there
+(:func:`evalkit.evaluation.take_reads`) and compares it with the hash the cache key was made
+from; an export replaced in between fails the document (:func:`_changed_input`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import ctypes
 import errno
+import functools
 import json
 import logging
 import os
@@ -17,6 +25,7 @@ import platform
 import re
 import secrets
 import shutil
+import sys
 import threading
 import time
 from datetime import UTC, datetime
@@ -32,6 +41,7 @@ from evalkit.runner.plan import (
     FAILURE_FILE,
     MANIFEST_SCHEMA_VERSION,
     PDF_FILE,
+    READ_ROLE,
     RECORDED_PACKAGES,
     BuildResult,
     Job,
@@ -71,21 +81,86 @@ def _source_cell_number(nb_source: Any, cell_index: int) -> int:
     return cell_index + 1
 
 
-def _swap_in(staging: Path, target: Path) -> None:
-    """Replace ``target`` by ``staging``: move the old one aside, move the new one in, remove
-    the old one. If the second rename fails the old one is put back."""
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}-{secrets.token_hex(4)}")
-        os.replace(target, old)
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+#: Tries of :func:`_swap_in` when other swaps into the same place keep putting a folder there.
+_SWAP_TRIES = 100
+
+
+@functools.cache
+def _renameat2() -> Any:
+    """libc's ``renameat2`` (Linux, glibc 2.28 and later), or None."""
+    if not sys.platform.startswith("linux"):
+        return None
     try:
-        os.replace(staging, target)
-    except BaseException:
+        function = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    function.restype = ctypes.c_int
+    return function
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Exchange the folders ``a`` and ``b`` in one step (``renameat2`` with
+    ``RENAME_EXCHANGE``). False when the system or the file system cannot; raises
+    :class:`OSError` (``FileNotFoundError`` when ``b`` is missing)."""
+    function = _renameat2()
+    if function is None:
+        return False
+    if function(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(a), None, str(b))
+
+
+def _swap_in(staging: Path, target: Path) -> None:
+    """Put the folder ``staging`` in the place of ``target`` and remove the old ``target``.
+
+    Where the system can (Linux), the two folders are exchanged in one step: a reader finds
+    the old folder or the new one at ``target``, never none. Elsewhere the old folder is moved
+    aside, the new one moved in, and the old one put back if that fails. Either way another
+    swap into the same place at the same time (another build writing to the same folder
+    without the lock of :func:`evalkit.runner.build.output_lock`) no longer makes it fail:
+    the first rename used to find the folder gone, or the second one to find a new one there
+    (``ENOTEMPTY``); the swap is tried again, and the last one wins.
+    """
+    for _ in range(_SWAP_TRIES):
+        with contextlib.suppress(FileNotFoundError):  # no target: a plain rename below
+            if _exchange(staging, target):
+                shutil.rmtree(staging, ignore_errors=True)  # the old folder now
+                return
+        old: Path | None = target.with_name(
+            f".{target.name}.old-{os.getpid()}-{secrets.token_hex(4)}"
+        )
+        try:
+            os.replace(target, old)
+        except FileNotFoundError:
+            old = None
+        try:
+            os.replace(staging, target)
+        except OSError as err:
+            if err.errno in (errno.ENOTEMPTY, errno.EEXIST):
+                # another swap put a folder there between the two renames: this one is newer
+                if old is not None:
+                    shutil.rmtree(old, ignore_errors=True)
+                continue
+            if old is not None:
+                with contextlib.suppress(OSError):
+                    os.replace(old, target)
+            raise
         if old is not None:
-            os.replace(old, target)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+            shutil.rmtree(old, ignore_errors=True)
+        return
+    raise OSError(errno.ENOTEMPTY, os.strerror(errno.ENOTEMPTY), str(target))
 
 
 def _fail(
@@ -117,8 +192,6 @@ def _keep_failure(
 ) -> BuildResult:
     failed = job.failed_dir
     partial = staging / "report.ipynb"
-    if failed.exists():
-        shutil.rmtree(failed)
     failed.parent.mkdir(parents=True, exist_ok=True)
     if executed is not None and partial.exists():
         import nbformat
@@ -128,7 +201,7 @@ def _keep_failure(
             nbformat.write(executed, str(partial))
         except Exception:  # the record is a courtesy; the failure is what matters
             log.debug("could not tidy the partial notebook", exc_info=True)
-    os.replace(staging, failed)
+    _swap_in(staging, failed)
     has_partial = (failed / "report.ipynb").exists()
     message = f"{reason}."
     if has_partial:
@@ -236,6 +309,83 @@ def _make_pdf(kernel: WarmKernel, staging: Path, title: str) -> str | None:
             return reason
         return f"report.pdf was not made ({ename}: {reason}); the HTML is complete."
     return None
+
+
+#: The file in the staging folder the kernel writes its reads to (removed before the outputs
+#: are listed).
+READS_FILE = ".evalkit-reads.json"
+
+
+def _kernel_reads(kernel: WarmKernel, staging: Path) -> list[tuple[str, str]]:
+    """The exports evalkit read in ``kernel`` since the last call, as (resolved path, sha256 of
+    the bytes parsed) (:func:`evalkit.evaluation.take_reads`, which also empties the record).
+    Nothing is imported in the kernel that the notebook did not import."""
+    path = (staging / READS_FILE).resolve()
+    try:
+        kernel.run(
+            f"__import__('pathlib').Path({str(path)!r}).write_text(__import__('json').dumps("
+            "getattr(__import__('sys').modules.get('evalkit.evaluation'), 'take_reads', list)()"
+            "), encoding='utf-8')",
+            60,
+        )
+        reads = json.loads(path.read_text(encoding="utf-8"))
+    finally:
+        path.unlink(missing_ok=True)
+    return [(str(p), str(d)) for p, d in reads]
+
+
+def _changed_input(
+    job: Job, reads: list[tuple[str, str]]
+) -> tuple[str | None, list[dict[str, Any]]]:
+    """Whether every planned export is the file the cache key was made from.
+
+    An export the document read through evalkit is checked by the sha256 of the bytes the
+    kernel parsed (``reads``); one it did not read so (a notebook reading the file itself) is
+    hashed again now. An export read that the plan does not name (a notebook reading another
+    year) is recorded with the role ``read``, so that :func:`~evalkit.runner.plan.check_cache`
+    checks it too; read twice with different bytes, it fails the document.
+
+    Returns
+    -------
+    (str or None, list of dict)
+        One sentence on the first export that changed (None when none did), and the
+        manifest's input records, each with ``read``: whether its sha256 is that of the bytes
+        read.
+    """
+    seen: dict[str, list[str]] = {}
+    for path, digest in reads:
+        seen.setdefault(path, []).append(digest)
+    records = []
+    for (_, _, export), record in zip(job.inputs, job.records["inputs"], strict=True):
+        planned = record["sha256"]
+        digests = seen.pop(str(export.resolve()), None)
+        if digests:
+            found, how = next((d for d in digests if d != planned), planned), "read"
+        else:
+            try:
+                found, how = sha256_file(export), "now"
+            except FileNotFoundError:
+                found, how = "", "now"
+        if found != planned:
+            now = f"{how} {found[:12]}…" if found else "now missing"
+            return (
+                f"{show_path(export)} changed while the document was built (planned sha256 "
+                f"{planned[:12]}…, {now}); run again",
+                [],
+            )
+        records.append({**record, "read": bool(digests)})
+    for path, digests in sorted(seen.items()):
+        if len(set(digests)) > 1:
+            return (
+                f"{show_path(path)} changed while the document was built (read twice, sha256 "
+                f"{digests[0][:12]}… and then {next(d for d in digests if d != digests[0])[:12]}…)"
+                "; run again",
+                [],
+            )
+        records.append(
+            {"role": READ_ROLE, "path": relative_path(path, job.root), "sha256": digests[0]}
+        )
+    return None, records
 
 
 def execute(
@@ -384,6 +534,28 @@ def _execute_in(
             },
         )
 
+    if stop is not None and stop.is_set():
+        return interrupted()
+    try:
+        changed, inputs = _changed_input(job, _kernel_reads(kernel, staging))
+        ename = "InputChanged"
+    except Exception as err:  # the kernel died after the notebook, ...
+        if stop is not None and stop.is_set():
+            return interrupted()
+        log.debug("taking the reads from the kernel failed", exc_info=True)
+        ename = type(err).__name__
+        changed = f"{shown_nb} ran, but what it read could not be checked: {ename}: {err}"
+    if changed:
+        return _fail(
+            job,
+            staging,
+            started,
+            changed,
+            {"ename": ename, "evalue": changed},
+            executed,
+            staging_text,
+        )
+
     try:
         _patch_record(executed, job, staging_text, final_text)
         write_atomic(staging / "report.ipynb", nbformat.writes(executed) + "\n")
@@ -423,7 +595,7 @@ def _execute_in(
             "parameters": job.params,
             "data_dir": relative_path(job.data_dir, job.root),
             "synthetic": paths.is_synthetic(job.data_dir),
-            "inputs": job.records["inputs"],
+            "inputs": inputs,
             "outputs": outputs,
             "kernel": job.kernel_name,
             "versions": {

@@ -21,7 +21,7 @@ from typing import Any, Literal
 from evalkit import paths
 from evalkit.config import is_bundled, load_scheme, scheme_path
 from evalkit.errors import EvalkitError, ParameterError
-from evalkit.paths import relative_path, sha256_file, show_path
+from evalkit.paths import relative_path, resolve_path, sha256_file, show_path
 from evalkit.runner.params import (
     RUNNER_PARAMETERS,
     check_scheme,
@@ -55,6 +55,10 @@ RECORDED_PACKAGES = (
     "jupytext",
     "ipykernel",
 )
+
+#: The role, in a manifest's ``inputs``, of an export the document read that its plan did not
+#: name (a notebook reading another year): not in the cache key, checked by its sha256.
+READ_ROLE = "read"
 
 TRENDS_NOTEBOOK = "trends.py"
 TRENDS_FOLDER = "trends"
@@ -301,7 +305,7 @@ def _describe_change(manifest: dict[str, Any], job: Job) -> str:
     old_inputs = {
         (i.get("role"), i.get("year"), i.get("sha256"))
         for i in manifest.get("inputs") or []
-        if isinstance(i, dict)
+        if isinstance(i, dict) and i.get("role") != READ_ROLE
     }
     new_inputs = {(i["role"], i["year"], i["sha256"]) for i in job.records["inputs"]}
     if old_inputs != new_inputs:
@@ -353,12 +357,32 @@ def _outputs_entries(manifest: dict[str, Any]) -> list[dict[str, Any]] | None:
     return outputs
 
 
+def _read_input_problem(manifest: dict[str, Any], root: Path) -> str | None:
+    """Why an export the document read beyond its plan (role ``read``) is no longer the one
+    it read, or None."""
+    for entry in manifest.get("inputs") or []:
+        if not isinstance(entry, dict) or entry.get("role") != READ_ROLE:
+            continue
+        name, digest = entry.get("path"), entry.get("sha256")
+        if not isinstance(name, str) or not isinstance(digest, str):
+            return "its manifest.json has a broken list of inputs"
+        try:
+            if sha256_file(resolve_path(name, root)) != digest:
+                return f"{name}, which it read, has changed since the last build"
+        except FileNotFoundError:
+            return f"{name}, which it read, is missing"
+        except OSError as err:
+            return f"{name}, which it read, cannot be read ({err.strerror or err})"
+    return None
+
+
 def check_cache(job: Job) -> tuple[dict[str, Any] | None, str]:
     """Whether the existing output of ``job`` may be served as it is.
 
-    The output is served only when ``manifest.json`` reads, holds the job's cache key, and every
-    output it records (``report.html``, ``report.ipynb`` and whatever the notebook wrote) is
-    there with the size and sha256 the manifest records.
+    The output is served only when ``manifest.json`` reads, holds the job's cache key, every
+    export the document read beyond its plan is unchanged, and every output it records
+    (``report.html``, ``report.ipynb`` and whatever the notebook wrote) is there with the size
+    and sha256 the manifest records.
 
     Returns
     -------
@@ -385,6 +409,9 @@ def check_cache(job: Job) -> tuple[dict[str, Any] | None, str]:
         return None, "its manifest.json holds no record"
     if manifest.get("cache_key") != job.key:
         return None, f"{_describe_change(manifest, job)} changed since the last build"
+    problem = _read_input_problem(manifest, job.root)
+    if problem:
+        return None, problem
     outputs = _outputs_entries(manifest)
     if outputs is None:
         return None, "its manifest.json has a broken list of outputs"
