@@ -34,8 +34,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from evalkit.bounds import check_bounds
 from evalkit.config import Layout, Scheme
-from evalkit.errors import StructuralError
+from evalkit.errors import EvalkitError, StructuralError
 from evalkit.flags import FLAG_COLUMNS, empty_flags
 
 log = logging.getLogger(__name__)
@@ -386,6 +387,9 @@ def _read_located(path: Path, scheme: Scheme | None) -> _Table:
     if not path.exists():
         raise StructuralError("The file does not exist", file=path, fix="check the path")
     try:
+        # the caps on size, rows, cells and texts, and what the first bytes say the file is,
+        # before any reader expands it
+        check_bounds(path)
         if suffix == ".xlsx":
             return _read_xlsx(path, scheme)
         elif suffix == ".csv":
@@ -398,7 +402,7 @@ def _read_located(path: Path, scheme: Scheme | None) -> _Table:
                 file=path,
                 fix="save the export as .xlsx, .csv or .parquet",
             )
-    except StructuralError:
+    except EvalkitError:
         raise
     except Exception as exc:  # the readers raise many kinds; the user needs one sentence
         raise StructuralError(
