@@ -15,7 +15,7 @@ hundred rows) and are raised with environment variables:
 variable                                  default      what it bounds
 ========================================  ===========  ==========================================
 ``EVALKIT_MAX_ROWS``                      200 000      rows of a sheet or table
-``EVALKIT_MAX_CELLS``                     5 000 000    cells: rows times columns of the table read
+``EVALKIT_MAX_CELLS``                     10 000 000   cells: rows times columns of the table read
 ``EVALKIT_MAX_UNPACKED_MB``               200          megabytes once unpacked (and of text once
                                                        repeated texts are written out)
 ``EVALKIT_MAX_SHARED_STRINGS``            1 000 000    distinct texts of a workbook
@@ -64,7 +64,7 @@ class Limits:
     """The caps on an export; see the module's table for the environment variables."""
 
     rows: int = 200_000
-    cells: int = 5_000_000
+    cells: int = 10_000_000
     unpacked_mb: int = 200
     shared_strings: int = 1_000_000
     cell_chars: int = 32_767
@@ -134,9 +134,9 @@ def _over_cap(path: Path, limits: Limits, err: _OverCap) -> StructuralError:
     suggest = err.suggest if err.suggest and err.suggest > now else now * 10
     unit = " MB" if err.cap == "unpacked_mb" else ""
     return StructuralError(
-        f"{err.what}; evalkit reads at most {_num(now)}{unit} ({name}), since a file past "
-        "that is damaged, or built to exhaust the machine, more likely than it is an export "
-        "(a county's export has a few hundred rows)",
+        f"{err.what}, past evalkit's cap of {_num(now)}{unit} ({name}); a real export is far "
+        "smaller (a county's has a few hundred rows), so the file may be damaged or built to "
+        "exhaust the machine",
         file=path,
         fix=(
             "check that this is the export; if it is, and the machine has the memory, raise "
@@ -344,6 +344,13 @@ def _dimension(ref: str) -> tuple[int, int]:
     return (int(digits) if digits.isascii() and digits else 0), _column(last)
 
 
+_OTHER, _CELL, _VALUE, _TEXT_PART, _ROW, _DIMENSION = range(6)
+#: The elements of a sheet that are looked at, by their name without namespace (as every
+#: reader matches them): a cell, its value, its formula or inline text, a row, the used range.
+_SHEET_ELEMENTS = {"c": _CELL, "v": _VALUE, "f": _TEXT_PART, "is": _TEXT_PART, "row": _ROW}
+_SHEET_ELEMENTS["dimension"] = _DIMENSION
+
+
 class _Sheet:
     """Streams a sheet: its used range, highest row and column, cells, each cell's text, and
     the text its cells pointing at shared strings add up to."""
@@ -361,6 +368,7 @@ class _Sheet:
         self.index = ""  # the text of that cell's <v>, the string's number
         self.in_v = False
         self.repeated = 0  # characters of the shared strings the cells point at
+        self.kinds: dict[str, int] = {}  # element names as expat gives them -> kind
 
     def _where(self) -> str:
         return f"Sheet {self.title!r}"
@@ -385,23 +393,29 @@ class _Sheet:
                 if self.repeated > self.limits.unpacked_bytes:
                     raise _OverCap(
                         "unpacked_mb",
-                        f"{self._where()}'s cells repeat the workbook's texts to more than "
+                        f"The cells of sheet {self.title!r} repeat the workbook's texts to more than "
                         f"{_num(self.limits.unpacked_mb)} MB of text once written out",
                     )
             self.index = ""
 
     def start(self, name: str, attrs: list[str]) -> None:
-        local = _local(name)
+        kind = self.kinds.get(name)
+        if kind is None:
+            kind = _SHEET_ELEMENTS.get(_local(name), _OTHER)
+            if len(self.kinds) < 1_000:  # a file may hold any number of element names
+                self.kinds[name] = kind
         self.in_v = False
-        if local == "c":
+        if kind == _OTHER:
+            return
+        if kind == _CELL:
             self._end_cell()
             self.cells += 1
-            ref = kind = None
+            ref = t = None
             for i in range(0, len(attrs), 2):
                 if attrs[i] == "r":
                     ref = attrs[i + 1]
                 elif attrs[i] == "t":
-                    kind = attrs[i + 1]
+                    t = attrs[i + 1]
             self.col = _column(ref) if ref else self.col + 1
             if self.col > self.top_col:
                 self.top_col = self.col
@@ -412,9 +426,14 @@ class _Sheet:
                     f"{self._where()} holds more than {_num(self.limits.cells)} cells "
                     "(counting stopped there)",
                 )
-            self.shared = kind == "s"
+            self.shared = t == "s"
             self.chars = 0
-        elif local == "row":
+        elif kind == _VALUE:
+            self.chars = 0
+            self.in_v = self.shared
+        elif kind == _TEXT_PART:
+            self.chars = 0
+        elif kind == _ROW:
             self._end_cell()
             self.shared = False
             r = next((attrs[i + 1] for i in range(0, len(attrs), 2) if attrs[i] == "r"), "")
@@ -422,10 +441,7 @@ class _Sheet:
             self.row = int(r) if r.isascii() and r.isdigit() else self.row + 1
             self.col = 0
             self._check_rectangle(self.row, self.top_col, "uses")
-        elif local in ("v", "f", "is"):
-            self.chars = 0
-            self.in_v = local == "v" and self.shared
-        elif local == "dimension":
+        elif kind == _DIMENSION:
             ref = next((attrs[i + 1] for i in range(0, len(attrs), 2) if attrs[i] == "ref"), "")
             rows, cols = _dimension(ref)
             self._check_rectangle(rows, cols, f"gives its used range as {ref!r}:")

@@ -15,6 +15,11 @@
   value (a workbook written by a program and never opened in Excel) is read as empty and gets
   its own flag, ``formula_without_value``.
 
+Before any reader is called, :func:`evalkit.bounds.check_bounds` checks the file against the
+caps on its unpacked size, rows, cells, shared strings and cell length (a decompression bomb
+is refused in a sentence naming the cap and how to raise it), and names a password-protected
+workbook or an old ``.xls`` file as such.
+
 Headers are mapped to fields through the scheme's layouts; personal-data columns are dropped
 as soon as the file is read (they are never kept, printed or written); columns that no layout
 knows are listed in the data-quality report and kept out of the analysis. Every cell is read

@@ -189,20 +189,20 @@ def test_a_sheet_that_unpacks_past_the_cap_is_refused_by_the_archives_sizes(tmp_
     head, tail = _sheet(_header_row(), b"\0").split(b"\0")
     mb = -(-(len(head) + row * 180_000 + len(tail)) // 1_000_000)  # whole MB, rounded up
     assert_refused(
-        path, "unpacked_mb", "at most 200 MB", f"'xl/worksheets/sheet1.xml' alone is {mb} MB"
+        path, "unpacked_mb", "cap of 200 MB", f"'xl/worksheets/sheet1.xml' alone is {mb} MB"
     )
 
 
 def test_rows_past_the_cap_are_refused_while_streaming(tmp_path):
     # 210 000 rows of one short cell under a header of one: under 200 MB unpacked and
-    # 5 000 000 cells, over 200 000 rows
+    # 10 000 000 cells, over 200 000 rows
     head, tail = _sheet(b'<row r="1">' + _inline("Respondent-ID") + b"</row>", b"\0").split(b"\0")
     row = b"<row>" + _inline("1") + b"</row>"
     assert len(row) * 210_000 < 200_000_000
     path = workbook(
         tmp_path / "2022.xlsx", {"xl/worksheets/sheet1.xml": (head, row, 210_000, tail)}
     )
-    assert_refused(path, "rows", "Sheet 'Sheet1' uses 200 001 rows", "at most 200 000")
+    assert_refused(path, "rows", "Sheet 'Sheet1' uses 200 001 rows", "cap of 200 000")
 
 
 def test_one_row_numbered_1048576_is_refused(tmp_path):
@@ -213,11 +213,12 @@ def test_one_row_numbered_1048576_is_refused(tmp_path):
 
 
 def test_a_cell_in_the_last_column_is_refused(tmp_path):
-    # row 400, column XFD (16 384): 400 x 16 384 = 6 553 600 cells, over 5 000 000
-    cell = b'<c r="XFD400" t="inlineStr"><is><t>x</t></is></c>'
-    sheet = _sheet(_header_row(), _data_row(2), b'<row r="400">' + cell + b"</row>")
+    # row 700, column XFD (16 384): the readers widen every row to it, 700 x 16 384 =
+    # 11 468 800 cells, over 10 000 000
+    cell = b'<c r="XFD700" t="inlineStr"><is><t>x</t></is></c>'
+    sheet = _sheet(_header_row(), _data_row(2), b'<row r="700">' + cell + b"</row>")
     path = workbook(tmp_path / "2022.xlsx", {"xl/worksheets/sheet1.xml": sheet})
-    assert_refused(path, "cells", "400 rows by 16 384 columns (6 553 600 cells)")
+    assert_refused(path, "cells", "700 rows by 16 384 columns (11 468 800 cells)")
 
 
 def test_a_used_range_of_the_whole_sheet_is_refused(tmp_path):
@@ -413,3 +414,21 @@ def test_years_given_in_other_digits_are_refused_by_the_cli(text):
     with pytest.raises(argparse.ArgumentTypeError):
         cli._year(text)
     assert cli._year(" 2022 ") == 2022
+
+
+def test_a_notebook_parameter_in_other_digits_is_no_int():
+    import ast
+
+    from evalkit.runner import params
+
+    node = ast.parse("int", mode="eval").body
+    assert params._convert(" 2022 ", node, True) == 2022
+    with pytest.raises(params._Mismatch):
+        params._convert("２０２２", node, True)
+
+
+def test_a_column_named_by_a_year_in_other_digits_is_no_year_column():
+    from evalkit.wording import excel_column
+
+    assert excel_column("2023") == ("2023", "int")
+    assert excel_column("２０２３") == ("２０２３", "")
