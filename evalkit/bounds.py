@@ -26,7 +26,8 @@ What is checked, by kind of file:
 
 * **xlsx**: the zip archive's own sizes of its parts (Python's :mod:`zipfile` never unpacks a
   part past the size its archive gives, and a part whose bytes do not match that size fails
-  its checksum); then, unpacked as a stream, the shared strings (counted, each one's length)
+  its checksum), a part read whole (styles, the list of sheets) held to a tenth of the cap;
+  then, unpacked as a stream, the shared strings (counted, each one's length)
   and every sheet (the used range its ``<dimension>`` gives, the highest row and column
   used, the cells, the length of each cell's text, and the text the cells that point at a
   shared string add up to).
@@ -479,6 +480,20 @@ def _check_xlsx(path: Path, limits: Limits) -> None:
                 f"{_mb(biggest.compress_size)} MB)",
                 -(-total // _MB),
             )
+        # parts read whole by a reader (styles, the list of sheets, relationships) are held
+        # to a tenth of the cap; the sheets and shared strings are streamed, and scanned below
+        whole = limits.unpacked_bytes // 10
+        for info in infos:
+            name = info.filename.lower()
+            streamed = name.startswith("xl/worksheets/") or name.endswith("sharedstrings.xml")
+            if name.endswith((".xml", ".rels")) and not streamed and info.file_size > whole:
+                raise _OverCap(
+                    "unpacked_mb",
+                    f"The workbook's part {info.filename!r} unpacks to "
+                    f"{_mb(info.file_size)} MB, more than the tenth of the cap that a part "
+                    "read whole (styles, the list of sheets) may take",
+                    -(-info.file_size * 10 // _MB),
+                )
         # the parts openpyxl reads: the shared strings and the sheets the workbook lists
         reader.read_manifest()
         reader.read_workbook()

@@ -228,6 +228,18 @@ def test_a_used_range_of_the_whole_sheet_is_refused(tmp_path):
     assert_refused(path, "rows", "'A1:XFD1048576'", "1 048 576 rows")
 
 
+def test_a_part_read_whole_past_a_tenth_of_the_cap_is_refused(tmp_path):
+    # styles of 400 000 cell formats, 60 bytes each: 24 MB that openpyxl parses whole
+    xf = b'<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    assert len(xf) * 400_000 > 20_000_000
+    head = b"<styleSheet " + _MAIN_NS + b'><cellXfs count="400000">'
+    path = workbook(
+        tmp_path / "2022.xlsx",
+        {"xl/styles.xml": (head, xf * 1_000, 400, b"</cellXfs></styleSheet>")},
+    )
+    assert_refused(path, "unpacked_mb", "'xl/styles.xml' unpacks to 25 MB", "the tenth of the cap")
+
+
 def test_twenty_million_shared_strings_are_refused(tmp_path):
     # 20 000 000 x 17 bytes = 340 MB unpacked, under a megabyte on disk
     path = shared_strings(tmp_path / "2022.xlsx", 20_000_000)
