@@ -379,7 +379,9 @@ def check_year(raw: RawExport, flags: pd.DataFrame, n_rows: int, year: int) -> N
     Two signs: a four-digit year in the file name other than ``year``, or most counties not
     valid in ``year`` (e.g. the 18 counties of 2019 in a file given as 2022).
     """
-    years_in_name = {int(y) for y in re.findall(r"(?<!\d)(20\d\d)(?!\d)", raw.path.name)}
+    years_in_name = {
+        int(y) for y in re.findall(r"(?<![0-9])(20[0-9][0-9])(?![0-9])", raw.path.name)
+    }
     if years_in_name and year not in years_in_name:
         raise StructuralError(
             f"The file name says {sorted(years_in_name)[0]}, but it was given as the export for {year}",

@@ -37,7 +37,18 @@ def _jobs(text: str) -> int:
 
 #: The most years one ``--years`` may name: more is a typing mistake, not a request.
 MAX_YEARS = 100
-_YEAR_PART = re.compile(r"^\s*(\d{4})\s*(?:[-–]\s*(\d{4})\s*)?$")
+_YEAR_PART = re.compile(r"^\s*([0-9]{4})\s*(?:[-–]\s*([0-9]{4})\s*)?$")
+
+
+def _year(text: str) -> int:
+    """A four-digit year written with 0-9 (``２０２２`` in fullwidth digits is refused, not
+    read as 2022)."""
+    m = _YEAR_PART.match(text)
+    if not m or m.group(2):
+        raise argparse.ArgumentTypeError(
+            f"{text.strip()!r} is not a year; write four digits 0-9, e.g. 2023"
+        )
+    return int(m.group(1))
 
 
 def _years(text: str) -> list[int]:
@@ -324,8 +335,8 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--scheme-file", type=Path, help="a scheme YAML file (instead of SCHEME)", metavar="YAML"
     )
-    r.add_argument("year", type=int)
-    r.add_argument("--compare-with", type=int, nargs="*", default=None, metavar="Y")
+    r.add_argument("year", type=_year)
+    r.add_argument("--compare-with", type=_year, nargs="*", default=None, metavar="Y")
     r.add_argument("--data-dir", type=_folder, default=None)
     r.add_argument("--out", type=Path, default=None, help="default: outputs/ in the project")
     r.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
@@ -364,7 +375,7 @@ def parser() -> argparse.ArgumentParser:
     which.add_argument(
         "--scheme-file", type=Path, help="a scheme YAML file (instead of --scheme)", metavar="YAML"
     )
-    v.add_argument("--year", type=int, required=True)
+    v.add_argument("--year", type=_year, required=True)
     v.add_argument("--strict", action="store_true")
     v.set_defaults(func=cmd_validate)
 
@@ -373,9 +384,9 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument(
         "--scheme-file", type=Path, help="a scheme YAML file (instead of SCHEME)", metavar="YAML"
     )
-    m.add_argument("year", type=int)
+    m.add_argument("year", type=_year)
     m.add_argument("--data-dir", type=_folder, default=None)
-    m.add_argument("--compare-with", type=int, nargs="*", default=None, metavar="Y")
+    m.add_argument("--compare-with", type=_year, nargs="*", default=None, metavar="Y")
     m.add_argument("--strict", action="store_true")
     m.set_defaults(func=cmd_metrics)
 

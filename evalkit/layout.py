@@ -311,7 +311,7 @@ class Proposal:
 def layout_name(path: Path, scheme: Scheme) -> str:
     """``proposed-<year>`` (the first four-digit year in the file name) or
     ``proposed-<file stem>``, made unique among the scheme's layouts."""
-    year = re.search(r"(?<!\d)(19|20)\d\d(?!\d)", path.stem)
+    year = re.search(r"(?<![0-9])(19|20)[0-9][0-9](?![0-9])", path.stem)
     stem = year.group(0) if year else re.sub(r"[^\w-]+", "-", path.stem).strip("-").lower()
     base = f"proposed-{stem or 'layout'}"
     name, n = base, 2

@@ -9,6 +9,7 @@ import logging
 import os
 import re
 import tempfile
+import unicodedata
 from pathlib import Path
 
 from evalkit.errors import EvalkitError
@@ -23,9 +24,9 @@ DEFAULT_RAW_DIR = Path("data/raw")
 DEFAULT_DEMO_DIR = Path("data/demo")
 DEFAULT_OUT_DIR = Path("outputs")
 
-_YEAR_FILE = re.compile(r"^(\d{4})$")
+_YEAR_FILE = re.compile(r"^([0-9]{4})$")
 #: A year somewhere in a file name (``2023 (1).xlsx``, ``rapport_2023.csv``).
-_YEAR_IN_NAME = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+_YEAR_IN_NAME = re.compile(r"(?<![0-9])(?:19|20)[0-9][0-9](?![0-9])")
 #: Spreadsheets and text tables evalkit does not read, and how to make them readable.
 _OTHER_TABLES = {
     ".xls": "open it in Excel and save it as «Excel-arbeidsbok (.xlsx)»",
@@ -39,6 +40,16 @@ _OTHER_TABLES = {
 _OTHER_SPREADSHEETS = (".xls", ".xlsm", ".xlsb", ".ods", ".numbers")
 #: Warnings already given in this process (year_files runs often on the same folder).
 _warned: set[str] = set()
+
+
+def year_of_name(name: str) -> int | None:
+    """The year a file stem or folder name is: four digits 0-9 (``2023``), else None.
+
+    Other digits are no year: ``２０２３`` (fullwidth) or ``٢٠٢٣`` (Arabic-Indic) would be read
+    as 2023 by ``int``, and a folder of that name would pass for that year's.
+    """
+    m = _YEAR_FILE.match(name)
+    return int(m.group(1)) if m else None
 
 
 def _warn_once(message: str) -> None:
@@ -75,6 +86,13 @@ def year_files(data_dir: Path | str, scheme: str) -> dict[int, Path]:
             continue
         stem, suffix = _export_name(path.name)
         m = _YEAR_FILE.match(stem)
+        if not m and suffix in EXPORT_SUFFIXES + _OTHER_SPREADSHEETS:
+            if (plain := year_of_name(unicodedata.normalize("NFKC", stem))) is not None:
+                _warn_once(
+                    f"{path} is not read: its name is written with other digits than 0-9. To "
+                    f"fix: if it is the export of {plain}, rename it to {plain}{suffix}."
+                )
+                continue
         if m and suffix in EXPORT_SUFFIXES:
             year = int(m.group(1))
             if year in found:

@@ -15,6 +15,11 @@
   value (a workbook written by a program and never opened in Excel) is read as empty and gets
   its own flag, ``formula_without_value``.
 
+Before any reader is called, :func:`evalkit.bounds.check_bounds` checks the file against the
+caps on its unpacked size, rows, cells, shared strings and cell length (a decompression bomb
+is refused in a sentence naming the cap and how to raise it), and names a password-protected
+workbook or an old ``.xls`` file as such.
+
 Headers are mapped to fields through the scheme's layouts; personal-data columns are dropped
 as soon as the file is read (they are never kept, printed or written); columns that no layout
 knows are listed in the data-quality report and kept out of the analysis. Every cell is read
@@ -31,13 +36,15 @@ import hashlib
 import io
 import logging
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from evalkit.bounds import Limits, check_bounds
 from evalkit.config import Layout, Scheme
-from evalkit.errors import StructuralError
+from evalkit.errors import EvalkitError, StructuralError
 from evalkit.flags import FLAG_COLUMNS, empty_flags
 
 log = logging.getLogger(__name__)
@@ -402,7 +409,10 @@ def _read_located(path: Path, scheme: Scheme | None) -> _Table:
             fix="save the export as .xlsx, .csv or .parquet",
         )
     try:
-        data = path.read_bytes()
+        data = _read_bounded(path)
+        # the caps on rows, cells and texts, and what the first bytes say the file is, on the
+        # bytes the reader will parse, before it expands them
+        check_bounds(path, data=data)
         if suffix == ".xlsx":
             table = _read_xlsx(path, data, scheme)
         elif suffix == ".csv":
@@ -411,7 +421,7 @@ def _read_located(path: Path, scheme: Scheme | None) -> _Table:
             table = _Table(pd.read_parquet(io.BytesIO(data)))
         table.sha256 = hashlib.sha256(data).hexdigest()
         return table
-    except StructuralError:
+    except EvalkitError:
         raise
     except Exception as exc:  # the readers raise many kinds; the user needs one sentence
         raise StructuralError(
@@ -419,6 +429,27 @@ def _read_located(path: Path, scheme: Scheme | None) -> _Table:
             file=path,
             fix="open it in Excel and save it again as .xlsx, or export it again from Questback",
         ) from exc
+
+
+def _read_bounded(path: Path) -> bytes:
+    """The bytes of a regular file no larger than the unpacked-size cap (a FIFO or a device
+    would block or never end; a file larger than the cap is refused before it is read)."""
+    st = path.stat()
+    if not stat.S_ISREG(st.st_mode):
+        raise StructuralError(
+            "The path is not a regular file (a folder, a pipe or a device)",
+            file=path,
+            fix="point at the export file itself",
+        )
+    limits = Limits.from_env()
+    if st.st_size > limits.unpacked_bytes:
+        raise StructuralError(
+            f"The file is {st.st_size / 1e6:.0f} MB, over the cap of "
+            f"{limits.unpacked_bytes / 1e6:.0f} MB",
+            file=path,
+            fix="raise the cap with EVALKIT_MAX_UNPACKED_MB if the file is a real export",
+        )
+    return path.read_bytes()
 
 
 def choose_layout(headers: list[str], scheme: Scheme) -> Layout:

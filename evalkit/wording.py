@@ -374,6 +374,6 @@ def excel_column(name: object) -> tuple[str, str]:
         return text, "nok"
     if text.startswith("Andel"):
         return text, "share"
-    if text.isdigit() and len(text) == 4:
+    if text.isascii() and text.isdigit() and len(text) == 4:  # a year (0-9 only)
         return text, "int"
     return text, ""

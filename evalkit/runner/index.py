@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ from urllib.parse import quote
 
 from evalkit.config import available_schemes, load_scheme, scheme_path
 from evalkit.errors import EvalkitError
-from evalkit.paths import show_path, write_atomic
+from evalkit.paths import show_path, write_atomic, year_of_name
 from evalkit.runner.plan import FAILED_DIR, FAILURE_FILE, TRENDS_FOLDER, package_version
 
 log = logging.getLogger(__name__)
@@ -51,15 +50,10 @@ def _when(created: Any) -> str:
 
 def _index_rows(scheme_dir: Path) -> list[dict[str, Any]]:
     failed_root = scheme_dir / FAILED_DIR
-    years = {
-        int(d.name) for d in scheme_dir.iterdir() if d.is_dir() and re.fullmatch(r"\d{4}", d.name)
-    }
+    folders = [d for d in scheme_dir.iterdir() if d.is_dir()]
     if failed_root.is_dir():
-        years |= {
-            int(d.name)
-            for d in failed_root.iterdir()
-            if d.is_dir() and re.fullmatch(r"\d{4}", d.name)
-        }
+        folders += [d for d in failed_root.iterdir() if d.is_dir()]
+    years = {y for d in folders if (y := year_of_name(d.name)) is not None}
     rows = []
     for year in sorted(years):
         folder = scheme_dir / str(year)

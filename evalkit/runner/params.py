@@ -259,7 +259,7 @@ def _convert(value: Any, node: ast.expr | None, coerce: bool) -> Any:
     if name == "int":
         if isinstance(value, numbers.Integral) and not isinstance(value, bool):
             return int(value)
-        if coerce and isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
+        if coerce and isinstance(value, str) and re.fullmatch(r"\s*[+-]?[0-9]+\s*", value):
             return int(value)
         raise _Mismatch
     if name == "float":
