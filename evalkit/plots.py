@@ -35,7 +35,7 @@ WRAP = 28
 
 
 def set_style() -> None:
-    """The one style of every evalkit figure."""
+    """The one style of every evalkit figure (text as text: no mathtext)."""
     sns.set_theme(style="whitegrid", context="notebook", font_scale=0.95, palette=PALETTE)
     plt.rcParams.update(
         {
@@ -46,6 +46,9 @@ def set_style() -> None:
             "axes.spines.right": False,
             "figure.autolayout": False,
             "figure.constrained_layout.use": True,
+            # labels and titles come from the scheme YAML and the data: «$x^$» is text, never
+            # mathtext (which would draw it as a formula, or fail the figure)
+            "text.parse_math": False,
         }
     )
 
