@@ -2,9 +2,10 @@
 
 A scheme YAML is untrusted input, like an export. Each attack below is built here and placed in
 every text of a small scheme (the one of ``test_new_scheme.py`` with every document key spelt
-out), one text at a time; the documents' pieces are then shown the way the notebooks show them
-(IPython's display formatter) and exported the way the runner exports them
-(:func:`evalkit.runner.export.export_html`), and the pages are read with an HTML parser:
+out), all texts at once, each marked as its own; the pieces of the per-year and the trends
+document are shown the way the notebooks show them (IPython's display formatter) and exported
+the way the runner exports them (:func:`evalkit.runner.export.export_html`), the pages are read
+with an HTML parser, and each text is then checked on its own (one test per text and attack):
 
 * markup: ``<img src=x onerror=…>``, ``[x](javascript:…)``, ``![](http://…)``, ``$x^$``,
   ``</style><h1>…``, a form feed and a carriage return: no element, attribute, link or image
@@ -229,7 +230,7 @@ def test_the_attacks_are_real(server, tmp_path):
     plt.close(fig)
 
 
-# --- the scheme with an attack in one text -----------------------------------------------------
+# --- the scheme with an attack in its texts --------------------------------------------------
 def _text_paths(node, path=()) -> list[tuple]:
     """The key path of every text of the scheme that a document may show: the values of
     ``*_nb`` keys, summary sentences, the headers of a list, share groups."""
@@ -586,6 +587,27 @@ def test_names_and_known_formats_still_fill_in():
     assert f.format("<b>{{ja}}</b>") == "&lt;b&gt;{ja}&lt;/b&gt;"
 
 
+def test_a_label_in_a_sentence_of_the_default_summary_is_text(tmp_path):
+    """A YAML without ``summary`` gets sentences written around its labels: a brace in a
+    label is text there, not a placeholder."""
+    from html import unescape
+
+    from evalkit.text import summary
+
+    doc = copy.deepcopy(BASE)
+    del doc["summary"]
+    doc["shares"][1]["label_nb"] = "{most.__init__.__globals__} med frivillige"
+    doc["fields"]["grant_nok"]["label_nb"] = "{n_projects:>500000000}"
+    scheme = load_scheme_file(_project(tmp_path, doc))
+    share = {"count": 4, "n": 7, "share": 4 / 7}
+    m = {"year": 2023, "n_projects": 7, "n_counties": 3, "grant_total_nok": 710_000,
+         "shares": {"volunteers": share}, "by_county": []}  # fmt: skip
+    said = unescape(summary(m, scheme))
+    nb = "\u00a0"
+    assert f"{{n_projects:>500000000}} i alt: 710{nb}000{nb}kr." in said
+    assert f"{{most.__init__.__globals__}} med frivillige: 4 av 7 (57,1{nb}prosent)." in said
+
+
 # --- figures: no mathtext ---------------------------------------------------------------------
 def test_a_label_with_dollars_is_drawn_as_text():
     """«$x^$» raises in matplotlib's mathtext (test_the_attacks_are_real); every figure draws
@@ -725,6 +747,12 @@ def test_a_document_of_a_hostile_scheme(tmp_path, server):
     assert "Fylke Prosjekter" in words and "I alt 7" in words  # the tables are printed
     assert "Kapret" not in [o.title for o in reader.outline if not isinstance(o, list)]
     assert SECRET not in words
+    links = [
+        str(a.get_object().get("/A", {}).get("/URI", ""))
+        for p in reader.pages
+        for a in p.get("/Annots") or []
+    ]
+    assert not [u for u in links if not u.startswith("#") and u], links  # no link of a text
 
     book = openpyxl.load_workbook(folder / "tables.xlsx")
     cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value]
