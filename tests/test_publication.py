@@ -197,7 +197,7 @@ def test_figure_html_is_a_figure_with_alt_text_and_caption():
     plt.close(fig)
     assert html.startswith("<figure class='evalkit-figure' id='figur-2'><img src='data:image/png;")
     alt = html.split("alt='", 1)[1].split("'", 1)[0]  # escaped: no quote ends it early
-    assert "\"" not in alt and unescape(alt) == 'Flest i "A" (3).'
+    assert '"' not in alt and unescape(alt) == 'Flest i "A" (3).'
     assert "<figcaption><span class='caption'><span class='caption-label'>Figur 2.</span> " in html
     assert "Antall &lt;prosjekter&gt;" in html
     assert f._repr_png_().startswith(b"\x89PNG")
