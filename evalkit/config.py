@@ -18,7 +18,6 @@ from __future__ import annotations
 import fnmatch
 import functools
 import re
-import string
 import unicodedata
 from dataclasses import dataclass, field
 from importlib import resources
@@ -677,19 +676,21 @@ def reference_problems(m: SchemeModel) -> list[tuple[str, str]]:
                                     "`equals:` (the code the predictor is 1 for)."))  # fmt: skip
                     else:
                         need(f"{where}.equals", p.equals, codes_of(p.field), f"a code of {p.field}")
+    # a summary sentence names values and formats, nothing else (no attributes, conversions,
+    # widths): the same check refuses them again when the sentence is filled in
+    from evalkit.text import PLACEHOLDER_FIX, placeholder_problem, placeholder_problems
+
     for i, sentence in enumerate(m.summary or []):
-        for text in (
-            [sentence] if isinstance(sentence, str) else [sentence.text, sentence.item or ""]
-        ):
-            try:
-                list(_FORMATTER.parse(text))
-            except ValueError as err:
-                out.append((f"summary[{i}]", f"{err} in {text!r}. Write placeholders as "
-                            "{key} or {shares[key][share]:prosent}, braces doubled as {{ }}."))  # fmt: skip
+        texts = [(f"summary[{i}]", sentence, None)] if isinstance(sentence, str) else [
+            (f"summary[{i}].text", sentence.text, ("count", "items") if sentence.each else None),
+            (f"summary[{i}].item", sentence.item or "", None),
+        ]  # fmt: skip
+        problems = [(k, p) for k, text, names in texts for p in placeholder_problems(text, names)]
+        if not isinstance(sentence, str) and sentence.if_ is not None:
+            problem = placeholder_problem(sentence.if_)
+            problems += [(f"summary[{i}].if", problem)] if problem else []
+        out += [(k, f"{p}. To fix: {PLACEHOLDER_FIX}.") for k, p in problems]
     return out
-
-
-_FORMATTER = string.Formatter()
 
 
 # --- the scheme as the code uses it -----------------------------------------------------------
@@ -815,16 +816,20 @@ def document_defaults(m: SchemeModel) -> SchemeModel:
         ]
     summary = m.summary
     if summary is None:
+
+        def lit(text: str) -> str:  # a label of the YAML in a sentence: text, not a placeholder
+            return text.replace("{", "{{").replace("}", "}}")
+
         summary = [
             f"I {{year}} omfatter dataene {{{n_key}:int}} {many} i {{n_counties:int}} fylker."
         ]
         summary += [
-            f"{label[a.field]} i alt: {{{a.field.removesuffix('_nok')}_total_nok:nok}}."
+            f"{lit(label[a.field])} i alt: {{{a.field.removesuffix('_nok')}_total_nok:nok}}."
             for a in amounts
         ]
         summary.append(f"Flest {many} var det i {{most[{n_key}]}}, færrest i {{fewest[{n_key}]}}.")
         summary += [
-            f"{s.label_nb}: {{shares[{s.key or s.field}][count]:int}} av "
+            f"{lit(s.label_nb)}: {{shares[{s.key or s.field}][count]:int}} av "
             f"{{shares[{s.key or s.field}][n]:int}} ({{shares[{s.key or s.field}][share]:prosent}})."
             for s in yesno_shares
         ]

@@ -14,13 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import pandas as pd
-from IPython.display import Markdown
 
 from evalkit import excel, plots, text, wording
 from evalkit.disclosure import DisclosureRule, SuppressedTable, suppress
 from evalkit.evaluation import Evaluation
 from evalkit.metrics import share_labels
-from evalkit.text import esc, fmt_ci, fmt_int, fmt_nok, fmt_p, fmt_pct, fmt_pp
+from evalkit.text import MarkdownText, esc, fmt_ci, fmt_int, fmt_nok, fmt_p, fmt_pct, fmt_pp
 
 RULE = DisclosureRule()
 
@@ -199,11 +198,12 @@ class Table(_Numbered):
         # eight columns or more: printed on a landscape page, so that it keeps to the paper
         wide = " wide" if len(kinds) >= 8 else ""
         caption = self.caption_html()
+        anchor = esc(self.anchor)  # a table's name may hold the words of a scheme's title
         return (
-            f"<div class='evalkit-table-block{wide}' id='{self.anchor}'>"
+            f"<div class='evalkit-table-block{wide}' id='{anchor}'>"
             f"<div class='evalkit-table-scroll' role='region' tabindex='0' "
-            f"aria-labelledby='{self.anchor}-caption'>"
-            f"<table class='evalkit-table{wide}'><caption id='{self.anchor}-caption'>{caption}</caption>"
+            f"aria-labelledby='{anchor}-caption'>"
+            f"<table class='evalkit-table{wide}'><caption id='{anchor}-caption'>{caption}</caption>"
             f"<thead><tr>{''.join(head)}</tr></thead><tbody>{''.join(body)}</tbody></table>"
             f"</div>{notes}</div>"
         )
@@ -291,7 +291,7 @@ class Figure(_Numbered):
         notes = "".join(f"<span class='note'>{esc(n)}</span>" for n in self.all_notes)
         caption = self.caption_html()
         return (
-            f"<figure class='evalkit-figure' id='{self.anchor}'>"
+            f"<figure class='evalkit-figure' id='{esc(self.anchor)}'>"
             f"<img src='data:image/png;base64,{data}' alt='{esc(self.alt)}' "
             f"style='width:{width}px;max-width:100%;height:auto'>"
             f"<figcaption><span class='caption'>{caption}</span>{notes}</figcaption></figure>"
@@ -311,12 +311,14 @@ def _figure(doc: Any, name: str, title: str, fig: Any, alt: str, source: str, no
     return Figure(name, title, fig, alt, numbering(doc).figure(name), source, list(notes))
 
 
-def _md(body: str) -> Markdown:
-    return Markdown(body)
+def _md(body: str) -> MarkdownText:
+    """Markdown to display (scheme and data text in it escaped with :func:`~evalkit.text.esc`);
+    never read from a file or the network, as IPython's ``Markdown`` would."""
+    return MarkdownText(body)
 
 
 # --- front matter -------------------------------------------------------------------------
-def title(ev: Evaluation) -> Markdown:
+def title(ev: Evaluation) -> MarkdownText:
     if ev.scheme.unit == "project":
         head = f"# {esc(ev.scheme.title_nb)} {ev.year}"
     else:
@@ -324,7 +326,7 @@ def title(ev: Evaluation) -> Markdown:
     return _md(head)
 
 
-def banner(ev: Evaluation) -> Markdown:
+def banner(ev: Evaluation) -> MarkdownText:
     """A clear notice of which data the document rests on, and whether they are synthetic."""
     where = (
         f"<code>{esc(ev.result.path.name)}</code> i <code>{esc(ev.data_dir)}</code> "
@@ -375,12 +377,12 @@ def key_figures(ev: Evaluation) -> Table:
     return _table(ev, table, _ev_source(ev))
 
 
-def summary(ev: Evaluation) -> Markdown:
+def summary(ev: Evaluation) -> MarkdownText:
     """The summary: the YAML's ``summary`` sentences, filled in from metrics.json."""
     return _md(text.summary(ev.metrics, ev.scheme))
 
 
-def notes(ev: Evaluation) -> Markdown:
+def notes(ev: Evaluation) -> MarkdownText:
     """Facts about the year that are not in the data (the YAML's ``notes_nb``), and those
     said only of synthetic data (``synthetic_notes_nb``)."""
     d = ev.scheme.doc
@@ -390,12 +392,12 @@ def notes(ev: Evaluation) -> Markdown:
     return _md(f"*{esc(' '.join(found))}*" if found else "")
 
 
-def background(ev: Evaluation) -> Markdown:
+def background(ev: Evaluation) -> MarkdownText:
     """The scheme's background and purpose (the YAML's ``background_nb``)."""
-    return _md(esc(ev.scheme.doc.background_nb or ""))
+    return _md(text.esc_paragraphs(ev.scheme.doc.background_nb or ""))
 
 
-def method(ev: Evaluation) -> Markdown:
+def method(ev: Evaluation) -> MarkdownText:
     """Background, purpose and method, with the numbers of this year."""
     m = ev.metrics
     rows = m["rows"]
@@ -436,7 +438,7 @@ def method(ev: Evaluation) -> Markdown:
             "Hver forskjell testes med Pearsons kjikvadrattest uten kontinuitetskorreksjon når "
             "alle forventede antall er minst 5, ellers med Fishers eksakte test (tosidig); her "
             f"er brukt {esc(text.join_nb(names))}. "
-            + text.holm_sentence(m["comparisons"], _labels(ev))
+            + esc(text.holm_sentence(m["comparisons"], _labels(ev)))
             + " Effektstørrelsen er Cohens h."
         )
     return _md("\n\n".join(lines))
@@ -545,14 +547,15 @@ def shares_frame(ev: Evaluation, group: str) -> pd.DataFrame:
 
 
 def _among(ev: Evaluation, group: str) -> str | None:
-    """«med måloppnåelse «Kan ikke vurderes»» for a group counted among a subgroup only."""
+    """«med måloppnåelse «Kan ikke vurderes»» for a group counted among a subgroup only (plain
+    text, for notes)."""
     for spec in ev.scheme.shares:
         if spec.group == group and spec.among:
             f = ev.scheme.fields[spec.among["field"]]
             value = str(spec.among["equals"])
             if f.vocabulary:
                 value = ev.scheme.vocabularies[f.vocabulary].label(value)
-            return f"med {esc(f.label_nb.lower())} «{esc(value)}»"
+            return f"med {f.label_nb.lower()} «{value}»"
     return None
 
 
@@ -626,7 +629,7 @@ def amounts_table(ev: Evaluation) -> Table:
     return _table(ev, table, _ev_source(ev))
 
 
-def category_table(ev: Evaluation) -> Table | Markdown:
+def category_table(ev: Evaluation) -> Table | MarkdownText:
     """Rows, grants and amounts per code of the YAML's ``by_category`` field (national level),
     with the county table's columns."""
     field_ = ev.scheme.doc.by_category
@@ -772,7 +775,7 @@ def _labels(ev: Evaluation) -> dict[str, str]:
     return {k: f"{v['label_nb']} ({v['group']})" for k, v in share_labels(ev.scheme).items()}
 
 
-def comparison_intro(ev: Evaluation) -> Markdown:
+def comparison_intro(ev: Evaluation) -> MarkdownText:
     """The lead-in of the year comparison: where the figure and the table are, and which
     differences hold after Holm's adjustment."""
     comps = ev.metrics.get("comparisons") or []
@@ -780,10 +783,10 @@ def comparison_intro(ev: Evaluation) -> Markdown:
         return _md("")
     fig_no = numbering(ev).figure("sammenligning")
     table_no = numbering(ev).table("sammenligning")
-    return _md(text.comparison_lead(comps, _labels(ev), fig_no, table_no))
+    return _md(esc(text.comparison_lead(comps, _labels(ev), fig_no, table_no)))
 
 
-def comparison_figure(ev: Evaluation) -> Figure | Markdown:
+def comparison_figure(ev: Evaluation) -> Figure | MarkdownText:
     """The year comparison as a forest figure: each difference with its Newcombe interval,
     grouped as the table, the differences that hold after Holm filled."""
     comps = ev.metrics.get("comparisons") or []
@@ -832,7 +835,7 @@ def _distinct_labels(ev: Evaluation, keys: list[str]) -> list[str]:
     ]
 
 
-def comparison_table(ev: Evaluation) -> Table | Markdown:
+def comparison_table(ev: Evaluation) -> Table | MarkdownText:
     comps = ev.metrics.get("comparisons") or []
     if not comps:
         return _md("*Ingen tidligere år å sammenligne med i dataene.*")
@@ -879,7 +882,7 @@ def comparison_table(ev: Evaluation) -> Table | Markdown:
 
 
 # --- appendix -----------------------------------------------------------------------------
-def quality_summary(ev: Evaluation) -> Markdown:
+def quality_summary(ev: Evaluation) -> MarkdownText:
     rows = ev.metrics["rows"]
     dq = ev.data_quality
     flagged = dq[dq["action"] != "excluded"]
@@ -945,7 +948,7 @@ def results(ev: Evaluation) -> list[Any]:
     for section in ev.scheme.doc.sections:
         out.append(_md(f"### {esc(section.title_nb)}"))
         if section.text_nb:
-            out.append(_md(esc(section.text_nb)))
+            out.append(_md(text.esc_paragraphs(section.text_nb)))
         for item in section.show:
             out += _piece(ev, item)
     return out
@@ -967,7 +970,7 @@ def tables(ev: Evaluation) -> list[excel.Sheet]:
     return [t.sheet() for t in seen.values()]
 
 
-def save(ev: Evaluation, output_dir: str) -> Markdown | None:
+def save(ev: Evaluation, output_dir: str) -> MarkdownText | None:
     """Write metrics.json, data_quality.csv and tables.xlsx when an output folder is given."""
     if not output_dir:
         return None

@@ -92,9 +92,29 @@ class PdfUnavailable(EvalkitError):
     """WeasyPrint or its system libraries are missing: no PDF, the HTML still stands."""
 
 
+#: What stays as it is inside :func:`_css_string`: letters and digits (of any script), the
+#: space and punctuation that means nothing to CSS or to HTML.
+_CSS_SAFE = frozenset(" .,:;-–—?!%+«»")
+
+
 def _css_string(text: str) -> str:
-    """``text`` inside a CSS string (quotes, backslashes and line breaks escaped)."""
-    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+    """``text`` as the inside of a double-quoted CSS string that nothing in it can end.
+
+    Every character but letters, digits, the space and harmless punctuation (``_CSS_SAFE``)
+    is written as a CSS escape of six hex digits and a space (``<`` as ``\\00003C ``): no
+    quote, backslash, line break (``\\n``, ``\\r``, ``\\f``) or ``</style>`` is left to end the
+    string or the ``<style>`` element it stands in. Control characters (and NUL, which CSS
+    reads as U+FFFD) are written as a space.
+    """
+    out = []
+    for char in text:
+        if char.isalnum() or char in _CSS_SAFE:
+            out.append(char)
+        elif ord(char) < 0x20 or 0x7F <= ord(char) < 0xA0:
+            out.append(" ")
+        else:
+            out.append(f"\\{ord(char):06X} ")
+    return "".join(out)
 
 
 #: The rendered content of a notebook cell in nbconvert's lab template (Markdown, HTML,

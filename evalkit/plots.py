@@ -8,6 +8,7 @@ never squeeze the plot; tick labels are thinned by a locator so they never run t
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 import matplotlib.pyplot as plt
@@ -35,7 +36,7 @@ WRAP = 28
 
 
 def set_style() -> None:
-    """The one style of every evalkit figure."""
+    """The one style of every evalkit figure (text as text: no mathtext)."""
     sns.set_theme(style="whitegrid", context="notebook", font_scale=0.95, palette=PALETTE)
     plt.rcParams.update(
         {
@@ -46,6 +47,9 @@ def set_style() -> None:
             "axes.spines.right": False,
             "figure.autolayout": False,
             "figure.constrained_layout.use": True,
+            # labels and titles come from the scheme YAML and the data: «$x^$» is text, never
+            # mathtext (which would draw it as a formula, or fail the figure)
+            "text.parse_math": False,
         }
     )
 
@@ -57,9 +61,19 @@ def _done(fig: plt.Figure) -> plt.Figure:
     return fig
 
 
+#: Line breaks and control characters of a text (no font has a glyph for them).
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def plain(label: object) -> str:
+    """A label of the scheme YAML or the data on one line: its line breaks and control
+    characters as spaces."""
+    return _CONTROLS.sub(" ", str(label))
+
+
 def wrap(label: object, width: int = WRAP) -> str:
     """A category label on lines of at most ``width`` characters."""
-    return "\n".join(textwrap.wrap(str(label), width=width, break_long_words=False)) or ""
+    return "\n".join(textwrap.wrap(plain(label), width=width, break_long_words=False)) or ""
 
 
 def _lines(labels) -> int:
@@ -126,7 +140,7 @@ def bar_by_county(
         else:
             label = fmt_int(r[value])
         ax.text(r["_bar"], i, f" {label}", va="center", fontsize=8.5)
-    ax.set(xlabel=unit_label if money else xlabel, ylabel="")
+    ax.set(xlabel=unit_label if money else plain(xlabel), ylabel="")
     if title:
         ax.set_title(title)
     ax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
@@ -301,7 +315,7 @@ def forest(comparisons: pd.DataFrame, *, year: int, title: str | None = None) ->
     set_style()
     rows: list[tuple[str, pd.Series | None]] = []
     for group, g in comparisons.groupby("group", sort=False):
-        rows.append((str(group).capitalize(), None))
+        rows.append((wrap(str(group).capitalize(), 40), None))
         rows += [(wrap(r["label"], 40), r) for _, r in g.iterrows()]
     labels = [t for t, _ in rows]
     # each row as tall as its label's lines, so wrapped labels never run into each other

@@ -2,16 +2,19 @@
 
 Numbers follow Norwegian typography: a non-breaking space groups thousands
 (``20 000 000``), a decimal comma (``91,7``), a non-breaking space before ``%`` and ``kr``.
-Every piece of text that comes from the data (county and project names, free text) is HTML
-escaped before it goes into Markdown, so a project called ``<script>`` stays text.
+Every piece of text that comes from the data or from the scheme YAML (county and project
+names, labels, titles, summary sentences, free text) goes through :func:`esc` before it goes
+into Markdown or HTML, so a project called ``<script>`` or a label ``[x](javascript:…)`` stays
+text. Markdown is displayed by :class:`MarkdownText`, which only ever holds its text.
 """
 
 from __future__ import annotations
 
 import functools
-import html
+import numbers
 import re
 import string
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from typing import Any
 
@@ -24,14 +27,101 @@ from babel.numbers import (
     get_plus_sign_symbol,
 )
 
+from evalkit.errors import EvalkitError
+
 NBSP = "\u00a0"
 #: The minus sign of Norwegian typography (U+2212), not the hyphen.
 MINUS = "\u2212"
 
 
+#: Each character that means something to HTML or to Markdown (links, images, emphasis, code,
+#: headings, tables, strikethrough, math, backslash escapes), as a named HTML entity: the text
+#: shows as itself in HTML and in Markdown (nbconvert, JupyterLab), and a reader of the Markdown
+#: source can still read it. ``~`` has no named entity.
+_ENTITIES = str.maketrans(
+    {
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+        '"': "&quot;",
+        "'": "&apos;",
+        "[": "&lbrack;",
+        "]": "&rbrack;",
+        "(": "&lpar;",
+        ")": "&rpar;",
+        "!": "&excl;",
+        "*": "&ast;",
+        "_": "&lowbar;",
+        "`": "&grave;",
+        "#": "&num;",
+        "\\": "&bsol;",
+        "|": "&verbar;",
+        "~": "&#126;",
+        "$": "&dollar;",
+    }
+)
+#: Line breaks (every one Python, HTML or Markdown knows), tabs and runs of spaces: one space,
+#: so that no line of the text starts a Markdown block (a list, a heading, indented code).
+_BREAKS = re.compile(r"[ {0}]{{2,}}|[{0}]".format(r"\t\r\n\f\v\x1c-\x1e\x85\u2028\u2029"))
+#: Control characters (not allowed in HTML): shown as U+FFFD, so nothing is lost unseen.
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f]")
+#: What starts a Markdown block at the start of a text with no Markdown character in it: a
+#: list item (``-``, ``+``, ``1.``, ``1)``) or a thematic break (``---``).
+_BLOCK_START = re.compile(r"^( ?)(?:([-+])|(\d{1,9})\.)")
+#: A web address: ``://`` with its colon as an entity is not made a link by Markdown.
+_URL = re.compile(r":(?=//)")
+
+
 def esc(text: object) -> str:
-    """HTML-escape text from the data for Markdown/HTML output."""
-    return html.escape(str(text), quote=True)
+    """Text from the data or a scheme YAML, escaped for Markdown and HTML: it shows as itself
+    and nothing in it takes effect as markup.
+
+    The one escaping function of the documents. ``& < > " '`` and the characters Markdown
+    reads (``[ ] ( ) ! * _ ` # \\ | ~ $``) become HTML entities; line breaks and runs of
+    spaces become one space, a list marker at the start an entity; control characters show as
+    U+FFFD; the colon of ``://`` becomes an entity, so a web address is plain text.
+    Non-breaking spaces stay. Used in HTML (tables, captions, attributes) as in Markdown.
+
+    Examples
+    --------
+    >>> esc("[x](javascript:alert(1))")
+    '&lbrack;x&rbrack;&lpar;javascript:alert&lpar;1&rpar;&rpar;'
+    """
+    out = _CONTROLS.sub("\ufffd", str(text))
+    out = _BREAKS.sub(" ", out).translate(_ENTITIES)
+    out = _URL.sub("&colon;", out)
+
+    def block(m: re.Match) -> str:
+        if m.group(2):
+            return m.group(1) + ("&#45;" if m.group(2) == "-" else "&plus;")
+        return f"{m.group(1)}{m.group(3)}&period;"
+
+    return _BLOCK_START.sub(block, out, count=1)
+
+
+def esc_paragraphs(text: object) -> str:
+    """A longer text of a scheme YAML (background, a section's text) for Markdown: each
+    paragraph (parted by an empty line) through :func:`esc`, the paragraphs kept apart."""
+    parts = re.split(r"(?:[ \t]*(?:\r\n|\r|\n)){2,}", str(text))
+    return "\n\n".join(e for e in (esc(p).strip(" ") for p in parts) if e)
+
+
+class MarkdownText:
+    """Markdown to display, held as its text, and only ever its text.
+
+    IPython's ``Markdown`` is not used: it reads a file when its whole text is the path of one,
+    and downloads it when the text starts with ``http``. Scheme and data text in ``data`` has
+    gone through :func:`esc`.
+    """
+
+    def __init__(self, data: str) -> None:
+        self.data = str(data)
+
+    def _repr_markdown_(self) -> str:
+        return self.data
+
+    def __repr__(self) -> str:
+        return self.data
 
 
 #: The locale of the documents' numbers (Babel/CLDR): ``nb_NO`` groups thousands with U+00A0,
@@ -190,8 +280,8 @@ def _most_and_fewest(by_county: list[dict], key: str) -> tuple[list[str], list[s
     hi = max(r[key] for r in rows)
     lo = min(r[key] for r in rows)
     return (
-        [esc(r["county_name"]) for r in rows if r[key] == hi],
-        [esc(r["county_name"]) for r in rows if r[key] == lo],
+        [str(r["county_name"]) for r in rows if r[key] == hi],
+        [str(r["county_name"]) for r in rows if r[key] == lo],
     )
 
 
@@ -199,66 +289,186 @@ class _Missing(Exception):
     """A value a summary sentence names is not in metrics.json (or is None)."""
 
 
-class _Counties:
-    """``{most[n_projects]}`` / ``{fewest[n_projects]}``: the counties with the most / fewest."""
-
-    def __init__(self, by_county: list[dict], which: int) -> None:
-        self.by_county, self.which = by_county, which
-
-    def __getitem__(self, key: str) -> str:
-        if not self.by_county or key not in self.by_county[0]:
-            raise _Missing(key)
-        names = _most_and_fewest(self.by_county, key)[self.which]
-        if not names:
-            raise _Missing(key)
-        return join_nb(names)
+class _Escaped(str):
+    """Text that has been through :func:`esc` already (a sentence's ``{items}``)."""
 
 
-class SummaryFormatter(string.Formatter):
+#: The formats a summary placeholder may name after ``:`` (and ``labels``, see
+#: :class:`SummaryFormatter`).
+SUMMARY_FORMATS: dict[str, Callable[[Any], str]] = {
+    "int": fmt_int,
+    "nok": fmt_nok,
+    "mill": fmt_mill,
+    "prosent": fmt_prosent,
+    "pct": fmt_pct,
+    "pct0": lambda v: fmt_dec(v * 100, 0),
+}
+_KNOWN_FORMATS = (*SUMMARY_FORMATS, "labels")
+#: A placeholder's name: a metrics.json key, then keys (or list positions) in brackets.
+_FIELD = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)((?:\[[^\[\]{}]+\])*)")
+_INDEX = re.compile(r"\[([^\[\]]+)\]")
+_PARSER = string.Formatter()
+#: How to write a placeholder: the fix said with every problem found in one.
+PLACEHOLDER_FIX = (
+    "write a placeholder as {key} or {key[sub][sub]}, naming a value of metrics.json (or "
+    "{most[key]} / {fewest[key]}), with nothing or one of the formats "
+    + ", ".join(_KNOWN_FORMATS)
+    + " after a colon ({n_projects:int}); write a brace that is text as {{ or }}"
+)
+
+
+def _shown(field: str, spec: str, conversion: str | None) -> str:
+    conv = f"!{conversion}" if conversion else ""
+    return "{" + field + conv + (f":{spec}" if spec else "") + "}"
+
+
+def placeholder_problem(field: str, spec: str = "", conversion: str | None = None) -> str | None:
+    """What is wrong with one summary placeholder (its name, format and conversion as
+    :meth:`string.Formatter.parse` gives them), or None when it names a value and a known
+    format.
+
+    Allowed: a metrics.json key followed by keys or list positions in brackets
+    (``{shares[collaboration][share]}``, ``{by_round[0][round]}``), ``{most[key]}`` and
+    ``{fewest[key]}``; after ``:`` nothing or one of ``int``, ``nok``, ``mill``, ``prosent``,
+    ``pct``, ``pct0``, ``labels``. Refused: a conversion (``!r``), an attribute (a dot outside
+    brackets), any other format (width, fill, alignment, a nested placeholder), an empty or a
+    numbered placeholder.
+    """
+    shown = _shown(field, spec, conversion)
+    if conversion is not None:
+        return f"{shown}: a conversion (!{conversion}) is not allowed"
+    match = _FIELD.fullmatch(field)
+    if match is None:
+        if not field:
+            return f"{shown}: an empty placeholder names no value"
+        if "." in _INDEX.sub("", field):
+            return f"{shown}: an attribute (a dot outside brackets) is not allowed"
+        return f"{shown}: {field!r} is not a metrics.json key with keys in brackets"
+    name, keys = match.group(1), _INDEX.findall(match.group(2))
+    if name in ("most", "fewest") and len(keys) != 1:
+        return f"{shown}: {name} takes one county figure in brackets ({{{name}[n_projects]}})"
+    if spec and spec not in _KNOWN_FORMATS:
+        return f"{shown}: {spec!r} is not a known format"
+    return None
+
+
+def placeholder_problems(template: str, names: tuple[str, ...] | None = None) -> list[str]:
+    """Every problem with the placeholders of one summary text (:func:`placeholder_problem`),
+    unbalanced braces included. ``names``: the only names the text may use (``count`` and
+    ``items`` in the text of a sentence over a list)."""
+    try:
+        pieces = list(_PARSER.parse(template))
+    except ValueError as err:
+        return [f"{err} in {template!r}"]
+    out = []
+    for _literal, field, spec, conversion in pieces:
+        if field is None:
+            continue
+        problem = placeholder_problem(field, spec or "", conversion)
+        name = field.split("[", 1)[0]
+        if problem is None and names is not None and name not in names:
+            problem = f"{_shown(field, spec or '', None)}: this text names only " + " and ".join(
+                f"{{{n}}}" for n in names
+            )
+        if problem is not None:
+            out.append(problem)
+    return out
+
+
+def _refuse(problems: list[str]) -> EvalkitError:
+    return EvalkitError(
+        f"A summary sentence of the scheme YAML cannot be filled in: {'; '.join(problems)}. "
+        f"To fix: {PLACEHOLDER_FIX}."
+    )
+
+
+def _step(value: Any, key: str, field: str) -> Any:
+    """``value[key]`` for a dict (by key) or a list (by position); nothing else is looked into."""
+    position = int(key) if key.isascii() and key.isdigit() else None
+    if isinstance(value, dict):
+        if key in value:
+            return value[key]
+        if position is not None and position in value:
+            return value[position]
+    elif isinstance(value, list) and position is not None and position < len(value):
+        return value[position]
+    raise _Missing(field)
+
+
+class SummaryFormatter:
     """Fills a summary sentence of the scheme YAML from metrics.json.
 
-    ``{key}`` and ``{key[sub][sub]}`` name values of metrics.json; the format after ``:`` is
-    one of ``int`` (``1 234``), ``nok`` (``20 000 000 kr``), ``mill`` (``81,6 millioner``),
-    ``prosent`` (``91,7 prosent``), ``pct`` (``91,7 %``), ``pct0`` (``92``: a share in whole
-    percent), ``labels`` (share keys as their labels in lower case, joined: «a, b og c»).
-    A value that is absent or None raises :class:`_Missing`: the sentence is left out.
+    ``{key}`` and ``{key[sub][sub]}`` name values of metrics.json (keys of dicts, positions in
+    lists; nothing else is looked into); ``{most[key]}`` and ``{fewest[key]}`` the counties
+    with the most and the fewest. The format after ``:`` is one of ``int`` (``1 234``),
+    ``nok`` (``20 000 000 kr``), ``mill`` (``81,6 millioner``), ``prosent``
+    (``91,7 prosent``), ``pct`` (``91,7 %``), ``pct0`` (``92``: a share in whole percent),
+    ``labels`` (share keys as their labels in lower case, joined: «a, b og c»). Anything else
+    (:func:`placeholder_problem`) raises :class:`~evalkit.errors.EvalkitError`; the scheme
+    loader refuses it first. A value that is absent or None raises :class:`_Missing`: the
+    sentence is left out.
+
+    The sentence is text of the YAML: its words and every value put in go through :func:`esc`,
+    so the result is Markdown in which nothing but the text takes effect.
     """
 
     def __init__(self, context: dict, labels: dict[str, dict[str, str]] | None = None) -> None:
-        super().__init__()
         self.context = context
         self.labels = labels or {}
 
-    def get_value(self, key, args, kwargs):
-        if key in ("most", "fewest"):
-            return _Counties(self.context.get("by_county") or [], 0 if key == "most" else 1)
-        if key not in self.context:
-            raise _Missing(key)
-        return self.context[key]
+    def format(self, template: str) -> str:
+        """``template`` filled in and escaped."""
+        problems = placeholder_problems(template)
+        if problems:
+            raise _refuse(problems)
+        out = []
+        for literal, field, spec, _conversion in _PARSER.parse(template):
+            out.append(esc(literal))
+            if field is not None:
+                out.append(self.format_field(self.value(field), spec or "", field))
+        return "".join(out)
 
-    def get_field(self, field_name, args, kwargs):
-        try:
-            return super().get_field(field_name, args, kwargs)
-        except (KeyError, IndexError, TypeError) as err:
-            raise _Missing(field_name) from err
+    def value(self, field: str) -> Any:
+        """The value a placeholder's name (``shares[collaboration][share]``) names."""
+        problem = placeholder_problem(field)
+        if problem is not None:
+            raise _refuse([problem])
+        match = _FIELD.fullmatch(field)
+        name, keys = match.group(1), _INDEX.findall(match.group(2))
+        if name in ("most", "fewest"):
+            by_county = self.context.get("by_county") or []
+            if not by_county or not isinstance(by_county[0], dict) or keys[0] not in by_county[0]:
+                raise _Missing(field)
+            names = _most_and_fewest(by_county, keys[0])[0 if name == "most" else 1]
+            if not names:
+                raise _Missing(field)
+            return join_nb(names)
+        if name not in self.context:
+            raise _Missing(field)
+        value = self.context[name]
+        for key in keys:
+            value = _step(value, key, field)
+        return value
 
-    def format_field(self, value, format_spec):
+    def format_field(self, value: Any, spec: str, field: str) -> str:
+        """One value in its format, escaped."""
         if value is None:
-            raise _Missing(format_spec)
-        if format_spec == "labels":
-            names = [self.labels.get(k, {}).get("label_nb", k).lower() for k in value]
+            raise _Missing(field)
+        if isinstance(value, _Escaped):
+            return str(value)
+        shown = _shown(field, spec, None)
+        if spec == "labels":
+            if not isinstance(value, list):
+                raise _refuse([f"{shown}: labels takes a list of share keys"])
+            names = [self.labels.get(str(k), {}).get("label_nb", str(k)).lower() for k in value]
             return esc(join_nb(names))
-        formats = {
-            "int": fmt_int,
-            "nok": fmt_nok,
-            "mill": fmt_mill,
-            "prosent": fmt_prosent,
-            "pct": fmt_pct,
-            "pct0": lambda v: fmt_dec(v * 100, 0),
-        }
-        if format_spec in formats:
-            return formats[format_spec](value)
-        return esc(value) if isinstance(value, str) else str(value)
+        if spec:
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise _refuse([f"{shown}: the format {spec} takes a number"])
+            return esc(SUMMARY_FORMATS[spec](value))
+        if isinstance(value, dict | list):
+            raise _refuse([f"{shown} names a table of metrics.json, not one value"])
+        return esc(value)
 
 
 def _sentence(fmt: SummaryFormatter, sentence: Any) -> str | None:
@@ -266,22 +476,25 @@ def _sentence(fmt: SummaryFormatter, sentence: Any) -> str | None:
     try:
         if isinstance(sentence, str):
             return fmt.format(sentence)
-        if sentence.if_ is not None and not fmt.get_field(sentence.if_, (), {})[0]:
+        if sentence.if_ is not None and not fmt.value(sentence.if_):
             return None
         if sentence.each is None:
             return fmt.format(sentence.text)
         entries = fmt.context.get(sentence.each) or []
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            raise _Missing(sentence.each)
         if len(entries) < sentence.min:
             return None
         items = [SummaryFormatter(e, fmt.labels).format(sentence.item) for e in entries]
-        return sentence.text.format(count=len(entries), items=join_nb(items))
+        listed = {"count": len(entries), "items": _Escaped(join_nb(items))}
+        return SummaryFormatter(listed, fmt.labels).format(sentence.text)
     except _Missing:
         return None
 
 
 def summary(m: dict, scheme: Any) -> str:
-    """The document's summary: the scheme YAML's ``summary`` sentences filled in from
-    metrics.json (``m``), each left out when a value it names is missing."""
+    """The document's summary as Markdown: the scheme YAML's ``summary`` sentences filled in
+    from metrics.json (``m``), escaped, each left out when a value it names is missing."""
     from evalkit.metrics import share_labels
 
     fmt = SummaryFormatter(m, share_labels(scheme))
@@ -302,7 +515,8 @@ def _share_of(count: int, n: int, year: int) -> str:
 
 
 def holm_sentence(comparisons: list[dict], labels: dict[str, str]) -> str:
-    """How many comparisons Holm's adjustment covered, naming those that had no test."""
+    """How many comparisons Holm's adjustment covered, naming those that had no test (plain
+    text: a table note as it is, :func:`esc` before it goes into Markdown)."""
     tested = [c for c in comparisons if c.get("p_value") is not None]
     untested = [c for c in comparisons if c.get("p_value") is None]
     word = "sammenligningen" if len(tested) == 1 else "sammenligningene"
@@ -313,12 +527,12 @@ def holm_sentence(comparisons: list[dict], labels: dict[str, str]) -> str:
     out += "." if not untested else f" (av {fmt_int(len(comparisons))} i alt)."
     if untested:
         details = [
-            f"{esc(labels.get(c['metric'], c['metric']))}: "
+            f"{labels.get(c['metric'], c['metric'])}: "
             f"{_share_of(c['count'], c['n'], c['year'])} og "
             f"{_share_of(c['other_count'], c['other_n'], c['other_year'])}"
             for c in untested
         ]
-        names = join_nb([esc(labels.get(c["metric"], c["metric"])) for c in untested])
+        names = join_nb([labels.get(c["metric"], c["metric"]) for c in untested])
         out += (
             f" For {names} finnes ingen test, fordi andelen var 0 % eller 100 % i begge årene "
             f"({'; '.join(details)})."
@@ -329,7 +543,8 @@ def holm_sentence(comparisons: list[dict], labels: dict[str, str]) -> str:
 def comparison_lead(
     comparisons: list[dict], labels: dict[str, str], figure_no: int, table_no: int
 ) -> str:
-    """The sentences before the year comparison: where to look, and what holds after Holm."""
+    """The sentences before the year comparison: where to look, and what holds after Holm
+    (plain text: :func:`esc` before it goes into Markdown)."""
     years = sorted({c["other_year"] for c in comparisons})
     year = comparisons[0]["year"]
     tested = [c for c in comparisons if c.get("p_value") is not None]
@@ -341,7 +556,7 @@ def comparison_lead(
     )
     if held:
         items = join_nb(
-            [f"{esc(labels.get(c['metric'], c['metric']))} {fmt_pp(c['diff'])}" for c in held]
+            [f"{labels.get(c['metric'], c['metric'])} {fmt_pp(c['diff'])}" for c in held]
         )
         what = "forskjell" if len(held) == 1 else "forskjeller"
         out += (
@@ -411,7 +626,7 @@ def alt_forest(comparisons: list[dict], labels: dict[str, str], *, title: str) -
     held = [c for c in tested if c.get("p_adjusted") is not None and c["p_adjusted"] < 0.05]
 
     def name(c: dict) -> str:
-        return esc(labels.get(c["metric"], c["metric"]))
+        return labels.get(c["metric"], c["metric"])
 
     out = (
         f"Forskjellsdiagram: punkt med 95 % konfidensintervall for hver andel. {title}: "
@@ -482,7 +697,7 @@ def share_denominator_note(shares, unit: str, among: str | None = None) -> str:
 
 def group_test_denominator_notes(m: dict, scheme: Any) -> list[str]:
     """Which rows each between-group test counts: a test of a combined share with
-    ``assessable`` counts only the assessable rows."""
+    ``assessable`` counts only the assessable rows (plain text, table notes)."""
     combined = {c.key: c for c in scheme.doc.combined_shares if c.assessable}
     outcome = {g.key: g.outcome for g in scheme.doc.group_tests}
     out = []
@@ -491,7 +706,6 @@ def group_test_denominator_notes(m: dict, scheme: Any) -> list[str]:
         if c is not None:
             where = f" {c.assessable_nb}" if c.assessable_nb else " (bare vurderbare svar)"
             out.append(
-                f"{esc(g['label_nb'])}: regnet av de {fmt_int(g['n'])} "
-                f"{scheme.words()[2]}{esc(where)}."
+                f"{g['label_nb']}: regnet av de {fmt_int(g['n'])} {scheme.words()[2]}{where}."
             )
     return out

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import pandas as pd
-from IPython.display import Markdown
 
 from evalkit import excel, inert, paths, plots, text, trends, wording
 from evalkit.disclosure import suppress
 from evalkit.document import RULE, Figure, Table, numbering, source_line
 from evalkit.evaluation import metrics_json
-from evalkit.text import esc, fmt_int, fmt_nok, fmt_p, fmt_pct
+from evalkit.text import MarkdownText, esc, fmt_int, fmt_nok, fmt_p, fmt_pct
 from evalkit.trends import Trends
 
 
-def title(tr: Trends) -> Markdown:
-    return Markdown(f"# {esc(tr.scheme.title_nb)}: utviklingen {tr.years[0]}–{tr.years[-1]}")
+def title(tr: Trends) -> MarkdownText:
+    return MarkdownText(f"# {esc(tr.scheme.title_nb)}: utviklingen {tr.years[0]}–{tr.years[-1]}")
 
 
 def _source(tr: Trends) -> str:
@@ -33,19 +32,19 @@ def _figure(tr: Trends, name: str, title: str, fig, alt: str, notes=()) -> Figur
     return Figure(name, title, fig, alt, numbering(tr).figure(name), _source(tr), list(notes))
 
 
-def banner(tr: Trends) -> Markdown:
+def banner(tr: Trends) -> MarkdownText:
     if tr.synthetic:
-        return Markdown(
+        return MarkdownText(
             "<div class='evalkit-banner' role='note' style='border:3px solid #b5452f;"
             "background:#fdf0ec;color:#1a1a1a;padding:0.8em 1em;'>"
             "<strong>SYNTETISKE DATA.</strong> Dette dokumentet er laget fra syntetiske demodata "
             "generert av <code>evalkit demo</code>, ikke fra reelle rapporter. Bare de publiserte "
             f"totaltallene er virkelige. Datagrunnlag: <code>{esc(tr.data_dir)}</code>.</div>"
         )
-    return Markdown(f"<p><em>Datagrunnlag: <code>{esc(tr.data_dir)}</code>.</em></p>")
+    return MarkdownText(f"<p><em>Datagrunnlag: <code>{esc(tr.data_dir)}</code>.</em></p>")
 
 
-def summary(tr: Trends) -> Markdown:
+def summary(tr: Trends) -> MarkdownText:
     y0, y1 = tr.years[0], tr.years[-1]
     m0, m1 = tr.metrics[y0], tr.metrics[y1]
     count = tr.scheme.count_key
@@ -55,7 +54,7 @@ def summary(tr: Trends) -> Markdown:
         f"til {fmt_int(m1[count])} i {y1}."
     ]
     parts += _trend_sentences(tr)
-    return Markdown(" ".join(parts))
+    return MarkdownText(" ".join(parts))
 
 
 def _trend_sentences(tr: Trends) -> list[str]:
@@ -98,7 +97,7 @@ def _trend_sentences(tr: Trends) -> list[str]:
     return out
 
 
-def method(tr: Trends) -> Markdown:
+def method(tr: Trends) -> MarkdownText:
     lines = [
         "**Trend.** For hver andel testes det om den øker eller minker jevnt over årene med "
         "Cochran–Armitage-testen for trend, med de faktiske årstallene som skårer. p-verdiene er "
@@ -135,7 +134,7 @@ def method(tr: Trends) -> Markdown:
             f"årene samlet, med år som kategorisk kovariat.{esc(left_out)} Resultatet vises som "
             "oddsforhold med 95 % Wald-intervall."
         )
-    return Markdown("\n\n".join(lines))
+    return MarkdownText("\n\n".join(lines))
 
 
 def _labels(tr: Trends) -> dict[str, str]:
@@ -220,11 +219,11 @@ def trend_table(tr: Trends) -> Table:
     return _table(tr, table)
 
 
-def amounts_figure(tr: Trends) -> Figure | Markdown:
+def amounts_figure(tr: Trends) -> Figure | MarkdownText:
     """The amount of the YAML's ``trends.amount`` per row, one box plot per year."""
     a = trends.amounts(tr)
     if a is None:
-        return Markdown("")
+        return MarkdownText("")
     spec = next(x for x in tr.scheme.doc.amounts if x.field == a["field"])
     t = tr.tidy[tr.tidy[spec.among].fillna(False)] if spec.among else tr.tidy
     data = pd.DataFrame({"year": t["year"], "amount_nok": t[a["field"]]}).dropna()
@@ -260,10 +259,10 @@ def _amounts_missing_note(by_year: dict, words: tuple[str, str, str]) -> str | N
     )
 
 
-def amounts_table(tr: Trends) -> Table | Markdown:
+def amounts_table(tr: Trends) -> Table | MarkdownText:
     a = trends.amounts(tr)
     if a is None:
-        return Markdown("*Ordningen har ingen beløp.*")
+        return MarkdownText("*Ordningen har ingen beløp.*")
     spec = next(x for x in tr.scheme.doc.amounts if x.field == a["field"])
     rows = [
         {
@@ -330,19 +329,19 @@ def county_table(tr: Trends) -> Table:
     return _table(tr, table)
 
 
-def regression(tr: Trends) -> list[Table | Markdown]:
+def regression(tr: Trends) -> list[Table | MarkdownText]:
     """The YAML's ``trends.regression``: its heading and its table (nothing when it sets
     none). Show each in turn."""
     spec = tr.scheme.doc.trends.regression
     if spec is None:
         return []
-    return [Markdown(f"## {esc(spec.title_nb)}"), regression_table(tr)]
+    return [MarkdownText(f"## {esc(spec.title_nb)}"), regression_table(tr)]
 
 
-def regression_table(tr: Trends) -> Table | Markdown:
+def regression_table(tr: Trends) -> Table | MarkdownText:
     res = trends.regression(tr)
     if res is None:
-        return Markdown("")
+        return MarkdownText("")
     spec = tr.scheme.doc.trends.regression
     outcome = next(c for c in tr.scheme.doc.combined_shares if c.key == spec.outcome)
     rows = [

@@ -4,6 +4,7 @@ synthetic note only on synthetic data, denominators named, numbered captions, al
 
 from __future__ import annotations
 
+from html import unescape
 from pathlib import Path
 
 import matplotlib
@@ -195,7 +196,8 @@ def test_figure_html_is_a_figure_with_alt_text_and_caption():
     html = f._repr_html_()
     plt.close(fig)
     assert html.startswith("<figure class='evalkit-figure' id='figur-2'><img src='data:image/png;")
-    assert "alt='Flest i &quot;A&quot; (3).'" in html
+    alt = html.split("alt='", 1)[1].split("'", 1)[0]  # escaped: no quote ends it early
+    assert '"' not in alt and unescape(alt) == 'Flest i "A" (3).'
     assert "<figcaption><span class='caption'><span class='caption-label'>Figur 2.</span> " in html
     assert "Antall &lt;prosjekter&gt;" in html
     assert f._repr_png_().startswith(b"\x89PNG")
