@@ -1165,6 +1165,13 @@ class _UniqueKeyLoader:
         return Loader
 
 
+def _too_deep(line: int) -> EvalkitError:
+    return EvalkitError(
+        f"line {line}: mappings and lists are nested more than {MAX_SCHEME_DEPTH} levels deep "
+        "(a scheme needs fewer than 10). Remove the extra nesting."
+    )
+
+
 def _check_events(text: str, loader: type) -> None:
     """Refuse anchors and aliases, nesting deeper than :data:`MAX_SCHEME_DEPTH` and more than
     :data:`MAX_SCHEME_NODES` values, from the parser's events, before a node is built (so a billion-laughs file costs nothing, and a
@@ -1191,10 +1198,7 @@ def _check_events(text: str, loader: type) -> None:
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_SCHEME_DEPTH:
-                raise EvalkitError(
-                    f"line {line}: mappings and lists are nested more than {MAX_SCHEME_DEPTH} "
-                    "levels deep (a scheme needs fewer than 10). Remove the extra nesting."
-                )
+                raise _too_deep(line)
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
 
@@ -1211,6 +1215,11 @@ def _parse_yaml(path: Path) -> Any:
     except EvalkitError as err:
         raise EvalkitError(f"{path}, {err}") from None
     except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        if "maximum nesting depth" in str(getattr(err, "problem", "")) and mark is not None:
+            # libyaml's scanner reads ahead and stops at its own limit (1 000 levels) before
+            # the first event of a deeply nested flow collection reaches _check_events
+            raise EvalkitError(f"{path}, {_too_deep(mark.line + 1)}") from None
         raise EvalkitError(
             f"{path} is not valid YAML: {_yaml_error(err)}. Correct the file."
         ) from None
