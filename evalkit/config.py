@@ -1056,8 +1056,13 @@ def _kind_of_file(mode: int) -> str | None:
 
     if stat.S_ISREG(mode):
         return None
-    kinds = {stat.S_ISDIR: "a folder", stat.S_ISFIFO: "a named pipe (FIFO)",
-             stat.S_ISCHR: "a device", stat.S_ISBLK: "a device", stat.S_ISSOCK: "a socket"}  # fmt: skip
+    kinds = {
+        stat.S_ISDIR: "a folder",
+        stat.S_ISFIFO: "a named pipe (FIFO)",
+        stat.S_ISCHR: "a device",
+        stat.S_ISBLK: "a device",
+        stat.S_ISSOCK: "a socket",
+    }
     return next((what for test, what in kinds.items() if test(mode)), "not a regular file")
 
 
@@ -1174,8 +1179,9 @@ def _too_deep(line: int) -> EvalkitError:
 
 def _check_events(text: str, loader: type) -> None:
     """Refuse anchors and aliases, nesting deeper than :data:`MAX_SCHEME_DEPTH` and more than
-    :data:`MAX_SCHEME_NODES` values, from the parser's events, before a node is built (so a billion-laughs file costs nothing, and a
-    deep one cannot exhaust the stack of the recursive node builder)."""
+    :data:`MAX_SCHEME_NODES` values, from the parser's events, before a node is built: a
+    billion laughs costs nothing, and a deep file cannot exhaust the stack of the recursive
+    node builder."""
     import yaml
 
     depth = nodes = 0

@@ -417,3 +417,17 @@ def test_a_build_goes_on_past_hostile_schemes(hostile_project):
         assert int(results[name][2]) < 8_000  # the whole message, for the log
     assert results["good"][:2] == ["2022", "built"]
     assert (hostile_project / "out" / "good" / "2022" / "metrics.json").is_file()
+
+
+def test_a_long_title_is_cut_in_the_index(tmp_path, monkeypatch):
+    from evalkit.runner.index import write_index
+
+    (tmp_path / "schemes").mkdir()
+    text = scheme_text("longtitle").replace("short_title_nb: Lite tilskudd", "short_title_nb: "
+                                            + "Lang tittel " * 10_000)  # fmt: skip
+    (tmp_path / "schemes" / "longtitle.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / "out" / "longtitle" / "2022").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    page = write_index(tmp_path / "out").read_text(encoding="utf-8")
+    (heading,) = re.findall(r"<h2>(Lang tittel.*?)</h2>", page)
+    assert len(heading) == 200 and heading.endswith("…")

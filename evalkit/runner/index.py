@@ -171,7 +171,7 @@ def write_index(out_dir: Path | str) -> Path:
         title = name
         if name not in errors:
             try:
-                title = load_scheme(name).short_title_nb
+                title = clip_text(load_scheme(name).short_title_nb, 200)
             except Exception:  # a folder that is no (longer a) known scheme
                 title = name
         trends_html = scheme_dir / TRENDS_FOLDER / "report.html"
