@@ -18,6 +18,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 import re
+import reprlib
 import unicodedata
 from dataclasses import dataclass, field
 from importlib import resources
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -152,6 +154,24 @@ def _as_text(value: Any) -> Any:
 
 
 Text = Annotated[str, BeforeValidator(_as_text)]
+
+#: A notebook's file name in ``notebooks/``: no folder, no path, ``.py`` or ``.ipynb``.
+_NOTEBOOK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\.(?:py|ipynb)")
+
+
+def _notebook_name(value: str) -> str:
+    """``notebook:`` names a file in the project's ``notebooks/`` folder, never a path: a
+    scheme YAML is data and may not make evalkit run a file elsewhere."""
+    if not _NOTEBOOK_NAME.fullmatch(value):
+        raise ValueError(
+            f"{_quote(value)} is not the name of a notebook in notebooks/ (letters, digits, "
+            "_ - . only, ending .py or .ipynb; no folder, no path). Put the notebook in the "
+            "project's notebooks/ folder and give its name, e.g. `notebook: my_scheme.py`"
+        )
+    return value
+
+
+NotebookName = Annotated[str, AfterValidator(_notebook_name)]
 FieldType = Literal[
     "id",
     "county",
@@ -447,7 +467,8 @@ class SchemeModel(_Model):
     unit: Literal["project", "application"]
     id_field: str
     year_field: str | None = None
-    notebook: str | None = None
+    #: A file in the project's ``notebooks/`` (a name, never a path: :func:`_notebook_name`).
+    notebook: NotebookName | None = None
     first_year: int
     layouts: dict[str, LayoutModel]
     fields: dict[str, FieldModel]
@@ -492,7 +513,7 @@ def count_key(unit: str) -> str:
 def _suggest(name: str, known: list[str]) -> str:
     import difflib
 
-    close = difflib.get_close_matches(name, known, n=1)
+    close = difflib.get_close_matches(name[:QUOTE_CHARS], known, n=1)
     if close:
         return f"did you mean {close[0]!r}?"
     shown = ", ".join(known[:12]) + (", …" if len(known) > 12 else "")
@@ -509,8 +530,11 @@ def reference_problems(m: SchemeModel) -> list[tuple[str, str]]:
     def need(where: str, name: str, known: list[str], what: str) -> bool:
         if name in known:
             return True
-        out.append((where, f"{name!r} is not {what} ({_suggest(name, known)}). Define it, or "
-                           "correct the name."))  # fmt: skip
+        # a suggestion for the problems an error shows only: difflib for each of thousands
+        # of wrong names, over thousands of known ones, would take minutes
+        hint = _suggest(name, known) if len(out) < MAX_PROBLEMS else "…"
+        out.append((where, f"{name!r} is not {what} ({hint}). Define it, or correct the "
+                           "name."))  # fmt: skip
         return False
 
     def codes_of(fname: str) -> list[str]:
@@ -984,26 +1008,145 @@ def load_scheme(name: str) -> Scheme:
     return scheme
 
 
+#: The largest scheme file read, in bytes (the bundled ones are under 16 KB): a bigger file
+#: is refused before it is read.
+MAX_SCHEME_BYTES = 1024 * 1024
+#: The deepest nesting of mappings and lists read (the bundled schemes nest 7 deep).
+MAX_SCHEME_DEPTH = 30
+#: The most values (scalars, mappings and lists) read from a scheme file (the bundled ones
+#: have under 1 000): the cross-checks compare names with names, so their time grows with
+#: the square of this.
+MAX_SCHEME_NODES = 20_000
+#: At most this many characters of a value from the YAML are quoted in an error message.
+QUOTE_CHARS = 80
+#: At most this many characters on one line of an error message about a scheme file.
+LINE_CHARS = 300
+#: An error lists at most this many problems of a scheme file, and says how many more.
+MAX_PROBLEMS = 20
+
+_REPR = reprlib.Repr()
+_REPR.maxlevel = 2
+_REPR.maxdict = _REPR.maxlist = _REPR.maxtuple = _REPR.maxset = _REPR.maxfrozenset = 4
+_REPR.maxstring = _REPR.maxlong = _REPR.maxother = QUOTE_CHARS
+
+
+def clip_text(text: Any, limit: int = LINE_CHARS) -> str:
+    """``text`` cut to at most ``limit`` characters, ending in «…» where it was cut."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _quote(value: Any, limit: int = QUOTE_CHARS) -> str:
+    """A value from the YAML as an error message quotes it: its repr, at most ``limit``
+    characters (a million-element list or a megabyte string costs one short line)."""
+    try:
+        text = _REPR.repr(value)
+    except ValueError:  # an int too long to print
+        text = f"<{type(value).__name__} of {value.bit_length()} bits>"
+    return clip_text(text, limit)
+
+
+def _yaml_error(err: Exception, lines: int = 6) -> str:
+    """A YAML parser's message: at most ``lines`` lines, each cut to :data:`QUOTE_CHARS`
+    and a little (a tag or value it quotes is the file's text)."""
+    text = str(err).replace('in "<unicode string>", line', "at line")
+    all_lines = text.splitlines()
+    kept = [clip_text(line, QUOTE_CHARS + 40) for line in all_lines[:lines]]
+    return "\n".join(kept) + ("\n…" if len(all_lines) > lines else "")
+
+
+def _kind_of_file(mode: int) -> str | None:
+    """What a file that is not a regular file is (None for a regular file)."""
+    import stat
+
+    if stat.S_ISREG(mode):
+        return None
+    kinds = {
+        stat.S_ISDIR: "a folder",
+        stat.S_ISFIFO: "a named pipe (FIFO)",
+        stat.S_ISCHR: "a device",
+        stat.S_ISBLK: "a device",
+        stat.S_ISSOCK: "a socket",
+    }
+    return next((what for test, what in kinds.items() if test(mode)), "not a regular file")
+
+
+def _check_file(path: Path, mode: int, size: int) -> None:
+    """Refuse what is no regular file, or is larger than :data:`MAX_SCHEME_BYTES`."""
+    kind = _kind_of_file(mode)
+    if kind is not None:
+        raise EvalkitError(
+            f"The scheme file {path} is {kind}, not a regular file, so it is not read. Give "
+            "the path of a .yaml file (or remove it from schemes/)."
+        )
+    if size > MAX_SCHEME_BYTES:
+        raise EvalkitError(
+            f"The scheme file {path} has {size:,} bytes; a scheme file is at most "
+            f"{MAX_SCHEME_BYTES:,} bytes (1 MiB; the bundled ones are under 16 KB), so it is "
+            "not read. Check that it is a scheme YAML, and remove what does not belong in it."
+        )
+
+
 def load_scheme_file(path: Path | str) -> Scheme:
     """Load and check a scheme configuration from a YAML file (cached while the file is
-    unchanged)."""
+    unchanged).
+
+    A scheme file is untrusted input: only a regular file of at most
+    :data:`MAX_SCHEME_BYTES` is read (a named pipe, a device or a folder is refused without
+    being opened), with no anchors or aliases and at most :data:`MAX_SCHEME_DEPTH` levels of
+    nesting; an error quotes at most a line of it.
+    """
     path = Path(path).absolute()
     try:
         st = path.stat()
     except FileNotFoundError:
         raise EvalkitError(f"The scheme file {path} does not exist. Check the path.") from None
+    except OSError as err:
+        raise EvalkitError(
+            f"The scheme file {path} cannot be read ({err.strerror}). Check the path."
+        ) from None
+    _check_file(path, st.st_mode, st.st_size)
     return _load(path, st.st_mtime_ns, st.st_size)
 
 
+def _read_scheme_text(path: Path) -> str:
+    """The text of a scheme file, checked again on the open file (it may have been replaced
+    since it was looked at): a regular file, at most :data:`MAX_SCHEME_BYTES`, UTF-8."""
+    import os
+
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)  # non-blocking: a FIFO put in its place does not hang
+    except OSError as err:
+        raise EvalkitError(
+            f"The scheme file {path} cannot be read ({err.strerror}). Check the path."
+        ) from None
+    with open(fd, "rb") as f:
+        st = os.fstat(f.fileno())
+        _check_file(path, st.st_mode, st.st_size)
+        data = f.read(MAX_SCHEME_BYTES + 1)
+    _check_file(path, st.st_mode, len(data))
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise EvalkitError(
+            f"{path}, line {line}: the byte {data[err.start]:#04x} is not UTF-8 text. Save the "
+            "file as UTF-8."
+        ) from None
+
+
 class _UniqueKeyLoader:
-    """yaml.SafeLoader that refuses a key given twice in one mapping (YAML would keep the last
-    silently: a layout header listed twice, a field defined twice)."""
+    """yaml.SafeLoader (libyaml's where installed) that refuses a key given twice in one
+    mapping (YAML would keep the last silently: a layout header listed twice, a field defined
+    twice), and a number too long for Python to read."""
 
     @staticmethod
-    def make():
+    @functools.cache
+    def make() -> type:
         import yaml
 
-        class Loader(yaml.SafeLoader):
+        class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
             pass
 
         def construct_mapping(loader, node, deep=False):
@@ -1012,14 +1155,85 @@ class _UniqueKeyLoader:
                 key = loader.construct_object(key_node, deep=deep)
                 if key in keys:
                     raise EvalkitError(
-                        f"line {key_node.start_mark.line + 1}: the key {key!r} is given twice "
-                        "in the same mapping. Give it once."
+                        f"line {key_node.start_mark.line + 1}: the key {_quote(key)} is given "
+                        "twice in the same mapping. Give it once."
                     )
                 keys.add(key)
             return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
 
+        def construct_int(loader, node):
+            try:
+                return yaml.SafeLoader.construct_yaml_int(loader, node)
+            except ValueError:  # more digits than int() reads (sys.get_int_max_str_digits)
+                raise EvalkitError(
+                    f"line {node.start_mark.line + 1}: the number {clip_text(node.value, 20)} "
+                    f"has {len(node.value):,} digits, too many to read. Correct it."
+                ) from None
+
         Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
+        Loader.add_constructor("tag:yaml.org,2002:int", construct_int)
         return Loader
+
+
+def _too_deep(line: int) -> EvalkitError:
+    return EvalkitError(
+        f"line {line}: mappings and lists are nested more than {MAX_SCHEME_DEPTH} levels deep "
+        "(a scheme needs fewer than 10). Remove the extra nesting."
+    )
+
+
+def _check_events(text: str, loader: type) -> None:
+    """Refuse anchors and aliases, nesting deeper than :data:`MAX_SCHEME_DEPTH` and more than
+    :data:`MAX_SCHEME_NODES` values, from the parser's events, before a node is built: a
+    billion laughs costs nothing, and a deep file cannot exhaust the stack of the recursive
+    node builder."""
+    import yaml
+
+    depth = nodes = 0
+    for event in yaml.parse(text, Loader=loader):
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.NodeEvent) and not isinstance(event, yaml.AliasEvent):
+            nodes += 1
+            if nodes > MAX_SCHEME_NODES:
+                raise EvalkitError(
+                    f"line {line}: the file holds more than {MAX_SCHEME_NODES:,} values (keys, "
+                    "texts, numbers, lists and mappings; the bundled schemes have under 1,000). "
+                    "Check that it is a scheme YAML, and remove what does not belong in it."
+                )
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise EvalkitError(
+                f"line {line}: anchors and aliases (&name, *name) are not read in a scheme "
+                "file (a few lines of them can stand for billions of values). Write the value "
+                "out in full where it is used."
+            )
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_SCHEME_DEPTH:
+                raise _too_deep(line)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def _parse_yaml(path: Path) -> Any:
+    """The YAML of a scheme file as Python values, within the bounds above."""
+    import yaml
+
+    text = _read_scheme_text(path)
+    loader = _UniqueKeyLoader.make()
+    try:
+        _check_events(text, loader)
+        return yaml.load(text, Loader=loader)
+    except EvalkitError as err:
+        raise EvalkitError(f"{path}, {err}") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        if "maximum nesting depth" in str(getattr(err, "problem", "")) and mark is not None:
+            # libyaml's scanner reads ahead and stops at its own limit (1 000 levels) before
+            # the first event of a deeply nested flow collection reaches _check_events
+            raise EvalkitError(f"{path}, {_too_deep(mark.line + 1)}") from None
+        raise EvalkitError(
+            f"{path} is not valid YAML: {_yaml_error(err)}. Correct the file."
+        ) from None
 
 
 def _key_path(loc: tuple) -> str:
@@ -1031,7 +1245,8 @@ def _key_path(loc: tuple) -> str:
                                                            "str", "SentenceModel"):  # fmt: skip
             continue  # pydantic's name of a union member, not a key
         else:
-            out += f".{part}" if out else str(part)
+            part = clip_text(part, QUOTE_CHARS)  # a key of the YAML: at most a line of it
+            out += f".{part}" if out else part
     return out or "(top level)"
 
 
@@ -1071,40 +1286,50 @@ def _describe(err: dict) -> str:
             return (f"{where}: `plausible` must be a mapping with the keys min and/or max "
                     "(whole kroner), e.g. `plausible: {min: 1, max: 50000000}`.")  # fmt: skip
         if kind.startswith("int"):
-            return f"{where}: must be a whole number of kroner, not {err.get('input')!r}."
+            return f"{where}: must be a whole number of kroner, not {_quote(err.get('input'))}."
     if kind == "extra_forbidden":
         allowed = _allowed_keys(loc)
-        return (f"{where}: unknown key {loc[-1]!r} ({_suggest(str(loc[-1]), allowed)}). Correct "
+        key = str(loc[-1])[:QUOTE_CHARS]
+        return (f"{where}: unknown key {_quote(loc[-1])} ({_suggest(key, allowed)}). Correct "
                 "the spelling, or remove the key.")  # fmt: skip
     if kind == "missing":
         return f"{where}: this key is required. Add it."
     if kind == "literal_error":
-        return f"{where}: {err['msg']} (not {err.get('input')!r}). Use one of these."
+        return f"{where}: {err['msg']} (not {_quote(err.get('input'))}). Use one of these."
     msg = err["msg"].removeprefix("Value error, ")
     if not loc:
         return msg  # cross-checks: each line names its own key path
     return f"{where}: {msg}."
 
 
+def _problems(err: ValidationError) -> tuple[list[str], int]:
+    """The first :data:`MAX_PROBLEMS` problems of a scheme YAML, one line each (at most
+    :data:`LINE_CHARS`), and how many there are in all."""
+    lines: list[str] = []
+    total = 0
+    for e in err.errors(include_url=False, include_input=True, include_context=False):
+        if len(lines) < MAX_PROBLEMS:
+            block = _describe(e).splitlines()
+            lines += [clip_text(line) for line in block[: MAX_PROBLEMS - len(lines)]]
+        else:
+            block = e["msg"].splitlines() if not e["loc"] else [""]
+        total += len(block)
+    return lines, total
+
+
 @functools.cache
 def _load(path: Path, mtime_ns: int, size: int) -> Scheme:
-    import yaml
-
-    try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader.make())
-    except EvalkitError as err:
-        raise EvalkitError(f"{path}: {err}") from None
-    except yaml.YAMLError as err:
-        raise EvalkitError(f"{path} is not valid YAML: {err}. Correct the file.") from None
+    raw = _parse_yaml(path)
     if not isinstance(raw, dict):
         raise EvalkitError(f"{path} holds no scheme (a YAML mapping). See README, «Add a scheme».")
     try:
         model = SchemeModel.model_validate(raw)
     except ValidationError as err:
-        lines = [_describe(e) for e in err.errors(include_url=False)]
-        lines = [line for block in lines for line in block.splitlines()]
+        lines, total = _problems(err)
+        if total > len(lines):
+            lines.append(f"… and {total - len(lines):,} more: correct these, and run again.")
         raise EvalkitError(
-            f"{path}: the scheme configuration has {len(lines)} problem(s):\n"
+            f"{path}: the scheme configuration has {total:,} problem(s):\n"
             + "\n".join(f"  {line}" for line in lines)
         ) from None
     vocabularies = {

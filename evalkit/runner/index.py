@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from evalkit.config import available_schemes, load_scheme, scheme_path
+from evalkit.config import available_schemes, clip_text, load_scheme, scheme_path
 from evalkit.errors import EvalkitError
 from evalkit.paths import show_path, write_atomic, year_of_name
 from evalkit.runner.plan import FAILED_DIR, FAILURE_FILE, TRENDS_FOLDER, package_version
@@ -111,8 +111,13 @@ def _index_rows(scheme_dir: Path) -> list[dict[str, Any]]:
     return rows
 
 
+#: At most this many characters of a scheme's load error are shown in ``index.html``.
+INDEX_ERROR_CHARS = 300
+
+
 def scheme_errors() -> dict[str, str]:
-    """Every known scheme whose YAML fails to load, with the error in words."""
+    """Every known scheme whose YAML fails to load, with the error in words (bounded: a
+    scheme file cannot make it long, whatever it holds)."""
     errors = {}
     for name in available_schemes():
         try:
@@ -124,8 +129,17 @@ def scheme_errors() -> dict[str, str]:
                 where = show_path(scheme_path(name))
             except EvalkitError:
                 where = f"{name}.yaml"
-            errors[name] = f"{where}: {type(err).__name__}: {str(err).strip() or 'no message'}"
+            text = clip_text(str(err).strip() or "no message")
+            errors[name] = f"{where}: {type(err).__name__}: {text}"
     return errors
+
+
+def short_error(name: str, message: str) -> str:
+    """A scheme's load error as one short line of ``index.html``: its first line and first
+    problem, at most :data:`INDEX_ERROR_CHARS` characters, and where to see the rest."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    more = f" … (hele meldingen: evalkit build --scheme {name})" if len(lines) > 2 else ""
+    return clip_text(" ".join(lines[:2]), max(80, INDEX_ERROR_CHARS - len(more))) + more
 
 
 def write_index(out_dir: Path | str) -> Path:
@@ -151,7 +165,7 @@ def write_index(out_dir: Path | str) -> Path:
         title = name
         if name not in errors:
             try:
-                title = load_scheme(name).short_title_nb
+                title = clip_text(load_scheme(name).short_title_nb, 200)
             except Exception:  # a folder that is no (longer a) known scheme
                 title = name
         trends_html = scheme_dir / TRENDS_FOLDER / "report.html"
@@ -160,7 +174,7 @@ def write_index(out_dir: Path | str) -> Path:
                 "name": name,
                 "title": title,
                 "rows": rows,
-                "error": errors.get(name),
+                "error": short_error(name, errors[name]) if name in errors else None,
                 "trends_href": quote(f"{name}/{TRENDS_FOLDER}/report.html")
                 if trends_html.is_file()
                 else None,

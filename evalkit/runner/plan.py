@@ -154,12 +154,21 @@ YEAR_NOTEBOOK = "year.py"
 
 
 def _default_notebook(scheme: str) -> Path:
-    """The notebook of a year of ``scheme``: the one its YAML names (``notebook:``), else
+    """The notebook of a year of ``scheme``: the one its YAML names (``notebook:``, a file in
+    ``notebooks/``: one that resolves outside it, through a link, is refused), else
     ``notebooks/<scheme>.py`` when the project has one, else the generic ``notebooks/year.py``."""
     folder = paths.project_root() / "notebooks"
-    named = load_scheme(scheme).notebook
+    config = load_scheme(scheme)
+    named = config.notebook
     if named:
         path = folder / named
+        # the YAML names a file, never a path (checked on load); nor may a link lead out
+        if not path.resolve().is_relative_to(folder.resolve()):
+            raise EvalkitError(
+                f"{show_path(config.path)}: `notebook: {named}` leads out of "
+                f"{show_path(folder)} (to {show_path(path.resolve())}), so it is not run. Put "
+                "the notebook itself in notebooks/ and give its name."
+            )
     elif (folder / f"{scheme}.py").is_file():
         path = folder / f"{scheme}.py"
     else:
