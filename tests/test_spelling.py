@@ -71,15 +71,29 @@ def _output(data: dict, metadata: dict) -> nbformat.NotebookNode:
     return nbformat.v4.new_output("display_data", data=data, metadata=metadata)
 
 
+def _shell():
+    """This process's IPython shell, made on first use: it shows Markdown and HTML as a kernel
+    does, and keeps no history on disk (as the runner's kernels)."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    if not InteractiveShell.initialized():
+        config = Config()
+        config.HistoryManager.hist_file = ":memory:"
+        InteractiveShell.instance(config=config)
+    shell = InteractiveShell.instance()
+    shell.display_formatter.active_types = list(shell.display_formatter.format_types)
+    return shell
+
+
 def build_report_html(notebook: Path, parameters: dict) -> str:
     """``report.html`` of ``notebook`` run with ``parameters`` (injected after its
-    ``parameters`` cell, as papermill does), run in this process's IPython shell."""
-    from IPython.core.interactiveshell import InteractiveShell
+    ``parameters`` cell, as papermill does) in this process's IPython shell, from a clean
+    namespace."""
     from IPython.utils.capture import capture_output
 
-    shell = InteractiveShell.instance()
-    formatter = shell.display_formatter
-    formatter.active_types = list(formatter.format_types)  # Markdown and HTML, as a kernel
+    shell = _shell()
+    shell.reset(new_session=False)
     nb = jupytext.read(notebook)
     cells = []
     for cell in nb.cells:
@@ -205,6 +219,17 @@ def speller(tmp_path_factory):
         return word in places or dictionary.lookup(word)
 
     return known
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _no_shell_left_behind():
+    """The IPython shell of :func:`build_report_html` goes with this module's tests."""
+    yield
+    from IPython.core.interactiveshell import InteractiveShell
+
+    if InteractiveShell.initialized():
+        InteractiveShell.instance().history_manager.end_session()
+        InteractiveShell.clear_instance()
 
 
 # --- the tests --------------------------------------------------------------------------------
