@@ -153,9 +153,7 @@ def compare_years(metrics: dict, others: dict[int, dict]) -> list[dict]:
             )
         ]
     if len({r["other_year"] for r in records}) > 1:
-        adjusted = stats.holm([r["p_value"] for r in records])
-        for r, p in zip(records, adjusted, strict=True):
-            r["p_adjusted"] = None if p != p else float(p)
+        stats.adjust_holm(records)  # p_adjusted and holds_after_holm over the whole family
     return records
 
 

@@ -308,9 +308,10 @@ def forest(comparisons: pd.DataFrame, *, year: int, title: str | None = None) ->
     per share, grouped (``group``) in the order given, group names as bold row labels.
 
     ``comparisons`` has columns ``label``, ``group``, ``diff``, ``diff_ci_low``,
-    ``diff_ci_high``, ``p_value`` and ``p_adjusted``. A filled point marks a difference that
-    holds after Holm's adjustment (p < 0,05), an open one a difference that does not, a cross
-    a share that could not be tested: shape, not colour, tells them apart.
+    ``diff_ci_high``, ``p_value`` and ``holds_after_holm`` (of the comparisons in
+    ``metrics.json``). A filled point marks a difference that holds after Holm's adjustment,
+    an open one a difference that does not, a cross a share that could not be tested: shape,
+    not colour, tells them apart.
     """
     set_style()
     rows: list[tuple[str, pd.Series | None]] = []
@@ -330,7 +331,7 @@ def forest(comparisons: pd.DataFrame, *, year: int, title: str | None = None) ->
         ax.errorbar(d, y, xerr=err, fmt="none", ecolor="black", lw=1, capsize=2.5)
         if r["p_value"] is None or pd.isna(r["p_value"]):
             ax.plot(d, y, marker="x", color="black", markersize=6, linestyle="none")
-        elif r["p_adjusted"] is not None and r["p_adjusted"] < 0.05:
+        elif r["holds_after_holm"]:
             ax.plot(d, y, marker="o", color=COLOR, markersize=6.5, linestyle="none")
         else:
             ax.plot(

@@ -13,9 +13,13 @@ two shares, a test            Pearson's chi-square without continuity correction
                               expected count is at least 5 (``pearson_chi2``), otherwise
                               Fisher's exact test, two-sided, conditional (``fisher_exact``)
 effect size, two shares       Cohen's h (``cohens_h``)
-many tests in one document    Holm's step-down adjustment over the family (``holm``)
+many tests in one document    Holm's step-down adjustment over the family (``holm``); a
+                              result holds when its adjusted p is below ``ALPHA``
+                              (``holds_after_holm``)
 a share over the years        Cochran–Armitage test for trend, the years as scores, two-sided
-                              normal approximation (``cochran_armitage``)
+                              normal approximation (``cochran_armitage``), with the departure
+                              from a linear trend (``trend_departure``) and the verdict in
+                              words' keys (``trend_verdict``)
 a share across groups         Pearson's chi-square when every expected count is at least 5;
                               otherwise Fisher's exact test for a 2×2 table and a Monte-Carlo
                               permutation test of the chi-square statistic with both margins
@@ -57,6 +61,8 @@ __all__ = [
     "MIN_EXPECTED",
     "PERMUTATIONS",
     "SEED",
+    "TREND_VERDICTS",
+    "adjust_holm",
     "amount_distribution",
     "amount_summary",
     "applied_vs_granted",
@@ -65,6 +71,7 @@ __all__ = [
     "cohens_h",
     "compare_shares",
     "expected_counts",
+    "holds_after_holm",
     "holm",
     "logistic_odds_ratios",
     "newcombe_diff_ci",
@@ -73,11 +80,13 @@ __all__ = [
     "share_with_ci",
     "trend_departure",
     "trend_tests",
+    "trend_verdict",
     "two_share_test",
     "wilson_ci",
 ]
 
-#: Two-sided level of every interval (95 %).
+#: Two-sided level of every interval (95 %), and the level below which a Holm-adjusted p-value
+#: holds (:func:`holds_after_holm`).
 ALPHA = 0.05
 #: Pearson's chi-square is used only when every expected count is at least this.
 MIN_EXPECTED = 5.0
@@ -377,6 +386,28 @@ def holm(p_values: Iterable[float | None]) -> np.ndarray:
     return out
 
 
+def holds_after_holm(p_adjusted: float | None, alpha: float = ALPHA) -> bool:
+    """Whether a result holds after Holm's adjustment: its adjusted p-value is below ``alpha``.
+
+    The one place this is decided; the documents read the ``holds_after_holm`` field of the
+    records in ``metrics.json``. A result without a test (``None`` or NaN) does not hold.
+    """
+    alpha = _check_alpha(alpha)
+    return p_adjusted is not None and not math.isnan(p_adjusted) and p_adjusted < alpha
+
+
+def adjust_holm(records: Sequence[dict], alpha: float = ALPHA) -> None:
+    """Holm-adjust the ``p_value`` of ``records`` as one family, in place: each record gets
+    ``p_adjusted`` (``None`` without a test), ``adjust_method`` (``"holm"``) and
+    ``holds_after_holm`` (:func:`holds_after_holm`). Keys a record already has keep their
+    place."""
+    adjusted = holm([r.get("p_value") for r in records])
+    for r, p in zip(records, adjusted, strict=True):
+        r["p_adjusted"] = _json_float(p)
+        r["adjust_method"] = "holm"
+        r["holds_after_holm"] = holds_after_holm(r["p_adjusted"], alpha)
+
+
 def compare_shares(
     shares_a: Mapping[str, dict], shares_b: Mapping[str, dict], year: int, other_year: int
 ) -> list[dict]:
@@ -399,7 +430,8 @@ def compare_shares(
         ``metric, year, other_year, count, n, share, ci_low, ci_high, other_count, other_n,
         other_share, other_ci_low, other_ci_high, diff, diff_ci_low, diff_ci_high, ci_method
         ("newcombe"), test_method, p_value, p_adjusted, adjust_method ("holm"),
-        effect_size_h`` with plain Python values. ``diff`` is this year's share minus the
+        holds_after_holm, effect_size_h`` with plain Python values (``holds_after_holm``:
+        :func:`holds_after_holm` of ``p_adjusted``). ``diff`` is this year's share minus the
         other year's; ``effect_size_h`` has the same sign.
     """
     keys = [
@@ -442,6 +474,7 @@ def compare_shares(
             "p_value": tests[i]["p_value"],
             "p_adjusted": _json_float(adjusted[i]),
             "adjust_method": "holm",
+            "holds_after_holm": holds_after_holm(_json_float(adjusted[i])),
             "effect_size_h": float(h[i]),
         }
         for i, key in enumerate(keys)
@@ -564,22 +597,84 @@ def trend_departure(counts, ns, scores) -> dict:
     }
 
 
-def trend_tests(per_year: Mapping[int, Mapping[str, dict]]) -> list[dict]:
-    """A Cochran–Armitage test for each share present in at least three years.
+#: The keys of :func:`trend_verdict`, in the order the trends document names them.
+TREND_VERDICTS = (
+    "increase",
+    "decrease",
+    "increase_uneven",
+    "decrease_uneven",
+    "uneven",
+    "no_change",
+)
+
+
+def trend_verdict(record: Mapping[str, Any], alpha: float = ALPHA) -> str | None:
+    """What may be said of a share over the years, from its trend test: the one place the
+    trends document's words are decided.
+
+    ======================  ==============================================================
+    verdict                 when
+    ======================  ==============================================================
+    ``None``                no test (``p_adjusted`` is ``None``)
+    ``"no_change"``         the Cochran–Armitage trend does not hold after Holm
+    ``"increase"``,         the trend holds after Holm (``holds_after_holm``), in its
+    ``"decrease"``          ``direction``, and the departure from a linear trend is not
+                            significant (or cannot be computed)
+    ``"increase_uneven"``,  the trend holds and the departure is significant too (its p,
+    ``"decrease_uneven"``   not adjusted, below ``alpha``): the share moved the trend's way
+                            from the first year to the last, but not along a line
+    ``"uneven"``            the trend holds and the departure is significant, but the last
+                            year's share is not on the trend's side of the first year's: it
+                            rose and fell back (or fell and rose), as a share of pandemic
+                            years does
+    ======================  ==============================================================
+
+    No verdict says that a share changed steadily: a non-significant departure does not show
+    a steady change (a step from one year to the next can give one).
+
+    Parameters
+    ----------
+    record : mapping
+        A record of :func:`trend_tests`: ``p_adjusted``, ``holds_after_holm``,
+        ``direction``, ``counts``, ``ns`` and ``departure`` (of :func:`trend_departure`).
+    alpha : float, default 0.05
+        Level of the departure's p-value.
+    """
+    alpha = _check_alpha(alpha)
+    if record.get("p_adjusted") is None:
+        return None
+    if not record["holds_after_holm"] or record["direction"] not in ("increasing", "decreasing"):
+        return "no_change"
+    word = "increase" if record["direction"] == "increasing" else "decrease"
+    dep = (record.get("departure") or {}).get("p_value")
+    if dep is None or dep >= alpha:
+        return word
+    first = record["counts"][0] / record["ns"][0]
+    last = record["counts"][-1] / record["ns"][-1]
+    moved = last > first if word == "increase" else last < first
+    return f"{word}_uneven" if moved else "uneven"
+
+
+def trend_tests(per_year: Mapping[int, Mapping[str, dict]], alpha: float = ALPHA) -> list[dict]:
+    """A Cochran–Armitage test for each share present in at least three years, with the
+    departure from a linear trend, Holm's adjustment and the verdict.
 
     Parameters
     ----------
     per_year : mapping of int to mapping of str to dict
         Year → ``metrics.json`` ``shares`` of that year.
+    alpha : float, default 0.05
+        Level for ``holds_after_holm`` and for the departure in ``verdict``.
 
     Returns
     -------
     list of dict
         One record per share with ``n > 0`` in at least three years (years with ``n == 0``
         are left out of its test), in order of first appearance: ``metric, years, counts,
-        ns`` and the fields of :func:`cochran_armitage`, then ``p_adjusted`` and
-        ``adjust_method`` (``"holm"``, over all records). A share that cannot be tested (0 or
-        100 % in every year) gets no record.
+        ns``, the fields of :func:`cochran_armitage`, ``departure`` (:func:`trend_departure`),
+        then ``p_adjusted``, ``adjust_method`` (``"holm"``, over all records) and
+        ``holds_after_holm`` (:func:`adjust_holm`), and ``verdict`` (:func:`trend_verdict`).
+        A share that cannot be tested (0 or 100 % in every year) gets no record.
     """
     years = sorted(per_year)
     keys = list(dict.fromkeys(k for y in years for k in per_year[y]))
@@ -594,12 +689,18 @@ def trend_tests(per_year: Mapping[int, Mapping[str, dict]]) -> list[dict]:
         if res["p_value"] is None:
             continue
         out.append(
-            {"metric": key, "years": [int(y) for y in ys], "counts": counts, "ns": ns, **res}
+            {
+                "metric": key,
+                "years": [int(y) for y in ys],
+                "counts": counts,
+                "ns": ns,
+                **res,
+                "departure": trend_departure(counts, ns, ys),
+            }
         )
-    adjusted = holm([r["p_value"] for r in out])
-    for r, p in zip(out, adjusted, strict=True):
-        r["p_adjusted"] = _json_float(p)
-        r["adjust_method"] = "holm"
+    adjust_holm(out, alpha)
+    for r in out:
+        r["verdict"] = trend_verdict(r, alpha)
     return out
 
 

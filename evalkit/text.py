@@ -544,11 +544,12 @@ def comparison_lead(
     comparisons: list[dict], labels: dict[str, str], figure_no: int, table_no: int
 ) -> str:
     """The sentences before the year comparison: where to look, and what holds after Holm
-    (plain text: :func:`esc` before it goes into Markdown)."""
+    (each comparison's ``holds_after_holm``, decided by :func:`evalkit.stats.adjust_holm`;
+    plain text: :func:`esc` before it goes into Markdown)."""
     years = sorted({c["other_year"] for c in comparisons})
     year = comparisons[0]["year"]
     tested = [c for c in comparisons if c.get("p_value") is not None]
-    held = [c for c in tested if c.get("p_adjusted") is not None and c["p_adjusted"] < 0.05]
+    held = [c for c in tested if c["holds_after_holm"]]
     out = (
         f"Figur {figure_no} viser forskjellen mellom {year} og {join_nb([str(y) for y in years])} "
         "for hver andel, i prosentpoeng med 95 % konfidensintervall. Tabell "
@@ -621,9 +622,10 @@ def alt_applied_granted(a: dict, *, title: str) -> str:
 
 
 def alt_forest(comparisons: list[dict], labels: dict[str, str], *, title: str) -> str:
-    """The forest figure: how many differences, the largest rise and fall, what holds."""
+    """The forest figure: how many differences, the largest rise and fall, what holds
+    (``holds_after_holm``)."""
     tested = [c for c in comparisons if c.get("p_value") is not None]
-    held = [c for c in tested if c.get("p_adjusted") is not None and c["p_adjusted"] < 0.05]
+    held = [c for c in tested if c["holds_after_holm"]]
 
     def name(c: dict) -> str:
         return labels.get(c["metric"], c["metric"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from evalkit import excel, inert, paths, plots, text, trends, wording
+from evalkit import excel, inert, paths, plots, stats, text, trends, wording
 from evalkit.disclosure import suppress
 from evalkit.document import RULE, Figure, Table, numbering, source_line
 from evalkit.evaluation import metrics_json
@@ -57,9 +57,24 @@ def summary(tr: Trends) -> MarkdownText:
     return MarkdownText(" ".join(parts))
 
 
+#: The summary's sentence for each verdict of :func:`evalkit.stats.trend_verdict` that names
+#: a change ({names}: the shares, joined); «no_change» is said of the rest.
+_VERDICT_SENTENCE_NB = {
+    "increase": "Andelen økte over perioden for {names}.",
+    "decrease": "Andelen gikk ned over perioden for {names}.",
+    "increase_uneven": "Andelen økte over perioden, men ikke jevnt fra år til år, for {names}.",
+    "decrease_uneven": (
+        "Andelen gikk ned over perioden, men ikke jevnt fra år til år, for {names}."
+    ),
+    "uneven": "For {names} endret andelen seg fra år til år, men ikke i én retning.",
+}
+
+
 def _trend_sentences(tr: Trends) -> list[str]:
-    """«Andelen økte …» only where the trend test holds after Holm and the departure from a
-    linear trend does not; an uneven course is called that."""
+    """What the trend tests let the summary say, read from each record's ``verdict``
+    (:func:`evalkit.stats.trend_verdict`): a rise or a fall only where the trend holds after
+    Holm, «men ikke jevnt» where the departure from a linear trend is significant as well, and
+    never «jevnt» (no test here shows a steady change)."""
     records = trends.trend_tests(tr)
     if not records:
         return []
@@ -67,30 +82,44 @@ def _trend_sentences(tr: Trends) -> list[str]:
     from evalkit.metrics import share_labels
 
     labels = share_labels(tr.scheme)
-    by: dict[str, list[str]] = {"increasing": [], "decreasing": [], "uneven": [], "none": []}
+    by: dict[str, list[str]] = {v: [] for v in stats.TREND_VERDICTS}
     for r in records:
+        if r["verdict"] is None:
+            continue
         lab = labels.get(r["metric"], {"label_nb": r["metric"], "group": ""})
-        by[trends.trend_verdict(r)].append(f"«{esc(lab['label_nb'])}» ({esc(lab['group'])})")
-    out = []
-    if by["increasing"]:
-        out.append(f"Andelen økte jevnt over perioden for {text.join_nb(by['increasing'])}.")
-    if by["decreasing"]:
-        out.append(f"Andelen gikk jevnt ned for {text.join_nb(by['decreasing'])}.")
-    if by["increasing"] or by["decreasing"]:
-        out.append(
-            f"(Cochran–Armitage-test for trend, Holm-justert p under {alpha}, og ikke noe "
-            "signifikant avvik fra en lineær trend.)"
+        by[r["verdict"]].append(f"«{esc(lab['label_nb'])}» ({esc(lab['group'])})")
+    out = [
+        sentence.format(names=text.join_nb(by[verdict]))
+        for verdict, sentence in _VERDICT_SENTENCE_NB.items()
+        if by[verdict]
+    ]
+    if out:
+        marked = [
+            f"«{word}»"
+            for word, verdicts in (
+                ("ikke jevnt", ("increase_uneven", "decrease_uneven")),
+                ("ikke i én retning", ("uneven",)),
+            )
+            if any(by[v] for v in verdicts)
+        ]
+        departure = (
+            f"; der det står {' eller '.join(marked)}, har også avviket fra en lineær trend p "
+            f"under {alpha}"
+            if marked
+            else ""
         )
-    if by["uneven"]:
+        out.append(f"(Cochran–Armitage-test for trend, Holm-justert p under {alpha}{departure}.)")
+    rest = len(by["no_change"])
+    if out and rest:
+        others = "den andre andelen" if rest == 1 else "de andre andelene"
         out.append(
-            f"For {text.join_nb(by['uneven'])} varierte andelen fra år til år uten en jevn trend "
-            f"(avviket fra en lineær trend har p under {alpha}), så den har verken økt eller gått "
-            "jevnt ned."
+            f"For {others} er det ingen sikker endring over perioden når det er tatt hensyn "
+            "til at mange andeler er testet."
         )
-    if not (by["increasing"] or by["decreasing"]):
+    elif not out:
         out.append(
-            "Ingen av andelene viser en jevn økning eller nedgang over perioden når det er tatt "
-            "hensyn til at mange andeler er testet."
+            "Ingen av andelene viser en sikker endring over perioden når det er tatt hensyn til "
+            "at mange andeler er testet."
         )
     n_table = numbering(tr).table("trender")
     out.append(f"Tabell {n_table} viser andelene år for år med testene.")
@@ -98,15 +127,19 @@ def _trend_sentences(tr: Trends) -> list[str]:
 
 
 def method(tr: Trends) -> MarkdownText:
+    alpha = text.fmt_dec(trends.TREND_ALPHA, 2)
     lines = [
-        "**Trend.** For hver andel testes det om den øker eller minker jevnt over årene med "
+        "**Trend.** For hver andel testes det om den har en lineær trend over årene med "
         "Cochran–Armitage-testen for trend, med de faktiske årstallene som skårer. p-verdiene er "
-        "justert med Holms metode over alle andelene i dokumentet. Testen ser bare etter en "
-        "lineær trend: kjikvadratet for alle årene deles derfor i trenden (1 frihetsgrad) og "
-        "avviket fra en lineær trend (antall år minus 2 frihetsgrader). En andel sies å ha økt "
-        "eller gått ned bare når trenden holder etter Holm-justering og avviket ikke er "
-        "signifikant (p ≥ 0,05, ikke justert, som gjør det lettere å oppdage et avvik); ellers "
-        "varierte den fra år til år uten en jevn trend.",
+        "justert med Holms metode over alle andelene i dokumentet. En andel sies å ha økt eller "
+        f"gått ned når trenden holder etter Holm-justering (p under {alpha}); ellers er det "
+        "ingen sikker endring. Testen kan ikke vise at en endring var jevn: også et sprang fra "
+        "ett år til det neste kan gi en signifikant trend. Kjikvadratet for alle årene deles "
+        "derfor i trenden (1 frihetsgrad) og avviket fra en lineær trend (antall år minus 2 "
+        f"frihetsgrader). Er også avviket signifikant (p under {alpha}, ikke justert), står "
+        "det at andelen økte eller gikk ned, men ikke jevnt fra år til år; lå andelen det "
+        "siste året ikke på den siden av det første årets andel som trenden peker mot, står det "
+        "at den endret seg, men ikke i én retning.",
         "**Intervaller.** Båndene i figurene er 95 % konfidensintervaller etter Wilsons metode.",
         "**Beløp.** Tilskudd per prosjekt er beskrevet med median og kvartiler (type 7); "
         "forskjeller mellom år er testet med en rangtest (Kruskal–Wallis for flere år, "
@@ -171,12 +204,7 @@ def trend_table(tr: Trends) -> Table:
     records = trends.trend_tests(tr)
     tests = {r["metric"]: r for r in records}
     labels = _labels(tr)
-    verdict_nb = {
-        "increasing": "økte",
-        "decreasing": "gikk ned",
-        "uneven": "ujevn",
-        "none": "ingen jevn trend",
-    }
+    alpha = text.fmt_dec(trends.TREND_ALPHA, 2)
     rows = []
     for key in long["key"].drop_duplicates():
         row = {"": labels.get(key, key)}
@@ -193,7 +221,7 @@ def trend_table(tr: Trends) -> Table:
                 else "–"
             ),
             "p (avvik)": fmt_p(dep.get("p_value")) if t else "–",
-            "Utvikling": verdict_nb[trends.trend_verdict(t)] if t else "ikke testet",
+            "Utvikling": wording.TREND_VERDICT_NB[t["verdict"] if t else None],
         }
         rows.append(row)
     data = pd.DataFrame(
@@ -206,8 +234,10 @@ def trend_table(tr: Trends) -> Table:
     notes = [
         "z: Cochran–Armitage-testens z (positiv: økende). p (Holm): justert over alle andelene. "
         "Avvik: kjikvadrat for avvik fra lineær trend med frihetsgrader, og p-verdien. "
-        "«Økte» eller «gikk ned» bare når p (Holm) < 0,05 og p (avvik) ≥ 0,05; «ujevn»: "
-        "avviket er signifikant."
+        f"Utvikling: «økte» eller «gikk ned» når p (Holm) < {alpha}, ellers «ingen sikker "
+        f"endring»; «men ikke jevnt fra år til år» når også p (avvik) < {alpha}; «endret seg, "
+        f"men ikke i én retning» når p (avvik) < {alpha} og andelen det siste året ikke lå på "
+        "den siden av det første årets andel som trenden peker mot."
     ]
     table = Table(
         "trender",
@@ -290,6 +320,7 @@ def amounts_table(tr: Trends) -> Table | MarkdownText:
 def county_table(tr: Trends) -> Table:
     """Projects per county and year in the last year's counties, suppressed."""
     table, n_unplaced = trends.projects_by_common_county(tr)
+    table = table.copy()  # the computed table is shared with metrics.json
     count = tr.scheme.words()[1].capitalize()
     years = [str(y) for y in table.columns]
     table.columns = years

@@ -4,8 +4,11 @@ over years), and county figures across the 2020 and 2024 reforms."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -18,16 +21,39 @@ from evalkit.metrics import compute_metrics, share_labels
 
 @dataclass
 class Trends:
+    """Every year of one scheme, read and measured. The figures computed from it
+    (:func:`trend_tests`, :func:`amounts`, :func:`regression`,
+    :func:`projects_by_common_county`, :func:`trends_metrics`) are computed once and kept in
+    ``cache``, so the document's pieces and its ``metrics.json`` show the same numbers; treat
+    the fields as read-only once a figure has been computed."""
+
     scheme: Scheme
     data_dir: Path
     synthetic: bool
     metrics: dict[int, dict]
     tidy: pd.DataFrame  # every year's tidy frame stacked, with a ``year`` column
     data_quality: pd.DataFrame  # every year's data-quality rows, with a ``year`` column
+    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def years(self) -> list[int]:
         return sorted(self.metrics)
+
+
+_T = TypeVar("_T")
+
+
+def _cached(compute: Callable[[Trends], _T]) -> Callable[[Trends], _T]:
+    """``compute(tr)`` once per :class:`Trends`, kept in ``tr.cache`` under its name. The
+    result is shared: callers copy it before changing it."""
+
+    @functools.wraps(compute)
+    def wrapper(tr: Trends) -> _T:
+        if compute.__name__ not in tr.cache:
+            tr.cache[compute.__name__] = compute(tr)
+        return tr.cache[compute.__name__]
+
+    return wrapper
 
 
 def evaluate_trends(
@@ -81,34 +107,22 @@ def shares_long(tr: Trends) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: Level below which a trend's Holm-adjusted p holds, and the departure's p counts as
+#: significant (:func:`evalkit.stats.trend_verdict`).
+TREND_ALPHA = stats.ALPHA
+
+
+@_cached
 def trend_tests(tr: Trends) -> list[dict]:
     """Cochran–Armitage test for each share over all years (years as scores), Holm-adjusted,
-    each with ``departure``: the chi-square of the years split into the linear trend and the
-    departure from it (:func:`evalkit.stats.trend_departure`)."""
-    tests = stats.trend_tests({y: m["shares"] for y, m in tr.metrics.items()})
-    out = [wording.named_test(t) for t in tests]
-    for r in out:
-        r["departure"] = stats.trend_departure(r["counts"], r["ns"], r["years"])
-    return out
+    each with ``departure`` (the chi-square of the years split into the linear trend and the
+    departure from it), ``holds_after_holm`` and ``verdict``: :func:`evalkit.stats.trend_tests`
+    at :data:`TREND_ALPHA`, with the Norwegian test name."""
+    tests = stats.trend_tests({y: m["shares"] for y, m in tr.metrics.items()}, TREND_ALPHA)
+    return [wording.named_test(t) for t in tests]
 
 
-#: A trend is called a rise or a fall only when its Holm-adjusted p and the departure's p are
-#: on the right side of this level.
-TREND_ALPHA = 0.05
-
-
-def trend_verdict(record: dict) -> str:
-    """``"increasing"``, ``"decreasing"``, ``"uneven"`` (the share moves, but not along a
-    line: the departure from a linear trend is significant) or ``"none"``."""
-    dep = (record.get("departure") or {}).get("p_value")
-    if dep is not None and dep < TREND_ALPHA:
-        return "uneven"
-    p = record.get("p_adjusted")
-    if p is not None and p < TREND_ALPHA:
-        return record["direction"]
-    return "none"
-
-
+@_cached
 def amounts(tr: Trends) -> dict | None:
     """The amount of the YAML's ``trends.amount`` per row by year (among the rows its
     ``amounts`` entry names), with a rank test between years; None without amounts. A row
@@ -126,6 +140,7 @@ def amounts(tr: Trends) -> dict | None:
     return {"field": field, **wording.named_summary(stats.amount_summary(values))}
 
 
+@_cached
 def regression(tr: Trends) -> dict | None:
     """The YAML's ``trends.regression``: its outcome (a combined share: its codes against the
     other assessable codes) against the predictors, pooled over years with year as a
@@ -157,6 +172,7 @@ def regression(tr: Trends) -> dict | None:
 UNPLACED_NB = "Kan ikke plasseres"
 
 
+@_cached
 def projects_by_common_county(tr: Trends) -> tuple[pd.DataFrame, int]:
     """Projects (or applications) per county and year in one common geography: the counties of
     the last year, each row placed by its municipality codes.
@@ -198,6 +214,7 @@ def projects_by_common_county(tr: Trends) -> tuple[pd.DataFrame, int]:
     return table.reindex(order, fill_value=0), n_unplaced
 
 
+@_cached
 def trends_metrics(tr: Trends) -> dict:
     """The trends document's ``metrics.json``: every figure it shows (schema_version 2)."""
     from evalkit.metrics import SCHEMA_VERSION

@@ -19,6 +19,7 @@ __all__ = [
     "GROUP_WARNINGS",
     "METHODS",
     "NO_TEST_NB",
+    "TREND_VERDICT_NB",
     "group_warning",
     "method_name",
     "named_summary",
@@ -116,8 +117,9 @@ METHODS: dict[str, dict[str, str]] = {
     "cochran_armitage": {
         "name_nb": "Cochran–Armitage-test for trend",
         "description_nb": (
-            "Tester om en andel øker eller minker jevnt (lineært) over årene, med årstallene "
-            "som skårer. Tosidig, normaltilnærming."
+            "Tester om en andel har en lineær trend over årene (øker eller minker), med "
+            "årstallene som skårer. Tosidig, normaltilnærming. Testen viser ikke at endringen "
+            "var jevn: også et sprang fra ett år til det neste kan gi en signifikant trend."
         ),
         "reference": (
             "Cochran WG (1954). Biometrics 10:417–451. Armitage P (1955). Biometrics "
@@ -216,6 +218,21 @@ def group_warning(
     return GROUP_WARNINGS[code].format(unit_nb=unit_nb, group_nb=group_nb)
 
 
+#: The verdict of a share over the years (:func:`evalkit.stats.trend_verdict`, the ``verdict``
+#: of ``trend_tests`` in the trends document's ``metrics.json``) in the words of its table;
+#: ``None``: the share could not be tested. No verdict says «jevnt»: no test here shows that a
+#: change was steady.
+TREND_VERDICT_NB: dict[str | None, str] = {
+    "increase": "økte",
+    "decrease": "gikk ned",
+    "increase_uneven": "økte, men ikke jevnt fra år til år",
+    "decrease_uneven": "gikk ned, men ikke jevnt fra år til år",
+    "uneven": "endret seg, men ikke i én retning",
+    "no_change": "ingen sikker endring",
+    None: "ikke testet",
+}
+
+
 def named_test(result: Mapping[str, Any], **warning_words: str) -> dict:
     """A test result of :mod:`evalkit.stats` as ``metrics.json`` holds it.
 
@@ -311,6 +328,8 @@ EXCEL_COLUMNS: dict[str, tuple[str, str]] = {
     "p_value": ("p-verdi", "p"),
     "p_adjusted": ("p-verdi, Holm-justert", "p"),
     "adjust_method": ("Justering", "text"),
+    "holds_after_holm": ("Holder etter Holm-justering", "text"),
+    "verdict": ("Utvikling (nøkkel)", "text"),
     "effect_size_h": ("Effektstørrelse (Cohens h)", "dec"),
     "groups": ("Grupper", "int"),
     "min_expected": ("Minste forventede antall", "dec"),

@@ -259,7 +259,7 @@ def test_compare_shares_records_and_holm_over_the_call():
         "metric", "year", "other_year", "count", "n", "share", "ci_low", "ci_high",
         "other_count", "other_n", "other_share", "other_ci_low", "other_ci_high", "diff",
         "diff_ci_low", "diff_ci_high", "ci_method", "test_method", "p_value",
-        "p_adjusted", "adjust_method", "effect_size_h",
+        "p_adjusted", "adjust_method", "holds_after_holm", "effect_size_h",
     }  # fmt: skip
     assert set(x) == expected_keys
     assert (x["year"], x["other_year"], x["count"], x["n"], x["other_count"], x["other_n"]) == (
@@ -282,6 +282,11 @@ def test_compare_shares_records_and_holm_over_the_call():
     assert x["p_adjusted"] == pytest.approx(adjusted_first)
     assert y["p_adjusted"] == pytest.approx(adjusted_second)
     assert w["p_value"] is None and w["p_adjusted"] is None and w["adjust_method"] == "holm"
+    assert (x["holds_after_holm"], y["holds_after_holm"]) == (
+        adjusted_first < 0.05,
+        adjusted_second < 0.05,
+    )
+    assert w["holds_after_holm"] is False  # no test, nothing holds
     # effect size by hand: 2·asin√0,8 − 2·asin√0,6
     assert x["effect_size_h"] == pytest.approx(
         2 * math.asin(math.sqrt(0.8)) - 2 * math.asin(math.sqrt(0.6))
