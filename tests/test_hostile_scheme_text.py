@@ -223,10 +223,13 @@ def test_the_attacks_are_real(server, tmp_path):
         assert SECRET in Markdown(url).data
     finally:
         server.requests.clear()
-    fig, ax = plt.subplots()
-    ax.set_title("$x^$")
-    with pytest.raises(ValueError), matplotlib.rc_context({"text.parse_math": True}):
-        fig.canvas.draw()
+    # a Text takes ``text.parse_math`` when it is made: make the figure inside the context
+    # (evalkit's house style, once imported, turns it off for the whole process)
+    with matplotlib.rc_context({"text.parse_math": True}):
+        fig, ax = plt.subplots()
+        ax.set_title("$x^$")
+        with pytest.raises(ValueError):
+            fig.canvas.draw()
     plt.close(fig)
 
 
