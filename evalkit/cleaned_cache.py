@@ -194,8 +194,8 @@ def load(folder: Path | str, scheme: Scheme, key: str, path: Path) -> CleanResul
     except FileNotFoundError:
         return None
     except Exception as err:  # cut short, altered, unreadable: clean again and rewrite
-        log.warning("Ignoring the damaged cleaned-year cache file %s (%s: %s)", file,
-                    type(err).__name__, err)  # fmt: skip
+        name = type(err).__name__
+        log.warning("Ignoring the damaged cleaned-year cache file %s (%s: %s)", file, name, err)
         return None
     log.info("%s %s: cleaned year reused from %s", scheme.name, result.year, file)
     return result
