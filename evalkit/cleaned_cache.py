@@ -42,6 +42,7 @@ from typing import Any
 
 import pandas as pd
 
+from evalkit import paths
 from evalkit.clean import CleanResult
 from evalkit.config import Scheme
 from evalkit.flags import FLAG_COLUMNS
@@ -155,18 +156,19 @@ def entry_path(folder: Path | str, scheme: str, key: str) -> Path:
 
 
 def usable_folder(folder: Path | str, data_dir: Path | str) -> bool:
-    """Whether ``folder`` may hold the cache: not inside the data folder (nor the data folder
-    inside it), so that cleaned data never lands beside the exports."""
-    cache, data = Path(folder).resolve(), Path(data_dir).resolve()
-    inside = cache == data or data in cache.parents or cache in data.parents
-    if inside:
-        log.warning(
-            "Not keeping cleaned years in %s: it is inside the data folder %s (or holds it). "
-            "Give the build an outputs folder outside the data.",
-            cache,
-            data,
-        )
-    return not inside
+    """Whether ``folder`` may hold the cache: not in the data folder read from (nor holding
+    it), nor in the project's ``data/``, so that cleaned data never lands beside exports."""
+    cache = Path(folder).resolve()
+    for data in (Path(data_dir).resolve(), (paths.project_root() / "data").resolve()):
+        if cache == data or data in cache.parents or cache in data.parents:
+            log.warning(
+                "Not keeping cleaned years in %s: it is inside the data folder %s (or holds "
+                "it). Give the build an outputs folder outside the data.",
+                cache,
+                data,
+            )
+            return False
+    return True
 
 
 def load(folder: Path | str, scheme: Scheme, key: str, path: Path) -> CleanResult | None:

@@ -260,6 +260,19 @@ def test_no_cache_inside_the_data_folder(data, caplog):
     assert "inside the data folder" in caplog.text
 
 
+def test_no_cache_in_the_projects_data_folder(tmp_path, monkeypatch, caplog):
+    """Not beside the real exports (``data/raw``) either, when the year is read from
+    elsewhere (the demo data, say)."""
+    project = tmp_path / "project"
+    (project / "notebooks").mkdir(parents=True)
+    (project / "data" / "raw").mkdir(parents=True)
+    monkeypatch.chdir(project)
+    with caplog.at_level(logging.WARNING, logger="evalkit.cleaned_cache"):
+        load_year(SCHEME, 2022, DEMO, cache_dir=project / "data" / "_cache")
+    assert [p.name for p in (project / "data").iterdir()] == ["raw"]
+    assert "inside the data folder" in caplog.text
+
+
 # --- damaged files and failed writes -----------------------------------------------------
 def _truncate(file: Path) -> None:
     file.write_bytes(file.read_bytes()[: file.stat().st_size // 2])
