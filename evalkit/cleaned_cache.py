@@ -4,8 +4,8 @@ Every document of a build reads its own year and the years it is compared with, 
 document reads them all: without this cache the same workbook is parsed and cleaned again for
 each of them. :func:`evalkit.evaluation.load_year`, given a cache folder (the runner passes
 ``<out>/_cache/cleaned``, :data:`evalkit.runner.plan.CLEANED_CACHE_DIR` under the outputs
-folder it controls), keeps
-the :class:`~evalkit.clean.CleanResult` of a year there and reuses it.
+folder it controls), keeps the :class:`~evalkit.clean.CleanResult` of a year there and
+reuses it.
 
 An entry is one file, ``<folder>/<scheme>/<key>.zip``, holding ``tidy.parquet``,
 ``flags.parquet`` and ``meta.json`` (layout, rows read, year, the export's sha256). The key
