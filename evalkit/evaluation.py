@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from evalkit import excel, inert, paths, stats, wording
+from evalkit import cleaned_cache, excel, inert, paths, stats, wording
 from evalkit.clean import CleanResult, clean_export
 from evalkit.config import Scheme, load_scheme, load_scheme_file
 from evalkit.errors import EvalkitError, ParameterError
@@ -45,11 +45,27 @@ def take_reads() -> list[tuple[str, str]]:
 
 
 def load_year(
-    scheme: str | Scheme, year: int, data_dir: Path | str | None = None, *, strict: bool = False
+    scheme: str | Scheme,
+    year: int,
+    data_dir: Path | str | None = None,
+    *,
+    strict: bool = False,
+    cache_dir: Path | str | None = None,
 ) -> CleanResult:
     """Read and clean the export of ``scheme`` for ``year`` found in ``data_dir``.
 
-    The read is recorded, with the sha256 of the bytes parsed, for :func:`take_reads`.
+    The read is recorded, with the sha256 of the export's bytes, for :func:`take_reads`.
+
+    Parameters
+    ----------
+    scheme, year, data_dir, strict
+        As :func:`evaluate` takes them.
+    cache_dir : Path or str, optional
+        Folder of cleaned years (:mod:`evalkit.cleaned_cache`; the runner passes
+        ``<out>/_cache/cleaned``). The export's bytes are hashed as they are now; a year
+        cleaned before from the same bytes (with the same scheme, evalkit and ``strict``) is
+        taken from there instead of being read and cleaned again, and a year cleaned now is
+        kept there. None (and a folder inside ``data_dir``): no cache.
     """
     sch = load_scheme(scheme) if isinstance(scheme, str) else scheme
     check_year_covered(int(year))
@@ -62,10 +78,42 @@ def load_year(
             f"No export for {sch.name} {year} in {data_dir / sch.name}/. Put the file at "
             f"data/raw/{sch.name}/{year}.xlsx, or {have}."
         )
+    if cache_dir in (None, "") or not cleaned_cache.usable_folder(cache_dir, data_dir):
+        cache_dir = None
+    else:
+        kept = _cleaned_before(Path(cache_dir), sch, int(year), Path(path), strict)
+        if kept is not None:
+            return kept
     raw = read_export(path, sch)
+    _record_read(path, raw.sha256)
+    result = clean_export(raw, sch, int(year), strict=strict)
+    if cache_dir is not None:
+        # keyed by the bytes parsed (the file may have changed since it was hashed above)
+        key = cleaned_cache.cache_key(raw.sha256, sch, int(year), strict=strict)
+        if key:
+            cleaned_cache.store(cache_dir, sch, key, result, raw.sha256)
+    return result
+
+
+def _cleaned_before(
+    cache_dir: Path, scheme: Scheme, year: int, path: Path, strict: bool
+) -> CleanResult | None:
+    """The year as cleaned before from the export's bytes as they are now (their read
+    recorded), or None."""
+    try:
+        digest = paths.sha256_file(path)
+    except OSError:
+        return None  # read_export says what is wrong with the file
+    key = cleaned_cache.cache_key(digest, scheme, year, strict=strict)
+    kept = cleaned_cache.load(cache_dir, scheme, key, path) if key else None
+    if kept is not None:
+        _record_read(path, digest)
+    return kept
+
+
+def _record_read(path: Path | str, digest: str) -> None:
     with _READS_LOCK:
-        _READS.append((str(Path(path).resolve()), raw.sha256))
-    return clean_export(raw, sch, int(year), strict=strict)
+        _READS.append((str(Path(path).resolve()), digest))
 
 
 def check_compare_with(year: int, compare_with: list[int] | None) -> None:
@@ -181,6 +229,7 @@ def evaluate(
     data_dir: Path | str | None = None,
     compare_with: list[int] | None = None,
     strict: bool = False,
+    cache_dir: Path | str | None = None,
 ) -> Evaluation:
     """Evaluate one year and compare it with earlier years.
 
@@ -200,11 +249,14 @@ def evaluate(
     scheme_file
         The scheme's YAML, when it is not found by its name (a scheme of the user's own
         outside the project's ``schemes/``).
+    cache_dir
+        Folder of cleaned years, reused across documents (see :func:`load_year`); None reads
+        and cleans every year here.
     """
     sch = resolve_scheme(scheme, scheme_file)
     check_compare_with(year, compare_with)
     data_dir = Path(data_dir) if data_dir else paths.default_data_dir(sch.name)
-    result = load_year(sch, year, data_dir, strict=strict)
+    result = load_year(sch, year, data_dir, strict=strict, cache_dir=cache_dir)
     synthetic = paths.is_synthetic(data_dir)
     metrics = compute_metrics(result, sch, synthetic=synthetic)
     metrics["data_dir"] = str(data_dir)
@@ -213,7 +265,7 @@ def evaluate(
         compare_with = [default] if default is not None else []
     others: dict[int, dict] = {}
     for other in compare_with:
-        other_result = load_year(sch, other, data_dir, strict=False)
+        other_result = load_year(sch, other, data_dir, strict=False, cache_dir=cache_dir)
         others[int(other)] = compute_metrics(other_result, sch, synthetic=synthetic)
     metrics["compare_with"] = [int(y) for y in compare_with]
     metrics["comparisons"] = compare_years(metrics, others)

@@ -63,10 +63,13 @@ def evaluate_trends(
     data_dir: Path | str | None = None,
     last_year: int | None = None,
     earlier: list[int] | None = None,
+    cache_dir: Path | str | None = None,
 ) -> Trends:
     """Read, clean and measure the years of ``scheme`` in ``data_dir``: ``earlier`` plus
     ``last_year``; by default every year with data (up to ``last_year``). ``scheme_file``:
-    the scheme's YAML, when it is not found by its name (a scheme of the user's own)."""
+    the scheme's YAML, when it is not found by its name (a scheme of the user's own).
+    ``cache_dir``: the folder of cleaned years the year documents kept (see
+    :func:`~evalkit.evaluation.load_year`)."""
     sch = resolve_scheme(scheme, scheme_file)
     data_dir = Path(data_dir) if data_dir else paths.default_data_dir(sch.name)
     found = paths.available_years(data_dir, sch.name)
@@ -75,7 +78,7 @@ def evaluate_trends(
     synthetic = paths.is_synthetic(data_dir)
     metrics, frames, quality = {}, [], []
     for y in years:
-        res = load_year(sch, y, data_dir)
+        res = load_year(sch, y, data_dir, cache_dir=cache_dir)
         metrics[y] = compute_metrics(res, sch, synthetic=synthetic)
         frames.append(res.tidy.assign(year=y))
         quality.append(res.data_quality().assign(year=y))

@@ -24,6 +24,7 @@ compare_with: list[int] | None = None  # the earlier years included; None = ever
 data_dir: str = ""  # "" = data/raw when it holds the scheme's files, else the demo data
 output_dir: str = ""  # "" = write nothing (interactive use); the runner passes a folder
 scheme_file: str = ""  # "" = the scheme found by its name; else the path of its YAML
+cache_dir: str = ""  # "" = clean every year here; the runner passes <out>/_cache/cleaned
 
 # %%
 from IPython.display import display
@@ -37,6 +38,7 @@ tr = evaluate_trends(
     data_dir=data_dir or None,
     last_year=year,
     earlier=compare_with,
+    cache_dir=cache_dir or None,
 )
 tdoc.title(tr)
 

@@ -27,6 +27,7 @@ data_dir: str = ""  # "" = data/raw when it holds the scheme's files, else the d
 output_dir: str = ""  # "" = write nothing (interactive use); the runner passes a folder
 strict: bool = False
 scheme_file: str = ""  # "" = the scheme found by its name; else the path of its YAML
+cache_dir: str = ""  # "" = clean every year here; the runner passes <out>/_cache/cleaned
 
 # %%
 from IPython.display import display
@@ -41,6 +42,7 @@ ev = evaluate(
     data_dir=data_dir or None,
     compare_with=compare_with,
     strict=strict,
+    cache_dir=cache_dir or None,
 )
 doc.title(ev)
 

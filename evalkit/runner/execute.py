@@ -446,6 +446,8 @@ def _execute_in(
     staging_text = relative_path(staging, job.root)
     final_text = relative_path(job.target, job.root)
     parameters = {**job.params, "output_dir": staging_text}
+    if job.cache_dir is not None:
+        parameters["cache_dir"] = relative_path(job.cache_dir, job.root)
     log.info("%s %s: running %s", job.scheme, job.year, shown_nb)
 
     def interrupted() -> BuildResult:

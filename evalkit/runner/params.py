@@ -27,7 +27,15 @@ from evalkit.errors import EvalkitError, ParameterError
 from evalkit.paths import resolve_path, show_path
 
 #: Parameters the runner itself sets; not accepted in ``parameters=``.
-RUNNER_PARAMETERS = ("scheme", "year", "compare_with", "data_dir", "output_dir", "strict")
+RUNNER_PARAMETERS = (
+    "scheme",
+    "year",
+    "compare_with",
+    "data_dir",
+    "output_dir",
+    "strict",
+    "cache_dir",
+)
 
 
 def notebook_root(notebook: Path) -> Path:

@@ -39,6 +39,9 @@ RUNNER_FILES = ("report.ipynb", "report.html", "manifest.json")
 #: The print and archive copy of ``report.html``, made unless ``--no-pdf``.
 PDF_FILE = "report.pdf"
 FAILED_DIR = "_failed"
+#: The cleaned years kept for every document of the outputs folder (:mod:`evalkit.cleaned_cache`),
+#: under it; passed to a notebook that declares ``cache_dir``.
+CLEANED_CACHE_DIR = "_cache/cleaned"
 FAILURE_FILE = "failure.json"
 #: Packages whose versions every manifest records.
 RECORDED_PACKAGES = (
@@ -135,6 +138,8 @@ class Job:
     reason: str = ""
     #: Make ``report.pdf`` beside ``report.html`` (``--no-pdf`` turns it off).
     pdf: bool = False
+    #: The folder of cleaned years passed as ``cache_dir`` (None: the notebook declares none).
+    cache_dir: Path | None = None
 
     @property
     def failed_dir(self) -> Path:
@@ -228,7 +233,7 @@ def plan(
         raise ParameterError(
             f"parameters= may not set {', '.join(clash)} (to fix this, pass "
             + ", ".join(f"{c}=..." for c in clash)
-            + " as arguments of their own; output_dir is set by the runner)."
+            + " as arguments of their own; output_dir and cache_dir are set by the runner)."
         )
     params: dict[str, Any] = {"scheme": scheme, "year": year}
     if "data_dir" in declared or data_dir:
@@ -251,7 +256,8 @@ def plan(
         params["scheme_file"] = str(scheme_path(scheme))
     params.update(extra)
     params = validate_parameters(nb_path, params)
-    params.pop("output_dir", None)
+    params.pop("output_dir", None)  # set by the runner when it runs, as is cache_dir:
+    params.pop("cache_dir", None)  # where the outputs go is not part of the cache key
     year = params["year"]
 
     compare = params.get("compare_with") or []
@@ -301,6 +307,7 @@ def plan(
         title=title,
         kernel_name=kernel_name,
         records=records,
+        cache_dir=out_path / CLEANED_CACHE_DIR if "cache_dir" in declared else None,
     )
 
 
