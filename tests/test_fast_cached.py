@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 from conftest import make_data
 
+from evalkit.errors import EvalkitError, ParameterError
+
 ROOT = Path(__file__).resolve().parent.parent
 TINY = Path(__file__).parent / "fixtures" / "notebooks" / "tiny.py"
 SCHEME = "frisklivs_lms"
@@ -152,3 +154,35 @@ def test_a_cached_document_without_pdf_is_served_where_weasyprint_cannot_run(
     res = report_year(SCHEME, 2022, data_dir=data, out_dir=out, notebook=TINY)
     assert res.status == "cached", res.message
     assert capsys.readouterr().err.count("install Pango") == 1
+
+
+def test_the_years_covered_are_read_without_pandas_as_pandas_reads_them():
+    """evalkit/years.py reads the reference tables with the csv module: the same first and
+    last year as pandas finds in their valid_from columns."""
+    import pandas as pd
+
+    from evalkit.years import check_year_covered, covered_years
+
+    folder = ROOT / "evalkit" / "reference"
+    starts = pd.concat(
+        [
+            pd.read_csv(folder / name, dtype=str)["valid_from"]
+            for name in ("fylker.csv", "kommuner.csv")
+        ]
+    )
+    years = starts.str[:4].astype(int)
+    assert covered_years() == (years.min(), years.max())
+    check_year_covered(int(years.max()))  # no error
+    with pytest.raises(EvalkitError, match=f"outside the years .* cover \\({years.min()}–"):
+        check_year_covered(int(years.min()) - 1)
+
+
+def test_compare_with_names_no_year_twice_and_not_the_year_itself():
+    from evalkit.years import check_compare_with
+
+    check_compare_with(2022, [2020, 2021])  # no error
+    check_compare_with(2022, None)
+    with pytest.raises(ParameterError, match="names 2022, the year of the document itself"):
+        check_compare_with(2022, [2021, 2022])
+    with pytest.raises(ParameterError, match="names 2020 more than once"):
+        check_compare_with(2022, [2020, 2021, 2020])
