@@ -115,13 +115,13 @@ def _scheme(args: argparse.Namespace):
 
 
 def _check_year(year: int) -> None:
-    from evalkit.geography import check_year_covered
+    from evalkit.years import check_year_covered
 
     check_year_covered(year)
 
 
 def _check_compare_with(args: argparse.Namespace) -> None:
-    from evalkit.evaluation import check_compare_with
+    from evalkit.years import check_compare_with
 
     check_compare_with(args.year, args.compare_with)
 

@@ -21,9 +21,9 @@ from evalkit import cleaned_cache, excel, inert, paths, stats, wording
 from evalkit.clean import CleanResult, clean_export
 from evalkit.config import Scheme, load_scheme, load_scheme_file
 from evalkit.errors import EvalkitError, ParameterError
-from evalkit.geography import check_year_covered
 from evalkit.metrics import compute_metrics
 from evalkit.read import read_export
+from evalkit.years import check_compare_with, check_year_covered
 
 log = logging.getLogger(__name__)
 
@@ -114,23 +114,6 @@ def _cleaned_before(
 def _record_read(path: Path | str, digest: str) -> None:
     with _READS_LOCK:
         _READS.append((str(Path(path).resolve()), digest))
-
-
-def check_compare_with(year: int, compare_with: list[int] | None) -> None:
-    """Refuse comparing a year with itself, or naming a year twice."""
-    if not compare_with:
-        return
-    if int(year) in {int(y) for y in compare_with}:
-        raise ParameterError(
-            f"compare_with names {year}, the year of the document itself; compare with "
-            "earlier or later years (or leave compare_with out for the latest earlier year)."
-        )
-    seen: set[int] = set()
-    twice = sorted({int(y) for y in compare_with if int(y) in seen or seen.add(int(y))})
-    if twice:
-        raise ParameterError(
-            f"compare_with names {', '.join(map(str, twice))} more than once; name each year once."
-        )
 
 
 def default_compare_year(scheme: str, year: int, data_dir: Path | str) -> int | None:

@@ -30,7 +30,6 @@ import pyarrow.compute as pc
 
 from evalkit import parse
 from evalkit.config import normalise_key
-from evalkit.errors import EvalkitError
 from evalkit.flags import concat_flags, empty_flags, make_flags
 
 log = logging.getLogger(__name__)
@@ -54,25 +53,6 @@ def _table(name: str) -> pd.DataFrame:
     if "valid_to" in frame:
         frame["valid_to"] = frame["valid_to"].mask(frame["valid_to"] == "", _OPEN_END)
     return frame
-
-
-@functools.cache
-def covered_years() -> tuple[int, int]:
-    """The first and last year the bundled county and municipality tables cover."""
-    starts = pd.concat([_table("fylker.csv")["valid_from"], _table("kommuner.csv")["valid_from"]])
-    years = starts.str.slice(0, 4).astype(int)
-    return int(years.min()), int(years.max())
-
-
-def check_year_covered(year: int) -> None:
-    """Refuse a year the reference tables do not cover (its counties would be unknown)."""
-    first, last = covered_years()
-    if not first <= int(year) <= last:
-        raise EvalkitError(
-            f"The year {year} is outside the years evalkit's county and municipality tables "
-            f"cover ({first}–{last}). Check the year; for a later year, update the tables in "
-            "evalkit/reference/ (SSB classifications 104 and 131)."
-        )
 
 
 def _mid(year: int) -> str:

@@ -18,7 +18,6 @@ from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from typing import Any
 
-import pandas as pd
 from babel import Locale
 from babel.numbers import (
     format_decimal,
@@ -133,7 +132,13 @@ MISSING = "–"
 
 def _is_missing(value: object) -> bool:
     """None, NaN and pandas' NA."""
-    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
+    if value is None:
+        return True
+    if isinstance(value, (int, float)):  # bool, int, float, numpy's float64: only NaN is missing
+        return value != value
+    import pandas as pd  # imported here: a plain number (outputs/index.html) needs no pandas
+
+    return pd.api.types.is_scalar(value) and bool(pd.isna(value))
 
 
 def _rounded(value: float | int | Decimal, decimals: int, scale: int = 0) -> Decimal:

@@ -24,8 +24,11 @@ The runner: one module per job. One year of one scheme is built by :func:`report
 :func:`build` does this for every year found in the data and writes ``outputs/index.html``
 (:func:`write_index`, ``index.py``).
 
-Heavy imports (papermill, nbconvert, jupytext, jupyter_client) happen only when a notebook is
-executed, so checking the cache of every year costs little more than hashing the inputs.
+Heavy imports (papermill, nbconvert, jupytext, jupyter_client; WeasyPrint, asked whether it can
+run here only for a document to build or a cached one without ``report.pdf``) happen only when
+a notebook is executed: planning, the cache check and ``index.html`` import no pandas, numpy or
+scipy either, so checking the cache of every year costs little more than hashing the inputs
+(tests/test_fast_cached.py, benchmarks/bench_cached.py).
 """
 
 from evalkit.paths import project_root

@@ -48,6 +48,7 @@ from evalkit.runner.index import scheme_errors, write_index
 from evalkit.runner.kernels import KERNEL_NAME, WarmKernel
 from evalkit.runner.params import check_scheme, years_text
 from evalkit.runner.plan import (
+    PDF_NOT_MADE,
     TRENDS_FOLDER,
     TRENDS_NOTEBOOK,
     BuildResult,
@@ -166,12 +167,23 @@ def report_year(
 
 
 def _serve_cached(job: Job, force: bool, started: float) -> BuildResult | None:
-    """The cached result when the existing output may be served; sets ``job.reason``."""
+    """The cached result when the existing output may be served; sets ``job.reason``.
+
+    ``job.pdf`` comes in as asked for and leaves as whether ``report.pdf`` is made
+    (:func:`pdf_wanted`). Whether WeasyPrint can run here is asked only when it matters: for
+    a document to build, or a cached one without ``report.pdf``. A cached document is served
+    without importing WeasyPrint.
+    """
     if force:
+        job.pdf = pdf_wanted(job.pdf)
         job.reason = "--force was given"
         return None
     manifest, job.reason = check_cache(job)
+    if manifest is None and job.reason == PDF_NOT_MADE and not pdf_wanted(job.pdf):
+        job.pdf = False  # no WeasyPrint here: the HTML-only output is served as it is
+        manifest, job.reason = check_cache(job)
     if manifest is None:
+        job.pdf = pdf_wanted(job.pdf)
         if job.reason:
             log.info("%s %s: rebuilding because %s", job.scheme, job.year, job.reason)
         return None
@@ -199,7 +211,7 @@ def _build_one(
 ) -> BuildResult:
     """One planned document: served from the cache, or built in a kernel of its own; the
     outputs folder locked meanwhile (:func:`output_lock`)."""
-    job.pdf = pdf_wanted(pdf)
+    job.pdf = pdf
     out = output_root(out_dir)
     with output_lock(out):
         cached = _serve_cached(job, force, started)
@@ -662,9 +674,11 @@ def _build_locked(
     pdf: bool,
 ) -> list[BuildResult]:
     """:func:`build`, with the outputs folder ``out`` locked."""
-    from tqdm.auto import tqdm
+    if "ipykernel.zmqshell" in sys.modules:  # in a notebook: tqdm.auto draws a widget
+        from tqdm.auto import tqdm
+    else:  # a terminal (tqdm.auto's asyncio would only add to the start-up)
+        from tqdm.std import tqdm
 
-    make_pdf = pdf_wanted(pdf)
     wanted = None if years is None else {int(y) for y in years}
     tasks: list[tuple[str, Any, Path]] = []
     broken = scheme_errors()
@@ -716,7 +730,7 @@ def _build_locked(
                         parameters=None,
                         title=None,
                     )
-                job.pdf = make_pdf
+                job.pdf = pdf
                 result = _serve_cached(job, force, started)
             except EvalkitError as err:
                 log.error("%s %s failed: %s", scheme, year, err)

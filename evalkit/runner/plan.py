@@ -38,6 +38,8 @@ MANIFEST_SCHEMA_VERSION = 1
 RUNNER_FILES = ("report.ipynb", "report.html", "manifest.json")
 #: The print and archive copy of ``report.html``, made unless ``--no-pdf``.
 PDF_FILE = "report.pdf"
+#: Why a cached output is not served when ``report.pdf`` is asked for and was not made.
+PDF_NOT_MADE = f"{PDF_FILE} was not made last time"
 FAILED_DIR = "_failed"
 #: The cleaned years kept for every document of the outputs folder (:mod:`evalkit.cleaned_cache`),
 #: under it; passed to a notebook that declares ``cache_dir``.
@@ -112,6 +114,7 @@ def canonical_json(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
+@functools.cache  # every document of a build asks for evalkit's
 def package_version(name: str) -> str | None:
     try:
         return metadata.version(name)
@@ -436,7 +439,7 @@ def check_cache(job: Job) -> tuple[dict[str, Any] | None, str]:
         if name != "manifest.json" and name not in recorded:
             return None, f"its manifest.json does not record {name}"
     if job.pdf and PDF_FILE not in recorded:
-        return None, f"{PDF_FILE} was not made last time"
+        return None, PDF_NOT_MADE
     for entry in outputs:
         problem = _output_problem(folder, entry)
         if problem:
