@@ -47,10 +47,11 @@ lab: $(LABSTAMP) ## open JupyterLab with the project kernel (options in ARGS, e.
 demo: $(STAMP) ## regenerate the synthetic demo data (byte for byte the same)
 	$(BIN)/evalkit demo
 
-bench: $(STAMP) ## run the benchmarks (cleaning vs reading; build vs plain papermill; the PDF's cost)
+bench: $(STAMP) ## run the benchmarks (cleaning vs reading; build vs plain papermill; the PDF's cost; a cached answer)
 	$(BIN)/python benchmarks/bench_clean.py
 	$(BIN)/python benchmarks/bench_build.py
 	$(BIN)/python benchmarks/bench_pdf.py
+	$(BIN)/python benchmarks/bench_cached.py
 
 clean: ## remove generated outputs (keeps .venv)
 	rm -rf $(OUT)/* .pytest_cache .ruff_cache
