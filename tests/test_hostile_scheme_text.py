@@ -624,7 +624,7 @@ def test_a_label_with_dollars_is_drawn_as_text():
     counties = pd.DataFrame({"county_name": [label, "Oslo"], "n": [3, 4]})
     forest = pd.DataFrame(
         {"label": [label], "group": [label], "diff": [0.1], "diff_ci_low": [0.0],
-         "diff_ci_high": [0.2], "p_value": [0.04], "p_adjusted": [0.04]}
+         "diff_ci_high": [0.2], "p_value": [0.04], "p_adjusted": [0.04], "holds_after_holm": [True]}
     )  # fmt: skip
     trend = pd.DataFrame(
         {"year": [2022, 2023], "label": [label] * 2, "share": [0.4, 0.5], "ci_low": [0.3] * 2,
