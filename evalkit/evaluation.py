@@ -111,6 +111,12 @@ class Evaluation:
     def data_quality(self) -> pd.DataFrame:
         return self.result.data_quality()
 
+    @property
+    def scheme_override(self) -> Path | None:
+        """The YAML read instead of the scheme of the same name bundled with evalkit (a copy
+        in the project's ``schemes/``), or None; ``scheme.override_line()`` says so in words."""
+        return self.scheme.path if self.scheme.replaces_bundled else None
+
     def save(
         self,
         out_dir: Path | str,
