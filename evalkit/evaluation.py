@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from evalkit import excel, inert, paths, stats, wording
+from evalkit.analysis import analysis_frame, data_dictionary
 from evalkit.clean import CleanResult, clean_export
 from evalkit.config import Scheme, load_scheme, load_scheme_file
 from evalkit.errors import EvalkitError, ParameterError
@@ -105,7 +106,50 @@ class Evaluation:
 
     @property
     def tidy(self) -> pd.DataFrame:
+        """The year's cleaned rows, one per project (or application), as the metrics read
+        them: do not change it. For an analysis of your own use :attr:`data`.
+
+        Types are pandas' nullable ones, ``<NA>`` for a missing value. The columns, in order:
+
+        - ``_row`` (Int64): the row of the export, as Excel numbers it;
+        - the scheme's id field (string), unique;
+        - ``county_code`` and ``county_name`` (string): the county field, as SSB's number and
+          name in the year (``<NA>`` where it could not be placed, flagged);
+        - then each field of the scheme's YAML, in its order: a yes/no field ``boolean``
+          (``<NA>``: not answered, or an answer that is neither yes nor no, flagged); a
+          checkbox ``bool`` (blank is not checked); a category the vocabulary's code
+          (string); an amount whole kroner (Int64; an implausible one is ``<NA>``, flagged);
+          a round Int64 (1 or 2); a reasons field one ``boolean`` column
+          ``<target>.<code>`` per code of its vocabulary; text and municipality numbers as
+          string;
+        - ``municipalities_reached`` (string): every municipality number of the row, when the
+          scheme has municipality fields; then the YAML's ``derived`` yes/no columns
+          (``boolean``).
+
+        :meth:`dictionary` lists the columns with their labels, values and missing counts.
+        """
         return self.result.tidy
+
+    @property
+    def data(self) -> pd.DataFrame:
+        """A copy of :attr:`tidy` that pandas, seaborn and statsmodels formulas take as it
+        is: yes/no, checkbox and reason columns 1.0/0.0 (NaN when missing), whole numbers
+        int64 (float64 with NaN when some are missing), categories and text as Python strings
+        (None when missing). A new copy each time: ``df = ev.data``, then change ``df``.
+        Same as ``ev.analysis_frame()``; see :mod:`evalkit.analysis`.
+        """
+        return analysis_frame(self.tidy, self.scheme)
+
+    def analysis_frame(self, *, labels: bool = False) -> pd.DataFrame:
+        """:attr:`data`; with ``labels``, category columns hold the vocabulary's labels
+        instead of its codes (for figures)."""
+        return analysis_frame(self.tidy, self.scheme, labels=labels)
+
+    def dictionary(self) -> pd.DataFrame:
+        """The data dictionary of :attr:`tidy` and :attr:`data`, from the scheme's YAML: one
+        row per column with its ``label``, ``field``, ``type``, ``dtype`` (in :attr:`data`),
+        ``values`` (a category's codes and labels) and ``missing`` (rows without a value)."""
+        return data_dictionary(self.tidy, self.scheme)
 
     @property
     def data_quality(self) -> pd.DataFrame:
