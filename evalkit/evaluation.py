@@ -10,11 +10,14 @@ from __future__ import annotations
 import collections
 import json
 import logging
+import numbers
+import os
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from evalkit import excel, inert, paths, stats, wording
@@ -67,6 +70,85 @@ def load_year(
     with _READS_LOCK:
         _READS.append((str(Path(path).resolve()), raw.sha256))
     return clean_export(raw, sch, int(year), strict=strict)
+
+
+def _whole_number(value: object) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _year_text(value: object) -> int | None:
+    """The year a text such as ``"2023"`` holds, or None."""
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) == 4:
+        return int(value.strip())
+    return None
+
+
+def check_arguments(
+    year: object,
+    compare_with: object = None,
+    *,
+    strict: object = False,
+    data_dir: object = None,
+    scheme_file: object = None,
+) -> None:
+    """Check the types of what a notebook's parameters cell passes to :func:`evaluate`.
+
+    The runner checks the parameters it passes against the cell; in JupyterLab the cell is
+    edited by hand, so a quoted year or a single compared year without brackets reaches
+    :func:`evaluate` as it is. Each wrong type is one sentence saying what to change in the
+    parameters cell (:class:`~evalkit.errors.ParameterError`).
+    """
+    if not _whole_number(year):
+        if (number := _year_text(year)) is not None:
+            raise ParameterError(
+                f'year must be a whole number such as {number}, not the text "{year}": remove '
+                "the quotes in the parameters cell."
+            )
+        raise ParameterError(
+            f"year must be a whole number such as 2023, not {year!r}: write the year as four "
+            "digits without quotes in the parameters cell."
+        )
+    if compare_with is not None:
+        if _whole_number(compare_with):
+            raise ParameterError(
+                f"compare_with must be a list of years such as [{compare_with}], not the single "
+                f"number {compare_with}: put it in brackets in the parameters cell "
+                f"(compare_with: list[int] | None = [{compare_with}])."
+            )
+        if (number := _year_text(compare_with)) is not None:
+            raise ParameterError(
+                f"compare_with must be a list of years such as [{number}], not the text "
+                f'"{compare_with}": write it without quotes, in brackets, in the parameters '
+                f"cell (compare_with: list[int] | None = [{number}])."
+            )
+        if not isinstance(compare_with, (list, tuple)):
+            raise ParameterError(
+                f"compare_with must be a list of years such as [2022], or None, not "
+                f"{compare_with!r}: correct it in the parameters cell."
+            )
+        for item in compare_with:
+            if _whole_number(item):
+                continue
+            if (number := _year_text(item)) is not None:
+                raise ParameterError(
+                    f"compare_with must hold whole numbers such as [{number}], not the text "
+                    f'"{item}": remove the quotes in the parameters cell.'
+                )
+            raise ParameterError(
+                f"compare_with must hold years such as [2022], not {item!r}: correct it in the "
+                "parameters cell."
+            )
+    if not isinstance(strict, (bool, np.bool_)):
+        raise ParameterError(
+            f"strict must be True or False, not {strict!r}: write strict: bool = False (or "
+            "True) in the parameters cell."
+        )
+    for name, value in (("data_dir", data_dir), ("scheme_file", scheme_file)):
+        if value is not None and not isinstance(value, (str, os.PathLike)):
+            raise ParameterError(
+                f'{name} must be a path in quotes (or ""), not {value!r}: correct it in the '
+                "parameters cell."
+            )
 
 
 def check_compare_with(year: int, compare_with: list[int] | None) -> None:
@@ -251,6 +333,7 @@ def evaluate(
         The scheme's YAML, when it is not found by its name (a scheme of the user's own
         outside the project's ``schemes/``).
     """
+    check_arguments(year, compare_with, strict=strict, data_dir=data_dir, scheme_file=scheme_file)
     sch = resolve_scheme(scheme, scheme_file)
     check_compare_with(year, compare_with)
     data_dir = Path(data_dir) if data_dir else paths.default_data_dir(sch.name)
