@@ -755,6 +755,18 @@ class Scheme:
         """«prosjekt», «prosjekter», «prosjektene» (or the same of «søknad»)."""
         return UNIT_NB[self.unit]
 
+    @property
+    def replaces_bundled(self) -> bool:
+        """Whether this YAML is read instead of the scheme of the same name bundled with
+        evalkit (a copy in the project's ``schemes/``, or a file given with ``--scheme-file``)."""
+        return replaces_bundled(self.name, self.path)
+
+    def override_line(self, *, nb: bool = False) -> str:
+        """One line saying which YAML is read instead of the bundled one, in English («schemes/
+        frisklivs_lms.yaml in the project is used instead of the scheme bundled with evalkit»)
+        or, with ``nb``, in Norwegian for the documents; "" for a bundled or a new scheme."""
+        return override_line(self.name, self.path, nb=nb) if self.replaces_bundled else ""
+
 
 def document_defaults(m: SchemeModel) -> SchemeModel:
     """The scheme's YAML with every document choice it leaves out filled in, so that a YAML
@@ -929,7 +941,8 @@ def use_scheme_file(path: Path | str) -> str:
     """Make the scheme YAML at ``path`` known by its name, as if it were in ``schemes/``, for
     this process (the runner passes the path on to the notebook); returns the name.
 
-    The file must be named after its scheme (``<scheme>.yaml``) and is checked first.
+    The file must be named after its scheme (``<scheme>.yaml``) and is checked first. A file
+    with the name of a bundled scheme is read instead of the bundled one.
     """
     path = Path(path).resolve()
     scheme = load_scheme_file(path)
@@ -938,12 +951,7 @@ def use_scheme_file(path: Path | str) -> str:
             f"{path}: `scheme: {scheme.name}` differs from the file's name ({path.stem}). Name "
             f"the file {scheme.name}.yaml, or change the `scheme:` key."
         )
-    if is_bundled(scheme.name):
-        raise EvalkitError(
-            f"{path} has the name of a scheme bundled with evalkit ({scheme.name}). Rename the "
-            "file (and its `scheme:` key) to a name of its own."
-        )
-    _NAMED_FILES[scheme.name] = path
+    _NAMED_FILES[scheme.name] = path  # a bundled scheme's name: read instead of it
     return scheme.name
 
 
@@ -966,12 +974,39 @@ def is_bundled(name: str) -> bool:
     return (bundled_folder() / f"{name}.yaml").is_file()
 
 
-def scheme_path(name: str) -> Path:
-    """Path of the YAML file of scheme ``name``: the package's, or ``schemes/<name>.yaml`` of
-    the user's project.
+def replaces_bundled(name: str, path: Path | str) -> bool:
+    """Whether the YAML at ``path`` of scheme ``name`` is read instead of the one bundled with
+    evalkit under that name."""
+    bundled = bundled_folder() / f"{name}.yaml"
+    return bundled.is_file() and Path(path).resolve() != bundled.resolve()
 
-    Only a name is accepted (letters, digits, ``_`` and ``-``): a path such as ``../../x``
-    never reaches a YAML file outside the schemes folders; :func:`load_scheme_file` takes paths.
+
+def override_line(name: str, path: Path | str, *, nb: bool = False) -> str:
+    """«schemes/NAME.yaml in the project is used instead of the scheme bundled with evalkit»
+    (English, for the terminal and the log) or, with ``nb``, «ordningen er lest fra
+    schemes/NAME.yaml i prosjektet, ikke fra filen som følger med evalkit» (for the documents
+    and the index). A file outside the project is named by its full path."""
+    from evalkit.paths import project_root
+
+    path = Path(path).resolve()
+    try:
+        shown = path.relative_to(project_root().resolve()).as_posix()
+        here = " i prosjektet" if nb else " in the project"
+    except ValueError:
+        shown, here = str(path), ""
+    if nb:
+        return f"ordningen er lest fra {shown}{here}, ikke fra filen som følger med evalkit"
+    return f"{shown}{here} is used instead of the scheme bundled with evalkit"
+
+
+def scheme_path(name: str) -> Path:
+    """Path of the YAML file of scheme ``name``: ``schemes/<name>.yaml`` of the user's project
+    (or a file given with ``--scheme-file``) when there is one, else the package's.
+
+    A project's copy of a bundled scheme takes the place of the bundled one (see
+    :func:`override_line` for the line that says so). Only a name is accepted (letters,
+    digits, ``_`` and ``-``): a path such as ``../../x`` never reaches a YAML file outside the
+    schemes folders; :func:`load_scheme_file` takes paths.
     """
     if not _NAME.fullmatch(str(name)):
         raise EvalkitError(
@@ -979,17 +1014,12 @@ def scheme_path(name: str) -> Path:
             f"{', '.join(available_schemes())}; a scheme file elsewhere is read with "
             "load_scheme_file (--scheme-file)."
         )
-    bundled = bundled_folder() / f"{name}.yaml"
     user = _user_files().get(name)
-    if bundled.is_file():
-        if user is not None:
-            raise EvalkitError(
-                f"{user} has the name of a scheme bundled with evalkit ({name}). Rename the "
-                "file (and its `scheme:` key) to a name of its own."
-            )
-        return bundled
     if user is not None:
         return user
+    bundled = bundled_folder() / f"{name}.yaml"
+    if bundled.is_file():
+        return bundled
     raise EvalkitError(
         f"Unknown scheme {name!r}. Known schemes: {', '.join(available_schemes())}. A scheme "
         "of your own goes in schemes/<name>.yaml in the project folder."

@@ -331,6 +331,7 @@ def banner(ev: Evaluation) -> MarkdownText:
     where = (
         f"<code>{esc(ev.result.path.name)}</code> i <code>{esc(ev.data_dir)}</code> "
         f"(skjemaoppsett {esc(ev.result.layout)})"
+        + (f"; {esc(ev.scheme.override_line(nb=True))}" if ev.scheme.replaces_bundled else "")
     )
     if ev.synthetic:
         return _md(

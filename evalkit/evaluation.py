@@ -10,14 +10,18 @@ from __future__ import annotations
 import collections
 import json
 import logging
+import numbers
+import os
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from evalkit import cleaned_cache, excel, inert, paths, stats, wording
+from evalkit.analysis import analysis_frame, data_dictionary
 from evalkit.clean import CleanResult, clean_export
 from evalkit.config import Scheme, load_scheme, load_scheme_file
 from evalkit.errors import EvalkitError, ParameterError
@@ -116,6 +120,85 @@ def _record_read(path: Path | str, digest: str) -> None:
         _READS.append((str(Path(path).resolve()), digest))
 
 
+def _whole_number(value: object) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _year_text(value: object) -> int | None:
+    """The year a text such as ``"2023"`` holds, or None."""
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) == 4:
+        return int(value.strip())
+    return None
+
+
+def check_arguments(
+    year: object,
+    compare_with: object = None,
+    *,
+    strict: object = False,
+    data_dir: object = None,
+    scheme_file: object = None,
+) -> None:
+    """Check the types of what a notebook's parameters cell passes to :func:`evaluate`.
+
+    The runner checks the parameters it passes against the cell; in JupyterLab the cell is
+    edited by hand, so a quoted year or a single compared year without brackets reaches
+    :func:`evaluate` as it is. Each wrong type is one sentence saying what to change in the
+    parameters cell (:class:`~evalkit.errors.ParameterError`).
+    """
+    if not _whole_number(year):
+        if (number := _year_text(year)) is not None:
+            raise ParameterError(
+                f'year must be a whole number such as {number}, not the text "{year}": remove '
+                "the quotes in the parameters cell."
+            )
+        raise ParameterError(
+            f"year must be a whole number such as 2023, not {year!r}: write the year as four "
+            "digits without quotes in the parameters cell."
+        )
+    if compare_with is not None:
+        if _whole_number(compare_with):
+            raise ParameterError(
+                f"compare_with must be a list of years such as [{compare_with}], not the single "
+                f"number {compare_with}: put it in brackets in the parameters cell "
+                f"(compare_with: list[int] | None = [{compare_with}])."
+            )
+        if (number := _year_text(compare_with)) is not None:
+            raise ParameterError(
+                f"compare_with must be a list of years such as [{number}], not the text "
+                f'"{compare_with}": write it without quotes, in brackets, in the parameters '
+                f"cell (compare_with: list[int] | None = [{number}])."
+            )
+        if not isinstance(compare_with, (list, tuple)):
+            raise ParameterError(
+                f"compare_with must be a list of years such as [2022], or None, not "
+                f"{compare_with!r}: correct it in the parameters cell."
+            )
+        for item in compare_with:
+            if _whole_number(item):
+                continue
+            if (number := _year_text(item)) is not None:
+                raise ParameterError(
+                    f"compare_with must hold whole numbers such as [{number}], not the text "
+                    f'"{item}": remove the quotes in the parameters cell.'
+                )
+            raise ParameterError(
+                f"compare_with must hold years such as [2022], not {item!r}: correct it in the "
+                "parameters cell."
+            )
+    if not isinstance(strict, (bool, np.bool_)):
+        raise ParameterError(
+            f"strict must be True or False, not {strict!r}: write strict: bool = False (or "
+            "True) in the parameters cell."
+        )
+    for name, value in (("data_dir", data_dir), ("scheme_file", scheme_file)):
+        if value is not None and not isinstance(value, (str, os.PathLike)):
+            raise ParameterError(
+                f'{name} must be a path in quotes (or ""), not {value!r}: correct it in the '
+                "parameters cell."
+            )
+
+
 def default_compare_year(scheme: str, year: int, data_dir: Path | str) -> int | None:
     """The latest year before ``year`` that has data, or None."""
     earlier = [y for y in paths.available_years(data_dir, scheme) if y < year]
@@ -136,11 +219,60 @@ class Evaluation:
 
     @property
     def tidy(self) -> pd.DataFrame:
+        """The year's cleaned rows, one per project (or application), as the metrics read
+        them: do not change it. For an analysis of your own use :attr:`data`.
+
+        Types are pandas' nullable ones, ``<NA>`` for a missing value. The columns, in order:
+
+        - ``_row`` (Int64): the row of the export, as Excel numbers it;
+        - the scheme's id field (string), unique;
+        - ``county_code`` and ``county_name`` (string): the county field, as SSB's number and
+          name in the year (``<NA>`` where it could not be placed, flagged);
+        - then each field of the scheme's YAML, in its order: a yes/no field ``boolean``
+          (``<NA>``: not answered, or an answer that is neither yes nor no, flagged); a
+          checkbox ``bool`` (blank is not checked); a category the vocabulary's code
+          (string); an amount whole kroner (Int64; an implausible one is ``<NA>``, flagged);
+          a round Int64 (1 or 2); a reasons field one ``boolean`` column
+          ``<target>.<code>`` per code of its vocabulary; text and municipality numbers as
+          string;
+        - ``municipalities_reached`` (string): every municipality number of the row, when the
+          scheme has municipality fields; then the YAML's ``derived`` yes/no columns
+          (``boolean``).
+
+        :meth:`dictionary` lists the columns with their labels, values and missing counts.
+        """
         return self.result.tidy
+
+    @property
+    def data(self) -> pd.DataFrame:
+        """A copy of :attr:`tidy` that pandas, seaborn and statsmodels formulas take as it
+        is: yes/no, checkbox and reason columns 1.0/0.0 (NaN when missing), whole numbers
+        int64 (float64 with NaN when some are missing), categories and text as Python strings
+        (None when missing). A new copy each time: ``df = ev.data``, then change ``df``.
+        Same as ``ev.analysis_frame()``; see :mod:`evalkit.analysis`.
+        """
+        return analysis_frame(self.tidy, self.scheme)
+
+    def analysis_frame(self, *, labels: bool = False) -> pd.DataFrame:
+        """:attr:`data`; with ``labels``, category columns hold the vocabulary's labels
+        instead of its codes (for figures)."""
+        return analysis_frame(self.tidy, self.scheme, labels=labels)
+
+    def dictionary(self) -> pd.DataFrame:
+        """The data dictionary of :attr:`tidy` and :attr:`data`, from the scheme's YAML: one
+        row per column with its ``label``, ``field``, ``type``, ``dtype`` (in :attr:`data`),
+        ``values`` (a category's codes and labels) and ``missing`` (rows without a value)."""
+        return data_dictionary(self.tidy, self.scheme)
 
     @property
     def data_quality(self) -> pd.DataFrame:
         return self.result.data_quality()
+
+    @property
+    def scheme_override(self) -> Path | None:
+        """The YAML read instead of the scheme of the same name bundled with evalkit (a copy
+        in the project's ``schemes/``), or None; ``scheme.override_line()`` says so in words."""
+        return self.scheme.path if self.scheme.replaces_bundled else None
 
     def save(
         self,
@@ -236,6 +368,7 @@ def evaluate(
         Folder of cleaned years, reused across documents (see :func:`load_year`); None reads
         and cleans every year here.
     """
+    check_arguments(year, compare_with, strict=strict, data_dir=data_dir, scheme_file=scheme_file)
     sch = resolve_scheme(scheme, scheme_file)
     check_compare_with(year, compare_with)
     data_dir = Path(data_dir) if data_dir else paths.default_data_dir(sch.name)

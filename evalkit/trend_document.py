@@ -33,15 +33,18 @@ def _figure(tr: Trends, name: str, title: str, fig, alt: str, notes=()) -> Figur
 
 
 def banner(tr: Trends) -> MarkdownText:
+    where = f"<code>{esc(tr.data_dir)}</code>" + (
+        f"; {esc(tr.scheme.override_line(nb=True))}" if tr.scheme.replaces_bundled else ""
+    )
     if tr.synthetic:
         return MarkdownText(
             "<div class='evalkit-banner' role='note' style='border:3px solid #b5452f;"
             "background:#fdf0ec;color:#1a1a1a;padding:0.8em 1em;'>"
             "<strong>SYNTETISKE DATA.</strong> Dette dokumentet er laget fra syntetiske demodata "
             "generert av <code>evalkit demo</code>, ikke fra reelle rapporter. Bare de publiserte "
-            f"totaltallene er virkelige. Datagrunnlag: <code>{esc(tr.data_dir)}</code>.</div>"
+            f"totaltallene er virkelige. Datagrunnlag: {where}.</div>"
         )
-    return MarkdownText(f"<p><em>Datagrunnlag: <code>{esc(tr.data_dir)}</code>.</em></p>")
+    return MarkdownText(f"<p><em>Datagrunnlag: {where}.</em></p>")
 
 
 def summary(tr: Trends) -> MarkdownText:

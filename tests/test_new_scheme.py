@@ -14,7 +14,6 @@ import pytest
 
 from evalkit.cli import main
 from evalkit.config import available_schemes, load_scheme, load_scheme_file
-from evalkit.errors import EvalkitError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -176,10 +175,13 @@ def test_a_wrong_yaml_is_a_plain_error_with_the_key_path_and_fix(project, capsys
         assert part in err, err
 
 
-def test_a_user_scheme_may_not_take_a_bundled_name(project):
-    (project / "schemes" / "samhandling.yaml").write_text(SCHEME, encoding="utf-8")
-    with pytest.raises(EvalkitError, match="has the name of a scheme bundled with evalkit"):
-        load_scheme("samhandling")
+def test_a_user_scheme_with_a_bundled_name_is_read_instead_of_it(project):
+    """(tests/test_scheme_override.py: the build, the index and the document say so.)"""
+    text = SCHEME.replace("scheme: aktivitet", "scheme: samhandling")
+    (project / "schemes" / "samhandling.yaml").write_text(text, encoding="utf-8")
+    scheme = load_scheme("samhandling")
+    assert scheme.path == (project / "schemes" / "samhandling.yaml").absolute()
+    assert scheme.title_nb == "Tilskudd til aktivitetstiltak"
 
 
 def test_the_bundled_yaml_is_valid_and_complete():

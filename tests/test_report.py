@@ -253,9 +253,12 @@ def test_a_failing_cell_is_reported_and_the_good_output_kept(built):
     result = run(data, out, parameters={"fail": True})
     assert result.status == "failed"
     partial = out / SCHEME / "_failed" / "2022" / "report.ipynb"
-    # notebook, cell number (as written: heading, imports, parameters, then this one),
-    # ename: evalue, and where the partial notebook is
-    assert "tiny.py, cell 4: ValueError: boom." in result.message
+    # notebook, cell number (as written: heading, imports, parameters, then this one), the
+    # line in the file and its code, ename: evalue, and where the partial notebook is
+    line = TINY.read_text(encoding="utf-8").splitlines().index('    raise ValueError("boom")') + 1
+    assert f'tiny.py, cell 4, line {line} (raise ValueError("boom")): ValueError: boom.' in (
+        result.message
+    )
     assert f"The partial notebook is at {partial}." in result.message
     assert partial.is_file()
     record = json.loads(partial.read_text(encoding="utf-8"))
@@ -264,7 +267,7 @@ def test_a_failing_cell_is_reported_and_the_good_output_kept(built):
     ]
     assert errors and errors[0]["ename"] == "ValueError"
     failure = json.loads((partial.parent / "failure.json").read_text(encoding="utf-8"))
-    assert failure["cell"] == 4 and failure["evalue"] == "boom" and failure["line"] > 0
+    assert failure["cell"] == 4 and failure["evalue"] == "boom" and failure["line"] == line
     assert snapshot(folder) == before  # byte for byte, timestamps included
     assert not [p.name for p in (out / SCHEME).iterdir() if p.name.startswith(".")]
 
@@ -275,7 +278,8 @@ def test_build_goes_on_past_a_failed_year_and_writes_the_index(tmp_path):
     out = tmp_path / "out"
     results = build([SCHEME], data_dir=data, out_dir=out, jobs=2, progress=False, notebook=TINY)
     assert [(r.year, r.status) for r in results] == [(2021, "built"), (2022, "failed")]
-    assert "cell 4: ValueError: boom" in results[1].message
+    assert "cell 4, line " in results[1].message
+    assert "ValueError: boom" in results[1].message
     assert not (out / SCHEME / "2022").exists()
 
     page = (out / "index.html").read_text(encoding="utf-8")

@@ -40,7 +40,7 @@ except ImportError:  # pragma: no cover - Windows: no flock, no lock
     fcntl = None
 
 from evalkit import paths
-from evalkit.config import available_schemes
+from evalkit.config import available_schemes, load_scheme
 from evalkit.errors import EvalkitError, OutputWriteError, ParameterError
 from evalkit.paths import show_path
 from evalkit.runner.execute import execute, write_error
@@ -683,6 +683,7 @@ def _build_locked(
     tasks: list[tuple[str, Any, Path]] = []
     broken = scheme_errors()
     results: list[BuildResult | None] = []
+    overrides: list[str] = []  # «frisklivs_lms: schemes/frisklivs_lms.yaml in the project is …»
     for scheme in list(schemes) if schemes else available_schemes():
         check_scheme(scheme)
         if scheme in broken:
@@ -690,6 +691,8 @@ def _build_locked(
             log.error("%s: %s", scheme, message)
             results.append(BuildResult(scheme, "config", "failed", None, message))
             continue
+        if line := load_scheme(scheme).override_line():
+            overrides.append(f"{scheme}: {line}.")
         folder = (
             Path(data_dir)
             if data_dir
@@ -712,6 +715,10 @@ def _build_locked(
 
     pending: list[tuple[int, Job]] = []
     with _log_to_file(out, quiet=progress) as log_file, bar:
+        for line in overrides:
+            log.info("%s", line)
+            if progress:
+                bar.write(line)
         for scheme, year, folder in tasks:
             started = time.perf_counter()
             try:

@@ -81,6 +81,64 @@ def _source_cell_number(nb_source: Any, cell_index: int) -> int:
     return cell_index + 1
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_CELL_FRAME = re.compile(r"Cell In\s*\[(\d+)\],\s*line (\d+)")
+_CELL_HEADER = re.compile(r"^# %%")
+#: At most this many characters of the failing line are quoted in the message.
+CODE_CHARS = 80
+
+
+def _line_in_cell(traceback: list[str], exec_count: int | None) -> int | None:
+    """The line of the failing cell where the error was raised, from IPython's traceback
+    («Cell In[5], line 2»): its deepest frame in that cell (a function defined in another
+    cell is another cell's frame)."""
+    text = _ANSI.sub("", "\n".join(str(part) for part in traceback or []))
+    lines = [
+        int(line)
+        for count, line in _CELL_FRAME.findall(text)
+        if exec_count is None or int(count) == exec_count
+    ]
+    return lines[-1] if lines else None
+
+
+def _cell_start_line(text: str, number: int, n_cells: int, source: str) -> int | None:
+    """The line of the file (py:percent) holding the first line of cell ``number`` (1-based,
+    as written), whose code is ``source``; None when it cannot be found."""
+    lines = text.splitlines()
+    src = source.splitlines()
+    first = next((i for i, line in enumerate(src) if line.strip()), None)
+    if first is None:
+        return None
+    headers = [i for i, line in enumerate(lines) if _CELL_HEADER.match(line)]
+    index = number - 1 - (n_cells - len(headers))  # cells before the first header, if any
+    start = headers[index] + 1 if 0 <= index < len(headers) else 0
+    for at in (start, 0):
+        for i in range(at, len(lines)):
+            if lines[i] == src[first]:
+                return i + 1 - first
+    return None
+
+
+def _where_it_failed(
+    job: Job, source_nb: Any, err: Any, number: int
+) -> tuple[int | None, int | None, str]:
+    """The failing line in the cell, in the notebook file (.py only) and its code."""
+    in_cell = _line_in_cell(err.traceback, err.exec_count)
+    src = (err.source or "").splitlines()
+    if in_cell is None or not 1 <= in_cell <= len(src):
+        return None, None, ""
+    code = src[in_cell - 1].strip()
+    if len(code) > CODE_CHARS:
+        code = code[: CODE_CHARS - 1] + "…"
+    in_file = None
+    if job.notebook.suffix == ".py":
+        start = _cell_start_line(
+            job.notebook.read_text(encoding="utf-8"), number, len(source_nb.cells), err.source
+        )
+        in_file = start + in_cell - 1 if start is not None else None
+    return in_cell, in_file, code
+
+
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 #: Tries of :func:`_swap_in` when other swaps into the same place keep putting a folder there.
@@ -219,7 +277,8 @@ def _keep_failure(
         **details,
     }
     write_atomic(failed / FAILURE_FILE, json.dumps(record, indent=1, ensure_ascii=False) + "\n")
-    log.error("%s %s failed: %s", job.scheme, job.year, message)
+    # the caller reports the failure once (the result's message); the log keeps a record
+    log.info("%s %s failed: %s", job.scheme, job.year, message)
     return BuildResult(
         job.scheme, job.year, "failed", failed, message, time.perf_counter() - started
     )
@@ -494,11 +553,14 @@ def _execute_in(
         evalue = str(err.evalue).strip()
         if len(evalue) > 300:
             evalue = evalue[:297] + "..."
-        line = None
-        if job.notebook.suffix == ".py" and err.source.strip():
-            text = job.notebook.read_text(encoding="utf-8")
-            at = text.find(err.source.strip().splitlines()[0])
-            line = text.count("\n", 0, at) + 1 if at >= 0 else None
+        in_cell, line, code = _where_it_failed(job, source_nb, err, number)
+        where = f"{shown_nb}, cell {number}"
+        if line is not None:
+            where += f", line {line}"
+        elif in_cell is not None:
+            where += f", line {in_cell} of the cell"
+        if code:
+            where += f" ({code})"
         partial = None
         try:
             partial = nbformat.read(str(staging / "report.ipynb"), as_version=4)
@@ -508,11 +570,13 @@ def _execute_in(
             job,
             staging,
             started,
-            f"{shown_nb}, cell {number}: {err.ename}: {evalue}",
+            f"{where}: {err.ename}: {evalue}",
             {
                 "notebook": relative_path(job.notebook, job.root),
                 "cell": number,
                 "line": line,
+                "line_in_cell": in_cell,
+                "code": code,
                 "execution_count": err.exec_count,
                 "ename": err.ename,
                 "evalue": str(err.evalue),

@@ -148,7 +148,8 @@ def write_index(out_dir: Path | str) -> Path:
     Status comes from each year's ``manifest.json`` and ``_failed/<year>/failure.json``; the
     figures (number of projects or applications, the grant total, whether the data are
     synthetic) from each ``metrics.json``. A scheme whose YAML fails to load is listed with
-    the error. All text is HTML-escaped (Jinja2 autoescape).
+    the error; one read from the project's copy of a bundled scheme says so in one line. All
+    text is HTML-escaped (Jinja2 autoescape).
     """
     from jinja2 import Environment, FileSystemLoader
 
@@ -162,10 +163,12 @@ def write_index(out_dir: Path | str) -> Path:
         rows = _index_rows(scheme_dir) if name in folders else []
         if not rows and name not in errors:
             continue
-        title = name
+        title, override = name, ""
         if name not in errors:
             try:
-                title = clip_text(load_scheme(name).short_title_nb, 200)
+                loaded = load_scheme(name)
+                title = clip_text(loaded.short_title_nb, 200)
+                override = loaded.override_line(nb=True)  # a project's copy of a bundled scheme
             except Exception:  # a folder that is no (longer a) known scheme
                 title = name
         trends_html = scheme_dir / TRENDS_FOLDER / "report.html"
@@ -175,6 +178,7 @@ def write_index(out_dir: Path | str) -> Path:
                 "title": title,
                 "rows": rows,
                 "error": short_error(name, errors[name]) if name in errors else None,
+                "override": override[:1].upper() + override[1:],
                 "trends_href": quote(f"{name}/{TRENDS_FOLDER}/report.html")
                 if trends_html.is_file()
                 else None,

@@ -37,6 +37,18 @@ RUNNER_PARAMETERS = (
     "cache_dir",
 )
 
+#: How a notebook declares the parameters the runner passes (as ``notebooks/year.py`` does),
+#: with a default to suggest (None: the value passed).
+DECLARATIONS: dict[str, tuple[str, Any]] = {
+    "scheme": ("str", None),
+    "year": ("int", None),
+    "compare_with": ("list[int] | None", "None"),
+    "data_dir": ("str", '""'),
+    "output_dir": ("str", '""'),
+    "strict": ("bool", "False"),
+    "scheme_file": ("str", '""'),
+}
+
 
 def notebook_root(notebook: Path) -> Path:
     """The folder a notebook runs in: the one holding its ``notebooks/`` folder, else the
@@ -303,10 +315,43 @@ def _describe(value: Any) -> str:
     return f"{type(value).__name__} {text}"
 
 
+def _at(where: str, param: Param) -> str:
+    """«notebooks/x.py, line 25»: where the parameter is declared (the line when known)."""
+    return f"{where}, line {param.line}" if param.line else where
+
+
+def _fits(value: Any, annotation: str) -> bool:
+    """Whether ``value`` is of the type ``annotation`` (no command-line conversion)."""
+    try:
+        _convert(value, ast.parse(annotation, mode="eval").body, coerce=False)
+    except _Mismatch:
+        return False
+    return True
+
+
+def _is_list_type(annotation: str) -> bool:
+    return bool(re.search(r"\b(list|List|tuple|Tuple|Sequence|Iterable)\b", annotation))
+
+
 def _type_error(where: str, param: Param, value: Any) -> str:
+    """One sentence on a value that does not fit its declaration, and which to change.
+
+    A parameter the runner passes (:data:`DECLARATIONS`) with a value of the type the runner
+    passes is declared wrongly in the notebook: the fix is the declaration, not the value.
+    """
     expected = param.type_text
-    if isinstance(value, (list, tuple)) and not re.search(r"\b(list|tuple|Sequence)\b", expected):
+    standard, suggested = DECLARATIONS.get(param.name, (None, None))
+    if standard is not None and standard != expected and _fits(value, standard):
+        default = suggested if suggested is not None else repr(value)
+        return (
+            f"{_at(where, param)}: the parameters cell declares `{param.declaration}`, "
+            f"but evalkit passes {param.name} as {standard} ({value!r}) (to fix this, "
+            f"declare it as `{param.name}: {standard} = {default}` in the parameters cell)."
+        )
+    if isinstance(value, (list, tuple)) and not _is_list_type(expected):
         fix = f"pass a single value, e.g. {param.name}={param.default!r}"
+    elif not isinstance(value, (list, tuple)) and _is_list_type(expected) and value is not None:
+        fix = f"pass a list, e.g. {param.name}=[{value!r}]"
     elif param.has_default and param.literal:
         fix = f"pass a value of type {expected}, e.g. {param.name}={param.default!r}"
     else:
@@ -315,6 +360,44 @@ def _type_error(where: str, param: Param, value: Any) -> str:
         f"Wrong type for parameter {param.name!r} of {where}: expected {expected} (declared "
         f"`{param.declaration}`), got {_describe(value)} (to fix this, {fix})."
     )
+
+
+def _default_error(where: str, param: Param) -> str | None:
+    """One sentence on a default in the parameters cell that does not fit its own
+    annotation (``year: int = "2023"``, ``compare_with: list[int] | None = 2022``), saying
+    what to write instead; None when it fits. Such a default is what JupyterLab runs."""
+    if not (param.annotation and param.has_default and param.literal):
+        return None
+    value = param.default
+    if _fits(value, param.annotation):
+        return None
+    name, annotation = param.name, param.annotation
+    head = f"{_at(where, param)}: `{param.declaration}` gives {name}"
+    if isinstance(value, str) and _fits(_as_number(value), annotation):
+        return (
+            f'{head} the text "{value}", not a number (to fix this, remove the quotes: '
+            f"`{name}: {annotation} = {_as_number(value)!r}`)."
+        )
+    if not isinstance(value, (list, tuple)) and _fits([value], annotation):
+        return (
+            f"{head} the single value {value!r}, not a list (to fix this, put it in brackets: "
+            f"`{name}: {annotation} = [{value!r}]`)."
+        )
+    return (
+        f"{head} {_describe(value)}, which is not {annotation} (to fix this, give a default "
+        f"of type {annotation}, or declare the type of the default)."
+    )
+
+
+def _as_number(text: str) -> int | float | str:
+    """``"2023"`` as 2023, ``"0.5"`` as 0.5; other text as it is."""
+    try:
+        return int(text.strip())
+    except ValueError:
+        try:
+            return float(text.strip())
+        except ValueError:
+            return text
 
 
 def _suggest(name: str, choices: Iterable[str]) -> str:
@@ -379,7 +462,11 @@ def validate_parameters(notebook: Path | str, params: Mapping[str, Any]) -> dict
     ParameterError
         One message listing every problem, each with how to fix it: unknown (with the nearest
         name), missing, of the wrong type, or out of range (an unknown scheme, a year before the
-        scheme's first year, a year or compared year without an export in ``data_dir``).
+        scheme's first year, a year or compared year without an export in ``data_dir``). A
+        default in the cell that does not fit its own type (``year: int = "2023"``: what
+        JupyterLab would run) is one too, and a parameter the runner passes that the cell
+        declares with another type (:data:`DECLARATIONS`) is named with the declaration to
+        write.
     """
     path = Path(notebook)
     declared = notebook_parameters(path)
@@ -402,6 +489,9 @@ def validate_parameters(notebook: Path | str, params: Mapping[str, Any]) -> dict
             + ", or give them a default in the parameters cell)."
         )
     for p in declared.values():
+        wrong_default = _default_error(where, p)
+        if wrong_default:
+            problems.append(wrong_default)
         if p.name in params:
             try:
                 values[p.name] = _convert(params[p.name], p.annotation_node(), coerce=True)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from evalkit import paths
-from evalkit.config import is_bundled, load_scheme, scheme_path
+from evalkit.config import is_bundled, load_scheme, replaces_bundled, scheme_path
 from evalkit.errors import EvalkitError, ParameterError
 from evalkit.paths import relative_path, resolve_path, sha256_file, show_path
 from evalkit.runner.params import (
@@ -253,10 +253,13 @@ def plan(
         )
     if "strict" in declared or strict:
         params["strict"] = strict
-    if "scheme_file" in declared and not is_bundled(scheme):
-        # a scheme of the user's own: the kernel runs in the notebook's folder, which may
-        # not be the one whose schemes/ holds it
-        params["scheme_file"] = str(scheme_path(scheme))
+    yaml_path = scheme_path(scheme)  # the project's copy of a bundled scheme, if it has one
+    if "scheme_file" in declared and (
+        not is_bundled(scheme) or replaces_bundled(scheme, yaml_path)
+    ):
+        # a scheme of the user's own, or a copy of a bundled one: the kernel runs in the
+        # notebook's folder, which may not be the one whose schemes/ holds it
+        params["scheme_file"] = str(yaml_path)
     params.update(extra)
     params = validate_parameters(nb_path, params)
     params.pop("output_dir", None)  # set by the runner when it runs, as is cache_dir:
@@ -274,7 +277,6 @@ def plan(
             )
         inputs.append((role, y, export))
 
-    yaml_path = scheme_path(scheme)
     evalkit_version = package_version("evalkit") or "0+unknown"
     records = {
         "notebook": file_record(nb_path, root),
