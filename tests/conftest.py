@@ -1,4 +1,15 @@
-"""Shared fixtures: small hand-written exports in the reference layouts."""
+"""Shared fixtures: small hand-written exports in the reference layouts; and how the suite is
+split among pytest-xdist's workers (``make test`` runs ``pytest -n auto --dist loadgroup``).
+
+Under xdist every worker is a pytest session of its own, and tests go to whichever worker is
+free, one at a time. :func:`pytest_collection_modifyitems` keeps together, on one worker, the
+tests of a module that share a module-, class- or package-scoped fixture (a document built once
+for the module's read-only tests), so the fixture is made once, not once per worker; and it
+hands out the tests marked ``slow`` first, so the long ones do not start last while the other
+workers have run dry. A session-scoped fixture is made once per worker: keep it cheap, or
+build into ``tmp_path_factory.getbasetemp().parent`` (shared by the workers of one run) under a
+lock. Run serially with ``-n 0`` (or ``-p no:xdist``), e.g. to use ``--pdb``.
+"""
 
 from __future__ import annotations
 
@@ -108,6 +119,34 @@ def make_data(folder: Path, **years: str) -> Path:
     for name, text in years.items():
         (folder / "frisklivs_lms" / f"{name.lstrip('y')}.csv").write_text(text, encoding="utf-8")
     return folder
+
+
+#: Fixture scopes shared by the tests of one module (or of one of its classes, or package).
+_SHARED_SCOPES = frozenset({"module", "class", "package"})
+
+
+def _shares_a_fixture(item: pytest.Item) -> bool:
+    """Whether ``item`` uses (directly or through another fixture) a fixture made once for
+    several tests of its module: module-, class- or package-scoped."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:  # not a Python test function (a doctest, say): nothing shared
+        return False
+    return any(
+        defs[-1].scope in _SHARED_SCOPES for defs in info.name2fixturedefs.values() if defs
+    )
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the xdist_group marks
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On an xdist worker only (a serial run keeps the collection order): the tests sharing a
+    module-scoped fixture form one ``xdist_group`` per module, and ``slow`` tests come first.
+    Every worker collects and orders the same way, as xdist requires."""
+    if not hasattr(config, "workerinput"):
+        return
+    for item in items:
+        if _shares_a_fixture(item) and not any(item.iter_markers("xdist_group")):
+            item.add_marker(pytest.mark.xdist_group(item.path.name))
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable
 
 
 @pytest.fixture
