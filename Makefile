@@ -26,8 +26,10 @@ venv: $(STAMP) ## create .venv and install evalkit with its dependencies
 report: $(STAMP) ## build every year's document on the data (data/raw, else the synthetic demo) and outputs/index.html
 	$(BIN)/evalkit build --out $(OUT) $(ARGS)
 
-test: $(STAMP) ## run the test suite (unit, demo data against the published figures, notebooks end to end)
-	$(BIN)/python -m pytest $(ARGS)
+# -n auto: one pytest-xdist worker per processor; loadgroup keeps the tests that share a
+# module-scoped fixture on one worker (tests/conftest.py). ARGS="-n 0 ..." runs serially.
+test: $(STAMP) ## run the test suite in parallel (unit, demo data against the published figures, notebooks end to end)
+	$(BIN)/python -m pytest -n auto --dist loadgroup $(ARGS)
 
 lint: $(STAMP) ## ruff lint and format check
 	$(BIN)/ruff check .

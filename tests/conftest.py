@@ -1,8 +1,23 @@
-"""Shared fixtures: small hand-written exports in the reference layouts."""
+"""Shared fixtures: small hand-written exports in the reference layouts; and how the suite is
+split among pytest-xdist's workers (``make test`` runs ``pytest -n auto --dist loadgroup``).
+
+Under xdist every worker is a pytest session of its own, and tests go to whichever worker is
+free, one at a time. :func:`pytest_collection_modifyitems` keeps together, on one worker, the
+tests of a module that share a module-, class- or package-scoped fixture (a document built once
+for the module's read-only tests), so the fixture is made once, not once per worker; and it
+hands out the tests marked ``slow`` first, so the long ones do not start last while the other
+workers have run dry. A session-scoped fixture is made once per worker: keep it cheap, or
+build into ``tmp_path_factory.getbasetemp().parent`` (shared by the workers of one run) under a
+lock. Run serially with ``-n 0`` (or ``-p no:xdist``), e.g. to use ``--pdb``.
+"""
 
 from __future__ import annotations
 
+import json
+import shutil
+import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -11,6 +26,7 @@ import pytest
 
 from evalkit import parse
 from evalkit.config import load_scheme
+from evalkit.paths import write_atomic
 
 ROOT = Path(__file__).resolve().parent.parent
 FRISKLIV = load_scheme("frisklivs_lms")
@@ -108,6 +124,93 @@ def make_data(folder: Path, **years: str) -> Path:
     for name, text in years.items():
         (folder / "frisklivs_lms" / f"{name.lstrip('y')}.csv").write_text(text, encoding="utf-8")
     return folder
+
+
+# --- pytest-xdist ---------------------------------------------------------------------------
+#: Fixture scopes shared by the tests of one module (or of one of its classes, or package).
+_SHARED_SCOPES = frozenset({"module", "class", "package"})
+#: ``workerinput`` key: the file where a worker writes each grouped test's ``xdist_group``.
+_GROUPS = "evalkit_xdist_groups"
+#: The controller's folder for that file, one per run.
+_GROUPS_KEY = pytest.StashKey[Path]()
+
+
+def _shares_a_fixture(item: pytest.Item) -> bool:
+    """Whether ``item`` uses (directly or through another fixture) a fixture made once for
+    several tests of its module: module-, class- or package-scoped."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:  # not a Python test function (a doctest, say): nothing shared
+        return False
+    return any(defs[-1].scope in _SHARED_SCOPES for defs in info.name2fixturedefs.values() if defs)
+
+
+def _group_of(item: pytest.Item) -> str | None:
+    """The item's ``xdist_group`` name, joined as pytest-xdist joins several; None if none."""
+    names = {
+        str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+        for m in item.iter_markers("xdist_group")
+    }
+    return "_".join(sorted(names)) or None
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the xdist_group marks
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On an xdist worker only (a serial run keeps the collection order): the tests sharing a
+    module-scoped fixture form one ``xdist_group`` per module, and ``slow`` tests come first.
+    Every worker collects and orders the same way, as xdist requires."""
+    if not hasattr(config, "workerinput"):
+        return
+    for item in items:
+        if _shares_a_fixture(item) and _group_of(item) is None:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable
+
+
+# pytest-xdist 3.8 passes a test's group to the controller as a suffix of its node id, which
+# pytest 9.2's structured node ids no longer take (pytest-dev/pytest-xdist#1386): every test
+# then goes alone. Until xdist mends it, each worker writes the groups to a file the
+# controller's scheduler reads.
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """Controller: tell each worker where to write the groups (one folder for the run)."""
+    config = node.config
+    if _GROUPS_KEY not in config.stash:
+        config.stash[_GROUPS_KEY] = Path(tempfile.mkdtemp(prefix="evalkit-xdist-"))
+    node.workerinput[_GROUPS] = str(config.stash[_GROUPS_KEY] / "groups.json")
+
+
+@pytest.hookimpl(tryfirst=True)  # before the worker sends its collection to the controller
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Worker: write each grouped test's group, by the node id the controller will see."""
+    path = getattr(session.config, "workerinput", {}).get(_GROUPS)
+    if path:
+        groups = {item.nodeid: _group_of(item) for item in session.items if _group_of(item)}
+        write_atomic(path, json.dumps(groups))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Controller: ``--dist loadgroup`` that takes the groups from the workers' file."""
+    if config.getvalue("dist") != "loadgroup" or _GROUPS_KEY not in config.stash:
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class FileGroupScheduling(LoadGroupScheduling):
+        groups: dict[str, str] | None = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            if self.groups is None:  # called once the workers have collected
+                file = config.stash[_GROUPS_KEY] / "groups.json"
+                self.groups = json.loads(file.read_text("utf-8")) if file.exists() else {}
+            return self.groups.get(nodeid) or super()._split_scope(nodeid)
+
+    return FileGroupScheduling(config, log)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove the folder of the groups' file."""
+    if _GROUPS_KEY in config.stash:
+        shutil.rmtree(config.stash[_GROUPS_KEY], ignore_errors=True)
 
 
 @pytest.fixture

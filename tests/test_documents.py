@@ -26,6 +26,13 @@ def out(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("outputs")
 
 
+@pytest.fixture(scope="module")
+def samhandling_2012(out):
+    """The samhandling 2012 document, built once for the module's two tests that read it
+    (whichever runs first)."""
+    return report_year("samhandling", 2012, data_dir=DEMO, out_dir=out)
+
+
 def _html(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
@@ -97,10 +104,10 @@ def test_frisklivs_2022_document(out):
     assert total["Prosjekter"].item() == 109  # the published 109 projects of 2022
 
 
-def test_project_names_from_the_data_are_escaped(out):
+def test_project_names_from_the_data_are_escaped(out, samhandling_2012):
     # every demo year holds one project name that needs escaping; the samhandling document
     # lists the funded projects by name
-    res = report_year("samhandling", 2012, data_dir=DEMO, out_dir=out)
+    res = samhandling_2012
     assert res.status == "built", res.message
     html = _html(out / "samhandling" / "2012" / "report.html")
     names = pd.read_excel(DEMO / "samhandling" / "2012.xlsx", dtype=str)["Prosjekt"]
@@ -111,8 +118,8 @@ def test_project_names_from_the_data_are_escaped(out):
         assert name.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") in html
 
 
-def test_samhandling_2012_document(out):
-    res = report_year("samhandling", 2012, data_dir=DEMO, out_dir=out)
+def test_samhandling_2012_document(out, samhandling_2012):
+    res = samhandling_2012
     assert res.status in ("built", "cached")
     text = _common_checks(out / "samhandling" / "2012")
     assert f"81,6{NBSP}millioner kroner til 199 samhandlingsprosjekter" in text
