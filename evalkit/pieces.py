@@ -130,6 +130,9 @@ class Table(_Numbered):
     #: The numbering of the document the table belongs to: the table takes its number from
     #: it when shown (None: the number is set by hand).
     registry: Numbering | None = field(default=None, repr=False, compare=False)
+    #: The data's column names are the headers as shown (a researcher's own table), not
+    #: machine keys to name in Norwegian for ``tables.xlsx``.
+    shown_headers: bool = False
 
     KIND: ClassVar[str] = "Tabell"
 
@@ -214,7 +217,7 @@ class Table(_Numbered):
             frame = frame.set_axis([c if c is not None else "" for c in frame.columns], axis=1)
         headers, kinds = {}, {}
         for column in frame.columns:
-            header, kind = wording.excel_column(column)
+            header, kind = (str(column), "") if self.shown_headers else wording.excel_column(column)
             headers[column] = header
             if kind:
                 kinds[header] = kind
@@ -657,6 +660,7 @@ def table(
         notes=notes_out + _notes(notes),
         source=document_source(document),
         total_label=TOTAL,
+        shown_headers=True,
     )
     piece.registry = numbering(document)
     return piece
