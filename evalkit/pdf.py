@@ -81,6 +81,7 @@ main .evalkit-table.long th, main .evalkit-table.long td { padding: 1pt 4pt; lin
 main .evalkit-table tbody tr.group th { font-weight: bold; padding-top: 4pt;
                                         border-bottom: 0.5pt solid #999; }
 tr.group { break-after: avoid; }
+nav.evalkit-toc { break-inside: avoid; }
 nav a, .toc a { color: inherit; text-decoration: none; }
 nav a::after, .toc a::after { content: leader('.') " " target-counter(attr(href), page); }
 a { color: #0b4f8a; }

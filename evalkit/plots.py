@@ -396,6 +396,16 @@ class NorwegianFormatter(ScalarFormatter):
         return fmt_dec(x, decimals)
 
 
+#: The words seaborn puts on a statistic's axis, in Norwegian.
+STAT_LABELS_NB = {
+    "Count": "Antall",
+    "Density": "Tetthet",
+    "Proportion": "Andel",
+    "Percent": "Prosent",
+    "Frequency": "Frekvens",
+}
+
+
 def _relabel(text: str, labels: Mapping[str, str]) -> str | None:
     """A label named by a column (``county_name``, or ``county_name = Oslo`` as seaborn titles
     a facet) with the column's label; None when it names none."""
@@ -429,7 +439,8 @@ def house_style(fig: plt.Figure, labels: Mapping[str, str] | None = None) -> plt
     """A figure drawn by anyone (seaborn, pandas, matplotlib) made to look like evalkit's own.
 
     * An axis label, legend title or facet title that is a column name with a label
-      (``labels``: column → label, e.g. from the scheme YAML) shows the label.
+      (``labels``: column → label, e.g. from the scheme YAML) shows the label; seaborn's
+      «Count», «Density» … are written in Norwegian (:data:`STAT_LABELS_NB`).
     * Numbers on the axes are written the Norwegian way (:class:`NorwegianFormatter`), where
       the axis has matplotlib's default formatter.
     * Category labels on the x axis that run into each other are wrapped, and turned 45°
@@ -437,7 +448,7 @@ def house_style(fig: plt.Figure, labels: Mapping[str, str] | None = None) -> plt
 
     The figure is changed in place and returned.
     """
-    labels = dict(labels or {})
+    labels = {**STAT_LABELS_NB, **(labels or {})}
     legends = list(fig.legends)
     for ax in fig.axes:
         for axis, get, put in (

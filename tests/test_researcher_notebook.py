@@ -239,10 +239,11 @@ def test_house_style_labels_numbers_and_crowded_ticks():
     assert {t.get_rotation() for t in ax3.get_xticklabels()} == {45.0}
     fig2, ax2 = plt.subplots()
     ax2.plot([0, 1], [0, 0.5])
-    ax2.set_yticks([0, 0.25, 0.5])
+    ax2.set(yticks=[0, 0.25, 0.5], ylabel="Count")  # seaborn's word for a histogram's bars
     plots.house_style(fig2, labels)
     fig2.canvas.draw()
     assert [t.get_text() for t in ax2.get_yticklabels()] == ["0,00", "0,25", "0,50"]
+    assert ax2.get_ylabel() == "Antall"
     plt.close("all")
 
 
@@ -419,3 +420,153 @@ def test_pdf_contents_have_page_numbers(tmp_path):
             i for i, p in enumerate(pages, start=1) if i > 1 and heading in p.splitlines()[:3]
         )
         assert number == found, (heading, lines[heading])
+
+
+# --- done when: the researcher's notebook, built --------------------------------------------
+ALT = (
+    "Histogram over tildelt beløp per prosjekt i 2023. De fleste prosjektene fikk mellom "
+    "100 000 og 200 000 kroner."
+)
+CROSSTAB = "Prosjekter per fylke og målgruppe 2023"
+REGRESSION = "Tildelt beløp og samarbeid, lineær regresjon 2023"
+OWN_CELLS = f"""# %%
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+import statsmodels.formula.api as smf
+
+fig, ax = plt.subplots(figsize=(7.5, 3.5))
+sns.histplot(data=ev.tidy, x="grant_nok", ax=ax)
+doc.figure(fig, title="Fordeling av tildelt beløp 2023", alt={ALT!r})
+
+# %%
+counts = pd.crosstab(ev.tidy["county_name"], ev.tidy["target_group"], margins=True)
+doc.table(counts, title={CROSSTAB!r})
+
+# %%
+data = pd.DataFrame(
+    {{
+        "belop": ev.tidy["grant_nok"].astype("float64"),
+        "samarbeid": ev.tidy["collaboration"].astype("float64"),
+    }}
+).dropna()
+model = smf.ols("belop ~ samarbeid", data=data).fit()
+doc.table(model.summary2().tables[1], title={REGRESSION!r})
+
+# %%
+fig2, ax2 = plt.subplots()
+ax2.bar(["a", "b"], [3, 4])
+ax2.set_ylabel("")
+"""
+
+
+def _cell(name: str) -> str:
+    return f'# %%\ndoc.piece(ev, "{name}")\n'
+
+
+def _labels_in_order(found: list[tuple[str, str]]) -> dict[str, list[int]]:
+    """Each kind's numbers in the order they first appear."""
+    seen: dict[str, list[int]] = {"Tabell": [], "Figur": []}
+    for kind, number in found:
+        if int(number) not in seen[kind]:
+            seen[kind].append(int(number))
+    return seen
+
+
+@pytest.mark.slow
+def test_researchers_notebook_built_numbers_in_order_everywhere(project, caplog):
+    import jupytext
+    import pypdf
+    from openpyxl import load_workbook
+
+    assert main(["notebook", "frisklivs_lms"]) == 0
+    path = project / "notebooks" / "frisklivs_lms.py"
+    text = path.read_text(encoding="utf-8")
+    # drop a built-in figure, move a table, add one's own figure and tables and a plain figure
+    assert _cell("fylker_antall") in text and _cell("andeler_tilbud") in text
+    text = text.replace(_cell("fylker_antall") + "\n", "")
+    text = text.replace(_cell("andeler_tilbud") + "\n", "")
+    text = text.replace(_cell("belop"), _cell("belop") + "\n" + _cell("andeler_tilbud"))
+    text = text.replace(_cell("fylker_belop"), _cell("fylker_belop") + "\n" + OWN_CELLS)
+    path.write_text(text, encoding="utf-8")
+    cells = jupytext.reads(text, fmt="py:percent").cells
+    plain_cell = next(i for i, c in enumerate(cells, start=1) if "ax2.bar" in c.source)
+
+    out = project / "out"
+    with caplog.at_level(logging.WARNING, logger="evalkit.runner.export"):
+        assert main(["report", "frisklivs_lms", "2023", "--out", str(out)]) == 0
+    folder = out / "frisklivs_lms" / "2023"
+    page = (folder / "report.html").read_text(encoding="utf-8")
+
+    # the HTML: numbers 1 … N of each kind, in order down the page
+    found = re.findall(
+        r"<span class=[\"']caption-label[\"']>(Tabell|Figur) (\d+)\.</span> ([^<]+)<", page
+    )
+    assert len(found) > 15
+    captions = [(k, int(n), htmllib.unescape(t)) for k, n, t in found]
+    order = _labels_in_order([(k, n) for k, n, _ in captions])
+    assert order["Tabell"] == list(range(1, len(order["Tabell"]) + 1))
+    assert order["Figur"] == list(range(1, len(order["Figur"]) + 1))
+    titles = [t for _, _, t in captions]
+    assert "Antall prosjekter per fylke 2023" not in titles  # the dropped figure
+    assert titles.index("Beløp 2023") < titles.index("Type tilbud 2023")  # the moved table
+    assert (
+        titles.index("Tildelt beløp per fylke 2023")
+        < titles.index("Fordeling av tildelt beløp 2023")
+        < titles.index(CROSSTAB)
+        < titles.index(REGRESSION)
+    )
+    tables = [(n, t) for k, n, t in captions if k == "Tabell"]
+    figures = [(n, t) for k, n, t in captions if k == "Figur"]
+    # the comparison's lead-in names the numbers its figure and table got
+    intro = re.search(r"Figur (\d+) viser forskjellen.*?Tabell (\d+) gir andelene", page, re.S)
+    assert (int(intro.group(1)), int(intro.group(2))) == (
+        next(n for n, t in figures if t.startswith("Forskjell i andeler")),
+        next(n for n, t in tables if t.startswith("2023 sammenlignet")),
+    )
+    # the plain figure: numbered, its caption asks for a title; its cell named in the log
+    assert any(t.startswith("Figur uten tittel") for _, t in figures)
+    assert f"cell {plain_cell} " in caplog.text and "doc.figure(fig, title=" in caplog.text
+    assert "Text(0, 0.5" not in page  # no stray return value
+    # alt text as given
+    alts = [htmllib.unescape(a) for a in re.findall(r"alt=\"([^\"]*)\"", page)]
+    assert ALT in alts
+    # the crosstab as published: no count of 1 or 2
+    block = page[page.index(f"{CROSSTAB}</caption>") :]
+    block = block[: block.index("</table>")]
+    cells_shown = [htmllib.unescape(c) for c in re.findall(r"<t[dh][^>]*>([^<]*)</t[dh]>", block)]
+    assert ":" in cells_shown and not {"1", "2"} & set(cells_shown)
+
+    # the PDF: the same captions, in the same order
+    reader = pypdf.PdfReader(folder / "report.pdf")
+    pdf_text = "\n".join(p.extract_text() for p in reader.pages)
+    in_pdf = re.findall(r"^(Tabell|Figur) (\d+)\. ", pdf_text, re.M)
+    assert [(k, int(n)) for k, n in in_pdf] == [(k, n) for k, n, _ in captions]
+    assert "Innhold" in pdf_text
+
+    alts_pdf: list[str] = []
+
+    def walk(node):
+        node = node.get_object()
+        if "/Alt" in node:
+            alts_pdf.append(str(node["/Alt"]))
+        kids = node.get("/K")
+        kids = kids.get_object() if kids is not None else []
+        for kid in kids if isinstance(kids, list) else [kids]:
+            if hasattr(kid, "get_object") and isinstance(kid.get_object(), dict):
+                walk(kid)
+
+    walk(reader.trailer["/Root"]["/StructTreeRoot"])
+    assert ALT in alts_pdf
+
+    # tables.xlsx: the tables shown, in their order and with their numbers
+    wb = load_workbook(folder / "tables.xlsx")
+    numbers = [int(re.match(r"Tabell (\d+)\. ", name).group(1)) for name in wb.sheetnames]
+    assert numbers == [n for n, _ in tables]
+    assert [ws["A1"].value for ws in wb.worksheets] == [f"Tabell {n}. {t}" for n, t in tables]
+    own = next(ws for ws in wb.worksheets if ws["A1"].value.endswith(CROSSTAB))
+    values = [c.value for row in own.iter_rows(min_row=4) for c in row[1:]]
+    assert ":" in values and not {1, 2} & {v for v in values if isinstance(v, int)}
+    assert any(ws["A1"].value.endswith(REGRESSION) for ws in wb.worksheets)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["notebook"]["path"] == "notebooks/frisklivs_lms.py"
