@@ -24,35 +24,12 @@ from evalkit.errors import EvalkitError
 from evalkit.evaluation import Evaluation
 from evalkit.flags import action_nb, problem_nb
 from evalkit.metrics import share_labels
-from evalkit.numbering import Numbering, numbering, use, warn_referred_not_shown
-from evalkit.pieces import (
-    RULE,
-    Figure,
-    Table,
-    column_kinds,
-    document_source,
-    figure,
-    piece_name,
-    source_line,
-    table,
-)
+from evalkit.numbering import numbering, use, warn_referred_not_shown
+from evalkit.pieces import RULE, Figure, Table, document_source, piece_name, source_line
+from evalkit.pieces import column_kinds as column_kinds  # re-exported: doc.column_kinds
+from evalkit.pieces import figure as figure  # re-exported: doc.figure(fig, title=…, alt=…)
+from evalkit.pieces import table as table  # re-exported: doc.table(frame, title=…)
 from evalkit.text import MarkdownText, esc, fmt_ci, fmt_int, fmt_nok, fmt_p, fmt_pct, fmt_pp
-
-__all__ = [
-    "RULE",
-    "Figure",
-    "Numbering",
-    "Table",
-    "column_kinds",
-    "figure",
-    "numbering",
-    "piece",
-    "pieces",
-    "save",
-    "source_line",
-    "table",
-    "tables",
-]
 
 
 def _ev_source(ev: Evaluation) -> str:

@@ -674,12 +674,14 @@ def _missing(value: Any) -> bool:
 #: The caption of a figure shown without :func:`figure`, and its alternative text.
 UNTITLED_NB = "Figur uten tittel (vis den med doc.figure og gi den tittel og alternativ tekst)"
 UNTITLED_ALT_NB = "Figuren har ingen alternativ tekst."
-_SEEN_IN_CELL: dict[Any, int] = {}
+#: Per cell: the run it was last seen in and how many figures it has shown in that run.
+_SEEN_IN_CELL: dict[str, tuple[int, int]] = {}
 
 
 def _cell_key() -> str:
-    """Which cell runs now: JupyterLab's cell id where the front end sends it, else the
-    execution count (with how many figures the cell has shown so far)."""
+    """A name for a figure shown as it is: its cell (JupyterLab's cell id where the front end
+    sends it, else the run) and its place among the figures the cell shows; the same when
+    the cell is run again."""
     shell = sys.modules["IPython"].get_ipython() if "IPython" in sys.modules else None
     cell = None
     kernel = getattr(shell, "kernel", None)
@@ -689,9 +691,12 @@ def _cell_key() -> str:
         except Exception:  # an older kernel
             parent = getattr(shell, "parent_header", {}) or {}
         cell = (parent.get("metadata") or {}).get("cellId")
-    where = cell or f"run-{getattr(shell, 'execution_count', 0)}"
-    _SEEN_IN_CELL[where] = _SEEN_IN_CELL.get(where, 0) + 1
-    return f"uten_tittel_{piece_name(where)}_{_SEEN_IN_CELL[where]}"
+    run = int(getattr(shell, "execution_count", 0) or 0)
+    where = cell or f"run-{run}"
+    last_run, count = _SEEN_IN_CELL.get(where, (run, 0))
+    count = count + 1 if last_run == run else 1
+    _SEEN_IN_CELL[where] = (run, count)
+    return f"uten_tittel_{piece_name(where)}_{count}"
 
 
 def plain_figure_bundle(fig: Any) -> dict[str, str] | None:

@@ -12,11 +12,11 @@ from evalkit import excel, inert, paths, plots, stats, text, trends, wording
 from evalkit.disclosure import suppress
 from evalkit.evaluation import metrics_json
 from evalkit.numbering import numbering, use, warn_referred_not_shown
-from evalkit.pieces import RULE, Figure, Table, document_source, figure, piece_name, table
+from evalkit.pieces import RULE, Figure, Table, document_source, piece_name
+from evalkit.pieces import figure as figure  # re-exported: tdoc.figure(fig, title=…, alt=…)
+from evalkit.pieces import table as table  # re-exported: tdoc.table(frame, title=…)
 from evalkit.text import MarkdownText, esc, fmt_int, fmt_nok, fmt_p, fmt_pct
 from evalkit.trends import Trends
-
-__all__ = ["figure", "save", "table"]
 
 
 def title(tr: Trends) -> MarkdownText:

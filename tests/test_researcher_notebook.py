@@ -353,6 +353,31 @@ def test_a_figure_shown_as_it_is_is_numbered_and_its_cell_named(ev, caplog):
     assert "cell 7" in said and "«Figur 2»" in said and "doc.figure(fig, title=" in said
 
 
+def test_a_figure_shown_as_it_is_keeps_its_number_when_its_cell_runs_again(ev, monkeypatch):
+    import IPython
+    from matplotlib.figure import Figure as MplFigure  # drawn without pyplot
+
+    class Kernel:  # JupyterLab sends the cell's id with each run
+        def get_parent(self):
+            return {"metadata": {"cellId": "a1b2-c3"}}
+
+    class Shell:
+        kernel = Kernel()
+        execution_count = 5
+
+    shell = Shell()
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
+    ev = _fresh(ev)
+
+    def run_cell() -> list[str]:  # the cell shows two figures as they are
+        bundles = [pieces.plain_figure_bundle(MplFigure()) for _ in range(2)]
+        return [re.search(r"Figur (\d+)\.", b["text/html"]).group(1) for b in bundles]
+
+    assert run_cell() == ["1", "2"]
+    shell.execution_count = 6
+    assert run_cell() == ["1", "2"]
+
+
 def test_figure_caption_and_source_are_blocks(ev):
     ev = _fresh(ev)
     f = doc.piece(ev, "fylker_belop")
@@ -570,3 +595,27 @@ def test_researchers_notebook_built_numbers_in_order_everywhere(project, caplog)
     assert any(ws["A1"].value.endswith(REGRESSION) for ws in wb.worksheets)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["notebook"]["path"] == "notebooks/frisklivs_lms.py"
+
+
+def test_trends_document_takes_own_tables_and_writes_the_tables_shown(tmp_path):
+    from openpyxl import load_workbook
+
+    from evalkit import trend_document as tdoc
+    from evalkit.trends import evaluate_trends
+
+    tr = evaluate_trends("samhandling", data_dir=DEMO)
+    tdoc.title(tr)  # the trends document is now the current one
+    frame = pd.DataFrame({"År": ["2010", "2011"], "Søknader": [40, 2]})
+    own = tdoc.table(frame, title="Søknader per år")
+    assert (
+        own.all_notes[0].startswith("Kilde: syntetiske demodata")
+        and "2010–2012" in (own.all_notes[0])
+    )
+    assert own.display["Søknader"].tolist() == ["40", ":"]
+    tdoc.amounts_figure(tr)  # made, not shown
+    assert _show(tdoc.trend_table(tr), own) == ["Tabell 1", "Tabell 2"]
+    tdoc.save(tr, str(tmp_path))
+    assert load_workbook(tmp_path / "tables.xlsx").sheetnames == [
+        "Tabell 1. Andeler per år",  # cut at a word, not on «og»
+        "Tabell 2. Søknader per år",
+    ]
