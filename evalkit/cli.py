@@ -250,6 +250,26 @@ def cmd_layout(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_notebook(args: argparse.Namespace) -> int:
+    """Write ``notebooks/<scheme>.py``, one cell per piece of the document."""
+    from evalkit.config import load_scheme
+    from evalkit.notebook_writer import write_notebook
+    from evalkit.paths import show_path
+
+    scheme = load_scheme(args.scheme)
+    path = write_notebook(scheme, force=args.force)
+    print(f"Wrote {show_path(path)}: one cell per piece of the document.")
+    if scheme.notebook and scheme.notebook != path.name:
+        print(
+            f"Note: {show_path(scheme.path)} names `notebook: {scheme.notebook}`, which the "
+            f"runner builds instead; change it to `notebook: {path.name}` (or remove the line) "
+            "to build this one.",
+            file=sys.stderr,
+        )
+    print(f"Open it in JupyterLab, or build it: evalkit report {scheme.name} YEAR")
+    return 0
+
+
 def _check_years_have_data(
     schemes: list[str] | None, years: list[int], data_dir: Path | None
 ) -> None:
@@ -404,6 +424,16 @@ def parser() -> argparse.ArgumentParser:
         "--name", default=None, help="the new layout's name (default: proposed-<year or file name>)"
     )
     lay.set_defaults(func=cmd_layout)
+
+    nb = sub.add_parser(
+        "notebook",
+        help="write notebooks/SCHEME.py: the document with one cell per piece, to edit",
+    )
+    nb.add_argument("scheme", type=_scheme_name)
+    nb.add_argument(
+        "--force", action="store_true", help="overwrite an existing notebooks/SCHEME.py"
+    )
+    nb.set_defaults(func=cmd_notebook)
 
     d = sub.add_parser("demo", help="regenerate the synthetic demo data, byte for byte")
     d.add_argument("--out", type=Path, default=Path("data/demo"))

@@ -2,313 +2,50 @@
 disclosure control applied) and figures.
 
 Notebooks call these one per cell and show the result; they compute nothing themselves.
-Every table here is also what goes into ``tables.xlsx``.
+A table or figure takes its number when it is shown (:mod:`evalkit.numbering`), and
+``tables.xlsx`` (:func:`save`) holds the tables shown, in their order. The YAML's sections
+are pieces with names (:func:`pieces` lists them, :func:`piece` makes one), so that a notebook
+of a scheme's own (``evalkit notebook SCHEME``) shows each in a cell of its own; a
+researcher's own figures and tables are :func:`figure` and :func:`table`
+(:mod:`evalkit.pieces`).
 """
 
 from __future__ import annotations
 
-import base64
-import io
-import re
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
 
 import pandas as pd
 
 from evalkit import excel, plots, text, wording
-from evalkit.disclosure import DisclosureRule, SuppressedTable, suppress
+from evalkit.disclosure import SuppressedTable, suppress
+from evalkit.errors import EvalkitError
 from evalkit.evaluation import Evaluation
+from evalkit.flags import action_nb, problem_nb
 from evalkit.metrics import share_labels
+from evalkit.numbering import numbering, use, warn_referred_not_shown
+from evalkit.pieces import RULE, Figure, Table, document_source, piece_name, source_line
+from evalkit.pieces import column_kinds as column_kinds  # re-exported: doc.column_kinds
+from evalkit.pieces import figure as figure  # re-exported: doc.figure(fig, title=…, alt=…)
+from evalkit.pieces import table as table  # re-exported: doc.table(frame, title=…)
 from evalkit.text import MarkdownText, esc, fmt_ci, fmt_int, fmt_nok, fmt_p, fmt_pct, fmt_pp
-
-RULE = DisclosureRule()
-
-
-# --- numbering, figures and tables ----------------------------------------------------------
-@dataclass
-class Numbering:
-    """Figure and table numbers of one document, in order of first use.
-
-    A document object (an :class:`~evalkit.evaluation.Evaluation` or a trends object) carries
-    one; each figure or table takes the next number the first time it is made, and keeps it
-    when its cell is run again. Text that points at a figure asks for its number with the same
-    key, just before the figure itself is shown, so numbers stay in order of appearance.
-    """
-
-    figures: dict[str, int] = field(default_factory=dict)
-    tables: dict[str, int] = field(default_factory=dict)
-
-    def figure(self, key: str) -> int:
-        return self.figures.setdefault(key, len(self.figures) + 1)
-
-    def table(self, key: str) -> int:
-        return self.tables.setdefault(key, len(self.tables) + 1)
-
-
-def numbering(document: Any) -> Numbering:
-    """The :class:`Numbering` of a document object, made on first use."""
-    found = document.__dict__.get("_evalkit_numbering")
-    if found is None:
-        found = Numbering()
-        document.__dict__["_evalkit_numbering"] = found
-    return found
-
-
-def source_line(source_nb: str, years: str, *, synthetic: bool) -> str:
-    """«Kilde: fylkenes rapportering til Helsedirektoratet 2022; beregninger: evalkit.»
-    (``source_nb``: the scheme YAML's ``source_nb``)."""
-    origin = f"{source_nb} {years}"
-    if synthetic:
-        origin = f"syntetiske demodata (evalkit demo) etter mønster av {origin}"
-    return f"Kilde: {origin}; beregninger: evalkit."
 
 
 def _ev_source(ev: Evaluation) -> str:
-    return source_line(ev.scheme.doc.source_nb, str(ev.year), synthetic=ev.synthetic)
+    return document_source(ev)
 
 
-_NUMERIC_TOKENS = re.compile(r"(p\.p\.|kr|prosent|til|[\d\s\u00a0\u2212+\-–.,:%()<>=])")
-
-
-def _looks_numeric(value: str) -> bool:
-    """A display cell that is a number (with its unit, interval or disclosure symbol)."""
-    return _NUMERIC_TOKENS.sub("", value) == ""
-
-
-def column_kinds(display: pd.DataFrame) -> list[str]:
-    """``"num"`` for a column whose every cell is a number (or «–», «:», empty) and at least
-    one holds a digit, else ``"txt"``."""
-    kinds = []
-    for col in display.columns:
-        cells = [("" if pd.isna(v) else str(v)) for v in display[col]]
-        numeric = all(_looks_numeric(c) for c in cells) and any(
-            any(ch.isdigit() for ch in c) for c in cells
-        )
-        kinds.append("num" if numeric else "txt")
-    return kinds
-
-
-class _Numbered:
-    """What a numbered table and a numbered figure share: «Tabell 3» / «Figur 2», the caption,
-    the anchor the text links to, and the caption as HTML. ``KIND`` names the kind."""
-
-    KIND: ClassVar[str]
-    name: str
-    title: str
-    number: int | None
-
-    @property
-    def label(self) -> str:
-        """«Tabell 3», «Figur 2»."""
-        return f"{self.KIND} {self.number}" if self.number else self.KIND
-
-    @property
-    def caption(self) -> str:
-        """«Tabell 3. Prosjekter per fylke 2022»."""
-        return f"{self.label}. {self.title}" if self.number else self.title
-
-    @property
-    def anchor(self) -> str:
-        kind = self.KIND.lower()
-        return f"{kind}-{self.number}" if self.number else f"{kind}-{self.name}"
-
-    def caption_html(self) -> str:
-        """The caption, its label in bold (``caption-label``), escaped."""
-        if not self.number:
-            return esc(self.title)
-        return f"<span class='caption-label'>{esc(self.label)}.</span> {esc(self.title)}"
-
-
-@dataclass
-class Table(_Numbered):
-    """A document table: the display strings, the numbers behind them, and what a published
-    table carries around it: number, caption, source line and notes.
-
-    ``footnote`` and ``notes`` are printed under the table after the source line (the Excel
-    writer and the print stylesheet read the same fields). ``align`` overrides the alignment
-    worked out from the cells (``"num"``: right, tabular figures; ``"txt"``: left) per column.
-    The first column is a row header (``<th scope="row">``) when it holds text.
-    """
-
-    name: str
-    title: str
-    display: pd.DataFrame
-    data: pd.DataFrame
-    footnote: str | None = None
-    notes: list[str] = field(default_factory=list)
-    number: int | None = None
-    source: str | None = None
-    align: dict[str, str] = field(default_factory=dict)
-    total_label: str = "I alt"
-    row_kinds: list[str] | None = None  # Excel kind of each row's value (mixed key figures)
-    #: A display column whose value heads each group of rows (``<th scope="rowgroup">``)
-    #: instead of being repeated on every row; ``tables.xlsx`` keeps it as a column.
-    group_by: str | None = None
-
-    KIND: ClassVar[str] = "Tabell"
-
-    @property
-    def all_notes(self) -> list[str]:
-        """Source line first, then the footnote and the notes, as printed under the table."""
-        return [n for n in [self.source, self.footnote, *self.notes] if n]
-
-    def kinds(self, display: pd.DataFrame | None = None) -> list[str]:
-        """Alignment kind per column (of ``display``, the shown table by default): ``"num"``
-        or ``"txt"``."""
-        display = self.display if display is None else display
-        inferred = column_kinds(display)
-        return [self.align.get(str(c), k) for c, k in zip(display.columns, inferred, strict=True)]
-
-    def _repr_html_(self) -> str:
-        shown_frame, groups = self.display, None
-        if self.group_by is not None:
-            groups = self.display[self.group_by].tolist()
-            shown_frame = self.display.drop(columns=[self.group_by])
-        kinds = self.kinds(shown_frame)
-        row_header = bool(kinds) and kinds[0] == "txt"
-        head = []
-        for col, kind in zip(shown_frame.columns, kinds, strict=True):
-            name = str(col)
-            inner = esc(name) if name else "<span class='visually-hidden'>Beskrivelse</span>"
-            head.append(f"<th scope='col' class='{kind}'>{inner}</th>")
-        body = []
-        for r, values in enumerate(shown_frame.itertuples(index=False, name=None)):
-            if groups is not None and (r == 0 or groups[r] != groups[r - 1]):
-                if r:
-                    body.append("</tbody><tbody>")
-                body.append(
-                    f"<tr class='group'><th scope='rowgroup' colspan='{len(kinds)}' "
-                    f"class='txt'>{esc(str(groups[r]))}</th></tr>"
-                )
-            cells = []
-            for i, (value, kind) in enumerate(zip(values, kinds, strict=True)):
-                shown = (
-                    "–"
-                    if value is None or (not isinstance(value, str) and pd.isna(value))
-                    else str(value)
-                )
-                if i == 0 and row_header:
-                    cells.append(f"<th scope='row' class='{kind}'>{esc(shown)}</th>")
-                else:
-                    cells.append(f"<td class='{kind}'>{esc(shown)}</td>")
-            total = bool(values) and str(values[0]) == self.total_label
-            row_class = " class='total'" if total else ""
-            body.append(f"<tr{row_class}>{''.join(cells)}</tr>")
-        notes = "".join(f"<p class='note'>{esc(n)}</p>" for n in self.all_notes)
-        # eight columns or more: printed on a landscape page, so that it keeps to the paper
-        wide = " wide" if len(kinds) >= 8 else ""
-        caption = self.caption_html()
-        anchor = esc(self.anchor)  # a table's name may hold the words of a scheme's title
-        return (
-            f"<div class='evalkit-table-block{wide}' id='{anchor}'>"
-            f"<div class='evalkit-table-scroll' role='region' tabindex='0' "
-            f"aria-labelledby='{anchor}-caption'>"
-            f"<table class='evalkit-table{wide}'><caption id='{anchor}-caption'>{caption}</caption>"
-            f"<thead><tr>{''.join(head)}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-            f"</div>{notes}</div>"
-        )
-
-    def __repr__(self) -> str:
-        return f"{self.caption}\n{self.display.to_string(index=False)}"
-
-    def for_excel(self) -> pd.DataFrame:
-        """Numbers where shown, the disclosure symbol where hidden."""
-        return self.data
-
-    def sheet(self) -> excel.Sheet:
-        """This table as a sheet of ``tables.xlsx``: the caption as its title row, Norwegian
-        column headers, numbers as numbers with their formats, then the source and notes."""
-        frame = self.data
-        if frame.columns.has_duplicates or None in list(frame.columns):
-            frame = frame.set_axis([c if c is not None else "" for c in frame.columns], axis=1)
-        headers, kinds = {}, {}
-        for column in frame.columns:
-            header, kind = wording.excel_column(column)
-            headers[column] = header
-            if kind:
-                kinds[header] = kind
-        frame = frame.rename(columns=headers)
-        return excel.Sheet(
-            name=self.title,
-            frame=frame,
-            title=self.caption,
-            kinds=kinds,
-            source=(self.source or "").removeprefix("Kilde: ") or None,
-            notes=[n for n in [self.footnote, *self.notes] if n],
-            row_kinds=self.row_kinds,
-            row_kind_column=None if self.row_kinds is None else str(frame.columns[-1]),
-        )
-
-
-@dataclass
-class Figure(_Numbered):
-    """A document figure: the drawing, its number, caption, alt text, source and notes.
-
-    In a notebook and in ``report.html`` it shows as ``<figure>`` with the PNG embedded, the
-    alt text written from the data, and ``<figcaption>`` holding «Figur N. caption», the
-    source line and the notes. JupyterLab without HTML gets the PNG.
-    """
-
-    name: str
-    title: str
-    figure: Any  # matplotlib.figure.Figure
-    alt: str
-    number: int | None = None
-    source: str | None = None
-    notes: list[str] = field(default_factory=list)
-    _png: bytes | None = field(default=None, repr=False)
-
-    KIND: ClassVar[str] = "Figur"
-
-    @property
-    def all_notes(self) -> list[str]:
-        return [n for n in [self.source, *self.notes] if n]
-
-    def png(self) -> bytes:
-        """The figure as PNG (150 dpi, no timestamp: the same figure gives the same bytes).
-
-        Without an alpha channel: the figures are opaque (a white background), and an RGB PNG is
-        smaller and is put into ``report.pdf`` without splitting off a transparency mask."""
-        if self._png is None:
-            from PIL import Image
-
-            buf = io.BytesIO()
-            self.figure.savefig(buf, format="png", dpi=plots.PNG_DPI, metadata={"Software": None})
-            rgba = Image.open(io.BytesIO(buf.getvalue()))
-            rgb = Image.new("RGB", rgba.size, "white")
-            rgb.paste(rgba, mask=rgba.getchannel("A"))
-            out = io.BytesIO()
-            rgb.save(out, format="png", dpi=rgba.info.get("dpi", (plots.PNG_DPI, plots.PNG_DPI)))
-            self._png = out.getvalue()
-        return self._png
-
-    def _repr_png_(self) -> bytes:
-        return self.png()
-
-    def _repr_html_(self) -> str:
-        data = base64.b64encode(self.png()).decode("ascii")
-        width = round(self.figure.get_figwidth() * 96)
-        notes = "".join(f"<span class='note'>{esc(n)}</span>" for n in self.all_notes)
-        caption = self.caption_html()
-        return (
-            f"<figure class='evalkit-figure' id='{esc(self.anchor)}'>"
-            f"<img src='data:image/png;base64,{data}' alt='{esc(self.alt)}' "
-            f"style='width:{width}px;max-width:100%;height:auto'>"
-            f"<figcaption><span class='caption'>{caption}</span>{notes}</figcaption></figure>"
-        )
-
-    def __repr__(self) -> str:
-        return f"{self.caption}. {self.alt}"
-
-
-def _table(doc: Any, table: Table, source: str) -> Table:
-    table.number = numbering(doc).table(table.name)
-    table.source = source
-    return table
+def _table(doc: Any, piece: Table, source: str) -> Table:
+    """A table of the document ``doc``: it takes its number when it is shown."""
+    piece.source = source
+    piece.registry = numbering(doc)
+    return piece
 
 
 def _figure(doc: Any, name: str, title: str, fig: Any, alt: str, source: str, notes=()) -> Figure:
-    return Figure(name, title, fig, alt, numbering(doc).figure(name), source, list(notes))
+    """A figure of the document ``doc``: it takes its number when it is shown."""
+    return Figure(name, title, fig, alt, None, source, list(notes), registry=numbering(doc))
 
 
 def _md(body: str) -> MarkdownText:
@@ -319,6 +56,9 @@ def _md(body: str) -> MarkdownText:
 
 # --- front matter -------------------------------------------------------------------------
 def title(ev: Evaluation) -> MarkdownText:
+    """The document's title; the document becomes the one a researcher's own figures and
+    tables go into (:func:`evalkit.numbering.current`)."""
+    use(ev)
     if ev.scheme.unit == "project":
         head = f"# {esc(ev.scheme.title_nb)} {ev.year}"
     else:
@@ -492,6 +232,15 @@ def county_table(ev: Evaluation) -> Table:
 def county_figures(ev: Evaluation) -> list[Figure]:
     """Rows (or granted rows) and amounts per county, with the cells hidden in the county
     table hidden here too."""
+    out = [county_figure(ev, "count")]
+    if ev.scheme.doc.county_table.figures.amount is not None:
+        out.append(county_figure(ev, "amount"))
+    return out
+
+
+def county_figure(ev: Evaluation, which: str) -> Figure:
+    """Rows (``which="count"``) or amounts (``"amount"``) per county, with the cells hidden
+    in the county table hidden here too."""
     by = _county_frame(ev)
     _, sup, _ = _county_suppression(ev)
     mask = sup.mask.iloc[: len(by)].reset_index(drop=True)  # the body rows, in ``by`` order
@@ -502,33 +251,29 @@ def county_figures(ev: Evaluation) -> list[Figure]:
     count, amount, what = spec.count, spec.amount, spec.count_label_nb
     shown = [c for c in (count, amount) if c is not None and c in mask]
     notes = [RULE.footnote_nb] if shown and mask[shown].any().any() else []
-    count_title = f"{what} per fylke {ev.year}"
-    out = [
-        _figure(
+    if which == "count":
+        count_title = f"{what} per fylke {ev.year}"
+        hidden = _hidden(mask, count, by)
+        return _figure(
             ev,
             "fylker_antall",
             count_title,
-            plots.bar_by_county(by, count, xlabel=what, hidden=_hidden(mask, count, by)),
-            text.alt_bars_by_county(by, count, _hidden(mask, count, by), title=count_title),
+            plots.bar_by_county(by, count, xlabel=what, hidden=hidden),
+            text.alt_bars_by_county(by, count, hidden, title=count_title),
             _ev_source(ev),
             notes,
         )
-    ]
-    if amount is not None:
-        amount_title = f"Tildelt beløp per fylke {ev.year}"
-        hidden = _hidden(mask, amount, by)
-        out.append(
-            _figure(
-                ev,
-                "fylker_belop",
-                amount_title,
-                plots.bar_by_county(by, amount, xlabel="Kroner", hidden=hidden, money=True),
-                text.alt_bars_by_county(by, amount, hidden, title=amount_title, money=True),
-                _ev_source(ev),
-                notes,
-            )
-        )
-    return out
+    amount_title = f"Tildelt beløp per fylke {ev.year}"
+    hidden = _hidden(mask, amount, by)
+    return _figure(
+        ev,
+        "fylker_belop",
+        amount_title,
+        plots.bar_by_county(by, amount, xlabel="Kroner", hidden=hidden, money=True),
+        text.alt_bars_by_county(by, amount, hidden, title=amount_title, money=True),
+        _ev_source(ev),
+        notes,
+    )
 
 
 def _hidden(mask: pd.DataFrame, column: str, by: pd.DataFrame) -> pd.Series:
@@ -575,7 +320,7 @@ def shares_table(ev: Evaluation, group: str, title: str) -> Table:
         }
     )
     data = f[["key", "label", "count", "n", "missing", "share", "ci_low", "ci_high"]]
-    name = "andeler_" + text.normalise_sheet(group)
+    name = "andeler_" + piece_name(group)
     notes = [text.share_denominator_note(f, ev.scheme.unit, _among(ev, group)), WILSON_NOTE]
     return _table(ev, Table(name, f"{title} {ev.year}", display, data, notes=notes), _ev_source(ev))
 
@@ -591,7 +336,7 @@ def shares_figure(ev: Evaluation, group: str, title: str) -> Figure:
     who = ev.scheme.words()[2]
     return _figure(
         ev,
-        "andeler_" + text.normalise_sheet(group),
+        "andeler_" + piece_name(group) + "_figur",
         title_,
         plots.shares_with_ci(f, xlabel=f"Andel av {who} (%)"),
         text.alt_shares(f, title=title_),
@@ -675,7 +420,7 @@ def list_table(ev: Evaluation, spec: Any) -> Table:
     data = data.reset_index(drop=True)
     amounts = [h for c, h in spec.columns.items() if c in ev.scheme.fields_of_type("amount")]
     display = data.assign(**{h: data[h].map(fmt_int) for h in amounts})
-    name = "liste_" + text.normalise_sheet(spec.title_nb)[:20]
+    name = "liste_" + piece_name(spec.title_nb)[:20]
     group = spec.columns[spec.group_by] if spec.group_by is not None else None
     table = Table(name, f"{spec.title_nb} {ev.year}", display, data, group_by=group)
     return _table(ev, table, _ev_source(ev))
@@ -690,7 +435,7 @@ def applied_granted_figure(ev: Evaluation) -> Figure:
     title_ = f"Søkt og tildelt beløp for innvilgede søknader {ev.year}"
     return _figure(
         ev,
-        "sokt_og_tildelt",
+        "sokt_og_tildelt_figur",
         title_,
         plots.applied_vs_granted(granted),
         text.alt_applied_granted(ev.metrics["applied_vs_granted"], title=title_),
@@ -905,75 +650,254 @@ def quality_table(ev: Evaluation) -> Table:
             "Rad": dq["row"].map(lambda r: "" if pd.isna(r) else str(int(r))),
             "Kolonne": dq["column"].fillna(""),
             "Verdi": dq["value"].fillna(""),
-            "Problem": dq["problem"],
+            "Problem": dq["problem"].map(problem_nb),
             "Forklaring": dq["detail"].fillna(""),
-            "Tiltak": dq["action"],
+            "Tiltak": dq["action"].map(action_nb),
         }
     )
     notes = [] if len(dq) else ["Ingen celler er merket, og ingen rader er holdt utenfor."]
-    table = Table("datakvalitet", "Merkede celler og rader holdt utenfor", display, dq, notes=notes)
-    return _table(ev, table, _ev_source(ev))
+    # the workbook in Norwegian too; data_quality.csv keeps the codes
+    data = dq.assign(problem=dq["problem"].map(problem_nb), action=dq["action"].map(action_nb))
+    piece = Table(
+        "datakvalitet", "Merkede celler og rader holdt utenfor", display, data, notes=notes
+    )
+    return _table(ev, piece, _ev_source(ev))
 
 
-#: The pieces that are figures (left out of ``tables.xlsx``).
-_FIGURES = ("county_figures", "applied_granted_figure")
+# --- the pieces by name ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class PieceSpec:
+    """One piece of the document as the scheme YAML lays it out.
+
+    Attributes
+    ----------
+    name : str
+        What :func:`piece` takes: ASCII letters, digits and ``_``, unique in the document.
+    kind : {"heading", "text", "table", "figure"}
+        What the piece is (a text is Markdown; the comparison's lead-in and the appendix's
+        summary name the numbers of the pieces after them).
+    make : callable
+        ``make(ev)`` makes the piece.
+    about : str
+        What it is, in a few words, before the data are read (a heading's or a text's words,
+        else the kind of table or figure).
+    """
+
+    name: str
+    kind: str
+    make: Callable[[Evaluation], Any]
+    about: str = ""
+    #: In the results (the YAML's sections), not the fixed parts around them.
+    in_results: bool = False
 
 
-def _piece(ev: Evaluation, item: Any, *, figures: bool = True) -> list[Any]:
-    """What one entry of a section's ``show`` displays (``figures=False``: its tables only)."""
+def _section_pieces(scheme: Any, section: Any) -> list[PieceSpec]:
+    """The pieces of the YAML's ``sections[index]``: its heading, its text, then what it
+    shows."""
+    title_ = section.title_nb
+    slug = piece_name(title_)
+    out = [
+        PieceSpec(
+            f"avsnitt_{slug}",
+            "heading",
+            lambda ev: _md(f"### {esc(title_)}"),
+            plots.plain(title_),
+            in_results=True,
+        )
+    ]
+    if section.text_nb:
+        body = section.text_nb
+        out.append(
+            PieceSpec(
+                f"tekst_{slug}",
+                "text",
+                lambda ev: _md(text.esc_paragraphs(body)),
+                plots.plain(body)[:60],
+                in_results=True,
+            )
+        )
+    for item in section.show:
+        out += _item_pieces(scheme, item)
+    return out
+
+
+#: The built-in pieces a section's ``show`` may name: (piece name, kind, maker, about).
+_NAMED: dict[str, list[tuple[str, str, Callable[[Evaluation], Any], str]]] = {
+    "county_table": [("fylker", "table", lambda ev: county_table(ev), "tabell per fylke")],
+    "county_figures": [
+        ("fylker_antall", "figure", lambda ev: county_figure(ev, "count"), "antall per fylke"),
+        ("fylker_belop", "figure", lambda ev: county_figure(ev, "amount"), "beløp per fylke"),
+    ],
+    "amounts_table": [("belop", "table", lambda ev: amounts_table(ev), "beløp")],
+    "category_table": [("kategorier", "table", lambda ev: category_table(ev), "per kategori")],
+    "applied_granted_table": [
+        ("sokt_og_tildelt", "table", lambda ev: applied_granted_table(ev), "søkt og tildelt")
+    ],
+    "applied_granted_figure": [
+        (
+            "sokt_og_tildelt_figur",
+            "figure",
+            lambda ev: applied_granted_figure(ev),
+            "søkt og tildelt",
+        )
+    ],
+    "group_tests": [
+        (
+            "forskjeller_mellom_grupper",
+            "table",
+            lambda ev: group_tests_table(ev),
+            "forskjeller mellom grupper",
+        )
+    ],
+}
+
+
+def _item_pieces(scheme: Any, item: Any) -> list[PieceSpec]:
+    """The pieces one entry of a section's ``show`` stands for."""
     if isinstance(item, str):
-        if not figures and item in _FIGURES:
-            return []
-        made = {
-            "county_table": county_table,
-            "county_figures": county_figures,
-            "amounts_table": amounts_table,
-            "category_table": category_table,
-            "applied_granted_table": applied_granted_table,
-            "applied_granted_figure": applied_granted_figure,
-            "group_tests": group_tests_table,
-        }[item](ev)
-        return made if isinstance(made, list) else [made]
+        named = _NAMED[item]
+        if item == "county_figures" and scheme.doc.county_table.figures.amount is None:
+            named = named[:1]
+        return [PieceSpec(n, k, make, about, True) for n, k, make, about in named]
     if hasattr(item, "shares"):
-        out: list[Any] = [shares_table(ev, item.shares, item.title_nb)]
-        if item.figure and figures:
-            out.append(shares_figure(ev, item.shares, item.title_nb))
+        group, title_ = item.shares, item.title_nb
+        name = "andeler_" + piece_name(group)
+        out = [PieceSpec(name, "table", lambda ev: shares_table(ev, group, title_), title_, True)]
+        if item.figure:
+            figure_ = name + "_figur"
+            make = lambda ev: shares_figure(ev, group, title_)  # noqa: E731
+            out.append(PieceSpec(figure_, "figure", make, title_, True))
         return out
-    return [list_table(ev, item.list)]
+    spec = item.list
+    name = "liste_" + piece_name(spec.title_nb)[:20]
+    return [PieceSpec(name, "table", lambda ev: list_table(ev, spec), spec.title_nb, True)]
+
+
+#: The pieces every per-year document has besides its sections: (name, kind, function,
+#: about), in the order of the generic notebook (``notebooks/year.py``). The sections' pieces
+#: come after ``metode``.
+_FIXED_BEFORE: list[tuple[str, str, str, str]] = [
+    ("tittel", "heading", "title", "dokumentets tittel"),
+    ("datagrunnlag", "text", "banner", "hvilke data dokumentet bygger på"),
+    ("sammendrag", "text", "summary", "sammendraget"),
+    ("nokkeltall", "table", "key_figures", "nøkkeltall"),
+    ("merknader", "text", "notes", "merknader om året"),
+    ("bakgrunn", "text", "background", "bakgrunn og formål"),
+    ("metode", "text", "method", "metode"),
+]
+_FIXED_AFTER: list[tuple[str, str, str, str]] = [
+    ("sammenligning_innledning", "text", "comparison_intro", "innledning til sammenligningen"),
+    ("sammenligning_figur", "figure", "comparison_figure", "sammenligning med tidligere år"),
+    ("sammenligning", "table", "comparison_table", "sammenligning med tidligere år"),
+    ("datakvalitet_sammendrag", "text", "quality_summary", "datakvaliteten i ord"),
+    ("datakvalitet", "table", "quality_table", "merkede celler og rader holdt utenfor"),
+]
+
+
+def layout(scheme: Any) -> list[PieceSpec]:
+    """Every piece of a per-year document of ``scheme``, in the order of the generic
+    notebook: the front matter, each section's heading, text, tables and figures, the
+    comparison with earlier years and the data-quality appendix. Read from the YAML alone.
+    Names repeated (two sections with the same title) get ``_2``, ``_3`` …"""
+
+    def fixed(rows: list[tuple[str, str, str, str]]) -> list[PieceSpec]:
+        return [PieceSpec(n, k, globals()[f], about) for n, k, f, about in rows]
+
+    out = fixed(_FIXED_BEFORE)
+    for section in scheme.doc.sections:
+        out += _section_pieces(scheme, section)
+    out += fixed(_FIXED_AFTER)
+    seen: dict[str, int] = {}
+    named = []
+    for spec in out:
+        seen[spec.name] = seen.get(spec.name, 0) + 1
+        if seen[spec.name] > 1:  # the piece made under its own name too, so numbered apart
+            new = f"{spec.name}_{seen[spec.name]}"
+            spec = replace(spec, name=new, make=_named(spec.make, new))
+        named.append(spec)
+    return named
+
+
+def _named(make: Callable[[Evaluation], Any], name: str) -> Callable[[Evaluation], Any]:
+    def renamed(ev: Evaluation) -> Any:
+        made = make(ev)
+        if isinstance(made, Table | Figure):
+            made.name = name
+        return made
+
+    return renamed
+
+
+def _spec(ev: Evaluation, name: str) -> PieceSpec:
+    specs = layout(ev.scheme)
+    for spec in specs:
+        if spec.name == name:
+            return spec
+    import difflib
+
+    close = difflib.get_close_matches(str(name), [s.name for s in specs], n=1)
+    hint = f"Did you mean {close[0]!r}? " if close else ""
+    raise EvalkitError(
+        f"{ev.scheme.name} has no piece named {name!r}. {hint}doc.pieces(ev) lists the pieces "
+        "with their names (they follow the sections of the scheme's YAML)."
+    )
+
+
+def piece(ev: Evaluation, name: str) -> Any:
+    """The piece of the document named ``name`` (:func:`pieces` lists them), ready to show:
+    a heading, a text, a table or a figure. A table or figure takes its number when shown."""
+    return _spec(ev, name).make(ev)
+
+
+def pieces(ev: Evaluation) -> pd.DataFrame:
+    """The pieces of the document by name, in the order of the generic notebook: ``name``
+    (what :func:`piece` takes), ``kind`` (heading, text, table, figure) and ``title`` (a
+    table's or figure's title, a heading's words, what a text is about)."""
+    rows = []
+    for spec in layout(ev.scheme):
+        title_ = spec.about
+        if spec.kind in ("table", "figure"):
+            made = spec.make(ev)
+            if isinstance(made, Table | Figure):
+                title_ = made.title
+                if isinstance(made, Figure):
+                    plots.close(made.figure)
+        rows.append({"name": spec.name, "kind": spec.kind, "title": title_})
+    return pd.DataFrame(rows, columns=["name", "kind", "title"])
 
 
 def results(ev: Evaluation) -> list[Any]:
     """The results part of the document as the YAML's ``sections`` lay it out: each section's
     heading, its text, then its tables and figures (show each in turn)."""
-    out: list[Any] = []
-    for section in ev.scheme.doc.sections:
-        out.append(_md(f"### {esc(section.title_nb)}"))
-        if section.text_nb:
-            out.append(_md(text.esc_paragraphs(section.text_nb)))
-        for item in section.show:
-            out += _piece(ev, item)
-    return out
+    return [spec.make(ev) for spec in layout(ev.scheme) if spec.in_results]
 
 
 def tables(ev: Evaluation) -> list[excel.Sheet]:
-    """Every table of the document, for ``tables.xlsx`` (suppression applied)."""
-    out: list[Table] = [key_figures(ev)]
-    for section in ev.scheme.doc.sections:
-        for item in section.show:
-            out += [t for t in _piece(ev, item, figures=False) if isinstance(t, Table)]
-    comp = comparison_table(ev)
-    if isinstance(comp, Table):
-        out.append(comp)
-    out.append(quality_table(ev))
-    seen: dict[str, Table] = {}
-    for t in out:
-        seen.setdefault(t.name, t)
-    return [t.sheet() for t in seen.values()]
+    """The tables of the document, for ``tables.xlsx``: those shown, in the order shown, with
+    their numbers. When none has been shown (a script, not a notebook), the tables of the
+    generic document (``notebooks/year.py``), numbered in its order."""
+    shown = numbering(ev).shown_tables()
+    if shown:
+        return [t.sheet() for t in shown]
+    made = [spec.make(ev) for spec in layout(ev.scheme) if spec.kind == "table"]
+    found: list[Table] = []
+    for t in made:
+        if isinstance(t, Table) and t.name not in {f.name for f in found}:
+            found.append(t)
+    for number, t in enumerate(found, start=1):
+        t.number = number
+    return [t.sheet() for t in found]
 
 
 def save(ev: Evaluation, output_dir: str) -> MarkdownText | None:
-    """Write metrics.json, data_quality.csv and tables.xlsx when an output folder is given."""
+    """Write metrics.json, data_quality.csv and tables.xlsx when an output folder is given.
+
+    ``tables.xlsx`` holds the tables the notebook has shown, in their order and with their
+    numbers: nothing that is not shown, nothing shown left out. A text that refers to a
+    figure or table never shown is named in a warning under the cell."""
     if not output_dir:
         return None
-    ev.save(output_dir, tables=tables(ev))
+    registry = numbering(ev)
+    warn_referred_not_shown(registry)
+    ev.save(output_dir, tables=[t.sheet() for t in registry.shown_tables()])
     return None

@@ -385,4 +385,8 @@ def evaluate(
         others[int(other)] = compute_metrics(other_result, sch, synthetic=synthetic)
     metrics["compare_with"] = [int(y) for y in compare_with]
     metrics["comparisons"] = compare_years(metrics, others)
-    return Evaluation(sch, int(year), data_dir, synthetic, result, metrics, others)
+    ev = Evaluation(sch, int(year), data_dir, synthetic, result, metrics, others)
+    from evalkit.numbering import begin
+
+    begin(ev)  # the document a researcher's own figures and tables go into; house style
+    return ev

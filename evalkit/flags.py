@@ -19,6 +19,58 @@ FLAG_COLUMNS = ["row", "column", "field", "value", "problem", "detail", "action"
 #: row was excluded from the analysis, or the cell is only noted.
 ACTIONS = ("set_missing", "mapped", "excluded", "noted")
 
+#: Each ``action`` in the words of the documents' data-quality appendix (``data_quality.csv``
+#: keeps the codes).
+ACTIONS_NB = {
+    "set_missing": "Satt som manglende",
+    "mapped": "Rettet",
+    "excluded": "Holdt utenfor",
+    "noted": "Bare merket",
+}
+
+#: Each ``problem`` code the cleaning steps and readers flag, in the words of the documents'
+#: data-quality appendix (``data_quality.csv`` keeps the codes).
+PROBLEMS_NB = {
+    # the file
+    "extra_column": "Ukjent kolonne",
+    "sheet_not_first": "Dataene står på et annet ark",
+    "header_not_first_row": "Overskriftsraden er ikke første rad",
+    "formula_without_value": "Formel uten lagret verdi",
+    # the rows and cells
+    "empty_response": "Tomt svar",
+    "missing_required": "Obligatorisk felt er tomt",
+    "control_character": "Kontrolltegn i cellen",
+    "bidi_control": "Tegn som styrer skriveretningen",
+    "zero_width_character": "Usynlige tegn i cellen",
+    "unknown_yesno": "Verken ja eller nei",
+    "unknown_category": "Ukjent svar",
+    "unreadable_amount": "Beløpet kan ikke leses",
+    "implausible_amount": "Urimelig beløp",
+    "unknown_round": "Ukjent runde",
+    "granted_above_applied": "Tildelt mer enn søkt",
+    "refused_with_amount": "Avslag med beløp",
+    # counties and municipalities
+    "missing_county": "Fylke mangler",
+    "unknown_county": "Ukjent fylke",
+    "county_not_valid_in_year": "Fylket fantes ikke det året",
+    "county_municipality_mismatch": "Kommunen ligger i et annet fylke",
+    "invalid_municipality_code": "Ugyldig kommunenummer",
+    "unknown_municipality_code": "Ukjent kommunenummer",
+    "municipality_not_valid_in_year": "Kommunenummeret gjaldt ikke det året",
+    "unknown_municipality_name": "Ukjent kommunenavn",
+    "ambiguous_municipality_name": "Kommunenavnet passer på flere kommuner",
+}
+
+
+def problem_nb(code: object) -> str:
+    """A ``problem`` code in Norwegian (:data:`PROBLEMS_NB`); a code without words as it is."""
+    return PROBLEMS_NB.get(str(code), "" if code is None else str(code))
+
+
+def action_nb(code: object) -> str:
+    """An ``action`` code in Norwegian (:data:`ACTIONS_NB`)."""
+    return ACTIONS_NB.get(str(code), "" if code is None else str(code))
+
 
 def _empty_flags() -> pd.DataFrame:
     return pd.DataFrame(

@@ -81,6 +81,7 @@ main .evalkit-table.long th, main .evalkit-table.long td { padding: 1pt 4pt; lin
 main .evalkit-table tbody tr.group th { font-weight: bold; padding-top: 4pt;
                                         border-bottom: 0.5pt solid #999; }
 tr.group { break-after: avoid; }
+nav.evalkit-toc { break-inside: avoid; }
 nav a, .toc a { color: inherit; text-decoration: none; }
 nav a::after, .toc a::after { content: leader('.') " " target-counter(attr(href), page); }
 a { color: #0b4f8a; }
@@ -273,7 +274,8 @@ def _keep_headings_with_next(flat) -> None:
 def _flatten_cells(html: str) -> str:
     """The page with each cell's rendered content in one plain ``<div>`` under ``<main>``:
     the same text, tables and figures in the same order, a third of the boxes to lay out; the
-    tables fitted to the page (:func:`_print_tables`)."""
+    table of contents kept where it stands (its page numbers come from the print stylesheet);
+    the tables fitted to the page (:func:`_print_tables`)."""
     import xml.etree.ElementTree as ET
 
     import tinyhtml5  # WeasyPrint's own HTML parser
@@ -289,6 +291,9 @@ def _flatten_cells(html: str) -> str:
 
     def collect(element: ET.Element) -> None:
         classes = element.get("class", "").split()
+        if element.tag == f"{_XHTML}nav":  # the table of contents, between the cells
+            flat.append(element)
+            return
         if any(c in classes for c in _RENDERED):
             block = ET.SubElement(flat, f"{_XHTML}div", {"class": " ".join(classes)})
             block.text = element.text
@@ -298,7 +303,7 @@ def _flatten_cells(html: str) -> str:
             collect(child)
 
     collect(main)
-    if not len(flat):  # not nbconvert's markup: leave the page as it is
+    if not any(c.tag != f"{_XHTML}nav" for c in flat):  # not nbconvert's markup: as it is
         return html
     _keep_headings_with_next(flat)
     body.remove(main)

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections.abc import Mapping
+from itertools import pairwise
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator, ScalarFormatter
 
 from evalkit.text import fmt_dec, fmt_int
 
@@ -59,6 +61,9 @@ def _done(fig: plt.Figure) -> plt.Figure:
     displays it) and not again when the inline backend flushes open figures."""
     plt.close(fig)
     return fig
+
+
+close = _done
 
 
 #: Line breaks and control characters of a text (no font has a glyph for them).
@@ -371,3 +376,110 @@ def forest(comparisons: pd.DataFrame, *, year: int, title: str | None = None) ->
     ]
     fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False, fontsize=8.5)
     return _done(fig)
+
+
+# --- any figure in the house style ------------------------------------------------------------
+class NorwegianFormatter(ScalarFormatter):
+    """Tick labels as matplotlib's default formatter chooses them (as many decimals as the
+    ticks need, no offset, no powers of ten), written the Norwegian way: ``1 000``, ``0,5``,
+    ``−2``."""
+
+    def __init__(self) -> None:
+        super().__init__(useOffset=False, useMathText=False)
+        self.set_scientific(False)
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        shown = super().__call__(x, pos)
+        if not shown:
+            return shown
+        decimals = len(shown.split(".", 1)[1]) if "." in shown else 0
+        return fmt_dec(x, decimals)
+
+
+#: The words seaborn puts on a statistic's axis, in Norwegian.
+STAT_LABELS_NB = {
+    "Count": "Antall",
+    "Density": "Tetthet",
+    "Proportion": "Andel",
+    "Percent": "Prosent",
+    "Frequency": "Frekvens",
+}
+
+
+def _relabel(text: str, labels: Mapping[str, str]) -> str | None:
+    """A label named by a column (``county_name``, or ``county_name = Oslo`` as seaborn titles
+    a facet) with the column's label; None when it names none."""
+    if text in labels:
+        return labels[text]
+    column, sep, rest = text.partition(" = ")
+    if sep and column in labels:
+        return f"{labels[column]} = {rest}"
+    return None
+
+
+def _overlap(labels: list, renderer) -> bool:
+    boxes = sorted(
+        (t.get_window_extent(renderer) for t in labels if t.get_visible() and t.get_text()),
+        key=lambda b: b.x0,
+    )
+    return any(a.x1 > b.x0 + 1 for a, b in pairwise(boxes))
+
+
+def _renderer(fig: plt.Figure):
+    get = getattr(fig.canvas, "get_renderer", None)
+    if get is None:  # a Figure made without pyplot: draw it with Agg
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        get = FigureCanvasAgg(fig).get_renderer
+    fig.canvas.draw()
+    return get()
+
+
+def house_style(fig: plt.Figure, labels: Mapping[str, str] | None = None) -> plt.Figure:
+    """A figure drawn by anyone (seaborn, pandas, matplotlib) made to look like evalkit's own.
+
+    * An axis label, legend title or facet title that is a column name with a label
+      (``labels``: column → label, e.g. from the scheme YAML) shows the label; seaborn's
+      «Count», «Density» … are written in Norwegian (:data:`STAT_LABELS_NB`).
+    * Numbers on the axes are written the Norwegian way (:class:`NorwegianFormatter`), where
+      the axis has matplotlib's default formatter.
+    * Category labels on the x axis that run into each other are wrapped, and turned 45°
+      if that is not enough.
+
+    The figure is changed in place and returned.
+    """
+    labels = {**STAT_LABELS_NB, **(labels or {})}
+    legends = list(fig.legends)
+    for ax in fig.axes:
+        for axis, get, put in (
+            (ax.xaxis, ax.get_xlabel, ax.set_xlabel),
+            (ax.yaxis, ax.get_ylabel, ax.set_ylabel),
+        ):
+            new = _relabel(get(), labels)
+            if new is not None:
+                put(new)
+            if type(axis.get_major_formatter()) is ScalarFormatter:
+                axis.set_major_formatter(NorwegianFormatter())
+        new = _relabel(ax.get_title(), labels)
+        if new is not None:
+            ax.set_title(new)
+        legends.append(ax.get_legend())
+    for legend in legends:
+        if legend is None:
+            continue
+        new = _relabel(legend.get_title().get_text(), labels)
+        if new is not None:
+            legend.set_title(new)
+    if not fig.axes:
+        return fig
+    renderer = _renderer(fig)
+    for ax in fig.axes:
+        ticks = ax.get_xticklabels()
+        if not _overlap(ticks, renderer):
+            continue
+        ax.set_xticks(ax.get_xticks(), [wrap(t.get_text(), 14) for t in ticks])
+        fig.canvas.draw()
+        if _overlap(ax.get_xticklabels(), renderer):
+            for t in ax.get_xticklabels():
+                t.set(rotation=45, horizontalalignment="right", rotation_mode="anchor")
+    return fig

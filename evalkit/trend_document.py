@@ -1,4 +1,8 @@
-"""The pieces of the trends document (every year of one scheme), ready to display."""
+"""The pieces of the trends document (every year of one scheme), ready to display.
+
+As in the per-year document (:mod:`evalkit.document`), a table or figure takes its number
+when it is shown, ``tables.xlsx`` holds the tables shown, and a researcher's own figure and
+table are :func:`figure` and :func:`table` (:mod:`evalkit.pieces`)."""
 
 from __future__ import annotations
 
@@ -6,30 +10,36 @@ import pandas as pd
 
 from evalkit import excel, inert, paths, plots, stats, text, trends, wording
 from evalkit.disclosure import suppress
-from evalkit.document import RULE, Figure, Table, numbering, source_line
 from evalkit.evaluation import metrics_json
+from evalkit.numbering import numbering, use, warn_referred_not_shown
+from evalkit.pieces import RULE, Figure, Table, document_source, piece_name
+from evalkit.pieces import figure as figure  # re-exported: tdoc.figure(fig, title=…, alt=…)
+from evalkit.pieces import table as table  # re-exported: tdoc.table(frame, title=…)
 from evalkit.text import MarkdownText, esc, fmt_int, fmt_nok, fmt_p, fmt_pct
 from evalkit.trends import Trends
 
 
 def title(tr: Trends) -> MarkdownText:
+    """The document's title; the document becomes the one a researcher's own figures and
+    tables go into (:func:`evalkit.numbering.current`)."""
+    use(tr)
     return MarkdownText(f"# {esc(tr.scheme.title_nb)}: utviklingen {tr.years[0]}–{tr.years[-1]}")
 
 
 def _source(tr: Trends) -> str:
-    return source_line(
-        tr.scheme.doc.source_nb, f"{tr.years[0]}–{tr.years[-1]}", synthetic=tr.synthetic
-    )
+    return document_source(tr)
 
 
-def _table(tr: Trends, table: Table) -> Table:
-    table.number = numbering(tr).table(table.name)
-    table.source = _source(tr)
-    return table
+def _table(tr: Trends, piece: Table) -> Table:
+    """A table of the document: it takes its number when it is shown."""
+    piece.source = _source(tr)
+    piece.registry = numbering(tr)
+    return piece
 
 
 def _figure(tr: Trends, name: str, title: str, fig, alt: str, notes=()) -> Figure:
-    return Figure(name, title, fig, alt, numbering(tr).figure(name), _source(tr), list(notes))
+    """A figure of the document: it takes its number when it is shown."""
+    return Figure(name, title, fig, alt, None, _source(tr), list(notes), registry=numbering(tr))
 
 
 def banner(tr: Trends) -> MarkdownText:
@@ -191,7 +201,7 @@ def trend_figures(tr: Trends) -> list[Figure]:
             figs.append(
                 _figure(
                     tr,
-                    "trend_" + text.normalise_sheet(group),
+                    "trend_" + piece_name(group),
                     title_,
                     plots.trend(g, ylabel=f"Andel av {who} (%)"),
                     text.alt_trend(g, title=title_),
@@ -415,7 +425,7 @@ def regression_table(tr: Trends) -> Table | MarkdownText:
 
 def save(tr: Trends, output_dir: str) -> None:
     """Write metrics.json (every figure of the document, :func:`evalkit.trends.trends_metrics`),
-    data_quality.csv and tables.xlsx."""
+    data_quality.csv and tables.xlsx (the tables shown, in their order, with their numbers)."""
     if not output_dir:
         return None
     from pathlib import Path
@@ -424,6 +434,7 @@ def save(tr: Trends, output_dir: str) -> None:
     out.mkdir(parents=True, exist_ok=True)
     paths.write_atomic(out / "metrics.json", metrics_json(trends.trends_metrics(tr)))
     inert.write_csv(out / "data_quality.csv", tr.data_quality)
-    tables = [trend_table(tr), amounts_table(tr), county_table(tr), regression_table(tr)]
-    excel.write_workbook(out / "tables.xlsx", [t.sheet() for t in tables if isinstance(t, Table)])
+    registry = numbering(tr)
+    warn_referred_not_shown(registry)
+    excel.write_workbook(out / "tables.xlsx", [t.sheet() for t in registry.shown_tables()])
     return None

@@ -83,7 +83,7 @@ def evaluate_trends(
         frames.append(res.tidy.assign(year=y))
         quality.append(res.data_quality().assign(year=y))
     dq = pd.concat(quality, ignore_index=True)
-    return Trends(
+    tr = Trends(
         sch,
         data_dir,
         synthetic,
@@ -91,6 +91,10 @@ def evaluate_trends(
         pd.concat(frames, ignore_index=True),
         dq[["year", *dq.columns.drop("year")]],
     )
+    from evalkit.numbering import begin
+
+    begin(tr)  # the document a researcher's own figures and tables go into; house style
+    return tr
 
 
 def shares_long(tr: Trends) -> pd.DataFrame:

@@ -16,6 +16,8 @@
 # %%
 # Trends over every year of one scheme (any scheme: laid out by its YAML), into outputs/<scheme>/trends/. Run by
 # `evalkit build` or opened in JupyterLab. Every cell calls evalkit and shows the result.
+# Your own figures and tables: tdoc.figure(fig, title="…", alt="…") and tdoc.table(frame,
+# title="…"), numbered in the order shown like the others.
 
 # %% tags=["parameters"]
 scheme: str = "frisklivs_lms"

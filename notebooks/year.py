@@ -18,6 +18,9 @@
 # (sections, tables, figures, summary, notes). Run by `evalkit report SCHEME YEAR` for every
 # scheme without a notebook of its own (notebooks/<scheme>.py); open in JupyterLab and
 # «Run All» to work on it. Every cell calls evalkit and shows the result: no logic lives here.
+# To edit the document piece by piece, `evalkit notebook SCHEME` writes notebooks/<scheme>.py
+# with one cell per piece; your own figures and tables go in with doc.figure(fig, title="…",
+# alt="…") and doc.table(frame, title="…"), numbered in the order shown.
 
 # %% tags=["parameters"]
 scheme: str = "frisklivs_lms"

@@ -93,11 +93,11 @@ def test_frisklivs_2022_document(out):
     assert "Newcombe" in text and "Holm" in text
     # tables.xlsx holds the document's tables
     sheets = pd.read_excel(folder / "tables.xlsx", sheet_name=None)
-    # Norwegian sheet names: the tables' titles
-    assert "Nøkkeltall 2022" in sheets
-    assert any(name.startswith("Prosjekter, kommuner") for name in sheets)
-    assert any(name.startswith("Merkede celler") for name in sheets)
-    county = next(v for k, v in sheets.items() if k.startswith("Prosjekter, kommuner"))
+    # Norwegian sheet names: the tables' numbers and titles, as the document shows them
+    assert "Tabell 1. Nøkkeltall 2022" in sheets
+    assert any(name.startswith("Tabell 2. Prosjekter, kommuner") for name in sheets)
+    assert any("Merkede celler" in name for name in sheets)
+    county = next(v for k, v in sheets.items() if "Prosjekter, kommuner" in k)
     header = county.index[county.iloc[:, 0] == "Fylke"][0]  # the title row comes first
     table = county.iloc[header + 1 :].set_axis(list(county.iloc[header]), axis=1)
     total = table[table["Fylke"] == "I alt"]

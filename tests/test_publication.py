@@ -200,7 +200,12 @@ def test_figure_html_is_a_figure_with_alt_text_and_caption():
     assert html.startswith("<figure class='evalkit-figure' id='figur-2'><img src='data:image/png;")
     alt = html.split("alt='", 1)[1].split("'", 1)[0]  # escaped: no quote ends it early
     assert '"' not in alt and unescape(alt) == 'Flest i "A" (3).'
-    assert "<figcaption><span class='caption'><span class='caption-label'>Figur 2.</span> " in html
+    # the caption, the source and each note a block of its own: on separate lines also
+    # where the report's stylesheet is not loaded (JupyterLab)
+    assert "<figcaption><div class='caption'><span class='caption-label'>Figur 2.</span> " in html
+    assert (
+        "</div><div class='note'>Kilde: y.</div><div class='note'>Note.</div></figcaption>" in html
+    )
     assert "Antall &lt;prosjekter&gt;" in html
     assert f._repr_png_().startswith(b"\x89PNG")
 

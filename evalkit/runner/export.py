@@ -1,5 +1,7 @@
 """``report.html`` from an executed notebook: no code, no prompts, figures embedded, nothing
-loaded from the network. The nbconvert template is ``evalkit/templates/report.html.j2``.
+loaded from the network, no stray return values (:func:`is_plot_repr`). The nbconvert template
+is ``evalkit/templates/report.html.j2``. A figure shown without a title or alt text is named,
+with its cell, in the build's log.
 
 :func:`export_html` is the HTML export; a PDF export goes beside it as ``export_pdf``.
 """
@@ -30,6 +32,76 @@ _NBCONVERT_ALT = "No description has been provided for this image"
 #: nbconvert warns about figures without alternative text on every export; errors only.
 _NBCONVERT_LOG = logging.getLogger(f"{__name__}.nbconvert")
 _NBCONVERT_LOG.setLevel(logging.ERROR)
+
+
+#: What a matplotlib or seaborn call returns, as the notebook prints it when it is a cell's last
+#: expression (``Text(0, 0.5, '')`` from ``ax.set_ylabel('')``, ``<Axes: …>``,
+#: ``[<matplotlib.lines.Line2D at 0x…>]``, ``<BarContainer object of 3 artists>``,
+#: ``<seaborn.axisgrid.FacetGrid at 0x…>``): none of it is for readers.
+_NUMBER = r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?|nan|-?inf"
+_STRING = r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\""
+_PLOT_ITEM = (
+    rf"Text\((?:{_NUMBER}), (?:{_NUMBER}), (?:{_STRING})\)"
+    r"|<(?:matplotlib|seaborn|mpl_toolkits)\.[\w.]+ (?:at 0x[0-9a-fA-F]+|object at 0x[0-9a-fA-F]+)>"
+    r"|<\w*Axes\w*:[^<>]*>"
+    r"|<Figure size [\d.]+x[\d.]+ with \d+ Axes>"
+    r"|<\w+Container object of \d+ artists>"
+)
+_PLOT_REPR = re.compile(
+    rf"(?:array\()?[\[(]?\s*(?:{_PLOT_ITEM})(?:\s*,\s*(?:{_PLOT_ITEM}))*\s*,?\s*[\])]?"
+    r"(?:,\s*dtype=object\))?",
+    re.DOTALL,
+)
+
+
+def is_plot_repr(text: str) -> bool:
+    """Whether ``text`` is only what matplotlib or seaborn objects print as (a label, an Axes,
+    a list of lines, a grid …): a cell's stray return value, left out of the document."""
+    return bool(_PLOT_REPR.fullmatch(text.strip()))
+
+
+def _stray(output: Any) -> bool:
+    """A cell's result that is only the text of a matplotlib or seaborn object."""
+    data = output.get("data", {})
+    return (
+        output.get("output_type") == "execute_result"
+        and set(data) == {"text/plain"}
+        and is_plot_repr(_join(data["text/plain"]))
+    )
+
+
+_UNTITLED_LABEL = re.compile(r"<span class='caption-label'>(Figur \d+)\.</span>")
+
+
+def _cell_number(cell: Any, position: int) -> int:
+    """The cell's number in the notebook file (the runner gives each cell the id
+    ``cell-N``), else its position."""
+    m = re.fullmatch(r"cell-(\d+)", str(cell.get("id", "")))
+    return int(m.group(1)) if m else position
+
+
+def _check_figures(cell: Any, position: int) -> None:
+    """Say in the build's log which cell shows a figure without a title or alt text, and
+    what to write instead."""
+    for out in cell.get("outputs", []):
+        data = out.get("data", {})
+        html_text = _join(data.get("text/html", ""))
+        first_line = next((line for line in cell.source.splitlines() if line.strip()), "")
+        where = f"cell {_cell_number(cell, position)} ({first_line.strip()[:60]!r})"
+        if "evalkit-untitled" in html_text:
+            m = _UNTITLED_LABEL.search(html_text)
+            log.warning(
+                "%s shows a figure without a title or alt text, published as «%s» with a "
+                'placeholder caption. Show it with doc.figure(fig, title="…", alt="…").',
+                where,
+                m.group(1) if m else "Figur",
+            )
+        elif "image/png" in data and "text/html" not in data:
+            log.warning(
+                "%s shows an image without a number, caption or alt text. Show figures with "
+                'doc.figure(fig, title="…", alt="…").',
+                where,
+            )
 
 
 @functools.cache
@@ -70,13 +142,18 @@ def export_html(nb: Any, title: str) -> str:
 
     reader_nb = copy.deepcopy(nb)
     cells = []
-    for cell in reader_nb.cells:
+    for position, cell in enumerate(reader_nb.cells, start=1):
         if _RUNNER_TAGS & set(cell.get("metadata", {}).get("tags", [])):
             continue
-        if cell.cell_type == "code":  # warnings are for the record (report.ipynb), not readers
+        if cell.cell_type == "code":
+            # warnings are for the record (report.ipynb), not readers; nor is the text of a
+            # matplotlib object a cell happened to end on
             cell.outputs = [
-                o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")
+                o
+                for o in cell.outputs
+                if not (o.output_type == "stream" and o.name == "stderr") and not _stray(o)
             ]
+            _check_figures(cell, position)
         cells.append(cell)
     reader_nb.cells = cells
     reader_nb.metadata["title"] = title

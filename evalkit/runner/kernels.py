@@ -118,6 +118,9 @@ def kernel_prepare(folder: str) -> None:
     from IPython import get_ipython
 
     plt.close("all")
+    from evalkit.numbering import forget
+
+    forget()  # no document of the last notebook is the next one's
     if "rc" in _KERNEL_STATE:
         # as right after the imports (rcdefaults plus what ipykernel's inline backend set);
         # evalkit's style is applied by every figure function (evalkit.plots.set_style)

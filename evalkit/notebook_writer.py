@@ -1,0 +1,152 @@
+"""``evalkit notebook SCHEME``: a notebook of a scheme's own, one cell per piece.
+
+The generic ``notebooks/year.py`` shows the results of any scheme in one cell. The notebook
+written here (``notebooks/<scheme>.py``, jupytext ``py:percent``, the same header and
+parameters cell) shows every piece of the document in a cell of its own, each a single call
+naming the piece (``doc.piece(ev, "fylker_belop")``), in the order the scheme's YAML lays them
+out, so that a researcher drops, moves or adds one piece at a time. The runner builds a
+scheme's own notebook in place of the generic one.
+
+Nothing of the YAML's text is written into the notebook: the pieces are named by
+:func:`evalkit.pieces.piece_name` (ASCII letters, digits and ``_``) and read their words from
+the YAML when they run.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from evalkit import paths
+from evalkit.config import Scheme
+from evalkit.document import layout
+from evalkit.errors import EvalkitError
+
+HEADER = """\
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: -papermill,tags
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: -jupytext.text_representation.jupytext_version,-jupytext.text_representation.format_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python (evalkit)
+#     language: python
+#     name: evalkit
+# ---
+
+# %%
+# Evaluation document for one year of the scheme {scheme}, written by
+# `evalkit notebook {scheme}` from its YAML: one cell per piece of the document (heading,
+# text, table, figure), each a call naming the piece. Drop, move or add cells: figures and
+# tables are numbered in the order they are shown, and tables.xlsx holds the tables shown.
+# doc.pieces(ev) lists the pieces by name. Your own figure or table in the document:
+#   doc.figure(fig, title="…", alt="…")   (a matplotlib Figure or Axes, a seaborn grid)
+#   doc.table(frame, title="…")           (counts of 1 and 2 hidden, as in every table)
+# `evalkit report {scheme} YEAR` builds it.
+
+# %% tags=["parameters"]
+scheme: str = "{scheme}"
+year: int = {year}
+compare_with: list[int] | None = None  # None = the latest earlier year with data
+data_dir: str = ""  # "" = data/raw when it holds the scheme's files, else the demo data
+output_dir: str = ""  # "" = write nothing (interactive use); the runner passes a folder
+strict: bool = False
+scheme_file: str = ""  # "" = the scheme found by its name; else the path of its YAML
+cache_dir: str = ""  # "" = clean every year here; the runner passes <out>/_cache/cleaned
+
+# %%
+from evalkit import document as doc
+from evalkit.evaluation import evaluate
+
+ev = evaluate(
+    scheme,
+    year,
+    scheme_file=scheme_file or None,
+    data_dir=data_dir or None,
+    compare_with=compare_with,
+    strict=strict,
+    cache_dir=cache_dir or None,
+)
+doc.title(ev)
+"""
+
+#: Pieces called by their own function, as in the generic notebook.
+_FUNCTIONS = {
+    "datagrunnlag": "banner",
+    "sammendrag": "summary",
+    "nokkeltall": "key_figures",
+    "merknader": "notes",
+    "bakgrunn": "background",
+    "metode": "method",
+    "sammenligning_innledning": "comparison_intro",
+    "sammenligning_figur": "comparison_figure",
+    "sammenligning": "comparison_table",
+    "datakvalitet_sammendrag": "quality_summary",
+    "datakvalitet": "quality_table",
+}
+
+
+def _cell(name: str) -> str:
+    if name in _FUNCTIONS:
+        call = f"doc.{_FUNCTIONS[name]}(ev)"
+    else:  # a name of ASCII letters, digits and _, written as a string literal all the same
+        call = f"doc.piece(ev, {json.dumps(name)})"
+    return f"# %%\n{call}\n"
+
+
+def default_year(scheme: Scheme) -> int:
+    """The latest year with data for the scheme (in ``data/raw``, else the demo data), else
+    the scheme's first year."""
+    found = paths.available_years(paths.default_data_dir(scheme.name), scheme.name)
+    return max(found) if found else int(scheme.first_year)
+
+
+def notebook_text(scheme: Scheme, year: int | None = None) -> str:
+    """The notebook of ``scheme`` as jupytext ``py:percent`` text (see the module)."""
+    year = default_year(scheme) if year is None else int(year)
+    parts = [HEADER.format(scheme=scheme.name, year=year)]
+    specs = [s for s in layout(scheme) if s.name != "tittel"]
+    heading_before = {
+        "sammendrag": "Sammendrag",
+        "bakgrunn": "Bakgrunn, formål og metode",
+        "sammenligning_innledning": "Sammenligning med tidligere år",
+        "datakvalitet_sammendrag": "Vedlegg: datakvalitet",
+    }
+    results_started = False
+    for spec in specs:
+        if spec.in_results and not results_started:
+            parts.append("# %% [markdown]\n# ## Resultater\n")
+            results_started = True
+        if spec.name in heading_before:
+            parts.append(f"# %% [markdown]\n# ## {heading_before[spec.name]}\n")
+        parts.append(_cell(spec.name))
+    parts.append("# %%\ndoc.save(ev, output_dir)\n")
+    return "\n".join(parts)
+
+
+def notebook_path(scheme: Scheme) -> Path:
+    """Where the notebook of ``scheme`` goes: ``notebooks/<scheme>.py`` in the project."""
+    return paths.project_root() / "notebooks" / f"{scheme.name}.py"
+
+
+def write_notebook(scheme: Scheme, *, force: bool = False, year: int | None = None) -> Path:
+    """Write ``notebooks/<scheme>.py`` (:func:`notebook_text`) and return its path.
+
+    Raises
+    ------
+    EvalkitError
+        The notebook exists and ``force`` is False.
+    """
+    path = notebook_path(scheme)
+    if path.exists() and not force:
+        raise EvalkitError(
+            f"{paths.show_path(path)} exists already and was left as it is. To write it anew "
+            f"from the YAML (the changes made in it are lost), run evalkit notebook "
+            f"{scheme.name} --force; or move it away first."
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return paths.write_atomic(path, notebook_text(scheme, year))

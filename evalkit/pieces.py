@@ -1,0 +1,740 @@
+"""The pieces every document is made of: numbered tables and figures, and a researcher's own.
+
+A :class:`Table` or a :class:`Figure` shows as HTML (and a figure as PNG) with its number,
+caption, source line and notes. It takes its number when it is shown
+(:class:`~evalkit.numbering.Numbering`), so the numbers run 1, 2, 3 … down the page whatever
+cells are dropped, moved or added, and ``tables.xlsx`` holds the tables shown.
+
+:func:`figure` and :func:`table` make a researcher's own figure (a matplotlib Figure or Axes,
+or a seaborn grid) and table (a DataFrame) into pieces like the built-in ones: the house style
+and the YAML's labels on the figure, small counts hidden in the table, the scheme's source line
+under both. In a notebook, a matplotlib figure shown as it is still gets its number and a
+placeholder caption, with a note under the cell saying what to add (:func:`prepare_notebook`).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import pandas as pd
+
+from evalkit import excel, plots, text, wording
+from evalkit.disclosure import DisclosureRule
+from evalkit.disclosure import suppress as suppress_table
+from evalkit.errors import EvalkitError
+from evalkit.numbering import Numbering, current, numbering
+from evalkit.text import esc, fmt_dec, fmt_int, fmt_p
+
+#: The small-count rule of every published table (counts of 1 and 2 hidden as «:»).
+RULE = DisclosureRule()
+
+
+def source_line(source_nb: str, years: str, *, synthetic: bool) -> str:
+    """«Kilde: fylkenes rapportering til Helsedirektoratet 2022; beregninger: evalkit.»
+    (``source_nb``: the scheme YAML's ``source_nb``)."""
+    origin = f"{source_nb} {years}"
+    if synthetic:
+        origin = f"syntetiske demodata (evalkit demo) etter mønster av {origin}"
+    return f"Kilde: {origin}; beregninger: evalkit."
+
+
+_NUMERIC_TOKENS = re.compile(r"(p\.p\.|kr|prosent|til|[\d\s\u00a0\u2212+\-–.,:%()<>=])")
+
+
+def _looks_numeric(value: str) -> bool:
+    """A display cell that is a number (with its unit, interval or disclosure symbol)."""
+    return _NUMERIC_TOKENS.sub("", value) == ""
+
+
+def column_kinds(display: pd.DataFrame) -> list[str]:
+    """``"num"`` for a column whose every cell is a number (or «–», «:», empty) and at least
+    one holds a digit, else ``"txt"``."""
+    kinds = []
+    for col in display.columns:
+        cells = [("" if pd.isna(v) else str(v)) for v in display[col]]
+        numeric = all(_looks_numeric(c) for c in cells) and any(
+            any(ch.isdigit() for ch in c) for c in cells
+        )
+        kinds.append("num" if numeric else "txt")
+    return kinds
+
+
+class _Numbered:
+    """What a numbered table and a numbered figure share: «Tabell 3» / «Figur 2», the caption,
+    the anchor the text links to, and the caption as HTML. ``KIND`` names the kind."""
+
+    KIND: ClassVar[str]
+    name: str
+    title: str
+    number: int | None
+
+    @property
+    def label(self) -> str:
+        """«Tabell 3», «Figur 2»."""
+        return f"{self.KIND} {self.number}" if self.number else self.KIND
+
+    @property
+    def caption(self) -> str:
+        """«Tabell 3. Prosjekter per fylke 2022»."""
+        return f"{self.label}. {self.title}" if self.number else self.title
+
+    @property
+    def anchor(self) -> str:
+        kind = self.KIND.lower()
+        return f"{kind}-{self.number}" if self.number else f"{kind}-{self.name}"
+
+    def caption_html(self) -> str:
+        """The caption, its label in bold (``caption-label``), escaped."""
+        if not self.number:
+            return esc(self.title)
+        return f"<span class='caption-label'>{esc(self.label)}.</span> {esc(self.title)}"
+
+    def _shown(self) -> None:
+        """The piece is being shown: it takes its number from its document's numbering."""
+        registry = getattr(self, "registry", None)
+        if registry is not None:
+            registry.show(self)
+
+
+@dataclass
+class Table(_Numbered):
+    """A document table: the display strings, the numbers behind them, and what a published
+    table carries around it: number, caption, source line and notes.
+
+    ``footnote`` and ``notes`` are printed under the table after the source line (the Excel
+    writer and the print stylesheet read the same fields). ``align`` overrides the alignment
+    worked out from the cells (``"num"``: right, tabular figures; ``"txt"``: left) per column.
+    The first column is a row header (``<th scope="row">``) when it holds text.
+    """
+
+    name: str
+    title: str
+    display: pd.DataFrame
+    data: pd.DataFrame
+    footnote: str | None = None
+    notes: list[str] = field(default_factory=list)
+    number: int | None = None
+    source: str | None = None
+    align: dict[str, str] = field(default_factory=dict)
+    total_label: str = "I alt"
+    row_kinds: list[str] | None = None  # Excel kind of each row's value (mixed key figures)
+    #: A display column whose value heads each group of rows (``<th scope="rowgroup">``)
+    #: instead of being repeated on every row; ``tables.xlsx`` keeps it as a column.
+    group_by: str | None = None
+    #: The numbering of the document the table belongs to: the table takes its number from
+    #: it when shown (None: the number is set by hand).
+    registry: Numbering | None = field(default=None, repr=False, compare=False)
+    #: The data's column names are the headers as shown (a researcher's own table), not
+    #: machine keys to name in Norwegian for ``tables.xlsx``.
+    shown_headers: bool = False
+
+    KIND: ClassVar[str] = "Tabell"
+
+    @property
+    def all_notes(self) -> list[str]:
+        """Source line first, then the footnote and the notes, as printed under the table."""
+        return [n for n in [self.source, self.footnote, *self.notes] if n]
+
+    def kinds(self, display: pd.DataFrame | None = None) -> list[str]:
+        """Alignment kind per column (of ``display``, the shown table by default): ``"num"``
+        or ``"txt"``."""
+        display = self.display if display is None else display
+        inferred = column_kinds(display)
+        return [self.align.get(str(c), k) for c, k in zip(display.columns, inferred, strict=True)]
+
+    def _repr_html_(self) -> str:
+        shown_frame, groups = self.display, None
+        if self.group_by is not None:
+            groups = self.display[self.group_by].tolist()
+            shown_frame = self.display.drop(columns=[self.group_by])
+        kinds = self.kinds(shown_frame)
+        row_header = bool(kinds) and kinds[0] == "txt"
+        head = []
+        for col, kind in zip(shown_frame.columns, kinds, strict=True):
+            name = str(col)
+            inner = esc(name) if name else "<span class='visually-hidden'>Beskrivelse</span>"
+            head.append(f"<th scope='col' class='{kind}'>{inner}</th>")
+        body = []
+        for r, values in enumerate(shown_frame.itertuples(index=False, name=None)):
+            if groups is not None and (r == 0 or groups[r] != groups[r - 1]):
+                if r:
+                    body.append("</tbody><tbody>")
+                body.append(
+                    f"<tr class='group'><th scope='rowgroup' colspan='{len(kinds)}' "
+                    f"class='txt'>{esc(str(groups[r]))}</th></tr>"
+                )
+            cells = []
+            for i, (value, kind) in enumerate(zip(values, kinds, strict=True)):
+                shown = (
+                    "–"
+                    if value is None or (not isinstance(value, str) and pd.isna(value))
+                    else str(value)
+                )
+                if i == 0 and row_header:
+                    cells.append(f"<th scope='row' class='{kind}'>{esc(shown)}</th>")
+                else:
+                    cells.append(f"<td class='{kind}'>{esc(shown)}</td>")
+            total = bool(values) and str(values[0]) == self.total_label
+            row_class = " class='total'" if total else ""
+            body.append(f"<tr{row_class}>{''.join(cells)}</tr>")
+        notes = "".join(f"<p class='note'>{esc(n)}</p>" for n in self.all_notes)
+        # eight columns or more: printed on a landscape page, so that it keeps to the paper
+        wide = " wide" if len(kinds) >= 8 else ""
+        caption = self.caption_html()
+        anchor = esc(self.anchor)  # a table's name may hold the words of a scheme's title
+        return (
+            f"<div class='evalkit-table-block{wide}' id='{anchor}'>"
+            f"<div class='evalkit-table-scroll' role='region' tabindex='0' "
+            f"aria-labelledby='{anchor}-caption'>"
+            f"<table class='evalkit-table{wide}'><caption id='{anchor}-caption'>{caption}</caption>"
+            f"<thead><tr>{''.join(head)}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+            f"</div>{notes}</div>"
+        )
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """What a notebook shows: the table as HTML (and as text), numbered as it is shown."""
+        self._shown()
+        return {"text/html": self._repr_html_(), "text/plain": repr(self)}
+
+    def __repr__(self) -> str:
+        return f"{self.caption}\n{self.display.to_string(index=False)}"
+
+    def for_excel(self) -> pd.DataFrame:
+        """Numbers where shown, the disclosure symbol where hidden."""
+        return self.data
+
+    def sheet(self) -> excel.Sheet:
+        """This table as a sheet of ``tables.xlsx``: the caption as its title row, Norwegian
+        column headers, numbers as numbers with their formats, then the source and notes."""
+        frame = self.data
+        if frame.columns.has_duplicates or None in list(frame.columns):
+            frame = frame.set_axis([c if c is not None else "" for c in frame.columns], axis=1)
+        headers, kinds = {}, {}
+        for column in frame.columns:
+            header, kind = (str(column), "") if self.shown_headers else wording.excel_column(column)
+            headers[column] = header
+            if kind:
+                kinds[header] = kind
+        frame = frame.rename(columns=headers)
+        return excel.Sheet(
+            name=self.caption,  # «Tabell 3. Målgruppe 2022», cut to 31 characters
+            frame=frame,
+            title=self.caption,
+            kinds=kinds,
+            source=(self.source or "").removeprefix("Kilde: ") or None,
+            notes=[n for n in [self.footnote, *self.notes] if n],
+            row_kinds=self.row_kinds,
+            row_kind_column=None if self.row_kinds is None else str(frame.columns[-1]),
+        )
+
+
+@dataclass
+class Figure(_Numbered):
+    """A document figure: the drawing, its number, caption, alt text, source and notes.
+
+    In a notebook and in ``report.html`` it shows as ``<figure>`` with the PNG embedded, the
+    alt text written from the data, and ``<figcaption>`` holding «Figur N. caption», the
+    source line and the notes. JupyterLab without HTML gets the PNG.
+    """
+
+    name: str
+    title: str
+    figure: Any  # matplotlib.figure.Figure
+    alt: str
+    number: int | None = None
+    source: str | None = None
+    notes: list[str] = field(default_factory=list)
+    _png: bytes | None = field(default=None, repr=False)
+    registry: Numbering | None = field(default=None, repr=False, compare=False)
+    #: Shown without :func:`figure` (no title, no alt text): the caption asks for them.
+    untitled: bool = False
+
+    KIND: ClassVar[str] = "Figur"
+
+    @property
+    def all_notes(self) -> list[str]:
+        return [n for n in [self.source, *self.notes] if n]
+
+    def png(self) -> bytes:
+        """The figure as PNG (150 dpi, no timestamp: the same figure gives the same bytes).
+
+        Without an alpha channel: the figures are opaque (a white background), and an RGB PNG is
+        smaller and is put into ``report.pdf`` without splitting off a transparency mask."""
+        if self._png is None:
+            from PIL import Image
+
+            buf = io.BytesIO()
+            self.figure.savefig(buf, format="png", dpi=plots.PNG_DPI, metadata={"Software": None})
+            rgba = Image.open(io.BytesIO(buf.getvalue()))
+            rgb = Image.new("RGB", rgba.size, "white")
+            rgb.paste(rgba, mask=rgba.getchannel("A"))
+            out = io.BytesIO()
+            rgb.save(out, format="png", dpi=rgba.info.get("dpi", (plots.PNG_DPI, plots.PNG_DPI)))
+            self._png = out.getvalue()
+        return self._png
+
+    def _repr_png_(self) -> bytes:
+        return self.png()
+
+    def _repr_html_(self) -> str:
+        data = base64.b64encode(self.png()).decode("ascii")
+        width = round(self.figure.get_figwidth() * 96)
+        # blocks, not spans: the caption, the source and each note on a line of its own also
+        # where the page's stylesheet is not loaded (JupyterLab)
+        notes = "".join(f"<div class='note'>{esc(n)}</div>" for n in self.all_notes)
+        caption = self.caption_html()
+        kind = "evalkit-figure evalkit-untitled" if self.untitled else "evalkit-figure"
+        return (
+            f"<figure class='{kind}' id='{esc(self.anchor)}'>"
+            f"<img src='data:image/png;base64,{data}' alt='{esc(self.alt)}' "
+            f"style='width:{width}px;max-width:100%;height:auto'>"
+            f"<figcaption><div class='caption'>{caption}</div>{notes}</figcaption></figure>"
+        )
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """What a notebook shows: the figure as HTML with its caption, and as PNG for a
+        front end without HTML, numbered as it is shown."""
+        self._shown()
+        return {
+            "text/html": self._repr_html_(),
+            "image/png": base64.b64encode(self.png()).decode("ascii"),
+            "text/plain": repr(self),
+        }
+
+    def __repr__(self) -> str:
+        return f"{self.caption}. {self.alt}"
+
+
+# --- the document a piece belongs to --------------------------------------------------------
+def document_source(document: Any) -> str:
+    """The source line of a document's pieces: the scheme's ``source_nb`` and the year (a
+    per-year document) or the span of years (the trends document)."""
+    years = getattr(document, "years", None)
+    span = f"{years[0]}–{years[-1]}" if years else str(document.year)
+    return source_line(document.scheme.doc.source_nb, span, synthetic=document.synthetic)
+
+
+def column_labels(scheme: Any) -> dict[str, str]:
+    """Each column of the row-level data (``ev.tidy``) that has a label in the scheme YAML →
+    that label: every field's ``label_nb``, the county's name and number, the year."""
+    labels = {name: f.label_nb for name, f in scheme.fields.items() if f.label_nb}
+    for name in scheme.fields_of_type("county"):
+        county = scheme.fields[name].label_nb or "Fylke"
+        labels |= {"county_name": county, "county_code": f"{county} (nummer)"}
+    labels.setdefault("year", "År")
+    return labels
+
+
+def value_labels(scheme: Any) -> dict[str, dict[str, str]]:
+    """Each category field of the scheme → its codes' labels (``target_group`` →
+    ``{"begge": "Begge", …}``)."""
+    out = {}
+    for name, f in scheme.fields.items():
+        if f.vocabulary and f.vocabulary in scheme.vocabularies:
+            out[name] = {t.code: t.label_nb for t in scheme.vocabularies[f.vocabulary].terms}
+    return out
+
+
+def _document(ev: Any, call: str) -> Any:
+    """The document named, else the current one; an error saying what to do when none."""
+    document = ev if ev is not None else current()
+    if document is None:
+        raise EvalkitError(
+            f"{call} does not know which document the piece belongs to: run the notebook's "
+            f"first cell (ev = evaluate(…); doc.title(ev)) before it, or pass the document, "
+            f"{call}(…, ev=ev)."
+        )
+    return document
+
+
+_SLUG_DROP = re.compile(r"[^a-z0-9]+")
+
+
+def piece_name(words: object) -> str:
+    """A piece's name made from words: ASCII letters, digits and ``_`` (``Målgruppe og
+    tilbud`` → ``malgruppe_og_tilbud``)."""
+    plain = _SLUG_DROP.sub("_", text.normalise_sheet(str(words))).strip("_")
+    return plain or "x"
+
+
+def _notes(notes: Iterable[str] | str | None) -> list[str]:
+    if notes is None:
+        return []
+    if isinstance(notes, str):
+        notes = [notes]
+    return [str(n).strip() for n in notes if str(n).strip()]
+
+
+# --- a researcher's own figure -----------------------------------------------------------------
+#: What :func:`figure` says when the alt text is missing.
+ALT_ADVICE = (
+    "doc.figure needs alt text for readers who cannot see the figure: one or two sentences in "
+    "Norwegian saying what it shows and what stands out, with the numbers a reader needs, e.g. "
+    'alt="Stolpediagram over prosjekter per fylke. Flest i Vestland (14), færrest i Oslo '
+    '(3)."'
+)
+
+
+def _matplotlib_figure(fig: Any) -> Any:
+    """The matplotlib Figure of a Figure, an Axes (or an array of them) or a seaborn grid."""
+    from matplotlib.figure import Figure as MplFigure
+
+    if isinstance(fig, MplFigure):
+        return fig
+    flat = getattr(fig, "flat", None)
+    if flat is not None and not isinstance(fig, pd.DataFrame):  # an array of Axes
+        fig = next(iter(flat), None)
+    for attribute in ("figure", "fig"):  # an Axes; a seaborn FacetGrid, PairGrid, JointGrid
+        found = getattr(fig, attribute, None)
+        if isinstance(found, MplFigure):
+            return found
+    raise EvalkitError(
+        f"doc.figure takes a matplotlib Figure or Axes, or a seaborn grid (FacetGrid, "
+        f"PairGrid, JointGrid); it was given a {type(fig).__name__}. Pass the figure, e.g. "
+        "fig, ax = plt.subplots(); sns.histplot(…, ax=ax); doc.figure(fig, title=…, alt=…)."
+    )
+
+
+def figure(
+    fig: Any,
+    *,
+    title: str,
+    alt: str,
+    notes: Iterable[str] | str | None = None,
+    name: str | None = None,
+    ev: Any = None,
+) -> Figure:
+    """A researcher's own figure as a numbered piece of the document.
+
+    Parameters
+    ----------
+    fig : matplotlib Figure or Axes, or a seaborn FacetGrid, PairGrid or JointGrid
+        The drawing. It is given the house style: the YAML's label on an axis named by a column
+        (``county_name`` → «Fylke»), Norwegian numbers on the axes, crowded tick labels wrapped
+        or turned.
+    title : str
+        The caption, after «Figur N.».
+    alt : str
+        The alternative text: what the figure shows, for a reader who cannot see it. Required.
+    notes : str or list of str, optional
+        Notes under the source line.
+    name : str, optional
+        The piece's name (default: made from the title). Shown again under the same name, as
+        when its cell is run again, it keeps its number.
+    ev : Evaluation or Trends, optional
+        The document; default the current one (:func:`evalkit.numbering.current`).
+
+    Returns
+    -------
+    Figure
+        Shown as the cell's result (or with ``display``), it takes the next figure number.
+
+    Raises
+    ------
+    EvalkitError
+        No title, no alt text, or not a figure.
+    """
+    if title is None or not str(title).strip():
+        raise EvalkitError(
+            'doc.figure needs a title, the caption after «Figur N.»: e.g. title="Prosjekter '
+            'per fylke 2023".'
+        )
+    if alt is None or not str(alt).strip():
+        raise EvalkitError(ALT_ADVICE)
+    drawing = _matplotlib_figure(fig)
+    document = _document(ev, "doc.figure")
+    plots.house_style(drawing, column_labels(document.scheme))
+    plots.close(drawing)  # shown once, where the cell shows the piece
+    title = plots.plain(title).strip()
+    piece = Figure(
+        name or "egen_" + piece_name(title),
+        title,
+        drawing,
+        " ".join(str(alt).split()),
+        source=document_source(document),
+        notes=_notes(notes),
+    )
+    piece.registry = numbering(document)
+    return piece
+
+
+# --- a researcher's own table -----------------------------------------------------------------
+#: Column names of p-values (shown as «0,034», «< 0,001»).
+_P_COLUMN = re.compile(r"^(p|p-?verdi|p[ _-]?value|pvalue|p>\|[zt]\||p \(.*\))$", re.IGNORECASE)
+#: The name pandas gives the margins of ``crosstab`` and ``pivot_table`` (``margins=True``).
+_MARGINS = ("All", "I alt")
+TOTAL = "I alt"
+
+
+def _flat_columns(
+    frame: pd.DataFrame, labels: Mapping[str, str], values: Mapping[str, Mapping[str, str]]
+) -> pd.DataFrame:
+    """Columns as text: a MultiIndex's levels joined with «, », field names as their labels,
+    a category field's codes (the columns or rows of a ``crosstab`` by it) as their labels,
+    pandas' «All» margin as «I alt»."""
+    codes = values.get(str(frame.columns.name), {}) if frame.columns.nlevels == 1 else {}
+
+    def label(value: Any) -> str:
+        if isinstance(value, tuple):
+            return ", ".join(label(v) for v in value if str(v) != "")
+        value = "" if value is None else str(value)
+        return TOTAL if value == "All" else codes.get(value, labels.get(value, value))
+
+    frame = frame.copy()
+    frame.columns = [label(c) for c in frame.columns]
+    if frame.index.nlevels == 1:
+        rows = values.get(str(frame.index.name), {})
+        if rows:
+            frame.index = frame.index.map(lambda v: rows.get(str(v), v))
+        if len(frame) and str(frame.index[-1]) in _MARGINS:
+            frame = frame.rename(index={frame.index[-1]: TOTAL})
+    names = [labels.get(str(n), str(n)) if n is not None else None for n in frame.index.names]
+    frame.index = frame.index.set_names(names)
+    return frame
+
+
+def _count_columns(frame: pd.DataFrame) -> list[str]:
+    """The columns of whole numbers (integer dtypes; not yes/no)."""
+    return [
+        c
+        for c in frame.columns
+        if pd.api.types.is_integer_dtype(frame[c].dtype)
+        and not pd.api.types.is_bool_dtype(frame[c].dtype)
+    ]
+
+
+def _formatter(column: str, series: pd.Series, decimals: int):
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return lambda v: "ja" if v else "nei"
+    if pd.api.types.is_integer_dtype(series.dtype):
+        return fmt_int
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        if _P_COLUMN.match(column.strip()):
+            return fmt_p
+        return lambda v: fmt_dec(v, decimals)
+    return lambda v: str(v)
+
+
+def _with_index(frame: pd.DataFrame) -> pd.DataFrame:
+    """The index as the first column(s); a plain 0, 1, 2 … index left out."""
+    plain = isinstance(frame.index, pd.RangeIndex) and frame.index.name is None
+    if plain:
+        return frame.reset_index(drop=True)
+    names = [n if n is not None else "" for n in frame.index.names]
+    out = frame.copy()
+    out.index = out.index.set_names(names)
+    if len(names) == 1 and names[0] in out.columns:  # a column of that name already
+        out.index = out.index.set_names([f"{names[0]} "])
+    return out.reset_index()
+
+
+def table(
+    frame: pd.DataFrame | pd.Series,
+    *,
+    title: str,
+    notes: Iterable[str] | str | None = None,
+    suppress: bool = True,
+    reason: str | None = None,
+    counts: list[str] | None = None,
+    decimals: int = 2,
+    name: str | None = None,
+    ev: Any = None,
+) -> Table:
+    """A researcher's own table as a numbered piece of the document.
+
+    Parameters
+    ----------
+    frame : DataFrame or Series
+        The table. A named or non-default index becomes the first column(s) (the rows of a
+        ``pd.crosstab``); field names among the column and index names are shown as the YAML's
+        labels, and pandas' «All» margins as «I alt».
+    title : str
+        The caption, after «Tabell N.»; also the name of its sheet in ``tables.xlsx``.
+    notes : str or list of str, optional
+        Notes under the source line.
+    suppress : bool, default True
+        Hide small counts as the built-in tables do: counts of 1 and 2 in the count columns
+        show «:», and so do the cells that would let a reader work them out from a total
+        shown («I alt» row or column), with the footnote under the table.
+    reason : str, optional
+        Required with ``suppress=False``: why the table may show small counts; printed under
+        the table.
+    counts : list of str, optional
+        The count columns (after relabelling); default every column of whole numbers.
+    decimals : int, default 2
+        Decimals of the other numbers (p-values, in a column named «p», «P>|z|» …, as
+        «0,034» and «< 0,001»).
+    name : str, optional
+        The piece's name (default: made from the title).
+    ev : Evaluation or Trends, optional
+        The document; default the current one.
+
+    Returns
+    -------
+    Table
+        Shown as the cell's result, it takes the next table number and goes into
+        ``tables.xlsx``.
+
+    Raises
+    ------
+    EvalkitError
+        No title, ``suppress=False`` without a reason, or counts that are not counts.
+    """
+    if isinstance(frame, pd.Series):
+        frame = frame.to_frame()
+    if not isinstance(frame, pd.DataFrame):
+        raise EvalkitError(
+            f"doc.table takes a pandas DataFrame (or Series); it was given a "
+            f"{type(frame).__name__}. Make a frame first, e.g. pd.DataFrame(…) or "
+            "pd.crosstab(…)."
+        )
+    if title is None or not str(title).strip():
+        raise EvalkitError(
+            'doc.table needs a title, the caption after «Tabell N.»: e.g. title="Prosjekter '
+            'per fylke og målgruppe 2023".'
+        )
+    why = " ".join(str(reason).split()) if reason is not None else ""
+    if not suppress and not why:
+        raise EvalkitError(
+            "doc.table(…, suppress=False) needs reason=…: say in Norwegian why this table may "
+            'show counts of 1 and 2 (e.g. reason="Tallene er offentlige vedtak."); it is '
+            "printed under the table."
+        )
+    document = _document(ev, "doc.table")
+    title = plots.plain(title).strip()
+    shown = _flat_columns(frame, column_labels(document.scheme), value_labels(document.scheme))
+    if not shown.columns.is_unique:
+        raise EvalkitError(
+            f"doc.table: the table «{title}» has two columns named "
+            f"{shown.columns[shown.columns.duplicated()][0]!r}; give each column its own name."
+        )
+    columns = [str(c) for c in shown.columns]
+    found = _count_columns(shown) if counts is None else list(counts)
+    unknown = [c for c in found if c not in columns]
+    if unknown:
+        raise EvalkitError(
+            f"doc.table: counts names {', '.join(map(repr, unknown))}, not a column of «{title}» "
+            f"(its columns: {', '.join(map(repr, columns))})."
+        )
+    row_total = TOTAL if TOTAL in found and len(found) > 1 else None
+    found = [c for c in found if c != row_total]
+    total_row = TOTAL if shown.index.nlevels == 1 and (shown.index == TOTAL).sum() == 1 else None
+    formatters = {c: _formatter(c, shown[c], decimals) for c in columns}
+    notes_out: list[str] = []
+    footnote = None
+    if suppress and found:
+        try:
+            sup = suppress_table(shown, found, rule=RULE, total_row=total_row, row_total=row_total)
+        except ValueError as err:
+            raise EvalkitError(
+                f"doc.table: the count columns of «{title}» ({', '.join(found)}) cannot be "
+                f"checked for small counts: {err}. Name the columns of counts with counts=[…] "
+                "(counts=[] for none)."
+            ) from err
+        display = sup.display(formatters=formatters)
+        data = shown.astype(object).mask(sup.mask, RULE.symbol)
+        footnote = sup.footnote
+    else:
+        display = pd.DataFrame(
+            {
+                c: ["–" if _missing(v) else formatters[c](v) for v in shown[c].tolist()]
+                for c in columns
+            },
+            index=shown.index,
+        )
+        data = shown
+        if not suppress:
+            notes_out.append(f"Små tall er ikke skjult i denne tabellen: {why}")
+    piece = Table(
+        name or "egen_" + piece_name(title),
+        title,
+        _with_index(display).astype(object),
+        _with_index(data),
+        footnote,
+        notes=notes_out + _notes(notes),
+        source=document_source(document),
+        total_label=TOTAL,
+        shown_headers=True,
+    )
+    piece.registry = numbering(document)
+    return piece
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+
+
+# --- a figure shown as it is ------------------------------------------------------------------
+#: The caption of a figure shown without :func:`figure`, and its alternative text.
+UNTITLED_NB = "Figur uten tittel (vis den med doc.figure og gi den tittel og alternativ tekst)"
+UNTITLED_ALT_NB = "Figuren har ingen alternativ tekst."
+#: Per cell: the run it was last seen in and how many figures it has shown in that run.
+_SEEN_IN_CELL: dict[str, tuple[int, int]] = {}
+
+
+def _cell_key() -> str:
+    """A name for a figure shown as it is: its cell (JupyterLab's cell id where the front end
+    sends it, else the run) and its place among the figures the cell shows; the same when
+    the cell is run again."""
+    shell = sys.modules["IPython"].get_ipython() if "IPython" in sys.modules else None
+    cell = None
+    kernel = getattr(shell, "kernel", None)
+    if kernel is not None:
+        try:
+            parent = kernel.get_parent()
+        except Exception:  # an older kernel
+            parent = getattr(shell, "parent_header", {}) or {}
+        cell = (parent.get("metadata") or {}).get("cellId")
+    run = int(getattr(shell, "execution_count", 0) or 0)
+    where = cell or f"run-{run}"
+    last_run, count = _SEEN_IN_CELL.get(where, (run, 0))
+    count = count + 1 if last_run == run else 1
+    _SEEN_IN_CELL[where] = (run, count)
+    return f"uten_tittel_{piece_name(where)}_{count}"
+
+
+def plain_figure_bundle(fig: Any) -> dict[str, str] | None:
+    """A matplotlib figure shown as it is in a notebook with a current document: numbered
+    like every figure, in the house style, with a caption that asks for a title and alt text
+    (and a line under the cell saying how). None without a document: shown as usual."""
+    document = current()
+    if document is None:
+        return None
+    plots.house_style(fig, column_labels(document.scheme))
+    piece = Figure(
+        _cell_key(),
+        UNTITLED_NB,
+        fig,
+        UNTITLED_ALT_NB,
+        source=document_source(document),
+        untitled=True,
+    )
+    piece.registry = numbering(document)
+    bundle = piece._repr_mimebundle_()
+    plots.close(fig)
+    print(
+        f"evalkit: this figure is published as «{piece.label}» without a title or alt text. "
+        f'Show it with doc.figure(fig, title="…", alt="…") (for a seaborn call: '
+        f"doc.figure(sns.….figure, …)).",
+        file=sys.stderr,
+    )
+    return bundle
+
+
+def prepare_notebook(shell: Any) -> None:
+    """In a notebook's kernel: the house style for every figure drawn from now on, and
+    :func:`plain_figure_bundle` for every matplotlib figure shown (registered once)."""
+    plots.set_style()
+    formatter = shell.display_formatter.mimebundle_formatter
+    from matplotlib.figure import Figure as MplFigure
+
+    try:
+        formatter.lookup_by_type(MplFigure)
+    except KeyError:
+        formatter.for_type(MplFigure, plain_figure_bundle)
