@@ -150,9 +150,9 @@ def test_a_billion_laughs_is_refused_at_its_first_anchor(tmp_path, capsys):
     path = tmp_path / "bomb.yaml"
     path.write_text(scheme_text("bomb", billion_laughs()), encoding="utf-8")
     assert len(billion_laughs().encode()) < 1000
-    started = time.perf_counter()
+    started = time.process_time()
     message = refused(path)
-    assert time.perf_counter() - started < 5  # generous: it is refused before any expansion
+    assert time.process_time() - started < 5  # generous: it is refused before any expansion
     assert message.startswith(f"{path}, line {MINI_LINES + 1}: anchors and aliases")
     assert "Write the value out in full" in message
     assert main(["metrics", "--scheme-file", str(path), "2022"]) == 2
@@ -230,9 +230,9 @@ def test_wrong_names_by_the_thousand_are_checked_in_seconds(tmp_path):
     )
     path = tmp_path / "names.yaml"
     path.write_text(text + fields, encoding="utf-8")
-    started = time.perf_counter()
+    started = time.process_time()
     message = refused(path)
-    assert time.perf_counter() - started < 30  # generous: about 1 s here, minutes before
+    assert time.process_time() - started < 30  # generous: about 1 s here, minutes before
     assert "has 3,000 problem(s)" in message
     assert "layouts.v1.headers.h0: 'g0' is not a field" in message
 
@@ -249,9 +249,9 @@ def test_a_50_mb_file_is_refused_by_its_size_before_it_is_read(tmp_path):
     with path.open("wb") as f:  # sparse: 50 MB on paper, a few bytes on disk
         f.write(scheme_text("huge").encode())
         f.truncate(50 * 2**20)
-    started = time.perf_counter()
+    started = time.process_time()
     message = refused(path)
-    assert time.perf_counter() - started < 2
+    assert time.process_time() - started < 2
     assert message == (
         f"The scheme file {path} has {50 * 2**20:,} bytes; a scheme file is at most "
         "1,048,576 bytes (1 MiB; the bundled ones are under 16 KB), so it is not read. Check "
