@@ -933,7 +933,9 @@ def method_nb(doc: Any, rule: DisclosureRule) -> str:
         for c in columns
         if c.key in public or (c.linked_to and set(c.linked_to) <= set(public))
     ]
-    full = [s.title_nb for s in lists if _list_count(doc, s) in published]
+    full = [
+        published[_list_count(doc, s)].what_nb for s in lists if _list_count(doc, s) in published
+    ]
     if shown or full:
         said = []
         if shown:
@@ -942,9 +944,12 @@ def method_nb(doc: Any, rule: DisclosureRule) -> str:
                 f"{word} {_quoted(shown)} i tabellen «{doc.county_table.title_nb}» skjermes "
                 "derfor ikke"
             )
-        if full:
-            word = "listen" if len(full) == 1 else "listene"
-            said.append(f"{word} {_quoted(full)} er fullstendig")
+        for what in dict.fromkeys(full):
+            several = full.count(what) > 1
+            said.append(
+                f"{'listene' if several else 'listen'} over {what} er "
+                f"{'fullstendige' if several else 'fullstendig'}"
+            )
         sentence = ", og ".join(said)
         out.append(f"{sentence[:1].upper()}{sentence[1:]}.")
     for p in published.values():
@@ -972,13 +977,10 @@ def method_nb(doc: Any, rule: DisclosureRule) -> str:
             "Flere celler skjules der det trengs for at de skjulte tallene ikke skal kunne "
             f"regnes ut {sources} eller fra andre {others} i rapporten (sekundærskjerming)."
         )
-        hidden_lists = [s.title_nb for s in lists if _list_count(doc, s) not in published]
+        hidden_lists = [s for s in lists if _list_count(doc, s) not in published]
         if hidden_lists:
-            word = "Listen" if len(hidden_lists) == 1 else "Listene"
-            out.append(
-                f"{word} {_quoted(hidden_lists)} viser ikke {_the(doc)} i fylker der "
-                "antallet er skjermet."
-            )
+            word = "listen" if len(hidden_lists) == 1 else "listene"
+            out.append(f"Fylker der antallet er skjermet, er ikke med i {word} over {_the(doc)}.")
     else:
         out.append("Ingen tall på fylkesnivå skjermes.")
     return " ".join(out)

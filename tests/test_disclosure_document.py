@@ -173,7 +173,7 @@ def test_the_document_leaves_out_the_rows_of_hidden_counties(tmp_path):
     # the amounts: Oslo's and Agder's hidden with their counts, and not in the list
     assert set(county.loc[["Oslo", "Agder"], "Tildelt beløp (kr)"]) == {":"}
     method = doc.method(ev).data
-    assert "viser ikke prosjektene i fylker der antallet er skjermet" in method
+    assert "Fylker der antallet er skjermet, er ikke med i listen over prosjektene." in method
     assert "offentlige" not in method
 
 
@@ -191,7 +191,7 @@ def test_public_rows_are_shown_and_the_method_says_so(tmp_path):
         "Tilskuddene er offentlige: fylkeskommunen publiserte hvert tilskudd med fylke og beløp."
         in method
     )
-    assert "listen «Tiltak fylke for fylke» er fullstendig" in method
+    assert "listen over tilskuddene er fullstendig" in method
     assert "Ingen tall på fylkesnivå skjermes." in method
 
 
@@ -314,7 +314,7 @@ def test_samhandling_2012_method_says_what_is_public_and_what_is_protected(samha
     plain = skjerming.replace("&lpar;", "(").replace("&rpar;", ")")
     assert "Tildelingene er offentlige: departementet publiserte listen over prosjektene" in plain
     assert "Kolonnene «Innvilget» og «Tildelt (kr)»" in plain and "skjermes derfor ikke" in plain
-    assert "listen «Fylkesvis liste over prosjekter som fikk støtte» er fullstendig" in plain
+    assert "og listen over tildelingene er fullstendig." in plain
     assert "Avslåtte søknader er ikke offentlige." in plain
     assert "antall på 1 eller 2 i kolonnen «Søknader» som «:»" in plain
     assert "antall avslåtte søknader (forskjellen mellom «Søknader» og «Innvilget»)" in plain
