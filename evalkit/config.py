@@ -356,6 +356,27 @@ class CountyTableModel(_Model):
     figures: CountyFiguresModel | None = None
 
 
+class PublicRowsModel(_Model):
+    """Rows published elsewhere, county by county (``disclosure.public``): their counts and
+    the amounts summed over them are not hidden per county, and a list of them shows every
+    row."""
+
+    #: A yes/no column: the rows where it is yes are public; left out: every row.
+    among: str | None = None
+    #: What is public, as the method text names it: «Tildelingene».
+    what_nb: str
+    #: Where and how it was published, a clause: «departementet publiserte listen …».
+    source_nb: str
+    #: The other rows, which stay protected, plural and indefinite: «avslåtte søknader».
+    rest_nb: str | None = None
+
+
+class DisclosureModel(_Model):
+    """``disclosure``: what the small-count rule need not protect."""
+
+    public: list[PublicRowsModel] = []
+
+
 class GroupTestModel(_Model):
     key: str
     label_nb: str
@@ -489,6 +510,7 @@ class SchemeModel(_Model):
     share_ranges: list[ShareRangeModel] = []
     group_tests: list[GroupTestModel] | None = None
     sections: list[SectionModel] | None = None
+    disclosure: DisclosureModel = DisclosureModel()
     notes_nb: dict[int, str] = {}
     synthetic_notes_nb: dict[int, str] = {}
     trends: TrendsModel = TrendsModel()
@@ -681,6 +703,14 @@ def reference_problems(m: SchemeModel) -> list[tuple[str, str]]:
                         f"{where}.list.group_by", item.list.group_by, list(item.list.columns),
                         "a column of the list",
                     )  # fmt: skip
+    public_among: set[str | None] = set()
+    for i, p in enumerate(m.disclosure.public):
+        if p.among is not None:
+            need(f"disclosure.public[{i}].among", p.among, yesno, "a yes/no column")
+        if p.among in public_among:
+            out.append((f"disclosure.public[{i}].among", f"the rows {p.among or 'all'!r} are "
+                        "declared public twice. Give them once."))  # fmt: skip
+        public_among.add(p.among)
     for i, f in enumerate(m.trends.figures or []):
         need(f"trends.figures[{i}].group", f.group, groups, "a share group")
     if m.trends.amount is not None:

@@ -16,13 +16,26 @@ is then audited as an attacker would: for each hidden cell, linear programming f
 and largest value it can take given everything shown, every published total and the fact that a
 hidden count is at least 1 (the rule never hides a 0). While a cell is pinned to one value, one
 more cell beside it is hidden and the constraints are closed again.
+
+A table can imply counts it does not show: beside «Søknader» and «Innvilget», the difference is
+the number of refused applications (``parts``). Such a count is never shown, but the rule
+applies to it: when it is 1 or 2, cells are hidden until it cannot be worked out. Counts that are
+published elsewhere (a ministry's list of awards, ``public``) are not hidden at all; an attacker
+knows them.
+
+Over a whole document (:func:`audit`), every piece that shows the same cells again (a list of
+rows, one row a unit with its county: the count of rows per county, the sums of its amounts)
+is put beside the table, and each hidden cell is checked: shown by another piece, or worked out
+from everything shown together. :func:`protect_rows` keeps a list consistent with its table:
+the rows of a county whose count is hidden are left out, unless the rows are public.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -64,24 +77,33 @@ class DisclosureRule:
         ``min_count=3`` gives «:» Tallet er skjult fordi det er 1 eller 2 (eller fordi det
         ellers kunne regnes ut fra summene).
         """
-        small = list(range(1, self.min_count))
-        if not small:
+        if self.min_count == 1:
             why = "fordi det ellers kunne regnes ut fra summene."
             return f"«{self.symbol}» Tallet er skjult {why}"
-        if len(small) == 1:
-            numbers = "1"
-        elif len(small) <= 5:
-            numbers = ", ".join(map(str, small[:-1])) + f" eller {small[-1]}"
-        else:
-            numbers = f"mellom 1 og {small[-1]}"
         return (
-            f"«{self.symbol}» Tallet er skjult fordi det er {numbers} "
+            f"«{self.symbol}» Tallet er skjult fordi det er {self.small_nb} "
             "(eller fordi det ellers kunne regnes ut fra summene)."
         )
+
+    @property
+    def small_nb(self) -> str:
+        """The counts the rule hides, in words: «1 eller 2», «1, 2, 3 eller 4», «mellom 1 og
+        9»; "" when it hides none (``min_count=1``)."""
+        small = list(range(1, self.min_count))
+        if len(small) <= 1:
+            return "".join(map(str, small))
+        if len(small) <= 5:
+            return ", ".join(map(str, small[:-1])) + f" eller {small[-1]}"
+        return f"mellom 1 og {small[-1]}"
 
 
 #: Added to the footnote when a total is hidden.
 TOTALS_HIDDEN_NB = "Noen summer er også skjult, av samme grunn."
+
+#: Added to the footnote when a count the table implies (a difference of two columns) is small.
+DIFFERENCES_HIDDEN_NB = (
+    "Tall er også skjult der forskjellen mellom to kolonner ellers ville vist et antall på {small}."
+)
 
 
 @dataclass(frozen=True)
@@ -104,6 +126,11 @@ class SuppressedTable:
     hidden_totals : tuple of (label, column)
         Hidden totals (row totals or cells of the total row), in table order. A row total can
         be a small count itself, or be hidden because only zeros stood beside a hidden cell.
+    small_differences : tuple of (label, column)
+        Counts the table implies and does not show (``"n_applications − n_granted"``) that
+        break the rule, in table order; cells are hidden so that they cannot be worked out.
+    public : tuple of str
+        Count columns published elsewhere: never hidden.
     """
 
     values: pd.DataFrame
@@ -112,6 +139,10 @@ class SuppressedTable:
     rule: DisclosureRule
     count_columns: tuple[str, ...] = ()
     hidden_totals: tuple[tuple[Hashable, str], ...] = ()
+    small_differences: tuple[tuple[Hashable, str], ...] = ()
+    public: tuple[str, ...] = ()
+    #: The constraints an attacker has, for :func:`audit`.
+    system: _System | None = field(default=None, repr=False, compare=False)
 
     @property
     def secondary(self) -> pd.DataFrame:
@@ -131,8 +162,12 @@ class SuppressedTable:
         """The footnote in bokmål, or None when nothing is hidden."""
         if not self.mask.to_numpy().any():
             return None
-        note = self.rule.footnote_nb
-        return f"{note} {TOTALS_HIDDEN_NB}" if self.hidden_totals else note
+        note = [self.rule.footnote_nb]
+        if self.small_differences:
+            note.append(DIFFERENCES_HIDDEN_NB.format(small=self.rule.small_nb))
+        if self.hidden_totals:
+            note.append(TOTALS_HIDDEN_NB)
+        return " ".join(note)
 
     def display(self, formatters: dict[str, Callable] | None = None) -> pd.DataFrame:
         """The table as strings: ``rule.symbol`` where hidden, formatted values elsewhere.
@@ -172,6 +207,20 @@ def _plain(value: object) -> str:
     return str(value)
 
 
+@dataclass(frozen=True)
+class _System:
+    """What an attacker of one suppressed table has: the additive constraints over every cell
+    (shown columns, then the implied differences), each cell's value, which are hidden, which
+    must not be worked out, and the lower bound an attacker knows for a hidden cell."""
+
+    signs: np.ndarray
+    values: np.ndarray
+    hidden: np.ndarray
+    protect: np.ndarray
+    lower: np.ndarray
+    labels: tuple[tuple[Hashable, str], ...]
+
+
 def suppress(
     table: pd.DataFrame,
     count_columns: list[str],
@@ -180,6 +229,8 @@ def suppress(
     total_row: Hashable | None = None,
     row_total: str | None = None,
     linked: dict[str, list[str]] | None = None,
+    public: Iterable[str] = (),
+    parts: Mapping[str, str] | None = None,
 ) -> SuppressedTable:
     """Hide small counts in ``count_columns`` and every cell that would reveal them.
 
@@ -202,6 +253,14 @@ def suppress(
     linked : dict of str to list of str, optional
         Count column (or ``row_total``) → columns derived from it (amounts, percentages) that
         are hidden wherever it is hidden.
+    public : iterable of str, optional
+        Count columns published elsewhere (a public list of awards): the rule does not apply
+        to them, they are never hidden, and an attacker knows them.
+    parts : mapping of str to str, optional
+        Count column → the count column its rows are among (``{"n_granted":
+        "n_applications"}``). The table then implies the difference (refused applications),
+        which is never shown; the rule applies to it, so a difference of 1 or 2 hides cells
+        until it cannot be worked out.
 
     Returns
     -------
@@ -210,18 +269,20 @@ def suppress(
     Raises
     ------
     ValueError
-        If a named column or the total row is missing, a count is negative, or a linked column
-        is itself a count column.
+        If a named column or the total row is missing, a count is negative, a part is larger
+        than its whole, or a linked column is itself a count column.
 
     Notes
     -----
-    Primary suppression: counts with ``0 < n < rule.min_count`` outside the total row.
-    Secondary suppression: while a constraint holds exactly one hidden cell, hide the smallest
-    shown non-zero cell in it (body cells before totals; ties go to the cell that also closes
-    another such constraint, then to the first in table order). If only zeros are left, the total
-    is hidden. Then each hidden cell's feasible range is solved by linear programming (hidden
-    counts ≥ 1, published totals respected); a pinned cell gets one more hidden cell beside it,
-    and the closing is repeated, until no hidden cell can be worked out.
+    Primary suppression: counts with ``0 < n < rule.min_count`` outside the total row and the
+    public columns, and implied differences of that size. Secondary suppression: while a
+    constraint holds exactly one hidden cell that must stay unknown, hide the smallest shown
+    non-zero cell in it (body cells before totals; ties go to the cell that also closes another
+    such constraint, then to the first in table order). If only zeros are left, the total is
+    hidden. Then each hidden cell's feasible range is solved by linear programming (hidden
+    counts ≥ 1, differences ≥ 0, published totals respected); a pinned cell gets one more
+    hidden cell beside it, and the closing is repeated, until no hidden cell (and no small
+    difference) can be worked out.
 
     Examples
     --------
@@ -232,48 +293,78 @@ def suppress(
     """
     count_columns = list(count_columns)
     linked = dict(linked or {})
+    public = list(public)
+    parts = dict(parts or {})
     cols = count_columns + ([row_total] if row_total is not None else [])
-    _validate(table, count_columns, cols, total_row, row_total, linked)
+    _validate(table, count_columns, cols, total_row, row_total, linked, public, parts)
 
-    values = np.column_stack(
+    shown = np.column_stack(
         [
             pd.to_numeric(table[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
             for c in cols
         ]
     )
-    if (values < 0).any():
+    if (shown < 0).any():
         raise ValueError(f"counts must not be negative (columns {cols})")
-    n_rows, n_cols = values.shape
+    implied = []
+    for part, whole in parts.items():
+        diff = shown[:, cols.index(whole)] - shown[:, cols.index(part)]
+        if (diff < 0).any():
+            row = table.index[int(np.flatnonzero(diff < 0)[0])]
+            raise ValueError(f"{part!r} is larger than {whole!r} in row {row!r}")
+        implied.append(diff)
+    values = np.column_stack([shown, *implied])
+    names = cols + [f"{whole} − {part}" for part, whole in parts.items()]
+    n_rows, n_all = values.shape
+    n_cols = len(cols)
+    virtual = np.arange(n_all) >= n_cols
+    is_public = np.array(
+        [c in public for c in cols] + [p in public and w in public for p, w in parts.items()]
+    )
     is_total_row = (
         np.asarray(table.index == total_row) if total_row is not None else np.zeros(n_rows, bool)
     )
-    is_total_col = np.zeros(n_cols, bool)
+    is_total_col = np.zeros(n_all, bool)
     if row_total is not None:
-        is_total_col[-1] = True
+        is_total_col[n_cols - 1] = True
     margin = is_total_row[:, None] | is_total_col[None, :]
     kind = np.where(is_total_row[:, None], 2, np.where(is_total_col[None, :], 1, 0)).ravel()
 
     primary = (values > 0) & (values < rule.min_count) & ~is_total_row[:, None]
-    signs = _constraints(is_total_row, is_total_col)
+    primary &= ~is_public[None, :]
+    triples = [(cols.index(p), n_cols + k, cols.index(w)) for k, (p, w) in enumerate(parts.items())]
+    signs = _constraints(is_total_row, is_total_col, ~virtual & ~is_total_col, triples)
     flat = values.ravel()
-    hidden = primary.ravel().copy()
+    everywhere = np.ones((n_rows, 1), bool)
+    hidden = (primary | (virtual[None, :] & everywhere)).ravel()  # a difference is never shown
+    protect = (primary | (~virtual[None, :] & everywhere)).ravel()
+    showable = (np.isfinite(values) & (values > 0) & ~(virtual | is_public)[None, :]).ravel()
+    # the rule never hides a 0, so an attacker knows a hidden shown count is at least 1
+    lower = np.where(virtual[None, :] | ~(values >= 1), 0.0, 1.0).ravel()
     if len(signs):
-        hidden = _protect(signs, flat, hidden, kind)
+        hidden = _protect(signs, flat, hidden, kind, protect, showable, lower)
 
-    hidden_grid = hidden.reshape(n_rows, n_cols)
+    hidden_all = hidden.reshape(n_rows, n_all)
+    hidden_grid = hidden_all[:, :n_cols]
     hidden_totals = tuple(
-        (table.index[i], cols[j]) for i, j in zip(*np.nonzero(hidden_grid & margin), strict=True)
+        (table.index[i], cols[j])
+        for i, j in zip(*np.nonzero(hidden_grid & margin[:, :n_cols]), strict=True)
     )
     if hidden_totals:
         logger.info("Totals hidden: %s", hidden_totals)
+    small_differences = tuple(
+        (table.index[i], names[j])
+        for i, j in zip(*np.nonzero(primary & virtual[None, :]), strict=True)
+    )
 
     full = np.zeros(table.shape, dtype=bool)
     pos = table.columns.get_indexer(cols)
     full[:, pos] = hidden_grid
     prim = np.zeros(table.shape, dtype=bool)
-    prim[:, pos] = primary
+    prim[:, pos] = primary[:, :n_cols]
     for source, derived in linked.items():
         full[:, table.columns.get_indexer(derived)] |= full[:, [table.columns.get_loc(source)]]
+    labels = tuple((table.index[i], names[j]) for i in range(n_rows) for j in range(n_all))
     return SuppressedTable(
         values=table.copy(deep=False),
         mask=pd.DataFrame(full, index=table.index, columns=table.columns),
@@ -281,6 +372,9 @@ def suppress(
         rule=rule,
         count_columns=tuple(cols),
         hidden_totals=hidden_totals,
+        small_differences=small_differences,
+        public=tuple(public),
+        system=_System(signs, flat, hidden, protect, lower, labels),
     )
 
 
@@ -291,6 +385,8 @@ def _validate(
     total_row: Hashable | None,
     row_total: str | None,
     linked: dict[str, list[str]],
+    public: list[str],
+    parts: dict[str, str],
 ) -> None:
     if not count_columns:
         raise ValueError("count_columns is empty")
@@ -311,21 +407,35 @@ def _validate(
         bad = [d for d in derived if d not in table.columns or d in cols]
         if bad:
             raise ValueError(f"linked columns {bad} are missing or are count columns themselves")
+    bad = [c for c in public if c not in cols]
+    if bad:
+        raise ValueError(f"public columns {bad} are not count columns")
+    for part, whole in parts.items():
+        if part not in cols or whole not in cols or part == whole:
+            raise ValueError(f"parts {part!r} → {whole!r}: both must be count columns, not one")
 
 
-def _constraints(is_total_row: np.ndarray, is_total_col: np.ndarray) -> np.ndarray:
+def _constraints(
+    is_total_row: np.ndarray,
+    is_total_col: np.ndarray,
+    in_row_sum: np.ndarray,
+    parts: list[tuple[int, int, int]],
+) -> np.ndarray:
     """Signed incidence matrix (constraints × cells): +1 for a cell adding up, −1 for the total.
 
-    Order: rows (with a row total), count columns (with a total row), then the row-total column
-    and the total row themselves (when both exist, both add up to the grand total).
+    Order: rows (with a row total: the columns ``in_row_sum`` add up to it), count columns
+    (with a total row), then the row-total column and the total row themselves (when both
+    exist, both add up to the grand total), then each (part, difference, whole) of ``parts``
+    in every row: the part and the difference add up to the whole.
     """
     n_rows, n_cols = len(is_total_row), len(is_total_col)
     body_rows = np.flatnonzero(~is_total_row)
     grids = []
     if is_total_col.any():
+        rt = is_total_col.argmax()
         g = np.zeros((len(body_rows), n_rows, n_cols), dtype=np.int8)
-        g[np.arange(len(body_rows)), body_rows, :] = 1
-        g[np.arange(len(body_rows)), body_rows, is_total_col.argmax()] = -1
+        g[np.arange(len(body_rows)), body_rows, :] = in_row_sum
+        g[np.arange(len(body_rows)), body_rows, rt] = -1
         grids.append(g)
     if is_total_row.any():
         t = is_total_row.argmax()
@@ -338,9 +448,16 @@ def _constraints(is_total_row: np.ndarray, is_total_col: np.ndarray) -> np.ndarr
             rt = is_total_col.argmax()
             g = np.zeros((2, n_rows, n_cols), dtype=np.int8)
             g[0, :, rt] = 1  # the row totals add up to the grand total
-            g[1, t, :] = 1  # the total row adds up to the grand total
+            g[1, t, :] = in_row_sum  # the total row adds up to the grand total
             g[:, t, rt] = -1
             grids.append(g)
+    every = np.arange(n_rows)
+    for part, diff, whole in parts:
+        g = np.zeros((n_rows, n_rows, n_cols), dtype=np.int8)
+        g[every, every, part] = 1
+        g[every, every, diff] = 1
+        g[every, every, whole] = -1
+        grids.append(g)
     if not grids:
         return np.zeros((0, n_rows * n_cols), dtype=np.int8)
     return np.concatenate(grids).reshape(-1, n_rows * n_cols)
@@ -357,24 +474,33 @@ def _pick(cells: np.ndarray, values: np.ndarray, kind: np.ndarray, delta: np.nda
     return int(cells[order[0]])
 
 
-def _delta(incidence: np.ndarray, n_hidden: np.ndarray, cells: np.ndarray) -> np.ndarray:
-    """For each cell, constraints it would leave with one hidden cell minus those it closes."""
+def _delta(
+    incidence: np.ndarray, n_hidden: np.ndarray, n_protected: np.ndarray, cells: np.ndarray
+) -> np.ndarray:
+    """For each cell, constraints it would leave with one hidden cell minus those it closes
+    (a constraint is closed when its one hidden cell must stay unknown)."""
     touched = incidence[:, cells].astype(bool)
     opens = (touched & (n_hidden == 0)[:, None]).sum(axis=0)
-    closes = (touched & (n_hidden == 1)[:, None]).sum(axis=0)
+    closes = (touched & ((n_hidden == 1) & (n_protected == 1))[:, None]).sum(axis=0)
     return opens - closes
 
 
 def _close(
-    incidence: np.ndarray, values: np.ndarray, hidden: np.ndarray, kind: np.ndarray
+    incidence: np.ndarray,
+    values: np.ndarray,
+    hidden: np.ndarray,
+    kind: np.ndarray,
+    protect: np.ndarray,
+    showable: np.ndarray,
 ) -> np.ndarray:
-    """Hide cells until no constraint holds exactly one hidden cell (where that can be done)."""
+    """Hide cells until no constraint holds exactly one hidden cell, one that must stay unknown
+    (where that can be done)."""
     hidden = hidden.copy()
-    showable = np.isfinite(values) & (values > 0)
     n_hidden = incidence @ hidden.astype(np.int64)
+    n_protected = incidence @ (hidden & protect).astype(np.int64)
     stuck = np.zeros(len(incidence), dtype=bool)
     while True:
-        single = (n_hidden == 1) & ~stuck
+        single = (n_hidden == 1) & (n_protected == 1) & ~stuck
         if not single.any():
             return hidden
         k = int(single.argmax())
@@ -383,57 +509,478 @@ def _close(
             stuck[k] = True  # the total is missing: nothing to add up against
             logger.warning("A constraint holds one hidden cell and no other cell to hide")
             continue
-        cell = _pick(cells, values, kind, _delta(incidence, n_hidden, cells))
+        cell = _pick(cells, values, kind, _delta(incidence, n_hidden, n_protected, cells))
         hidden[cell] = True
         n_hidden += incidence[:, cell]
+        n_protected += incidence[:, cell] * int(protect[cell])
 
 
-def _pinned(signs: np.ndarray, values: np.ndarray, hidden: np.ndarray) -> list[int]:
-    """Hidden cells whose feasible range, given everything shown, is narrower than one count.
-
-    The attacker knows every shown cell, every published total, that counts are non-negative
-    and that a hidden count is at least 1. Totals that do not add up are treated as if the
+def _ranges(
+    signs: np.ndarray, values: np.ndarray, hidden: np.ndarray, lower: np.ndarray, cells: np.ndarray
+) -> dict[int, tuple[float, float]]:
+    """The smallest and largest value each of ``cells`` (hidden) can take, given every shown
+    cell, the constraints and the lower bounds. Totals that do not add up are treated as if the
     difference were known too (conservative)."""
     from scipy.optimize import linprog
 
     rows = np.flatnonzero((signs[:, hidden] != 0).any(axis=1))
-    cells = np.flatnonzero(hidden & (signs[rows] != 0).any(axis=0))
-    if not len(cells):
-        return []
+    unknown = np.flatnonzero(hidden & (signs[rows] != 0).any(axis=0))
     known = np.nan_to_num(values, nan=0.0)
-    a_eq = signs[np.ix_(rows, cells)].astype(float)
-    b_eq = a_eq @ known[cells]
-    bounds = [(1.0 if known[c] >= 1 else 0.0, None) for c in cells]
-    pinned = []
-    for k, cell in enumerate(cells):
-        c = np.zeros(len(cells))
-        c[k] = 1.0
+    a_eq = signs[np.ix_(rows, unknown)].astype(float)
+    b_eq = a_eq @ known[unknown]
+    bounds = [(float(lower[c]), None) for c in unknown]
+    out = {}
+    for cell in cells:
+        if cell not in unknown:  # in no constraint: anything from its lower bound up
+            out[int(cell)] = (float(lower[cell]), np.inf)
+            continue
+        c = np.zeros(len(unknown))
+        c[int(np.flatnonzero(unknown == cell)[0])] = 1.0
         low = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
         high = linprog(-c, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
         top = np.inf if high.status == 3 else -high.fun  # status 3: unbounded
-        if top - low.fun < _MIN_RANGE:
-            pinned.append(int(cell))
-    return pinned
+        out[int(cell)] = (float(low.fun), float(top))
+    return out
+
+
+def _pinned(
+    signs: np.ndarray,
+    values: np.ndarray,
+    hidden: np.ndarray,
+    lower: np.ndarray,
+    protect: np.ndarray,
+) -> list[int]:
+    """Hidden cells that must stay unknown whose feasible range, given everything shown, is
+    narrower than one count. The attacker knows every shown cell, every published total, that
+    counts are non-negative and that a hidden shown count is at least 1."""
+    cells = np.flatnonzero(hidden & protect)
+    found = _ranges(signs, values, hidden, lower, cells)
+    return [c for c, (low, high) in found.items() if high - low < _MIN_RANGE]
 
 
 def _protect(
-    signs: np.ndarray, values: np.ndarray, hidden: np.ndarray, kind: np.ndarray
+    signs: np.ndarray,
+    values: np.ndarray,
+    hidden: np.ndarray,
+    kind: np.ndarray,
+    protect: np.ndarray,
+    showable: np.ndarray,
+    lower: np.ndarray,
 ) -> np.ndarray:
     """Secondary suppression: close the constraints, then audit by LP until nothing is pinned."""
     incidence = (signs != 0).astype(np.int64)
-    showable = np.isfinite(values) & (values > 0)
-    hidden = _close(incidence, values, hidden, kind)
-    while pinned := _pinned(signs, values, hidden):
+    hidden = _close(incidence, values, hidden, kind, protect, showable)
+    while pinned := _pinned(signs, values, hidden, lower, protect):
         cell = pinned[0]
         near = incidence[:, cell].astype(bool)
         cells = np.flatnonzero(incidence[near].any(axis=0) & ~hidden & showable)
         if not len(cells):  # nothing shown beside it: look wider, along any constraint in use
-            in_use = incidence[:, hidden].any(axis=1)
+            in_use = incidence[:, hidden & protect].any(axis=1)
             cells = np.flatnonzero(incidence[in_use].any(axis=0) & ~hidden & showable)
         if not len(cells):
             logger.warning("A hidden cell can be worked out and nothing is left to hide")
             break
         n_hidden = incidence @ hidden.astype(np.int64)
-        hidden[_pick(cells, values, kind, _delta(incidence, n_hidden, cells))] = True
-        hidden = _close(incidence, values, hidden, kind)
+        n_protected = incidence @ (hidden & protect).astype(np.int64)
+        delta = _delta(incidence, n_hidden, n_protected, cells)
+        hidden[_pick(cells, values, kind, delta)] = True
+        hidden = _close(incidence, values, hidden, kind, protect, showable)
     return hidden
+
+
+# --- the whole document ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class Shown:
+    """Cells of a suppressed table that another piece of a document shows again.
+
+    Attributes
+    ----------
+    piece : str
+        The piece, for messages («Fylkesvis liste over prosjekter som fikk støtte»).
+    cells : mapping of (row label, column) to float
+        The value the piece gives for each cell (a count of rows, a sum of amounts).
+    """
+
+    piece: str
+    cells: Mapping[tuple[Hashable, str], float]
+
+    @classmethod
+    def from_rows(
+        cls,
+        piece: str,
+        groups: pd.Series,
+        *,
+        count: str | None = None,
+        sums: Mapping[str, pd.Series] | None = None,
+    ) -> Shown:
+        """What a list of rows (one row a unit) shows per group: the number of rows, as the
+        column ``count``, and the sum of each amount of ``sums`` (table column → the amounts
+        of the listed rows, aligned with ``groups``).
+
+        Parameters
+        ----------
+        piece : str
+            The list's name.
+        groups : Series
+            Each listed row's group label (its county, as the table's rows name it).
+        count : str, optional
+            The table column that counts the same rows.
+        sums : mapping of str to Series, optional
+            Table column → the listed rows' amounts it sums.
+        """
+        cells: dict[tuple[Hashable, str], float] = {}
+        if count is not None:
+            for label, n in groups.value_counts(sort=False).items():
+                cells[(label, count)] = float(n)
+        for column, amounts in (sums or {}).items():
+            summed = pd.to_numeric(amounts, errors="coerce").groupby(groups.to_numpy()).sum()
+            for label, total in summed.items():
+                cells[(label, column)] = float(total)
+        return cls(piece, cells)
+
+
+@dataclass(frozen=True)
+class Leak:
+    """A hidden cell that the document gives away.
+
+    Attributes
+    ----------
+    row, column : hashable, str
+        The cell (``column`` can name an implied difference, ``"n_applications − n_granted"``).
+    value : float
+        Its value.
+    pieces : tuple of str
+        The pieces that give it away, beside the table itself.
+    how : {"shown", "worked out"}
+        Shown outright by another piece, or worked out from everything shown together.
+    """
+
+    row: Hashable
+    column: str
+    value: float
+    pieces: tuple[str, ...]
+    how: Literal["shown", "worked out"]
+
+    def __str__(self) -> str:
+        by = ", ".join(self.pieces) or "the table's own totals"
+        return f"{self.column} of {self.row!s} ({self.value:g}) is {self.how} by {by}"
+
+
+def audit(table: SuppressedTable, shown: Iterable[Shown] = ()) -> list[Leak]:
+    """Every hidden cell of ``table`` that the document gives away, as an attacker finds it.
+
+    A piece gives a cell away outright when it shows the cell's value (a list whose rows in
+    Oslo number as many as the hidden «Innvilget» of Oslo). Then everything shown is put
+    together: the table's shown cells and totals, and the cells the pieces show; a hidden count
+    (or a small implied difference) whose feasible range under linear programming is narrower
+    than one count is worked out.
+
+    Parameters
+    ----------
+    table : SuppressedTable
+        The table, from :func:`suppress`.
+    shown : iterable of Shown
+        What the other pieces of the document show of the same cells.
+
+    Returns
+    -------
+    list of Leak
+        Empty when nothing hidden can be recovered.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"n": [10, 2, 7, 5]}, index=list("ABCD"))
+    >>> t.loc["I alt"] = t["n"].sum()
+    >>> s = suppress(t, ["n"], total_row="I alt")
+    >>> listed = pd.Series(["A"] * 10 + ["D"] * 5)
+    >>> [str(leak) for leak in audit(s, [Shown.from_rows("list", listed, count="n")])]
+    ['n of D (5) is shown by list', 'n of B (2) is worked out by list']
+    """
+    system = table.system
+    if system is None:
+        raise ValueError("the table carries no constraints: make it with suppress()")
+    where = {label: k for k, label in enumerate(system.labels)}
+    hidden = system.hidden.copy()
+    leaks: list[Leak] = []
+    used: list[str] = []
+    for piece in shown:
+        for (row, column), value in piece.cells.items():
+            if row not in table.mask.index or column not in table.mask.columns:
+                continue
+            if not table.mask.at[row, column]:
+                continue
+            true = pd.to_numeric(pd.Series([table.values.at[row, column]]), errors="coerce")[0]
+            if not (np.isfinite(true) and abs(true - value) < 1e-6):
+                continue  # not the same quantity: says nothing of the cell
+            leaks.append(Leak(row, column, float(value), (piece.piece,), "shown"))
+            used += [piece.piece] if piece.piece not in used else []
+            if (row, column) in where:
+                hidden[where[(row, column)]] = False
+    told = {(leak.row, leak.column) for leak in leaks}
+    if len(system.signs):
+        for cell in _pinned(system.signs, system.values, hidden, system.lower, system.protect):
+            row, column = system.labels[cell]
+            if (row, column) not in told:
+                value = float(system.values[cell])
+                leaks.append(Leak(row, column, value, tuple(used), "worked out"))
+    return leaks
+
+
+@dataclass(frozen=True)
+class ProtectedRows:
+    """A list of rows made consistent with its table.
+
+    Attributes
+    ----------
+    rows : DataFrame
+        The rows to show.
+    withheld : tuple
+        The groups (counties) whose rows are left out, in the table's order.
+    """
+
+    rows: pd.DataFrame
+    withheld: tuple[Hashable, ...] = ()
+
+
+def protect_rows(
+    rows: pd.DataFrame,
+    groups: pd.Series,
+    table: SuppressedTable,
+    *,
+    count: str,
+    public: bool = False,
+    sums: Mapping[str, str] | None = None,
+    piece: str = "list",
+) -> ProtectedRows:
+    """Leave out the rows of a list that would give away a cell hidden in ``table``.
+
+    A list of rows (one row a unit, with its county) shows how many units each county has, and
+    the sums of their amounts. Unless the rows are public, the rows of a county are left out
+    where its count is hidden in the table (primary or secondary), so that the list shows
+    nothing the table hides. When ``count`` is not a column of the table, the list's own counts
+    per group are suppressed with the table's rule (their total taken as known), and the rows
+    of any county with a hidden count in the table are left out too, since the listed rows
+    bound that count from below. The result is then audited (:func:`audit`).
+
+    Parameters
+    ----------
+    rows : DataFrame
+        The listed rows.
+    groups : Series
+        Each row's group (county) as the table's rows name it, aligned with ``rows``.
+    table : SuppressedTable
+        The county table the document shows.
+    count : str
+        The table column that counts the same rows (``n_granted`` for a list of the granted).
+    public : bool, default False
+        The rows are public (the ministry published them): every row is shown.
+    sums : mapping of str to str, optional
+        Column of ``rows`` → the table column that sums it over the same rows.
+    piece : str, default "list"
+        The list's name, for the error.
+
+    Returns
+    -------
+    ProtectedRows
+
+    Raises
+    ------
+    EvalkitError
+        If the list, even so, gives away a hidden cell (public rows beside a table that hides
+        their count: the scheme declares them public in one place and not the other).
+    """
+    from evalkit.errors import EvalkitError
+
+    withheld: set[Hashable] = set()
+    if not public:
+        if count in table.count_columns:
+            withheld = set(table.mask.index[table.mask[count].to_numpy(bool)])
+        else:
+            counts = groups.value_counts(sort=False).rename("n").to_frame()
+            total = object()  # a label no group has
+            counts.loc[total] = len(groups)
+            own = suppress(counts, ["n"], rule=table.rule, total_row=total)
+            withheld = set(own.mask.index[own.mask["n"].to_numpy(bool)]) - {total}
+            hides = table.mask[list(table.count_columns)].any(axis=1)
+            withheld |= set(table.mask.index[hides.to_numpy(bool)])
+    keep = ~groups.isin(list(withheld)).to_numpy(bool)
+    kept, kept_groups = rows[keep], groups[keep]
+    sums_shown = {column: kept[col] for col, column in (sums or {}).items() if col in kept}
+    leaks = audit(
+        table,
+        [Shown.from_rows(piece, kept_groups, count=count, sums=sums_shown)],
+    )
+    if leaks:
+        raise EvalkitError(
+            f"«{piece}» gives away cells the county table hides: "
+            + "; ".join(map(str, leaks[:5]))
+            + ". To fix: declare the rows public in the scheme YAML's `disclosure.public` (with "
+            "the county table's columns of them), or leave the list out."
+        )
+    order = [g for g in table.mask.index if g in withheld]
+    return ProtectedRows(kept, tuple(order))
+
+
+# --- a scheme's rule ------------------------------------------------------------------------
+#: How ``metrics.by_county`` names the rows without a county (the county table's row).
+UNKNOWN_COUNTY_NB = "Ukjent fylke"
+
+
+def public_counts(doc: Any) -> dict[str, Any]:
+    """County-table count key → the ``disclosure.public`` entry of the scheme that makes it
+    public (``n_granted`` for ``among: granted``; the row count for an entry without
+    ``among``). ``doc`` is a scheme's :class:`~evalkit.config.SchemeModel`."""
+    from evalkit.config import count_key
+
+    return {(f"n_{p.among}" if p.among else count_key(doc.unit)): p for p in doc.disclosure.public}
+
+
+def county_options(doc: Any) -> dict[str, Any]:
+    """The ``public`` and ``parts`` arguments of :func:`suppress` for a scheme's county table.
+
+    Public: the count columns of the ``disclosure.public`` rows. Parts: each count column of
+    rows among a yes/no column (``n_granted``, ``n_<by_county flag>``) is a part of the row
+    count (``n_applications``) when the table shows both, so the difference is protected too.
+    """
+    from evalkit.config import count_key
+
+    counts = [c.key for c in doc.county_table.columns if c.count]
+    whole = count_key(doc.unit)
+    among = {f"n_{f}" for f in doc.by_county.flags}
+    if doc.award is not None:
+        among.add(f"n_{doc.award.flag}")
+    public = [c for c in counts if c in public_counts(doc)]
+    parts = {c: whole for c in counts if c in among and whole in counts and c != whole}
+    return {"public": public, "parts": parts}
+
+
+def _list_count(doc: Any, spec: Any) -> str:
+    from evalkit.config import count_key
+
+    return f"n_{spec.among}" if spec.among else count_key(doc.unit)
+
+
+def protect_list(rows: pd.DataFrame, spec: Any, doc: Any, table: SuppressedTable) -> ProtectedRows:
+    """:func:`protect_rows` for a list of a scheme's document (``sections[].show[].list``):
+    the rows of the tidy frame the list shows, its spec, the scheme's ``SchemeModel`` and the
+    county table as suppressed. The list counts its rows in the county table's column
+    ``n_<among>`` (or the row count), and sums each amount column in the county table's column
+    of the same name when that column is hidden with this count alone."""
+    count = _list_count(doc, spec)
+    linked = {c.key: c.linked_to for c in doc.county_table.columns}
+    amounts = {n for n, f in doc.fields.items() if f.type == "amount"}
+    sums = {c: c for c in spec.columns if c in amounts and linked.get(c) == [count]}
+    groups = rows["county_name"].astype(object).where(rows["county_name"].notna())
+    groups = groups.fillna(UNKNOWN_COUNTY_NB)
+    return protect_rows(
+        rows,
+        groups,
+        table,
+        count=count,
+        public=count in public_counts(doc),
+        sums=sums,
+        piece=spec.title_nb,
+    )
+
+
+def withheld_note_nb(withheld: Iterable[Hashable], doc: Any) -> str | None:
+    """«Søknadene i Oslo og Vestfold er ikke med i listen, fordi antallet der er skjermet i
+    tabellen «Søknader og tildelinger per fylke».»; None when no rows are left out."""
+    from evalkit.text import join_nb
+
+    names = [str(w) for w in withheld]
+    if not names:
+        return None
+    return (
+        f"{_the(doc).capitalize()} i {join_nb(names)} er ikke med i listen, fordi antallet der er "
+        f"skjermet i tabellen «{doc.county_table.title_nb}»."
+    )
+
+
+def _the(doc: Any) -> str:
+    """«prosjektene» / «søknadene»."""
+    from evalkit.config import UNIT_NB
+
+    return UNIT_NB[doc.unit][2]
+
+
+def _quoted(labels: list[str]) -> str:
+    from evalkit.text import join_nb
+
+    return join_nb([f"«{lab}»" for lab in labels])
+
+
+def method_nb(doc: Any, rule: DisclosureRule) -> str:
+    """The method text's account of disclosure control (after «Skjerming.»): what is public
+    and why, what is protected, and how (``doc``: the scheme's ``SchemeModel``, with defaults).
+
+    samhandling: «Tildelingene er offentlige: departementet publiserte listen over prosjektene
+    som fikk støtte, fylke for fylke. Kolonnene «Innvilget» og «Tildelt (kr)» … skjermes derfor
+    ikke … Avslåtte søknader er ikke offentlige. I tabeller på fylkesnivå vises antall på 1 og
+    2 i kolonnen «Søknader» som «:» …»
+    """
+    columns = doc.county_table.columns
+    label = {c.key: c.label_nb for c in columns}
+    options = county_options(doc)
+    public, parts = options["public"], options["parts"]
+    lists = [item.list for sec in doc.sections or [] for item in sec.show if hasattr(item, "list")]
+    published = public_counts(doc)
+    out = []
+    for p in published.values():
+        out.append(f"{p.what_nb[:1].upper()}{p.what_nb[1:]} er offentlige: {p.source_nb}.")
+    shown = [
+        c.label_nb
+        for c in columns
+        if c.key in public or (c.linked_to and set(c.linked_to) <= set(public))
+    ]
+    full = [
+        published[_list_count(doc, s)].what_nb for s in lists if _list_count(doc, s) in published
+    ]
+    if shown or full:
+        said = []
+        if shown:
+            word = "Kolonnen" if len(shown) == 1 else "Kolonnene"
+            said.append(
+                f"{word} {_quoted(shown)} i tabellen «{doc.county_table.title_nb}» skjermes "
+                "derfor ikke"
+            )
+        for what in dict.fromkeys(full):
+            several = full.count(what) > 1
+            said.append(
+                f"{'listene' if several else 'listen'} over {what} er "
+                f"{'fullstendige' if several else 'fullstendig'}"
+            )
+        sentence = ", og ".join(said)
+        out.append(f"{sentence[:1].upper()}{sentence[1:]}.")
+    for p in published.values():
+        if p.rest_nb:
+            out.append(f"{p.rest_nb[:1].upper()}{p.rest_nb[1:]} er ikke offentlige.")
+    protected = [label[c.key] for c in columns if c.count and c.key not in public]
+    if protected:
+        where = f" i {'kolonnen' if len(protected) == 1 else 'kolonnene'} {_quoted(protected)}"
+        rule_said = (
+            f"I tabeller på fylkesnivå vises antall på {rule.small_nb}"
+            f"{where if public else ''} som «{rule.symbol}»"
+        )
+        for part, whole in parts.items():
+            if part in public and whole in public:
+                continue
+            rest = published.get(part)
+            what = f"forskjellen mellom «{label[whole]}» og «{label[part]}»"
+            if rest is not None and rest.rest_nb:
+                what = f"antall {rest.rest_nb} ({what})"
+            rule_said += f", og tall skjules også der {what} er {rule.small_nb}"
+        out.append(rule_said + ".")
+        sources = "fra summene" + (", fra de offentlige tallene" if public else "")
+        others = "tabeller, figurer og lister" if lists else "tabeller og figurer"
+        out.append(
+            "Flere celler skjules der det trengs for at de skjulte tallene ikke skal kunne "
+            f"regnes ut {sources} eller fra andre {others} i rapporten (sekundærskjerming)."
+        )
+        hidden_lists = [s for s in lists if _list_count(doc, s) not in published]
+        if hidden_lists:
+            word = "listen" if len(hidden_lists) == 1 else "listene"
+            out.append(f"Fylker der antallet er skjermet, er ikke med i {word} over {_the(doc)}.")
+    else:
+        out.append("Ingen tall på fylkesnivå skjermes.")
+    return " ".join(out)

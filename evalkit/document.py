@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from evalkit import excel, plots, text, wording
+from evalkit import disclosure, excel, plots, text, wording
 from evalkit.disclosure import SuppressedTable, suppress
 from evalkit.errors import EvalkitError
 from evalkit.evaluation import Evaluation
@@ -167,9 +167,7 @@ def method(ev: Evaluation) -> MarkdownText:
         f"**Fullstendige tall.** Tallene omfatter {counted}, ikke et utvalg. Intervaller og "
         "tester sier derfor noe om prosessen som har frambrakt tallene (hvor mye en andel kunne "
         "variert fra år til år av tilfeldige grunner), ikke om usikkerhet fra utvalg.",
-        f"**Skjerming.** I tabeller på fylkesnivå vises antall på 1 og 2 som «{RULE.symbol}», og "
-        "flere celler skjules der det trengs for at de skjulte tallene ikke skal kunne regnes ut "
-        "fra summene (sekundærskjerming).",
+        f"**Skjerming.** {esc(disclosure.method_nb(ev.scheme.doc, RULE))}",
     ]
     if m.get("comparisons"):
         names = sorted({c["test"] for c in m["comparisons"] if c["p_value"] is not None})
@@ -208,7 +206,8 @@ def _county_suppression(ev: Evaluation) -> tuple[pd.DataFrame, SuppressedTable, 
     table = by[list(cols)].set_index("county_name")
     total = ev.metrics.get("by_county_total") or {}
     table.loc["I alt"] = [total.get(c) for c in table.columns]
-    sup = suppress(table, counts, rule=RULE, total_row="I alt", linked=linked)
+    options = disclosure.county_options(ev.scheme.doc)  # public counts; refusals protected
+    sup = suppress(table, counts, rule=RULE, total_row="I alt", linked=linked, **options)
     return table, sup, cols
 
 
@@ -405,6 +404,9 @@ def list_table(ev: Evaluation, spec: Any) -> Table:
     if spec.group_by is not None:  # the groups in order, each in one piece
         order = [spec.group_by, *[c for c in order if c != spec.group_by]]
     rows = rows.sort_values(order, kind="stable")
+    # no county's rows where its count is hidden in the county table (unless they are public)
+    kept = disclosure.protect_list(rows, spec, ev.scheme.doc, _county_suppression(ev)[1])
+    rows = kept.rows
     data = pd.DataFrame(index=rows.index)
     for col, header in spec.columns.items():
         f = ev.scheme.fields.get(col)
@@ -422,7 +424,8 @@ def list_table(ev: Evaluation, spec: Any) -> Table:
     display = data.assign(**{h: data[h].map(fmt_int) for h in amounts})
     name = "liste_" + piece_name(spec.title_nb)[:20]
     group = spec.columns[spec.group_by] if spec.group_by is not None else None
-    table = Table(name, f"{spec.title_nb} {ev.year}", display, data, group_by=group)
+    notes = [n for n in [disclosure.withheld_note_nb(kept.withheld, ev.scheme.doc)] if n]
+    table = Table(name, f"{spec.title_nb} {ev.year}", display, data, notes=notes, group_by=group)
     return _table(ev, table, _ev_source(ev))
 
 

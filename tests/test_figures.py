@@ -16,9 +16,11 @@ import pytest
 
 from evalkit import document as doc
 from evalkit import plots
+from evalkit.config import load_scheme_file
 from evalkit.evaluation import evaluate
 
-DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "data" / "demo"
 
 
 def _bar_labels(fig) -> dict[str, str]:
@@ -29,8 +31,15 @@ def _bar_labels(fig) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def ev_2012():
-    return evaluate("samhandling", 2012, data_dir=DEMO, compare_with=[])
+def ev_2012(tmp_path_factory):
+    """samhandling 2012 with its awards not declared public (``disclosure``), so that the
+    county table hides counts the figures draw (public, the figures' columns hide nothing)."""
+    text = (ROOT / "evalkit" / "schemes" / "samhandling.yaml").read_text(encoding="utf-8")
+    head, _, rest = text.partition("\ndisclosure:\n")
+    assert rest, "samhandling.yaml has a disclosure block"
+    copy = tmp_path_factory.mktemp("scheme") / "samhandling.yaml"
+    copy.write_text(head + "\n" + rest.partition("\n\n")[2], encoding="utf-8")
+    return evaluate(load_scheme_file(copy), 2012, data_dir=DEMO, compare_with=[])
 
 
 def test_figures_hide_what_the_table_hides(ev_2012):
