@@ -144,7 +144,7 @@ def method(tr: Trends) -> MarkdownText:
         "at den endret seg, men ikke i én retning.",
         "**Intervaller.** Båndene i figurene er 95 % konfidensintervaller etter Wilsons metode.",
     ]
-    a = trends.amounts(tr)
+    a = trends.amounts(tr) if len(tr.tidy) else None  # no rows: no amounts to describe
     if a is not None:
         spec = next(x for x in tr.scheme.doc.amounts if x.field == a["field"])
         lines.append(
