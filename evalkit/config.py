@@ -888,17 +888,15 @@ def document_defaults(m: SchemeModel) -> SchemeModel:
         def lit(text: str) -> str:  # a label of the YAML in a sentence: text, not a placeholder
             return text.replace("{", "{{").replace("}", "}}")
 
-        summary = [
-            f"I {{year}} omfatter dataene {{{n_key}:int}} {many} i {{n_counties:int}} fylker."
-        ]
+        summary = [f"I {{year}} omfatter dataene {{{n_key}:units}} i {{n_counties:counties}}."]
         summary += [
             f"{lit(label[a.field])} i alt: {{{a.field.removesuffix('_nok')}_total_nok:nok}}."
             for a in amounts
         ]
         summary.append(f"Flest {many} var det i {{most[{n_key}]}}, færrest i {{fewest[{n_key}]}}.")
-        summary += [
-            f"{lit(s.label_nb)}: {{shares[{s.key or s.field}][count]:int}} av "
-            f"{{shares[{s.key or s.field}][n]:int}} ({{shares[{s.key or s.field}][share]:prosent}})."
+        summary += [  # «4 av de 7 prosjektene», «… av de 6 prosjektene som svarte»
+            f"{lit(s.label_nb)}: {{shares[{s.key or s.field}][count]:int}} "
+            f"{{shares[{s.key or s.field}]:of}} ({{shares[{s.key or s.field}][share]:prosent}})."
             for s in yesno_shares
         ]
     sections = m.sections

@@ -380,6 +380,8 @@ SUMMARY_FORMATS: dict[str, Callable[[Any], str]] = {
     "prosent": fmt_prosent,
     "pct": fmt_pct,
     "pct0": lambda v: fmt_dec(v * 100, 0),
+    "counties": lambda v: f"{fmt_int(v)} {'fylke' if v == 1 else 'fylker'}",
+    "municipalities": lambda v: f"{fmt_int(v)} {'kommune' if v == 1 else 'kommuner'}",
 }
 #: The formats that write the rows counted in the scheme's unit (:func:`units`,
 #: :func:`the_units`) and a share's denominator (:func:`denominator`).
@@ -411,7 +413,8 @@ def placeholder_problem(field: str, spec: str = "", conversion: str | None = Non
     Allowed: a metrics.json key followed by keys or list positions in brackets
     (``{shares[collaboration][share]}``, ``{by_round[0][round]}``), ``{most[key]}`` and
     ``{fewest[key]}``; after ``:`` nothing or one of ``int``, ``nok``, ``mill``, ``prosent``,
-    ``pct``, ``pct0``, ``labels``, ``units``, ``the_units``, ``of``. Refused: a conversion (``!r``), an attribute (a dot outside
+    ``pct``, ``pct0``, ``counties``, ``municipalities``, ``labels``, ``units``, ``the_units``,
+    ``of``. Refused: a conversion (``!r``), an attribute (a dot outside
     brackets), any other format (width, fill, alignment, a nested placeholder), an empty or a
     numbered placeholder.
     """
@@ -481,10 +484,13 @@ class SummaryFormatter:
 
     ``{key}`` and ``{key[sub][sub]}`` name values of metrics.json (keys of dicts, positions in
     lists; nothing else is looked into); ``{most[key]}`` and ``{fewest[key]}`` the counties
-    with the most and the fewest. The format after ``:`` is one of ``int`` (``1 234``),
+    with the most and the fewest (``fewest`` is missing when every county has as many). The
+    format after ``:`` is one of ``int`` (``1 234``),
     ``nok`` (``20 000 000 kr``), ``mill`` (``81,6 millioner``), ``prosent``
     (``91,7 prosent``), ``pct`` (``91,7 %``), ``pct0`` (``92``: a share in whole percent),
-    ``labels`` (share keys as their labels in lower case, joined: «a, b og c»), and in the
+    ``counties`` and ``municipalities`` (a number of them: «1 fylke», «11 fylker», «1
+    kommune», «152 kommuner»), ``labels`` (share keys as
+    their labels in lower case, joined: «a, b og c»), and in the
     scheme's unit: ``units`` (a count: «1 prosjekt», «15 prosjekter»), ``the_units`` («det ene
     prosjektet», «de 15 prosjektene») and ``of``, given a share (``{shares[key]:of}``), what it
     is a share of: «av de 132 prosjektene» when every row answered, «av de 131 prosjektene som
@@ -541,9 +547,10 @@ class SummaryFormatter:
             by_county = self.context.get("by_county") or []
             if not by_county or not isinstance(by_county[0], dict) or keys[0] not in by_county[0]:
                 raise _Missing(field)
-            names = _most_and_fewest(by_county, keys[0])[0 if name == "most" else 1]
-            if not names:
-                raise _Missing(field)
+            most, fewest = _most_and_fewest(by_county, keys[0])
+            names = most if name == "most" else fewest
+            if not names or (name == "fewest" and fewest == most):
+                raise _Missing(field)  # «færrest» of counties that all have as many says nothing
             return join_nb(names)
         if name not in self.context:
             raise _Missing(field)

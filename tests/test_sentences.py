@@ -556,3 +556,72 @@ def test_placement_counts_each_row_once():
         "no_municipality": 1,
     }
     assert projects_by_common_county(tr)[1] == 3  # the row «Kan ikke plasseres»
+
+
+MINIMAL = """\
+scheme: aktivitet
+title_nb: Tilskudd til aktivitetstiltak
+short_title_nb: Aktivitetstiltak
+unit: application
+id_field: case_id
+first_year: 2020
+layouts:
+  v1:
+    headers: {Saksnummer: case_id, Fylke: county, Frivillige med: volunteers}
+fields:
+  case_id: {type: id, required: true, label_nb: Saksnummer}
+  county: {type: county, required: true, label_nb: Fylke}
+  volunteers: {type: yesno, label_nb: Frivillige med}
+shares:
+  - {field: volunteers, kind: yesno, group: frivillige, label_nb: Tiltak med frivillige}
+"""
+
+
+@pytest.mark.parametrize(
+    ("n", "volunteers", "said"),
+    [
+        (1, share(1, 1), "I 2023 omfatter dataene 1 søknad i 1 fylke. Tiltak med frivillige: "
+         f"1 av den ene søknaden (100,0{NB}prosent)."),
+        (40, share(12, 39, 1), "I 2023 omfatter dataene 40 søknader i 1 fylke. Tiltak med "
+         f"frivillige: 12 av de 39 søknadene med svar (30,8{NB}prosent)."),
+        (40, share(0, 0, 40), "I 2023 omfatter dataene 40 søknader i 1 fylke."),
+    ],
+)  # fmt: skip
+def test_the_default_summary_names_its_denominators(tmp_path, n, volunteers, said):
+    path = tmp_path / "aktivitet.yaml"
+    path.write_text(MINIMAL, encoding="utf-8")
+    scheme = load_scheme_file(path)
+    m = {"year": 2023, "n_applications": n, "n_counties": 1, "shares": {"volunteers": volunteers}}
+    assert text.summary(m, scheme).replace("&lpar;", "(").replace("&rpar;", ")") == said
+
+
+@pytest.mark.parametrize(
+    ("counties", "projects", "said"),
+    [
+        (1, 1, "I 2024 har 1 fylke gitt tilskudd til totalt 1 prosjekt, til sammen"),
+        (15, 132, "I 2024 har 15 fylker gitt tilskudd til totalt 132 prosjekter, til sammen"),
+    ],
+)
+def test_the_first_sentence_counts_counties_and_projects(counties, projects, said):
+    s = frisklivs_summary(
+        n_counties=counties, n_projects=projects, grant_total_nok=150_000, n_municipalities=1
+    )
+    assert s.startswith(f"{said} 150{NB}000{NB}kr. Prosjektene nådde 1 kommune.")
+
+
+@pytest.mark.parametrize(
+    ("counts", "said"),
+    [
+        ({"Oslo": 4, "Agder": 2, "Troms": 2}, "Flest prosjekter var det i Oslo, færrest i Agder og Troms."),
+        ({"Oslo": 4}, None),  # one county: most and fewest are the same
+        ({"Oslo": 3, "Agder": 3}, None),  # all alike
+        ({"Oslo": 0, "Agder": 0}, None),  # no projects anywhere
+    ],
+)  # fmt: skip
+def test_most_and_fewest_counties(counts, said):
+    by_county = [
+        {"county_code": str(i), "county_name": name, "n_projects": n}
+        for i, (name, n) in enumerate(counts.items())
+    ]
+    assert fill("Flest prosjekter var det i {most[n_projects]}, færrest i {fewest[n_projects]}.",
+                {"by_county": by_county}) == said  # fmt: skip
