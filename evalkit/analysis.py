@@ -107,6 +107,13 @@ def columns(scheme: Scheme) -> dict[str, Column]:
             "derived",
             "every municipality number of the row, sorted, joined by ;",
         )
+        out["municipalities_by_name"] = Column(
+            "Kommuner funnet fra navn",
+            "",
+            "derived",
+            "1 = some of the row's municipalities were found by their names (no code could be "
+            "kept, or a list gave names), 0 = every one by its code",
+        )
     for name, rule in (scheme.doc.derived if scheme.doc is not None else {}).items():
         source = scheme.fields[rule.source]
         if rule.equals is not None:

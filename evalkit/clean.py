@@ -310,9 +310,13 @@ def _join_codes(*parts: pd.Series) -> pd.Series:
 def clean_geography(
     frame: pd.DataFrame, raw: RawExport, scheme: Scheme, year: int
 ) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
-    """County and municipalities valid in ``year``; checks the county against the codes."""
+    """County and municipalities valid in ``year``; checks the county against the codes.
+
+    With municipality fields, ``municipalities_by_name`` says of each row whether some of its
+    municipalities were found by their names (no code could be kept, or a list gave names)."""
     flags: list[pd.DataFrame] = []
     out: dict[str, pd.Series] = {}
+    from_names = np.zeros(len(frame), dtype=bool)
     col = raw.headers.get
     code_fields = scheme.fields_of_type("municipality_codes")
     name_fields = scheme.fields_of_type("municipality_names")
@@ -337,6 +341,7 @@ def clean_geography(
                 ),
                 index=frame.index,
             )
+            from_names |= need & main_codes.notna().to_numpy()
             flags.append(f)
     county, f = geography.resolve_counties(
         frame, "county", col("county"), year, municipality_codes=main_codes
@@ -365,11 +370,14 @@ def clean_geography(
                 county_codes=out["county_code"][has_names],
             )
             by_name = by_name_sub.reindex(frame.index).astype("string")
+            from_names |= by_name.notna().to_numpy()
         for fl in (f1, f2):
             if len(fl):
                 fl = fl.assign(field=lf)
             flags.append(fl)
         out[lf] = _join_codes(by_code, by_name)
+    if code_fields or list_fields:
+        out["municipalities_by_name"] = pd.Series(from_names, index=frame.index)
     return pd.DataFrame(out, index=frame.index, copy=False), flags
 
 
@@ -563,6 +571,9 @@ def clean_export(raw: RawExport, scheme: Scheme, year: int, *, strict: bool = Fa
 
     tidy = pd.DataFrame(tidy_cols, copy=False)
     tidy, derived_flags = derive_fields(tidy, frame, raw, scheme)
+    if "municipalities_reached" in tidy and "municipalities_by_name" in geo:
+        at = tidy.columns.get_loc("municipalities_reached") + 1
+        tidy.insert(at, "municipalities_by_name", geo["municipalities_by_name"])
     flags.extend(derived_flags)
     all_flags = show_invisible(concat_flags(flags))
     check_year(raw, all_flags, len(frame), year)

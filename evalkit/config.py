@@ -282,6 +282,19 @@ class CombinedShareModel(_Model):
     assessable_nb: str | None = None
 
 
+class CheckedCountModel(_Model):
+    """The rows with at least ``at_least`` of the checkboxes ``fields`` (a pattern such as
+    ``actor.*``) checked, among the rows where the yes/no column ``among`` is yes (all rows
+    without it): ``checked_counts.<key>`` in metrics.json (``count``, ``n``, ``fewer`` = the
+    rows with fewer checked, the share with its interval), so that a sentence says of a group
+    only what is true of every row in it, or the share it is true of."""
+
+    key: str
+    fields: str
+    at_least: int = Field(ge=1)
+    among: str | None = None
+
+
 class ShareRangeModel(_Model):
     """The lowest and highest of several shares (``share_ranges.<key>``)."""
 
@@ -404,7 +417,8 @@ class KeyFigureModel(_Model):
 class SentenceModel(_Model):
     """A summary sentence with a condition, or a sentence over a list of metrics.json.
 
-    ``{text, if}``: the text only when the metrics value ``if`` names is not 0 (nor missing).
+    ``{text, if}``: the text only when the metrics value ``if`` names is not 0 (nor missing);
+    ``{text, unless}``: only when the value ``unless`` names is 0 (and not missing).
     ``{each, item, text, min}``: ``item`` written for each entry of the list ``each``
     (``by_round``), joined into ``text``'s ``{items}`` (``{count}``: the number of entries);
     left out when the list has fewer than ``min`` entries.
@@ -413,6 +427,7 @@ class SentenceModel(_Model):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
     text: str
     if_: str | None = Field(default=None, alias="if")
+    unless: str | None = None
     each: str | None = None
     item: str | None = None
     min: int = 1
@@ -507,6 +522,7 @@ class SchemeModel(_Model):
     by_category: str | None = None
     county_table: CountyTableModel = CountyTableModel()
     combined_shares: list[CombinedShareModel] = []
+    checked_counts: list[CheckedCountModel] = []
     share_ranges: list[ShareRangeModel] = []
     group_tests: list[GroupTestModel] | None = None
     sections: list[SectionModel] | None = None
@@ -629,6 +645,21 @@ def reference_problems(m: SchemeModel) -> list[tuple[str, str]]:
             for j, code in enumerate([*c.codes, *(c.assessable or [])]):
                 need(f"{where}.codes[{j}]" if j < len(c.codes) else f"{where}.assessable",
                      code, codes_of(c.field), f"a code of {c.field}")  # fmt: skip
+    checkboxes = [n for n, f in fields.items() if f.type == "checkbox"]
+    for i, c in enumerate(m.checked_counts):
+        where = f"checked_counts[{i}]"
+        matched = [n for n in checkboxes if fnmatch.fnmatchcase(n, c.fields)]
+        if not matched:
+            out.append((f"{where}.fields", f"{c.fields!r} matches no checkbox field "
+                        f"({_suggest(c.fields, checkboxes)}). Name a checkbox field, or a "
+                        "pattern such as actor.* that matches some."))  # fmt: skip
+        elif c.at_least > len(matched):
+            out.append((f"{where}.at_least", f"{c.at_least} is more than the {len(matched)} "
+                        f"checkbox(es) {c.fields!r} matches. Give at most {len(matched)}."))  # fmt: skip
+        if c.among is not None:
+            need(f"{where}.among", c.among, yesno, "a yes/no field or derived column")
+    if len({c.key for c in m.checked_counts}) < len(m.checked_counts):
+        out.append(("checked_counts", "a key is given twice. Give each count its own key."))
     for i, r in enumerate(m.share_ranges):
         for j, pattern in enumerate(r.fields):
             if not any(fnmatch.fnmatchcase(k, pattern) for k in share_keys):
@@ -740,9 +771,10 @@ def reference_problems(m: SchemeModel) -> list[tuple[str, str]]:
             (f"summary[{i}].item", sentence.item or "", None),
         ]  # fmt: skip
         problems = [(k, p) for k, text, names in texts for p in placeholder_problems(text, names)]
-        if not isinstance(sentence, str) and sentence.if_ is not None:
-            problem = placeholder_problem(sentence.if_)
-            problems += [(f"summary[{i}].if", problem)] if problem else []
+        for key, name in (("if", "if_"), ("unless", "unless")):
+            condition = None if isinstance(sentence, str) else getattr(sentence, name)
+            problem = placeholder_problem(condition) if condition is not None else None
+            problems += [(f"summary[{i}].{key}", problem)] if problem else []
         out += [(k, f"{p}. To fix: {PLACEHOLDER_FIX}.") for k, p in problems]
     return out
 
@@ -886,17 +918,15 @@ def document_defaults(m: SchemeModel) -> SchemeModel:
         def lit(text: str) -> str:  # a label of the YAML in a sentence: text, not a placeholder
             return text.replace("{", "{{").replace("}", "}}")
 
-        summary = [
-            f"I {{year}} omfatter dataene {{{n_key}:int}} {many} i {{n_counties:int}} fylker."
-        ]
+        summary = [f"I {{year}} omfatter dataene {{{n_key}:units}} i {{n_counties:counties}}."]
         summary += [
             f"{lit(label[a.field])} i alt: {{{a.field.removesuffix('_nok')}_total_nok:nok}}."
             for a in amounts
         ]
         summary.append(f"Flest {many} var det i {{most[{n_key}]}}, færrest i {{fewest[{n_key}]}}.")
-        summary += [
-            f"{lit(s.label_nb)}: {{shares[{s.key or s.field}][count]:int}} av "
-            f"{{shares[{s.key or s.field}][n]:int}} ({{shares[{s.key or s.field}][share]:prosent}})."
+        summary += [  # «4 av de 7 prosjektene», «… av de 6 prosjektene som svarte»
+            f"{lit(s.label_nb)}: {{shares[{s.key or s.field}][count]:int}} "
+            f"{{shares[{s.key or s.field}]:of}} ({{shares[{s.key or s.field}][share]:prosent}})."
             for s in yesno_shares
         ]
     sections = m.sections

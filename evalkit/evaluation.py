@@ -235,9 +235,10 @@ class Evaluation:
           a round Int64 (1 or 2); a reasons field one ``boolean`` column
           ``<target>.<code>`` per code of its vocabulary; text and municipality numbers as
           string;
-        - ``municipalities_reached`` (string): every municipality number of the row, when the
-          scheme has municipality fields; then the YAML's ``derived`` yes/no columns
-          (``boolean``).
+        - ``municipalities_reached`` (string): every municipality number of the row, and
+          ``municipalities_by_name`` (bool): whether some of them were found by their names
+          (no code could be kept, or a list gave names), when the scheme has municipality
+          fields; then the YAML's ``derived`` yes/no columns (``boolean``).
 
         :meth:`dictionary` lists the columns with their labels, values and missing counts.
         """

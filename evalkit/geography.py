@@ -96,6 +96,23 @@ def counties_in(year: int) -> pd.DataFrame:
     return _counties(int(year)).copy()
 
 
+def county_change_years(first: int, last: int) -> list[int]:
+    """The years after ``first`` up to ``last`` in which the county division changed (the
+    2018 Trøndelag merger, the 2019 move of one municipality, the 2020 reform, the 2024
+    splits): the changes a table of ``first``–``last`` in the counties of ``last`` bridges.
+
+    Examples
+    --------
+    >>> county_change_years(2019, 2024)
+    [2020, 2024]
+    >>> county_change_years(2010, 2012)
+    []
+    """
+    dates = _table("fylker_changes.csv")["change_date"]
+    years = {int(d[:4]) for d in dates}
+    return sorted(y for y in years if int(first) < y <= int(last))
+
+
 @functools.cache
 def _county_names(year: int) -> dict[str, str]:
     c = _counties(year)

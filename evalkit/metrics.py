@@ -293,6 +293,26 @@ def combined_shares(tidy: pd.DataFrame, scheme: Scheme) -> dict[str, dict]:
     return out
 
 
+def checked_counts(tidy: pd.DataFrame, scheme: Scheme) -> dict[str, dict]:
+    """Each ``checked_counts`` entry of the YAML: among the rows where its ``among`` column is
+    yes (every row without one), those with at least ``at_least`` of its checkboxes checked
+    (``count`` of ``n``, with the share and its interval) and those with fewer (``fewer``)."""
+    out: dict[str, dict] = {}
+    for c in scheme.doc.checked_counts:
+        rows = tidy[tidy[c.among].fillna(False).to_numpy(bool)] if c.among else tidy
+        boxes = scheme.expand_fields(c.fields)
+        checked = rows[boxes].to_numpy(dtype=np.int64).sum(axis=1)
+        count, n = int(np.count_nonzero(checked >= c.at_least)), len(rows)
+        out[c.key] = {
+            "fields": boxes,
+            "at_least": c.at_least,
+            "among": c.among,
+            **stats.share_with_ci(count, n, 0),
+            "fewer": n - count,
+        }
+    return out
+
+
 def share_ranges(shares: dict[str, dict], scheme: Scheme) -> dict[str, dict]:
     """Each ``share_ranges`` entry: the lowest and highest of the shares it names."""
     out: dict[str, dict] = {}
@@ -362,6 +382,7 @@ def compute_metrics(result: CleanResult, scheme: Scheme, *, synthetic: bool) -> 
         m["by_category"] = _by_codes(tidy, scheme, doc.by_category)
     m["shares"] = compute_shares(tidy, scheme)
     m["combined"] = combined_shares(tidy, scheme)
+    m["checked_counts"] = checked_counts(tidy, scheme)
     m["share_ranges"] = share_ranges(m["shares"], scheme)
     m["group_tests"] = group_tests(tidy, scheme)
     m["comparisons"] = []
@@ -395,6 +416,9 @@ def group_tests(tidy: pd.DataFrame, scheme: Scheme) -> list[dict]:
     outcome that is a combined share with ``assessable`` counts only the assessable rows."""
     everywhere = np.ones(len(tidy), dtype=bool)
     combined = {c.key: c for c in scheme.doc.combined_shares}
+    group_words = {"county_code": "fylke"}
+    if scheme.doc.by_category is not None:
+        group_words[scheme.doc.by_category] = "kategori"
     out = []
     for g in scheme.doc.group_tests:
         c = combined.get(g.outcome)
@@ -413,7 +437,9 @@ def group_tests(tidy: pd.DataFrame, scheme: Scheme) -> list[dict]:
                 "label_nb": g.label_nb,
                 "groups": int((table.sum(axis=1) > 0).sum()),
                 "n": int(table.to_numpy().sum()),
-                **wording.named_test(res),
+                **wording.named_test(
+                    res, unit_nb=scheme.words()[1], group_nb=group_words.get(g.by, "gruppe")
+                ),
             }
         )
     return out

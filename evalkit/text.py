@@ -262,6 +262,74 @@ def fmt_p(p: float | None, locale: str = LOCALE) -> str:
     return fmt_dec(p, 3, locale)
 
 
+def p_equals(p: float | None, locale: str = LOCALE) -> str:
+    """A p-value as running text states it: ``p = 0,034``, ``p < 0,001`` (never «p = < 0,001»);
+    ``p = –`` when there is none."""
+    shown = fmt_p(p, locale)
+    return f"p{NBSP}{shown}" if shown.startswith("<") else f"p = {shown}"
+
+
+# --- counts of rows in words ------------------------------------------------------------------
+#: More forms of each unit's noun than :data:`evalkit.config.UNIT_NB` has: «hvert
+#: prosjekt», «prosjektet», «det ene prosjektet».
+UNIT_FORMS_NB = {
+    "project": {"each": "hvert prosjekt", "the": "prosjektet", "the_one": "det ene prosjektet"},
+    "application": {"each": "hver søknad", "the": "søknaden", "the_one": "den ene søknaden"},
+}
+#: The rows that answered a question, after the unit's noun: a project answers its form
+#: (a relative clause), an application's field is filled in or not.
+_ANSWERED_NB = {"project": "som svarte", "application": "med svar"}
+
+
+def _unit_words(unit: str) -> tuple[str, str, str]:
+    from evalkit.config import UNIT_NB  # the scheme's words; config imports this module late
+
+    try:
+        return UNIT_NB[unit]
+    except KeyError:
+        raise EvalkitError(
+            f"unknown unit {unit!r}; a scheme's unit is one of {', '.join(UNIT_NB)}"
+        ) from None
+
+
+def units(n: int, unit: str) -> str:
+    """A number of rows with the unit's noun: «1 prosjekt», «15 prosjekter», «0 søknader»."""
+    one, many, _the = _unit_words(unit)
+    return f"{fmt_int(n)} {one if n == 1 else many}"
+
+
+def the_units(n: int, unit: str) -> str:
+    """The rows counted, definite: «de 15 prosjektene», «det ene prosjektet», «0 søknader»."""
+    _one, many, the = _unit_words(unit)
+    if n == 1:
+        return UNIT_FORMS_NB[unit]["the_one"]
+    return f"{fmt_int(n)} {many}" if n == 0 else f"de {fmt_int(n)} {the}"
+
+
+def denominator(n: int, missing: int, unit: str, total: int | None = None) -> tuple[str, bool]:
+    """What a share is a share of, in words, and whether the words end in a relative clause.
+
+    ``n`` rows answered, ``missing`` did not; ``total``: the rows of the year (``n +
+    missing`` when not given). Every row answered: «av de 132 prosjektene»; some did not:
+    «av de 131 prosjektene som svarte» (a clause: a comma follows it before the verb), «av de
+    379 søknadene med svar»; a share of some of the rows only (``n + missing`` is not
+    ``total``): «av 13 prosjekter», its words to be said by the sentence. ``n`` of 0 raises
+    :class:`ValueError`: a share of nothing.
+    """
+    if n <= 0:
+        raise ValueError("a share of no rows has no denominator")
+    total = n + missing if total is None else total
+    answered = _ANSWERED_NB[unit]
+    clause = answered.startswith("som ")
+    if n + missing != total:
+        if missing:
+            return f"av {units(n, unit)} {answered}", clause
+        return f"av {units(n, unit)}", False
+    if missing:
+        return f"av {the_units(n, unit)} {answered}", clause
+    return f"av {the_units(n, unit)}", False
+
+
 def fmt_ci(low: float | None, high: float | None, decimals: int = 1, locale: str = LOCALE) -> str:
     """A share interval as ``10,7–24,6`` in percent; ``–`` when either end is missing."""
     if _is_missing(low) or _is_missing(high):
@@ -298,6 +366,11 @@ class _Escaped(str):
     """Text that has been through :func:`esc` already (a sentence's ``{items}``)."""
 
 
+class _Clause(_Escaped):
+    """Escaped text that ends in a relative clause («… som svarte»): a comma follows it when
+    the sentence goes on with a word."""
+
+
 #: The formats a summary placeholder may name after ``:`` (and ``labels``, see
 #: :class:`SummaryFormatter`).
 SUMMARY_FORMATS: dict[str, Callable[[Any], str]] = {
@@ -307,8 +380,13 @@ SUMMARY_FORMATS: dict[str, Callable[[Any], str]] = {
     "prosent": fmt_prosent,
     "pct": fmt_pct,
     "pct0": lambda v: fmt_dec(v * 100, 0),
+    "counties": lambda v: f"{fmt_int(v)} {'fylke' if v == 1 else 'fylker'}",
+    "municipalities": lambda v: f"{fmt_int(v)} {'kommune' if v == 1 else 'kommuner'}",
 }
-_KNOWN_FORMATS = (*SUMMARY_FORMATS, "labels")
+#: The formats that write the rows counted in the scheme's unit (:func:`units`,
+#: :func:`the_units`) and a share's denominator (:func:`denominator`).
+_UNIT_FORMATS = ("units", "the_units", "of")
+_KNOWN_FORMATS = (*SUMMARY_FORMATS, "labels", *_UNIT_FORMATS)
 #: A placeholder's name: a metrics.json key, then keys (or list positions) in brackets.
 _FIELD = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)((?:\[[^\[\]{}]+\])*)")
 _INDEX = re.compile(r"\[([^\[\]]+)\]")
@@ -335,7 +413,8 @@ def placeholder_problem(field: str, spec: str = "", conversion: str | None = Non
     Allowed: a metrics.json key followed by keys or list positions in brackets
     (``{shares[collaboration][share]}``, ``{by_round[0][round]}``), ``{most[key]}`` and
     ``{fewest[key]}``; after ``:`` nothing or one of ``int``, ``nok``, ``mill``, ``prosent``,
-    ``pct``, ``pct0``, ``labels``. Refused: a conversion (``!r``), an attribute (a dot outside
+    ``pct``, ``pct0``, ``counties``, ``municipalities``, ``labels``, ``units``, ``the_units``,
+    ``of``. Refused: a conversion (``!r``), an attribute (a dot outside
     brackets), any other format (width, fill, alignment, a nested placeholder), an empty or a
     numbered placeholder.
     """
@@ -405,21 +484,39 @@ class SummaryFormatter:
 
     ``{key}`` and ``{key[sub][sub]}`` name values of metrics.json (keys of dicts, positions in
     lists; nothing else is looked into); ``{most[key]}`` and ``{fewest[key]}`` the counties
-    with the most and the fewest. The format after ``:`` is one of ``int`` (``1 234``),
+    with the most and the fewest (``fewest`` is missing when every county has as many). The
+    format after ``:`` is one of ``int`` (``1 234``),
     ``nok`` (``20 000 000 kr``), ``mill`` (``81,6 millioner``), ``prosent``
     (``91,7 prosent``), ``pct`` (``91,7 %``), ``pct0`` (``92``: a share in whole percent),
-    ``labels`` (share keys as their labels in lower case, joined: «a, b og c»). Anything else
-    (:func:`placeholder_problem`) raises :class:`~evalkit.errors.EvalkitError`; the scheme
-    loader refuses it first. A value that is absent or None raises :class:`_Missing`: the
+    ``counties`` and ``municipalities`` (a number of them: «1 fylke», «11 fylker», «1
+    kommune», «152 kommuner»), ``labels`` (share keys as
+    their labels in lower case, joined: «a, b og c»), and in the
+    scheme's unit: ``units`` (a count: «1 prosjekt», «15 prosjekter»), ``the_units`` («det ene
+    prosjektet», «de 15 prosjektene») and ``of``, given a share (``{shares[key]:of}``), what it
+    is a share of: «av de 132 prosjektene» when every row answered, «av de 131 prosjektene som
+    svarte,» when some did not (:func:`denominator`; the comma only where the sentence goes on
+    with a word). Anything else (:func:`placeholder_problem`) raises
+    :class:`~evalkit.errors.EvalkitError`; the scheme loader refuses it first. A value that is
+    absent or None raises :class:`_Missing`, and so does a share of no rows for ``of``: the
     sentence is left out.
+
+    ``unit``: ``"project"`` or ``"application"`` (by default the ``unit`` of ``context``, as
+    metrics.json holds it); the rows of the year, which ``of`` compares a share's ``n`` and
+    ``missing`` with, are the context's ``n_projects`` (``n_applications``).
 
     The sentence is text of the YAML: its words and every value put in go through :func:`esc`,
     so the result is Markdown in which nothing but the text takes effect.
     """
 
-    def __init__(self, context: dict, labels: dict[str, dict[str, str]] | None = None) -> None:
+    def __init__(
+        self,
+        context: dict,
+        labels: dict[str, dict[str, str]] | None = None,
+        unit: str | None = None,
+    ) -> None:
         self.context = context
         self.labels = labels or {}
+        self.unit = unit if unit is not None else context.get("unit")
 
     def format(self, template: str) -> str:
         """``template`` filled in and escaped."""
@@ -427,10 +524,16 @@ class SummaryFormatter:
         if problems:
             raise _refuse(problems)
         out = []
+        clause = False
         for literal, field, spec, _conversion in _PARSER.parse(template):
+            if clause and re.match(r"\s+\w", literal):
+                out.append(",")  # «av de 131 prosjektene som svarte, var …»
             out.append(esc(literal))
+            clause = False
             if field is not None:
-                out.append(self.format_field(self.value(field), spec or "", field))
+                value = self.format_field(self.value(field), spec or "", field)
+                out.append(value)
+                clause = isinstance(value, _Clause)
         return "".join(out)
 
     def value(self, field: str) -> Any:
@@ -444,9 +547,10 @@ class SummaryFormatter:
             by_county = self.context.get("by_county") or []
             if not by_county or not isinstance(by_county[0], dict) or keys[0] not in by_county[0]:
                 raise _Missing(field)
-            names = _most_and_fewest(by_county, keys[0])[0 if name == "most" else 1]
-            if not names:
-                raise _Missing(field)
+            most, fewest = _most_and_fewest(by_county, keys[0])
+            names = most if name == "most" else fewest
+            if not names or (name == "fewest" and fewest == most):
+                raise _Missing(field)  # «færrest» of counties that all have as many says nothing
             return join_nb(names)
         if name not in self.context:
             raise _Missing(field)
@@ -462,6 +566,8 @@ class SummaryFormatter:
         if isinstance(value, _Escaped):
             return str(value)
         shown = _shown(field, spec, None)
+        if spec in _UNIT_FORMATS:
+            return self._in_units(value, spec, shown, field)
         if spec == "labels":
             if not isinstance(value, list):
                 raise _refuse([f"{shown}: labels takes a list of share keys"])
@@ -475,6 +581,30 @@ class SummaryFormatter:
             raise _refuse([f"{shown} names a table of metrics.json, not one value"])
         return esc(value)
 
+    def _in_units(self, value: Any, spec: str, shown: str, field: str) -> str:
+        """A count in the scheme's unit (``units``, ``the_units``), or a share's denominator
+        (``of``)."""
+        if self.unit is None:
+            raise _refuse([f"{shown}: the format {spec} needs the scheme's unit"])
+        if spec == "of":
+            if not isinstance(value, dict) or not {"n", "missing"} <= value.keys():
+                raise _refuse([f"{shown}: the format of takes a share (with n and missing)"])
+            n, missing = value["n"], value["missing"]
+            if n is None or missing is None:
+                raise _Missing(field)
+            if not n:
+                raise _Missing(field)  # a share of no rows: the sentence says nothing
+            from evalkit.config import count_key
+
+            total = self.context.get(count_key(self.unit))
+            words, clause = denominator(int(n), int(missing), self.unit, total)
+            return _Clause(esc(words)) if clause else esc(words)
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            if not (isinstance(value, numbers.Real) and float(value).is_integer()):
+                raise _refuse([f"{shown}: the format {spec} takes a whole number"])
+        n = int(value)
+        return esc(units(n, self.unit) if spec == "units" else the_units(n, self.unit))
+
 
 def _sentence(fmt: SummaryFormatter, sentence: Any) -> str | None:
     """One summary sentence filled in, or None when a value it names is missing."""
@@ -483,6 +613,8 @@ def _sentence(fmt: SummaryFormatter, sentence: Any) -> str | None:
             return fmt.format(sentence)
         if sentence.if_ is not None and not fmt.value(sentence.if_):
             return None
+        if sentence.unless is not None and fmt.value(sentence.unless):
+            return None
         if sentence.each is None:
             return fmt.format(sentence.text)
         entries = fmt.context.get(sentence.each) or []
@@ -490,9 +622,9 @@ def _sentence(fmt: SummaryFormatter, sentence: Any) -> str | None:
             raise _Missing(sentence.each)
         if len(entries) < sentence.min:
             return None
-        items = [SummaryFormatter(e, fmt.labels).format(sentence.item) for e in entries]
+        items = [SummaryFormatter(e, fmt.labels, fmt.unit).format(sentence.item) for e in entries]
         listed = {"count": len(entries), "items": _Escaped(join_nb(items))}
-        return SummaryFormatter(listed, fmt.labels).format(sentence.text)
+        return SummaryFormatter(listed, fmt.labels, fmt.unit).format(sentence.text)
     except _Missing:
         return None
 
@@ -502,7 +634,7 @@ def summary(m: dict, scheme: Any) -> str:
     from metrics.json (``m``), escaped, each left out when a value it names is missing."""
     from evalkit.metrics import share_labels
 
-    fmt = SummaryFormatter(m, share_labels(scheme))
+    fmt = SummaryFormatter(m, share_labels(scheme), scheme.unit)
     parts = [_sentence(fmt, s) for s in scheme.doc.summary]
     # folded YAML text may hold line breaks; the non-breaking spaces of numbers stay
     return " ".join(re.sub(r"[ \t\r\n]+", " ", p).strip() for p in parts if p)
@@ -684,21 +816,23 @@ def alt_amounts(by_year: dict, *, title: str) -> str:
 
 
 def share_denominator_note(shares, unit: str, among: str | None = None) -> str:
-    """Which denominator the shares use: everyone, those who answered, or a subgroup."""
-    who = "prosjektene" if unit == "project" else "søknadene"
+    """Which denominator the shares use: everyone, those who answered, or a subgroup
+    (``among``: the words that name it, «med måloppnåelse «Kan ikke vurderes»»)."""
+    who = _unit_words(unit)[2]
     if not len(shares):
         return ""
     ns = sorted({int(n) for n in shares["n"]})
     missing = sorted({int(m) for m in shares["missing"]})
     if among:
-        return f"Nevner: de {fmt_int(ns[0])} {who} {among}."
+        return f"Nevner: {the_units(ns[0], unit)} {among}."
     if len(ns) > 1:
         return f"Nevner: {who} som har svart på hvert spørsmål (kolonnen «Av»)."
     if missing == [0]:
-        return f"Nevner: alle de {fmt_int(ns[0])} {who}."
+        return f"Nevner: {'alle ' if ns[0] > 1 else ''}{the_units(ns[0], unit)}."
+    answered = "som har svart" if unit == "project" else _ANSWERED_NB[unit]
     return (
-        f"Nevner: de {fmt_int(ns[0])} {who} som har svart; {fmt_int(missing[0])} uten svar er "
-        "holdt utenfor."
+        f"Nevner: {the_units(ns[0], unit)} {answered}; {units(missing[0], unit)} uten svar "
+        "er holdt utenfor."
     )
 
 
@@ -712,7 +846,5 @@ def group_test_denominator_notes(m: dict, scheme: Any) -> list[str]:
         c = combined.get(outcome.get(g.get("key"), ""))
         if c is not None:
             where = f" {c.assessable_nb}" if c.assessable_nb else " (bare vurderbare svar)"
-            out.append(
-                f"{g['label_nb']}: regnet av de {fmt_int(g['n'])} {scheme.words()[2]}{where}."
-            )
+            out.append(f"{g['label_nb']}: regnet av {the_units(g['n'], scheme.unit)}{where}.")
     return out

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from evalkit import excel, inert, paths, plots, stats, text, trends, wording
+from evalkit import excel, geography, inert, paths, plots, stats, text, trends, wording
 from evalkit.disclosure import suppress
 from evalkit.evaluation import metrics_json
 from evalkit.numbering import numbering, use, warn_referred_not_shown
 from evalkit.pieces import RULE, Figure, Table, document_source, piece_name
 from evalkit.pieces import figure as figure  # re-exported: tdoc.figure(fig, title=…, alt=…)
 from evalkit.pieces import table as table  # re-exported: tdoc.table(frame, title=…)
-from evalkit.text import MarkdownText, esc, fmt_int, fmt_nok, fmt_p, fmt_pct
+from evalkit.text import MarkdownText, esc, fmt_int, fmt_nok, fmt_p, fmt_pct, the_units, units
 from evalkit.trends import Trends
 
 
@@ -61,10 +61,9 @@ def summary(tr: Trends) -> MarkdownText:
     y0, y1 = tr.years[0], tr.years[-1]
     m0, m1 = tr.metrics[y0], tr.metrics[y1]
     count = tr.scheme.count_key
-    word = tr.scheme.words()[1]
     parts = [
-        f"Dokumentet dekker {len(tr.years)} år, {y0}–{y1}: fra {fmt_int(m0[count])} {word} i {y0} "
-        f"til {fmt_int(m1[count])} i {y1}."
+        f"Dokumentet dekker {len(tr.years)} år, {y0}–{y1}: fra "
+        f"{units(m0[count], tr.scheme.unit)} i {y0} til {fmt_int(m1[count])} i {y1}."
     ]
     parts += _trend_sentences(tr)
     return MarkdownText(" ".join(parts))
@@ -154,23 +153,26 @@ def method(tr: Trends) -> MarkdownText:
         "siste året ikke på den siden av det første årets andel som trenden peker mot, står det "
         "at den endret seg, men ikke i én retning.",
         "**Intervaller.** Båndene i figurene er 95 % konfidensintervaller etter Wilsons metode.",
-        "**Beløp.** Tilskudd per prosjekt er beskrevet med median og kvartiler (type 7); "
-        "forskjeller mellom år er testet med en rangtest (Kruskal–Wallis for flere år, "
-        "Mann–Whitney for to).",
+    ]
+    a = trends.amounts(tr) if len(tr.tidy) else None  # no rows: no amounts to describe
+    if a is not None:
+        spec = next(x for x in tr.scheme.doc.amounts if x.field == a["field"])
+        lines.append(
+            f"**Beløp.** {esc(spec.label_nb)} er beskrevet med median og kvartiler (type 7). "
+            + _amount_test_sentence(a)
+        )
+    lines += [
         "**Fullstendige tall.** Tallene er alle "
         + ("finansierte prosjekter" if tr.scheme.unit == "project" else "behandlede søknader")
         + ", ikke et utvalg; testene sier noe om prosessen bak tallene, ikke om "
         "utvalgsusikkerhet.",
-        f"**Fylker.** Tabellen over fylker bruker fylkene slik de var i {tr.years[-1]} for alle "
-        "årene: hvert prosjekt er plassert ut fra kommunenumrene, og kommuner som er slått "
-        "sammen, delt eller har fått nytt nummer er fulgt fram til kommunen det året. Slik kan "
-        "tallene sammenlignes også over regionreformene i 2020 og 2024.",
+        "**Fylker.** " + _county_method(tr),
     ]
     reg = tr.scheme.doc.trends.regression
     if reg is not None:
         outcome = next(c for c in tr.scheme.doc.combined_shares if c.key == reg.outcome)
         left_out = (
-            f" Bare {tr.scheme.words()[1]} {outcome.assessable_nb} er med."
+            f" Modellen er regnet på {tr.scheme.words()[2]} {outcome.assessable_nb}."
             if (outcome.assessable_nb)
             else ""
         )
@@ -181,6 +183,47 @@ def method(tr: Trends) -> MarkdownText:
             "oddsforhold med 95 % Wald-intervall."
         )
     return MarkdownText("\n\n".join(lines))
+
+
+def _amount_test_sentence(a: dict) -> str:
+    """How the years' amounts were compared: the rank test used, or why there is none."""
+    if a["test"]["method"] is not None:
+        return f"Forskjellen mellom årene er testet med en rangtest ({a['test']['name']})."
+    with_amounts = [y for y, s in sorted(a["by_year"].items()) if s["n"]]
+    if len(with_amounts) < 2:
+        which = f"bare {with_amounts[0]}" if with_amounts else "ingen av årene"
+        return f"Årene er ikke testet mot hverandre: {which} har beløp."
+    return "Årene er ikke testet mot hverandre: alle beløpene er like."
+
+
+def _amount_test_note(a: dict) -> str:
+    """The amounts table's note on the test between the years (``p = 0,068``, ``p < 0,001``)."""
+    if a["test"]["method"] is None:
+        return _amount_test_sentence(a)
+    return f"Test mellom årene: {a['test']['name']}, {text.p_equals(a['test']['p_value'])}."
+
+
+def _county_method(tr: Trends) -> str:
+    """How the rows are placed in the counties of the last year: by municipality codes, and by
+    names where the scheme has them, across the county changes within the years covered."""
+    last, unit = tr.years[-1], tr.scheme.unit
+    named = bool(tr.scheme.fields_of_type("municipality_names", "municipality_list"))
+    each = text.UNIT_FORMS_NB[unit]["each"]
+    out = (
+        f"Tabellen over fylker bruker fylkene slik de var i {last} for alle årene. "
+        f"{each.capitalize()} er plassert i fylket ut fra kommunenumrene"
+        + (", og ut fra kommunenavnet der nummeret mangler eller ikke er gyldig" if named else "")
+        + f"; kommuner som er slått sammen, delt eller har fått nytt nummer, er fulgt fram til "
+        f"kommunen i {last}. {tr.scheme.words()[2].capitalize()} med kommuner i flere fylker, "
+        f"eller uten kjent kommune, står i en egen rad («{trends.UNPLACED_NB}»)."
+    )
+    changes = geography.county_change_years(tr.years[0], last)
+    if changes:
+        out += (
+            " Slik kan tallene sammenlignes også over endringene i fylkesinndelingen i "
+            f"{text.join_nb([str(y) for y in changes])}."
+        )
+    return out
 
 
 def _labels(tr: Trends) -> dict[str, str]:
@@ -317,7 +360,7 @@ def amounts_table(tr: Trends) -> Table | MarkdownText:
         }
         for y, s in sorted(a["by_year"].items())
     ]
-    notes = [f"Test mellom årene: {a['test']['name']}, p = {fmt_p(a['test']['p_value'])}."]
+    notes = [_amount_test_note(a)]
     missing = _amounts_missing_note(a["by_year"], tr.scheme.words())
     table = Table(
         "belop_per_ar",
@@ -332,7 +375,7 @@ def amounts_table(tr: Trends) -> Table | MarkdownText:
 
 def county_table(tr: Trends) -> Table:
     """Projects per county and year in the last year's counties, suppressed."""
-    table, n_unplaced = trends.projects_by_common_county(tr)
+    table, _n_unplaced = trends.projects_by_common_county(tr)
     table = table.copy()  # the computed table is shared with metrics.json
     count = tr.scheme.words()[1].capitalize()
     years = [str(y) for y in table.columns]
@@ -344,24 +387,12 @@ def county_table(tr: Trends) -> Table:
     display = display.reset_index().rename(columns={"county_name": "Fylke"})
     data = table.astype(object).mask(sup.mask, RULE.symbol).reset_index()
     last = tr.years[-1]
-    reforms = [y for y in (2018, 2020, 2024) if tr.years[0] < y <= last]
-    across = (
-        f"For å kunne sammenligne over regionreformene ({text.join_nb([str(y) for y in reforms])}) "
-        if reforms
-        else ""
+    note = county_note(
+        trends.placement(tr),
+        tr.scheme.unit,
+        last,
+        geography.county_change_years(tr.years[0], last),
     )
-    note = (
-        f"{across}er hvert prosjekt plassert i fylket slik fylkene var i {last}, ut fra "
-        "kommunenumrene (kommuner som er slått sammen, delt eller har fått nytt nummer er fulgt "
-        "til kommunen i "
-        f"{last}). "
-    )
-    note = note[0].upper() + note[1:]
-    if n_unplaced:
-        note += (
-            f"{fmt_int(n_unplaced)} rader uten kommunenummer eller med kommuner i flere fylker står "
-            f"i raden «{trends.UNPLACED_NB}»."
-        )
     table = Table(
         "fylker_over_tid",
         f"{count} per fylke og år (fylkene i {last})",
@@ -371,6 +402,46 @@ def county_table(tr: Trends) -> Table:
         notes=[note],
     )
     return _table(tr, table)
+
+
+def county_note(placed: dict[str, int], unit: str, last: int, changes: list[int]) -> str:
+    """The county table's note: which counties, across which changes, and how many rows were
+    placed by municipality code, by name, and not at all (:func:`evalkit.trends.placement`)."""
+    each = text.UNIT_FORMS_NB[unit]["each"]
+    out = f"{each.capitalize()} er plassert i fylket slik fylkene var i {last}"
+    if changes:
+        out += (
+            "; da kan tallene sammenlignes over endringene i fylkesinndelingen i "
+            f"{text.join_nb([str(y) for y in changes])}"
+        )
+    out += (
+        f". Kommuner som er slått sammen, delt eller har fått nytt nummer, er fulgt fram til "
+        f"kommunen i {last}."
+    )
+    total = sum(placed.values())
+    if not total:
+        return out
+    out += (
+        f" Av {the_units(total, unit)} er {fmt_int(placed['by_code'])} plassert ut fra "
+        "kommunenummer"
+    )
+    if placed["by_name"]:
+        out += (
+            f" og {fmt_int(placed['by_name'])} ut fra kommunenavn (alle eller noen av kommunene "
+            "uten gyldig nummer)"
+        )
+    out += "."
+    unplaced = [
+        f"{units(placed[key], unit)} {words}"
+        for key, words in (
+            ("several_counties", "med kommuner i flere fylker"),
+            ("no_municipality", "uten kjent kommune"),
+        )
+        if placed[key]
+    ]
+    if unplaced:
+        out += f" {text.join_nb(unplaced)} står i raden «{trends.UNPLACED_NB}»."
+    return out
 
 
 def regression(tr: Trends) -> list[Table | MarkdownText]:
@@ -398,7 +469,7 @@ def regression_table(tr: Trends) -> Table | MarkdownText:
         for p in res["predictors"]
     ]
     notes = [
-        f"{fmt_int(res['n'])} {tr.scheme.words()[1]}, {fmt_int(res['events'])} med "
+        f"{units(res['n'], tr.scheme.unit)}, {fmt_int(res['events'])} med "
         f"«{outcome.label_nb.lower()}»."
     ]
     if k := res["n_excluded_missing"]:
@@ -412,7 +483,9 @@ def regression_table(tr: Trends) -> Table | MarkdownText:
             f"Nevner: {tr.scheme.words()[2]} {outcome.assessable_nb}. Dokumentene for hvert år "
             "regner andelen også av alle som svarte."
         )
-    notes += wording.regression_warnings(res)
+    notes += wording.regression_warnings(
+        res, tr.scheme.unit, {p.name: p.label_nb for p in spec.predictors}
+    )
     table = Table(
         "regresjon",
         spec.label_nb,

@@ -179,6 +179,48 @@ def regression(tr: Trends) -> dict | None:
 UNPLACED_NB = "Kan ikke plasseres"
 
 
+def _codes(tr: Trends) -> pd.Series:
+    """Each row's municipality codes (``municipalities_reached``; NA for a scheme without)."""
+    if "municipalities_reached" in tr.tidy:
+        return tr.tidy["municipalities_reached"]
+    return pd.Series(pd.NA, index=tr.tidy.index, dtype="string")
+
+
+@_cached
+def common_county(tr: Trends) -> pd.Series:
+    """Each row's county among the counties of the last year, by its municipality codes
+    (:func:`evalkit.geography.county_in_year`); NA for a row without codes or whose
+    municipalities lie in more than one county."""
+    last = tr.years[-1]
+    codes = _codes(tr)
+    county = pd.Series(pd.NA, index=tr.tidy.index, dtype="string")
+    for year, rows in tr.tidy.groupby("year").groups.items():
+        county.loc[rows] = geography.county_in_year(codes.loc[rows], int(year), last)
+    return county
+
+
+@_cached
+def placement(tr: Trends) -> dict[str, int]:
+    """How the rows of all years were placed in the last year's counties: ``by_code`` (every
+    municipality from its code), ``by_name`` (some found by their names:
+    ``municipalities_by_name``), and not placed: ``several_counties`` (municipalities in more
+    than one county) and ``no_municipality`` (no municipality found)."""
+    county = common_county(tr)
+    placed = county.notna().to_numpy()
+    no_codes = _codes(tr).isna().to_numpy()
+    by_name = (
+        tr.tidy["municipalities_by_name"].fillna(False).to_numpy(bool)
+        if "municipalities_by_name" in tr.tidy
+        else np.zeros(len(tr.tidy), dtype=bool)
+    )
+    return {
+        "by_code": int(np.count_nonzero(placed & ~by_name)),
+        "by_name": int(np.count_nonzero(placed & by_name)),
+        "several_counties": int(np.count_nonzero(~placed & ~no_codes)),
+        "no_municipality": int(np.count_nonzero(~placed & no_codes)),
+    }
+
+
 @_cached
 def projects_by_common_county(tr: Trends) -> tuple[pd.DataFrame, int]:
     """Projects (or applications) per county and year in one common geography: the counties of
@@ -199,14 +241,7 @@ def projects_by_common_county(tr: Trends) -> tuple[pd.DataFrame, int]:
         Rows in all years that could not be placed.
     """
     last = tr.years[-1]
-    codes = (
-        tr.tidy["municipalities_reached"]
-        if "municipalities_reached" in tr.tidy
-        else pd.Series(pd.NA, index=tr.tidy.index, dtype="string")
-    )
-    county = pd.Series(pd.NA, index=tr.tidy.index, dtype="string")
-    for year, rows in tr.tidy.groupby("year").groups.items():
-        county.loc[rows] = geography.county_in_year(codes.loc[rows], int(year), last)
+    county = common_county(tr)
     names = geography.counties_in(last).set_index("county_code")["county_name"]
     placed = county.map(names).astype("string").fillna(UNPLACED_NB)
     table = (
@@ -246,5 +281,7 @@ def trends_metrics(tr: Trends) -> dict:
                 for name, row in table.iterrows()
             ],
             "n_unplaced": n_unplaced,
+            "county_change_years": geography.county_change_years(tr.years[0], tr.years[-1]),
+            "placed": placement(tr),
         },
     }

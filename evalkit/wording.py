@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from evalkit.stats import MANN_WHITNEY_EXACT_BELOW, MIN_EVENTS_PER_PARAMETER, PERMUTATIONS
-from evalkit.text import fmt_int
+from evalkit.text import fmt_int, the_units
 
 __all__ = [
     "GROUP_WARNINGS",
@@ -259,21 +259,38 @@ def named_summary(result: Mapping[str, Any]) -> dict:
     return {**result, "test": {"name": method_name(test["method"]), **test}}
 
 
-def regression_warnings(result: Mapping[str, Any]) -> list[str]:
+def _term_nb(term: str, labels: Mapping[str, str]) -> str:
+    """A term of the regression in words: a predictor's label, «året 2022» for the year
+    covariate's ``year=2022``, else the term as it is."""
+    if term in labels:
+        return labels[term]
+    name, eq, level = term.partition("=")
+    return f"året {level}" if eq and name == "year" else term
+
+
+def regression_warnings(
+    result: Mapping[str, Any],
+    unit: str = "project",
+    labels: Mapping[str, str] | None = None,
+) -> list[str]:
     """The Norwegian notes for the ``warnings`` (codes) of
-    :func:`evalkit.stats.logistic_odds_ratios`, in their order."""
+    :func:`evalkit.stats.logistic_odds_ratios`, in their order. ``unit``: the scheme's unit
+    (``"project"`` or ``"application"``), the rows the model is fitted on; ``labels``: each
+    predictor's Norwegian label by its name (a name without one is shown as it is)."""
+    labels = labels or {}
     out = []
     for w in result.get("warnings", []):
         code = w["code"]
         if code == "no_variation":
-            out.append(
-                f"{w['term']} har ingen variasjon blant de {w['n']} prosjektene og er utelatt."
-            )
+            term = labels.get(w["term"], w["term"])
+            out.append(f"{term} har ingen variasjon blant {the_units(w['n'], unit)} og er utelatt.")
         elif code == "few_events_per_parameter":
             out.append(
-                f"Få utfall per parameter ({w['events']} i den minste utfallsgruppen for "
-                f"{w['parameters']} parametere, under {MIN_EVENTS_PER_PARAMETER} per "
-                "parameter); tolk oddsforholdene med forsiktighet."
+                f"Få utfall per parameter ({fmt_int(w['events'])} i den minste utfallsgruppen "
+                f"for {fmt_int(w['parameters'])} "
+                f"{'parameter' if w['parameters'] == 1 else 'parametere'}, under "
+                f"{MIN_EVENTS_PER_PARAMETER} per parameter); tolk oddsforholdene med "
+                "forsiktighet."
             )
         elif code == "no_events":
             out.append("Alle (eller ingen) har utfallet; modellen kan ikke estimeres.")
@@ -285,7 +302,7 @@ def regression_warnings(result: Mapping[str, Any]) -> list[str]:
         elif code == "fit_failed":
             out.append(f"Modellen kunne ikke estimeres ({w['error']}).")
         elif code == "separation":
-            named = w["terms"]
+            named = [_term_nb(t, labels) for t in w["terms"]]
             out.append(
                 "Separasjon: forklaringsvariablene skiller (nesten) perfekt mellom de to "
                 "utfallene, så oddsforholdet kan ikke anslås pålitelig"

@@ -602,13 +602,16 @@ def test_a_label_in_a_sentence_of_the_default_summary_is_text(tmp_path):
     doc["shares"][1]["label_nb"] = "{most.__init__.__globals__} med frivillige"
     doc["fields"]["grant_nok"]["label_nb"] = "{n_projects:>500000000}"
     scheme = load_scheme_file(_project(tmp_path, doc))
-    share = {"count": 4, "n": 7, "share": 4 / 7}
+    share = {"count": 4, "n": 7, "missing": 0, "share": 4 / 7}
     m = {"year": 2023, "n_projects": 7, "n_counties": 3, "grant_total_nok": 710_000,
          "shares": {"volunteers": share}, "by_county": []}  # fmt: skip
     said = unescape(summary(m, scheme))
     nb = "\u00a0"
     assert f"{{n_projects:>500000000}} i alt: 710{nb}000{nb}kr." in said
-    assert f"{{most.__init__.__globals__}} med frivillige: 4 av 7 (57,1{nb}prosent)." in said
+    assert (
+        f"{{most.__init__.__globals__}} med frivillige: 4 av de 7 prosjektene (57,1{nb}prosent)."
+        in said
+    )
 
 
 # --- figures: no mathtext ---------------------------------------------------------------------

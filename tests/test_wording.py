@@ -131,10 +131,10 @@ def test_regression_warnings_in_norwegian():
     }
     assert wording.regression_warnings(res) == [
         "flat har ingen variasjon blant de 20 prosjektene og er utelatt.",
-        "Få utfall per parameter (7 i den minste utfallsgruppen for 1 parametere, under 10 per "
+        "Få utfall per parameter (7 i den minste utfallsgruppen for 1 parameter, under 10 per "
         "parameter); tolk oddsforholdene med forsiktighet.",
         "Separasjon: forklaringsvariablene skiller (nesten) perfekt mellom de to utfallene, så "
-        "oddsforholdet kan ikke anslås pålitelig (exposed, year=2022).",
+        "oddsforholdet kan ikke anslås pålitelig (exposed, året 2022).",
         "Separasjon: forklaringsvariablene skiller (nesten) perfekt mellom de to utfallene, så "
         "oddsforholdet kan ikke anslås pålitelig.",
         "Modellen kunne ikke estimeres (LinAlgError).",
