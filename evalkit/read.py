@@ -193,7 +193,8 @@ def _read_csv(path: Path, data: bytes) -> pd.DataFrame:
 
     pandas decodes the bytes itself (no decoded copy of the whole file in Python); a file
     that is not valid UTF-8 makes it raise ``UnicodeDecodeError``, and it is read again as
-    Windows-1252. The delimiter is found from the header line.
+    Windows-1252. The delimiter is found from the header line. A UTF-8 file is read by
+    pyarrow's CSV reader when it reads it (:func:`_read_csv_arrow`), with the same result.
     """
     for encoding in _csv_encodings(path, data):
         try:
@@ -201,19 +202,70 @@ def _read_csv(path: Path, data: bytes) -> pd.DataFrame:
                 first = fh.readline().rstrip("\r\n")
         except UnicodeDecodeError:
             continue  # the start of the file is not in this encoding, so neither is the file
+        options = {
+            "sep": _delimiter(first),
+            "encoding": encoding,
+            "dtype": "string",
+            "keep_default_na": False,
+            "na_values": [""],
+            "skip_blank_lines": False,
+        }
+        if encoding == "utf-8-sig" and (frame := _read_csv_arrow(data, options)) is not None:
+            return frame
         try:
-            return pd.read_csv(
-                io.BytesIO(data),
-                sep=_delimiter(first),
-                encoding=encoding,
-                dtype="string",
-                keep_default_na=False,
-                na_values=[""],
-                skip_blank_lines=False,
-            )
+            return pd.read_csv(io.BytesIO(data), **options)
         except UnicodeDecodeError:
             continue
     raise _not_text(path)
+
+
+def _read_csv_arrow(data: bytes, options: dict) -> pd.DataFrame | None:
+    """The frame :func:`pandas.read_csv` makes of UTF-8 ``data`` with ``options``, read by
+    pyarrow's CSV reader (in parallel, from the bytes; a third of pandas' time), or None when
+    pyarrow does not read the file as pandas would, and pandas is to read it.
+
+    The column names are pandas' own (it reads the header line alone: a header named twice
+    is mangled as pandas mangles it, an empty one is «Unnamed: 3»). pyarrow reads the header
+    row and every row below it as text, an empty field as missing, with the quoting rules of
+    pandas' reader; it stops on what pandas reads otherwise: a row with more or fewer fields
+    than the header (pandas fills the missing ones, or makes the first column the index), a
+    line of spaces (a row of one field to pandas), bytes that are not UTF-8 (pandas reads
+    the file as Windows-1252), a field longer than its block.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    try:
+        columns = pd.read_csv(io.BytesIO(data), nrows=0, **options).columns
+        n = len(columns)
+        names = [f"f{i}" for i in range(n)]  # the names pyarrow gives columns it numbers
+        table = pcsv.read_csv(
+            io.BytesIO(data[len(codecs.BOM_UTF8) :] if data.startswith(codecs.BOM_UTF8) else data),
+            read_options=pcsv.ReadOptions(autogenerate_column_names=True),
+            parse_options=pcsv.ParseOptions(
+                delimiter=options["sep"],
+                quote_char='"',
+                double_quote=True,
+                escape_char=False,
+                newlines_in_values=True,
+                ignore_empty_lines=False,
+            ),
+            convert_options=pcsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.large_string()),
+                null_values=[""],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+            ),
+        )
+    except (pa.ArrowException, ValueError, UnicodeDecodeError):
+        return None
+    if table.column_names != names or table.num_rows < 1:
+        return None
+    body = table.slice(1)  # the header row, read by pyarrow as it reads the others
+    text = pd.StringDtype()
+    return pd.DataFrame(
+        {c: text.__from_arrow__(body.column(i)) for i, c in enumerate(columns)}, copy=False
+    )
 
 
 # --- workbooks: xlsx, ods, xls -------------------------------------------------------------

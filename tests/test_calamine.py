@@ -9,6 +9,7 @@ the hostile parts by hand. The expected values are worked out from what each fil
 from __future__ import annotations
 
 import functools
+import io
 import re
 import struct
 import zipfile
@@ -374,3 +375,82 @@ def test_the_caps_pass_every_fixture_workbook(tmp_path):
     rows = [frisklivs_row(respondent_id=str(1000 + i)) for i in range(300)]
     assert check_bounds(write_ods(tmp_path / "2022.ods", rows), Limits()).kind == "ods"
     assert check_bounds(write_xls(tmp_path / "2022.xls", rows), Limits()).kind == "xls"
+
+
+# --- CSV: read by pyarrow where it reads as pandas does (issue 19, item 6) --------------------
+_CSV = {
+    "plain": ("a;b;c\n1;2;3\n4;;6\n", True),
+    "quoted empty": ('a;b;c\n1;"";3\n', True),
+    "text after a closing quote": ('a;b;c\n1;"ab"c;3\n', True),
+    "quotes inside unquoted fields": ('a;b;c\n1;ab"c;d"e\n', True),
+    "line breaks in quoted fields": ('a;b;c\r\n1;"x\r\ny";"p\nq"\r\n', True),
+    "carriage returns alone": ("a;b;c\r1;2;3\r", True),
+    "spaces kept": ('a;b;c\n 1 ; "x";3 \n', True),
+    "doubled quotes": ('a;b;c\n1;"x""y";""""\n', True),
+    "a blank line": ("a;b;c\n1;2;3\n\n4;5;6\n", True),
+    "texts pandas would take for missing": ("a;b;c\nNA;null;nan\n", True),
+    "a header named twice, one empty": ("a;a;;c\n1;2;3;4\n", True),
+    "a header with a line break": ('"a\nx;y";b;c\n1;2;3\n', True),
+    "byte-order mark and Norwegian letters": ("\ufeffa;bø;c\n1;æøå 😀;3\n", True),
+    "header only": ("a;b;c\n", True),
+    "a row short of fields": ("a;b;c\n1;2\n", False),
+    "a row with a field too many": ("a;b;c\n1;2;3;4\n", False),
+    "a line of spaces": ("a;b;c\n1;2;3\n  \n4;5;6\n", False),
+    "a backslash": ("a;b;c\n1;x\\;y;3\n", False),
+    "header without a line end": ("a;b;c", False),
+}
+
+
+@pytest.mark.parametrize("name", list(_CSV))
+def test_a_csv_is_read_as_pandas_reads_it(tmp_path, name, monkeypatch):
+    text, by_arrow = _CSV[name]
+    data = text.encode()
+    used = []
+    arrow = read._read_csv_arrow
+    monkeypatch.setattr(read, "_read_csv_arrow", lambda *a: used.append(f := arrow(*a)) or f)
+    got = read._read_csv(tmp_path / "2022.csv", data)
+    expected = pd.read_csv(
+        io.BytesIO(data),
+        sep=";",
+        encoding="utf-8-sig",
+        dtype="string",
+        keep_default_na=False,
+        na_values=[""],
+        skip_blank_lines=False,
+    )
+    pd.testing.assert_frame_equal(got, expected)
+    assert (used[0] is not None) == by_arrow  # read by pyarrow, or by pandas after it
+
+
+def test_a_large_csv_is_read_by_pyarrow_as_pandas_reads_it(tmp_path):
+    rows = [
+        frisklivs_row(respondent_id=str(i), project_name=f'Prosjekt "{i}"; del {i % 7}')
+        for i in range(3000)
+    ]
+    path = write_export(tmp_path / "2022.csv", rows)
+    data = path.read_bytes()
+    frame = read._read_csv_arrow(
+        data,
+        {
+            "sep": ";",
+            "encoding": "utf-8-sig",
+            "dtype": "string",
+            "keep_default_na": False,
+            "na_values": [""],
+            "skip_blank_lines": False,
+        },
+    )
+    assert frame is not None and len(frame) == 3000
+    pd.testing.assert_frame_equal(
+        frame,
+        pd.read_csv(
+            path,
+            sep=";",
+            encoding="utf-8-sig",
+            dtype="string",
+            keep_default_na=False,
+            na_values=[""],
+            skip_blank_lines=False,
+        ),
+    )
+    assert frame["Prosjektnavn"].iloc[5] == 'Prosjekt "5"; del 5'
