@@ -40,7 +40,7 @@ import io
 import logging
 import re
 import stat
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -280,11 +280,12 @@ class _HeaderRow:
     complete: bool  # every required field's header is there (for that layout)
 
 
-def _header_rows(
-    sheets: list[str], first_rows: Callable[[str], Iterable[Sequence]], scheme: Scheme
-) -> tuple[list[_HeaderRow], list[str]]:
-    """Score the first :data:`HEADER_SEARCH_ROWS` rows of every sheet against the layouts
-    (``first_rows(sheet)`` gives them, from row 1 as Excel numbers them).
+def _header_rows(workbook, scheme: Scheme) -> tuple[list[_HeaderRow], list[str]]:
+    """Score the first :data:`HEADER_SEARCH_ROWS` rows of every sheet against the layouts.
+
+    ``workbook`` is openpyxl's read-only workbook, or one like it (:class:`_FirstRows`): its
+    ``worksheets``, each with a ``title`` and ``iter_rows`` giving rows from row 1 as Excel
+    numbers them.
 
     Returns the rows holding at least one layout header, and the names of the sheets holding
     anything at all in those rows.
@@ -298,14 +299,15 @@ def _header_rows(
     ]
     found: list[_HeaderRow] = []
     with_content: list[str] = []
-    for index, sheet in enumerate(sheets):
-        for number, values in enumerate(first_rows(sheet), start=1):
+    for index, sheet in enumerate(workbook.worksheets):
+        rows = sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True)
+        for number, values in enumerate(rows, start=1):
             cells = {clean_header(v) for v in values if v is not None}
             cells.discard("")
             if not cells:
                 continue
-            if sheet not in with_content:
-                with_content.append(sheet)
+            if sheet.title not in with_content:
+                with_content.append(sheet.title)
             scores = [
                 (len(cells & headers), all(cells & need for need in required))
                 for headers, required in layouts
@@ -313,7 +315,7 @@ def _header_rows(
             score = max(n for n, _ in scores)
             complete = any(c for _, c in scores)
             if score:
-                found.append(_HeaderRow(sheet, index, number, score, complete))
+                found.append(_HeaderRow(sheet.title, index, number, score, complete))
     return found, with_content
 
 
@@ -321,18 +323,11 @@ def _where(rows: list[_HeaderRow]) -> str:
     return ", ".join(f"sheet {r.sheet!r} row {r.row}" for r in rows)
 
 
-def _choose_header_row(
-    path: Path,
-    sheets: list[str],
-    first_rows: Callable[[str], Iterable[Sequence]],
-    scheme: Scheme | None,
-) -> tuple[_HeaderRow, list[str]]:
+def _choose_header_row(path: Path, workbook, scheme: Scheme | None) -> tuple[_HeaderRow, list[str]]:
     """The sheet and row of the header: the one row with every required header; failing
     that the row with the most headers (the missing-column error then names it), or row 1 of
     the first sheet (also when no ``scheme`` is given)."""
-    found, with_content = (
-        _header_rows(sheets, first_rows, scheme) if scheme is not None else ([], [])
-    )
+    found, with_content = _header_rows(workbook, scheme) if scheme is not None else ([], [])
     complete = [r for r in found if r.complete]
     if len(complete) > 1:
         raise StructuralError(
@@ -349,8 +344,33 @@ def _choose_header_row(
     elif found:
         chosen = max(found, key=lambda r: r.score)  # the first of the best
     else:
-        chosen = _HeaderRow(sheets[0] if sheets else None, 0, 1, 0, False)
+        first = workbook.worksheets[0].title if workbook.worksheets else None
+        chosen = _HeaderRow(first, 0, 1, 0, False)
     return chosen, [s for s in with_content if s != chosen.sheet]
+
+
+class _FirstRows:
+    """A calamine workbook offered to the header search as openpyxl's read-only workbook:
+    its worksheets, each with a ``title`` and ``iter_rows`` (from row 1, as Excel numbers
+    rows, empty rows above the first one with content included)."""
+
+    @dataclass
+    class _Sheet:
+        book: object
+        title: str
+
+        def iter_rows(self, max_row: int, values_only: bool = True) -> Iterable[Sequence]:
+            sheet = self.book.get_sheet_by_name(self.title)
+            return iter(sheet.to_python(skip_empty_area=False, nrows=max_row))
+
+    def __init__(self, book) -> None:
+        from python_calamine import SheetTypeEnum
+
+        self.worksheets = [
+            self._Sheet(book, s.name)
+            for s in book.sheets_metadata
+            if s.typ == SheetTypeEnum.WorkSheet
+        ]
 
 
 def _read_sheet(book, chosen: _HeaderRow, engine: str) -> pd.DataFrame:
@@ -379,7 +399,7 @@ def _read_workbook(
     cells saved without a value are those :func:`~evalkit.bounds.check_bounds` noted,
     below the header and read as empty.
     """
-    from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum
+    from python_calamine import CalamineError, CalamineWorkbook
 
     with io.BytesIO(data) as fh:
         if scan.kind == "xlsx":
@@ -390,13 +410,7 @@ def _read_workbook(
             # the path (it refuses a name whose ending is not exactly ``.xlsx``)
             book = openpyxl.load_workbook(fh, read_only=True, data_only=True, keep_links=False)
             try:
-                names = [sheet.title for sheet in book.worksheets]
-                chosen, others = _choose_header_row(
-                    path,
-                    names,
-                    lambda s: book[s].iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True),
-                    scheme,
-                )
+                chosen, others = _choose_header_row(path, book, scheme)
                 frame = None
                 if engine == "calamine":
                     try:
@@ -412,15 +426,7 @@ def _read_workbook(
                 book.close()
         else:
             with CalamineWorkbook.from_filelike(fh) as cbook:
-                names = [s.name for s in cbook.sheets_metadata if s.typ == SheetTypeEnum.WorkSheet]
-                chosen, others = _choose_header_row(
-                    path,
-                    names,
-                    lambda s: cbook.get_sheet_by_name(s).to_python(
-                        skip_empty_area=False, nrows=HEADER_SEARCH_ROWS
-                    ),
-                    scheme,
-                )
+                chosen, others = _choose_header_row(path, _FirstRows(cbook), scheme)
                 frame = _read_sheet(cbook, chosen, "calamine")
     table = _Table(
         frame,
