@@ -382,7 +382,9 @@ def _expat_parser() -> expat.XMLParserType:
     defusedxml's parsers do (and with its errors)."""
     from defusedxml import EntitiesForbidden, ExternalReferenceForbidden
 
-    parser = expat.ParserCreate(namespace_separator=" ")
+    # names as written (``x:c``): readers match them so, and expat runs faster without
+    # resolving namespaces; elements are matched by the part after the prefix
+    parser = expat.ParserCreate()
     parser.ordered_attributes = True
     parser.buffer_text = True
     parser.buffer_size = 1 << 16
@@ -417,8 +419,8 @@ def _parse_member(archive: zipfile.ZipFile, name: str, scan) -> None:
 
 
 def _local(name: str) -> str:
-    """An element's name without its namespace (expat gives ``"uri local"``)."""
-    return name[name.rfind(" ") + 1 :]
+    """An element's or attribute's name without its namespace prefix (``x:c`` -> ``c``)."""
+    return name[name.rfind(":") + 1 :]
 
 
 def _attr(attrs: list[str], local: str) -> str | None:
@@ -589,25 +591,40 @@ class _Sheet(_Rectangle):
                     )
             self.index = ""
 
+    def _kind(self, name: str) -> int:
+        kind = _SHEET_ELEMENTS.get(_local(name), _OTHER)
+        if len(self.kinds) < 1_000:  # a file may hold any number of element names
+            self.kinds[name] = kind
+        return kind
+
     def start(self, name: str, attrs: list[str]) -> None:
+        # called for every element of the sheet (a million cells and more): the common
+        # cases first, with as few steps as they can take
         kind = self.kinds.get(name)
         if kind is None:
-            kind = _SHEET_ELEMENTS.get(_local(name), _OTHER)
-            if len(self.kinds) < 1_000:  # a file may hold any number of element names
-                self.kinds[name] = kind
+            kind = self._kind(name)
         self.in_v = self.in_value = False
         if kind == _OTHER:
             return
         if kind == _CELL:
-            self._end_cell()
+            if self.formula or self.index:
+                self._end_cell()
             self.cells += 1
             ref = t = None
-            for i in range(0, len(attrs), 2):
-                if attrs[i] == "r":
+            i, n = 0, len(attrs)
+            while i < n:
+                key = attrs[i]
+                if key == "r":
                     ref = attrs[i + 1]
-                elif attrs[i] == "t":
+                elif key == "t":
                     t = attrs[i + 1]
-            self.col = _column(ref) if ref else self.col + 1
+                i += 2
+            if ref:
+                letters = ref.rstrip("0123456789$").lstrip("$")
+                col = _COLUMNS.get(letters)
+                self.col = col if col is not None else _column(ref)
+            else:
+                self.col += 1
             if self.col > self.top_col:
                 self.top_col = self.col
                 self._check_rectangle(self.row, self.col, "uses")
@@ -617,9 +634,15 @@ class _Sheet(_Rectangle):
                     f"{self._where()} holds more than {_num(self.limits.cells)} cells "
                     "(counting stopped there)",
                 )
-            self.shared = t == "s"
-            self.valued = t == "str"  # a formula's text result: empty text is a value
+            if t is None:
+                self.shared = self.valued = False
+            else:
+                self.shared = t == "s"
+                self.valued = t == "str"  # a formula's text result: empty text is a value
             self.chars = 0
+        elif kind == _INLINE:
+            self.chars = 0
+            self.valued = True
         elif kind == _VALUE:
             self.chars = 0
             self.in_v = self.shared
@@ -627,9 +650,6 @@ class _Sheet(_Rectangle):
         elif kind == _FORMULA:
             self.chars = 0
             self.formula = True
-        elif kind == _INLINE:
-            self.chars = 0
-            self.valued = True
         elif kind == _ROW:
             self._end_cell()
             self.shared = False
