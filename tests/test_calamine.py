@@ -329,6 +329,23 @@ def test_an_xls_declaring_a_billion_shared_strings_is_refused(tmp_path):
     assert_refused(path, "shared_strings", "declares 1 000 000 000 distinct texts")
 
 
+def test_an_xls_whose_sheet_lies_past_its_end_is_one_sentence(tmp_path):
+    # the workbook says its sheet begins 2 GB into a stream of a few kilobytes: calamine
+    # panics (a Rust panic, not an exception), which is told as the file not being readable
+    path = write_xls(tmp_path / "2022.xls", two_rows())
+    data = bytearray(path.read_bytes())
+    with olefile.OleFileIO(str(path)) as ole:
+        stream = ole.openstream("Workbook").read()
+    record = stream[stream.index(b"\x85\x00") :][:12]  # BOUNDSHEET: the sheet's offset first
+    assert data.count(record) == 1
+    at = data.index(record)
+    data[at + 4 : at + 8] = struct.pack("<I", 0x7FFFFFF0)
+    path.write_bytes(bytes(data))
+    with pytest.raises(StructuralError) as err:
+        read_export(path, FRISKLIV)
+    assert "could not be read (the workbook reader stopped" in str(err.value)
+
+
 def test_an_old_excel_file_named_csv_is_named_as_such(tmp_path):
     path = write_xls(tmp_path / "x.xls", two_rows()).rename(tmp_path / "2022.csv")
     with pytest.raises(StructuralError, match=r"old Excel file \(\.xls.*not a \.csv file"):
