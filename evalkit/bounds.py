@@ -420,7 +420,16 @@ def _parse_member(archive: zipfile.ZipFile, name: str, scan) -> None:
 
 def _local(name: str) -> str:
     """An element's or attribute's name without its namespace prefix (``x:c`` -> ``c``)."""
-    return name[name.rfind(":") + 1 :]
+    local = _LOCAL.get(name)
+    if local is None:
+        local = name[name.rfind(":") + 1 :]
+        if len(_LOCAL) < 10_000:  # a file may hold any number of names
+            _LOCAL[name] = local
+    return local
+
+
+#: Names without their prefix, by name as written, filled as they are met (a file uses few).
+_LOCAL: dict[str, str] = {}
 
 
 def _attr(attrs: list[str], local: str) -> str | None:
@@ -790,7 +799,7 @@ class _OdsContent(_Rectangle):
             self.row_formulas = []
         elif local in ("table-cell", "covered-table-cell") and self.in_row:
             self.in_cell = True
-            self.cell_reps = _repeats(_attr(attrs, "number-columns-repeated"))
+            self.cell_reps = 1
             self.chars = 0
             valued = formula = False
             for i in range(0, len(attrs), 2):
@@ -800,6 +809,8 @@ class _OdsContent(_Rectangle):
                     self.chars += len(attrs[i + 1])
                 elif key == "formula":
                     formula = True
+                elif key == "number-columns-repeated":
+                    self.cell_reps = _repeats(attrs[i + 1])
             self.content = valued or formula
             self.formula = formula and not valued
             self._check_chars()

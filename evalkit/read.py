@@ -520,6 +520,18 @@ def _read_bounded(path: Path) -> bytes:
     return path.read_bytes()
 
 
+def _one_chunk(values: pd.api.extensions.ExtensionArray) -> pd.api.extensions.ExtensionArray:
+    """A text column held as one piece of memory: a reader hands it over in pieces (pyarrow
+    one per block it read, pandas one per chunk of rows), and every string operation of
+    cleaning would join them anew."""
+    import pyarrow as pa
+
+    held = pa.array(values)  # the pieces themselves, not a copy
+    if isinstance(held, pa.ChunkedArray) and held.num_chunks > 1:
+        return values.dtype.__from_arrow__(held.combine_chunks())
+    return values
+
+
 def choose_layout(headers: list[str], scheme: Scheme) -> Layout:
     """The layout whose headers best match the file's (most fields found)."""
     present = set(headers)
@@ -657,7 +669,7 @@ def read_export(path: Path | str, scheme: Scheme) -> RawExport:
     frame = pd.DataFrame(
         {
             "_row": pd.array(range(header_row + 1, header_row + 1 + len(frame)), dtype="Int64"),
-            **{c: frame[c].array for c in frame.columns},
+            **{c: _one_chunk(frame[c].array) for c in frame.columns},
         },
         copy=False,
     )
