@@ -398,6 +398,13 @@ def _read_workbook(
     one) is read with openpyxl, as is every xlsx when ``engine="openpyxl"``. The formula
     cells saved without a value are those :func:`~evalkit.bounds.check_bounds` noted,
     below the header and read as empty.
+
+    calamine reads the cells as openpyxl did (the demo exports give the same tidy frame and
+    flags cell for cell), but for one thing: it keeps the spaces at the ends of a text only
+    when the file marks them kept (``xml:space="preserve"``, which Excel writes), where
+    openpyxl kept them always. Cleaning trims a cell's ends anyway; a text pieced together
+    from formatted runs by a program that leaves the mark out reads without the space
+    between the pieces.
     """
     from python_calamine import CalamineError, CalamineWorkbook
 
