@@ -39,6 +39,8 @@ What is checked, by kind of file (a workbook's kind is told by its bytes, not it
   (``table:number-rows-repeated``, ``table:number-columns-repeated``: one short tag can stand
   for a million rows), the highest row and column holding content, each cell's text (with
   the spaces ``<text:s text:c="…"/>`` stands for) and the text of all cells once written out.
+  A spreadsheet saved with a password (its manifest says how its parts are encrypted) is
+  named as such.
 * **xls** (an OLE2 compound document with a ``Workbook`` stream): the stream's records, read
   as they lie in the file (the file itself is no larger than the unpacked cap): the used
   range each sheet declares, the highest row and column of its cells, the cells of all
@@ -886,6 +888,10 @@ class _OdsContent(_Rectangle):
 def _check_ods(path: Path, limits: Limits, open_: Callable[[], BinaryIO]) -> Scan:
     with open_() as fh, zipfile.ZipFile(fh) as archive:
         _check_archive_sizes(archive, limits, lambda n: n == "content.xml")
+        # a spreadsheet saved with a password: its manifest gives how each part is encrypted
+        manifest = "META-INF/manifest.xml"
+        if manifest in archive.namelist() and b"encryption-data" in archive.read(manifest):
+            raise _password_protected(path)
         member = next(n for n in archive.namelist() if n.lower() == "content.xml")
         content = _OdsContent(limits)
         _parse_member(archive, member, content)

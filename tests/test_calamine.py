@@ -214,6 +214,27 @@ def test_an_ods_with_a_formula_saved_without_a_value_flags_it(tmp_path):
     ]
 
 
+def test_an_ods_saved_with_a_password_is_named_as_such(tmp_path):
+    # LibreOffice encrypts content.xml and says how in the manifest (ODF 1.2, 3.4)
+    path = write_ods(tmp_path / "2022.ods", two_rows())
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    entry = b'manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+    assert entry in parts["META-INF/manifest.xml"]
+    parts["META-INF/manifest.xml"] = parts["META-INF/manifest.xml"].replace(
+        entry,
+        entry[:-2] + b'><manifest:encryption-data manifest:checksum-type="SHA1/1K" '
+        b'manifest:checksum="x"/></manifest:file-entry>',
+    )
+    parts["content.xml"] = bytes(range(256)) * 8  # encrypted: no XML
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    with pytest.raises(StructuralError) as err:
+        read_export(path, FRISKLIV)
+    assert "password-protected" in str(err.value)
+
+
 def test_trailing_empty_rows_repeated_as_libreoffice_writes_them_are_read(tmp_path):
     # LibreOffice ends a sheet with a row of empty cells repeated to the last row: not content
     path = _ods_content(
