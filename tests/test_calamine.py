@@ -271,7 +271,10 @@ def test_an_ods_repeating_a_cell_across_columns_is_refused(tmp_path):
 
 
 def test_an_ods_cell_of_a_billion_spaces_is_refused(tmp_path):
-    cell = '<table:table-cell office:value-type="string"><text:p>a<text:s text:c="1000000000"/></text:p></table:table-cell>'
+    cell = (
+        '<table:table-cell office:value-type="string">'
+        '<text:p>a<text:s text:c="1000000000"/></text:p></table:table-cell>'
+    )
     path = _ods_content(
         write_ods(tmp_path / "2022.ods", two_rows()), f"<table:table-row>{cell}</table:table-row>"
     )
