@@ -22,22 +22,38 @@ variable                                  default      what it bounds
 ``EVALKIT_MAX_CELL_CHARS``                32 767       characters in one cell (Excel's own limit)
 ========================================  ===========  ==========================================
 
-What is checked, by kind of file:
+What is checked, by kind of file (a workbook's kind is told by its bytes, not its ending):
 
 * **xlsx**: the zip archive's own sizes of its parts (Python's :mod:`zipfile` never unpacks a
   part past the size its archive gives, and a part whose bytes do not match that size fails
   its checksum), a part read whole (styles, the list of sheets) held to a tenth of the cap;
-  then, unpacked as a stream, the shared strings (counted, each one's length)
-  and every sheet (the used range its ``<dimension>`` gives, the highest row and column
-  used, the cells, the length of each cell's text, and the text the cells that point at a
-  shared string add up to).
+  then, unpacked as a stream, the shared strings (counted, the count the part declares, each
+  one's length) and every sheet (the used range its ``<dimension>`` gives, the highest row
+  and column used, the cells, the length of each cell's text, and the text the cells that
+  point at a shared string add up to). The sheets scanned are those the workbook lists and
+  every part under ``xl/worksheets/``, so that a reader finding its sheets another way
+  finds none unscanned. The same pass notes the cells holding a formula saved without a
+  value (:attr:`Scan.formulas`).
+* **ods**: the zip archive's sizes, as for xlsx; then ``content.xml``, unpacked as a stream:
+  the rows and cells with content, counted with their repeats
+  (``table:number-rows-repeated``, ``table:number-columns-repeated``: one short tag can stand
+  for a million rows), the highest row and column holding content, each cell's text (with
+  the spaces ``<text:s text:c="…"/>`` stands for) and the text of all cells once written out.
+  A spreadsheet saved with a password (its manifest says how its parts are encrypted) is
+  named as such.
+* **xls** (an OLE2 compound document with a ``Workbook`` stream): the stream's records, read
+  as they lie in the file (the file itself is no larger than the unpacked cap): the used
+  range each sheet declares, the highest row and column of its cells, the cells of all
+  sheets, the shared strings (their declared count, each one's length) and the text the
+  cells pointing at them add up to. A workbook saved with a password is named as such.
 * **parquet**: the file's metadata (rows, columns, values per column, unpacked size of the
   row groups); then the text columns, read a batch at a time as they are stored (a repeated
   value once, with a dictionary), for their length once written out and their longest value.
 * **csv**: the file's size, its lines and the columns of its header line.
 
-A file that is an OLE2 compound document (the format of Excel's old ``.xls`` files and of a
-workbook saved with a password) is named as such.
+A file that is an OLE2 compound document without a workbook in it, or with an encrypted
+package (a workbook saved with a password), is named as such; so is a zip archive that is
+neither kind of workbook (an Excel binary workbook, ``.xlsb``, among them).
 """
 
 from __future__ import annotations
@@ -47,7 +63,7 @@ import os
 import zipfile
 from array import array
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import BinaryIO
 from xml.parsers import expat
@@ -60,6 +76,25 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _CHUNK = 1 << 20
 _MB = 1_000_000
 _SAVE_AS_XLSX = "open it in Excel and save it as «Excel-arbeidsbok (.xlsx)»"
+#: Endings of the workbooks read; which kind of workbook a file is, its bytes tell.
+WORKBOOK_SUFFIXES = (".xlsx", ".ods", ".xls")
+
+
+@dataclass
+class Scan:
+    """What :func:`check_bounds` learnt of a file on the way."""
+
+    #: The kind of file its bytes show: ``"xlsx"``, ``"ods"``, ``"xls"``, ``"csv"``,
+    #: ``"parquet"``; empty for an ending no reader takes.
+    kind: str = ""
+    #: Cells holding a formula saved without a value, by sheet: (rows, columns), numbered
+    #: from 1 as Excel shows them (xlsx and ods).
+    formulas: dict[str, tuple[array, array]] = field(default_factory=dict)
+
+    def formula_cells(self, sheet: str | None) -> list[tuple[int, int]]:
+        """(row, column) of the formula cells without a value in ``sheet``."""
+        rows, cols = self.formulas.get(sheet, ((), ()))
+        return list(zip(rows, cols, strict=True))
 
 
 @dataclass(frozen=True)
@@ -149,12 +184,15 @@ def _over_cap(path: Path, limits: Limits, err: _OverCap) -> StructuralError:
     )
 
 
-def check_bounds(path: Path | str, limits: Limits | None = None, data: bytes | None = None) -> None:
+def check_bounds(path: Path | str, limits: Limits | None = None, data: bytes | None = None) -> Scan:
     """Check that an export stays within the caps, before any reader expands it.
 
-    The kind of file is told by its first bytes as well as its ending: an OLE2 compound
-    document (an old ``.xls``, or a workbook saved with a password) is named as such whatever
-    its ending. Other endings than ``.xlsx``, ``.csv`` and ``.parquet`` are left to the
+    The kind of a workbook (``.xlsx``, ``.ods`` or ``.xls`` ending) is told by its bytes: a
+    zip archive holding an Excel workbook's parts is checked as xlsx, one holding
+    ``content.xml`` as ods, an OLE2 compound document with a ``Workbook`` stream as xls,
+    whatever the ending says; the reader is told which (:attr:`Scan.kind`). An OLE2 document
+    holding an encrypted package (a workbook saved with a password) is named as such, with
+    any ending. Other endings than these and ``.csv`` and ``.parquet`` are left to the
     reader, which refuses them.
 
     Parameters
@@ -167,11 +205,17 @@ def check_bounds(path: Path | str, limits: Limits | None = None, data: bytes | N
         The file's bytes, when the caller has read them already: these bytes are checked (the
         ones the reader will parse), and ``path`` only names the file in messages.
 
+    Returns
+    -------
+    Scan
+        The kind of file, and (xlsx, ods) the cells holding a formula saved without a value.
+
     Raises
     ------
     StructuralError
         A cap passed (the sentence names the file, what was found, the cap and the environment
-        variable that raises it), a password-protected workbook, an old ``.xls`` file.
+        variable that raises it), a password-protected workbook, an OLE2 file without a
+        workbook, a workbook ending on a file that is no workbook.
     EvalkitError
         A cap's environment variable that is not a whole number.
 
@@ -186,8 +230,6 @@ def check_bounds(path: Path | str, limits: Limits | None = None, data: bytes | N
 
     with open_() as fh:
         head = fh.read(8)
-    if head == OLE_MAGIC:
-        raise _ole_error(path, open_)
     suffix = path.suffix.strip().lower()
     if head.startswith(_ZIP_MAGIC) and suffix in (".csv", ".parquet"):
         raise StructuralError(
@@ -195,16 +237,26 @@ def check_bounds(path: Path | str, limits: Limits | None = None, data: bytes | N
             file=path,
             fix=f"if it is an Excel workbook, rename it to {path.stem.strip()}.xlsx",
         )
-    checks: dict[str, Callable[[Path, Limits, Callable[[], BinaryIO]], None]] = {
-        ".xlsx": _check_xlsx,
-        ".parquet": _check_parquet,
-        ".csv": _check_csv,
-    }
-    check = checks.get(suffix)
-    if check is None:
-        return
     try:
-        check(path, limits, open_)
+        if head == OLE_MAGIC:
+            return _check_ole(path, limits, open_, suffix)
+        if suffix in WORKBOOK_SUFFIXES:
+            if not head.startswith(_ZIP_MAGIC):
+                raise StructuralError(
+                    "The file could not be read as a workbook: it is neither a zip archive "
+                    "(as .xlsx and .ods files are) nor an OLE2 compound document (as .xls "
+                    "files are); a file some systems save as .xls is a web page or text",
+                    file=path,
+                    fix=_SAVE_AS_XLSX,
+                )
+            return _check_zip_workbook(path, limits, open_)
+        if suffix == ".parquet":
+            _check_parquet(path, limits, open_)
+            return Scan("parquet")
+        if suffix == ".csv":
+            _check_csv(path, limits, open_)
+            return Scan("csv")
+        return Scan()
     except _OverCap as err:
         raise _over_cap(path, limits, err) from None
 
@@ -212,30 +264,116 @@ def check_bounds(path: Path | str, limits: Limits | None = None, data: bytes | N
 # --- OLE2 ----------------------------------------------------------------------------------
 
 
-def _ole_error(path: Path, open_: Callable[[], BinaryIO]) -> StructuralError:
-    """The error for an OLE2 file: a workbook saved with a password (Excel then wraps the
-    .xlsx, encrypted, in an ``EncryptedPackage`` stream) or an old .xls file."""
+def _check_ole(path: Path, limits: Limits, open_: Callable[[], BinaryIO], suffix: str) -> Scan:
+    """An OLE2 file: a workbook saved with a password (Excel then wraps the .xlsx, encrypted,
+    in an ``EncryptedPackage`` stream) is refused; an old Excel file (a ``Workbook`` stream,
+    ``Book`` in Excel 5) with a workbook ending is checked as xls; any other is refused."""
     import olefile
 
+    stream = None
     try:
         with open_() as fh, olefile.OleFileIO(fh) as ole:
             encrypted = ole.exists("EncryptedPackage")
+            name = next((n for n in ("Workbook", "Book") if ole.exists(n)), None)
+            if not encrypted and name is not None and suffix in WORKBOOK_SUFFIXES:
+                size = ole.get_size(name)
+                if size > limits.unpacked_bytes:
+                    raise _OverCap(
+                        "unpacked_mb",
+                        f"The workbook's stream {name!r} is {_mb(size)} MB",
+                        -(-size // _MB),
+                    )
+                stream = ole.openstream(name).read()
+    except _OverCap:
+        raise
     except Exception:  # a damaged OLE file: say what its first bytes say
         encrypted = False
     if encrypted:
-        return StructuralError(
-            "The file is password-protected",
+        raise _password_protected(path)
+    if stream is None:
+        raise StructuralError(
+            "The file is an old Excel file (.xls, an OLE2 compound document), but it holds no "
+            "workbook that can be read"
+            if suffix in WORKBOOK_SUFFIXES
+            else "The file is an old Excel file (.xls, an OLE2 compound document), not a "
+            f"{suffix or 'table'} file",
             file=path,
-            fix=(
-                "save it without a password (File > Info > Protect workbook; in Norwegian "
-                "Excel Fil > Info > Beskytt arbeidsbok) and run again"
-            ),
+            fix=_SAVE_AS_XLSX,
         )
+    _check_xls(path, limits, stream)
+    return Scan("xls")
+
+
+def _password_protected(path: Path) -> StructuralError:
     return StructuralError(
-        "The file is an old Excel file (.xls, an OLE2 compound document), not an .xlsx workbook",
+        "The file is password-protected",
         file=path,
-        fix=_SAVE_AS_XLSX,
+        fix=(
+            "save it without a password (File > Info > Protect workbook; in Norwegian "
+            "Excel Fil > Info > Beskytt arbeidsbok) and run again"
+        ),
     )
+
+
+# --- zip archives: xlsx and ods ------------------------------------------------------------
+
+
+def _check_zip_workbook(path: Path, limits: Limits, open_: Callable[[], BinaryIO]) -> Scan:
+    """Tell an xlsx from an ods by the parts its archive holds, and check it as that kind.
+
+    An archive holding the parts of both (a reader could take it for either) and one holding
+    neither (an Excel binary workbook, ``.xlsb``, among them) are refused.
+    """
+    with open_() as fh, zipfile.ZipFile(fh) as archive:
+        names = {n.lower() for n in archive.namelist()}
+    xlsb = "xl/workbook.bin" in names
+    xlsx = not xlsb and any(n.startswith("xl/") for n in names)
+    ods = "content.xml" in names
+    if xlsb or xlsx == ods:
+        what = (
+            "an Excel binary workbook (.xlsb)"
+            if xlsb
+            else "the parts of both an Excel workbook and an OpenDocument spreadsheet"
+            if xlsx
+            else "neither an Excel workbook nor an OpenDocument spreadsheet"
+        )
+        raise StructuralError(
+            f"The file is a zip archive holding {what}, so it could not be read",
+            file=path,
+            fix=_SAVE_AS_XLSX,
+        )
+    if ods:
+        return _check_ods(path, limits, open_)
+    return _check_xlsx(path, limits, open_)
+
+
+def _check_archive_sizes(archive: zipfile.ZipFile, limits: Limits, streamed) -> None:
+    """The archive's parts by its own sizes: all of them within the cap, and each part that
+    a reader reads whole (not ``streamed(name)``) within a tenth of it."""
+    infos = archive.infolist()
+    total = sum(i.file_size for i in infos)
+    if total > limits.unpacked_bytes:
+        biggest = max(infos, key=lambda i: i.file_size)
+        raise _OverCap(
+            "unpacked_mb",
+            f"The workbook unpacks to {_mb(total)} MB by its zip archive's own sizes "
+            f"({biggest.filename!r} alone is {_mb(biggest.file_size)} MB, packed in "
+            f"{_mb(biggest.compress_size)} MB)",
+            -(-total // _MB),
+        )
+    # parts read whole by a reader (styles, the list of sheets, relationships) are held
+    # to a tenth of the cap; the sheets and shared strings are streamed, and scanned
+    whole = limits.unpacked_bytes // 10
+    for info in infos:
+        name = info.filename.lower()
+        if name.endswith((".xml", ".rels")) and not streamed(name) and info.file_size > whole:
+            raise _OverCap(
+                "unpacked_mb",
+                f"The workbook's part {info.filename!r} unpacks to "
+                f"{_mb(info.file_size)} MB, more than the tenth of the cap that a part "
+                "read whole (styles, the list of sheets) may take",
+                -(-info.file_size * 10 // _MB),
+            )
 
 
 # --- xlsx ----------------------------------------------------------------------------------
@@ -246,7 +384,9 @@ def _expat_parser() -> expat.XMLParserType:
     defusedxml's parsers do (and with its errors)."""
     from defusedxml import EntitiesForbidden, ExternalReferenceForbidden
 
-    parser = expat.ParserCreate(namespace_separator=" ")
+    # names as written (``x:c``): readers match them so, and expat runs faster without
+    # resolving namespaces; elements are matched by the part after the prefix
+    parser = expat.ParserCreate()
     parser.ordered_attributes = True
     parser.buffer_text = True
     parser.buffer_size = 1 << 16
@@ -271,6 +411,8 @@ def _parse_member(archive: zipfile.ZipFile, name: str, scan) -> None:
     parser = _expat_parser()
     parser.StartElementHandler = scan.start
     parser.CharacterDataHandler = scan.text
+    if hasattr(scan, "end"):
+        parser.EndElementHandler = scan.end
     with archive.open(name) as src:
         while chunk := src.read(_CHUNK):
             parser.Parse(chunk, False)
@@ -279,12 +421,36 @@ def _parse_member(archive: zipfile.ZipFile, name: str, scan) -> None:
 
 
 def _local(name: str) -> str:
-    """An element's name without its namespace (expat gives ``"uri local"``)."""
-    return name[name.rfind(" ") + 1 :]
+    """An element's or attribute's name without its namespace prefix (``x:c`` -> ``c``)."""
+    local = _LOCAL.get(name)
+    if local is None:
+        local = name[name.rfind(":") + 1 :]
+        if len(_LOCAL) < 10_000:  # a file may hold any number of names
+            _LOCAL[name] = local
+    return local
+
+
+#: Names without their prefix, by name as written, filled as they are met (a file uses few).
+_LOCAL: dict[str, str] = {}
+
+
+def _attr(attrs: list[str], local: str) -> str | None:
+    """The value of the attribute named ``local`` (in any namespace), or None."""
+    for i in range(0, len(attrs), 2):
+        if _local(attrs[i]) == local:
+            return attrs[i + 1]
+    return None
+
+
+def _whole(text: str | None, default: int = 0) -> int:
+    """A whole number written in ASCII digits (spaces around allowed), else ``default``."""
+    text = (text or "").strip()
+    return int(text) if text.isascii() and text.isdigit() else default
 
 
 class _SharedStrings:
-    """Counts the shared strings and records each one's length (its text in characters)."""
+    """Counts the shared strings and records each one's length (its text in characters);
+    refuses a part declaring more than the cap (a reader sets room aside for that many)."""
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
@@ -292,7 +458,8 @@ class _SharedStrings:
         self.current = -1  # length of the string being read; -1 before the first
 
     def start(self, name: str, attrs: list[str]) -> None:
-        if _local(name) == "si":
+        local = _local(name)
+        if local == "si":
             if self.current >= 0:
                 self.lengths.append(self.current)
             if len(self.lengths) >= self.limits.shared_strings:
@@ -302,6 +469,14 @@ class _SharedStrings:
                     "texts (shared strings; counting stopped there)",
                 )
             self.current = 0
+        elif local == "sst":
+            declared = _whole(_attr(attrs, "uniqueCount"))
+            if declared > self.limits.shared_strings:
+                raise _OverCap(
+                    "shared_strings",
+                    f"The workbook declares {_num(declared)} distinct texts (shared strings)",
+                    declared,
+                )
 
     def text(self, data: str) -> None:
         if self.current >= 0:
@@ -354,31 +529,18 @@ def _dimension(ref: str) -> tuple[int, int]:
     return (int(digits) if digits.isascii() and digits else 0), _column(last)
 
 
-_OTHER, _CELL, _VALUE, _TEXT_PART, _ROW, _DIMENSION = range(6)
+_OTHER, _CELL, _VALUE, _FORMULA, _INLINE, _ROW, _DIMENSION = range(7)
 #: The elements of a sheet that are looked at, by their name without namespace (as every
 #: reader matches them): a cell, its value, its formula or inline text, a row, the used range.
-_SHEET_ELEMENTS = {"c": _CELL, "v": _VALUE, "f": _TEXT_PART, "is": _TEXT_PART, "row": _ROW}
+_SHEET_ELEMENTS = {"c": _CELL, "v": _VALUE, "f": _FORMULA, "is": _INLINE, "row": _ROW}
 _SHEET_ELEMENTS["dimension"] = _DIMENSION
 
 
-class _Sheet:
-    """Streams a sheet: its used range, highest row and column, cells, each cell's text, and
-    the text its cells pointing at shared strings add up to."""
+class _Rectangle:
+    """What a sheet uses: checks rows and rows times columns against the caps."""
 
-    def __init__(self, title: str, limits: Limits, lengths: array) -> None:
-        self.title = title
-        self.limits = limits
-        self.lengths = lengths
-        self.row = 0  # the row being read (as openpyxl numbers it: r, else the one before + 1)
-        self.col = 0  # the column of the cell being read
-        self.top_col = 0  # the highest column so far
-        self.cells = 0
-        self.chars = 0  # characters of the current cell's text part
-        self.shared = False  # the current cell points at a shared string
-        self.index = ""  # the text of that cell's <v>, the string's number
-        self.in_v = False
-        self.repeated = 0  # characters of the shared strings the cells point at
-        self.kinds: dict[str, int] = {}  # element names as expat gives them -> kind
+    title: str
+    limits: Limits
 
     def _where(self) -> str:
         return f"Sheet {self.title!r}"
@@ -394,7 +556,39 @@ class _Sheet:
                 rows * cols,
             )
 
+
+class _Sheet(_Rectangle):
+    """Streams a sheet: its used range, highest row and column, cells, each cell's text, and
+    the text its cells pointing at shared strings add up to; notes the cells holding a
+    formula and no value (``<f>`` with an empty or no ``<v>``, and no inline text), except
+    those of type ``t="str"``, whose saved value is empty text."""
+
+    def __init__(self, title: str, limits: Limits, lengths: array) -> None:
+        self.title = title
+        self.limits = limits
+        self.lengths = lengths
+        self.row = 0  # the row being read (as openpyxl numbers it: r, else the one before + 1)
+        self.col = 0  # the column of the cell being read
+        self.top_col = 0  # the highest column so far
+        self.cells = 0
+        self.chars = 0  # characters of the current cell's text part
+        self.shared = False  # the current cell points at a shared string
+        self.index = ""  # the text of that cell's <v>, the string's number
+        self.in_v = False  # in the <v> of a cell pointing at a shared string
+        self.in_value = False  # in the <v> of any cell
+        self.formula = False  # the current cell holds a formula (and is not t="str")
+        self.valued = False  # the current cell holds a value or inline text
+        self.repeated = 0  # characters of the shared strings the cells point at
+        self.kinds: dict[str, int] = {}  # element names as expat gives them -> kind
+        self.formula_rows = array("l")  # cells with a formula and no value: rows, columns
+        self.formula_cols = array("l")
+
     def _end_cell(self) -> None:
+        if self.formula:
+            if not self.valued:
+                self.formula_rows.append(self.row)
+                self.formula_cols.append(self.col)
+            self.formula = False
         if self.index:
             text = self.index.strip()
             i = int(text) if text.isascii() and text.isdigit() else -1
@@ -408,25 +602,40 @@ class _Sheet:
                     )
             self.index = ""
 
+    def _kind(self, name: str) -> int:
+        kind = _SHEET_ELEMENTS.get(_local(name), _OTHER)
+        if len(self.kinds) < 1_000:  # a file may hold any number of element names
+            self.kinds[name] = kind
+        return kind
+
     def start(self, name: str, attrs: list[str]) -> None:
+        # called for every element of the sheet (a million cells and more): the common
+        # cases first, with as few steps as they can take
         kind = self.kinds.get(name)
         if kind is None:
-            kind = _SHEET_ELEMENTS.get(_local(name), _OTHER)
-            if len(self.kinds) < 1_000:  # a file may hold any number of element names
-                self.kinds[name] = kind
-        self.in_v = False
+            kind = self._kind(name)
+        self.in_v = self.in_value = False
         if kind == _OTHER:
             return
         if kind == _CELL:
-            self._end_cell()
+            if self.formula or self.index:
+                self._end_cell()
             self.cells += 1
             ref = t = None
-            for i in range(0, len(attrs), 2):
-                if attrs[i] == "r":
+            i, n = 0, len(attrs)
+            while i < n:
+                key = attrs[i]
+                if key == "r":
                     ref = attrs[i + 1]
-                elif attrs[i] == "t":
+                elif key == "t":
                     t = attrs[i + 1]
-            self.col = _column(ref) if ref else self.col + 1
+                i += 2
+            if ref:
+                letters = ref.rstrip("0123456789$").lstrip("$")
+                col = _COLUMNS.get(letters)
+                self.col = col if col is not None else _column(ref)
+            else:
+                self.col += 1
             if self.col > self.top_col:
                 self.top_col = self.col
                 self._check_rectangle(self.row, self.col, "uses")
@@ -436,13 +645,22 @@ class _Sheet:
                     f"{self._where()} holds more than {_num(self.limits.cells)} cells "
                     "(counting stopped there)",
                 )
-            self.shared = t == "s"
+            if t is None:
+                self.shared = self.valued = False
+            else:
+                self.shared = t == "s"
+                self.valued = t == "str"  # a formula's text result: empty text is a value
             self.chars = 0
+        elif kind == _INLINE:
+            self.chars = 0
+            self.valued = True
         elif kind == _VALUE:
             self.chars = 0
             self.in_v = self.shared
-        elif kind == _TEXT_PART:
+            self.in_value = True
+        elif kind == _FORMULA:
             self.chars = 0
+            self.formula = True
         elif kind == _ROW:
             self._end_cell()
             self.shared = False
@@ -465,44 +683,28 @@ class _Sheet:
                 f"{_num(self.limits.cell_chars)} characters",
                 self.chars,
             )
-        if self.in_v:
-            self.index += data[:32]
+        if self.in_value:
+            if not self.valued and not data.isspace():
+                self.valued = True
+            if self.in_v:
+                self.index += data[:32]
 
     def close(self) -> None:
         self._end_cell()
 
 
-def _check_xlsx(path: Path, limits: Limits, open_: Callable[[], BinaryIO]) -> None:
+def _check_xlsx(path: Path, limits: Limits, open_: Callable[[], BinaryIO]) -> Scan:
     from openpyxl.reader.excel import SHARED_STRINGS, ExcelReader
 
+    scan = Scan("xlsx")
     with open_() as fh:
         reader = ExcelReader(fh, read_only=True)  # opens the zip archive, reads no part
         archive = reader.archive
-        infos = archive.infolist()
-        total = sum(i.file_size for i in infos)
-        if total > limits.unpacked_bytes:
-            biggest = max(infos, key=lambda i: i.file_size)
-            raise _OverCap(
-                "unpacked_mb",
-                f"The workbook unpacks to {_mb(total)} MB by its zip archive's own sizes "
-                f"({biggest.filename!r} alone is {_mb(biggest.file_size)} MB, packed in "
-                f"{_mb(biggest.compress_size)} MB)",
-                -(-total // _MB),
-            )
-        # parts read whole by a reader (styles, the list of sheets, relationships) are held
-        # to a tenth of the cap; the sheets and shared strings are streamed, and scanned below
-        whole = limits.unpacked_bytes // 10
-        for info in infos:
-            name = info.filename.lower()
-            streamed = name.startswith("xl/worksheets/") or name.endswith("sharedstrings.xml")
-            if name.endswith((".xml", ".rels")) and not streamed and info.file_size > whole:
-                raise _OverCap(
-                    "unpacked_mb",
-                    f"The workbook's part {info.filename!r} unpacks to "
-                    f"{_mb(info.file_size)} MB, more than the tenth of the cap that a part "
-                    "read whole (styles, the list of sheets) may take",
-                    -(-info.file_size * 10 // _MB),
-                )
+        _check_archive_sizes(
+            archive,
+            limits,
+            lambda n: n.startswith("xl/worksheets/") or n.endswith("sharedstrings.xml"),
+        )
         # the parts openpyxl reads: the shared strings and the sheets the workbook lists
         reader.read_manifest()
         reader.read_workbook()
@@ -511,13 +713,378 @@ def _check_xlsx(path: Path, limits: Limits, open_: Callable[[], BinaryIO]) -> No
             for sheet, rel in reader.parser.find_sheets()
             if rel.target in reader.valid_files
         ]
-        strings = _SharedStrings(limits)
+        # and the parts calamine reads, by their names: the shared strings, every sheet
+        named = {sheet for _, sheet in sheets}
+        sheets += [
+            (n, n)
+            for n in archive.namelist()
+            if n.startswith("xl/worksheets/") and n.endswith(".xml") and n not in named
+        ]
+        parts = []
         part = reader.package.find(SHARED_STRINGS)
         if part is not None and part.PartName[1:] in reader.valid_files:
-            _parse_member(archive, part.PartName[1:], strings)
+            parts.append(part.PartName[1:])
+        if "xl/sharedStrings.xml" in archive.namelist() and "xl/sharedStrings.xml" not in parts:
+            parts.append("xl/sharedStrings.xml")
+        lengths = array("q")
+        for part in parts:  # two parts (a file built to differ by reader): the longer texts
+            strings = _SharedStrings(limits)
+            _parse_member(archive, part, strings)
+            merged = array("q", map(max, lengths, strings.lengths))
+            rest = lengths if len(lengths) > len(strings.lengths) else strings.lengths
+            lengths = merged + rest[len(merged) :]
         for title, member in sheets:
-            _parse_member(archive, member, _Sheet(title, limits, strings.lengths))
+            sheet = _Sheet(title, limits, lengths)
+            _parse_member(archive, member, sheet)
+            if sheet.formula_rows:
+                scan.formulas[title] = (sheet.formula_rows, sheet.formula_cols)
         archive.close()
+    return scan
+
+
+# --- ods -----------------------------------------------------------------------------------
+
+
+def _repeats(text: str | None) -> int:
+    """A repeat count as readers parse it (``"+3"`` is 3); 1 when absent or not a number."""
+    text = (text or "").strip().removeprefix("+")
+    return int(text) if text.isascii() and text.isdigit() else 1
+
+
+#: Attributes of a table cell that give it a value (by their name without namespace).
+_ODS_VALUES = frozenset(
+    ("value-type", "value", "string-value", "date-value", "time-value", "boolean-value")
+)
+
+
+class _OdsContent(_Rectangle):
+    """Streams an OpenDocument spreadsheet's ``content.xml``: for each sheet the rows and
+    cells holding content (a value, text or a formula), with their repeats, the highest row
+    and column holding content, each cell's text and all the text once written out; notes
+    the cells holding a formula without a value.
+
+    Elements and attributes are matched by their names without namespace, whatever prefix
+    the file binds, so that a reader matching another way finds nothing left uncounted.
+    Repeated empty rows and cells count only where content follows them (LibreOffice ends
+    every sheet with a million repeated empty rows; readers drop them).
+    """
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.title = ""
+        self.depth = 0  # tables open (a table inside a cell is read as the cell's text)
+        self.row = 0  # rows of the current sheet before the row being read, repeats counted
+        self.top_col = 0  # the highest column holding content in the sheet
+        self.cells = 0  # cells with content in the workbook (a reader holds every sheet)
+        self.written = 0  # characters of their text, repeats written out
+        self.in_row = self.in_cell = False
+        self.row_reps = self.col = self.row_last = self.row_cells = self.row_text = 0
+        self.row_formulas: list[tuple[int, int]] = []
+        self.cell_reps = self.chars = 0
+        self.content = self.formula = False
+        self.formulas: dict[str, tuple[array, array]] = {}
+
+    def start(self, name: str, attrs: list[str]) -> None:
+        local = _local(name)
+        if local == "table":
+            self.depth += 1
+            if self.depth == 1:
+                self.title = _attr(attrs, "name") or f"{len(self.formulas) + 1}"
+                self.row = self.top_col = 0
+            return
+        if self.depth != 1:
+            return
+        if local == "table-row":
+            self.in_row = True
+            self.row_reps = _repeats(_attr(attrs, "number-rows-repeated"))
+            self.col = self.row_last = self.row_cells = self.row_text = 0
+            self.row_formulas = []
+        elif local in ("table-cell", "covered-table-cell") and self.in_row:
+            self.in_cell = True
+            self.cell_reps = 1
+            self.chars = 0
+            valued = formula = False
+            for i in range(0, len(attrs), 2):
+                key = _local(attrs[i])
+                if key in _ODS_VALUES:
+                    valued = True
+                    self.chars += len(attrs[i + 1])
+                elif key == "formula":
+                    formula = True
+                elif key == "number-columns-repeated":
+                    self.cell_reps = _repeats(attrs[i + 1])
+            self.content = valued or formula
+            self.formula = formula and not valued
+            self._check_chars()
+        elif self.in_cell:
+            if local == "s":
+                self.chars += _repeats(_attr(attrs, "c"))
+            elif local in ("p", "tab", "line-break"):
+                self.chars += 1
+            self._check_chars()
+
+    def _check_chars(self) -> None:
+        if self.chars > self.limits.cell_chars:
+            raise _OverCap(
+                "cell_chars",
+                f"{self._where()} row {_num(self.row + 1)} holds a cell of more than "
+                f"{_num(self.limits.cell_chars)} characters",
+                self.chars,
+            )
+
+    def text(self, data: str) -> None:
+        if self.in_cell:
+            self.chars += len(data)
+            self._check_chars()
+
+    def end(self, name: str) -> None:
+        local = _local(name)
+        if local == "table":
+            self.depth -= 1
+            return
+        if self.depth != 1:
+            return
+        if local in ("table-cell", "covered-table-cell") and self.in_cell:
+            self.in_cell = False
+            if self.content or self.chars:
+                self.row_last = self.col + self.cell_reps
+                self.row_cells += self.cell_reps
+                self.row_text += self.chars * self.cell_reps
+                if self.formula and not self.chars:
+                    self.row_formulas.append((self.col + 1, self.cell_reps))
+            self.col += self.cell_reps
+        elif local == "table-row" and self.in_row:
+            self.in_row = False
+            if self.row_last:
+                last = self.row + self.row_reps
+                self.top_col = max(self.top_col, self.row_last)
+                self._check_rectangle(last, self.top_col, "uses")
+                self.cells += self.row_cells * self.row_reps
+                if self.cells > self.limits.cells:
+                    raise _OverCap(
+                        "cells",
+                        f"The workbook holds more than {_num(self.limits.cells)} cells with "
+                        "content (counting stopped there)",
+                    )
+                self.written += self.row_text * self.row_reps
+                if self.written > self.limits.unpacked_bytes:
+                    raise _OverCap(
+                        "unpacked_mb",
+                        f"The cells of the workbook come to more than "
+                        f"{_num(self.limits.unpacked_mb)} MB of text once their repeats are "
+                        "written out",
+                    )
+                for col, reps in self.row_formulas:
+                    rows, cols = self.formulas.setdefault(self.title, (array("l"), array("l")))
+                    for r in range(self.row + 1, last + 1):
+                        rows.extend([r] * reps)
+                        cols.extend(range(col, col + reps))
+            self.row += self.row_reps
+
+    def close(self) -> None:
+        pass
+
+
+def _check_ods(path: Path, limits: Limits, open_: Callable[[], BinaryIO]) -> Scan:
+    with open_() as fh, zipfile.ZipFile(fh) as archive:
+        _check_archive_sizes(archive, limits, lambda n: n == "content.xml")
+        # a spreadsheet saved with a password: its manifest gives how each part is encrypted
+        manifest = "META-INF/manifest.xml"
+        if manifest in archive.namelist() and b"encryption-data" in archive.read(manifest):
+            raise _password_protected(path)
+        member = next(n for n in archive.namelist() if n.lower() == "content.xml")
+        content = _OdsContent(limits)
+        _parse_member(archive, member, content)
+    return Scan("ods", content.formulas)
+
+
+# --- xls -----------------------------------------------------------------------------------
+
+#: BIFF records of an old Excel file that are looked at (MS-XLS 2.3).
+_EOF, _FILEPASS, _BOUNDSHEET, _SST, _CONTINUE, _DIMENSIONS = 0x0A, 0x2F, 0x85, 0xFC, 0x3C, 0x200
+_LABEL, _LABELSST, _MULRK, _STRING = 0x204, 0xFD, 0xBD, 0x207
+#: Records of one cell each (row and column first): number, label, boolean or error, RK
+#: number, shared string, formula, as the readers take them (blank cells are skipped).
+_XLS_CELLS = frozenset((0x203, _LABEL, 0x205, 0x27E, _LABELSST, 0x06))
+
+
+class _Ended(Exception):
+    """The records end before the text they announce (a damaged file; the reader says so)."""
+
+
+class _Segments:
+    """The bytes of a record and the ``CONTINUE`` records after it, read across their
+    boundaries as the shared strings are (MS-XLS 2.4.58)."""
+
+    def __init__(self, data: bytes, spans: list[tuple[int, int]]) -> None:
+        self.data, self.spans, self.i = data, spans, 0
+        self.pos, self.stop = spans[0]
+
+    def _next(self) -> None:
+        self.i += 1
+        if self.i >= len(self.spans):
+            raise _Ended
+        self.pos, self.stop = self.spans[self.i]
+
+    def read(self, k: int) -> bytes:
+        out = b""
+        while k:
+            if self.pos >= self.stop:
+                self._next()
+            take = min(k, self.stop - self.pos)
+            out += self.data[self.pos : self.pos + take]
+            self.pos += take
+            k -= take
+        return out
+
+    def skip(self, k: int) -> None:
+        while k:
+            if self.pos >= self.stop:
+                self._next()
+            take = min(k, self.stop - self.pos)
+            self.pos += take
+            k -= take
+
+    def chars(self, cch: int, wide: bool) -> None:
+        """Skip ``cch`` characters; a ``CONTINUE`` met on the way starts with a byte saying
+        whether the rest are one byte or two."""
+        while cch:
+            if self.pos >= self.stop:
+                self._next()
+                wide = bool(self.data[self.pos] & 1)
+                self.pos += 1
+                continue
+            width = 2 if wide else 1
+            take = min(cch, (self.stop - self.pos) // width)
+            if not take:
+                raise _Ended
+            self.pos += take * width
+            cch -= take
+
+
+def _sst_lengths(stream: bytes, body: int, size: int, limits: Limits) -> array:
+    """The length of each shared string of an old Excel file's ``SST`` record (at ``body``,
+    ``size`` bytes long), refusing a declared count past the cap (readers set room aside for
+    that many) and a string past the cell cap."""
+    import struct
+
+    lengths = array("q")
+    if size < 8:
+        return lengths
+    declared = struct.unpack_from("<i", stream, body + 4)[0]
+    if declared > limits.shared_strings:
+        raise _OverCap(
+            "shared_strings",
+            f"The workbook declares {_num(declared)} distinct texts (shared strings)",
+            declared,
+        )
+    spans = [(body + 8, body + size)]
+    pos = body + size
+    while pos + 4 <= len(stream):
+        typ, length = struct.unpack_from("<HH", stream, pos)
+        if typ != _CONTINUE:
+            break
+        spans.append((pos + 4, min(pos + 4 + length, len(stream))))
+        pos += 4 + length
+    seg = _Segments(stream, spans)
+    try:
+        for _ in range(max(declared, 0)):
+            cch, flags = struct.unpack("<HB", seg.read(3))
+            runs = struct.unpack("<H", seg.read(2))[0] if flags & 0x08 else 0
+            ext = struct.unpack("<I", seg.read(4))[0] if flags & 0x04 else 0
+            seg.chars(cch, bool(flags & 0x01))
+            seg.skip(4 * runs + ext)
+            if cch > limits.cell_chars:
+                raise _OverCap(
+                    "cell_chars",
+                    f"Text number {_num(len(lengths) + 1)} of the workbook's shared strings is "
+                    f"{_num(cch)} characters long",
+                    cch,
+                )
+            lengths.append(cch)
+    except _Ended:
+        pass
+    return lengths
+
+
+class _XlsSheet(_Rectangle):
+    def __init__(self, title: str, limits: Limits) -> None:
+        self.title, self.limits = title, limits
+
+
+def _check_xls(path: Path, limits: Limits, stream: bytes) -> None:
+    """Walk the records of an old Excel file's workbook stream: the workbook's own (its
+    sheets, shared strings, a password), then each sheet's from where the workbook says it
+    begins, as the reader does."""
+    import struct
+
+    unpack = struct.unpack_from
+    n = len(stream)
+    sheets: list[tuple[int, str]] = []
+    lengths = array("q")
+    pos = 0
+    while pos + 4 <= n:
+        typ, size = unpack("<HH", stream, pos)
+        body, pos = pos + 4, pos + 4 + size
+        if typ == _FILEPASS and size >= 2 and unpack("<H", stream, body)[0]:
+            raise _password_protected(path)
+        if typ == _BOUNDSHEET and size >= 8:
+            cch, wide = stream[body + 6], stream[body + 7] & 1
+            raw = stream[body + 8 : body + 8 + cch * (2 if wide else 1)]
+            name = raw.decode("utf-16-le" if wide else "latin-1", errors="replace")
+            sheets.append((unpack("<I", stream, body)[0], name))
+        elif typ == _SST:
+            lengths = _sst_lengths(stream, body, size, limits)
+        elif typ == _EOF:
+            break
+    cells = written = 0
+    for start, title in sheets:
+        sheet = _XlsSheet(title, limits)
+        top_row = top_col = 0
+        pos = start
+        while pos + 4 <= n:
+            typ, size = unpack("<HH", stream, pos)
+            body, pos = pos + 4, pos + 4 + size
+            if typ in _XLS_CELLS and size >= 4:
+                row, col = unpack("<HH", stream, body)
+                count = 1
+                if typ == _LABELSST and size >= 10:
+                    i = unpack("<I", stream, body + 6)[0]
+                    written += lengths[i] if i < len(lengths) else 0
+                elif typ == _LABEL and size >= 8:
+                    written += unpack("<H", stream, body + 6)[0]
+            elif typ == _MULRK and size >= 6:
+                row, first = unpack("<HH", stream, body)
+                col = unpack("<H", stream, body + size - 2)[0]
+                count = max(col - first + 1, 0)
+            elif typ == _STRING and size >= 2:  # a formula's text result
+                written += unpack("<H", stream, body)[0]
+                continue
+            elif typ == _DIMENSIONS and size in (10, 14):
+                fmt = "<IIHH" if size == 14 else "<HHHH"
+                _, rows, _, cols = unpack(fmt, stream, body)  # the last row and column + 1
+                sheet._check_rectangle(rows, cols, "declares its used range as")
+                continue
+            elif typ == _EOF:
+                break
+            else:
+                continue
+            if row >= top_row or col >= top_col:
+                top_row, top_col = max(top_row, row + 1), max(top_col, col + 1)
+                sheet._check_rectangle(top_row, top_col, "uses")
+            cells += count
+            if cells > limits.cells:
+                raise _OverCap(
+                    "cells",
+                    f"The workbook holds more than {_num(limits.cells)} cells "
+                    "(counting stopped there)",
+                )
+            if written > limits.unpacked_bytes:
+                raise _OverCap(
+                    "unpacked_mb",
+                    f"The cells of the workbook come to more than {_num(limits.unpacked_mb)} "
+                    "MB of text once written out",
+                )
 
 
 # --- parquet -------------------------------------------------------------------------------

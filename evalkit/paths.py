@@ -17,7 +17,7 @@ from evalkit.errors import EvalkitError
 log = logging.getLogger(__name__)
 
 #: File endings read, in the order preferred when a year has more than one file.
-EXPORT_SUFFIXES = (".xlsx", ".csv", ".parquet")
+EXPORT_SUFFIXES = (".xlsx", ".csv", ".parquet", ".ods", ".xls")
 #: A data folder holding this file is synthetic demo data; every output says so.
 SYNTHETIC_MARKER = "SYNTHETIC.txt"
 DEFAULT_RAW_DIR = Path("data/raw")
@@ -29,15 +29,13 @@ _YEAR_FILE = re.compile(r"^([0-9]{4})$")
 _YEAR_IN_NAME = re.compile(r"(?<![0-9])(?:19|20)[0-9][0-9](?![0-9])")
 #: Spreadsheets and text tables evalkit does not read, and how to make them readable.
 _OTHER_TABLES = {
-    ".xls": "open it in Excel and save it as «Excel-arbeidsbok (.xlsx)»",
     ".xlsm": "open it in Excel and save it as «Excel-arbeidsbok (.xlsx)»",
     ".xlsb": "open it in Excel and save it as «Excel-arbeidsbok (.xlsx)»",
-    ".ods": "open it in LibreOffice or Excel and save it as .xlsx",
     ".numbers": "export it from Numbers as .xlsx",
     ".txt": "rename it to {year}.csv if it is a table saved as text (tab-separated is read)",
     ".tsv": "rename it to {year}.csv (tab-separated is read)",
 }
-_OTHER_SPREADSHEETS = (".xls", ".xlsm", ".xlsb", ".ods", ".numbers")
+_OTHER_SPREADSHEETS = (".xlsm", ".xlsb", ".numbers")
 #: Warnings already given in this process (year_files runs often on the same folder).
 _warned: set[str] = set()
 
@@ -70,10 +68,10 @@ def _export_name(name: str) -> tuple[str, str]:
 def year_files(data_dir: Path | str, scheme: str) -> dict[int, Path]:
     """Map each year with an export in ``data_dir/<scheme>/`` to its file.
 
-    A year's export is named by the year alone (``2022.xlsx``, ``2022.csv`` or
-    ``2022.parquet``); spaces around the year or the ending and an ending in capitals
-    (``2022 .xlsx``, ``2022.XLSX``) are allowed. Two files for one year is an error, since it
-    is not clear which to use. A file that looks like an export but is not read (``2022.xls``,
+    A year's export is named by the year alone (``2022.xlsx``, ``2022.csv``,
+    ``2022.parquet``, ``2022.ods`` or ``2022.xls``); spaces around the year or the ending and
+    an ending in capitals (``2022 .xlsx``, ``2022.XLSX``) are allowed. Two files for one year is an error, since it
+    is not clear which to use. A file that looks like an export but is not read (``2022.xlsb``,
     ``2022 (1).xlsx``) is named in a warning with the fix. Excel's lock files (``~$…``) and
     hidden files are passed over.
     """

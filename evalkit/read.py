@@ -1,4 +1,5 @@
-"""Reading one year's export: ``.xlsx``, ``.csv`` or ``.parquet``.
+"""Reading one year's export: a workbook (``.xlsx``, ``.ods``, ``.xls``), ``.csv`` or
+``.parquet``.
 
 * **CSV**: a file that starts with the byte-order mark of UTF-16 (LE or BE, as Excel's
   «Unicode-tekst» writes it) or UTF-32 is read in that encoding; any other is read as UTF-8
@@ -6,19 +7,21 @@
   (semikolondelt)») when it is not valid UTF-8. A file holding NUL bytes without a mark
   (UTF-16 without one) is a structural error. The delimiter (``;``, ``,`` or tab) is the one
   that splits the header line into the most fields.
-* **xlsx**: the header row is looked for among the first :data:`HEADER_SEARCH_ROWS` rows of
-  every sheet, as the row holding the most of a layout's headers with all the required ones.
-  A title row above the header, or the data on another sheet than the first, is read and
-  noted in the data-quality record; two such rows (two sheets holding the export, say) are a
-  structural error naming the sheets and rows. Cells holding a formula are read as the value
-  Excel saved with it (the formula itself is never evaluated); a formula saved without a
-  value (a workbook written by a program and never opened in Excel) is read as empty and gets
-  its own flag, ``formula_without_value``.
+* **Workbooks** (Excel's ``.xlsx`` and old ``.xls``, LibreOffice's ``.ods``; which one a file
+  is, its bytes tell) are read by calamine (``python-calamine``). The header row is looked
+  for among the first :data:`HEADER_SEARCH_ROWS` rows of every sheet, as the row holding the
+  most of a layout's headers with all the required ones. A title row above the header, or
+  the data on another sheet than the first, is read and noted in the data-quality record;
+  two such rows (two sheets holding the export, say) are a structural error naming the
+  sheets and rows. Cells holding a formula are read as the value saved with it (the
+  formula itself is never evaluated); a formula saved without a value (a workbook written
+  by a program and never opened in Excel) is read as empty and gets its own flag,
+  ``formula_without_value``.
 
 Before any reader is called, :func:`evalkit.bounds.check_bounds` checks the file against the
 caps on its unpacked size, rows, cells, shared strings and cell length (a decompression bomb
-is refused in a sentence naming the cap and how to raise it), and names a password-protected
-workbook or an old ``.xls`` file as such.
+is refused in a sentence naming the cap and how to raise it), names a password-protected
+workbook as such, and tells the kind of workbook a file is.
 
 Headers are mapped to fields through the scheme's layouts; personal-data columns are dropped
 as soon as the file is read (they are never kept, printed or written); columns that no layout
@@ -37,12 +40,13 @@ import io
 import logging
 import re
 import stat
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from evalkit.bounds import Limits, check_bounds
+from evalkit.bounds import WORKBOOK_SUFFIXES, Limits, Scan, check_bounds
 from evalkit.config import Layout, Scheme
 from evalkit.errors import EvalkitError, StructuralError
 from evalkit.flags import FLAG_COLUMNS, empty_flags
@@ -53,6 +57,8 @@ _HEADER_SPACES = re.compile(r"[\s\u00a0\u2007\u2009\u202f]+")
 
 #: How many rows of each sheet of a workbook are searched for the header row.
 HEADER_SEARCH_ROWS = 20
+#: File endings read: workbooks (their kind told by their bytes), CSV and parquet.
+READ_SUFFIXES = (*WORKBOOK_SUFFIXES, ".csv", ".parquet")
 
 #: Detail sentences of the flags raised while reading.
 _FORMULA_WITHOUT_VALUE = (
@@ -187,7 +193,8 @@ def _read_csv(path: Path, data: bytes) -> pd.DataFrame:
 
     pandas decodes the bytes itself (no decoded copy of the whole file in Python); a file
     that is not valid UTF-8 makes it raise ``UnicodeDecodeError``, and it is read again as
-    Windows-1252. The delimiter is found from the header line.
+    Windows-1252. The delimiter is found from the header line. A UTF-8 file is read by
+    pyarrow's CSV reader when it reads it (:func:`_read_csv_arrow`), with the same result.
     """
     for encoding in _csv_encodings(path, data):
         try:
@@ -195,27 +202,78 @@ def _read_csv(path: Path, data: bytes) -> pd.DataFrame:
                 first = fh.readline().rstrip("\r\n")
         except UnicodeDecodeError:
             continue  # the start of the file is not in this encoding, so neither is the file
+        options = {
+            "sep": _delimiter(first),
+            "encoding": encoding,
+            "dtype": "string",
+            "keep_default_na": False,
+            "na_values": [""],
+            "skip_blank_lines": False,
+        }
+        if encoding == "utf-8-sig" and (frame := _read_csv_arrow(data, options)) is not None:
+            return frame
         try:
-            return pd.read_csv(
-                io.BytesIO(data),
-                sep=_delimiter(first),
-                encoding=encoding,
-                dtype="string",
-                keep_default_na=False,
-                na_values=[""],
-                skip_blank_lines=False,
-            )
+            return pd.read_csv(io.BytesIO(data), **options)
         except UnicodeDecodeError:
             continue
     raise _not_text(path)
 
 
-# --- xlsx --------------------------------------------------------------------------------
+def _read_csv_arrow(data: bytes, options: dict) -> pd.DataFrame | None:
+    """The frame :func:`pandas.read_csv` makes of UTF-8 ``data`` with ``options``, read by
+    pyarrow's CSV reader (in parallel, from the bytes; a third of pandas' time), or None when
+    pyarrow does not read the file as pandas would, and pandas is to read it.
+
+    The column names are pandas' own (it reads the header line alone: a header named twice
+    is mangled as pandas mangles it, an empty one is «Unnamed: 3»). pyarrow reads the header
+    row and every row below it as text, an empty field as missing, with the quoting rules of
+    pandas' reader; it stops on what pandas reads otherwise: a row with more or fewer fields
+    than the header (pandas fills the missing ones, or makes the first column the index), a
+    line of spaces (a row of one field to pandas), bytes that are not UTF-8 (pandas reads
+    the file as Windows-1252), a field longer than its block.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    try:
+        columns = pd.read_csv(io.BytesIO(data), nrows=0, **options).columns
+        n = len(columns)
+        names = [f"f{i}" for i in range(n)]  # the names pyarrow gives columns it numbers
+        table = pcsv.read_csv(
+            io.BytesIO(data[len(codecs.BOM_UTF8) :] if data.startswith(codecs.BOM_UTF8) else data),
+            read_options=pcsv.ReadOptions(autogenerate_column_names=True),
+            parse_options=pcsv.ParseOptions(
+                delimiter=options["sep"],
+                quote_char='"',
+                double_quote=True,
+                escape_char=False,
+                newlines_in_values=True,
+                ignore_empty_lines=False,
+            ),
+            convert_options=pcsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.large_string()),
+                null_values=[""],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+            ),
+        )
+    except (pa.ArrowException, ValueError, UnicodeDecodeError):
+        return None
+    if table.column_names != names or table.num_rows < 1:
+        return None
+    body = table.slice(1)  # the header row, read by pyarrow as it reads the others
+    text = pd.StringDtype()
+    return pd.DataFrame(
+        {c: text.__from_arrow__(body.column(i)) for i, c in enumerate(columns)}, copy=False
+    )
+
+
+# --- workbooks: xlsx, ods, xls -------------------------------------------------------------
 
 
 @dataclass
 class _HeaderRow:
-    sheet: str
+    sheet: str | None
     sheet_index: int
     row: int  # as in Excel
     score: int  # the most headers of one layout found in the row
@@ -224,6 +282,10 @@ class _HeaderRow:
 
 def _header_rows(workbook, scheme: Scheme) -> tuple[list[_HeaderRow], list[str]]:
     """Score the first :data:`HEADER_SEARCH_ROWS` rows of every sheet against the layouts.
+
+    ``workbook`` is openpyxl's read-only workbook, or one like it (:class:`_FirstRows`): its
+    ``worksheets``, each with a ``title`` and ``iter_rows`` giving rows from row 1 as Excel
+    numbers them.
 
     Returns the rows holding at least one layout header, and the names of the sheets holding
     anything at all in those rows.
@@ -287,91 +349,92 @@ def _choose_header_row(path: Path, workbook, scheme: Scheme | None) -> tuple[_He
     return chosen, [s for s in with_content if s != chosen.sheet]
 
 
-#: A cell holding a formula and no value, or an empty one: ``<c r="B2"><f>1+1</f><v/></c>``,
-#: ``<c …><f t="shared" si="0"/></c>`` (with or without a namespace prefix). A cell of type
-#: ``t="str"`` with an empty value is a formula whose saved value is empty text: left out.
-_FORMULA_NO_VALUE = re.compile(
-    rb"<(?:\w+:)?c\b(?![^>]*\bt=[\"']str[\"'])[^>]*>\s*"
-    rb"(?:<(?:\w+:)?f\b[^<>]*/>|<(?:\w+:)?f\b[^<>]*>[^<]*</(?:\w+:)?f>)\s*"
-    rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>"
-)
-#: How far back a match may begin in the chunk before (Excel's formulas are at most 8 192
-#: characters).
-_FORMULA_OVERLAP = 64 * 1024
+class _FirstRows:
+    """A calamine workbook offered to the header search as openpyxl's read-only workbook:
+    its worksheets, each with a ``title`` and ``iter_rows`` (from row 1, as Excel numbers
+    rows, empty rows above the first one with content included)."""
+
+    @dataclass
+    class _Sheet:
+        book: object
+        title: str
+
+        def iter_rows(self, max_row: int, values_only: bool = True) -> Iterable[Sequence]:
+            sheet = self.book.get_sheet_by_name(self.title)
+            return iter(sheet.to_python(skip_empty_area=False, nrows=max_row))
+
+    def __init__(self, book) -> None:
+        from python_calamine import SheetTypeEnum
+
+        self.worksheets = [
+            self._Sheet(book, s.name)
+            for s in book.sheets_metadata
+            if s.typ == SheetTypeEnum.WorkSheet
+        ]
 
 
-def _may_hold_formula_without_value(sheet) -> bool:
-    """A quick look at the sheet's XML: does any formula stand without a value after it?
+def _read_sheet(book, chosen: _HeaderRow, engine: str) -> pd.DataFrame:
+    """The chosen sheet read by pandas from the open ``book``, the header row's cells as
+    column names, every cell as the reader gives it (``dtype=object``)."""
+    # given an ExcelFile, read_excel leaves the book open (given the book, it closes it)
+    return pd.read_excel(
+        pd.ExcelFile(book, engine=engine),
+        sheet_name=chosen.sheet if chosen.sheet is not None else 0,
+        header=chosen.row - 1,
+        dtype=object,
+    )
 
-    Reads the XML as bytes in chunks (no parsing), so that the cell-by-cell look of
-    :func:`_formula_cells` is only taken for sheets that need it.
+
+def _read_workbook(
+    path: Path, data: bytes, scheme: Scheme | None, scan: Scan, engine: str = "calamine"
+) -> _Table:
+    """Read the sheet and rows under the header row found by :func:`_choose_header_row`.
+
+    The cells are read by calamine (``python-calamine``), from the bytes read, whatever the
+    kind of workbook. The header row of an xlsx is looked for with openpyxl, which streams a
+    sheet's first rows without reading the rest (calamine reads a whole sheet to give any
+    of it; an ods or xls it reads whole when it opens it, so there its rows are taken). A
+    workbook holding an error value calamine does not know (``#SPILL!``, Excel 365's, for
+    one) is read with openpyxl, as is every xlsx when ``engine="openpyxl"``. The formula
+    cells saved without a value are those :func:`~evalkit.bounds.check_bounds` noted,
+    below the header and read as empty.
+
+    calamine reads the cells as openpyxl did (the demo exports give the same tidy frame and
+    flags cell for cell), but for one thing: it keeps the spaces at the ends of a text only
+    when the file marks them kept (``xml:space="preserve"``, which Excel writes), where
+    openpyxl kept them always. Cleaning trims a cell's ends anyway; a text pieced together
+    from formatted runs by a program that leaves the mark out reads without the space
+    between the pieces.
     """
-    try:
-        source = sheet._get_source()  # openpyxl's read-only sheet: its XML in the archive
-    except AttributeError:  # pragma: no cover - another openpyxl; take the slow look
-        return True
-    tail = b""
-    with source:
-        while chunk := source.read(1 << 22):
-            window = tail + chunk  # a match may begin in the chunk before
-            # most sheets hold no formula at all: a plain search for the tag rules them out
-            if (b"<f" in window or b":f" in window) and _FORMULA_NO_VALUE.search(window):
-                return True
-            tail = chunk[-_FORMULA_OVERLAP:]
-    return False
+    from python_calamine import CalamineError, CalamineWorkbook
 
-
-def _formula_cells(
-    data: bytes, sheet: str, header_row: int, frame: pd.DataFrame
-) -> list[tuple[int, int]]:
-    """(row, column position) of the cells below the header that hold a formula and were
-    read as empty: formulas saved without a value. The formulas are only looked at, never
-    evaluated."""
-    import openpyxl
-
-    found = []
-    n_rows, n_cols = frame.shape
-    with io.BytesIO(data) as fh:  # the bytes read by :func:`_read_located`
-        book = openpyxl.load_workbook(fh, read_only=True, data_only=False, keep_links=False)
-        try:
-            for cells in book[sheet].iter_rows(min_row=header_row + 1):
-                for cell in cells:
-                    if getattr(cell, "data_type", None) != "f":
-                        continue
-                    pos, col = cell.row - header_row - 1, cell.column - 1
-                    # pandas leaves out empty rows at the end, so a cell past them is empty
-                    if col < n_cols and (pos >= n_rows or pd.isna(frame.iat[pos, col])):
-                        found.append((cell.row, col))
-        finally:
-            book.close()
-    return found
-
-
-def _read_xlsx(path: Path, data: bytes, scheme: Scheme | None) -> _Table:
-    """Read the sheet and rows under the header row found by :func:`_choose_header_row`."""
-    import openpyxl
-
-    # openpyxl parses the workbook XML with defusedxml when it is installed (it is a
-    # dependency of evalkit), so a hostile file cannot expand entities. The workbook is
-    # opened once: the header search reads the first rows of each sheet, pandas the rest. It
-    # is given the bytes read rather than the path (openpyxl refuses a name whose ending is
-    # not exactly ``.xlsx``: ``2023.xlsx `` with a stray space).
     with io.BytesIO(data) as fh:
-        book = openpyxl.load_workbook(fh, read_only=True, data_only=True, keep_links=False)
-        try:
-            chosen, others = _choose_header_row(path, book, scheme)
-            may_hold_formulas = chosen.sheet is not None and _may_hold_formula_without_value(
-                book[chosen.sheet]
-            )
-            frame = pd.read_excel(
-                book,
-                sheet_name=chosen.sheet if chosen.sheet is not None else 0,
-                header=chosen.row - 1,
-                dtype=object,
-                engine="openpyxl",
-            )
-        finally:
-            book.close()
+        if scan.kind == "xlsx":
+            import openpyxl
+
+            # openpyxl parses the workbook XML with defusedxml (a dependency of evalkit), so
+            # a hostile file cannot expand entities; it is given the bytes read rather than
+            # the path (it refuses a name whose ending is not exactly ``.xlsx``)
+            book = openpyxl.load_workbook(fh, read_only=True, data_only=True, keep_links=False)
+            try:
+                chosen, others = _choose_header_row(path, book, scheme)
+                frame = None
+                if engine == "calamine":
+                    try:
+                        with CalamineWorkbook.from_filelike(io.BytesIO(data)) as cbook:
+                            frame = _read_sheet(cbook, chosen, "calamine")
+                    except CalamineError as exc:
+                        if "error value" not in str(exc):
+                            raise
+                        log.info("%s: %s; read with openpyxl", path, exc)
+                if frame is None:
+                    frame = _read_sheet(book, chosen, "openpyxl")
+            finally:
+                book.close()
+        else:
+            with CalamineWorkbook.from_filelike(fh) as cbook:
+                chosen, others = _choose_header_row(path, _FirstRows(cbook), scheme)
+                frame = _read_sheet(cbook, chosen, "calamine")
     table = _Table(
         frame,
         header_row=chosen.row,
@@ -379,8 +442,12 @@ def _read_xlsx(path: Path, data: bytes, scheme: Scheme | None) -> _Table:
         sheet_index=chosen.sheet_index,
         other_sheets=others,
     )
-    if may_hold_formulas:
-        table.formula_cells = _formula_cells(data, chosen.sheet, chosen.row, frame)
+    n_rows, n_cols = frame.shape
+    for row, col in scan.formula_cells(chosen.sheet):
+        pos = row - chosen.row - 1
+        # pandas leaves out empty rows at the end, so a cell past them is empty
+        if pos >= 0 and col <= n_cols and (pos >= n_rows or pd.isna(frame.iat[pos, col - 1])):
+            table.formula_cells.append((row, col - 1))
     return table
 
 
@@ -402,7 +469,7 @@ def _read_located(path: Path, scheme: Scheme | None) -> _Table:
     suffix = path.suffix.strip().lower()
     if not path.exists():
         raise StructuralError("The file does not exist", file=path, fix="check the path")
-    if suffix not in (".xlsx", ".csv", ".parquet"):
+    if suffix not in READ_SUFFIXES:
         raise StructuralError(
             f"Files of type {suffix or '(none)'} cannot be read",
             file=path,
@@ -412,10 +479,10 @@ def _read_located(path: Path, scheme: Scheme | None) -> _Table:
         data = _read_bounded(path)
         # the caps on rows, cells and texts, and what the first bytes say the file is, on the
         # bytes the reader will parse, before it expands them
-        check_bounds(path, data=data)
-        if suffix == ".xlsx":
-            table = _read_xlsx(path, data, scheme)
-        elif suffix == ".csv":
+        scan = check_bounds(path, data=data)
+        if scan.kind in ("xlsx", "ods", "xls"):
+            table = _read_workbook(path, data, scheme, scan)
+        elif scan.kind == "csv":
             table = _Table(_read_csv(path, data))
         else:
             table = _Table(pd.read_parquet(io.BytesIO(data)))
@@ -424,11 +491,19 @@ def _read_located(path: Path, scheme: Scheme | None) -> _Table:
     except EvalkitError:
         raise
     except Exception as exc:  # the readers raise many kinds; the user needs one sentence
-        raise StructuralError(
-            f"The file could not be read ({type(exc).__name__}: {exc})",
-            file=path,
-            fix="open it in Excel and save it again as .xlsx, or export it again from Questback",
-        ) from exc
+        raise _unreadable(path, f"{type(exc).__name__}: {exc}") from exc
+    except BaseException as exc:  # a panic of a reader written in Rust (calamine)
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise _unreadable(path, f"the workbook reader stopped: {exc}") from exc
+
+
+def _unreadable(path: Path, why: str) -> StructuralError:
+    return StructuralError(
+        f"The file could not be read ({why})",
+        file=path,
+        fix="open it in Excel and save it again as .xlsx, or export it again from Questback",
+    )
 
 
 def _read_bounded(path: Path) -> bytes:
@@ -450,6 +525,18 @@ def _read_bounded(path: Path) -> bytes:
             fix="raise the cap with EVALKIT_MAX_UNPACKED_MB if the file is a real export",
         )
     return path.read_bytes()
+
+
+def _one_chunk(values: pd.api.extensions.ExtensionArray) -> pd.api.extensions.ExtensionArray:
+    """A text column held as one piece of memory: a reader hands it over in pieces (pyarrow
+    one per block it read, pandas one per chunk of rows), and every string operation of
+    cleaning would join them anew."""
+    import pyarrow as pa
+
+    held = pa.array(values)  # the pieces themselves, not a copy
+    if isinstance(held, pa.ChunkedArray) and held.num_chunks > 1:
+        return values.dtype.__from_arrow__(held.combine_chunks())
+    return values
 
 
 def choose_layout(headers: list[str], scheme: Scheme) -> Layout:
@@ -589,7 +676,7 @@ def read_export(path: Path | str, scheme: Scheme) -> RawExport:
     frame = pd.DataFrame(
         {
             "_row": pd.array(range(header_row + 1, header_row + 1 + len(frame)), dtype="Int64"),
-            **{c: frame[c].array for c in frame.columns},
+            **{c: _one_chunk(frame[c].array) for c in frame.columns},
         },
         copy=False,
     )

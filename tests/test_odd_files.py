@@ -278,8 +278,8 @@ def test_two_exports_for_one_year_name_both(tmp_path):
 @pytest.mark.parametrize(
     ("name", "fix"),
     [
-        ("2023.xls", "save it as «Excel-arbeidsbok (.xlsx)»"),
-        ("2023.ods", "save it as .xlsx"),
+        ("2023.xlsb", "save it as «Excel-arbeidsbok (.xlsx)»"),  # .xls and .ods are read
+        ("2023.numbers", "export it from Numbers as .xlsx"),
         ("2023 (1).xlsx", "rename it to 2023.xlsx"),
         ("rapport_2023.csv", "rename it to 2023.csv"),
     ],
