@@ -19,10 +19,10 @@ import pyarrow.compute as pc
 
 from evalkit import geography, parse
 from evalkit.config import DEFAULT_AMOUNT_RANGE, AmountRange, Scheme
+from evalkit.document.text import fmt_int
 from evalkit.errors import StructuralError
 from evalkit.flags import FLAG_COLUMNS, concat_flags, empty_flags, make_flags, show_invisible
 from evalkit.read import RawExport
-from evalkit.text import fmt_int
 
 log = logging.getLogger(__name__)
 

@@ -20,10 +20,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from evalkit import cleaned_cache, excel, inert, paths, stats, wording
+from evalkit import cleaned_cache, inert, paths, stats, wording
 from evalkit.analysis import analysis_frame, data_dictionary
 from evalkit.clean import CleanResult, clean_export
 from evalkit.config import Scheme, load_scheme, load_scheme_file
+from evalkit.document import excel
 from evalkit.errors import EvalkitError, ParameterError
 from evalkit.metrics import compute_metrics
 from evalkit.read import read_export
@@ -386,7 +387,7 @@ def evaluate(
     metrics["compare_with"] = [int(y) for y in compare_with]
     metrics["comparisons"] = compare_years(metrics, others)
     ev = Evaluation(sch, int(year), data_dir, synthetic, result, metrics, others)
-    from evalkit.numbering import begin
+    from evalkit.document.counters import begin
 
     begin(ev)  # the document a researcher's own figures and tables go into; house style
     return ev

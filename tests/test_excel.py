@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 from openpyxl import load_workbook
 
-from evalkit.excel import Sheet, sheet_name, write_workbook
+from evalkit.document.excel import Sheet, sheet_name, write_workbook
 
 
 def _sheet() -> Sheet:

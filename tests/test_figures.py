@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from evalkit import document as doc
-from evalkit import plots
+from evalkit.document import plots
 from evalkit.evaluation import evaluate
 
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"

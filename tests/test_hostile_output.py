@@ -12,8 +12,9 @@ import pytest
 from conftest import ROOT, frisklivs_header, frisklivs_row
 from openpyxl import Workbook, load_workbook
 
-from evalkit import cli, excel, inert
+from evalkit import cli, inert
 from evalkit.config import load_scheme
+from evalkit.document import excel
 from evalkit.evaluation import evaluate
 
 FORMULAS = ['=HYPERLINK("http://x","klikk")', "=1+1", "=cmd|' /C calc'!A0", "@SUM(A1:A9)"]

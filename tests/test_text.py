@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from evalkit import text
+from evalkit.document import text
 
 NB = "\u00a0"
 

@@ -1,27 +1,30 @@
 """The pieces of the trends document (every year of one scheme), ready to display.
 
-As in the per-year document (:mod:`evalkit.document`), a table or figure takes its number
+As in the per-year document (:mod:`evalkit.document.year`), a table or figure takes its number
 when it is shown, ``tables.xlsx`` holds the tables shown, and a researcher's own figure and
-table are :func:`figure` and :func:`table` (:mod:`evalkit.pieces`)."""
+table are :func:`figure` and :func:`table` (:mod:`evalkit.document.numbered`)."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from evalkit import excel, inert, paths, plots, stats, text, trends, wording
+from evalkit import inert, paths, stats, trends, wording
 from evalkit.disclosure import suppress
+from evalkit.document import excel, plots, text
+from evalkit.document.counters import numbering, use, warn_referred_not_shown
+from evalkit.document.numbered import RULE, Figure, Table, document_source, piece_name
+from evalkit.document.numbered import (
+    figure as figure,  # re-exported: tdoc.figure(fig, title=…, alt=…)
+)
+from evalkit.document.numbered import table as table  # re-exported: tdoc.table(frame, title=…)
+from evalkit.document.text import MarkdownText, esc, fmt_int, fmt_nok, fmt_p, fmt_pct
 from evalkit.evaluation import metrics_json
-from evalkit.numbering import numbering, use, warn_referred_not_shown
-from evalkit.pieces import RULE, Figure, Table, document_source, piece_name
-from evalkit.pieces import figure as figure  # re-exported: tdoc.figure(fig, title=…, alt=…)
-from evalkit.pieces import table as table  # re-exported: tdoc.table(frame, title=…)
-from evalkit.text import MarkdownText, esc, fmt_int, fmt_nok, fmt_p, fmt_pct
 from evalkit.trends import Trends
 
 
 def title(tr: Trends) -> MarkdownText:
     """The document's title; the document becomes the one a researcher's own figures and
-    tables go into (:func:`evalkit.numbering.current`)."""
+    tables go into (:func:`evalkit.document.counters.current`)."""
     use(tr)
     return MarkdownText(f"# {esc(tr.scheme.title_nb)}: utviklingen {tr.years[0]}–{tr.years[-1]}")
 

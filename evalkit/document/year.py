@@ -2,12 +2,12 @@
 disclosure control applied) and figures.
 
 Notebooks call these one per cell and show the result; they compute nothing themselves.
-A table or figure takes its number when it is shown (:mod:`evalkit.numbering`), and
+A table or figure takes its number when it is shown (:mod:`evalkit.document.counters`), and
 ``tables.xlsx`` (:func:`save`) holds the tables shown, in their order. The YAML's sections
 are pieces with names (:func:`pieces` lists them, :func:`piece` makes one), so that a notebook
 of a scheme's own (``evalkit notebook SCHEME``) shows each in a cell of its own; a
 researcher's own figures and tables are :func:`figure` and :func:`table`
-(:mod:`evalkit.pieces`).
+(:mod:`evalkit.document.numbered`).
 """
 
 from __future__ import annotations
@@ -18,18 +18,30 @@ from typing import Any
 
 import pandas as pd
 
-from evalkit import excel, plots, text, wording
+from evalkit import wording
 from evalkit.disclosure import SuppressedTable, suppress
+from evalkit.document import excel, plots, text
+from evalkit.document.counters import numbering, use, warn_referred_not_shown
+from evalkit.document.numbered import RULE, Figure, Table, document_source, piece_name, source_line
+from evalkit.document.numbered import column_kinds as column_kinds  # re-exported: doc.column_kinds
+from evalkit.document.numbered import (
+    figure as figure,  # re-exported: doc.figure(fig, title=…, alt=…)
+)
+from evalkit.document.numbered import table as table  # re-exported: doc.table(frame, title=…)
+from evalkit.document.text import (
+    MarkdownText,
+    esc,
+    fmt_ci,
+    fmt_int,
+    fmt_nok,
+    fmt_p,
+    fmt_pct,
+    fmt_pp,
+)
 from evalkit.errors import EvalkitError
 from evalkit.evaluation import Evaluation
 from evalkit.flags import action_nb, problem_nb
 from evalkit.metrics import share_labels
-from evalkit.numbering import numbering, use, warn_referred_not_shown
-from evalkit.pieces import RULE, Figure, Table, document_source, piece_name, source_line
-from evalkit.pieces import column_kinds as column_kinds  # re-exported: doc.column_kinds
-from evalkit.pieces import figure as figure  # re-exported: doc.figure(fig, title=…, alt=…)
-from evalkit.pieces import table as table  # re-exported: doc.table(frame, title=…)
-from evalkit.text import MarkdownText, esc, fmt_ci, fmt_int, fmt_nok, fmt_p, fmt_pct, fmt_pp
 
 
 def _ev_source(ev: Evaluation) -> str:
@@ -49,15 +61,15 @@ def _figure(doc: Any, name: str, title: str, fig: Any, alt: str, source: str, no
 
 
 def _md(body: str) -> MarkdownText:
-    """Markdown to display (scheme and data text in it escaped with :func:`~evalkit.text.esc`);
-    never read from a file or the network, as IPython's ``Markdown`` would."""
+    """Markdown to display (scheme and data text in it escaped with
+    :func:`~evalkit.document.text.esc`); never read from a file or the network, as IPython's ``Markdown`` would."""
     return MarkdownText(body)
 
 
 # --- front matter -------------------------------------------------------------------------
 def title(ev: Evaluation) -> MarkdownText:
     """The document's title; the document becomes the one a researcher's own figures and
-    tables go into (:func:`evalkit.numbering.current`)."""
+    tables go into (:func:`evalkit.document.counters.current`)."""
     use(ev)
     if ev.scheme.unit == "project":
         head = f"# {esc(ev.scheme.title_nb)} {ev.year}"
