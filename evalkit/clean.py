@@ -19,9 +19,9 @@ import pyarrow.compute as pc
 
 from evalkit import geography, parse
 from evalkit.config import DEFAULT_AMOUNT_RANGE, AmountRange, Scheme
-from evalkit.document.text import fmt_int
 from evalkit.errors import StructuralError
 from evalkit.flags import FLAG_COLUMNS, concat_flags, empty_flags, make_flags, show_invisible
+from evalkit.formats import fmt_int
 from evalkit.read import RawExport
 
 log = logging.getLogger(__name__)

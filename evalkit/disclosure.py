@@ -140,7 +140,7 @@ class SuppressedTable:
         Parameters
         ----------
         formatters : dict, optional
-            Column → function from a value to its text (e.g. ``evalkit.text.fmt_int``).
+            Column → function from a value to its text (e.g. ``evalkit.formats.fmt_int``).
             Columns without one show ``str(value)``, whole floats without decimals. Missing
             values show «–»; a formatter never sees a hidden value.
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from evalkit.document.text import fmt_int
+from evalkit.formats import fmt_int
 from evalkit.stats import MANN_WHITNEY_EXACT_BELOW, MIN_EVENTS_PER_PARAMETER, PERMUTATIONS
 
 __all__ = [

@@ -75,7 +75,7 @@ def test_demo_document_workbook(tmp_path):
     from evalkit.evaluation import evaluate
 
     ev = evaluate("frisklivs_lms", 2023)
-    ev.save(tmp_path, tables=document.tables(ev))
+    write_workbook(tmp_path / "tables.xlsx", document.tables(ev))
     wb = load_workbook(tmp_path / "tables.xlsx")
     machine = set(wording.EXCEL_COLUMNS)
     numbers = 0

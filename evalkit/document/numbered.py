@@ -28,9 +28,10 @@ from evalkit import wording
 from evalkit.disclosure import DisclosureRule
 from evalkit.disclosure import suppress as suppress_table
 from evalkit.document import excel, plots, text
-from evalkit.document.counters import Numbering, current, numbering
-from evalkit.document.text import esc, fmt_dec, fmt_int, fmt_p
+from evalkit.document.counters import Numbering, current, numbering, use
+from evalkit.document.text import esc
 from evalkit.errors import EvalkitError
+from evalkit.formats import fmt_dec, fmt_int, fmt_p
 
 #: The small-count rule of every published table (counts of 1 and 2 hidden as «:»).
 RULE = DisclosureRule()
@@ -739,3 +740,16 @@ def prepare_notebook(shell: Any) -> None:
         formatter.lookup_by_type(MplFigure)
     except KeyError:
         formatter.for_type(MplFigure, plain_figure_bundle)
+
+
+def begin(document: Any) -> None:
+    """``document`` (an evaluation or the trends) begins: its title is made, the first cell of
+    every notebook. It becomes the current document; in a notebook's kernel the house style is
+    set, and a figure shown without :func:`figure` still gets its number
+    (:func:`prepare_notebook`)."""
+    use(document)
+    if "IPython" not in sys.modules:  # not in a notebook's kernel
+        return
+    shell = sys.modules["IPython"].get_ipython()
+    if shell is not None:
+        prepare_notebook(shell)

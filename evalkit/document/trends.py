@@ -8,24 +8,23 @@ from __future__ import annotations
 
 import pandas as pd
 
-from evalkit import inert, paths, stats, trends, wording
+from evalkit import formats, inert, paths, stats, trends, wording
 from evalkit.disclosure import suppress
 from evalkit.document import excel, plots, text
-from evalkit.document.counters import numbering, use, warn_referred_not_shown
-from evalkit.document.numbered import RULE, Figure, Table, document_source, piece_name
-from evalkit.document.numbered import (
-    figure as figure,  # re-exported: tdoc.figure(fig, title=…, alt=…)
-)
+from evalkit.document.counters import numbering, warn_referred_not_shown
+from evalkit.document.numbered import RULE, Figure, Table, begin, document_source, piece_name
+from evalkit.document.numbered import figure as figure  # re-exported: tdoc.figure(fig, …)
 from evalkit.document.numbered import table as table  # re-exported: tdoc.table(frame, title=…)
-from evalkit.document.text import MarkdownText, esc, fmt_int, fmt_nok, fmt_p, fmt_pct
+from evalkit.document.text import MarkdownText, esc
 from evalkit.evaluation import metrics_json
+from evalkit.formats import fmt_int, fmt_nok, fmt_p, fmt_pct
 from evalkit.trends import Trends
 
 
 def title(tr: Trends) -> MarkdownText:
     """The document's title; the document becomes the one a researcher's own figures and
     tables go into (:func:`evalkit.document.counters.current`)."""
-    use(tr)
+    begin(tr)
     return MarkdownText(f"# {esc(tr.scheme.title_nb)}: utviklingen {tr.years[0]}–{tr.years[-1]}")
 
 
@@ -94,7 +93,7 @@ def _trend_sentences(tr: Trends) -> list[str]:
     records = trends.trend_tests(tr)
     if not records:
         return []
-    alpha = text.fmt_dec(trends.TREND_ALPHA, 2)
+    alpha = formats.fmt_dec(trends.TREND_ALPHA, 2)
     from evalkit.metrics import share_labels
 
     labels = share_labels(tr.scheme)
@@ -143,7 +142,7 @@ def _trend_sentences(tr: Trends) -> list[str]:
 
 
 def method(tr: Trends) -> MarkdownText:
-    alpha = text.fmt_dec(trends.TREND_ALPHA, 2)
+    alpha = formats.fmt_dec(trends.TREND_ALPHA, 2)
     lines = [
         "**Trend.** For hver andel testes det om den har en lineær trend over årene med "
         "Cochran–Armitage-testen for trend, med de faktiske årstallene som skårer. p-verdiene er "
@@ -220,7 +219,7 @@ def trend_table(tr: Trends) -> Table:
     records = trends.trend_tests(tr)
     tests = {r["metric"]: r for r in records}
     labels = _labels(tr)
-    alpha = text.fmt_dec(trends.TREND_ALPHA, 2)
+    alpha = formats.fmt_dec(trends.TREND_ALPHA, 2)
     rows = []
     for key in long["key"].drop_duplicates():
         row = {"": labels.get(key, key)}
@@ -229,10 +228,10 @@ def trend_table(tr: Trends) -> Table:
         t = tests.get(key)
         dep = (t or {}).get("departure") or {}
         row |= {
-            "z": text.fmt_dec(t["statistic"], 2) if t else "–",
+            "z": formats.fmt_dec(t["statistic"], 2) if t else "–",
             "p (Holm)": fmt_p(t["p_adjusted"]) if t else "–",
             "Avvik χ² (fg)": (
-                f"{text.fmt_dec(dep['chi2_departure'], 2)} ({dep['df_departure']})"
+                f"{formats.fmt_dec(dep['chi2_departure'], 2)} ({dep['df_departure']})"
                 if dep.get("chi2_departure") is not None
                 else "–"
             ),
@@ -394,8 +393,8 @@ def regression_table(tr: Trends) -> Table | MarkdownText:
     rows = [
         {
             "": p["label_nb"],
-            "Oddsforhold": text.fmt_dec(p["odds_ratio"], 2),
-            "95 % KI (Wald)": f"{text.fmt_dec(p['ci_low'], 2)}–{text.fmt_dec(p['ci_high'], 2)}",
+            "Oddsforhold": formats.fmt_dec(p["odds_ratio"], 2),
+            "95 % KI (Wald)": f"{formats.fmt_dec(p['ci_low'], 2)}–{formats.fmt_dec(p['ci_high'], 2)}",
             "p": fmt_p(p["p_value"]),
         }
         for p in res["predictors"]

@@ -14,33 +14,32 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from evalkit import wording
+from evalkit import formats, wording
 from evalkit.disclosure import SuppressedTable, suppress
 from evalkit.document import excel, plots, text
-from evalkit.document.counters import numbering, use, warn_referred_not_shown
-from evalkit.document.numbered import RULE, Figure, Table, document_source, piece_name, source_line
-from evalkit.document.numbered import column_kinds as column_kinds  # re-exported: doc.column_kinds
+from evalkit.document.counters import numbering, warn_referred_not_shown
 from evalkit.document.numbered import (
-    figure as figure,  # re-exported: doc.figure(fig, title=…, alt=…)
+    RULE,
+    Figure,
+    Table,
+    begin,
+    document_source,
+    piece_name,
+    source_line,
 )
+from evalkit.document.numbered import column_kinds as column_kinds  # re-exported: doc.column_kinds
+from evalkit.document.numbered import figure as figure  # re-exported: doc.figure(fig, …)
 from evalkit.document.numbered import table as table  # re-exported: doc.table(frame, title=…)
-from evalkit.document.text import (
-    MarkdownText,
-    esc,
-    fmt_ci,
-    fmt_int,
-    fmt_nok,
-    fmt_p,
-    fmt_pct,
-    fmt_pp,
-)
+from evalkit.document.text import MarkdownText, esc
 from evalkit.errors import EvalkitError
 from evalkit.evaluation import Evaluation
 from evalkit.flags import action_nb, problem_nb
+from evalkit.formats import fmt_ci, fmt_int, fmt_nok, fmt_p, fmt_pct, fmt_pp
 from evalkit.metrics import share_labels
 
 
@@ -62,7 +61,8 @@ def _figure(doc: Any, name: str, title: str, fig: Any, alt: str, source: str, no
 
 def _md(body: str) -> MarkdownText:
     """Markdown to display (scheme and data text in it escaped with
-    :func:`~evalkit.document.text.esc`); never read from a file or the network, as IPython's ``Markdown`` would."""
+    :func:`~evalkit.document.text.esc`); never read from a file or the network, as IPython's
+    ``Markdown`` would."""
     return MarkdownText(body)
 
 
@@ -70,7 +70,7 @@ def _md(body: str) -> MarkdownText:
 def title(ev: Evaluation) -> MarkdownText:
     """The document's title; the document becomes the one a researcher's own figures and
     tables go into (:func:`evalkit.document.counters.current`)."""
-    use(ev)
+    begin(ev)
     if ev.scheme.unit == "project":
         head = f"# {esc(ev.scheme.title_nb)} {ev.year}"
     else:
@@ -477,7 +477,7 @@ def applied_granted_table(ev: Evaluation) -> Table:
             f"{t['name']}: rho (p)",
             "–"
             if t["statistic"] is None
-            else f"{text.fmt_dec(t['statistic'], 2)} ({fmt_p(t['p_value'])})",
+            else f"{formats.fmt_dec(t['statistic'], 2)} ({fmt_p(t['p_value'])})",
         ),
     ]
     frame = pd.DataFrame(rows, columns=["", str(ev.year)])
@@ -617,13 +617,13 @@ def comparison_table(ev: Evaluation) -> Table | MarkdownText:
             ],
             "Forskjell": c["diff"].map(fmt_pp),
             "95 % KI (Newcombe)": [
-                f"{text.fmt_signed(lo * 100)} til {text.fmt_signed(hi * 100)}"
+                f"{formats.fmt_signed(lo * 100)} til {formats.fmt_signed(hi * 100)}"
                 for lo, hi in zip(c["diff_ci_low"], c["diff_ci_high"], strict=True)
             ],
             "Test": c["test_method"].map(TEST_SHORT_NB).fillna("ingen test"),
             "p": c["p_value"].map(fmt_p),
             "p (Holm)": c["p_adjusted"].map(fmt_p),
-            "Cohens h": c["effect_size_h"].map(lambda h: text.fmt_dec(h, 2)),
+            "Cohens h": c["effect_size_h"].map(lambda h: formats.fmt_dec(h, 2)),
         }
     )
     notes = [
@@ -911,5 +911,8 @@ def save(ev: Evaluation, output_dir: str) -> MarkdownText | None:
         return None
     registry = numbering(ev)
     warn_referred_not_shown(registry)
-    ev.save(output_dir, tables=[t.sheet() for t in registry.shown_tables()])
+    ev.save(output_dir)  # metrics.json, data_quality.csv
+    excel.write_workbook(
+        Path(output_dir) / "tables.xlsx", [t.sheet() for t in registry.shown_tables()]
+    )
     return None
