@@ -167,8 +167,9 @@ def test_granted_project_names_with_bel_and_rlo_reach_every_output(tmp_path):
     assert names["11/001"] == "Rehabilitering i Halden"
     assert names["11/002"] == "Legevakt"
     assert ev.metrics["granted_total_nok"] == 150_000 + 100_000
-    write_workbook(tmp_path / "tables.xlsx", document.tables(ev))
-    workbook = openpyxl.load_workbook(tmp_path / "tables.xlsx")
+    ev.save(tmp_path / "out")
+    write_workbook(tmp_path / "out" / "tables.xlsx", document.tables(ev))
+    workbook = openpyxl.load_workbook(tmp_path / "out" / "tables.xlsx")
     cells = [c for ws in workbook for row in ws.iter_rows(values_only=True) for c in row]
     assert "Rehabilitering i Halden" in cells and "Legevakt" in cells
     assert not any(_forbidden_in(c) for c in cells)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -209,3 +209,8 @@ def write_workbook(path: Path | str, sheets: Iterable[Sheet]) -> Path:
     wb.save(buffer)
     paths.write_atomic(path, buffer.getvalue())
     return path
+
+
+def write_frames(path: Path | str, tables: Mapping[str, pd.DataFrame]) -> Path:
+    """Write plain frames, one sheet each, with no title, source or notes."""
+    return write_workbook(path, [Sheet(name, frame) for name, frame in tables.items()])
