@@ -123,3 +123,28 @@ def test_an_import_down_the_layers_is_allowed():
 
 def test_no_module_imports_up_the_layers():
     assert back_arrows(modules()) == []
+
+
+def test_a_document_begins_with_its_title_not_with_the_evaluation():
+    """The evaluation knows nothing of the documents: ``evaluate`` makes no document current;
+    the title (the notebook's first cell) does, and a researcher's own figure then goes into
+    it."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from evalkit import document as doc
+    from evalkit.document import counters
+    from evalkit.evaluation import evaluate
+
+    counters.forget()
+    ev = evaluate("frisklivs_lms", 2023, data_dir=PACKAGE.parent / "data" / "demo")
+    assert counters.current() is None
+    doc.title(ev)
+    assert counters.current() is ev
+    fig, ax = plt.subplots()
+    ax.bar(["Agder", "Oslo"], [3, 4])
+    own = doc.figure(fig, title="Min figur", alt="To stolper: Agder 3, Oslo 4.")
+    assert own.registry is counters.numbering(ev)
+    counters.forget()
