@@ -3,7 +3,8 @@
 Two measures:
 * what the PDF adds to a cold ``evalkit build`` of every demo document (with and without
   ``--no-pdf``), per document: what a user waits for;
-* each ``report.pdf`` made from its ``report.html`` with :func:`evalkit.pdf.write_pdf`, one at a
+* each ``report.pdf`` made from its ``report.html`` with
+  :func:`evalkit.document.pdf.write_pdf`, one at a
   time in this process, as a warm kernel does (WeasyPrint imported once, before the clock
   starts), each the best of --repeat runs (default 5), as ``timeit`` counts: a shared
   machine's speed wanders by a third from minute to minute and only ever adds time. The cost
@@ -28,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from evalkit import pdf  # noqa: E402
+from evalkit.document import pdf  # noqa: E402
 
 GOAL_SECONDS = 1.5
 

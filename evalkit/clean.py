@@ -21,8 +21,8 @@ from evalkit import geography, parse
 from evalkit.config import DEFAULT_AMOUNT_RANGE, AmountRange, Scheme
 from evalkit.errors import StructuralError
 from evalkit.flags import FLAG_COLUMNS, concat_flags, empty_flags, make_flags, show_invisible
+from evalkit.formats import fmt_int
 from evalkit.read import RawExport
-from evalkit.text import fmt_int
 
 log = logging.getLogger(__name__)
 

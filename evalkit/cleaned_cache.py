@@ -100,14 +100,6 @@ def scheme_fingerprint(scheme: Scheme) -> str:
     return digest.hexdigest()
 
 
-def _code_digest() -> str:
-    # the runner's digest of evalkit's source, configuration and reference data: an editable
-    # install keeps its version number while its code changes
-    from evalkit.runner.plan import _code_digest as digest
-
-    return digest()
-
-
 def cache_key(export_sha256: str, scheme: Scheme, year: int, *, strict: bool) -> str | None:
     """The key of a cleaned year, or None when the scheme cannot be keyed (then nothing is
     cached).
@@ -137,7 +129,7 @@ def cache_key(export_sha256: str, scheme: Scheme, year: int, *, strict: bool) ->
         "year": int(year),
         "strict": bool(strict),
         "versions": versions,
-        "evalkit_code_sha256": _code_digest(),
+        "evalkit_code_sha256": paths.code_digest(),
     }
     text = json.dumps(material, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

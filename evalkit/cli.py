@@ -253,7 +253,7 @@ def cmd_layout(args: argparse.Namespace) -> int:
 def cmd_notebook(args: argparse.Namespace) -> int:
     """Write ``notebooks/<scheme>.py``, one cell per piece of the document."""
     from evalkit.config import load_scheme
-    from evalkit.notebook_writer import write_notebook
+    from evalkit.document.notebook import write_notebook
     from evalkit.paths import show_path
 
     scheme = load_scheme(args.scheme)

@@ -763,7 +763,7 @@ def reference_problems(m: SchemeModel) -> list[tuple[str, str]]:
                         need(f"{where}.equals", p.equals, codes_of(p.field), f"a code of {p.field}")
     # a summary sentence names values and formats, nothing else (no attributes, conversions,
     # widths): the same check refuses them again when the sentence is filled in
-    from evalkit.text import PLACEHOLDER_FIX, placeholder_problem, placeholder_problems
+    from evalkit.formats import PLACEHOLDER_FIX, placeholder_problem, placeholder_problems
 
     for i, sentence in enumerate(m.summary or []):
         texts = [(f"summary[{i}]", sentence, None)] if isinstance(sentence, str) else [

@@ -175,7 +175,7 @@ class SuppressedTable:
         Parameters
         ----------
         formatters : dict, optional
-            Column → function from a value to its text (e.g. ``evalkit.text.fmt_int``).
+            Column → function from a value to its text (e.g. ``evalkit.formats.fmt_int``).
             Columns without one show ``str(value)``, whole floats without decimals. Missing
             values show «–»; a formatter never sees a hidden value.
 
@@ -886,7 +886,7 @@ def protect_list(rows: pd.DataFrame, spec: Any, doc: Any, table: SuppressedTable
 def withheld_note_nb(withheld: Iterable[Hashable], doc: Any) -> str | None:
     """«Søknadene i Oslo og Vestfold er ikke med i listen, fordi antallet der er skjermet i
     tabellen «Søknader og tildelinger per fylke».»; None when no rows are left out."""
-    from evalkit.text import join_nb
+    from evalkit.formats import join_nb
 
     names = [str(w) for w in withheld]
     if not names:
@@ -905,7 +905,7 @@ def _the(doc: Any) -> str:
 
 
 def _quoted(labels: list[str]) -> str:
-    from evalkit.text import join_nb
+    from evalkit.formats import join_nb
 
     return join_nb([f"«{lab}»" for lab in labels])
 

@@ -1,8 +1,8 @@
 """One year of one scheme, evaluated: read → clean → validate → metrics → comparisons.
 
 This is the single entry point notebooks and commands call; everything a document shows is
-computed here once and saved by :meth:`Evaluation.save` as ``metrics.json``,
-``data_quality.csv`` and ``tables.xlsx``.
+computed here once and saved by :meth:`Evaluation.save` as ``metrics.json`` and
+``data_quality.csv``. The documents (:mod:`evalkit.document`) read it; it knows nothing of them.
 """
 
 from __future__ import annotations
@@ -13,14 +13,13 @@ import logging
 import numbers
 import os
 import threading
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from evalkit import cleaned_cache, excel, inert, paths, stats, wording
+from evalkit import cleaned_cache, inert, paths, stats, wording
 from evalkit.analysis import analysis_frame, data_dictionary
 from evalkit.clean import CleanResult, clean_export
 from evalkit.config import Scheme, load_scheme, load_scheme_file
@@ -275,26 +274,19 @@ class Evaluation:
         in the project's ``schemes/``), or None; ``scheme.override_line()`` says so in words."""
         return self.scheme.path if self.scheme.replaces_bundled else None
 
-    def save(
-        self,
-        out_dir: Path | str,
-        tables: Mapping[str, pd.DataFrame] | list[excel.Sheet] | None = None,
-    ) -> list[Path]:
-        """Write ``metrics.json``, ``data_quality.csv`` and (given tables) ``tables.xlsx``.
+    def save(self, out_dir: Path | str) -> list[Path]:
+        """Write ``metrics.json`` and ``data_quality.csv`` (``tables.xlsx`` is the document's:
+        :func:`evalkit.document.year.save`).
 
         Each file is written to a temporary name and renamed, so a reader never sees half a
         file. Returns the paths written.
         """
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        written = [
+        return [
             paths.write_atomic(out / "metrics.json", metrics_json(self.metrics)),
             inert.write_csv(out / "data_quality.csv", self.data_quality),
         ]
-        if tables is not None:
-            writer = excel.write_frames if isinstance(tables, Mapping) else excel.write_workbook
-            written.append(writer(out / "tables.xlsx", tables))
-        return written
 
 
 def metrics_json(metrics: dict) -> str:
@@ -386,8 +378,4 @@ def evaluate(
         others[int(other)] = compute_metrics(other_result, sch, synthetic=synthetic)
     metrics["compare_with"] = [int(y) for y in compare_with]
     metrics["comparisons"] = compare_years(metrics, others)
-    ev = Evaluation(sch, int(year), data_dir, synthetic, result, metrics, others)
-    from evalkit.numbering import begin
-
-    begin(ev)  # the document a researcher's own figures and tables go into; house style
-    return ev
+    return Evaluation(sch, int(year), data_dir, synthetic, result, metrics, others)

@@ -14,11 +14,11 @@ goes through this module:
   return with an apostrophe, as OWASP recommends for CSV files, unless the value is a plain
   number (``-5 000`` stays as it is: it cannot compute anything).
 - :func:`write_csv` writes frames that way; :func:`excel_value` is what every workbook cell
-  holds. :mod:`evalkit.excel` writes every text value as a string cell, never a formula, and
-  marks a text that starts like a formula (:func:`starts_like_formula`) with the cell style's
-  ``quotePrefix``: Excel shows the text as it is, with no apostrophe in the value, and keeps it
-  text when a reader edits the cell (as it does for text typed with a leading ``'``). Numbers
-  stay numbers.
+  holds. :mod:`evalkit.document.excel` writes every text value as a string cell, never a
+  formula, and marks a text that starts like a formula (:func:`starts_like_formula`) with the
+  cell style's ``quotePrefix``: Excel shows the text as it is, with no apostrophe in the value,
+  and keeps it text when a reader edits the cell (as it does for text typed with a leading
+  ``'``). Numbers stay numbers.
 - :func:`visible` makes text read from an export safe for a terminal: every control,
   bidirectional, zero-width or line-breaking character becomes a visible escape (``\\x1b``,
   ``\\u202e``), so that a header cannot set the window title, write to the clipboard, colour

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import logging
 import os
@@ -185,6 +186,19 @@ def resolve_path(path: Path | str, root: Path | str) -> Path:
     """``path`` as it is when absolute, else under ``root``."""
     path = Path(path)
     return path if path.is_absolute() else Path(root) / path
+
+
+@functools.cache
+def code_digest() -> str:
+    """sha256 over evalkit's own source, configuration and templates: part of every cache key,
+    since an editable install keeps its version number while its code changes."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.suffix in {".py", ".yaml", ".j2", ".csv"} and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(package).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def sha256_file(path: Path | str) -> str:

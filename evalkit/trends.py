@@ -91,9 +91,6 @@ def evaluate_trends(
         pd.concat(frames, ignore_index=True),
         dq[["year", *dq.columns.drop("year")]],
     )
-    from evalkit.numbering import begin
-
-    begin(tr)  # the document a researcher's own figures and tables go into; house style
     return tr
 
 

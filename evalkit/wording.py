@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from evalkit.formats import fmt_int, the_units
 from evalkit.stats import MANN_WHITNEY_EXACT_BELOW, MIN_EVENTS_PER_PARAMETER, PERMUTATIONS
-from evalkit.text import fmt_int, the_units
 
 __all__ = [
     "GROUP_WARNINGS",
@@ -315,7 +315,7 @@ def regression_warnings(
 
 # --- column headers of tables.xlsx ------------------------------------------------------------
 #: Machine column names of the tables behind the documents → (Norwegian header, Excel kind).
-#: Kinds are those of :data:`evalkit.excel.NUMBER_FORMATS` and ``"text"``.
+#: Kinds are those of :data:`evalkit.document.excel.NUMBER_FORMATS` and ``"text"``.
 EXCEL_COLUMNS: dict[str, tuple[str, str]] = {
     "key": ("Nøkkel i metrics.json", "text"),
     "metric": ("Nøkkel i metrics.json", "text"),

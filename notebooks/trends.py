@@ -31,7 +31,7 @@ cache_dir: str = ""  # "" = clean every year here; the runner passes <out>/_cach
 # %%
 from IPython.display import display
 
-from evalkit import trend_document as tdoc
+from evalkit.document import trends as tdoc
 from evalkit.trends import evaluate_trends
 
 tr = evaluate_trends(

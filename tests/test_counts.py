@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from conftest import FRISKLIV, frisklivs_row, write_export
 
-from evalkit import trend_document
+from evalkit.document import trends as tdoc
 from evalkit.trends import Trends, amounts, evaluate_trends, regression, trends_metrics
 
 
@@ -50,7 +50,7 @@ def test_regression_counts_the_rows_left_out_for_a_missing_predictor(two_years):
 
 
 def test_regression_note_gives_the_rows_left_out(two_years):
-    notes = " ".join(trend_document.regression_table(two_years).notes)
+    notes = " ".join(tdoc.regression_table(two_years).notes)
     assert "1 prosjekt mangler svar på minst én av de forklarende variablene" in notes
     assert "(6 av 7)" in notes
 
@@ -66,7 +66,7 @@ def test_unreadable_amount_counts_as_missing_in_its_year(two_years):
 
 
 def test_amount_table_says_why_its_count_is_short(two_years):
-    table = trend_document.amounts_table(two_years)
+    table = tdoc.amounts_table(two_years)
     assert table.display["Prosjekter"].tolist() == ["4", "3"]
     notes = " ".join(table.notes)
     assert "Beløpet mangler for 1 prosjekt i 2022" in notes
@@ -78,5 +78,5 @@ def test_amount_table_has_no_missing_note_when_nothing_is_missing():
         {"year": [2022, 2022, 2023], "grant_nok": pd.array([1, 2, 3], dtype="Int64")}
     )
     tr = Trends(FRISKLIV, Path("."), True, {2022: {}, 2023: {}}, tidy, pd.DataFrame())
-    notes = trend_document.amounts_table(tr).notes
+    notes = tdoc.amounts_table(tr).notes
     assert not any("mangler" in n for n in notes)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 from openpyxl import load_workbook
 
-from evalkit.excel import Sheet, sheet_name, write_workbook
+from evalkit.document.excel import Sheet, sheet_name, write_workbook
 
 
 def _sheet() -> Sheet:
@@ -75,7 +75,7 @@ def test_demo_document_workbook(tmp_path):
     from evalkit.evaluation import evaluate
 
     ev = evaluate("frisklivs_lms", 2023)
-    ev.save(tmp_path, tables=document.tables(ev))
+    write_workbook(tmp_path / "tables.xlsx", document.tables(ev))
     wb = load_workbook(tmp_path / "tables.xlsx")
     machine = set(wording.EXCEL_COLUMNS)
     numbers = 0

@@ -140,7 +140,7 @@ def test_a_cached_document_without_pdf_is_served_where_weasyprint_cannot_run(
     """Built with --no-pdf; asked for again with the PDF where WeasyPrint cannot start: the
     HTML-only output is served, and one line says what to install. (Where WeasyPrint runs,
     the output is rebuilt with its PDF: tests/test_pdf.py.)"""
-    from evalkit import pdf
+    from evalkit.document import pdf
     from evalkit.runner import report_year
 
     runner_build = importlib.import_module("evalkit.runner.build")

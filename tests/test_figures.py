@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 from evalkit import document as doc
-from evalkit import plots
 from evalkit.config import load_scheme_file
+from evalkit.document import plots
 from evalkit.evaluation import evaluate
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -22,6 +22,7 @@ from evalkit import document, parse, stats
 from evalkit.clean import clean_export
 from evalkit.cli import main
 from evalkit.config import AmountRange, load_scheme, load_scheme_file
+from evalkit.document.excel import write_workbook
 from evalkit.errors import EvalkitError
 from evalkit.evaluation import evaluate
 from evalkit.metrics import amount_summary, compute_metrics, total_nok
@@ -166,7 +167,8 @@ def test_granted_project_names_with_bel_and_rlo_reach_every_output(tmp_path):
     assert names["11/001"] == "Rehabilitering i Halden"
     assert names["11/002"] == "Legevakt"
     assert ev.metrics["granted_total_nok"] == 150_000 + 100_000
-    ev.save(tmp_path / "out", tables=document.tables(ev))
+    ev.save(tmp_path / "out")
+    write_workbook(tmp_path / "out" / "tables.xlsx", document.tables(ev))
     workbook = openpyxl.load_workbook(tmp_path / "out" / "tables.xlsx")
     cells = [c for ws in workbook for row in ws.iter_rows(values_only=True) for c in row]
     assert "Rehabilitering i Halden" in cells and "Legevakt" in cells

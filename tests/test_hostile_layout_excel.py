@@ -17,7 +17,7 @@ from openpyxl import Workbook, load_workbook
 
 from evalkit import cli, inert
 from evalkit.config import load_scheme_file
-from evalkit.excel import Sheet, write_workbook
+from evalkit.document.excel import Sheet, write_workbook
 from evalkit.read import read_export
 
 #: The contact's personal data in every row of :func:`conftest.frisklivs_row`.

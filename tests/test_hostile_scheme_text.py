@@ -4,7 +4,7 @@ A scheme YAML is untrusted input, like an export. Each attack below is built her
 every text of a small scheme (the one of ``test_new_scheme.py`` with every document key spelt
 out), all texts at once, each marked as its own; the pieces of the per-year and the trends
 document are shown the way the notebooks show them (IPython's display formatter) and exported
-the way the runner exports them (:func:`evalkit.runner.export.export_html`), the pages are read
+the way the runner exports them (:func:`evalkit.document.html.export_html`), the pages are read
 with an HTML parser, and each text is then checked on its own (one test per text and attack):
 
 * markup: ``<img src=x onerror=…>``, ``[x](javascript:…)``, ``![](http://…)``, ``$x^$``,
@@ -43,10 +43,10 @@ import pytest
 import yaml
 from IPython.core.formatters import DisplayFormatter
 
-from evalkit import plots
 from evalkit.config import load_scheme_file
+from evalkit.document import plots
+from evalkit.document.text import SummaryFormatter
 from evalkit.errors import EvalkitError
-from evalkit.text import SummaryFormatter
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -316,7 +316,7 @@ def _year_pieces(ev) -> list:
 
 
 def _trend_pieces(tr) -> list:
-    from evalkit import trend_document as tdoc
+    from evalkit.document import trends as tdoc
 
     pieces = [tdoc.title(tr), tdoc.banner(tr), tdoc.summary(tr), tdoc.method(tr)]
     pieces += [*tdoc.trend_figures(tr), tdoc.trend_table(tr), tdoc.amounts_figure(tr)]
@@ -331,7 +331,7 @@ def _formatter() -> DisplayFormatter:
 def _page(pieces: list) -> str:
     """``report.html`` of a notebook showing ``pieces``, one cell each, as the kernel shows
     them (the display formatter's bundle) and the runner exports it."""
-    from evalkit.runner.export import export_html, first_heading
+    from evalkit.document.html import export_html, first_heading
 
     nb = nbformat.v4.new_notebook()
     for piece in pieces:
@@ -498,7 +498,7 @@ PLACEHOLDERS = {
 
 def test_the_placeholder_attacks_are_real(monkeypatch):
     """``str.format`` (which the summary used) reads the environment through an object of
-    evalkit.text and pads to any width."""
+    evalkit.document.text and pads to any width."""
     monkeypatch.setenv(HIDDEN, "geheim-verdi")
     formatter = string.Formatter()
     assert formatter.format(PLACEHOLDERS["globals"], most=SummaryFormatter({})) == "geheim-verdi"
@@ -595,7 +595,7 @@ def test_a_label_in_a_sentence_of_the_default_summary_is_text(tmp_path):
     label is text there, not a placeholder."""
     from html import unescape
 
-    from evalkit.text import summary
+    from evalkit.document.text import summary
 
     doc = copy.deepcopy(BASE)
     del doc["summary"]
@@ -685,7 +685,7 @@ TITLES = [
 
 @pytest.mark.parametrize("title", TITLES)
 def test_the_title_is_one_css_string_in_the_print_stylesheet(title):
-    from evalkit import pdf
+    from evalkit.document import pdf
 
     page = "<!DOCTYPE html><html><head><title>T</title></head><body><main></main></body></html>"
     printed = pdf.print_html(page, title)

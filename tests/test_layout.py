@@ -14,7 +14,7 @@ import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from evalkit import document as doc
-from evalkit import trend_document as tdoc
+from evalkit.document import trends as tdoc
 from evalkit.evaluation import evaluate
 from evalkit.trends import evaluate_trends
 

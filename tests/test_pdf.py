@@ -11,7 +11,7 @@ import re
 import pytest
 
 pypdf = pytest.importorskip("pypdf")
-pdf = pytest.importorskip("evalkit.pdf")
+pdf = pytest.importorskip("evalkit.document.pdf")
 
 try:
     pdf._weasyprint()

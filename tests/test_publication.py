@@ -16,8 +16,9 @@ import pytest
 from scipy.stats import chi2, chi2_contingency
 
 from evalkit import document as doc
-from evalkit import stats, text
+from evalkit import stats
 from evalkit.config import load_scheme
+from evalkit.document import text
 
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
 NB = "\u00a0"

@@ -26,13 +26,12 @@ import pytest
 from IPython.core.formatters import DisplayFormatter
 
 from evalkit import document as doc
-from evalkit import numbering as numbering_module
-from evalkit import pieces, plots
 from evalkit.cli import main
+from evalkit.document import counters, numbered, plots
+from evalkit.document.html import export_html, is_plot_repr
 from evalkit.errors import EvalkitError
 from evalkit.evaluation import evaluate
 from evalkit.flags import ACTIONS, ACTIONS_NB, PROBLEMS_NB
-from evalkit.runner.export import export_html, is_plot_repr
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "data" / "demo"
@@ -47,7 +46,7 @@ def ev():
 def _fresh(ev):
     """The evaluation as a new document: nothing shown, no numbers taken."""
     ev.__dict__.pop("_evalkit_numbering", None)
-    numbering_module.use(ev)
+    counters.use(ev)
     return ev
 
 
@@ -339,7 +338,7 @@ def test_a_figure_shown_as_it_is_is_numbered_and_its_cell_named(ev, caplog):
     _show(doc.piece(ev, "fylker_belop"))
     fig, ax = plt.subplots()
     ax.bar(["a", "b"], [3, 4])
-    data = pieces.plain_figure_bundle(fig)  # what the kernel shows for a figure as it is
+    data = numbered.plain_figure_bundle(fig)  # what the kernel shows for a figure as it is
     assert "Figur 2." in data["text/html"] and "evalkit-untitled" in data["text/html"]
     assert re.search(r"alt='[^']+'", data["text/html"])  # never empty
     nb = nbformat.v4.new_notebook()
@@ -347,7 +346,7 @@ def test_a_figure_shown_as_it_is_is_numbered_and_its_cell_named(ev, caplog):
     cell.id = "cell-7"
     cell.outputs = [nbformat.v4.new_output("display_data", data=data)]
     nb.cells.append(cell)
-    with caplog.at_level(logging.WARNING, logger="evalkit.runner.export"):
+    with caplog.at_level(logging.WARNING, logger="evalkit.document.html"):
         export_html(nb, "Prøve")
     said = caplog.text
     assert "cell 7" in said and "«Figur 2»" in said and "doc.figure(fig, title=" in said
@@ -370,7 +369,7 @@ def test_a_figure_shown_as_it_is_keeps_its_number_when_its_cell_runs_again(ev, m
     ev = _fresh(ev)
 
     def run_cell() -> list[str]:  # the cell shows two figures as they are
-        bundles = [pieces.plain_figure_bundle(MplFigure()) for _ in range(2)]
+        bundles = [numbered.plain_figure_bundle(MplFigure()) for _ in range(2)]
         return [re.search(r"Figur (\d+)\.", b["text/html"]).group(1) for b in bundles]
 
     assert run_cell() == ["1", "2"]
@@ -421,7 +420,7 @@ def test_data_quality_codes_in_norwegian_in_the_appendix(ev, monkeypatch):
 
 def test_pdf_contents_have_page_numbers(tmp_path):
     pypdf = pytest.importorskip("pypdf")
-    from evalkit import pdf
+    from evalkit.document import pdf
 
     try:
         pdf._weasyprint()
@@ -518,7 +517,7 @@ def test_researchers_notebook_built_numbers_in_order_everywhere(project, caplog)
     plain_cell = next(i for i, c in enumerate(cells, start=1) if "ax2.bar" in c.source)
 
     out = project / "out"
-    with caplog.at_level(logging.WARNING, logger="evalkit.runner.export"):
+    with caplog.at_level(logging.WARNING, logger="evalkit.document.html"):
         assert main(["report", "frisklivs_lms", "2023", "--out", str(out)]) == 0
     folder = out / "frisklivs_lms" / "2023"
     page = (folder / "report.html").read_text(encoding="utf-8")
@@ -600,7 +599,7 @@ def test_researchers_notebook_built_numbers_in_order_everywhere(project, caplog)
 def test_trends_document_takes_own_tables_and_writes_the_tables_shown(tmp_path):
     from openpyxl import load_workbook
 
-    from evalkit import trend_document as tdoc
+    from evalkit.document import trends as tdoc
     from evalkit.trends import evaluate_trends
 
     tr = evaluate_trends("samhandling", data_dir=DEMO)

@@ -14,11 +14,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from evalkit import metrics, text, trend_document, wording
+from evalkit import formats, metrics, wording
 from evalkit.config import load_scheme, load_scheme_file
+from evalkit.document import text
+from evalkit.document import trends as trend_document
+from evalkit.document.text import SummaryFormatter
 from evalkit.errors import EvalkitError
 from evalkit.geography import county_change_years
-from evalkit.text import SummaryFormatter
 from evalkit.trends import Trends, evaluate_trends
 
 NB = "\u00a0"
@@ -27,7 +29,7 @@ DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
 
 def fill(template: str, context: dict, unit: str = "project") -> str | None:
     """One summary sentence filled in as the documents fill it (None: left out)."""
-    from evalkit.text import _sentence
+    from evalkit.document.text import _sentence
 
     out = _sentence(SummaryFormatter(context, unit=unit), template)
     return None if out is None else out.replace("&lpar;", "(").replace("&rpar;", ")")
@@ -49,8 +51,8 @@ def share(count: int, n: int, missing: int = 0) -> dict:
     ],
 )
 def test_a_count_takes_the_units_noun_in_the_number_it_needs(n, unit, units, the_units):
-    assert text.units(n, unit) == units
-    assert text.the_units(n, unit) == the_units
+    assert formats.units(n, unit) == units
+    assert formats.the_units(n, unit) == the_units
     assert fill("{k:units}", {"k": n}, unit) == units
     assert fill("{k:the_units}", {"k": n}, unit) == the_units
 
@@ -233,7 +235,7 @@ def test_unless_keeps_a_sentence_only_when_the_value_is_zero():
         unless = "k"
         text = "Alle."
 
-    from evalkit.text import _sentence
+    from evalkit.document.text import _sentence
 
     assert _sentence(SummaryFormatter({"k": 0}, unit="project"), Sentence()) == "Alle."
     assert _sentence(SummaryFormatter({"k": 2}, unit="project"), Sentence()) is None
@@ -367,8 +369,8 @@ def test_regression_warnings_in_the_units_words_and_labels():
     [(0.068, "p = 0,068"), (0.001, "p = 0,001"), (0.0004, f"p{NB}<{NB}0,001"), (None, "p = –")],
 )
 def test_p_is_stated_without_an_equals_sign_before_less_than(p, words):
-    assert text.p_equals(p) == words
-    assert "= <" not in text.p_equals(p)
+    assert formats.p_equals(p) == words
+    assert "= <" not in formats.p_equals(p)
 
 
 @pytest.mark.parametrize(

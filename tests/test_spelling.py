@@ -6,7 +6,7 @@ port of hunspell, with a short project word list (tests/fixtures/ordliste.txt).
 The documents are made as the runner makes them, but in this process instead of a kernel: the
 notebook's cells run in an IPython shell with the runner's parameters, each cell's displays
 (and its last expression, as a kernel shows it) become the cell's outputs, and
-:func:`evalkit.runner.export.export_html` writes the page. What is checked is the page's
+:func:`evalkit.document.html.export_html` writes the page. What is checked is the page's
 visible text and the figures' alt text; left out are code (``<code>``), numbers, file names
 and other tokens with a digit or an underscore (identifiers such as ``questback-2022`` or
 ``granted_above_applied``), single letters (``p``, ``z``, ``n``, the parts of ``p.p.``), Greek
@@ -34,7 +34,7 @@ import nbformat
 import pytest
 
 from evalkit import flags, paths
-from evalkit.runner.export import export_html, first_heading
+from evalkit.document.html import export_html, first_heading
 
 pytestmark = pytest.mark.slow
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from evalkit import document as doc
-from evalkit import trend_document as tdoc
+from evalkit.document import trends as tdoc
 from evalkit.evaluation import evaluate
 from evalkit.trends import evaluate_trends, trends_metrics
 

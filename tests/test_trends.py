@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from evalkit.config import load_scheme
-from evalkit.trend_document import county_table
+from evalkit.document.trends import county_table
 from evalkit.trends import UNPLACED_NB, Trends, projects_by_common_county
 
 

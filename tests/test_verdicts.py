@@ -19,9 +19,10 @@ import pytest
 from scipy.stats import chi2, chi2_contingency, norm
 from statsmodels.stats.contingency_tables import Table as ContingencyTable
 
-from evalkit import stats, text, trends
-from evalkit import trend_document as tdoc
+from evalkit import stats, trends
 from evalkit.config import load_scheme
+from evalkit.document import text
+from evalkit.document import trends as tdoc
 from evalkit.evaluation import compare_years
 from evalkit.trends import Trends, evaluate_trends, trends_metrics
 

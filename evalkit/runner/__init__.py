@@ -13,10 +13,11 @@ The runner: one module per job. One year of one scheme is built by :func:`report
    ``manifest.json``; when they match and every output file is there, nothing runs.
 3. **Execute** (``execute.py``, ``kernels.py``) the jupytext notebook in process with papermill on the project kernel
    (:data:`KERNEL_NAME`, registered on first use), in a staging folder beside the target.
-4. **Export** (``export.py``) ``report.html`` with nbconvert (code hidden with ``exclude_input``, figures
-   embedded, no script or stylesheet loaded from the network); ``report.pdf`` from it with
-   WeasyPrint (:mod:`evalkit.pdf`, run in the document's kernel; ``pdf=False`` skips it);
-   write ``manifest.json``.
+4. **Export** (``execute.py``, with the document's writers) ``report.html`` with nbconvert
+   (:mod:`evalkit.document.html`: code hidden, figures embedded, no script or stylesheet
+   loaded from the network); ``report.pdf`` from it with WeasyPrint
+   (:mod:`evalkit.document.pdf`, run in the document's kernel; ``pdf=False`` skips it); write
+   ``manifest.json``.
 5. **Swap** the staging folder into ``outputs/<scheme>/<year>/``. A failed year leaves the
    previous output as it was and puts the partial notebook in
    ``outputs/<scheme>/_failed/<year>/``.
@@ -33,7 +34,6 @@ scipy either, so checking the cache of every year costs little more than hashing
 
 from evalkit.paths import project_root
 from evalkit.runner.build import build, report_trends, report_year
-from evalkit.runner.export import export_html
 from evalkit.runner.index import write_index
 from evalkit.runner.kernels import KERNEL_DISPLAY_NAME, KERNEL_NAME, ensure_kernel
 from evalkit.runner.params import Param, notebook_parameters, validate_parameters
@@ -47,7 +47,6 @@ __all__ = [
     "Param",
     "build",
     "ensure_kernel",
-    "export_html",
     "notebook_parameters",
     "project_root",
     "report_trends",

@@ -231,7 +231,7 @@ def pdf_wanted(pdf: bool) -> bool:
     if not pdf:
         return False
     if "problem" not in _PDF_CHECKED:
-        from evalkit.pdf import unavailable
+        from evalkit.document.pdf import unavailable
 
         _PDF_CHECKED["problem"] = problem = unavailable()
         if problem:

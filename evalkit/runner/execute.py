@@ -33,9 +33,9 @@ from pathlib import Path
 from typing import Any
 
 from evalkit import paths
+from evalkit.document.html import export_html, first_heading
 from evalkit.errors import OutputWriteError
 from evalkit.paths import relative_path, sha256_file, show_path, write_atomic
-from evalkit.runner.export import export_html, first_heading
 from evalkit.runner.kernels import KERNEL_DISPLAY_NAME, KERNEL_NAME, KernelError, WarmKernel
 from evalkit.runner.plan import (
     FAILURE_FILE,
@@ -357,7 +357,7 @@ def _make_pdf(kernel: WarmKernel, staging: Path, title: str) -> str | None:
     html, pdf = (staging / "report.html").resolve(), (staging / PDF_FILE).resolve()
     try:
         kernel.run(
-            "__import__('evalkit.pdf', fromlist=['_']).write_pdf_file("
+            "__import__('evalkit.document.pdf', fromlist=['_']).write_pdf_file("
             f"{str(html)!r}, {str(pdf)!r}, title={title!r})"
         )
     except KernelError as err:

@@ -33,7 +33,7 @@ def _read_json(path: Path) -> dict[str, Any] | None:
 
 
 def _number(value: Any, kind: str) -> str:
-    from evalkit.text import fmt_int, fmt_nok
+    from evalkit.formats import fmt_int, fmt_nok
 
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return "–" if value is None else str(value)

@@ -91,9 +91,9 @@ WARM_IMPORTS = (
     "matplotlib.pyplot",
     "IPython.display",
     "evalkit.evaluation",
-    "evalkit.document",
+    "evalkit.document.year",
     "evalkit.trends",
-    "evalkit.trend_document",
+    "evalkit.document.trends",
 )
 _KERNEL_STATE: dict[str, Any] = {}
 
@@ -118,12 +118,12 @@ def kernel_prepare(folder: str) -> None:
     from IPython import get_ipython
 
     plt.close("all")
-    from evalkit.numbering import forget
+    from evalkit.document.counters import forget
 
     forget()  # no document of the last notebook is the next one's
     if "rc" in _KERNEL_STATE:
         # as right after the imports (rcdefaults plus what ipykernel's inline backend set);
-        # evalkit's style is applied by every figure function (evalkit.plots.set_style)
+        # evalkit's style is applied by every figure function (evalkit.document.plots.set_style)
         dict.update(matplotlib.rcParams, _KERNEL_STATE["rc"])
         warnings.filters[:] = _KERNEL_STATE["filters"]
     for module in list(sys.modules.values()):  # warnings shown once are shown again

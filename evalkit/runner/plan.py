@@ -189,18 +189,6 @@ def _default_notebook(scheme: str) -> Path:
     return path
 
 
-@functools.cache
-def _code_digest() -> str:
-    """sha256 over evalkit's own source, configuration and templates."""
-    package = Path(__file__).resolve().parent.parent
-    digest = hashlib.sha256()
-    for path in sorted(package.rglob("*")):
-        if path.suffix in {".py", ".yaml", ".j2", ".csv"} and "__pycache__" not in path.parts:
-            digest.update(path.relative_to(package).as_posix().encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
 def plan(
     scheme: str,
     year: Any,
@@ -291,7 +279,7 @@ def plan(
         "evalkit_version": evalkit_version,
         # an editable install keeps its version number while its code changes: the code
         # itself is part of the key, so a changed evalkit never serves a stale document
-        "evalkit_code_sha256": _code_digest(),
+        "evalkit_code_sha256": paths.code_digest(),
         "title": title,
     }
     key = hashlib.sha256(canonical_json(key_material).encode("utf-8")).hexdigest()

@@ -7,10 +7,10 @@ text asks for the number by the piece's name just before the piece itself is sho
 that is made and never shown takes none. The numbering also keeps the pieces shown, in order,
 so that ``tables.xlsx`` holds the tables the document shows, with their numbers.
 
-The *current document* is the one a researcher's own figure or table (:func:`evalkit.pieces
-.figure`, :func:`evalkit.pieces.table`) belongs to when no document is named: the one whose
-title was made last (``doc.title(ev)``, the first cell of every notebook) or whose piece was
-shown last, else the one :func:`~evalkit.evaluation.evaluate` made when there was none.
+The *current document* is the one a researcher's own figure or table
+(:func:`evalkit.document.numbered.figure`, :func:`evalkit.document.numbered.table`) belongs to
+when no document is named: the one whose title was made last (``doc.title(ev)``, the first
+cell of every notebook: :func:`evalkit.document.numbered.begin`) or whose piece was shown last.
 """
 
 from __future__ import annotations
@@ -117,21 +117,6 @@ def use(document: Any) -> None:
         _current = weakref.ref(document)
     except TypeError:
         _current = None
-
-
-def begin(document: Any) -> None:
-    """A document has been made (:func:`~evalkit.evaluation.evaluate`): it becomes the
-    current document when there is none; in a notebook the house style is set, and a figure
-    shown without :func:`evalkit.pieces.figure` still gets its number (:mod:`evalkit.pieces`)."""
-    if current() is None:
-        use(document)
-    if "IPython" not in sys.modules:  # not in a notebook's kernel
-        return
-    shell = sys.modules["IPython"].get_ipython()
-    if shell is not None:
-        from evalkit import pieces
-
-        pieces.prepare_notebook(shell)
 
 
 def forget() -> None:

@@ -1,7 +1,6 @@
-"""Norwegian (bokmål) wording and number formats for the documents.
+"""Norwegian (bokmål) wording for the documents: summary sentences, alt texts and notes.
 
-Numbers follow Norwegian typography: a non-breaking space groups thousands
-(``20 000 000``), a decimal comma (``91,7``), a non-breaking space before ``%`` and ``kr``.
+Their numbers are formatted by :mod:`evalkit.formats` (Norwegian typography, with Babel).
 Every piece of text that comes from the data or from the scheme YAML (county and project
 names, labels, titles, summary sentences, free text) goes through :func:`esc` before it goes
 into Markdown or HTML, so a project called ``<script>`` or a label ``[x](javascript:…)`` stays
@@ -10,28 +9,33 @@ text. Markdown is displayed by :class:`MarkdownText`, which only ever holds its 
 
 from __future__ import annotations
 
-import functools
 import numbers
 import re
-import string
-from collections.abc import Callable
-from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from typing import Any
 
-from babel import Locale
-from babel.numbers import (
-    format_decimal,
-    get_currency_symbol,
-    get_minus_sign_symbol,
-    get_plus_sign_symbol,
-)
-
 from evalkit.errors import EvalkitError
-
-NBSP = "\u00a0"
-#: The minus sign of Norwegian typography (U+2212), not the hyphen.
-MINUS = "\u2212"
-
+from evalkit.formats import (
+    ANSWERED_NB,
+    PLACEHOLDER_FIX,
+    PLACEHOLDER_KEY,
+    PLACEHOLDER_NAME,
+    SUMMARY_FORMATS,
+    TEMPLATE_PARSER,
+    UNIT_FORMATS,
+    denominator,
+    fmt_ci,
+    fmt_int,
+    fmt_nok,
+    fmt_pct,
+    fmt_pp,
+    join_nb,
+    placeholder_problem,
+    placeholder_problems,
+    placeholder_text,
+    the_units,
+    unit_words,
+    units,
+)
 
 #: Each character that means something to HTML or to Markdown (links, images, emphasis, code,
 #: headings, tables, strikethrough, math, backslash escapes), as a named HTML entity: the text
@@ -123,229 +127,6 @@ class MarkdownText:
         return self.data
 
 
-#: The locale of the documents' numbers (Babel/CLDR): ``nb_NO`` groups thousands with U+00A0,
-#: writes a decimal comma, the minus sign U+2212 and a non-breaking space before ``%``/``kr``.
-LOCALE = "nb_NO"
-#: What a missing value (None, NaN, NA) is shown as, once: never «– kr» or «––».
-MISSING = "–"
-
-
-def _is_missing(value: object) -> bool:
-    """None, NaN and pandas' NA."""
-    if value is None:
-        return True
-    if isinstance(value, (int, float)):  # bool, int, float, numpy's float64: only NaN is missing
-        return value != value
-    import pandas as pd  # imported here: a plain number (outputs/index.html) needs no pandas
-
-    return pd.api.types.is_scalar(value) and bool(pd.isna(value))
-
-
-def _rounded(value: float | int | Decimal, decimals: int, scale: int = 0) -> Decimal:
-    """``value × 10**scale`` rounded half away from zero (2,5 → 3) to ``decimals`` places.
-
-    A float is taken as its shortest decimal string, the number it was written as: 2.675 is
-    rounded as 2,675 (→ 2,68), not as the binary 2,67499… the float holds.
-    """
-    d = (value if isinstance(value, Decimal) else Decimal(str(value))).scaleb(scale)
-    if not d.is_finite():
-        return d
-    return d.quantize(
-        Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP, context=_context(d, decimals)
-    )
-
-
-def _context(d: Decimal, decimals: int) -> Context:
-    """A decimal context with the digits ``d`` needs at ``decimals`` places (28 at least)."""
-    return Context(prec=max(28, d.adjusted() + decimals + 2))
-
-
-@functools.cache
-def _affixes(locale: str, kind: str) -> tuple[str, str]:
-    """The text before and after the digits of a positive percent (``kind="percent"``) or
-    currency (``"currency"``) in ``locale``: nb_NO ``("", "\\xa0%")``, ``("", "\\xa0¤")``."""
-    loc = Locale.parse(locale)
-    pattern = loc.percent_formats[None] if kind == "percent" else loc.currency_formats["standard"]
-    return pattern.prefix[0], pattern.suffix[0]
-
-
-def _number(d: Decimal, decimals: int, locale: str, prefix: str = "", suffix: str = "") -> str:
-    """A rounded number in ``locale`` (Babel): grouped, with the decimal sign of the locale and
-    its minus sign before ``prefix`` (U+2212 in nb_NO; Babel itself writes a hyphen); a value
-    that rounded to zero has no sign."""
-    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
-    with localcontext(_context(d, decimals)):
-        digits = format_decimal(abs(d), pattern, locale=locale)
-    sign = get_minus_sign_symbol(locale) if d < 0 else ""
-    return f"{sign}{prefix}{digits}{suffix}"
-
-
-def fmt_int(value: float | int | None, locale: str = LOCALE) -> str:
-    """``20000000`` → ``20 000 000`` (non-breaking spaces), ``-1234`` → ``−1 234``, ``2.5`` →
-    ``3`` (half away from zero); None/NaN → ``–``."""
-    if _is_missing(value):
-        return MISSING
-    return _number(_rounded(value, 0), 0, locale)
-
-
-def fmt_dec(value: float | None, decimals: int = 1, locale: str = LOCALE) -> str:
-    """``91.74`` → ``91,7``; ``-0.05`` → ``−0,05`` (minus sign, U+2212); ``-0.001`` → ``0,0``."""
-    if _is_missing(value):
-        return MISSING
-    return _number(_rounded(value, decimals), decimals, locale)
-
-
-def fmt_pct(
-    share: float | None, decimals: int = 1, sign: str | None = None, locale: str = LOCALE
-) -> str:
-    """A share 0–1 as a percentage: ``0.9174`` → ``91,7 %``, ``0.125`` → ``12,5 %``.
-
-    ``sign``: the text after the number; by default the percent sign as ``locale`` writes it.
-    """
-    if _is_missing(share):
-        return MISSING
-    d = _rounded(share, decimals, scale=2)
-    prefix, suffix = ("", sign) if sign is not None else _affixes(locale, "percent")
-    return _number(d, decimals, locale, prefix, suffix)
-
-
-def fmt_prosent(share: float | None, decimals: int = 1, locale: str = LOCALE) -> str:
-    """As running text uses it: ``91,7 prosent``."""
-    return fmt_pct(share, decimals, sign=f"{NBSP}prosent", locale=locale)
-
-
-def fmt_pp(diff: float | None, decimals: int = 1, locale: str = LOCALE) -> str:
-    """A difference of shares in percentage points with its sign: ``+3,2 p.p.``, ``−3,2 p.p.``,
-    ``±0,0 p.p.`` (also for a difference that rounds to zero)."""
-    if _is_missing(diff):
-        return MISSING
-    d = _rounded(diff, decimals, scale=2)
-    sign = get_plus_sign_symbol(locale) if d > 0 else ("" if d < 0 else "±")
-    return f"{sign}{_number(d, decimals, locale)}{NBSP}p.p."
-
-
-def fmt_signed(value: float | None, decimals: int = 1, locale: str = LOCALE) -> str:
-    """A number with its sign: ``+7,9``, ``−11,1``, ``0,0``."""
-    if _is_missing(value):
-        return MISSING
-    d = _rounded(value, decimals)
-    plus = get_plus_sign_symbol(locale) if d > 0 else ""
-    return plus + _number(d, decimals, locale)
-
-
-def fmt_nok(value: float | int | None, locale: str = LOCALE) -> str:
-    """``20000000`` → ``20 000 000 kr`` (whole kroner); None/NaN → ``–``."""
-    if _is_missing(value):
-        return MISSING
-    prefix, suffix = _affixes(locale, "currency")
-    symbol = get_currency_symbol("NOK", locale)
-    return _number(
-        _rounded(value, 0), 0, locale, prefix.replace("¤", symbol), suffix.replace("¤", symbol)
-    )
-
-
-def fmt_mill(value: float | int | None, locale: str = LOCALE) -> str:
-    """``81600000`` → ``81,6 millioner``; whole millions without decimals."""
-    if _is_missing(value):
-        return MISSING
-    mill = Decimal(str(value)).scaleb(-6)
-    decimals = 0 if mill == mill.to_integral_value() else 1
-    return f"{_number(_rounded(mill, decimals), decimals, locale)}{NBSP}millioner"
-
-
-def fmt_p(p: float | None, locale: str = LOCALE) -> str:
-    """A p-value: ``0,034``; below 0,001 as ``< 0,001``."""
-    if _is_missing(p):
-        return MISSING
-    if p < 0.001:
-        return f"<{NBSP}{fmt_dec(0.001, 3, locale)}"
-    return fmt_dec(p, 3, locale)
-
-
-def p_equals(p: float | None, locale: str = LOCALE) -> str:
-    """A p-value as running text states it: ``p = 0,034``, ``p < 0,001`` (never «p = < 0,001»);
-    ``p = –`` when there is none."""
-    shown = fmt_p(p, locale)
-    return f"p{NBSP}{shown}" if shown.startswith("<") else f"p = {shown}"
-
-
-# --- counts of rows in words ------------------------------------------------------------------
-#: More forms of each unit's noun than :data:`evalkit.config.UNIT_NB` has: «hvert
-#: prosjekt», «prosjektet», «det ene prosjektet».
-UNIT_FORMS_NB = {
-    "project": {"each": "hvert prosjekt", "the": "prosjektet", "the_one": "det ene prosjektet"},
-    "application": {"each": "hver søknad", "the": "søknaden", "the_one": "den ene søknaden"},
-}
-#: The rows that answered a question, after the unit's noun: a project answers its form
-#: (a relative clause), an application's field is filled in or not.
-_ANSWERED_NB = {"project": "som svarte", "application": "med svar"}
-
-
-def _unit_words(unit: str) -> tuple[str, str, str]:
-    from evalkit.config import UNIT_NB  # the scheme's words; config imports this module late
-
-    try:
-        return UNIT_NB[unit]
-    except KeyError:
-        raise EvalkitError(
-            f"unknown unit {unit!r}; a scheme's unit is one of {', '.join(UNIT_NB)}"
-        ) from None
-
-
-def units(n: int, unit: str) -> str:
-    """A number of rows with the unit's noun: «1 prosjekt», «15 prosjekter», «0 søknader»."""
-    one, many, _the = _unit_words(unit)
-    return f"{fmt_int(n)} {one if n == 1 else many}"
-
-
-def the_units(n: int, unit: str) -> str:
-    """The rows counted, definite: «de 15 prosjektene», «det ene prosjektet», «0 søknader»."""
-    _one, many, the = _unit_words(unit)
-    if n == 1:
-        return UNIT_FORMS_NB[unit]["the_one"]
-    return f"{fmt_int(n)} {many}" if n == 0 else f"de {fmt_int(n)} {the}"
-
-
-def denominator(n: int, missing: int, unit: str, total: int | None = None) -> tuple[str, bool]:
-    """What a share is a share of, in words, and whether the words end in a relative clause.
-
-    ``n`` rows answered, ``missing`` did not; ``total``: the rows of the year (``n +
-    missing`` when not given). Every row answered: «av de 132 prosjektene»; some did not:
-    «av de 131 prosjektene som svarte» (a clause: a comma follows it before the verb), «av de
-    379 søknadene med svar»; a share of some of the rows only (``n + missing`` is not
-    ``total``): «av 13 prosjekter», its words to be said by the sentence. ``n`` of 0 raises
-    :class:`ValueError`: a share of nothing.
-    """
-    if n <= 0:
-        raise ValueError("a share of no rows has no denominator")
-    total = n + missing if total is None else total
-    answered = _ANSWERED_NB[unit]
-    clause = answered.startswith("som ")
-    if n + missing != total:
-        if missing:
-            return f"av {units(n, unit)} {answered}", clause
-        return f"av {units(n, unit)}", False
-    if missing:
-        return f"av {the_units(n, unit)} {answered}", clause
-    return f"av {the_units(n, unit)}", False
-
-
-def fmt_ci(low: float | None, high: float | None, decimals: int = 1, locale: str = LOCALE) -> str:
-    """A share interval as ``10,7–24,6`` in percent; ``–`` when either end is missing."""
-    if _is_missing(low) or _is_missing(high):
-        return MISSING
-    ends = [_number(_rounded(x, decimals, scale=2), decimals, locale) for x in (low, high)]
-    return "–".join(ends)
-
-
-def join_nb(items: list[str]) -> str:
-    """``a, b og c``."""
-    items = [i for i in items if i]
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " og " + items[-1]
-
-
 def _most_and_fewest(by_county: list[dict], key: str) -> tuple[list[str], list[str]]:
     rows = [r for r in by_county if r.get("county_code") and r[key] > 0]
     if not rows:
@@ -369,94 +150,6 @@ class _Escaped(str):
 class _Clause(_Escaped):
     """Escaped text that ends in a relative clause («… som svarte»): a comma follows it when
     the sentence goes on with a word."""
-
-
-#: The formats a summary placeholder may name after ``:`` (and ``labels``, see
-#: :class:`SummaryFormatter`).
-SUMMARY_FORMATS: dict[str, Callable[[Any], str]] = {
-    "int": fmt_int,
-    "nok": fmt_nok,
-    "mill": fmt_mill,
-    "prosent": fmt_prosent,
-    "pct": fmt_pct,
-    "pct0": lambda v: fmt_dec(v * 100, 0),
-    "counties": lambda v: f"{fmt_int(v)} {'fylke' if v == 1 else 'fylker'}",
-    "municipalities": lambda v: f"{fmt_int(v)} {'kommune' if v == 1 else 'kommuner'}",
-}
-#: The formats that write the rows counted in the scheme's unit (:func:`units`,
-#: :func:`the_units`) and a share's denominator (:func:`denominator`).
-_UNIT_FORMATS = ("units", "the_units", "of")
-_KNOWN_FORMATS = (*SUMMARY_FORMATS, "labels", *_UNIT_FORMATS)
-#: A placeholder's name: a metrics.json key, then keys (or list positions) in brackets.
-_FIELD = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)((?:\[[^\[\]{}]+\])*)")
-_INDEX = re.compile(r"\[([^\[\]]+)\]")
-_PARSER = string.Formatter()
-#: How to write a placeholder: the fix said with every problem found in one.
-PLACEHOLDER_FIX = (
-    "write a placeholder as {key} or {key[sub][sub]}, naming a value of metrics.json (or "
-    "{most[key]} / {fewest[key]}), with nothing or one of the formats "
-    + ", ".join(_KNOWN_FORMATS)
-    + " after a colon ({n_projects:int}); write a brace that is text as {{ or }}"
-)
-
-
-def _shown(field: str, spec: str, conversion: str | None) -> str:
-    conv = f"!{conversion}" if conversion else ""
-    return "{" + field + conv + (f":{spec}" if spec else "") + "}"
-
-
-def placeholder_problem(field: str, spec: str = "", conversion: str | None = None) -> str | None:
-    """What is wrong with one summary placeholder (its name, format and conversion as
-    :meth:`string.Formatter.parse` gives them), or None when it names a value and a known
-    format.
-
-    Allowed: a metrics.json key followed by keys or list positions in brackets
-    (``{shares[collaboration][share]}``, ``{by_round[0][round]}``), ``{most[key]}`` and
-    ``{fewest[key]}``; after ``:`` nothing or one of ``int``, ``nok``, ``mill``, ``prosent``,
-    ``pct``, ``pct0``, ``counties``, ``municipalities``, ``labels``, ``units``, ``the_units``,
-    ``of``. Refused: a conversion (``!r``), an attribute (a dot outside
-    brackets), any other format (width, fill, alignment, a nested placeholder), an empty or a
-    numbered placeholder.
-    """
-    shown = _shown(field, spec, conversion)
-    if conversion is not None:
-        return f"{shown}: a conversion (!{conversion}) is not allowed"
-    match = _FIELD.fullmatch(field)
-    if match is None:
-        if not field:
-            return f"{shown}: an empty placeholder names no value"
-        if "." in _INDEX.sub("", field):
-            return f"{shown}: an attribute (a dot outside brackets) is not allowed"
-        return f"{shown}: {field!r} is not a metrics.json key with keys in brackets"
-    name, keys = match.group(1), _INDEX.findall(match.group(2))
-    if name in ("most", "fewest") and len(keys) != 1:
-        return f"{shown}: {name} takes one county figure in brackets ({{{name}[n_projects]}})"
-    if spec and spec not in _KNOWN_FORMATS:
-        return f"{shown}: {spec!r} is not a known format"
-    return None
-
-
-def placeholder_problems(template: str, names: tuple[str, ...] | None = None) -> list[str]:
-    """Every problem with the placeholders of one summary text (:func:`placeholder_problem`),
-    unbalanced braces included. ``names``: the only names the text may use (``count`` and
-    ``items`` in the text of a sentence over a list)."""
-    try:
-        pieces = list(_PARSER.parse(template))
-    except ValueError as err:
-        return [f"{err} in {template!r}"]
-    out = []
-    for _literal, field, spec, conversion in pieces:
-        if field is None:
-            continue
-        problem = placeholder_problem(field, spec or "", conversion)
-        name = field.split("[", 1)[0]
-        if problem is None and names is not None and name not in names:
-            problem = f"{_shown(field, spec or '', None)}: this text names only " + " and ".join(
-                f"{{{n}}}" for n in names
-            )
-        if problem is not None:
-            out.append(problem)
-    return out
 
 
 def _refuse(problems: list[str]) -> EvalkitError:
@@ -525,7 +218,7 @@ class SummaryFormatter:
             raise _refuse(problems)
         out = []
         clause = False
-        for literal, field, spec, _conversion in _PARSER.parse(template):
+        for literal, field, spec, _conversion in TEMPLATE_PARSER.parse(template):
             if clause and re.match(r"\s+\w", literal):
                 out.append(",")  # «av de 131 prosjektene som svarte, var …»
             out.append(esc(literal))
@@ -541,8 +234,8 @@ class SummaryFormatter:
         problem = placeholder_problem(field)
         if problem is not None:
             raise _refuse([problem])
-        match = _FIELD.fullmatch(field)
-        name, keys = match.group(1), _INDEX.findall(match.group(2))
+        match = PLACEHOLDER_NAME.fullmatch(field)
+        name, keys = match.group(1), PLACEHOLDER_KEY.findall(match.group(2))
         if name in ("most", "fewest"):
             by_county = self.context.get("by_county") or []
             if not by_county or not isinstance(by_county[0], dict) or keys[0] not in by_county[0]:
@@ -565,8 +258,8 @@ class SummaryFormatter:
             raise _Missing(field)
         if isinstance(value, _Escaped):
             return str(value)
-        shown = _shown(field, spec, None)
-        if spec in _UNIT_FORMATS:
+        shown = placeholder_text(field, spec, None)
+        if spec in UNIT_FORMATS:
             return self._in_units(value, spec, shown, field)
         if spec == "labels":
             if not isinstance(value, list):
@@ -818,7 +511,7 @@ def alt_amounts(by_year: dict, *, title: str) -> str:
 def share_denominator_note(shares, unit: str, among: str | None = None) -> str:
     """Which denominator the shares use: everyone, those who answered, or a subgroup
     (``among``: the words that name it, «med måloppnåelse «Kan ikke vurderes»»)."""
-    who = _unit_words(unit)[2]
+    who = unit_words(unit)[2]
     if not len(shares):
         return ""
     ns = sorted({int(n) for n in shares["n"]})
@@ -829,7 +522,7 @@ def share_denominator_note(shares, unit: str, among: str | None = None) -> str:
         return f"Nevner: {who} som har svart på hvert spørsmål (kolonnen «Av»)."
     if missing == [0]:
         return f"Nevner: {'alle ' if ns[0] > 1 else ''}{the_units(ns[0], unit)}."
-    answered = "som har svart" if unit == "project" else _ANSWERED_NB[unit]
+    answered = "som har svart" if unit == "project" else ANSWERED_NB[unit]
     return (
         f"Nevner: {the_units(ns[0], unit)} {answered}; {units(missing[0], unit)} uten svar "
         "er holdt utenfor."

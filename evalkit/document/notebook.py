@@ -8,8 +8,8 @@ out, so that a researcher drops, moves or adds one piece at a time. The runner b
 scheme's own notebook in place of the generic one.
 
 Nothing of the YAML's text is written into the notebook: the pieces are named by
-:func:`evalkit.pieces.piece_name` (ASCII letters, digits and ``_``) and read their words from
-the YAML when they run.
+:func:`evalkit.document.numbered.piece_name` (ASCII letters, digits and ``_``) and read their
+words from the YAML when they run.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from evalkit import paths
 from evalkit.config import Scheme
-from evalkit.document import layout
+from evalkit.document.year import layout
 from evalkit.errors import EvalkitError
 
 HEADER = """\

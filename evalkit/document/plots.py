@@ -20,7 +20,7 @@ import seaborn as sns
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator, ScalarFormatter
 
-from evalkit.text import fmt_dec, fmt_int
+from evalkit.formats import fmt_dec, fmt_int
 
 #: The colour-blind-safe palette of every figure (seaborn «colorblind», after Okabe and Ito).
 PALETTE = sns.color_palette("colorblind")

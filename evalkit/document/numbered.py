@@ -2,8 +2,8 @@
 
 A :class:`Table` or a :class:`Figure` shows as HTML (and a figure as PNG) with its number,
 caption, source line and notes. It takes its number when it is shown
-(:class:`~evalkit.numbering.Numbering`), so the numbers run 1, 2, 3 … down the page whatever
-cells are dropped, moved or added, and ``tables.xlsx`` holds the tables shown.
+(:class:`~evalkit.document.counters.Numbering`), so the numbers run 1, 2, 3 … down the page
+whatever cells are dropped, moved or added, and ``tables.xlsx`` holds the tables shown.
 
 :func:`figure` and :func:`table` make a researcher's own figure (a matplotlib Figure or Axes,
 or a seaborn grid) and table (a DataFrame) into pieces like the built-in ones: the house style
@@ -24,12 +24,14 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
-from evalkit import excel, plots, text, wording
+from evalkit import wording
 from evalkit.disclosure import DisclosureRule
 from evalkit.disclosure import suppress as suppress_table
+from evalkit.document import excel, plots, text
+from evalkit.document.counters import Numbering, current, numbering, use
+from evalkit.document.text import esc
 from evalkit.errors import EvalkitError
-from evalkit.numbering import Numbering, current, numbering
-from evalkit.text import esc, fmt_dec, fmt_int, fmt_p
+from evalkit.formats import fmt_dec, fmt_int, fmt_p
 
 #: The small-count rule of every published table (counts of 1 and 2 hidden as «:»).
 RULE = DisclosureRule()
@@ -428,7 +430,7 @@ def figure(
         The piece's name (default: made from the title). Shown again under the same name, as
         when its cell is run again, it keeps its number.
     ev : Evaluation or Trends, optional
-        The document; default the current one (:func:`evalkit.numbering.current`).
+        The document; default the current one (:func:`evalkit.document.counters.current`).
 
     Returns
     -------
@@ -738,3 +740,16 @@ def prepare_notebook(shell: Any) -> None:
         formatter.lookup_by_type(MplFigure)
     except KeyError:
         formatter.for_type(MplFigure, plain_figure_bundle)
+
+
+def begin(document: Any) -> None:
+    """``document`` (an evaluation or the trends) begins: its title is made, the first cell of
+    every notebook. It becomes the current document; in a notebook's kernel the house style is
+    set, and a figure shown without :func:`figure` still gets its number
+    (:func:`prepare_notebook`)."""
+    use(document)
+    if "IPython" not in sys.modules:  # not in a notebook's kernel
+        return
+    shell = sys.modules["IPython"].get_ipython()
+    if shell is not None:
+        prepare_notebook(shell)

@@ -2,34 +2,45 @@
 disclosure control applied) and figures.
 
 Notebooks call these one per cell and show the result; they compute nothing themselves.
-A table or figure takes its number when it is shown (:mod:`evalkit.numbering`), and
+A table or figure takes its number when it is shown (:mod:`evalkit.document.counters`), and
 ``tables.xlsx`` (:func:`save`) holds the tables shown, in their order. The YAML's sections
 are pieces with names (:func:`pieces` lists them, :func:`piece` makes one), so that a notebook
 of a scheme's own (``evalkit notebook SCHEME``) shows each in a cell of its own; a
 researcher's own figures and tables are :func:`figure` and :func:`table`
-(:mod:`evalkit.pieces`).
+(:mod:`evalkit.document.numbered`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from evalkit import disclosure, excel, plots, text, wording
+from evalkit import disclosure, formats, wording
 from evalkit.disclosure import SuppressedTable, suppress
+from evalkit.document import excel, plots, text
+from evalkit.document.counters import numbering, warn_referred_not_shown
+from evalkit.document.numbered import (
+    RULE,
+    Figure,
+    Table,
+    begin,
+    document_source,
+    piece_name,
+    source_line,
+)
+from evalkit.document.numbered import column_kinds as column_kinds  # re-exported: doc.column_kinds
+from evalkit.document.numbered import figure as figure  # re-exported: doc.figure(fig, …)
+from evalkit.document.numbered import table as table  # re-exported: doc.table(frame, title=…)
+from evalkit.document.text import MarkdownText, esc
 from evalkit.errors import EvalkitError
 from evalkit.evaluation import Evaluation
 from evalkit.flags import action_nb, problem_nb
+from evalkit.formats import fmt_ci, fmt_int, fmt_nok, fmt_p, fmt_pct, fmt_pp
 from evalkit.metrics import share_labels
-from evalkit.numbering import numbering, use, warn_referred_not_shown
-from evalkit.pieces import RULE, Figure, Table, document_source, piece_name, source_line
-from evalkit.pieces import column_kinds as column_kinds  # re-exported: doc.column_kinds
-from evalkit.pieces import figure as figure  # re-exported: doc.figure(fig, title=…, alt=…)
-from evalkit.pieces import table as table  # re-exported: doc.table(frame, title=…)
-from evalkit.text import MarkdownText, esc, fmt_ci, fmt_int, fmt_nok, fmt_p, fmt_pct, fmt_pp
 
 
 def _ev_source(ev: Evaluation) -> str:
@@ -49,16 +60,17 @@ def _figure(doc: Any, name: str, title: str, fig: Any, alt: str, source: str, no
 
 
 def _md(body: str) -> MarkdownText:
-    """Markdown to display (scheme and data text in it escaped with :func:`~evalkit.text.esc`);
-    never read from a file or the network, as IPython's ``Markdown`` would."""
+    """Markdown to display (scheme and data text in it escaped with
+    :func:`~evalkit.document.text.esc`); never read from a file or the network, as IPython's
+    ``Markdown`` would."""
     return MarkdownText(body)
 
 
 # --- front matter -------------------------------------------------------------------------
 def title(ev: Evaluation) -> MarkdownText:
     """The document's title; the document becomes the one a researcher's own figures and
-    tables go into (:func:`evalkit.numbering.current`)."""
-    use(ev)
+    tables go into (:func:`evalkit.document.counters.current`)."""
+    begin(ev)
     if ev.scheme.unit == "project":
         head = f"# {esc(ev.scheme.title_nb)} {ev.year}"
     else:
@@ -468,7 +480,7 @@ def applied_granted_table(ev: Evaluation) -> Table:
             f"{t['name']}: rho (p)",
             "–"
             if t["statistic"] is None
-            else f"{text.fmt_dec(t['statistic'], 2)} ({fmt_p(t['p_value'])})",
+            else f"{formats.fmt_dec(t['statistic'], 2)} ({fmt_p(t['p_value'])})",
         ),
     ]
     frame = pd.DataFrame(rows, columns=["", str(ev.year)])
@@ -608,13 +620,13 @@ def comparison_table(ev: Evaluation) -> Table | MarkdownText:
             ],
             "Forskjell": c["diff"].map(fmt_pp),
             "95 % KI (Newcombe)": [
-                f"{text.fmt_signed(lo * 100)} til {text.fmt_signed(hi * 100)}"
+                f"{formats.fmt_signed(lo * 100)} til {formats.fmt_signed(hi * 100)}"
                 for lo, hi in zip(c["diff_ci_low"], c["diff_ci_high"], strict=True)
             ],
             "Test": c["test_method"].map(TEST_SHORT_NB).fillna("ingen test"),
             "p": c["p_value"].map(fmt_p),
             "p (Holm)": c["p_adjusted"].map(fmt_p),
-            "Cohens h": c["effect_size_h"].map(lambda h: text.fmt_dec(h, 2)),
+            "Cohens h": c["effect_size_h"].map(lambda h: formats.fmt_dec(h, 2)),
         }
     )
     notes = [
@@ -902,5 +914,8 @@ def save(ev: Evaluation, output_dir: str) -> MarkdownText | None:
         return None
     registry = numbering(ev)
     warn_referred_not_shown(registry)
-    ev.save(output_dir, tables=[t.sheet() for t in registry.shown_tables()])
+    ev.save(output_dir)  # metrics.json, data_quality.csv
+    excel.write_workbook(
+        Path(output_dir) / "tables.xlsx", [t.sheet() for t in registry.shown_tables()]
+    )
     return None

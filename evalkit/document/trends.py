@@ -1,28 +1,30 @@
 """The pieces of the trends document (every year of one scheme), ready to display.
 
-As in the per-year document (:mod:`evalkit.document`), a table or figure takes its number
+As in the per-year document (:mod:`evalkit.document.year`), a table or figure takes its number
 when it is shown, ``tables.xlsx`` holds the tables shown, and a researcher's own figure and
-table are :func:`figure` and :func:`table` (:mod:`evalkit.pieces`)."""
+table are :func:`figure` and :func:`table` (:mod:`evalkit.document.numbered`)."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from evalkit import excel, geography, inert, paths, plots, stats, text, trends, wording
+from evalkit import formats, geography, inert, paths, stats, trends, wording
 from evalkit.disclosure import suppress
+from evalkit.document import excel, plots, text
+from evalkit.document.counters import numbering, warn_referred_not_shown
+from evalkit.document.numbered import RULE, Figure, Table, begin, document_source, piece_name
+from evalkit.document.numbered import figure as figure  # re-exported: tdoc.figure(fig, …)
+from evalkit.document.numbered import table as table  # re-exported: tdoc.table(frame, title=…)
+from evalkit.document.text import MarkdownText, esc
 from evalkit.evaluation import metrics_json
-from evalkit.numbering import numbering, use, warn_referred_not_shown
-from evalkit.pieces import RULE, Figure, Table, document_source, piece_name
-from evalkit.pieces import figure as figure  # re-exported: tdoc.figure(fig, title=…, alt=…)
-from evalkit.pieces import table as table  # re-exported: tdoc.table(frame, title=…)
-from evalkit.text import MarkdownText, esc, fmt_int, fmt_nok, fmt_p, fmt_pct, the_units, units
+from evalkit.formats import fmt_int, fmt_nok, fmt_p, fmt_pct, the_units, units
 from evalkit.trends import Trends
 
 
 def title(tr: Trends) -> MarkdownText:
     """The document's title; the document becomes the one a researcher's own figures and
-    tables go into (:func:`evalkit.numbering.current`)."""
-    use(tr)
+    tables go into (:func:`evalkit.document.counters.current`)."""
+    begin(tr)
     return MarkdownText(f"# {esc(tr.scheme.title_nb)}: utviklingen {tr.years[0]}–{tr.years[-1]}")
 
 
@@ -90,7 +92,7 @@ def _trend_sentences(tr: Trends) -> list[str]:
     records = trends.trend_tests(tr)
     if not records:
         return []
-    alpha = text.fmt_dec(trends.TREND_ALPHA, 2)
+    alpha = formats.fmt_dec(trends.TREND_ALPHA, 2)
     from evalkit.metrics import share_labels
 
     labels = share_labels(tr.scheme)
@@ -139,7 +141,7 @@ def _trend_sentences(tr: Trends) -> list[str]:
 
 
 def method(tr: Trends) -> MarkdownText:
-    alpha = text.fmt_dec(trends.TREND_ALPHA, 2)
+    alpha = formats.fmt_dec(trends.TREND_ALPHA, 2)
     lines = [
         "**Trend.** For hver andel testes det om den har en lineær trend over årene med "
         "Cochran–Armitage-testen for trend, med de faktiske årstallene som skårer. p-verdiene er "
@@ -200,7 +202,7 @@ def _amount_test_note(a: dict) -> str:
     """The amounts table's note on the test between the years (``p = 0,068``, ``p < 0,001``)."""
     if a["test"]["method"] is None:
         return _amount_test_sentence(a)
-    return f"Test mellom årene: {a['test']['name']}, {text.p_equals(a['test']['p_value'])}."
+    return f"Test mellom årene: {a['test']['name']}, {formats.p_equals(a['test']['p_value'])}."
 
 
 def _county_method(tr: Trends) -> str:
@@ -208,7 +210,7 @@ def _county_method(tr: Trends) -> str:
     names where the scheme has them, across the county changes within the years covered."""
     last, unit = tr.years[-1], tr.scheme.unit
     named = bool(tr.scheme.fields_of_type("municipality_names", "municipality_list"))
-    each = text.UNIT_FORMS_NB[unit]["each"]
+    each = formats.UNIT_FORMS_NB[unit]["each"]
     out = (
         f"Tabellen over fylker bruker fylkene slik de var i {last} for alle årene. "
         f"{each.capitalize()} er plassert i fylket ut fra kommunenumrene"
@@ -260,7 +262,7 @@ def trend_table(tr: Trends) -> Table:
     records = trends.trend_tests(tr)
     tests = {r["metric"]: r for r in records}
     labels = _labels(tr)
-    alpha = text.fmt_dec(trends.TREND_ALPHA, 2)
+    alpha = formats.fmt_dec(trends.TREND_ALPHA, 2)
     rows = []
     for key in long["key"].drop_duplicates():
         row = {"": labels.get(key, key)}
@@ -269,10 +271,10 @@ def trend_table(tr: Trends) -> Table:
         t = tests.get(key)
         dep = (t or {}).get("departure") or {}
         row |= {
-            "z": text.fmt_dec(t["statistic"], 2) if t else "–",
+            "z": formats.fmt_dec(t["statistic"], 2) if t else "–",
             "p (Holm)": fmt_p(t["p_adjusted"]) if t else "–",
             "Avvik χ² (fg)": (
-                f"{text.fmt_dec(dep['chi2_departure'], 2)} ({dep['df_departure']})"
+                f"{formats.fmt_dec(dep['chi2_departure'], 2)} ({dep['df_departure']})"
                 if dep.get("chi2_departure") is not None
                 else "–"
             ),
@@ -407,7 +409,7 @@ def county_table(tr: Trends) -> Table:
 def county_note(placed: dict[str, int], unit: str, last: int, changes: list[int]) -> str:
     """The county table's note: which counties, across which changes, and how many rows were
     placed by municipality code, by name, and not at all (:func:`evalkit.trends.placement`)."""
-    each = text.UNIT_FORMS_NB[unit]["each"]
+    each = formats.UNIT_FORMS_NB[unit]["each"]
     out = f"{each.capitalize()} er plassert i fylket slik fylkene var i {last}"
     if changes:
         out += (
@@ -462,8 +464,8 @@ def regression_table(tr: Trends) -> Table | MarkdownText:
     rows = [
         {
             "": p["label_nb"],
-            "Oddsforhold": text.fmt_dec(p["odds_ratio"], 2),
-            "95 % KI (Wald)": f"{text.fmt_dec(p['ci_low'], 2)}–{text.fmt_dec(p['ci_high'], 2)}",
+            "Oddsforhold": formats.fmt_dec(p["odds_ratio"], 2),
+            "95 % KI (Wald)": f"{formats.fmt_dec(p['ci_low'], 2)}–{formats.fmt_dec(p['ci_high'], 2)}",
             "p": fmt_p(p["p_value"]),
         }
         for p in res["predictors"]

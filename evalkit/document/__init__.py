@@ -1,0 +1,44 @@
+"""The documents: their pieces and their writers. Formatting only; nothing here computes a
+statistic (the evaluation and the trends do, and the documents read them).
+
+``from evalkit import document as doc`` gives the pieces of a per-year document
+(:mod:`evalkit.document.year`: ``doc.title(ev)``, ``doc.piece(ev, name)``, ``doc.figure``,
+``doc.table``, ``doc.save`` …), loaded on first use, so that the runner imports a writer or the
+numbering without pandas or matplotlib (``tests/test_fast_cached.py``). The modules:
+
+- ``year.py`` and ``trends.py``: the pieces of the per-year and the trends document;
+- ``numbered.py``: tables and figures with number, caption, source and notes, and a
+  researcher's own (``doc.figure``, ``doc.table``); ``counters.py``: the numbers they take, in
+  the order shown;
+- ``text.py``: the Norwegian sentences (summary, alt texts, notes) and escaping; the number
+  formats are :mod:`evalkit.formats`; ``plots.py``: the figures and the house style;
+- the writers: ``html.py`` (``report.html``), ``pdf.py`` (``report.pdf``), ``excel.py``
+  (``tables.xlsx``), ``notebook.py`` (``evalkit notebook SCHEME``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from typing import Any
+
+
+def _year() -> Any:
+    return importlib.import_module(f"{__name__}.year")
+
+
+def __getattr__(name: str) -> Any:
+    """A module of the package (``doc.pdf``), else a piece of the per-year document
+    (``doc.title``) from :mod:`evalkit.document.year`."""
+    if not name.startswith("__"):
+        if importlib.util.find_spec(f"{__name__}.{name}") is not None:
+            return importlib.import_module(f"{__name__}.{name}")
+        try:
+            return getattr(_year(), name)
+        except AttributeError:
+            pass
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(dir(_year())))
