@@ -56,7 +56,7 @@ def _common_checks(folder: Path) -> str:
     ):
         assert (folder / name).is_file(), name
     html = _html(folder / "report.html")
-    assert "data:image/png;base64" in html  # figures embedded
+    assert "data:image/svg+xml;base64" in html  # figures embedded (vector, text as text)
     assert "<script" not in html and 'src="http' not in html  # opens from disk, no network
     assert "from evalkit" not in html and "evaluate(" not in html  # no code cells
     nb = json.loads((folder / "report.ipynb").read_text(encoding="utf-8"))

@@ -368,6 +368,21 @@ class _Page(HTMLParser):
             self.chunks.append(data)
 
 
+def _assert_inert_svg(svg: bytes) -> None:
+    """A figure's SVG (its text as ``<text>``) is well-formed XML with no element of a text's
+    making: no script, no foreign object, no link but to its own ids."""
+    from defusedxml.ElementTree import fromstring
+
+    root = fromstring(svg)  # a control character in a label would make it unreadable
+    for element in root.iter():
+        name = element.tag.rsplit("}", 1)[-1]
+        assert name not in ("script", "foreignObject", "a", "iframe"), name
+        assert not [a for a in element.attrib if a.rsplit("}", 1)[-1].startswith("on")]
+        for key, value in element.attrib.items():
+            if key.rsplit("}", 1)[-1] == "href":
+                assert value.startswith(("#", "data:image/png;base64,")), value[:80]
+
+
 def _assert_inert(page: str, *, headings: int, server: _Server) -> _Page:
     """No element, attribute, link or image of a text's making in ``page``, no secret."""
     read = _Page(page)
@@ -380,7 +395,8 @@ def _assert_inert(page: str, *, headings: int, server: _Server) -> _Page:
             assert not value.startswith(("javascript:", "vbscript:")), (tag, attrs)
             assert "127.0.0.1" not in value, (tag, attrs)
         if tag == "img":  # only the figures, embedded
-            assert attrs["src"].startswith("data:image/png;base64,"), attrs
+            assert attrs["src"].startswith("data:image/svg+xml;base64,"), attrs["src"][:80]
+            _assert_inert_svg(base64.b64decode(attrs["src"].split(",", 1)[1]))
     assert [t for t, _ in read.tags].count("h1") == headings
     assert SECRET not in page
     assert not server.requests, server.requests

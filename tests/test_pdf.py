@@ -287,3 +287,127 @@ def test_images_embedded_and_nothing_else_fetched(tmp_path):
     with pytest.raises(ValueError):
         fetcher.fetch(f"file://{secret}")
     assert fetcher.fetch("evalkit-image:0").read() == base64.b64decode(_png())
+
+
+# --- issue 19: figures as SVG, links to headings with æøå, the PDF made where it is cheapest --
+def test_a_figure_is_vector_text_in_the_pdf(tmp_path):
+    """A document figure (SVG, text as text) reaches the PDF drawn, not as pixels: no raster
+    image on the page, and its labels are text a reader can search."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from evalkit import document as doc
+    from evalkit.document import plots
+
+    plots.set_style()
+    fig, ax = plt.subplots(figsize=(4, 2))
+    ax.barh(["Vestfold og Telemark", "Oslo"], [11, 5])
+    plt.close(fig)
+    figure = doc.Figure("f", "Prosjekter", fig, "Flest i Vestfold og Telemark (11).", 1)
+    path = tmp_path / "f.pdf"
+    pdf.write_pdf(_cell_page(figure._repr_html_()), path, title="T")
+    page = pypdf.PdfReader(path).pages[0]
+    assert list(page.images) == []
+    assert "Vestfold og Telemark" in page.extract_text()
+
+
+def test_contents_link_to_a_heading_with_aeoeaa(tmp_path):
+    """nbconvert writes a heading's id percent-encoded (``form%C3%A5l``); the contents' link
+    to it leads to its page in the PDF, and the page number stands beside it."""
+    heading = "Bakgrunn,-form%C3%A5l-og-metode"
+    html = _cell_page(
+        f'<nav class="toc"><ol><li><a href="#{heading}">Bakgrunn, formål og metode</a></li>'
+        "</ol></nav>",
+        "<p>Tekst.</p>" * 80,
+        f'<h2 id="{heading}">Bakgrunn, formål og metode</h2><p>Mer.</p>',
+    )
+    path = tmp_path / "toc.pdf"
+    pdf.write_pdf(html, path, title="T")
+    reader = pypdf.PdfReader(path)
+    target = next(i for i, p in enumerate(reader.pages) if "Mer." in p.extract_text())
+    assert target >= 1  # the heading is on a later page than the contents
+    links = [a.get_object() for a in reader.pages[0].get("/Annots", [])]
+    dests = {str(link["/Dest"]) for link in links if "/Dest" in link}
+    assert dests, "the contents' link leads nowhere"
+    for name in dests:
+        assert reader.get_destination_page_number(reader.named_destinations[name]) == target
+    line = next(ln for ln in reader.pages[0].extract_text().splitlines() if "Bakgrunn" in ln)
+    assert line.rstrip().endswith(str(target + 1))
+
+
+def test_no_garbage_collection_while_weasyprint_works(monkeypatch):
+    """Python's cyclic collector is off while WeasyPrint makes the PDF, and back on after,
+    also when WeasyPrint fails."""
+    import gc
+
+    weasyprint = pdf._weasyprint()
+    seen = []
+
+    def write_pdf(self, *args, **kwargs):
+        seen.append(gc.isenabled())
+        raise RuntimeError("WeasyPrint failed")
+
+    monkeypatch.setattr(weasyprint.HTML, "write_pdf", write_pdf)
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError):
+        pdf.write_pdf_bytes(_cell_page("<p>x</p>"), title="T")
+    assert seen == [False] and gc.isenabled()
+
+
+def test_the_pdf_check_does_not_hold_up_the_document(monkeypatch, capsys):
+    """Whether WeasyPrint can run is found out in a thread: the document goes on meanwhile,
+    and the PDF's maker waits for the answer. Where it cannot run, one line says so, once."""
+    import importlib
+    import threading
+    import time
+
+    runner_build = importlib.import_module("evalkit.runner.build")
+    answer = threading.Event()
+
+    def slow_check():
+        answer.wait(10)
+        return "report.pdf was not made: install Pango"
+
+    monkeypatch.setattr(runner_build, "_PDF_CHECKED", {})
+    monkeypatch.setattr(pdf, "unavailable", slow_check)
+    start = time.perf_counter()
+    assert runner_build.pdf_wanted(True, wait=False) is True  # not known yet
+    assert time.perf_counter() - start < 1
+    answer.set()
+    assert runner_build.pdf_wanted(True) is False
+    assert runner_build.pdf_wanted(True) is False
+    assert capsys.readouterr().err.count("install Pango") == 1
+    assert runner_build.pdf_wanted(True, wait=False) is False  # known now
+
+
+def test_one_worker_makes_the_pdf_in_its_own_process(tmp_path, monkeypatch, capsys):
+    """With one worker the PDF is made in the runner's process, not in the kernel (none is
+    given here), and WeasyPrint's notes on the page (CSS it ignores) go to the build's log,
+    not to the terminal."""
+    import importlib
+    import logging
+    import sys
+
+    execute = importlib.import_module("evalkit.runner.execute")
+    runner_build = importlib.import_module("evalkit.runner.build")
+    monkeypatch.setattr(runner_build, "_PDF_CHECKED", {"problem": None})
+    page = _cell_page("<p style='overflow-x: auto'>Tekst</p>")
+    (tmp_path / "report.html").write_text(page, encoding="utf-8")
+    terminal = logging.StreamHandler(sys.stderr)
+    logfile = tmp_path / "build.log"
+    to_log = logging.FileHandler(logfile, encoding="utf-8")
+    root = logging.getLogger()
+    root.addHandler(terminal)
+    root.addHandler(to_log)
+    try:
+        problem = execute._make_pdf(None, tmp_path, "T", here=True)
+    finally:
+        root.removeHandler(terminal)
+        root.removeHandler(to_log)
+        to_log.close()
+    assert problem is None
+    assert pypdf.PdfReader(tmp_path / "report.pdf").pages[0].extract_text().startswith("Tekst")
+    assert "overflow-x" not in capsys.readouterr().err
+    assert "overflow-x" in logfile.read_text(encoding="utf-8")

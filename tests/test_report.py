@@ -161,7 +161,7 @@ def test_build_writes_the_document(built):
     page = (folder / "report.html").read_text(encoding="utf-8")
     assert CODE_ONLY_STRING not in page  # no code
     assert "raise ValueError" not in page
-    assert "data:image/png;base64," in page  # the figure is embedded
+    assert "data:image/svg+xml;base64," in page  # the figure is embedded
     assert not re.search(r"<script[^>]*\bsrc\s*=\s*[\"']?(https?:)?//", page, re.I)
     assert not re.search(r"<link[^>]*\bhref\s*=\s*[\"']?(https?:)?//", page, re.I)
     assert "<title>Liten testrapport</title>" in page  # the first heading

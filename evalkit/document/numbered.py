@@ -35,6 +35,8 @@ from evalkit.formats import fmt_dec, fmt_int, fmt_p
 
 #: The small-count rule of every published table (counts of 1 and 2 hidden as «:»).
 RULE = DisclosureRule()
+#: Characters XML 1.0 does not allow (an SVG holding one is not read).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def source_line(source_nb: str, years: str, *, synthetic: bool) -> str:
@@ -240,9 +242,10 @@ class Table(_Numbered):
 class Figure(_Numbered):
     """A document figure: the drawing, its number, caption, alt text, source and notes.
 
-    In a notebook and in ``report.html`` it shows as ``<figure>`` with the PNG embedded, the
-    alt text written from the data, and ``<figcaption>`` holding «Figur N. caption», the
-    source line and the notes. JupyterLab without HTML gets the PNG.
+    In a notebook and in ``report.html`` it shows as ``<figure>`` with the drawing embedded
+    (:meth:`image`: an SVG, drawn once), the alt text written from the data, and
+    ``<figcaption>`` holding «Figur N. caption», the source line and the notes. JupyterLab
+    without HTML gets the SVG.
     """
 
     name: str
@@ -256,23 +259,65 @@ class Figure(_Numbered):
     registry: Numbering | None = field(default=None, repr=False, compare=False)
     #: Shown without :func:`figure` (no title, no alt text): the caption asks for them.
     untitled: bool = False
+    _image: tuple[str, bytes] | None = field(default=None, repr=False, compare=False)
 
     KIND: ClassVar[str] = "Figur"
+    #: An SVG larger than this (bytes) is embedded as a PNG instead (see :meth:`image`).
+    SVG_LIMIT: ClassVar[int] = 400_000
 
     @property
     def all_notes(self) -> list[str]:
         return [n for n in [self.source, *self.notes] if n]
 
+    def image(self) -> tuple[str, bytes]:
+        """The figure as the document embeds it: its MIME type and its bytes, drawn once.
+
+        An SVG with its text as text (:meth:`svg`): sharp in print at any size, searchable in
+        the PDF, a third of the bytes of the 150 dpi PNG, drawn in half the time (no pixels to
+        fill and compress), and laid out by WeasyPrint about as fast as the PNG (which it
+        decodes and compresses again). A drawing whose SVG is larger than ``SVG_LIMIT`` bytes
+        (a scatter of many thousand points) is a PNG (:meth:`png`) instead: WeasyPrint draws
+        an SVG element by element."""
+        if self._image is None:
+            svg = self.svg()
+            if len(svg) <= self.SVG_LIMIT:
+                self._image = ("image/svg+xml", svg)
+            else:
+                self._image = ("image/png", self.png())
+        return self._image
+
+    def svg(self) -> bytes:
+        """The figure as SVG, its text as ``<text>`` in the font matplotlib measured it with
+        (``svg.fonttype: none``; :data:`evalkit.document.plots.SANS_SERIF`); the same figure gives the
+        same bytes (no date, ids from a fixed salt). Characters XML does not allow (control
+        characters a label may hold) are written as spaces."""
+        import matplotlib
+
+        buf = io.BytesIO()
+        with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "evalkit"}):
+            self.figure.savefig(
+                buf, format="svg", dpi=plots.PNG_DPI, metadata={"Date": None, "Creator": None}
+            )
+        return _NOT_XML.sub(" ", buf.getvalue().decode("utf-8")).encode("utf-8")
+
     def png(self) -> bytes:
         """The figure as PNG (150 dpi, no timestamp: the same figure gives the same bytes).
 
         Without an alpha channel: the figures are opaque (a white background), and an RGB PNG is
-        smaller and is put into ``report.pdf`` without splitting off a transparency mask."""
+        smaller and is put into ``report.pdf`` without splitting off a transparency mask.
+        matplotlib's RGBA PNG is written uncompressed (``compress_level`` 0): only the RGB PNG
+        is compressed."""
         if self._png is None:
             from PIL import Image
 
             buf = io.BytesIO()
-            self.figure.savefig(buf, format="png", dpi=plots.PNG_DPI, metadata={"Software": None})
+            self.figure.savefig(
+                buf,
+                format="png",
+                dpi=plots.PNG_DPI,
+                metadata={"Software": None},
+                pil_kwargs={"compress_level": 0},
+            )
             rgba = Image.open(io.BytesIO(buf.getvalue()))
             rgb = Image.new("RGB", rgba.size, "white")
             rgb.paste(rgba, mask=rgba.getchannel("A"))
@@ -281,11 +326,9 @@ class Figure(_Numbered):
             self._png = out.getvalue()
         return self._png
 
-    def _repr_png_(self) -> bytes:
-        return self.png()
-
     def _repr_html_(self) -> str:
-        data = base64.b64encode(self.png()).decode("ascii")
+        mime, image = self.image()
+        data = base64.b64encode(image).decode("ascii")
         width = round(self.figure.get_figwidth() * 96)
         # blocks, not spans: the caption, the source and each note on a line of its own also
         # where the page's stylesheet is not loaded (JupyterLab)
@@ -294,20 +337,20 @@ class Figure(_Numbered):
         kind = "evalkit-figure evalkit-untitled" if self.untitled else "evalkit-figure"
         return (
             f"<figure class='{kind}' id='{esc(self.anchor)}'>"
-            f"<img src='data:image/png;base64,{data}' alt='{esc(self.alt)}' "
+            f"<img src='data:{mime};base64,{data}' alt='{esc(self.alt)}' "
             f"style='width:{width}px;max-width:100%;height:auto'>"
             f"<figcaption><div class='caption'>{caption}</div>{notes}</figcaption></figure>"
         )
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        """What a notebook shows: the figure as HTML with its caption, and as PNG for a
-        front end without HTML, numbered as it is shown."""
+        """What a notebook shows: the figure as HTML with its caption, and as the image alone
+        (SVG text, or a PNG in base64) for a front end without HTML, numbered as it is shown.
+        No ``_repr_png_``: IPython would draw the figure again for a PNG the bundle lacks."""
         self._shown()
-        return {
-            "text/html": self._repr_html_(),
-            "image/png": base64.b64encode(self.png()).decode("ascii"),
-            "text/plain": repr(self),
-        }
+        mime, image = self.image()
+        svg = mime == "image/svg+xml"
+        alone = image.decode("utf-8") if svg else base64.b64encode(image).decode("ascii")
+        return {"text/html": self._repr_html_(), mime: alone, "text/plain": repr(self)}
 
     def __repr__(self) -> str:
         return f"{self.caption}. {self.alt}"

@@ -65,7 +65,8 @@ th, td { padding: 2pt 5pt; vertical-align: top; }
 th { border-bottom: 0.8pt solid #333; }
 tbody tr:last-child td { border-bottom: 0.8pt solid #333; }
 img { max-width: 100%%; height: auto; }
-figure.evalkit-figure img { max-height: 19cm; width: auto; max-width: 100%%; }
+figure.evalkit-figure img { max-height: 19cm; width: auto; max-width: 100%%;
+                            object-fit: contain; object-position: left top; }
 .evalkit-table-scroll { overflow: visible; }
 table.evalkit-table { max-width: 100%%; }
 th, td { overflow-wrap: break-word; }
@@ -271,6 +272,24 @@ def _keep_headings_with_next(flat) -> None:
                 heading.set("class", f"{heading.get('class', '')} evalkit-landscape".strip())
 
 
+def _decode_anchors(root) -> None:
+    """Headings' ids and the links to them as text, not percent-encoded: nbconvert writes the
+    id of «Bakgrunn, formål og metode» as ``Bakgrunn,-form%C3%A5l-og-metode``, and WeasyPrint
+    decodes a link's ``#…`` before it looks for the id, so that the links of the table of
+    contents to a heading with æ, ø or å led nowhere in the PDF («No anchor …»). The page
+    numbers (``target-counter(attr(href))``) read the ``href`` as it is written, so both are
+    decoded."""
+    from urllib.parse import unquote
+
+    for element in root.iter():
+        anchor = element.get("id")
+        if anchor and "%" in anchor:
+            element.set("id", unquote(anchor))
+        href = element.get("href")
+        if href and href.startswith("#") and "%" in href:
+            element.set("href", unquote(href))
+
+
 def _flatten_cells(html: str) -> str:
     """The page with each cell's rendered content in one plain ``<div>`` under ``<main>``:
     the same text, tables and figures in the same order, a third of the boxes to lay out; the
@@ -286,6 +305,7 @@ def _flatten_cells(html: str) -> str:
     main = body.find(f"{_XHTML}main") if body is not None else None
     if main is None:
         return html
+    _decode_anchors(root)
     _print_tables(main)
     flat = ET.Element(f"{_XHTML}main")
 
@@ -311,9 +331,10 @@ def _flatten_cells(html: str) -> str:
     return "<!DOCTYPE html>\n" + ET.tostring(root, encoding="unicode", method="html")
 
 
-#: An image embedded in the page as a ``data:`` URL (how nbconvert and evalkit embed figures).
+#: An image embedded in the page as a ``data:`` URL (how nbconvert and evalkit embed figures:
+#: evalkit's as SVG, see :meth:`evalkit.document.numbered.Figure.image`).
 _EMBEDDED_IMAGE = re.compile(
-    r"""src=(["'])data:(image/(?:png|jpeg|gif|webp));base64,([A-Za-z0-9+/=\s]*)\1"""
+    r"""src=(["'])data:(image/(?:png|jpeg|gif|webp|svg\+xml));base64,([A-Za-z0-9+/=\s]*)\1"""
 )
 #: The URL scheme under which :func:`print_html` hands the embedded images to WeasyPrint.
 _IMAGE_SCHEME = "evalkit-image"
@@ -379,21 +400,69 @@ def _fetcher(weasyprint, images: dict[str, tuple[str, bytes]]):
 
 
 def write_pdf(report_html: str, path: Path | str, *, title: str) -> Path:
-    """Write ``report.pdf`` (tagged PDF/UA-1) from the document's HTML, atomically."""
-    weasyprint = _weasyprint()
+    """Write ``report.pdf`` (tagged PDF/UA-1) from the document's HTML, atomically
+    (:func:`write_pdf_bytes`)."""
     path = Path(path)
-    images: dict[str, tuple[str, bytes]] = {}
-    page = print_html(report_html, title, images)
-    document = weasyprint.HTML(
-        string=page, base_url=str(path.parent), url_fetcher=_fetcher(weasyprint, images)
-    )
-    return paths.write_atomic(path, document.write_pdf(pdf_variant="pdf/ua-1"))
+    data = write_pdf_bytes(report_html, title=title, base_url=str(path.parent))
+    return paths.write_atomic(path, data)
 
 
 def write_pdf_file(html_path: Path | str, pdf_path: Path | str, *, title: str) -> Path:
     """:func:`write_pdf` from the HTML file at ``html_path`` (the runner calls this in the
-    document's kernel)."""
+    document's kernel, or in its own process when it builds one document at a time)."""
     return write_pdf(Path(html_path).read_text(encoding="utf-8"), pdf_path, title=title)
+
+
+#: A page of what a document holds (headings, text in bold, a table, a figure's SVG text), made
+#: by :func:`warm_up`.
+_WARM_UP_PAGE = (
+    '<!DOCTYPE html><html lang="nb"><head><meta charset="utf-8"><title>T</title></head><body>'
+    "<main><h1>Å</h1><p>Tekst <b>fet</b> 1 234,5</p><table><thead><tr><th>Fylke</th></tr>"
+    "</thead><tbody><tr><td>Møre</td></tr></tbody></table><img alt='Figur' "
+    "src='data:image/svg+xml;base64,{svg}'></main></body></html>"
+)
+_WARM_UP_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="20pt" height="10pt">'
+    '<text x="0" y="8" style="font: 8px \'DejaVu Sans\'">Å</text></svg>'
+)
+
+
+def warm_up() -> None:
+    """Import WeasyPrint and make the PDF of a small page, so that its fonts are set up (about
+    0,1 s the first time) before a document's PDF is made. The runner does this in a thread
+    while the notebook runs (:func:`evalkit.runner.build.pdf_wanted`).
+
+    Raises
+    ------
+    PdfUnavailable
+        WeasyPrint cannot start here.
+    """
+    svg = base64.b64encode(_WARM_UP_SVG.encode("utf-8")).decode("ascii")
+    write_pdf_bytes(_WARM_UP_PAGE.format(svg=svg), title="T")
+
+
+def write_pdf_bytes(report_html: str, *, title: str, base_url: str | None = None) -> bytes:
+    """``report.pdf`` (tagged PDF/UA-1) made from the document's HTML, as bytes: the embedded
+    images handed over by :func:`_fetcher`, no other file or network address read.
+
+    Python's cyclic garbage collector is off meanwhile: WeasyPrint makes a million short-lived
+    objects, and every collection they set off also walks the objects already in the process
+    (in the runner or a kernel, hundreds of thousands: 0,5 s of a 2 s PDF in the runner). The
+    few megabytes of cycles it leaves are collected afterwards, as usual."""
+    import gc
+
+    weasyprint = _weasyprint()
+    images: dict[str, tuple[str, bytes]] = {}
+    page = print_html(report_html, title, images)
+    fetcher = _fetcher(weasyprint, images)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        document = weasyprint.HTML(string=page, base_url=base_url, url_fetcher=fetcher)
+        return document.write_pdf(pdf_variant="pdf/ua-1")
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def unavailable() -> str | None:

@@ -351,10 +351,57 @@ def _cell_write_error(err: Any, staging: Path) -> int | None:
     return int(m.group(1))
 
 
-def _make_pdf(kernel: WarmKernel, staging: Path, title: str) -> str | None:
-    """Make ``report.pdf`` from ``report.html`` in the document's kernel (so that workers make
-    their PDFs in parallel); returns None, or one sentence on why there is no PDF."""
+@contextlib.contextmanager
+def _weasyprint_notes_to_log() -> Any:
+    """WeasyPrint's notes on the printed page (CSS of the screen it ignores, …) go to the
+    build's log and not to the terminal, as they do from a kernel: the terminal's handlers
+    pass no record of the ``weasyprint`` logger meanwhile."""
+    terminal = [
+        h
+        for h in logging.getLogger().handlers
+        if isinstance(h, logging.StreamHandler)
+        and getattr(h, "stream", None) in (sys.stderr, sys.stdout)
+    ]
+
+    def not_weasyprint(record: logging.LogRecord) -> bool:
+        return not record.name.startswith("weasyprint")
+
+    for handler in terminal:
+        handler.addFilter(not_weasyprint)
+    try:
+        yield
+    finally:
+        for handler in terminal:
+            handler.removeFilter(not_weasyprint)
+
+
+def _make_pdf(kernel: WarmKernel, staging: Path, title: str, *, here: bool = False) -> str | None:
+    """Make ``report.pdf`` from ``report.html``: ``here``, in this process (one worker: the
+    WeasyPrint warmed up while the notebook ran, see
+    :func:`~evalkit.runner.build.pdf_wanted`), else in the document's kernel (so that workers
+    make their PDFs in parallel). Returns None, or one sentence on why there is no PDF; none
+    is made where WeasyPrint cannot run (one line on stderr has said so)."""
+    from evalkit.runner.build import pdf_wanted
+
+    if not pdf_wanted(True):
+        return None
     html, pdf = (staging / "report.html").resolve(), (staging / PDF_FILE).resolve()
+    if here:
+        from evalkit.document import pdf as pdf_module
+
+        try:
+            with _weasyprint_notes_to_log():
+                pdf_module.write_pdf_file(html, pdf, title=title)
+        except OSError as err:
+            if err.errno in WRITE_ERRNOS:
+                raise
+            ename, reason = type(err).__name__, str(err)
+        except Exception as err:  # WeasyPrint failed on this page
+            ename, reason = type(err).__name__, str(err)
+        else:
+            return None
+        log.warning("%s: report.pdf not made: %s: %s", staging.name, ename, reason)
+        return f"report.pdf was not made ({ename}: {reason}); the HTML is complete."
     try:
         kernel.run(
             "__import__('evalkit.document.pdf', fromlist=['_']).write_pdf_file("
@@ -448,9 +495,15 @@ def _changed_input(
 
 
 def execute(
-    job: Job, started: float, kernel: WarmKernel, stop: threading.Event | None = None
+    job: Job,
+    started: float,
+    kernel: WarmKernel,
+    stop: threading.Event | None = None,
+    *,
+    pdf_here: bool = False,
 ) -> BuildResult:
-    """Run ``job`` in ``kernel`` and finish its document.
+    """Run ``job`` in ``kernel`` and finish its document (``report.pdf`` made in this process
+    with ``pdf_here``, else in the kernel: :func:`_make_pdf`).
 
     Returns a result with status ``built``, ``failed`` (the previous output kept, the partial
     notebook in ``_failed/``) or ``interrupted`` (``stop`` was set: nothing kept of this run).
@@ -483,7 +536,7 @@ def execute(
     except OSError as err:
         raise write_error(err, folder) from err
     try:
-        return _execute_in(job, staging, source_nb, started, kernel, stop)
+        return _execute_in(job, staging, source_nb, started, kernel, stop, pdf_here)
     finally:  # swapped in or moved to _failed/ by now, unless interrupted or not writable
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
@@ -496,6 +549,7 @@ def _execute_in(
     started: float,
     kernel: WarmKernel,
     stop: threading.Event | None,
+    pdf_here: bool = False,
 ) -> BuildResult:
     import nbformat
     import papermill as pm
@@ -627,7 +681,9 @@ def _execute_in(
         write_atomic(staging / "report.ipynb", nbformat.writes(executed) + "\n")
         title = job.title or first_heading(executed) or f"{job.scheme} {job.year}"
         write_atomic(staging / "report.html", export_html(executed, title))
-        pdf_problem = _make_pdf(kernel, staging, title) if job.pdf else None
+        pdf_problem = _make_pdf(kernel, staging, title, here=pdf_here) if job.pdf else None
+        if stop is not None and stop.is_set():  # Ctrl-C while the PDF was made
+            return interrupted()
         if not (staging / "metrics.json").exists():
             log.warning("%s %s: the notebook wrote no metrics.json", job.scheme, job.year)
         outputs = [

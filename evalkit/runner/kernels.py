@@ -109,6 +109,20 @@ def kernel_warm_up() -> None:
 
     _KERNEL_STATE["rc"] = dict(matplotlib.rcParams)
     _KERNEL_STATE["filters"] = list(warnings.filters)
+    _freeze()
+
+
+def _freeze() -> None:
+    """What the kernel holds now (the imported modules, and what the last document left in
+    their caches) kept out of Python's cyclic garbage collection from here on, so that a
+    collection walks only the next document's objects: the 170 000 objects of pandas, scipy,
+    statsmodels, matplotlib and seaborn were walked by every full collection (statsmodels'
+    Holm adjustment and IPython's namespace reset each start one), 0,1 s each, 2,5 s of a
+    build's 16 s in its kernels. Garbage is collected first, so none of it is kept."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
 
 def kernel_prepare(folder: str) -> None:
@@ -136,6 +150,8 @@ def kernel_prepare(folder: str) -> None:
     if shell is not None:
         shell.reset(new_session=False)  # %reset -f: a clean user namespace, history, Out
         shell.execution_count = 1
+    if "rc" in _KERNEL_STATE:  # a warm kernel
+        _freeze()
 
 
 # --------------------------------------------------------------------------------------------
