@@ -15,7 +15,8 @@ The runner: one module per job. One year of one scheme is built by :func:`report
    (:data:`KERNEL_NAME`, registered on first use), in a staging folder beside the target.
 4. **Export** (``export.py``) ``report.html`` with nbconvert (code hidden with ``exclude_input``, figures
    embedded, no script or stylesheet loaded from the network); ``report.pdf`` from it with
-   WeasyPrint (:mod:`evalkit.pdf`, run in the document's kernel; ``pdf=False`` skips it);
+   WeasyPrint (:mod:`evalkit.pdf`: in each worker's kernel, or in the runner's process when
+   there is one worker; ``pdf=False`` skips it);
    write ``manifest.json``.
 5. **Swap** the staging folder into ``outputs/<scheme>/<year>/``. A failed year leaves the
    previous output as it was and puts the partial notebook in
