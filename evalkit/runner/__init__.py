@@ -16,8 +16,8 @@ The runner: one module per job. One year of one scheme is built by :func:`report
 4. **Export** (``execute.py``, with the document's writers) ``report.html`` with nbconvert
    (:mod:`evalkit.document.html`: code hidden, figures embedded, no script or stylesheet
    loaded from the network); ``report.pdf`` from it with WeasyPrint
-   (:mod:`evalkit.document.pdf`, run in the document's kernel; ``pdf=False`` skips it); write
-   ``manifest.json``.
+   (:mod:`evalkit.document.pdf`: in each worker's kernel, or in the runner's process when
+   there is one worker; ``pdf=False`` skips it); write ``manifest.json``.
 5. **Swap** the staging folder into ``outputs/<scheme>/<year>/``. A failed year leaves the
    previous output as it was and puts the partial notebook in
    ``outputs/<scheme>/_failed/<year>/``.
