@@ -1,6 +1,6 @@
 """The pieces every document is made of: numbered tables and figures, and a researcher's own.
 
-A :class:`Table` or a :class:`Figure` shows as HTML (and a figure as PNG) with its number,
+A :class:`Table` or a :class:`Figure` shows as HTML (and a figure as SVG) with its number,
 caption, source line and notes. It takes its number when it is shown
 (:class:`~evalkit.document.counters.Numbering`), so the numbers run 1, 2, 3 … down the page
 whatever cells are dropped, moved or added, and ``tables.xlsx`` holds the tables shown.

@@ -29,7 +29,7 @@ ACCENT = PALETTE[3]
 #: Markers that tell the lines of a trend figure apart without colour.
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*", "h", "<", ">"]
 LINESTYLES = ["-", "--", "-.", ":"]
-#: Resolution of the PNG embedded in the documents.
+#: Resolution of a figure drawn as PNG (a drawing too large for SVG; images inside an SVG).
 PNG_DPI = 150
 #: Width of every figure (inches): the text column of the HTML page and of an A4 page.
 WIDTH = 7.5

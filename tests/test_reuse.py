@@ -1,0 +1,64 @@
+"""What a build keeps from one document to the next, so that it is not paid again (issue 19):
+the HTML exporter of each worker thread, and a warm kernel's imported modules kept out of the
+garbage collector's walks."""
+
+from __future__ import annotations
+
+import gc
+import threading
+import weakref
+
+import nbformat
+
+
+def _notebook(heading: str):
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("x")
+    data = {"text/html": f"<h2>{heading}</h2><p>Tekst</p>", "text/plain": heading}
+    cell.outputs = [nbformat.v4.new_output("display_data", data=data)]
+    nb.cells = [nbformat.v4.new_markdown_cell(f"# {heading}"), cell]
+    return nb
+
+
+def test_one_html_exporter_per_thread_and_the_same_page(monkeypatch):
+    """A thread exports document after document with one exporter (its templates compiled
+    once), another thread gets its own, and the page is the one a new exporter makes."""
+    from evalkit.document import html as export
+
+    nb = _notebook("Første")
+    first = export.export_html(nb, "Første")
+    exporter = export._html_exporter()
+    second = export.export_html(_notebook("Andre"), "Andre")
+    assert export._html_exporter() is exporter
+    assert "<title>Andre</title>" in second and "Første" not in second
+    others = []
+    thread = threading.Thread(target=lambda: others.append(export._html_exporter()))
+    thread.start()
+    thread.join()
+    assert others[0] is not exporter
+    monkeypatch.setattr(export, "_EXPORTERS", threading.local())  # a new exporter
+    assert export.export_html(nb, "Første") == first
+    assert export._html_exporter() is not exporter
+
+
+class _Node:
+    def __init__(self) -> None:
+        self.me = self  # a cycle: only the cyclic collector frees it
+
+
+def test_a_warm_kernel_collects_then_freezes():
+    """Before a document, a warm kernel collects its garbage and freezes what is left (the
+    modules, their caches), so that a collection walks only the document's own objects."""
+    from evalkit.runner import kernels
+
+    garbage = _Node()
+    gone = weakref.ref(garbage)
+    kept = _Node()
+    del garbage
+    try:
+        kernels._freeze()
+        assert gone() is None  # collected, not frozen with the rest
+        assert gc.get_freeze_count() > 0
+        assert not any(o is kept for g in range(3) for o in gc.get_objects(generation=g))
+    finally:
+        gc.unfreeze()
