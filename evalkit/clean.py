@@ -65,6 +65,13 @@ _UNREADABLE_AMOUNT = "Beløpet kan ikke leses som hele kroner; satt som manglend
 _UNKNOWN_ROUND = "Runde må være 1 eller 2; satt som manglende."
 
 
+def _blank_round(round_: int, scheme: Scheme) -> str:
+    return (
+        f"Runde er tom; regnet som runde {round_}, slik «blank_is» for feltet sier i "
+        f"{scheme.path.name}."
+    )
+
+
 def _implausible_amount(plausible: AmountRange, scheme: Scheme) -> str:
     low, high = fmt_int(plausible.min), fmt_int(plausible.max)
     return (
@@ -541,13 +548,18 @@ def clean_export(raw: RawExport, scheme: Scheme, year: int, *, strict: bool = Fa
                 )
             )
         elif spec.type == "round":
-            rnd = pc.fill_null(text, "1")  # blank means the first round
-            ok = pc.is_in(rnd, value_set=pa.array(["1", "2"])).to_numpy(zero_copy_only=False)
+            # a blank round is unknown (missing), unless the scheme's YAML says which round a
+            # blank stands for (``blank_is``); then each such cell is flagged as mapped
+            blank = pc.is_null(text).to_numpy(zero_copy_only=False)
+            rnd = text if spec.blank_is is None else pc.fill_null(text, str(spec.blank_is))
+            ok = pc.fill_null(pc.is_in(rnd, value_set=pa.array(["1", "2"])), False)
+            ok = ok.to_numpy(zero_copy_only=False)
             number = np.where(rnd.to_numpy(zero_copy_only=False) == "2", 2, 1)
+            unknown = ~ok if spec.blank_is is not None else ~ok & ~blank
             flags.append(
                 _cell_flags(
                     frame,
-                    ~ok[codes],
+                    unknown[codes],
                     name,
                     column,
                     values,
@@ -556,6 +568,19 @@ def clean_export(raw: RawExport, scheme: Scheme, year: int, *, strict: bool = Fa
                     "set_missing",
                 )
             )
+            if spec.blank_is is not None:
+                flags.append(
+                    _cell_flags(
+                        frame,
+                        blank[codes],
+                        name,
+                        column,
+                        values,
+                        "blank_round",
+                        _blank_round(spec.blank_is, scheme),
+                        "mapped",
+                    )
+                )
             tidy_cols[name] = pd.Series(
                 pd.arrays.IntegerArray(number[codes], ~ok[codes]), index=frame.index
             )

@@ -121,6 +121,8 @@ class FieldSpec:
     target: str | None = None
     #: Amount fields only: the plausible amounts (:data:`DEFAULT_AMOUNT_RANGE` unless set).
     plausible: AmountRange | None = None
+    #: Round fields only: the round a blank cell stands for (None: a blank round is unknown).
+    blank_is: int | None = None
 
 
 @dataclass(frozen=True)
@@ -238,6 +240,9 @@ class FieldModel(_Model):
     vocabulary: str | None = None
     target: str | None = None
     plausible: PlausibleModel | None = None
+    #: For a round field: the round a blank cell stands for (as the export's specification
+    #: says); without it a blank round is unknown and counted in ``round_missing``.
+    blank_is: Literal[1, 2] | None = None
 
     @model_validator(mode="after")
     def _plausible_on_amounts(self) -> FieldModel:
@@ -245,6 +250,11 @@ class FieldModel(_Model):
             raise ValueError(
                 "sets `plausible`, but only amount fields have a plausible range. Remove it, "
                 "or make the field `type: amount`"
+            )
+        if self.blank_is is not None and self.type != "round":
+            raise ValueError(
+                "sets `blank_is`, but only round fields say which round a blank cell is. "
+                "Remove it, or make the field `type: round`"
             )
         return self
 
@@ -1460,6 +1470,7 @@ def _load(path: Path, mtime_ns: int, size: int) -> Scheme:
                 if f.type == "amount"
                 else None
             ),
+            blank_is=f.blank_is,
         )
         for n, f in model.fields.items()
     }

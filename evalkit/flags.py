@@ -47,6 +47,7 @@ PROBLEMS_NB = {
     "unreadable_amount": "Beløpet kan ikke leses",
     "implausible_amount": "Urimelig beløp",
     "unknown_round": "Ukjent runde",
+    "blank_round": "Runde mangler",
     "granted_above_applied": "Tildelt mer enn søkt",
     "refused_with_amount": "Avslag med beløp",
     # counties and municipalities

@@ -375,6 +375,7 @@ def compute_metrics(result: CleanResult, scheme: Scheme, *, synthetic: bool) -> 
         )
     for name in scheme.fields_of_type("round"):
         m["by_round"] = _by_round(tidy, scheme, name)
+        m["round_missing"] = int(tidy[name].isna().sum())
         break
     m["by_county"] = _by_county(tidy, scheme, result.year)
     m["by_county_total"] = _total_row(m["by_county"], scheme)
