@@ -408,6 +408,18 @@ def adjust_holm(records: Sequence[dict], alpha: float = ALPHA) -> None:
         r["holds_after_holm"] = holds_after_holm(r["p_adjusted"], alpha)
 
 
+def comparison_counts(records: Sequence[dict]) -> dict[str, int]:
+    """How many of Holm-adjusted ``records`` (:func:`adjust_holm`) there are: ``total``,
+    ``tested`` (with a p-value) and ``held`` (``holds_after_holm``). The counts the documents
+    print about the comparisons, written to ``metrics.json`` as ``comparison_counts``."""
+    tested = [r for r in records if r.get("p_value") is not None]
+    return {
+        "total": len(records),
+        "tested": len(tested),
+        "held": sum(bool(r.get("holds_after_holm")) for r in tested),
+    }
+
+
 def compare_shares(
     shares_a: Mapping[str, dict], shares_b: Mapping[str, dict], year: int, other_year: int
 ) -> list[dict]:
