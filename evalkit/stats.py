@@ -906,7 +906,8 @@ def logistic_odds_ratios(
     Returns
     -------
     dict
-        ``n``, ``events``, ``n_excluded_missing``, ``parameters`` (excluding the intercept),
+        ``n``, ``events``, ``n_excluded_missing``, ``n_rows`` (the rows given: ``n`` plus
+        ``n_excluded_missing``), ``parameters`` (excluding the intercept),
         ``events_per_parameter``, ``terms``, ``formula`` (as text), ``reference_levels``,
         ``covariate_coding`` (``"categorical"``), ``method`` (``"logistic_wald"``),
         ``ci_method`` (``"wald"``), ``predictors`` (one dict per predictor: ``name,
@@ -957,6 +958,7 @@ def logistic_odds_ratios(
         "n": int(n),
         "events": events,
         "n_excluded_missing": int(len(df) - n),
+        "n_rows": int(len(df)),
         "parameters": int(k),
         "events_per_parameter": _json_float(epv),
         "terms": terms,

@@ -265,13 +265,33 @@ def projects_by_common_county(tr: Trends) -> tuple[pd.DataFrame, int]:
 
 
 @_cached
+def by_common_county(tr: Trends) -> dict:
+    """The county table of the trends as metrics.json holds it (``by_common_county``): its
+    ``rows`` (:func:`projects_by_common_county`), the ``total`` of each year (the table's «I
+    alt» row), ``n_unplaced``, ``county_change_years`` within the years covered, ``placed``
+    (:func:`placement`) and ``n_rows``, all the rows of all years."""
+    table, n_unplaced = projects_by_common_county(tr)
+    placed = placement(tr)
+    return {
+        "counties_of_year": tr.years[-1],
+        "rows": [
+            {"county_name": str(name), **{str(y): int(n) for y, n in row.items()}}
+            for name, row in table.iterrows()
+        ],
+        "total": {str(y): int(n) for y, n in table.sum().items()},
+        "n_unplaced": n_unplaced,
+        "county_change_years": geography.county_change_years(tr.years[0], tr.years[-1]),
+        "placed": placed,
+        "n_rows": sum(placed.values()),
+    }
+
+
+@_cached
 def trends_metrics(tr: Trends) -> dict:
     """The trends document's ``metrics.json``: every figure it shows (schema_version 2)."""
     from evalkit.metrics import SCHEMA_VERSION
 
     count = tr.scheme.count_key
-    table, n_unplaced = projects_by_common_county(tr)
-    placed = placement(tr)
     return {
         "schema_version": SCHEMA_VERSION,
         "scheme": tr.scheme.name,
@@ -285,16 +305,5 @@ def trends_metrics(tr: Trends) -> dict:
         "trend_tests": trend_tests(tr),
         "amounts": amounts(tr),
         "regression": regression(tr),
-        "by_common_county": {
-            "counties_of_year": tr.years[-1],
-            "rows": [
-                {"county_name": str(name), **{str(y): int(n) for y, n in row.items()}}
-                for name, row in table.iterrows()
-            ],
-            "total": {str(y): int(n) for y, n in table.sum().items()},
-            "n_unplaced": n_unplaced,
-            "county_change_years": geography.county_change_years(tr.years[0], tr.years[-1]),
-            "placed": placed,
-            "n_rows": sum(placed.values()),
-        },
+        "by_common_county": by_common_county(tr),
     }

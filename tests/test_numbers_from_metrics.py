@@ -31,16 +31,20 @@ import sys
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 import pytest
+import yaml
 from bs4 import BeautifulSoup
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "data" / "demo"
 
 # --- reading the numbers of a page ------------------------------------------------------------
-#: Spaces that group digits: no-break space, narrow no-break space, thin space, space.
-_GROUP = "[\u00a0\u202f\u2009 ]"
+#: Spaces that group digits: no-break space, narrow no-break space, thin space (a plain space
+#: separates two numbers).
+_GROUP = "[\u00a0\u202f\u2009]"
 #: A number as the documents print it: an optional sign (the minus sign U+2212, a hyphen, +,
 #: ±), digits grouped by three with a space, an optional decimal comma.
 NUMBER = re.compile(
@@ -84,24 +88,29 @@ def _range_then_percent(after: str) -> bool:
     return bool(m)
 
 
-def chunks(page: str) -> list[str]:
-    """The pieces of text a reader sees, each table cell one piece and each paragraph (or
-    list item, caption, heading) another; style, script, code, SVG and images left out."""
+def chunks(page: str) -> list[tuple[str, str | None]]:
+    """The pieces of text a reader sees, each with the caption of its table (None outside a
+    table): each table cell one piece, each paragraph (or list item, caption, heading)
+    another; style, script, code, SVG and images left out."""
     soup = BeautifulSoup(page, "html.parser")
     for tag in soup(["style", "script", "svg", "code", "img", "head"]):
         tag.decompose()
-    out = []
+    out: list[tuple[str, str | None]] = []
     for cell in soup.find_all(["td", "th"]):
-        out.append(cell.get_text(" ", strip=True))
+        caption = cell.find_parent("table").caption
+        out.append((cell.get_text(" ", strip=True), caption and caption.get_text(" ", strip=True)))
         cell.decompose()
     for block in soup.find_all(["p", "li", "caption", "h1", "h2", "h3", "h4", "div", "span"]):
         if block.find(["p", "li", "div", "table"]) is None:  # innermost blocks only
-            out.append(block.get_text(" ", strip=True))
+            out.append((block.get_text(" ", strip=True), None))
             block.decompose()
-    rest = soup.get_text(" ", strip=True)
-    if rest:
-        out.append(rest)
-    return [" ".join(c.split()) for c in out if c.strip()]
+    out.append((soup.get_text(" ", strip=True), None))
+    return [(_squeeze(text), caption) for text, caption in out if text.strip()]
+
+
+def _squeeze(text: str) -> str:
+    """Runs of spaces and line breaks as one space; the no-break spaces inside numbers kept."""
+    return re.sub(r"[ \t\r\n]+", " ", text).strip()
 
 
 def printed_numbers(text: str) -> list[Printed]:
@@ -131,7 +140,7 @@ EXEMPT: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\b(?:Tabell|tabell|Figur|figur|tabellen|figuren)\s(?P<n>\d+)\b"),
      "the number of a table or figure («Tabell 3», «figur 2»), given when it is shown"),
     (re.compile(r"^(?:Tabell|Figur)\s(?P<n>\d+)\.$"), "a caption's number («Tabell 3.»)"),
-    (re.compile(r"\bkap\.\s(?P<n>\d+)\spost\s\d+|\bkap\.\s\d+\spost\s(?P<n2>\d+)"),
+    (re.compile(r"\bkap\.\s(?P<n>\d+)\spost\s(?P<n2>\d+)"),
      "the state budget's chapter and item of the grant («kap. 762 post 60»), scheme text"),
     (re.compile(r"(?P<n>95)\s%\s(?:konfidensintervall|KI)"),
      "the level of every interval (95 %), a constant of the method"),
@@ -223,18 +232,279 @@ class Missing:
         return f"{self.raw!r} in «{self.where[:160]}»"
 
 
-def missing_numbers(page: str, values: Values) -> tuple[list[Missing], int]:
+def missing_numbers(
+    page: str,
+    values: Values,
+    lists: dict[str, Values] | None = None,
+    texts: list[str] = (),
+) -> tuple[list[Missing], int]:
     """The numbers of ``page`` not found in ``values`` (exemptions applied), and how many
-    numbers were read."""
+    numbers were read. ``lists``: the row-level lists of the page, by a part of their
+    table's caption, each with the values of the rows it lists (:data:`ROW_LISTS`); a number
+    in such a table must be one of them. ``texts``: the scheme's own texts
+    (:func:`scheme_texts`), whose numbers are the scheme's words."""
     missing, read = [], 0
-    for text in chunks(page):
-        spans = exempt_spans(text)
+    for text, caption in chunks(page):
+        source = next(
+            (v for part, v in (lists or {}).items() if caption and part in caption), values
+        )
+        spans = exempt_spans(text) + scheme_spans(text, list(texts))
         for p in printed_numbers(text):
             start = len(p.before)
             digits_start = start + (len(p.raw) - len(p.raw.lstrip("\u2212+±-")))
             if any(a <= digits_start < b for a, b, _ in spans):
                 continue
             read += 1
-            if not values.holds(p):
+            if not source.holds(p):
                 missing.append(Missing(p.raw, text))
     return missing, read
+
+
+# --- the scheme's own words -------------------------------------------------------------------
+def scheme_texts(scheme: Any) -> list[str]:
+    """Every text of the scheme's YAML with a digit in it, sentence by sentence, without
+    placeholders: the scheme's words (a note «Rammen i 2011 var 133 millioner kroner», the
+    budget chapter «kap. 762 post 60», a label «Delmål 2»), not figures of the data."""
+    raw = yaml.safe_load(Path(scheme.path).read_text(encoding="utf-8"))
+    out: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+        elif isinstance(value, str) and re.search(r"\d", value) and "{" not in value:
+            for sentence in re.split(r"(?<=[.;:])\s+", _squeeze(value)):
+                if re.search(r"\d", sentence):
+                    out.append(sentence)
+
+    walk(raw)
+    return out
+
+
+def scheme_spans(text: str, texts: list[str]) -> list[tuple[int, int, str]]:
+    """(start, end, reason) of each of the scheme's own texts found in ``text``."""
+    return [
+        (m.start(), m.end(), "the scheme YAML's own text")
+        for t in texts
+        for m in re.finditer(re.escape(t), text)
+    ]
+
+
+# --- the row-level lists ----------------------------------------------------------------------
+#: The tables that list rows, by the part of their caption that names them, and the rows their
+#: numbers come from. metrics.json holds the totals of such a list, not its rows; this is the
+#: contract's list of sources (README, «metrics.json»).
+ROW_LISTS = {
+    "Merkede celler og rader holdt utenfor": (
+        "data_quality.csv beside the document: every flagged cell and excluded row (row "
+        "number, the value as read, the explanation)"
+    ),
+    "<the title_nb of a YAML list>": (
+        "the year's cleaned rows where the list's `among` field is yes, the list's columns "
+        "(samhandling: «Fylkesvis liste over prosjekter som fikk støtte», the granted "
+        "applications with their amounts)"
+    ),
+}
+
+
+def numbers_of_texts(texts) -> list[float]:
+    """Every number printed in ``texts`` (the values of a row-level source)."""
+    return [p.value for t in texts for p in printed_numbers(str(t))]
+
+
+def quality_values(folder: Path) -> Values:
+    """The numbers of ``data_quality.csv``: row numbers, values as read, explanations."""
+    frame = pd.read_csv(folder / "data_quality.csv", dtype=str, keep_default_na=False)
+    return Values(numbers_of_texts(frame.to_numpy().ravel()))
+
+
+def list_values(scheme: Any, year: int, cache_dir: Path) -> dict[str, Values]:
+    """Each YAML list of the scheme (by its title) with the numbers of the rows it lists: the
+    year's cleaned rows where ``among`` is yes, in the list's columns."""
+    from evalkit.evaluation import load_year
+
+    specs = [
+        item.list
+        for section in scheme.doc.sections or []
+        for item in section.show
+        if hasattr(item, "list")
+    ]
+    if not specs:
+        return {}
+    tidy = load_year(scheme, year, DEMO, cache_dir=cache_dir).tidy
+    out = {}
+    for spec in specs:
+        rows = tidy[tidy[spec.among].fillna(False)] if spec.among else tidy
+        numbers: list[float] = []
+        for col in spec.columns:
+            values = rows[col].dropna()
+            if col in scheme.fields_of_type("amount"):
+                numbers += [float(v) for v in values]
+            else:
+                numbers += numbers_of_texts(values)
+        out[spec.title_nb] = Values(numbers)
+    return out
+
+
+# --- the demo documents -----------------------------------------------------------------------
+def demo_documents() -> list[tuple[str, str]]:
+    """(scheme, year or «trends») of every document ``evalkit build`` makes of the demo."""
+    from evalkit import paths
+
+    out = []
+    for folder in sorted(p for p in DEMO.iterdir() if p.is_dir()):
+        out += [(folder.name, str(y)) for y in paths.available_years(DEMO, folder.name)]
+        out.append((folder.name, "trends"))
+    return out
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """The demo documents, built once for the module as ``evalkit build --no-pdf`` builds
+    them."""
+    out = tmp_path_factory.mktemp("numbers") / "outputs"
+    run = subprocess.run(
+        [sys.executable, "-m", "evalkit", "build", "--no-pdf", "--data-dir", str(DEMO),
+         "--out", str(out)],
+        capture_output=True, text=True, check=False, timeout=1800,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-3000:]
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("scheme", "which"), demo_documents())
+def test_every_number_a_demo_document_prints_is_in_its_metrics_json(built, scheme, which):
+    from evalkit.config import load_scheme
+
+    sch = load_scheme(scheme)
+    folder = built / scheme / which
+    metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+    lists = {"Merkede celler og rader holdt utenfor": quality_values(folder)}
+    if which != "trends":
+        lists |= list_values(sch, int(which), built / "_cache" / "cleaned")
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    missing, read = missing_numbers(page, Values(leaves(metrics)), lists, scheme_texts(sch))
+    assert read >= 150  # the page's numbers were read at all
+    assert not missing, f"{len(missing)} of {read} numbers not in metrics.json:\n" + "\n".join(
+        map(str, missing[:40])
+    )
+
+
+# --- the checker, on hand-written pages -------------------------------------------------------
+def test_numbers_are_read_as_printed():
+    text = (
+        "I alt 1\u00a0234 prosjekter, 91,7\u00a0% (85,1–95,2), −0,5 p.p., 12,5 prosent, "
+        "2\u00a0120\u00a0000 kr, 81,6 millioner, p < 0,001, ±0,0 p.p., −11,1 til +7,9; "
+        "2023.xlsx og questback-2022."
+    )
+    got = [(p.raw, p.value, p.decimals) for p in printed_numbers(text)]
+    assert got == [
+        ("1\u00a0234", 1234, 0), ("91,7", 91.7, 1), ("85,1", 85.1, 1), ("95,2", 95.2, 1),
+        ("\u22120,5", -0.5, 1), ("12,5", 12.5, 1), ("2\u00a0120\u00a0000", 2_120_000, 0),
+        ("81,6", 81.6, 1), ("0,001", 0.001, 3), ("±0,0", 0.0, 1), ("\u221211,1", -11.1, 1),
+        ("+7,9", 7.9, 1),
+    ]  # fmt: skip
+    p = {x.raw: x for x in printed_numbers(text)}
+    assert p["91,7"].percent and p["12,5"].percent and not p["1\u00a0234"].percent
+    assert p["81,6"].million and p["0,001"].below and not p["91,7"].below
+
+
+def test_values_match_as_rounded_for_the_reader():
+    # 11 of 12 is 91,666… %: shown 91,7; 73 of 80 is 91,25 %: shown 91,3 (half away from 0)
+    v = Values([11 / 12, 73 / 80, 126, 2_120_000, 81_649_000, 0.0004, -0.0047])
+    (a, b, c, d, e, f, g) = printed_numbers(
+        "91,7 % 91,3 prosent 126 2\u00a0120\u00a0000 kr 81,6 millioner p < 0,001 −0,5 p.p."
+    )
+    assert all(v.holds(x) for x in (a, b, c, d, e, f, g))
+    wrong = printed_numbers("91,6 % 91,2 prosent 125 2\u00a0120\u00a0001 kr 81,7 millioner")
+    assert not any(v.holds(x) for x in wrong)
+    # a whole number is a count or an amount: it matches exactly, never a rounded value
+    assert not Values([125.4]).holds(printed_numbers("125")[0])
+    assert not Values([0.5]).holds(printed_numbers("p < 0,001")[0])  # nothing below the bound
+
+
+PAGE = """<html><head><style>.x{width:100px}</style></head><body><main>
+<h1>Tilskudd 2023</h1>
+<p>I 2023 fikk 126 prosjekter til sammen 22\u00a0000\u00a0000 kr; 92,1 prosent var
+samarbeidsprosjekter (Tabell 2). Hver andel vises med 95 % konfidensintervall.</p>
+<div class="evalkit-table-block"><table><caption><span>Tabell 2.</span> Samarbeid 2023</caption>
+<thead><tr><th>Beskrivelse</th><th>Antall</th><th>Andel</th><th>95 % KI</th></tr></thead>
+<tbody><tr><th>Samarbeidsprosjekter</th><td>116</td><td>92,1 %</td><td>86,0–95,6</td></tr>
+</tbody></table></div>
+<figure><svg><text>137</text></svg><img alt="Figur med 999" src="x.png"></figure>
+<code>2023.xlsx</code>
+</main></body></html>"""
+METRICS = {
+    "year": 2023,
+    "n_projects": 126,
+    "grant_total_nok": 22_000_000,
+    "shares": {"collaboration": {"count": 116, "n": 126, "share": 116 / 126,
+                                 "ci_low": 0.8600591, "ci_high": 0.9556}},
+}  # fmt: skip
+
+
+def test_the_checker_passes_a_page_whose_numbers_are_all_in_metrics():
+    missing, read = missing_numbers(PAGE, Values(leaves(METRICS)))
+    assert not missing, missing
+    # 2023 ×3 (heading, text, caption), 126, 22 000 000, 92,1 ×2, 116, 86,0, 95,6; not «Tabell
+    # 2» (twice), «95 %» of the interval, the SVG's 137, the alt text's 999 or the file name
+    assert read == 10
+
+
+def test_the_checker_fails_a_page_that_prints_a_number_metrics_json_lacks():
+    lacking = json.loads(json.dumps(METRICS))
+    del lacking["grant_total_nok"]  # the total the text prints
+    lacking["shares"]["collaboration"]["ci_high"] = 0.9544  # shown 95,4, the page says 95,6
+    missing, _ = missing_numbers(PAGE, Values(leaves(lacking)))
+    assert sorted(m.raw for m in missing) == ["22\u00a0000\u00a0000", "95,6"]
+    # a derived number the page prints but metrics.json does not hold: 126 − 116
+    page = PAGE.replace("</main>", "<p>10 prosjekter var ikke samarbeidsprosjekter.</p></main>")
+    missing, _ = missing_numbers(page, Values(leaves(METRICS)))
+    assert [m.raw for m in missing] == ["10"]
+
+
+def test_the_exemptions_are_narrow():
+    spans = exempt_spans("Tabell 3 viser det; 95 % konfidensintervall, kap. 762 post 60.")
+    exempt = {"3", "95", "762", "60"}
+    text = "Tabell 3 viser det; 95 % konfidensintervall, kap. 762 post 60."
+    assert {text[a:b] for a, b, _ in spans} == exempt
+    # the same numbers elsewhere are figures, and are checked
+    for text in ("3 tabeller", "95 % av prosjektene", "762 prosjekter", "i 60 kommuner"):
+        assert exempt_spans(text) == [], text
+    assert all(reason for _, reason in EXEMPT)
+
+
+def test_a_row_list_is_checked_against_its_rows_not_metrics_json():
+    page = (
+        "<table><caption>Tabell 7. Fylkesvis liste over prosjekter som fikk støtte 2012"
+        "</caption><tr><th>Fet</th><td>Helsestasjon</td><td>450\u00a0000</td></tr></table>"
+    )
+    rows = {"Fylkesvis liste over prosjekter": Values([450_000, 120_000])}
+    assert missing_numbers(page, Values([2012]), rows) == ([], 2)
+    # the list's number must come from its rows: metrics.json's values do not stand in
+    missing, _ = missing_numbers(page, Values([2012, 450_000]), {"Fylkesvis": Values([1])})
+    assert [m.raw for m in missing] == ["450\u00a0000"]
+
+
+def test_a_number_of_the_schemes_own_text_is_its_words():
+    page = "<p>Rammen i 2011 var 133 millioner kroner, fordelt i to runder. Det var 133.</p>"
+    texts = ["Rammen i 2011 var 133 millioner kroner, fordelt i to runder."]
+    missing, _ = missing_numbers(page, Values([2011]), texts=texts)
+    assert [m.raw for m in missing] == ["133"]  # the second 133 is not the scheme's text
+
+
+# --- the numbers moved into the statistics layer ----------------------------------------------
+def test_comparison_counts_count_the_records():
+    from evalkit.stats import comparison_counts
+
+    records = [
+        {"p_value": 0.001, "holds_after_holm": True},
+        {"p_value": None, "holds_after_holm": False},
+        {"p_value": 0.4, "holds_after_holm": False},
+    ]
+    assert comparison_counts(records) == {"total": 3, "tested": 2, "held": 1}
+    assert comparison_counts([]) == {"total": 0, "tested": 0, "held": 0}

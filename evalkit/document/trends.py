@@ -63,9 +63,8 @@ def summary(tr: Trends) -> MarkdownText:
     y0, y1 = tr.years[0], tr.years[-1]
     m0, m1 = tr.metrics[y0], tr.metrics[y1]
     count = tr.scheme.count_key
-    n_years = trends.trends_metrics(tr)["n_years"]
     parts = [
-        f"Dokumentet dekker {fmt_int(n_years)} år, {y0}–{y1}: fra "
+        f"Dokumentet dekker {fmt_int(len(tr.years))} år, {y0}–{y1}: fra "
         f"{units(m0[count], tr.scheme.unit)} i {y0} til {fmt_int(m1[count])} i {y1}."
     ]
     parts += _trend_sentences(tr)
@@ -259,7 +258,7 @@ def trend_figures(tr: Trends) -> list[Figure]:
 
 def trend_table(tr: Trends) -> Table:
     long = trends.shares_long(tr)
-    by_year = trends.trends_metrics(tr)["shares_by_year"]
+    by_year = trends.shares_by_year(tr)
     records = trends.trend_tests(tr)
     tests = {r["metric"]: r for r in records}
     labels = _labels(tr)
@@ -385,7 +384,7 @@ def county_table(tr: Trends) -> Table:
     years = [str(y) for y in table.columns]
     table.columns = years
     table.index.name = "county_name"
-    common = trends.trends_metrics(tr)["by_common_county"]
+    common = trends.by_common_county(tr)
     table.loc["I alt"] = [common["total"][y] for y in years]
     sup = suppress(table, years, rule=RULE, total_row="I alt")
     display = sup.display(formatters=dict.fromkeys(years, fmt_int))
@@ -491,7 +490,7 @@ def regression_table(tr: Trends) -> Table | MarkdownText:
         one, many, _ = tr.scheme.words()
         notes.append(
             f"{fmt_int(k)} {one if k == 1 else many} mangler svar på minst én av de forklarende "
-            f"variablene og er holdt utenfor ({fmt_int(res['n'])} av {fmt_int(res['n'] + k)})."
+            f"variablene og er holdt utenfor ({fmt_int(res['n'])} av {fmt_int(res['n_rows'])})."
         )
     if outcome.assessable_nb:
         notes.append(
