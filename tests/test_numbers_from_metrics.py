@@ -219,7 +219,7 @@ class Values:
             )
         if p.decimals:
             return p.value in self.rounded(p.decimals, 0) or p.value in self.rounded(p.decimals, 2)
-        return p.value in self.exact or -p.value in self.exact and p.raw.startswith("±")
+        return p.value in self.exact
 
 
 # --- one document -----------------------------------------------------------------------------
@@ -294,11 +294,13 @@ def scheme_spans(text: str, texts: list[str]) -> list[tuple[int, int, str]]:
 
 
 # --- the row-level lists ----------------------------------------------------------------------
+#: The caption of the data-quality table (:func:`evalkit.document.year.quality_table`).
+QUALITY_CAPTION = "Merkede celler og rader holdt utenfor"
 #: The tables that list rows, by the part of their caption that names them, and the rows their
 #: numbers come from. metrics.json holds the totals of such a list, not its rows; this is the
 #: contract's list of sources (README, «metrics.json»).
 ROW_LISTS = {
-    "Merkede celler og rader holdt utenfor": (
+    QUALITY_CAPTION: (
         "data_quality.csv beside the document: every flagged cell and excluded row (row "
         "number, the value as read, the explanation)"
     ),
@@ -383,7 +385,7 @@ def test_every_number_a_demo_document_prints_is_in_its_metrics_json(built, schem
     sch = load_scheme(scheme)
     folder = built / scheme / which
     metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
-    lists = {"Merkede celler og rader holdt utenfor": quality_values(folder)}
+    lists = {QUALITY_CAPTION: quality_values(folder)}
     if which != "trends":
         lists |= list_values(sch, int(which), built / "_cache" / "cleaned")
     page = (folder / "report.html").read_text(encoding="utf-8")
@@ -508,3 +510,31 @@ def test_comparison_counts_count_the_records():
     ]
     assert comparison_counts(records) == {"total": 3, "tested": 2, "held": 1}
     assert comparison_counts([]) == {"total": 0, "tested": 0, "held": 0}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scheme", sorted(p.name for p in DEMO.iterdir() if p.is_dir()))
+def test_the_trends_metrics_hold_the_years_shares_and_the_county_totals(built, scheme):
+    folder = built / scheme
+    trend = json.loads((folder / "trends" / "metrics.json").read_text(encoding="utf-8"))
+    common = trend["by_common_county"]
+    assert trend["n_years"] == len(trend["years"]) >= 2
+    for year in trend["years"]:
+        m = json.loads((folder / str(year) / "metrics.json").read_text(encoding="utf-8"))
+        # each year's shares, as that year's document has them
+        assert {k: v[str(year)] for k, v in trend["shares_by_year"].items()} == m["shares"]
+        # every row of the year is in one row of the county table (or «Kan ikke plasseres»)
+        assert common["total"][str(year)] == trend["counts_by_year"][str(year)]
+        assert common["total"][str(year)] == sum(r[str(year)] for r in common["rows"])
+        # the comparison counts, counted here from the comparisons listed
+        comps = m["comparisons"]
+        tested = [c for c in comps if c["p_value"] is not None]
+        assert m["comparison_counts"] == {
+            "total": len(comps),
+            "tested": len(tested),
+            "held": len([c for c in tested if c["p_adjusted"] < 0.05]),
+        }
+    assert common["n_rows"] == sum(trend["counts_by_year"].values())
+    reg = trend["regression"]
+    if reg is not None:
+        assert reg["n_rows"] == reg["n"] + reg["n_excluded_missing"]
