@@ -164,7 +164,7 @@ def method(ev: Evaluation) -> MarkdownText:
     )
     lines = [
         f"**Datagrunnlag.** {esc(ev.result.path.name)}: {fmt_int(rows['read'])} rader lest, "
-        f"{fmt_int(rows['kept'])} med i analysen, {len(rows['excluded'])} holdt utenfor (se vedlegget "
+        f"{fmt_int(rows['kept'])} med i analysen, {fmt_int(rows['n_excluded'])} holdt utenfor (se vedlegget "
         f"om datakvalitet). Én rad er {one_row}.",
         "**Nevnere.** Andeler regnes av dem som har svart på spørsmålet. Manglende svar holdes "
         "utenfor nevneren og oppgis ved siden av (kolonnen «Mangler»)."
@@ -648,13 +648,12 @@ def comparison_table(ev: Evaluation) -> Table | MarkdownText:
 # --- appendix -----------------------------------------------------------------------------
 def quality_summary(ev: Evaluation) -> MarkdownText:
     rows = ev.metrics["rows"]
-    dq = ev.data_quality
-    flagged = dq[dq["action"] != "excluded"]
+    n_flagged = ev.metrics["n_flagged_cells"]
     table_no = numbering(ev).table("datakvalitet")
     body = (
         f"Filen har {fmt_int(rows['read'])} rader. {fmt_int(rows['kept'])} er med i analysen og "
-        f"{fmt_int(len(rows['excluded']))} er holdt utenfor. {fmt_int(len(flagged))} "
-        f"{'celle er' if len(flagged) == 1 else 'celler er'} merket: verdier som ikke kunne leses er satt som manglende, og verdier som er rettet "
+        f"{fmt_int(rows['n_excluded'])} er holdt utenfor. {fmt_int(n_flagged)} "
+        f"{'celle er' if n_flagged == 1 else 'celler er'} merket: verdier som ikke kunne leses er satt som manglende, og verdier som er rettet "
         "(for eksempel et fylke fra en annen periode) er oppgitt med hva de ble rettet til "
         f"(tabell {table_no}). Personopplysninger (kontaktperson, e-post, telefon) leses ikke inn."
     )
