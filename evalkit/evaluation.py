@@ -378,4 +378,5 @@ def evaluate(
         others[int(other)] = compute_metrics(other_result, sch, synthetic=synthetic)
     metrics["compare_with"] = [int(y) for y in compare_with]
     metrics["comparisons"] = compare_years(metrics, others)
+    metrics["comparison_counts"] = stats.comparison_counts(metrics["comparisons"])
     return Evaluation(sch, int(year), data_dir, synthetic, result, metrics, others)

@@ -347,7 +347,12 @@ def compute_metrics(result: CleanResult, scheme: Scheme, *, synthetic: bool) -> 
         "synthetic": bool(synthetic),
         "source_file": result.path.name,
         "layout": result.layout,
-        "rows": {"read": result.n_read, "kept": result.n_kept, "excluded": excluded},
+        "rows": {
+            "read": result.n_read,
+            "kept": result.n_kept,
+            "excluded": excluded,
+            "n_excluded": len(excluded),
+        },
         "n_flagged_cells": int((result.flags["action"] != "excluded").sum()),
         "n_counties": int(tidy["county_code"].nunique()),
         "n_counties_in_year": int(len(geography.counties_in(result.year))),

@@ -408,6 +408,18 @@ def adjust_holm(records: Sequence[dict], alpha: float = ALPHA) -> None:
         r["holds_after_holm"] = holds_after_holm(r["p_adjusted"], alpha)
 
 
+def comparison_counts(records: Sequence[dict]) -> dict[str, int]:
+    """How many of Holm-adjusted ``records`` (:func:`adjust_holm`) there are: ``total``,
+    ``tested`` (with a p-value) and ``held`` (``holds_after_holm``). The counts the documents
+    print about the comparisons, written to ``metrics.json`` as ``comparison_counts``."""
+    tested = [r for r in records if r.get("p_value") is not None]
+    return {
+        "total": len(records),
+        "tested": len(tested),
+        "held": sum(bool(r.get("holds_after_holm")) for r in tested),
+    }
+
+
 def compare_shares(
     shares_a: Mapping[str, dict], shares_b: Mapping[str, dict], year: int, other_year: int
 ) -> list[dict]:
@@ -894,7 +906,8 @@ def logistic_odds_ratios(
     Returns
     -------
     dict
-        ``n``, ``events``, ``n_excluded_missing``, ``parameters`` (excluding the intercept),
+        ``n``, ``events``, ``n_excluded_missing``, ``n_rows`` (the rows given: ``n`` plus
+        ``n_excluded_missing``), ``parameters`` (excluding the intercept),
         ``events_per_parameter``, ``terms``, ``formula`` (as text), ``reference_levels``,
         ``covariate_coding`` (``"categorical"``), ``method`` (``"logistic_wald"``),
         ``ci_method`` (``"wald"``), ``predictors`` (one dict per predictor: ``name,
@@ -945,6 +958,7 @@ def logistic_odds_ratios(
         "n": int(n),
         "events": events,
         "n_excluded_missing": int(len(df) - n),
+        "n_rows": int(len(df)),
         "parameters": int(k),
         "events_per_parameter": _json_float(epv),
         "terms": terms,

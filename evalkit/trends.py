@@ -111,6 +111,17 @@ def shares_long(tr: Trends) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def shares_by_year(tr: Trends) -> dict[str, dict[str, dict]]:
+    """Each share year by year, as the trends table shows it: ``{key: {year: {count, n,
+    missing, share, ci_low, ci_high, ci_method}}}``: the rows of :func:`shares_long`, in
+    the order of the table; a year without the share is left out."""
+    out: dict[str, dict[str, dict]] = {}
+    for y, m in tr.metrics.items():
+        for key, share in m["shares"].items():
+            out.setdefault(key, {})[str(y)] = dict(share)
+    return out
+
+
 #: Level below which a trend's Holm-adjusted p holds, and the departure's p counts as
 #: significant (:func:`evalkit.stats.trend_verdict`).
 TREND_ALPHA = stats.ALPHA
@@ -254,31 +265,45 @@ def projects_by_common_county(tr: Trends) -> tuple[pd.DataFrame, int]:
 
 
 @_cached
+def by_common_county(tr: Trends) -> dict:
+    """The county table of the trends as metrics.json holds it (``by_common_county``): its
+    ``rows`` (:func:`projects_by_common_county`), the ``total`` of each year (the table's «I
+    alt» row), ``n_unplaced``, ``county_change_years`` within the years covered, ``placed``
+    (:func:`placement`) and ``n_rows``, all the rows of all years."""
+    table, n_unplaced = projects_by_common_county(tr)
+    placed = placement(tr)
+    return {
+        "counties_of_year": tr.years[-1],
+        "rows": [
+            {"county_name": str(name), **{str(y): int(n) for y, n in row.items()}}
+            for name, row in table.iterrows()
+        ],
+        "total": {str(y): int(n) for y, n in table.sum().items()},
+        "n_unplaced": n_unplaced,
+        "county_change_years": geography.county_change_years(tr.years[0], tr.years[-1]),
+        "placed": placed,
+        "n_rows": sum(placed.values()),
+    }
+
+
+@_cached
 def trends_metrics(tr: Trends) -> dict:
     """The trends document's ``metrics.json``: every figure it shows (schema_version 2)."""
     from evalkit.metrics import SCHEMA_VERSION
 
     count = tr.scheme.count_key
-    table, n_unplaced = projects_by_common_county(tr)
     return {
         "schema_version": SCHEMA_VERSION,
         "scheme": tr.scheme.name,
         "unit": tr.scheme.unit,
         "years": tr.years,
+        "n_years": len(tr.years),
         "synthetic": tr.synthetic,
         "counts_by_year": {str(y): tr.metrics[y][count] for y in tr.years},
         "trend_alpha": TREND_ALPHA,
+        "shares_by_year": shares_by_year(tr),
         "trend_tests": trend_tests(tr),
         "amounts": amounts(tr),
         "regression": regression(tr),
-        "by_common_county": {
-            "counties_of_year": tr.years[-1],
-            "rows": [
-                {"county_name": str(name), **{str(y): int(n) for y, n in row.items()}}
-                for name, row in table.iterrows()
-            ],
-            "n_unplaced": n_unplaced,
-            "county_change_years": geography.county_change_years(tr.years[0], tr.years[-1]),
-            "placed": placement(tr),
-        },
+        "by_common_county": by_common_county(tr),
     }

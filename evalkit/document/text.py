@@ -13,6 +13,7 @@ import numbers
 import re
 from typing import Any
 
+from evalkit import stats
 from evalkit.errors import EvalkitError
 from evalkit.formats import (
     ANSWERED_NB,
@@ -344,17 +345,20 @@ def _share_of(count: int, n: int, year: int) -> str:
     return f"{fmt_int(count)} av {fmt_int(n)} i {year}"
 
 
-def holm_sentence(comparisons: list[dict], labels: dict[str, str]) -> str:
+def holm_sentence(
+    comparisons: list[dict], labels: dict[str, str], counts: dict[str, int] | None = None
+) -> str:
     """How many comparisons Holm's adjustment covered, naming those that had no test (plain
-    text: a table note as it is, :func:`esc` before it goes into Markdown)."""
-    tested = [c for c in comparisons if c.get("p_value") is not None]
+    text: a table note as it is, :func:`esc` before it goes into Markdown). ``counts``: the
+    ``comparison_counts`` of metrics.json (:func:`evalkit.stats.comparison_counts`)."""
+    counts = counts or stats.comparison_counts(comparisons)
     untested = [c for c in comparisons if c.get("p_value") is None]
-    word = "sammenligningen" if len(tested) == 1 else "sammenligningene"
+    word = "sammenligningen" if counts["tested"] == 1 else "sammenligningene"
     out = (
-        f"p-verdiene er justert med Holms metode over de {fmt_int(len(tested))} {word} som "
+        f"p-verdiene er justert med Holms metode over de {fmt_int(counts['tested'])} {word} som "
         "kunne testes"
     )
-    out += "." if not untested else f" (av {fmt_int(len(comparisons))} i alt)."
+    out += "." if not untested else f" (av {fmt_int(counts['total'])} i alt)."
     if untested:
         details = [
             f"{labels.get(c['metric'], c['metric'])}: "
@@ -371,15 +375,19 @@ def holm_sentence(comparisons: list[dict], labels: dict[str, str]) -> str:
 
 
 def comparison_lead(
-    comparisons: list[dict], labels: dict[str, str], figure_no: int, table_no: int
+    comparisons: list[dict],
+    labels: dict[str, str],
+    figure_no: int,
+    table_no: int,
+    counts: dict[str, int] | None = None,
 ) -> str:
     """The sentences before the year comparison: where to look, and what holds after Holm
     (each comparison's ``holds_after_holm``, decided by :func:`evalkit.stats.adjust_holm`;
     plain text: :func:`esc` before it goes into Markdown)."""
     years = sorted({c["other_year"] for c in comparisons})
     year = comparisons[0]["year"]
-    tested = [c for c in comparisons if c.get("p_value") is not None]
-    held = [c for c in tested if c["holds_after_holm"]]
+    counts = counts or stats.comparison_counts(comparisons)
+    held = [c for c in comparisons if c.get("p_value") is not None and c["holds_after_holm"]]
     out = (
         f"Figur {figure_no} viser forskjellen mellom {year} og {join_nb([str(y) for y in years])} "
         "for hver andel, i prosentpoeng med 95 % konfidensintervall. Tabell "
@@ -391,14 +399,14 @@ def comparison_lead(
         )
         what = "forskjell" if len(held) == 1 else "forskjeller"
         out += (
-            f" Etter Holm-justering over de {fmt_int(len(tested))} testede sammenligningene "
-            f"holder {fmt_int(len(held))} {what}: {items}"
+            f" Etter Holm-justering over de {fmt_int(counts['tested'])} testede "
+            f"sammenligningene holder {fmt_int(counts['held'])} {what}: {items}"
         )
         out += "" if out.endswith(".") else "."
     else:
         out += (
-            f" Ingen av forskjellene holder etter Holm-justering over de {fmt_int(len(tested))} "
-            "testede sammenligningene."
+            " Ingen av forskjellene holder etter Holm-justering over de "
+            f"{fmt_int(counts['tested'])} testede sammenligningene."
         )
     return out
 
@@ -451,18 +459,24 @@ def alt_applied_granted(a: dict, *, title: str) -> str:
     )
 
 
-def alt_forest(comparisons: list[dict], labels: dict[str, str], *, title: str) -> str:
+def alt_forest(
+    comparisons: list[dict],
+    labels: dict[str, str],
+    *,
+    title: str,
+    counts: dict[str, int] | None = None,
+) -> str:
     """The forest figure: how many differences, the largest rise and fall, what holds
-    (``holds_after_holm``)."""
-    tested = [c for c in comparisons if c.get("p_value") is not None]
-    held = [c for c in tested if c["holds_after_holm"]]
+    (``holds_after_holm``; ``counts``: metrics.json's ``comparison_counts``)."""
+    counts = counts or stats.comparison_counts(comparisons)
+    held = [c for c in comparisons if c.get("p_value") is not None and c["holds_after_holm"]]
 
     def name(c: dict) -> str:
         return labels.get(c["metric"], c["metric"])
 
     out = (
         f"Forskjellsdiagram: punkt med 95 % konfidensintervall for hver andel. {title}: "
-        f"{fmt_int(len(comparisons))} andeler."
+        f"{fmt_int(counts['total'])} andeler."
     )
     up = max(comparisons, key=lambda c: c["diff"])
     down = min(comparisons, key=lambda c: c["diff"])
@@ -473,12 +487,14 @@ def alt_forest(comparisons: list[dict], labels: dict[str, str], *, title: str) -
     if held:
         items = join_nb([f"{name(c)} ({fmt_pp(c['diff'])})" for c in held])
         out += (
-            f" {fmt_int(len(held))} av {fmt_int(len(tested))} testede forskjeller holder etter "
+            f" {fmt_int(counts['held'])} av {fmt_int(counts['tested'])} testede forskjeller "
+            "holder etter "
             f"Holm-justering: {items}."
         )
     else:
         out += (
-            f" Ingen av de {fmt_int(len(tested))} testede forskjellene holder etter Holm-justering."
+            f" Ingen av de {fmt_int(counts['tested'])} testede forskjellene holder etter "
+            "Holm-justering."
         )
     return out
 

@@ -64,7 +64,7 @@ def summary(tr: Trends) -> MarkdownText:
     m0, m1 = tr.metrics[y0], tr.metrics[y1]
     count = tr.scheme.count_key
     parts = [
-        f"Dokumentet dekker {len(tr.years)} år, {y0}–{y1}: fra "
+        f"Dokumentet dekker {fmt_int(len(tr.years))} år, {y0}–{y1}: fra "
         f"{units(m0[count], tr.scheme.unit)} i {y0} til {fmt_int(m1[count])} i {y1}."
     ]
     parts += _trend_sentences(tr)
@@ -258,7 +258,7 @@ def trend_figures(tr: Trends) -> list[Figure]:
 
 def trend_table(tr: Trends) -> Table:
     long = trends.shares_long(tr)
-    wide = long.pivot(index="key", columns="year", values="share")
+    by_year = trends.shares_by_year(tr)
     records = trends.trend_tests(tr)
     tests = {r["metric"]: r for r in records}
     labels = _labels(tr)
@@ -267,7 +267,8 @@ def trend_table(tr: Trends) -> Table:
     for key in long["key"].drop_duplicates():
         row = {"": labels.get(key, key)}
         for y in tr.years:
-            row[str(y)] = fmt_pct(wide.loc[key, y]) if y in wide.columns else "–"
+            share = by_year.get(key, {}).get(str(y))
+            row[str(y)] = fmt_pct(share["share"]) if share else "–"
         t = tests.get(key)
         dep = (t or {}).get("departure") or {}
         row |= {
@@ -383,17 +384,19 @@ def county_table(tr: Trends) -> Table:
     years = [str(y) for y in table.columns]
     table.columns = years
     table.index.name = "county_name"
-    table.loc["I alt"] = table.sum()
+    common = trends.by_common_county(tr)
+    table.loc["I alt"] = [common["total"][y] for y in years]
     sup = suppress(table, years, rule=RULE, total_row="I alt")
     display = sup.display(formatters=dict.fromkeys(years, fmt_int))
     display = display.reset_index().rename(columns={"county_name": "Fylke"})
     data = table.astype(object).mask(sup.mask, RULE.symbol).reset_index()
     last = tr.years[-1]
     note = county_note(
-        trends.placement(tr),
+        common["placed"],
         tr.scheme.unit,
         last,
-        geography.county_change_years(tr.years[0], last),
+        common["county_change_years"],
+        total=common["n_rows"],
     )
     table = Table(
         "fylker_over_tid",
@@ -406,9 +409,18 @@ def county_table(tr: Trends) -> Table:
     return _table(tr, table)
 
 
-def county_note(placed: dict[str, int], unit: str, last: int, changes: list[int]) -> str:
+def county_note(
+    placed: dict[str, int],
+    unit: str,
+    last: int,
+    changes: list[int],
+    *,
+    total: int | None = None,
+) -> str:
     """The county table's note: which counties, across which changes, and how many rows were
-    placed by municipality code, by name, and not at all (:func:`evalkit.trends.placement`)."""
+    placed by municipality code, by name, and not at all (:func:`evalkit.trends.placement`);
+    ``total``: all the rows (metrics.json's ``by_common_county.n_rows``; by default the sum of
+    ``placed``)."""
     each = formats.UNIT_FORMS_NB[unit]["each"]
     out = f"{each.capitalize()} er plassert i fylket slik fylkene var i {last}"
     if changes:
@@ -420,7 +432,7 @@ def county_note(placed: dict[str, int], unit: str, last: int, changes: list[int]
         f". Kommuner som er slått sammen, delt eller har fått nytt nummer, er fulgt fram til "
         f"kommunen i {last}."
     )
-    total = sum(placed.values())
+    total = sum(placed.values()) if total is None else total
     if not total:
         return out
     out += (
@@ -478,7 +490,7 @@ def regression_table(tr: Trends) -> Table | MarkdownText:
         one, many, _ = tr.scheme.words()
         notes.append(
             f"{fmt_int(k)} {one if k == 1 else many} mangler svar på minst én av de forklarende "
-            f"variablene og er holdt utenfor ({fmt_int(res['n'])} av {fmt_int(res['n'] + k)})."
+            f"variablene og er holdt utenfor ({fmt_int(res['n'])} av {fmt_int(res['n_rows'])})."
         )
     if outcome.assessable_nb:
         notes.append(

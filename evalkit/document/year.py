@@ -164,7 +164,7 @@ def method(ev: Evaluation) -> MarkdownText:
     )
     lines = [
         f"**Datagrunnlag.** {esc(ev.result.path.name)}: {fmt_int(rows['read'])} rader lest, "
-        f"{fmt_int(rows['kept'])} med i analysen, {len(rows['excluded'])} holdt utenfor (se vedlegget "
+        f"{fmt_int(rows['kept'])} med i analysen, {fmt_int(rows['n_excluded'])} holdt utenfor (se vedlegget "
         f"om datakvalitet). Én rad er {one_row}.",
         "**Nevnere.** Andeler regnes av dem som har svart på spørsmålet. Manglende svar holdes "
         "utenfor nevneren og oppgis ved siden av (kolonnen «Mangler»)."
@@ -189,7 +189,7 @@ def method(ev: Evaluation) -> MarkdownText:
             "Hver forskjell testes med Pearsons kjikvadrattest uten kontinuitetskorreksjon når "
             "alle forventede antall er minst 5, ellers med Fishers eksakte test (tosidig); her "
             f"er brukt {esc(text.join_nb(names))}. "
-            + esc(text.holm_sentence(m["comparisons"], _labels(ev)))
+            + esc(text.holm_sentence(m["comparisons"], _labels(ev), m.get("comparison_counts")))
             + " Effektstørrelsen er Cohens h."
         )
     return _md("\n\n".join(lines))
@@ -540,17 +540,19 @@ def comparison_intro(ev: Evaluation) -> MarkdownText:
     """The lead-in of the year comparison: where the figure and the table are, and which
     differences hold after Holm's adjustment."""
     comps = ev.metrics.get("comparisons") or []
+    counts = ev.metrics.get("comparison_counts")
     if not comps:
         return _md("")
     fig_no = numbering(ev).figure("sammenligning")
     table_no = numbering(ev).table("sammenligning")
-    return _md(esc(text.comparison_lead(comps, _labels(ev), fig_no, table_no)))
+    return _md(esc(text.comparison_lead(comps, _labels(ev), fig_no, table_no, counts)))
 
 
 def comparison_figure(ev: Evaluation) -> Figure | MarkdownText:
     """The year comparison as a forest figure: each difference with its Newcombe interval,
     grouped as the table, the differences that hold after Holm filled."""
     comps = ev.metrics.get("comparisons") or []
+    counts = ev.metrics.get("comparison_counts")
     if not comps:
         return _md("")
     labels = share_labels(ev.scheme)
@@ -567,7 +569,7 @@ def comparison_figure(ev: Evaluation) -> Figure | MarkdownText:
         "sammenligning",
         title_,
         plots.forest(c, year=ev.year),
-        text.alt_forest(comps, _labels(ev), title=title_),
+        text.alt_forest(comps, _labels(ev), title=title_, counts=counts),
         source_line(
             ev.scheme.doc.source_nb,
             text.join_nb([str(y) for y in sorted({*others, ev.year})]),
@@ -598,6 +600,7 @@ def _distinct_labels(ev: Evaluation, keys: list[str]) -> list[str]:
 
 def comparison_table(ev: Evaluation) -> Table | MarkdownText:
     comps = ev.metrics.get("comparisons") or []
+    counts = ev.metrics.get("comparison_counts")
     if not comps:
         return _md("*Ingen tidligere år å sammenligne med i dataene.*")
     c = pd.DataFrame(comps)
@@ -634,7 +637,7 @@ def comparison_table(ev: Evaluation) -> Table | MarkdownText:
         "minus det andre årets, i prosentpoeng (p.p.), med 95 % konfidensintervall (Newcombe) "
         "i prosentpoeng. Test: Pearson = Pearsons kjikvadrattest uten kontinuitetskorreksjon; "
         "Fisher = Fishers eksakte test (tosidig).",
-        text.holm_sentence(comps, _labels(ev)),
+        text.holm_sentence(comps, _labels(ev), counts),
     ]
     table = Table(
         "sammenligning", f"{ev.year} sammenlignet med tidligere år", display, c, notes=notes
@@ -645,13 +648,12 @@ def comparison_table(ev: Evaluation) -> Table | MarkdownText:
 # --- appendix -----------------------------------------------------------------------------
 def quality_summary(ev: Evaluation) -> MarkdownText:
     rows = ev.metrics["rows"]
-    dq = ev.data_quality
-    flagged = dq[dq["action"] != "excluded"]
+    n_flagged = ev.metrics["n_flagged_cells"]
     table_no = numbering(ev).table("datakvalitet")
     body = (
         f"Filen har {fmt_int(rows['read'])} rader. {fmt_int(rows['kept'])} er med i analysen og "
-        f"{fmt_int(len(rows['excluded']))} er holdt utenfor. {fmt_int(len(flagged))} "
-        f"{'celle er' if len(flagged) == 1 else 'celler er'} merket: verdier som ikke kunne leses er satt som manglende, og verdier som er rettet "
+        f"{fmt_int(rows['n_excluded'])} er holdt utenfor. {fmt_int(n_flagged)} "
+        f"{'celle er' if n_flagged == 1 else 'celler er'} merket: verdier som ikke kunne leses er satt som manglende, og verdier som er rettet "
         "(for eksempel et fylke fra en annen periode) er oppgitt med hva de ble rettet til "
         f"(tabell {table_no}). Personopplysninger (kontaktperson, e-post, telefon) leses ikke inn."
     )
