@@ -47,9 +47,16 @@ def out(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def year_doc(out) -> Path:
-    res = report_year("frisklivs_lms", 2023, data_dir=DEMO, out_dir=out, pdf=False)
+    res = report_year("frisklivs_lms", 2024, data_dir=DEMO, out_dir=out, pdf=False)
     assert res.status == "built", res.message
-    return out / "frisklivs_lms" / "2023"
+    return out / "frisklivs_lms" / "2024"
+
+
+@pytest.fixture(scope="module")
+def samhandling_doc(out) -> Path:
+    res = report_year("samhandling", 2012, data_dir=DEMO, out_dir=out, pdf=False)
+    assert res.status == "built", res.message
+    return out / "samhandling" / "2012"
 
 
 @pytest.fixture(scope="module")
@@ -60,21 +67,25 @@ def trends_doc(out) -> Path:
 
 
 def _html_tables(folder: Path) -> list[dict]:
-    """Each table of report.html: caption, headers, body rows (cell texts) and the lines under
-    it (source and notes)."""
+    """Each table of report.html: caption, headers, body rows (cell texts; a row of a grouped
+    table with its group's heading first) and the lines under it (source and notes)."""
     page = BeautifulSoup((folder / "report.html").read_text(encoding="utf-8"), "html.parser")
     tables = []
     for block in page.select("div.evalkit-table-block"):
         table = block.find("table")
-        assert not table.select("tr.group"), "a table with row groups: not in these documents"
         headers = [
             "" if th.select(".visually-hidden") else th.get_text()  # named for screen readers
             for th in table.select("thead > tr > th")
         ]
-        rows = [
-            [cell.get_text() for cell in tr.find_all(["th", "td"], recursive=False)]
-            for tr in table.select("tbody > tr")
-        ]
+        rows, group = [], None
+        for tr in table.select("tbody > tr"):
+            cells = [cell.get_text() for cell in tr.find_all(["th", "td"], recursive=False)]
+            if "group" in (tr.get("class") or []):  # «Akershus» heads the county's rows
+                group = cells[0]
+                continue
+            rows.append(cells if group is None else [group, *cells])
+        if group is not None:  # tables.xlsx keeps the group as the first column
+            headers = ["(gruppe)", *headers]
         notes = [p.get_text() for p in block.select("p.note")]
         tables.append(
             {
@@ -139,7 +150,8 @@ def _assert_sheets_are_the_tables(folder: Path) -> dict[str, dict]:
     assert [s["title"] for s in sheets] == [t["caption"] for t in html]
     for table, sheet in zip(html, sheets, strict=True):
         caption = table["caption"]
-        assert sheet["headers"][: len(table["headers"])] == table["headers"], caption
+        grouped = table["headers"][:1] == ["(gruppe)"]
+        assert sheet["headers"][grouped : len(table["headers"])] == table["headers"][grouped:]
         assert all(h == "" for h in sheet["headers"][len(table["headers"]) :]), caption
         assert len(sheet["rows"]) == len(table["rows"]), caption
         for r, (cells, shown) in enumerate(zip(sheet["rows"], table["rows"], strict=True)):
@@ -175,15 +187,15 @@ def test_year_sheets_are_the_published_tables(year_doc):
     sheets = _assert_sheets_are_the_tables(year_doc)
     _no_machine_values(year_doc)
     metrics = json.loads((year_doc / "metrics.json").read_text(encoding="utf-8"))
-    # by hand: 14 of the 126 projects had «Personer med økt risiko for sykdom» as target group
+    # by hand: 11 of the 132 projects had «Personer med økt risiko for sykdom» as target group
     s = metrics["shares"]["target_group.okt_risiko"]
-    assert (s["count"], s["n"]) == (14, 126)
-    target = sheets["Tabell 3. Målgruppe 2023"]
+    assert (s["count"], s["n"]) == (11, 132)
+    target = sheets["Tabell 3. Målgruppe 2024"]
     assert target["headers"][:5] == ["", "Antall", "Av", "Mangler", "Andel"]
     row = next(r for r in target["rows"] if r[0].value == "Personer med økt risiko for sykdom")
-    assert [c.value for c in row[1:5]] == [14, 126, 0, 0.111]  # 11,1 %
+    assert [c.value for c in row[1:5]] == [11, 132, 0, 0.083]  # 8,3 %
     assert row[4].number_format.startswith("0.0%")
-    assert _round_pct(14, 126) == 0.111
+    assert _round_pct(11, 132) == 0.083
     # every share of the year's share tables, from its count and denominator, by hand
     checked = 0
     for sheet in sheets.values():
@@ -194,7 +206,7 @@ def test_year_sheets_are_the_published_tables(year_doc):
                 checked += 1
     assert checked >= 30
     # the comparison: the differences in percentage points as numbers, the intervals as text
-    comparison = sheets["Tabell 12. 2023 sammenlignet med tidligere år"]
+    comparison = sheets["Tabell 12. 2024 sammenlignet med tidligere år"]
     assert comparison["headers"][3] == "Forskjell"
     first = comparison["rows"][0]
     c = metrics["comparisons"][0]
@@ -228,3 +240,25 @@ def test_trends_sheet_has_the_shares_per_year_and_the_verdict(trends_doc):
     hidden = [c for r in county["rows"] for c in r if c.value == ":"]
     assert hidden and all(c.data_type == "s" for c in hidden)
     assert any("skjult" in n for n in county["notes"])
+
+
+def test_quality_sheet_keeps_the_values_of_the_file_as_text(year_doc):
+    sheets = _assert_sheets_are_the_tables(year_doc)
+    quality = next(s for s in sheets.values() if "Merkede celler" in s["title"])
+    assert quality["headers"] == ["Rad", "Kolonne", "Verdi", "Problem", "Forklaring", "Tiltak"]
+    rows = [[c.value for c in r] for r in quality["rows"]]
+    # the unreadable amount of 2024 (issue 18), as the file wrote it, on its row of the file
+    assert any(r[2] == "se vedlegg" and isinstance(r[0], int) for r in rows), rows
+    assert not [r for r in rows if r[1] in ("county", "grant_nok", "collaboration")]
+
+
+def test_samhandling_sheets_show_the_hidden_cells_and_the_grouped_list(samhandling_doc):
+    sheets = _assert_sheets_are_the_tables(samhandling_doc)
+    _no_machine_values(samhandling_doc)
+    county = next(s for s in sheets.values() if "per fylke" in s["title"])
+    oslo = next([c.value for c in r] for r in county["rows"] if r[0].value == "Oslo")
+    # applications hidden, the public award shown (issue 18, item 5), as in the document
+    assert oslo[:3] == ["Oslo", ":", 1]
+    listing = next(s for s in sheets.values() if "liste" in s["title"])
+    assert listing["headers"][0] == "Fylke"  # the group heading of the document, as a column
+    assert {r[0].value for r in listing["rows"]} >= {"Oslo", "Akershus"}
