@@ -16,6 +16,7 @@ import functools
 import re
 import string
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from typing import Any
 
@@ -255,6 +256,78 @@ def fmt_ci(low: float | None, high: float | None, decimals: int = 1, locale: str
         return MISSING
     ends = [_number(_rounded(x, decimals, scale=2), decimals, locale) for x in (low, high)]
     return "–".join(ends)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """The one number a shown cell holds (:func:`read_shown`).
+
+    Attributes
+    ----------
+    value : Decimal
+        The number as shown: ``"11,1 %"`` → 11.1, ``"−1,4 p.p."`` → −1.4, ``"22 000 000 kr"``
+        → 22000000.
+    kind : {"int", "dec", "pct", "nok", "pp"}
+        The format that wrote it: :func:`fmt_int`, :func:`fmt_dec`, :func:`fmt_pct`,
+        :func:`fmt_nok` or :func:`fmt_pp`.
+    decimals : int
+        The decimals shown.
+    """
+
+    value: Decimal
+    kind: str
+    decimals: int
+
+
+def read_shown(text: str, locale: str = LOCALE) -> Shown | None:
+    """The number a cell shows, when the cell is one number written by one of this module's
+    formats (``"126"``, ``"0,034"``, ``"11,1 %"``, ``"1 865 000 kr"``, ``"+1,2 p.p."``);
+    None for anything else (``"< 0,001"``, ``"82 (65,1 %)"``, ``"6,7–17,8"``, ``":"``, a
+    name, ``"0301"``, ``"1234"``).
+
+    The digits are read by Babel (:func:`babel.numbers.parse_decimal`, strict), and the
+    number is written again by the format the unit names: only a cell that comes back the
+    same is a number, so a value as a file wrote it (a code with a leading zero, a hyphen for
+    the minus sign, digits of another script) stays text.
+    """
+    from babel.numbers import NumberFormatError, parse_decimal
+
+    if not isinstance(text, str) or not text:
+        return None
+    units = {
+        "pct": _affixes(locale, "percent")[1],
+        "nok": _affixes(locale, "currency")[1].replace("¤", get_currency_symbol("NOK", locale)),
+        "pp": f"{NBSP}p.p.",
+    }
+    kind, digits = "num", text
+    for name, suffix in units.items():
+        if suffix and text.endswith(suffix):
+            kind, digits = name, text[: -len(suffix)]
+            break
+    minus = get_minus_sign_symbol(locale)
+    sign = 1
+    if digits.startswith(minus):
+        sign, digits = -1, digits[len(minus) :]
+    elif kind == "pp" and digits[:1] in ("±", get_plus_sign_symbol(locale)):
+        digits = digits[1:]
+    if not digits[:1].isdigit():
+        return None
+    try:
+        number = parse_decimal(digits, locale=locale, strict=True) * sign
+    except NumberFormatError:
+        return None
+    decimal_sign = Locale.parse(locale).number_symbols["latn"]["decimal"]
+    decimals = len(digits.rsplit(decimal_sign, 1)[1]) if decimal_sign in digits else 0
+    if kind == "num":
+        kind = "dec" if decimals else "int"
+    written = {
+        "int": lambda: fmt_int(number, locale),
+        "dec": lambda: fmt_dec(number, decimals, locale),
+        "pct": lambda: fmt_pct(number.scaleb(-2), decimals, locale=locale),
+        "nok": lambda: fmt_nok(number, locale),
+        "pp": lambda: fmt_pp(number.scaleb(-2), decimals, locale),
+    }[kind]()
+    return Shown(number, kind, decimals) if written == text else None
 
 
 #: The formats a summary placeholder may name after ``:`` (and ``labels``, see

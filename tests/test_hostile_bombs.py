@@ -441,8 +441,9 @@ def test_a_notebook_parameter_in_other_digits_is_no_int():
         params._convert("２０２２", node, True)
 
 
-def test_a_column_named_by_a_year_in_other_digits_is_no_year_column():
-    from evalkit.wording import excel_column
+def test_digits_of_another_script_in_a_shown_cell_are_no_number():
+    from evalkit.formats import read_shown
 
-    assert excel_column("2023") == ("2023", "int")
-    assert excel_column("２０２３") == ("２０２３", "")
+    assert read_shown("12") is not None and read_shown("12").value == 12
+    assert read_shown("１２") is None  # fullwidth: text in tables.xlsx, as the document shows it
+    assert read_shown("２０２３") is None

@@ -4,7 +4,15 @@ One sheet per table, named in Norwegian (æøå allowed, at most 31 characters):
 first row, the table under it with a bold, frozen header, then the source and the notes.
 Integers have thousands separators, shares are percentages with one decimal, amounts are in
 kroner; text is left-aligned and numbers right-aligned; column widths fit the content;
-suppressed cells are the text «:». Every cell is written by :func:`put`: its value goes through
+suppressed cells are the text «:».
+
+A document's table (:meth:`evalkit.document.numbered.Table.sheet`) is written as the document
+shows it (``Sheet.shown``): the same headers, row labels and notes, and in a column of numbers
+each cell that shows one number (:func:`evalkit.formats.read_shown`: «11,1 %», «126»,
+«1 865 000 kr», «+1,2 p.p.», «0,034») becomes that number, rounded as shown, with a number
+format that shows it the same way (:func:`shown_number`); a cell that shows more or other
+(«82 (65,1 %)», «6,7–17,8», «< 0,001», «:», «–») is the text shown. The full-precision
+values are in ``metrics.json``. Every cell is written by :func:`put`: its value goes through
 :func:`evalkit.inert.excel_value`, text is always a string cell, never a formula, and holds no
 control characters, and a text that starts like a formula (``=``, ``+``, ``-``, ``@``) carries
 the style's ``quotePrefix``, so that Excel keeps it text when a reader edits the cell.
@@ -21,6 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from evalkit import paths
+from evalkit.formats import MISSING, Shown, read_shown
 from evalkit.inert import clean_text, excel_value, starts_like_formula
 
 #: Excel number formats by column kind. Excel shows the thousands separator of the reader's
@@ -36,6 +45,8 @@ NUMBER_FORMATS = {
 }
 #: Column kinds written as text (left-aligned).
 TEXT_KINDS = ("text",)
+#: The kind of a column of a shown table (``Sheet.shown``) whose cells may be numbers.
+SHOWN_NUMBER = "number"
 #: Characters Excel does not allow in a sheet name.
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 #: Short words a sheet name cut at a word should not end on.
@@ -64,14 +75,17 @@ class Sheet:
         The title row (e.g. «Tabell 3. Målgruppe 2022»).
     kinds : dict, optional
         Column → one of :data:`NUMBER_FORMATS` or ``"text"``; inferred from the dtype where not
-        given (integers ``int``, other numbers ``dec``, anything else ``text``).
+        given (integers ``int``, other numbers ``dec``, anything else ``text``). In a shown
+        table, ``"text"`` or :data:`SHOWN_NUMBER`.
     source : str, optional
         The source line under the table.
     notes : list of str
         Notes under the source line.
-    row_kinds, row_kind_column : optional
-        For a table of mixed figures (key figures: a count, an amount, a share), the kind of
-        each row's value in column ``row_kind_column``.
+    shown : bool, default False
+        ``frame`` holds the cells as a document shows them (text): in a column of kind
+        :data:`SHOWN_NUMBER`, a cell showing one number is written as that number with a
+        format that shows it the same way (:func:`shown_number`), any other cell as its text;
+        a missing cell as «–».
     """
 
     name: str
@@ -80,8 +94,7 @@ class Sheet:
     kinds: dict[str, str] = field(default_factory=dict)
     source: str | None = None
     notes: list[str] = field(default_factory=list)
-    row_kinds: list[str] | None = None
-    row_kind_column: str | None = None
+    shown: bool = False
 
     def kind(self, column: str) -> str:
         if column in self.kinds:
@@ -128,6 +141,28 @@ def _shown_width(value: object, kind: str) -> int:
     if kind == "pp":
         return len(f"{float(value) * 100:+.1f} p.p.")
     return len(f"{float(value):.3f}")
+
+
+def shown_number(shown: Shown) -> tuple[int | float, str]:
+    """The cell value and Excel number format of a number as a document shows it.
+
+    A share «11,1 %» is 0.111 with ``0.0%``; a difference «−1,4 p.p.» is −1.4 (percentage
+    points) with ``+0.0" p.p.";"−"0.0" p.p.";"±"0.0" p.p."``; «1 865 000 kr» is 1865000 with
+    ``#,##0" kr"``; «126» is 126 with ``#,##0``; «0,034» is 0.034 with ``#,##0.000``. The
+    format keeps the decimals shown, and writes the minus sign (U+2212) as the document does.
+    """
+    places = "." + "0" * shown.decimals if shown.decimals else ""
+    if shown.kind == "pp":
+        number = f"0{places}"
+        fmt = f'+{number}" p.p.";"−"{number}" p.p.";"±"{number}" p.p."'
+        return float(shown.value), fmt
+    if shown.kind == "pct":
+        body = f"0{places}%"
+        value: int | float = float(shown.value.scaleb(-2))
+    else:
+        body = f"#,##0{places}" + ('" kr"' if shown.kind == "nok" else "")
+        value = int(shown.value) if shown.kind in ("int", "nok") else float(shown.value)
+    return value, f'{body};"−"{body}'
 
 
 def put(ws, row: int, column: int, value: object):
@@ -179,23 +214,34 @@ def write_workbook(path: Path | str, sheets: Iterable[Sheet]) -> Path:
             cell = put(ws, row, j, column)
             cell.font = bold
             cell.alignment = left if kinds[j - 1] in TEXT_KINDS else right
-        for i, values in enumerate(sheet.frame.itertuples(index=False, name=None)):
+        for values in sheet.frame.itertuples(index=False, name=None):
             row += 1
             total = bool(values) and isinstance(values[0], str) and values[0] == TOTAL_LABEL
             for j, raw in enumerate(values, start=1):
                 kind = kinds[j - 1]
-                if sheet.row_kinds is not None and columns[j - 1] == sheet.row_kind_column:
-                    kind = sheet.row_kinds[i]
+                number_format = NUMBER_FORMATS.get(kind, "General")
+                if sheet.shown:
+                    raw = (
+                        MISSING
+                        if raw is None or (not isinstance(raw, str) and pd.isna(raw))
+                        else str(raw)
+                    )
+                    width = _shown_width(raw, "text")
+                    found = read_shown(raw) if kind == SHOWN_NUMBER else None
+                    if found is not None:
+                        raw, number_format = shown_number(found)
                 cell = put(ws, row, j, raw)
                 value = cell.value
+                if not sheet.shown:
+                    width = _shown_width(value, kind)
                 if isinstance(value, int | float) and not isinstance(value, bool):
-                    cell.number_format = NUMBER_FORMATS.get(kind, "General")
+                    cell.number_format = number_format
                     cell.alignment = right
                 else:
                     cell.alignment = left if kind in TEXT_KINDS else right
                 if total:
                     cell.font, cell.border = bold, top_rule
-                widths[j - 1] = max(widths[j - 1], _shown_width(value, kind))
+                widths[j - 1] = max(widths[j - 1], width)
         ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
         row += 1
         for line in ([f"Kilde: {sheet.source}"] if sheet.source else []) + list(sheet.notes):

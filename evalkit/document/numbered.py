@@ -24,7 +24,6 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
-from evalkit import wording
 from evalkit.disclosure import DisclosureRule
 from evalkit.disclosure import suppress as suppress_table
 from evalkit.document import excel, plots, text
@@ -48,7 +47,7 @@ def source_line(source_nb: str, years: str, *, synthetic: bool) -> str:
     return f"Kilde: {origin}; beregninger: evalkit."
 
 
-_NUMERIC_TOKENS = re.compile(r"(p\.p\.|kr|prosent|til|[\d\s\u00a0\u2212+\-–.,:%()<>=])")
+_NUMERIC_TOKENS = re.compile(r"(p\.p\.|kr|prosent|til|[\d\s\u00a0\u2212±+\-–.,:%()<>=])")
 
 
 def _looks_numeric(value: str) -> bool:
@@ -109,7 +108,9 @@ class _Numbered:
 @dataclass
 class Table(_Numbered):
     """A document table: the display strings, the numbers behind them, and what a published
-    table carries around it: number, caption, source line and notes.
+    table carries around it: number, caption, source line and notes. ``tables.xlsx`` holds
+    the table as displayed (:meth:`sheet`); ``data`` (machine columns, full precision) is for
+    code that reads the table, not for the sheet.
 
     ``footnote`` and ``notes`` are printed under the table after the source line (the Excel
     writer and the print stylesheet read the same fields). ``align`` overrides the alignment
@@ -127,16 +128,12 @@ class Table(_Numbered):
     source: str | None = None
     align: dict[str, str] = field(default_factory=dict)
     total_label: str = "I alt"
-    row_kinds: list[str] | None = None  # Excel kind of each row's value (mixed key figures)
     #: A display column whose value heads each group of rows (``<th scope="rowgroup">``)
     #: instead of being repeated on every row; ``tables.xlsx`` keeps it as a column.
     group_by: str | None = None
     #: The numbering of the document the table belongs to: the table takes its number from
     #: it when shown (None: the number is set by hand).
     registry: Numbering | None = field(default=None, repr=False, compare=False)
-    #: The data's column names are the headers as shown (a researcher's own table), not
-    #: machine keys to name in Norwegian for ``tables.xlsx``.
-    shown_headers: bool = False
 
     KIND: ClassVar[str] = "Tabell"
 
@@ -209,23 +206,21 @@ class Table(_Numbered):
     def __repr__(self) -> str:
         return f"{self.caption}\n{self.display.to_string(index=False)}"
 
-    def for_excel(self) -> pd.DataFrame:
-        """Numbers where shown, the disclosure symbol where hidden."""
-        return self.data
-
     def sheet(self) -> excel.Sheet:
-        """This table as a sheet of ``tables.xlsx``: the caption as its title row, Norwegian
-        column headers, numbers as numbers with their formats, then the source and notes."""
-        frame = self.data
+        """This table as a sheet of ``tables.xlsx``, as the document shows it: the caption as
+        its title row, the same column headers and rows (a ``group_by`` column kept as a
+        column), each cell of a column of numbers that shows one number written as that number
+        rounded as shown (:func:`evalkit.document.excel.shown_number`), any other cell as the
+        text shown, then the source and the notes. The full-precision values are in
+        ``metrics.json``."""
+        frame = self.display
         if frame.columns.has_duplicates or None in list(frame.columns):
             frame = frame.set_axis([c if c is not None else "" for c in frame.columns], axis=1)
-        headers, kinds = {}, {}
-        for column in frame.columns:
-            header, kind = (str(column), "") if self.shown_headers else wording.excel_column(column)
-            headers[column] = header
-            if kind:
-                kinds[header] = kind
-        frame = frame.rename(columns=headers)
+        frame = frame.set_axis([str(c) for c in frame.columns], axis=1)
+        kinds = {
+            column: excel.SHOWN_NUMBER if kind == "num" else "text"
+            for column, kind in zip(frame.columns, self.kinds(self.display), strict=True)
+        }
         return excel.Sheet(
             name=self.caption,  # «Tabell 3. Målgruppe 2022», cut to 31 characters
             frame=frame,
@@ -233,8 +228,7 @@ class Table(_Numbered):
             kinds=kinds,
             source=(self.source or "").removeprefix("Kilde: ") or None,
             notes=[n for n in [self.footnote, *self.notes] if n],
-            row_kinds=self.row_kinds,
-            row_kind_column=None if self.row_kinds is None else str(frame.columns[-1]),
+            shown=True,
         )
 
 
@@ -705,7 +699,6 @@ def table(
         notes=notes_out + _notes(notes),
         source=document_source(document),
         total_label=TOTAL,
-        shown_headers=True,
     )
     piece.registry = numbering(document)
     return piece

@@ -108,25 +108,21 @@ def key_figures(ev: Evaluation) -> Table:
     """The key figures the YAML's ``key_figures`` lists, from metrics.json."""
     m = ev.metrics
     rows: list[tuple[str, str]] = []
-    values: list[tuple[str, object, str]] = []  # the same figures as numbers, for Excel
+    values: list[tuple[str, object]] = []  # the same figures as numbers
     for k in ev.scheme.doc.key_figures:
         if k.share is not None:
             s = m["shares"].get(k.share)
             if s is None:
                 continue
             rows.append((k.label_nb, f"{fmt_int(s['count'])} ({fmt_pct(s['share'])})"))
-            values += [
-                (k.label_nb, s["count"], "int"),
-                (f"{k.label_nb}, andel", s["share"], "share"),
-            ]
+            values.append((k.label_nb, s["count"]))
         else:
             value = _metric(m, k.value)
             rows.append((k.label_nb, fmt_nok(value) if k.format == "nok" else fmt_int(value)))
-            values.append((k.label_nb, value, k.format))
+            values.append((k.label_nb, value))
     frame = pd.DataFrame(rows, columns=["Nøkkeltall", str(ev.year)])
-    data = pd.DataFrame([v[:2] for v in values], columns=["Nøkkeltall", str(ev.year)])
+    data = pd.DataFrame(values, columns=["Nøkkeltall", str(ev.year)])
     table = Table("nokkeltall", f"Nøkkeltall {ev.year}", frame, data)
-    table.row_kinds = [v[2] for v in values]
     return _table(ev, table, _ev_source(ev))
 
 
