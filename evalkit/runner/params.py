@@ -35,6 +35,7 @@ RUNNER_PARAMETERS = (
     "output_dir",
     "strict",
     "cache_dir",
+    "lang",
 )
 
 #: How a notebook declares the parameters the runner passes (as ``notebooks/year.py`` does),
@@ -47,6 +48,7 @@ DECLARATIONS: dict[str, tuple[str, Any]] = {
     "output_dir": ("str", '""'),
     "strict": ("bool", "False"),
     "scheme_file": ("str", '""'),
+    "lang": ("str", '"nb"'),
 }
 
 
@@ -499,6 +501,12 @@ def validate_parameters(notebook: Path | str, params: Mapping[str, Any]) -> dict
                 problems.append(_type_error(where, p, params[p.name]))
         elif p.has_default and p.literal:
             values[p.name] = copy.deepcopy(p.default)
+    if "lang" in values and values["lang"] not in paths.LANGUAGES:
+        problems.append(
+            f"{_at(where, declared['lang'])}: lang is {values['lang']!r}, which is not a language "
+            "evalkit writes documents in (to fix this, pass nb for bokmål, nn for nynorsk or en "
+            'for English, and keep `lang: str = "nb"` in the parameters cell).'
+        )
     if problems:
         raise ParameterError("\n".join(problems))
 
