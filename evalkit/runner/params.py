@@ -464,7 +464,8 @@ def validate_parameters(notebook: Path | str, params: Mapping[str, Any]) -> dict
     ParameterError
         One message listing every problem, each with how to fix it: unknown (with the nearest
         name), missing, of the wrong type, or out of range (an unknown scheme, a year before the
-        scheme's first year, a year or compared year without an export in ``data_dir``). A
+        scheme's first year, a year or compared year without an export in ``data_dir``, a
+        ``lang`` other than nb, nn and en). A
         default in the cell that does not fit its own type (``year: int = "2023"``: what
         JupyterLab would run) is one too, and a parameter the runner passes that the cell
         declares with another type (:data:`DECLARATIONS`) is named with the declaration to
