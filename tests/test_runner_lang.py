@@ -198,6 +198,22 @@ def test_build_writes_each_language_and_a_rebuild_of_one_leaves_the_other(
     again = build([SCHEME], [2022], out_dir="out", jobs=1, progress=False, pdf=False)
     assert [(r.lang, r.status) for r in again] == [("nb", "cached"), ("nn", "cached")]
 
+    # evalkit report: every listed language by default; --lang one alone, even one the
+    # scheme does not list (with a note saying so)
+    capsys.readouterr()
+    assert cli.main(["report", SCHEME, "2022", "--out", "out", "--no-pdf"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(".")[0] for line in lines] == [
+        f"{SCHEME} 2022: cached",
+        f"{SCHEME} 2022 nn: cached",
+    ]
+    assert cli.main(["report", SCHEME, "2022", "--out", "out", "--no-pdf", "--lang", "en"]) == 0
+    printed = capsys.readouterr()
+    assert printed.out.startswith(f"{SCHEME} 2022 en: built.")
+    assert f"{SCHEME} lists the language(s) nb, nn" in printed.err
+    assert (out / SCHEME / "en" / "2022" / "report.html").is_file()
+    assert _state(nn) == before
+
 
 @pytest.mark.slow
 def test_the_demo_in_bokmal_and_nynorsk(tmp_path, monkeypatch):
