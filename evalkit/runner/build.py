@@ -440,7 +440,11 @@ def _prepare_outputs(out: Path) -> Path:
             continue
         # the staging folders of bokmål sit in the scheme's folder, those of nynorsk and
         # English in the language's (paths.language_output_dir)
-        lang_dirs = [d for lang in LANGUAGES if (d := scheme_dir / lang).is_dir()]
+        lang_dirs = [
+            d
+            for lang in LANGUAGES
+            if lang != DEFAULT_LANGUAGE and (d := scheme_dir / lang).is_dir()
+        ]
         for leftover in [p for d in (scheme_dir, *lang_dirs) for p in d.iterdir()]:
             m = _STAGING.match(leftover.name)
             if not m or not leftover.is_dir():
