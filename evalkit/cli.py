@@ -93,6 +93,19 @@ def _scheme_name(text: str) -> str:
 _SCHEME_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
+def _lang(text: str) -> str:
+    """``--lang``: nb (bokmål), nn (nynorsk) or en (English)."""
+    from evalkit.paths import LANGUAGES
+
+    lang = text.strip().lower()
+    if lang not in LANGUAGES:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a language evalkit writes documents in; write nb (bokmål), "
+            "nn (nynorsk) or en (English)"
+        )
+    return lang
+
+
 def _folder(text: str) -> Path:
     """An existing folder (``--data-dir``)."""
     path = Path(text)
@@ -205,7 +218,10 @@ def _named_scheme(args: argparse.Namespace, command: str) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    """One document per language: ``--lang``'s, else every one the scheme lists."""
+    from evalkit.config import load_scheme
     from evalkit.runner import report_year
+    from evalkit.runner.plan import fallback_line, languages_for
 
     _named_scheme(args, "report")
     if args.scheme is None:
@@ -215,19 +231,28 @@ def cmd_report(args: argparse.Namespace) -> int:
         )
     _check_year(args.year)
     _check_compare_with(args)
-    res = report_year(
-        args.scheme,
-        args.year,
-        compare_with=args.compare_with,
-        data_dir=args.data_dir,
-        out_dir=args.out,
-        force=args.force,
-        strict=args.strict,
-        pdf=not args.no_pdf,
-    )
-    stream = sys.stdout if res.status != "failed" else sys.stderr
-    print(f"{args.scheme} {args.year}: {res.status}. {res.message or ''}".rstrip(), file=stream)
-    return 0 if res.status != "failed" else 1
+    langs, note = languages_for(args.scheme, args.lang)
+    if note:
+        print(f"evalkit: {note}", file=sys.stderr)
+    failed = False
+    for lang in langs:
+        if line := fallback_line(load_scheme(args.scheme), lang):
+            print(f"evalkit: {line}", file=sys.stderr)
+        res = report_year(
+            args.scheme,
+            args.year,
+            compare_with=args.compare_with,
+            data_dir=args.data_dir,
+            out_dir=args.out,
+            force=args.force,
+            strict=args.strict,
+            pdf=not args.no_pdf,
+            lang=lang,
+        )
+        failed = failed or res.status == "failed"
+        stream = sys.stdout if res.status != "failed" else sys.stderr
+        print(f"{res.name}: {res.status}. {res.message or ''}".rstrip(), file=stream)
+    return 1 if failed else 0
 
 
 def cmd_layout(args: argparse.Namespace) -> int:
@@ -316,6 +341,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         force=args.force,
         fresh_kernels=args.fresh_kernel,
         pdf=not args.no_pdf,
+        langs=None if args.lang is None else [args.lang],
     )
     print(f"Index: {output_root(args.out) / 'index.html'}")
     return 1 if any(r.status == "failed" for r in results) else 0
@@ -344,6 +370,12 @@ def describe_os_error(err: OSError) -> str:
     )
 
 
+LANG_HELP = (
+    "only the document in this language: nb (bokmål), nn (nynorsk) or en (English); default: "
+    "every language the scheme lists (bokmål when it lists none)"
+)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="evalkit", description=__doc__.splitlines()[0])
     p.add_argument("--version", action="version", version=f"evalkit {__version__}")
@@ -362,6 +394,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
     r.add_argument("--strict", action="store_true", help="stop on unknown category values")
     r.add_argument("--no-pdf", action="store_true", help="skip report.pdf (quicker iterations)")
+    r.add_argument("--lang", type=_lang, default=None, help=LANG_HELP, metavar="nb|nn|en")
     r.set_defaults(func=cmd_report)
 
     b = sub.add_parser("build", help="build every year found in the data, then outputs/index.html")
@@ -381,6 +414,7 @@ def parser() -> argparse.ArgumentParser:
     )
     b.add_argument("--force", action="store_true")
     b.add_argument("--no-pdf", action="store_true", help="skip report.pdf (quicker iterations)")
+    b.add_argument("--lang", type=_lang, default=None, help=LANG_HELP, metavar="nb|nn|en")
     b.add_argument(
         "--fresh-kernel",
         action="store_true",

@@ -1,5 +1,5 @@
 """Where the data and the outputs live: ``data/raw/<scheme>/<year>.<ext>`` and
-``outputs/<scheme>/<year>/``."""
+``outputs/<scheme>/<year>/`` (bokmål) or ``outputs/<scheme>/<lang>/<year>/`` (nynorsk, English)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
-from evalkit.errors import EvalkitError
+from evalkit.errors import EvalkitError, ParameterError
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +24,11 @@ SYNTHETIC_MARKER = "SYNTHETIC.txt"
 DEFAULT_RAW_DIR = Path("data/raw")
 DEFAULT_DEMO_DIR = Path("data/demo")
 DEFAULT_OUT_DIR = Path("outputs")
+#: The languages a document is written in: bokmål, nynorsk and English (issue 20).
+LANGUAGES = ("nb", "nn", "en")
+#: The language whose documents sit in ``outputs/<scheme>/`` itself (the contract's layout);
+#: the others have a folder of their own there, ``outputs/<scheme>/<lang>/``.
+DEFAULT_LANGUAGE = "nb"
 
 _YEAR_FILE = re.compile(r"^([0-9]{4})$")
 #: A year somewhere in a file name (``2023 (1).xlsx``, ``rapport_2023.csv``).
@@ -158,8 +163,32 @@ def default_data_dir(scheme: str, root: Path | str | None = None) -> Path:
     return root / DEFAULT_DEMO_DIR
 
 
-def year_output_dir(out_dir: Path | str, scheme: str, year: int) -> Path:
-    return Path(out_dir) / scheme / str(int(year))
+def check_language(lang: object) -> str:
+    """``lang`` when it is one of :data:`LANGUAGES`, else a :class:`ParameterError` naming
+    them."""
+    if lang not in LANGUAGES:
+        raise ParameterError(
+            f"{lang!r} is not a language evalkit writes documents in; choose nb (bokmål), "
+            "nn (nynorsk) or en (English)."
+        )
+    return str(lang)
+
+
+def language_output_dir(out_dir: Path | str, scheme: str, lang: str = DEFAULT_LANGUAGE) -> Path:
+    """The folder holding the documents of ``scheme`` in ``lang``: ``out_dir/<scheme>/`` for
+    bokmål, ``out_dir/<scheme>/<lang>/`` for nynorsk and English. Its year folders (four
+    digits), ``trends/`` and ``_failed/`` are laid out alike in each; a language's folder is
+    never taken for a year (:func:`year_of_name`), and a document swapped into one language's
+    folder touches no other."""
+    folder = Path(out_dir) / scheme
+    return folder if check_language(lang) == DEFAULT_LANGUAGE else folder / lang
+
+
+def year_output_dir(
+    out_dir: Path | str, scheme: str, year: int, lang: str = DEFAULT_LANGUAGE
+) -> Path:
+    """``out_dir/<scheme>/<year>/`` (bokmål) or ``out_dir/<scheme>/<lang>/<year>/``."""
+    return language_output_dir(out_dir, scheme, lang) / str(int(year))
 
 
 def show_path(path: Path | str) -> str:

@@ -27,6 +27,7 @@ data_dir: str = ""  # "" = data/raw when it holds the scheme's files, else the d
 output_dir: str = ""  # "" = write nothing (interactive use); the runner passes a folder
 scheme_file: str = ""  # "" = the scheme found by its name; else the path of its YAML
 cache_dir: str = ""  # "" = clean every year here; the runner passes <out>/_cache/cleaned
+lang: str = "nb"  # nb, nn or en: the document's language
 
 # %%
 from IPython.display import display

@@ -57,6 +57,7 @@ output_dir: str = ""  # "" = write nothing (interactive use); the runner passes 
 strict: bool = False
 scheme_file: str = ""  # "" = the scheme found by its name; else the path of its YAML
 cache_dir: str = ""  # "" = clean every year here; the runner passes <out>/_cache/cleaned
+lang: str = "nb"  # nb, nn or en: the document's language
 
 # %%
 from evalkit import document as doc

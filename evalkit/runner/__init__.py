@@ -1,7 +1,7 @@
 """Build the per-year documents: run a scheme's notebook with papermill, export HTML, cache.
 
-The runner: one module per job. One year of one scheme is built by :func:`report_year`
-(``build.py``):
+The runner: one module per job. One year of one scheme in one language (``nb``, ``nn`` or
+``en``, passed to the notebook as ``lang``) is built by :func:`report_year` (``build.py``):
 
 1. **Validate** (``params.py``) the notebook parameters against the typed parameters cell
    (:func:`notebook_parameters`, :func:`validate_parameters`). Unknown, missing, wrongly typed
@@ -18,12 +18,12 @@ The runner: one module per job. One year of one scheme is built by :func:`report
    loaded from the network); ``report.pdf`` from it with WeasyPrint
    (:mod:`evalkit.document.pdf`: in each worker's kernel, or in the runner's process when
    there is one worker; ``pdf=False`` skips it); write ``manifest.json``.
-5. **Swap** the staging folder into ``outputs/<scheme>/<year>/``. A failed year leaves the
-   previous output as it was and puts the partial notebook in
-   ``outputs/<scheme>/_failed/<year>/``.
+5. **Swap** the staging folder into ``outputs/<scheme>/<year>/`` (bokmål) or
+   ``outputs/<scheme>/<lang>/<year>/`` (nynorsk, English). A failed year leaves the previous
+   output as it was and puts the partial notebook in ``_failed/<year>/`` beside it.
 
-:func:`build` does this for every year found in the data and writes ``outputs/index.html``
-(:func:`write_index`, ``index.py``).
+:func:`build` does this for every year found in the data, in every language each scheme lists,
+and writes ``outputs/index.html`` (:func:`write_index`, ``index.py``).
 
 Heavy imports (papermill, nbconvert, jupytext, jupyter_client; WeasyPrint, asked whether it can
 run here only for a document to build or a cached one without ``report.pdf``) happen only when

@@ -42,7 +42,7 @@ except ImportError:  # pragma: no cover - Windows: no flock, no lock
 from evalkit import paths
 from evalkit.config import available_schemes, load_scheme
 from evalkit.errors import EvalkitError, OutputWriteError, ParameterError
-from evalkit.paths import show_path
+from evalkit.paths import DEFAULT_LANGUAGE, LANGUAGES, show_path
 from evalkit.runner.execute import execute, write_error
 from evalkit.runner.index import scheme_errors, write_index
 from evalkit.runner.kernels import KERNEL_NAME, WarmKernel
@@ -54,6 +54,9 @@ from evalkit.runner.plan import (
     BuildResult,
     Job,
     check_cache,
+    document_name,
+    fallback_line,
+    languages_for,
     output_root,
     plan,
 )
@@ -98,8 +101,9 @@ def report_year(
     folder: str | None = None,
     fresh_kernel: bool = True,
     pdf: bool = True,
+    lang: str | None = None,
 ) -> BuildResult:
-    """Build (or find up to date) the document of one scheme and year.
+    """Build (or find up to date) the document of one scheme, year and language.
 
     Parameters
     ----------
@@ -133,6 +137,12 @@ def report_year(
     fresh_kernel : bool
         Run the notebook in a kernel started for it (default); False prepares a warm kernel
         (modules imported beforehand, state reset) as :func:`build` does.
+    pdf : bool
+        Make ``report.pdf`` beside ``report.html``.
+    lang : {"nb", "nn", "en"}, optional
+        The document's language, passed to the notebook as ``lang``. Default: the first
+        language the scheme lists (bokmål when it lists none). Bokmål goes to
+        ``out_dir/<scheme>/<year>/``, nynorsk and English to ``out_dir/<scheme>/<lang>/<year>/``.
 
     Returns
     -------
@@ -162,6 +172,7 @@ def report_year(
         folder=folder,
         parameters=parameters,
         title=title,
+        lang=lang,
     )
     return _build_one(job, started, force=force, pdf=pdf, out_dir=out_dir, fresh=fresh_kernel)
 
@@ -186,11 +197,11 @@ def _serve_cached(job: Job, force: bool, started: float) -> BuildResult | None:
     if manifest is None:
         job.pdf = pdf_wanted(job.pdf, wait=False)
         if job.reason:
-            log.info("%s %s: rebuilding because %s", job.scheme, job.year, job.reason)
+            log.info("%s: rebuilding because %s", _job_name(job), job.reason)
         return None
     if job.failed_dir.exists():  # an older failure; the output matches the inputs now
         shutil.rmtree(job.failed_dir, ignore_errors=True)
-    log.info("%s %s: up to date (cache key %s)", job.scheme, job.year, job.key[:12])
+    log.info("%s: up to date (cache key %s)", _job_name(job), job.key[:12])
     return BuildResult(
         job.scheme,
         _label(job),
@@ -199,12 +210,17 @@ def _serve_cached(job: Job, force: bool, started: float) -> BuildResult | None:
         f"Up to date: nothing changed since {manifest.get('created', 'the last build')} "
         "(force=True / --force rebuilds).",
         time.perf_counter() - started,
+        lang=job.lang,
     )
 
 
 def _label(job: Job) -> Any:
     """The year, or ``trends`` for a trends document."""
     return TRENDS_FOLDER if job.target.name == TRENDS_FOLDER else job.year
+
+
+def _job_name(job: Job) -> str:
+    return document_name(job.scheme, _label(job), job.lang)
 
 
 def _build_one(
@@ -277,7 +293,11 @@ def pdf_wanted(pdf: bool, *, wait: bool = True) -> bool:
 
 
 def _plan_trends(
-    scheme: str, data_dir: Path | str | None, out_dir: Path | str | None, kernel_name: str
+    scheme: str,
+    data_dir: Path | str | None,
+    out_dir: Path | str | None,
+    kernel_name: str,
+    lang: str | None = None,
 ) -> Job:
     folder = (
         Path(data_dir) if data_dir else paths.default_data_dir(scheme, root=paths.project_root())
@@ -301,6 +321,7 @@ def _plan_trends(
         parameters=None,
         title=None,
         folder=TRENDS_FOLDER,
+        lang=lang,
     )
 
 
@@ -313,11 +334,13 @@ def report_trends(
     kernel_name: str = KERNEL_NAME,
     fresh_kernel: bool = True,
     pdf: bool = True,
+    lang: str | None = None,
 ) -> BuildResult:
-    """Build the trends document of ``scheme`` over every year with data, into
-    ``out_dir/<scheme>/trends/``. Its cache covers every year's export."""
+    """Build the trends document of ``scheme`` over every year with data, in ``lang``
+    (default: the first language the scheme lists), into ``out_dir/<scheme>/trends/``
+    (bokmål) or ``out_dir/<scheme>/<lang>/trends/``. Its cache covers every year's export."""
     started = time.perf_counter()
-    job = _plan_trends(scheme, data_dir, out_dir, kernel_name)
+    job = _plan_trends(scheme, data_dir, out_dir, kernel_name, lang)
     return _build_one(job, started, force=force, pdf=pdf, out_dir=out_dir, fresh=fresh_kernel)
 
 
@@ -415,7 +438,14 @@ def _prepare_outputs(out: Path) -> Path:
     for scheme_dir in out.iterdir():
         if not scheme_dir.is_dir() or scheme_dir.name.startswith("."):
             continue
-        for leftover in scheme_dir.iterdir():
+        # the staging folders of bokmål sit in the scheme's folder, those of nynorsk and
+        # English in the language's (paths.language_output_dir)
+        lang_dirs = [
+            d
+            for lang in LANGUAGES
+            if lang != DEFAULT_LANGUAGE and (d := scheme_dir / lang).is_dir()
+        ]
+        for leftover in [p for d in (scheme_dir, *lang_dirs) for p in d.iterdir()]:
             m = _STAGING.match(leftover.name)
             if not m or not leftover.is_dir():
                 continue
@@ -479,7 +509,13 @@ def _log_to_file(out: Path, *, quiet: bool) -> Iterator[IO[bytes]]:
 # --------------------------------------------------------------------------------------------
 def _failed(job: Job, message: str, started: float) -> BuildResult:
     return BuildResult(
-        job.scheme, _label(job), "failed", None, message, time.perf_counter() - started
+        job.scheme,
+        _label(job),
+        "failed",
+        None,
+        message,
+        time.perf_counter() - started,
+        lang=job.lang,
     )
 
 
@@ -515,13 +551,13 @@ def _run_jobs(
                         kernel = WarmKernel(job.kernel_name, job.root, log_file, warm=not fresh)
                         kernels[w] = kernel
                     result = execute(job, started, kernel, stop, pdf_here=pdf_here)
-                    result = dataclasses.replace(result, year=_label(job))
+                    result = dataclasses.replace(result, year=_label(job), lang=job.lang)
                 except OutputWriteError as err:
                     result = err
                 except EvalkitError as err:
                     result = _failed(job, str(err), started)
                 except Exception as err:  # a bug: report it for the document, go on
-                    log.exception("%s %s failed", job.scheme, job.year)
+                    log.exception("%s failed", _job_name(job))
                     result = _failed(job, f"{type(err).__name__}: {err}", started)
                 if kernel is not None and (
                     fresh or not isinstance(result, BuildResult) or result.status != "built"
@@ -595,7 +631,9 @@ def _run_jobs(
         raise write_failure
     ordered = [
         results.get(k)
-        or BuildResult(job.scheme, _label(job), "interrupted", None, "Not started.", 0.0)
+        or BuildResult(
+            job.scheme, _label(job), "interrupted", None, "Not started.", 0.0, lang=job.lang
+        )
         for k, job in enumerate(jobs_list)
     ]
     if stop.is_set():
@@ -606,7 +644,8 @@ def _run_jobs(
 def _names(results: list[BuildResult]) -> str:
     by_scheme: dict[str, list[str]] = {}
     for r in results:
-        by_scheme.setdefault(r.scheme, []).append(str(r.year))
+        label = str(r.year) + ("" if r.lang == DEFAULT_LANGUAGE else f" {r.lang}")
+        by_scheme.setdefault(r.scheme, []).append(label)
     return "; ".join(f"{s} {', '.join(ys)}" for s, ys in by_scheme.items()) or "none"
 
 
@@ -639,8 +678,10 @@ def build(
     trends: bool = True,
     fresh_kernels: bool = False,
     pdf: bool = True,
+    langs: Iterable[str] | None = None,
 ) -> list[BuildResult]:
-    """Build every year found in the data, go on past failures, then write ``index.html``.
+    """Build every year found in the data in each language, go on past failures, then write
+    ``index.html``.
 
     Parameters
     ----------
@@ -670,11 +711,18 @@ def build(
     pdf : bool
         Make ``report.pdf`` beside each ``report.html`` (where WeasyPrint can run: otherwise
         one line says what to install, and the HTML is built).
+    langs : list of {"nb", "nn", "en"}, optional
+        Only these languages. Default: every language each scheme lists (bokmål when it lists
+        none). A language a scheme does not list is built all the same, with a line saying so
+        (:func:`~evalkit.runner.plan.languages_for`). Each (scheme, year, language) is a
+        document of its own, cached on its own; bokmål goes to ``<scheme>/<year>/``, the
+        others to ``<scheme>/<lang>/<year>/``.
 
     Returns
     -------
     list of BuildResult
-        One per document, in scheme and year order (a scheme whose YAML fails to load first).
+        One per document, in scheme, year and language order (a scheme whose YAML fails to
+        load first).
 
     Raises
     ------
@@ -697,6 +745,7 @@ def build(
             trends=trends,
             fresh_kernels=fresh_kernels,
             pdf=pdf,
+            langs=None if langs is None else list(langs),
         )
 
 
@@ -713,6 +762,7 @@ def _build_locked(
     trends: bool,
     fresh_kernels: bool,
     pdf: bool,
+    langs: list[str] | None = None,
 ) -> list[BuildResult]:
     """:func:`build`, with the outputs folder ``out`` locked."""
     if "ipykernel.zmqshell" in sys.modules:  # in a notebook: tqdm.auto draws a widget
@@ -721,10 +771,12 @@ def _build_locked(
         from tqdm.std import tqdm
 
     wanted = None if years is None else {int(y) for y in years}
-    tasks: list[tuple[str, Any, Path]] = []
+    tasks: list[tuple[str, Any, Path, str]] = []
     broken = scheme_errors()
     results: list[BuildResult | None] = []
-    overrides: list[str] = []  # «frisklivs_lms: schemes/frisklivs_lms.yaml in the project is …»
+    # «frisklivs_lms: schemes/frisklivs_lms.yaml in the project is …», a language the scheme
+    # does not list, the scheme texts that fall back to bokmål: said once, before the documents
+    overrides: list[str] = []
     for scheme in list(schemes) if schemes else available_schemes():
         check_scheme(scheme)
         if scheme in broken:
@@ -732,8 +784,17 @@ def _build_locked(
             log.error("%s: %s", scheme, message)
             results.append(BuildResult(scheme, "config", "failed", None, message))
             continue
-        if line := load_scheme(scheme).override_line():
+        config = load_scheme(scheme)
+        if line := config.override_line():
             overrides.append(f"{scheme}: {line}.")
+        scheme_langs: list[str] = []
+        for asked in langs or [None]:
+            chosen_langs, note = languages_for(scheme, asked)
+            scheme_langs += [lang for lang in chosen_langs if lang not in scheme_langs]
+            if note:
+                overrides.append(note)
+        # which of the scheme's texts fall back to bokmål, once per language
+        overrides += [line for lang in scheme_langs if (line := fallback_line(config, lang))]
         folder = (
             Path(data_dir)
             if data_dir
@@ -743,9 +804,9 @@ def _build_locked(
         chosen = [y for y in found if wanted is None or y in wanted]
         if not chosen:
             log.info("%s: no years to build in %s", scheme, show_path(folder / scheme))
-        tasks.extend((scheme, y, folder) for y in chosen)
+        tasks.extend((scheme, y, folder, lang) for y in chosen for lang in scheme_langs)
         if trends and notebook is None and wanted is None and len(found) >= 2:
-            tasks.append((scheme, TRENDS_FOLDER, folder))
+            tasks.extend((scheme, TRENDS_FOLDER, folder, lang) for lang in scheme_langs)
 
     bar = tqdm(total=len(tasks), disable=not progress, unit="dok", desc="evalkit")
 
@@ -760,11 +821,11 @@ def _build_locked(
             log.info("%s", line)
             if progress:
                 bar.write(line)
-        for scheme, year, folder in tasks:
+        for scheme, year, folder, lang in tasks:
             started = time.perf_counter()
             try:
                 if year == TRENDS_FOLDER:
-                    job = _plan_trends(scheme, folder, out, KERNEL_NAME)
+                    job = _plan_trends(scheme, folder, out, KERNEL_NAME, lang)
                 else:
                     job = plan(
                         scheme,
@@ -777,13 +838,20 @@ def _build_locked(
                         kernel_name=KERNEL_NAME,
                         parameters=None,
                         title=None,
+                        lang=lang,
                     )
                 job.pdf = pdf
                 result = _serve_cached(job, force, started)
             except EvalkitError as err:
-                log.error("%s %s failed: %s", scheme, year, err)
+                log.error("%s failed: %s", document_name(scheme, year, lang), err)
                 result = BuildResult(
-                    scheme, year, "failed", None, str(err), time.perf_counter() - started
+                    scheme,
+                    year,
+                    "failed",
+                    None,
+                    str(err),
+                    time.perf_counter() - started,
+                    lang=lang,
                 )
             results.append(result)
             if result is None:
@@ -829,7 +897,7 @@ def _write_index_quietly(out: Path) -> None:
 
 def _document_line(result: BuildResult) -> str:
     """The one line a terminal build prints per document."""
-    head = f"{result.scheme} {result.year}: "
+    head = f"{result.name}: "
     if result.status == "built":
         line = head + f"built in {result.seconds:.1f} s"
         m = re.search(r"\(rebuilt because (.*)\)\.$", result.message)

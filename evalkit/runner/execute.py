@@ -45,10 +45,16 @@ from evalkit.runner.plan import (
     RECORDED_PACKAGES,
     BuildResult,
     Job,
+    document_name,
     package_version,
 )
 
 log = logging.getLogger(__name__)
+
+
+def _name(job: Job) -> str:
+    """«frisklivs_lms 2023», «frisklivs_lms 2023 nn»: the document in the log."""
+    return document_name(job.scheme, job.target.name, job.lang)
 
 
 def _patch_record(nb: Any, job: Job, staging_text: str, final_text: str) -> None:
@@ -270,6 +276,7 @@ def _keep_failure(
         "schema_version": MANIFEST_SCHEMA_VERSION,
         "scheme": job.scheme,
         "year": job.year,
+        "lang": job.lang,
         "status": "failed",
         "message": message,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -278,7 +285,7 @@ def _keep_failure(
     }
     write_atomic(failed / FAILURE_FILE, json.dumps(record, indent=1, ensure_ascii=False) + "\n")
     # the caller reports the failure once (the result's message); the log keeps a record
-    log.info("%s %s failed: %s", job.scheme, job.year, message)
+    log.info("%s failed: %s", _name(job), message)
     return BuildResult(
         job.scheme, job.year, "failed", failed, message, time.perf_counter() - started
     )
@@ -561,10 +568,10 @@ def _execute_in(
     parameters = {**job.params, "output_dir": staging_text}
     if job.cache_dir is not None:
         parameters["cache_dir"] = relative_path(job.cache_dir, job.root)
-    log.info("%s %s: running %s", job.scheme, job.year, shown_nb)
+    log.info("%s: running %s", _name(job), shown_nb)
 
     def interrupted() -> BuildResult:
-        log.info("%s %s: interrupted", job.scheme, job.year)
+        log.info("%s: interrupted", _name(job))
         return BuildResult(
             job.scheme,
             job.year,
@@ -680,12 +687,15 @@ def _execute_in(
         _patch_record(executed, job, staging_text, final_text)
         write_atomic(staging / "report.ipynb", nbformat.writes(executed) + "\n")
         title = job.title or first_heading(executed) or f"{job.scheme} {job.year}"
+        # MERGE(t-lang): the page declares its language (<html lang>, and from it the PDF's
+        # /Lang): pass job.lang here once evalkit.document.html.export_html takes it (it sets
+        # nbconvert's language_code="nb" for every document today)
         write_atomic(staging / "report.html", export_html(executed, title))
         pdf_problem = _make_pdf(kernel, staging, title, here=pdf_here) if job.pdf else None
         if stop is not None and stop.is_set():  # Ctrl-C while the PDF was made
             return interrupted()
         if not (staging / "metrics.json").exists():
-            log.warning("%s %s: the notebook wrote no metrics.json", job.scheme, job.year)
+            log.warning("%s: the notebook wrote no metrics.json", _name(job))
         outputs = [
             {
                 "path": p.relative_to(staging).as_posix(),
@@ -700,12 +710,14 @@ def _execute_in(
             "schema_version": MANIFEST_SCHEMA_VERSION,
             "scheme": job.scheme,
             "year": job.year,
+            "lang": job.lang,
             "title": title,
             "status": "built",
             "cache_key": job.key,
             "cache_key_covers": [
                 "notebook.sha256",
                 "parameters",
+                "lang",
                 "inputs[].sha256",
                 "scheme_config.sha256",
                 "versions.evalkit",
@@ -744,7 +756,7 @@ def _execute_in(
     if job.failed_dir.exists():
         shutil.rmtree(job.failed_dir, ignore_errors=True)
     seconds = time.perf_counter() - started
-    log.info("%s %s: built in %.1f s", job.scheme, job.year, seconds)
+    log.info("%s: built in %.1f s", _name(job), seconds)
     message = f"Built {show_path(job.target)}/"
     message += f" (rebuilt because {job.reason})." if job.reason else "."
     if pdf_problem:

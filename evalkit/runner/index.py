@@ -1,4 +1,6 @@
-"""``outputs/index.html``: every scheme and year found, its status and headline figures."""
+"""``outputs/index.html``: every scheme and year found, its status and headline figures, and a
+link to each language's document (bokmål in ``<scheme>/<year>/``, nynorsk and English in
+``<scheme>/<lang>/<year>/``)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from urllib.parse import quote
 
 from evalkit.config import available_schemes, clip_text, load_scheme, scheme_path
 from evalkit.errors import EvalkitError
-from evalkit.paths import show_path, write_atomic, year_of_name
+from evalkit.paths import DEFAULT_LANGUAGE, LANGUAGES, show_path, write_atomic, year_of_name
 from evalkit.runner.plan import FAILED_DIR, FAILURE_FILE, TRENDS_FOLDER, package_version
 
 log = logging.getLogger(__name__)
@@ -48,29 +50,89 @@ def _when(created: Any) -> str:
     return when.strftime("%d.%m.%Y %H:%M")
 
 
+#: The languages' names on ``index.html``, each in its own language.
+_LANGUAGE_NAMES = {"nb": "bokmål", "nn": "nynorsk", "en": "English"}
+#: The order in which a row takes the status of its languages' documents: the worst first.
+_STATUS_RANK = ("failed", "stale", "incomplete", "ok")
+
+
+def _language_dirs(scheme_dir: Path) -> list[tuple[str, Path]]:
+    """Each language found in ``scheme_dir``, bokmål (the folder itself) first, with its
+    folder (:func:`evalkit.paths.language_output_dir`)."""
+    found = [(DEFAULT_LANGUAGE, scheme_dir)]
+    found += [
+        (lang, scheme_dir / lang)
+        for lang in LANGUAGES
+        if lang != DEFAULT_LANGUAGE and (scheme_dir / lang).is_dir()
+    ]
+    return found
+
+
+def _href(path: Path, out: Path) -> str:
+    return quote(path.relative_to(out).as_posix())
+
+
+def _document(folder: Path, failed: Path, lang: str, out: Path) -> dict[str, Any]:
+    """One document (a year or the trends, in one language): its status, links and record."""
+    manifest = _read_json(folder / "manifest.json")
+    failure = _read_json(failed / FAILURE_FILE) if failed.is_dir() else None
+    if failed.is_dir() and failure is None:
+        failure = {"message": "Kjøringen feilet (ingen failure.json)."}
+    if manifest and failure:
+        status = "stale"
+    elif manifest:
+        status = "ok"
+    elif failure:
+        status = "failed"
+    else:
+        status = "incomplete"
+
+    def link(name: str, where: Path = folder) -> str | None:
+        return _href(where / name, out) if (where / name).is_file() else None
+
+    return {
+        "lang": lang,
+        "language": _LANGUAGE_NAMES[lang],
+        "status": status,
+        "manifest": manifest,
+        "metrics": _read_json(folder / "metrics.json") or {},
+        "failure": (failure or {}).get("message", ""),
+        "html_href": link("report.html"),
+        "pdf_href": link("report.pdf"),
+        "ipynb_href": link("report.ipynb"),
+        "failed_href": link("report.ipynb", failed),
+    }
+
+
 def _index_rows(scheme_dir: Path) -> list[dict[str, Any]]:
-    failed_root = scheme_dir / FAILED_DIR
-    folders = [d for d in scheme_dir.iterdir() if d.is_dir()]
-    if failed_root.is_dir():
-        folders += [d for d in failed_root.iterdir() if d.is_dir()]
-    years = {y for d in folders if (y := year_of_name(d.name)) is not None}
+    """One row per year found in any language's folder of ``scheme_dir`` (or its
+    ``_failed/``), with a document per language that has the year."""
+    out = scheme_dir.parent
+    languages = _language_dirs(scheme_dir)
+    years: set[int] = set()
+    for _, lang_dir in languages:
+        failed_root = lang_dir / FAILED_DIR
+        folders = [d for d in lang_dir.iterdir() if d.is_dir()]
+        if failed_root.is_dir():
+            folders += [d for d in failed_root.iterdir() if d.is_dir()]
+        years |= {y for d in folders if (y := year_of_name(d.name)) is not None}
     rows = []
     for year in sorted(years):
-        folder = scheme_dir / str(year)
-        manifest = _read_json(folder / "manifest.json")
-        metrics = _read_json(folder / "metrics.json") or {}
-        failed = failed_root / str(year)
-        failure = _read_json(failed / FAILURE_FILE) if failed.is_dir() else None
-        if failed.is_dir() and failure is None:
-            failure = {"message": "Kjøringen feilet (ingen failure.json)."}
-        if manifest and failure:
-            status = "stale"
-        elif manifest:
-            status = "ok"
-        elif failure:
-            status = "failed"
+        documents = [
+            _document(lang_dir / str(year), lang_dir / FAILED_DIR / str(year), lang, out)
+            for lang, lang_dir in languages
+            if (lang_dir / str(year)).is_dir() or (lang_dir / FAILED_DIR / str(year)).is_dir()
+        ]
+        # the figures are the same in every language: those of the first document built
+        shown = next((d for d in documents if d["manifest"]), documents[0])
+        manifest, metrics = shown["manifest"], shown["metrics"]
+        status = min((d["status"] for d in documents), key=_STATUS_RANK.index)
+        if len({d["status"] for d in documents}) == 1:
+            status_text = _STATUS_TEXT[status]
         else:
-            status = "incomplete"
+            status_text = "; ".join(
+                f"{d['language']}: {_STATUS_TEXT[d['status']]}" for d in documents
+            )
         if "n_projects" in metrics:
             count, unit = metrics["n_projects"], "prosjekter"
         elif "n_applications" in metrics:
@@ -79,12 +141,15 @@ def _index_rows(scheme_dir: Path) -> list[dict[str, Any]]:
             count, unit = None, ""
         amount = metrics.get("grant_total_nok", metrics.get("granted_total_nok"))
         synthetic = metrics.get("synthetic", (manifest or {}).get("synthetic"))
-        rel = f"{scheme_dir.name}/{year}"
+        several = len(documents) > 1 or documents[0]["lang"] != DEFAULT_LANGUAGE
+        for d in documents:
+            if d["failure"] and several:
+                d["failure"] = f"{d['language'].capitalize()}: {d['failure']}"
         rows.append(
             {
                 "year": year,
                 "status": status,
-                "status_text": _STATUS_TEXT[status],
+                "status_text": status_text,
                 "title": (manifest or {}).get("title") or "",
                 "count": _number(count, "int") if count is not None else "–",
                 "unit": unit,
@@ -93,22 +158,26 @@ def _index_rows(scheme_dir: Path) -> list[dict[str, Any]]:
                 if isinstance(synthetic, bool) or synthetic is None
                 else str(synthetic),
                 "created": _when((manifest or {}).get("created")) if manifest else "",
-                "html_href": quote(f"{rel}/report.html")
-                if (folder / "report.html").is_file()
-                else None,
-                "pdf_href": quote(f"{rel}/report.pdf")
-                if (folder / "report.pdf").is_file()
-                else None,
-                "ipynb_href": quote(f"{rel}/report.ipynb")
-                if (folder / "report.ipynb").is_file()
-                else None,
-                "failure": (failure or {}).get("message", ""),
-                "failed_href": quote(f"{scheme_dir.name}/{FAILED_DIR}/{year}/report.ipynb")
-                if (failed / "report.ipynb").is_file()
-                else None,
+                # one bokmål document: its title is the link, as before there were languages
+                "several": several,
+                "documents": documents,
+                **{
+                    key: documents[0][key]
+                    for key in ("html_href", "pdf_href", "ipynb_href", "failure", "failed_href")
+                },
             }
         )
     return rows
+
+
+def _trends_documents(scheme_dir: Path) -> list[dict[str, Any]]:
+    """The trends document of each language that has one (``report.html``)."""
+    out = scheme_dir.parent
+    return [
+        _document(lang_dir / TRENDS_FOLDER, lang_dir / FAILED_DIR / TRENDS_FOLDER, lang, out)
+        for lang, lang_dir in _language_dirs(scheme_dir)
+        if (lang_dir / TRENDS_FOLDER / "report.html").is_file()
+    ]
 
 
 #: At most this many characters of a scheme's load error are shown in ``index.html``.
@@ -147,7 +216,9 @@ def write_index(out_dir: Path | str) -> Path:
 
     Status comes from each year's ``manifest.json`` and ``_failed/<year>/failure.json``; the
     figures (number of projects or applications, the grant total, whether the data are
-    synthetic) from each ``metrics.json``. A scheme whose YAML fails to load is listed with
+    synthetic) from each ``metrics.json``. A year (and the trends) built in more than one
+    language links each language's HTML and PDF («bokmål · nynorsk · English»), and its status
+    is the worst of theirs, each named when they differ. A scheme whose YAML fails to load is listed with
     the error; one read from the project's copy of a bundled scheme says so in one line. All
     text is HTML-escaped (Jinja2 autoescape).
     """
@@ -171,7 +242,8 @@ def write_index(out_dir: Path | str) -> Path:
                 override = loaded.override_line(nb=True)  # a project's copy of a bundled scheme
             except Exception:  # a folder that is no (longer a) known scheme
                 title = name
-        trends_html = scheme_dir / TRENDS_FOLDER / "report.html"
+        trends = _trends_documents(scheme_dir) if name in folders else []
+        trends_nb = trends[0] if trends and trends[0]["lang"] == DEFAULT_LANGUAGE else None
         schemes.append(
             {
                 "name": name,
@@ -179,12 +251,10 @@ def write_index(out_dir: Path | str) -> Path:
                 "rows": rows,
                 "error": short_error(name, errors[name]) if name in errors else None,
                 "override": override[:1].upper() + override[1:],
-                "trends_href": quote(f"{name}/{TRENDS_FOLDER}/report.html")
-                if trends_html.is_file()
-                else None,
-                "trends_pdf_href": quote(f"{name}/{TRENDS_FOLDER}/report.pdf")
-                if trends_html.with_suffix(".pdf").is_file()
-                else None,
+                "trends": trends,
+                "trends_several": len(trends) > 1 or (bool(trends) and trends_nb is None),
+                "trends_href": trends_nb["html_href"] if trends_nb else None,
+                "trends_pdf_href": trends_nb["pdf_href"] if trends_nb else None,
             }
         )
     env = Environment(

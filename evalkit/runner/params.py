@@ -35,6 +35,7 @@ RUNNER_PARAMETERS = (
     "output_dir",
     "strict",
     "cache_dir",
+    "lang",
 )
 
 #: How a notebook declares the parameters the runner passes (as ``notebooks/year.py`` does),
@@ -47,6 +48,7 @@ DECLARATIONS: dict[str, tuple[str, Any]] = {
     "output_dir": ("str", '""'),
     "strict": ("bool", "False"),
     "scheme_file": ("str", '""'),
+    "lang": ("str", '"nb"'),
 }
 
 
@@ -462,7 +464,8 @@ def validate_parameters(notebook: Path | str, params: Mapping[str, Any]) -> dict
     ParameterError
         One message listing every problem, each with how to fix it: unknown (with the nearest
         name), missing, of the wrong type, or out of range (an unknown scheme, a year before the
-        scheme's first year, a year or compared year without an export in ``data_dir``). A
+        scheme's first year, a year or compared year without an export in ``data_dir``, a
+        ``lang`` other than nb, nn and en). A
         default in the cell that does not fit its own type (``year: int = "2023"``: what
         JupyterLab would run) is one too, and a parameter the runner passes that the cell
         declares with another type (:data:`DECLARATIONS`) is named with the declaration to
@@ -499,6 +502,12 @@ def validate_parameters(notebook: Path | str, params: Mapping[str, Any]) -> dict
                 problems.append(_type_error(where, p, params[p.name]))
         elif p.has_default and p.literal:
             values[p.name] = copy.deepcopy(p.default)
+    if "lang" in values and values["lang"] not in paths.LANGUAGES:
+        problems.append(
+            f"{_at(where, declared['lang'])}: lang is {values['lang']!r}, which is not a language "
+            "evalkit writes documents in (to fix this, pass nb for bokmål, nn for nynorsk or en "
+            'for English, and keep `lang: str = "nb"` in the parameters cell).'
+        )
     if problems:
         raise ParameterError("\n".join(problems))
 

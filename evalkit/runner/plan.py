@@ -1,9 +1,16 @@
 """Plan one document and check the cache, as DVC and ploomber do it.
 
 :func:`plan` validates the parameters and computes the cache key: the sha256 of the notebook
-bytes, the validated parameters, every export the document reads (its own year's and every
-compared year's), the scheme YAML, the evalkit version and evalkit's own code. It writes
-nothing. :func:`current_manifest` serves the existing output only when the key matches.
+bytes, the validated parameters (the document's language ``lang`` among them), every export the
+document reads (its own year's and every compared year's), the scheme YAML, the evalkit version
+and evalkit's own code. It writes nothing. :func:`check_cache` serves the existing output only
+when the key matches.
+
+A document is one scheme, one year (or ``trends``) and one language: bokmål in
+``<out>/<scheme>/<year>/``, nynorsk and English in ``<out>/<scheme>/<lang>/<year>/``
+(:func:`evalkit.paths.language_output_dir`). :func:`scheme_languages` and
+:func:`fallback_keys` are where the runner asks a scheme which languages it lists and which of
+its texts have none in a language.
 """
 
 from __future__ import annotations
@@ -21,7 +28,14 @@ from typing import Any, Literal
 from evalkit import paths
 from evalkit.config import is_bundled, load_scheme, replaces_bundled, scheme_path
 from evalkit.errors import EvalkitError, ParameterError
-from evalkit.paths import relative_path, resolve_path, sha256_file, show_path
+from evalkit.paths import (
+    DEFAULT_LANGUAGE,
+    check_language,
+    relative_path,
+    resolve_path,
+    sha256_file,
+    show_path,
+)
 from evalkit.runner.params import (
     RUNNER_PARAMETERS,
     check_scheme,
@@ -92,6 +106,8 @@ class BuildResult:
         One or a few plain sentences for the user.
     seconds : float
         Wall time spent on the year.
+    lang : {"nb", "nn", "en"}
+        The document's language.
     """
 
     scheme: str
@@ -100,6 +116,18 @@ class BuildResult:
     out_path: Path | None
     message: str = ""
     seconds: float = 0.0
+    lang: str = DEFAULT_LANGUAGE
+
+    @property
+    def name(self) -> str:
+        """«frisklivs_lms 2023» for bokmål, «frisklivs_lms 2023 nn» for another language."""
+        return document_name(self.scheme, self.year, self.lang)
+
+
+def document_name(scheme: str, label: Any, lang: str) -> str:
+    """How a document is named on the terminal: «SCHEME YEAR», with the language after it when
+    it is not bokmål («frisklivs_lms trends en»)."""
+    return f"{scheme} {label}" + ("" if lang == DEFAULT_LANGUAGE else f" {lang}")
 
 
 def file_record(path: Path, root: Path) -> dict[str, Any]:
@@ -143,10 +171,13 @@ class Job:
     pdf: bool = False
     #: The folder of cleaned years passed as ``cache_dir`` (None: the notebook declares none).
     cache_dir: Path | None = None
+    #: The document's language (``nb``, ``nn`` or ``en``).
+    lang: str = DEFAULT_LANGUAGE
 
     @property
     def failed_dir(self) -> Path:
-        return self.out_dir / self.scheme / FAILED_DIR / self.target.name
+        """``_failed/<year>/`` in the language's folder (:func:`paths.language_output_dir`)."""
+        return self.target.parent / FAILED_DIR / self.target.name
 
 
 def output_root(out_dir: Path | str | None) -> Path:
@@ -202,9 +233,14 @@ def plan(
     parameters: Mapping[str, Any] | None,
     title: str | None,
     folder: str | None = None,
+    lang: str | None = None,
 ) -> Job:
-    """Validate everything and compute the cache key; writes nothing."""
+    """Validate everything and compute the cache key; writes nothing.
+
+    ``lang`` is the document's language (default: the first the scheme lists), passed to a
+    notebook that declares ``lang``; one that does not can build only bokmål."""
     scheme = check_scheme(scheme)
+    lang = check_language(lang) if lang is not None else scheme_languages(load_scheme(scheme))[0]
     nb_path = Path(notebook).absolute() if notebook else _default_notebook(scheme).absolute()
     root = notebook_root(nb_path)
     data_path = (
@@ -227,6 +263,15 @@ def plan(
             + " as arguments of their own; output_dir and cache_dir are set by the runner)."
         )
     params: dict[str, Any] = {"scheme": scheme, "year": year}
+    if "lang" in declared:
+        params["lang"] = lang
+    elif lang != DEFAULT_LANGUAGE:
+        raise ParameterError(
+            f"{show_path(nb_path)} declares no lang parameter, so it cannot write the {lang} "
+            f'document (to fix this, add `lang: str = "nb"  # nb, nn or en: the document\'s '
+            "language` to its parameters cell and pass it to evaluate(), or build bokmål only "
+            "with --lang nb)."
+        )
     if "data_dir" in declared or data_dir:
         params["data_dir"] = relative_path(data_path, root)
     if compare_with is None and "compare_with" in declared:
@@ -281,6 +326,7 @@ def plan(
         # itself is part of the key, so a changed evalkit never serves a stale document
         "evalkit_code_sha256": paths.code_digest(),
         "title": title,
+        "lang": lang,
     }
     key = hashlib.sha256(canonical_json(key_material).encode("utf-8")).hexdigest()
     out_path = output_root(out_dir)
@@ -293,15 +339,76 @@ def plan(
         inputs=inputs,
         data_dir=data_path,
         out_dir=out_path,
-        target=(out_path / scheme / folder)
+        target=(paths.language_output_dir(out_path, scheme, lang) / folder)
         if folder
-        else paths.year_output_dir(out_path, scheme, year),
+        else paths.year_output_dir(out_path, scheme, year, lang),
         key=key,
         title=title,
         kernel_name=kernel_name,
         records=records,
         cache_dir=out_path / CLEANED_CACHE_DIR if "cache_dir" in declared else None,
+        lang=lang,
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Languages: what the runner asks a scheme (MERGE(t-lang): the two hooks below)
+# --------------------------------------------------------------------------------------------
+def scheme_languages(config: Any) -> list[str]:
+    """The languages a loaded scheme lists (``languages:`` in its YAML), bokmål when none.
+
+    The one place the runner reads them."""
+    # MERGE(t-lang): once evalkit/config.py has `languages`, this is `list(config.languages)`.
+    return list(getattr(config, "languages", None) or [DEFAULT_LANGUAGE])
+
+
+def fallback_keys(config: Any, lang: str) -> list[str] | None:
+    """The keys of the scheme's texts that have no text in ``lang`` and fall back to bokmål
+    (empty for bokmål); None while it cannot be known."""
+    if lang == DEFAULT_LANGUAGE:
+        return []
+    # MERGE(t-lang): return t-lang's list of the scheme's text keys without a text in `lang`
+    # (e.g. `return list(config.fallback_keys(lang))`); until then nothing is said.
+    return None
+
+
+def fallback_line(config: Any, lang: str, *, limit: int = 12) -> str:
+    """One line naming the scheme texts of ``lang`` that fall back to bokmål (at most
+    ``limit`` keys, then how many more); empty when none do or it is not known."""
+    keys = fallback_keys(config, lang)
+    if not keys:
+        return ""
+    shown = ", ".join(keys[:limit]) + (
+        f" and {len(keys) - limit} more" if len(keys) > limit else ""
+    )
+    return (
+        f"{config.name} {lang}: {len(keys)} scheme text(s) have no {lang} text and fall back to "
+        f"bokmål: {shown} (add label_{lang}/title_{lang}/… to {show_path(config.path)})."
+    )
+
+
+def languages_for(scheme: str, lang: str | None = None) -> tuple[list[str], str]:
+    """The languages to build of ``scheme``: ``lang`` alone when given, else every one the
+    scheme lists; and a note (empty, or one sentence) when ``lang`` is not one it lists.
+
+    A language the scheme does not list is built all the same (the flag asks for it; evalkit's
+    own wording exists in every language, and the scheme's texts fall back to bokmål, which the
+    build names), with the note saying so.
+    """
+    config = load_scheme(check_scheme(scheme))
+    listed = scheme_languages(config)
+    if lang is None:
+        return listed, ""
+    lang = check_language(lang)
+    note = ""
+    if lang not in listed:
+        note = (
+            f"{scheme} lists the language(s) {', '.join(listed)} (`languages:` in "
+            f"{show_path(config.path)}), not {lang}: the {lang} document is built, and the "
+            f"scheme's texts without a {lang} text fall back to bokmål. To publish it, add {lang} "
+            "to `languages:`."
+        )
+    return [lang], note
 
 
 def _describe_change(manifest: dict[str, Any], job: Job) -> str:
