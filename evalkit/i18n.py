@@ -187,7 +187,7 @@ def _fill(text: str, key: str, fields: dict[str, Any]) -> str:
         ) from None
 
 
-def t(key: str, **fields: Any) -> str:
+def t(key: str, /, **fields: Any) -> str:
     """The message ``key`` in the current language, its ``{name}`` placeholders filled from
     ``fields``.
 
@@ -201,9 +201,10 @@ def t(key: str, **fields: Any) -> str:
     return _fill(_load(lang)[1].gettext(key), key, fields)
 
 
-def tn(key: str, n: int, **fields: Any) -> str:
+def tn(key: str, n: int, /, **fields: Any) -> str:
     """The plural message ``key`` (``msgid``/``msgid_plural``) in the form for ``n`` by the
-    catalog's ``Plural-Forms``; ``{n}`` and ``fields`` fill its placeholders."""
+    catalog's ``Plural-Forms``; ``{n}`` and ``fields`` fill its placeholders (a field ``n``
+    is shown in place of the number: ``tn("formats.counties", 1500, n="1 500")``)."""
     lang = _language_for(key, plural=True)
     msgid = catalog(lang).get(key).id
     text = _load(lang)[1].ngettext(msgid[0], msgid[1], int(n))
@@ -306,7 +307,9 @@ def update_catalogs(locale_dir: Path | None = None, root: Path | None = None) ->
             source = nb.get(key)
             message = cat.get(key)
             if lang != SOURCE_LANGUAGE and source is not None:
-                shown = source.string if isinstance(source.string, str) else " | ".join(source.string)
+                shown = (
+                    source.string if isinstance(source.string, str) else " | ".join(source.string)
+                )
                 comment = [f"nb: {shown}"]
                 if message is not None:
                     message.auto_comments = comment
