@@ -18,6 +18,7 @@ imports more than Babel.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 import string
@@ -94,12 +95,12 @@ def _locale(locale: str | None) -> str:
     return current_locale() if locale is None else locale
 
 
-def _words(locale: str, key: str, count: int | None = None, **fields: Any) -> str:
-    """The catalog's words ``key`` in the language of ``locale`` (``en_GB`` → ``en``), so that a
-    locale given to a format writes its words too; the current language's otherwise."""
+def _words_of(locale: str) -> contextlib.AbstractContextManager[str]:
+    """The catalog's words in the language of ``locale`` (``en_GB`` → ``en``) inside the
+    ``with`` block, so that a locale given to a format writes its words too; the current
+    language's for a locale of no language of evalkit."""
     lang = locale.replace("-", "_").split("_")[0]
-    with language(lang if lang in LANGUAGES else current_language()):
-        return t(key, **fields) if count is None else tn(key, count, **fields)
+    return language(lang if lang in LANGUAGES else current_language())
 
 
 def _number(d: Decimal, decimals: int, locale: str, prefix: str = "", suffix: str = "") -> str:
@@ -148,9 +149,19 @@ def fmt_prosent(share: float | None, decimals: int = 1, locale: str | None = Non
     return fmt_pct(
         share,
         decimals,
-        sign=f"{NBSP}{_words(_locale(locale), 'formats.per_cent')}",
+        sign=f"{NBSP}{_per_cent(_locale(locale))}",
         locale=locale,
     )
+
+
+def _per_cent(locale: str) -> str:
+    with _words_of(locale):
+        return t("formats.per_cent")
+
+
+def _points(locale: str) -> str:
+    with _words_of(locale):
+        return t("formats.percentage_points")
 
 
 def fmt_pp(diff: float | None, decimals: int = 1, locale: str | None = None) -> str:
@@ -161,9 +172,7 @@ def fmt_pp(diff: float | None, decimals: int = 1, locale: str | None = None) -> 
     locale = _locale(locale)
     d = _rounded(diff, decimals, scale=2)
     sign = get_plus_sign_symbol(locale) if d > 0 else ("" if d < 0 else "±")
-    return (
-        f"{sign}{_number(d, decimals, locale)}{NBSP}{_words(locale, 'formats.percentage_points')}"
-    )
+    return f"{sign}{_number(d, decimals, locale)}{NBSP}{_points(locale)}"
 
 
 def fmt_signed(value: float | None, decimals: int = 1, locale: str | None = None) -> str:
@@ -209,9 +218,9 @@ def fmt_mill(value: float | int | None, locale: str | None = None) -> str:
     decimals = 0 if mill == mill.to_integral_value() else 1
     rounded = _rounded(mill, decimals)
     shown = _number(rounded, decimals, locale)
-    return _words(locale, "formats.million", 1 if rounded == 1 else 2, n=shown).replace(
-        " ", NBSP, 1
-    )
+    with _words_of(locale):
+        words = tn("formats.million", 1 if rounded == 1 else 2, n=shown)
+    return words.replace(" ", NBSP, 1)
 
 
 def fmt_p(p: float | None, locale: str | None = None) -> str:

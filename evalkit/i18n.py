@@ -38,6 +38,7 @@ import gettext
 import io
 import logging
 import os
+import re
 import string
 import sys
 from collections.abc import Iterator, Mapping
@@ -242,6 +243,8 @@ class Keyed(Mapping[str, Any]):
 # --- the catalogs' upkeep ----------------------------------------------------------------------
 #: The folders whose Python files are searched for keys (relative to the project).
 SOURCE_DIRS = ("evalkit", "notebooks")
+#: The shape of a key: dotted lower-case names (``year.heading.summary``).
+KEY = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+")
 #: The functions whose first argument is a key: :func:`t`, and the documents' headings
 #: (``doc.heading("year.heading.summary")``); :func:`tn` takes a plural key.
 SINGULAR_KEYWORDS = ("t", "heading")
@@ -265,9 +268,11 @@ def used_keys(root: Path | None = None) -> dict[str, tuple[bool, list[str]]]:
                 keywords=dict.fromkeys(keywords, (1,)),
                 comment_tags=(),
             )
+            with contextlib.redirect_stderr(io.StringIO()):  # Babel's notes on f-strings
+                extracted = list(extracted)
             for filename, lineno, key, _comments, _context in extracted:
-                if not isinstance(key, str) or not key:
-                    continue
+                if not isinstance(key, str) or not KEY.fullmatch(key):
+                    continue  # another function named t, or not a key
                 was_plural, where = found.get(key, (False, []))
                 found[key] = (was_plural or plural, [*where, f"{folder}/{filename}:{lineno}"])
     return found
@@ -329,6 +334,51 @@ def update_catalogs(locale_dir: Path | None = None, root: Path | None = None) ->
     report["unused"] = sorted(all_keys - set(used) - dynamic_keys())
     reload_catalogs()
     return report
+
+
+def _forms(message: Any) -> list[str]:
+    return list(message.string) if isinstance(message.string, tuple | list) else [message.string]
+
+
+def check_catalogs(locale_dir: Path | None = None, root: Path | None = None) -> list[str]:
+    """Every problem of the catalogs, one line each naming the key and the language: a key the
+    code uses missing (or untranslated) in a language, a plural message without all its
+    forms, placeholders that differ from the bokmål ones, a key no code uses. [] when none."""
+    used = used_keys(root)
+    wanted = set(used) | dynamic_keys()
+    cats = {lang: catalog(lang, locale_dir) for lang in LANGUAGES}
+    nb = cats[SOURCE_LANGUAGE]
+    problems = []
+    for key in sorted(wanted):
+        for lang, cat in cats.items():
+            message = cat.get(key)
+            where = catalog_path(lang, locale_dir)
+            if message is None:
+                problems.append(f"{key}: missing in {lang} ({where})")
+                continue
+            forms = _forms(message)
+            plural = used.get(key, (isinstance(message.id, tuple), []))[0]
+            if plural and not isinstance(message.id, tuple | list):
+                problems.append(f"{key}: is used with tn() but is not a plural message in {lang}")
+            if plural and len(forms) != cat.num_plurals:
+                problems.append(f"{key}: has {len(forms)} plural form(s) in {lang}, "
+                                f"Plural-Forms says {cat.num_plurals}")  # fmt: skip
+            if not all(forms):
+                problems.append(f"{key}: has no translation in {lang} ({where})")
+                continue
+            source = nb.get(key)
+            if source is None or lang == SOURCE_LANGUAGE:
+                continue
+            want = placeholders(_forms(source)[-1])
+            for form in forms:
+                if placeholders(form) != want:
+                    problems.append(
+                        f"{key}: placeholders {sorted(placeholders(form))} in {lang} differ from "
+                        f"the bokmål {sorted(want)}"
+                    )
+    names = {m.id[0] if isinstance(m.id, tuple) else m.id for m in nb if m.id}
+    problems += [f"{key}: in the catalogs but no code uses it" for key in sorted(names - wanted)]
+    return problems
 
 
 def main(argv: list[str] | None = None) -> int:
