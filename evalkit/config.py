@@ -585,6 +585,7 @@ class SchemeModel(_Model):
     @model_validator(mode="after")
     def _names_are_defined(self) -> SchemeModel:
         problems = reference_problems(self) + summary_problems(self)
+        problems += translation_problems(self)
         if len(set(self.languages)) != len(self.languages) or not self.languages:
             problems.append(("languages", "list each language once (e.g. [nb, nn, en])"))
         if problems:
@@ -671,6 +672,48 @@ def text_fallbacks(scheme: Scheme | SchemeModel, lang: str) -> list[str]:
                 out.append(f"{where}{other}")
     if model.summary and getattr(model, f"summary_{lang}", None) is None:
         out.append(f"summary_{lang}")
+    return out
+
+
+def translation_problems(m: SchemeModel) -> list[tuple[str, str]]:
+    """Every translated text (``X_nn``, ``X_en``) whose ``{placeholders}`` differ from its
+    bokmål's (``X_nb``), as (key path, problem); the summaries: :func:`summary_problems`."""
+    from evalkit.i18n import placeholders
+
+    def names(text: Any) -> set[str] | None:
+        try:
+            return placeholders(text) if isinstance(text, str) else set()
+        except ValueError:
+            return None  # unbalanced braces: the text's own check says so
+
+    out = []
+    for path, part in _walk(m, ""):
+        where = f"{path}." if path else ""
+        for name in type(part).model_fields:
+            if not name.endswith(f"_{SOURCE_LANGUAGE}"):
+                continue
+            source = getattr(part, name)
+            for lang in TRANSLATED:
+                other = f"{name[: -len(SOURCE_LANGUAGE)]}{lang}"
+                given = getattr(part, other, None)
+                if given is None:
+                    continue
+                pairs = (
+                    [(f"{other}.{k}", source.get(k), v) for k, v in given.items()]
+                    if isinstance(given, dict)
+                    else [(other, source, given)]
+                )
+                for key, nb_text, text in pairs:
+                    if isinstance(source, dict) and nb_text is None:
+                        out.append((f"{where}{key}", f"translates an entry {name} does not "
+                                    "have: give the bokmål too"))  # fmt: skip
+                        continue
+                    want, got = names(nb_text), names(text)
+                    if want is not None and got is not None and want != got:
+                        out.append((f"{where}{key}", f"names the placeholders "
+                                    f"{_show(sorted(got))}, the bokmål {name} "
+                                    f"{_show(sorted(want))}: a translation in language {lang} "
+                                    "names the same values"))  # fmt: skip
     return out
 
 
