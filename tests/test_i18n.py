@@ -334,3 +334,49 @@ def test_doc_heading_in_the_current_language():
         assert doc.heading("year.heading.comparison").data == "## Samanlikning med tidlegare år"
     with language("en"):
         assert doc.heading("year.heading.quality", 3).data == "### Appendix: data quality"
+
+
+def test_export_html_declares_the_notebooks_language():
+    """report.html's <html lang> and the template's words follow the notebook's ``lang``
+    parameter as papermill recorded it; a heading shown by doc.heading is in the contents."""
+    import nbformat
+
+    from evalkit import document as doc
+    from evalkit.document.html import export_html
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["papermill"] = {"parameters": {"lang": "nn"}}
+    cells = []
+    for key in ("year.heading.summary", "year.heading.results"):
+        with language("nn"):
+            shown = doc.heading(key)
+        cell = nbformat.v4.new_code_cell("")
+        cell.outputs = [nbformat.v4.new_output("display_data", data={"text/markdown": shown.data})]
+        cells.append(cell)
+    nb.cells = cells
+    page = export_html(nb, "Tittel")
+    assert '<html lang="nn">' in page
+    assert ">Innhald</h2>" in page
+    assert '<a href="#Resultat">Resultat</a>' in page
+    assert i18n.current_language() == "nb"  # the export's language is not left behind
+    assert '<html lang="en">' in export_html(nb, "Title", lang="en")
+
+
+@pytest.mark.slow
+def test_a_nynorsk_document_declares_nn_in_html_and_pdf(tmp_path):
+    """A document built with lang="nn" (the notebook run by the runner) is nynorsk: <html
+    lang="nn">, the PDF's /Lang nn, the headings and the contents from the nn catalog."""
+    import pypdf
+
+    from evalkit.runner import report_year
+
+    res = report_year("frisklivs_lms", 2023, parameters={"lang": "nn"}, out_dir=tmp_path)
+    assert res.status == "built", res.message
+    folder = tmp_path / "frisklivs_lms" / "2023"
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    assert '<html lang="nn">' in page
+    for heading in ("Samandrag", "Bakgrunn, føremål og metode", "Samanlikning med tidlegare år"):
+        assert f">{heading}<" in page
+    assert ">Innhald</h2>" in page and "Sammendrag" not in page
+    reader = pypdf.PdfReader(folder / "report.pdf")
+    assert reader.trailer["/Root"]["/Lang"] == "nn"
