@@ -13,8 +13,10 @@ The current language
     :func:`current_language` and :func:`current_locale` read it. It is ``nb`` until set.
 
 Placeholders
-    ``str.format`` style with names only: ``t("flags.summary", n=3)`` fills ``{n}`` of the
-    message. Plurals (:func:`tn`) use the catalog's ``Plural-Forms`` header and ``{n}``.
+    ``str.format`` style with names only: ``t("index.made", created=…, version=…)`` fills
+    ``{created}`` and ``{version}`` of the message. Plurals (:func:`tn`) use the catalog's
+    ``Plural-Forms`` header and ``{n}``. ``t`` and ``tn`` take the key positionally, so any
+    field name is free.
 
 A missing message
     A key unknown to the bokmål catalog is a programming error and always raises
