@@ -9,8 +9,10 @@ wording: ``t("year.heading.summary")`` is «Sammendrag» in ``nb``, «Samandrag�
 The current language
     One document is written at a time in a kernel (a notebook run, a test), so the language is
     module-level state: :func:`set_language` sets it (``evaluate(..., lang=...)`` does),
-    :func:`language` sets it for a ``with`` block and restores the one before,
     :func:`current_language` and :func:`current_locale` read it. It is ``nb`` until set.
+    :func:`language` sets it for a ``with`` block and restores the one before; inside the
+    block it holds for the thread that entered it only, so that the runner's threads export
+    documents in different languages side by side without changing each other's.
 
 Placeholders
     ``str.format`` style with names only: ``t("index.made", created=…, version=…)`` fills
@@ -43,6 +45,7 @@ import os
 import re
 import string
 import sys
+import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -64,6 +67,8 @@ DOMAIN = "evalkit"
 STRICT_ENV = "EVALKIT_STRICT_CATALOGS"
 
 _current = SOURCE_LANGUAGE
+#: The language of a ``with language(...)`` block, per thread (None outside one).
+_local = threading.local()
 _warned: set[tuple[str, str]] = set()
 
 
@@ -86,27 +91,30 @@ def set_language(lang: str) -> None:
     """Make ``lang`` (``nb``, ``nn`` or ``en``) the language of what follows."""
     global _current
     _current = check_language(lang)
+    if getattr(_local, "lang", None) is not None:  # inside a `with language(...)` block
+        _local.lang = _current
 
 
 def current_language() -> str:
-    """The language set last (``nb`` until one is set)."""
-    return _current
+    """The language of the ``with language(...)`` block this thread is in, else the one set
+    last by :func:`set_language` (``nb`` until one is set)."""
+    return getattr(_local, "lang", None) or _current
 
 
 def current_locale() -> str:
     """The Babel locale of the current language: ``nb_NO``, ``nn_NO`` or ``en_GB``."""
-    return LOCALES[_current]
+    return LOCALES[current_language()]
 
 
 @contextlib.contextmanager
 def language(lang: str) -> Iterator[str]:
     """Write in ``lang`` inside the ``with`` block; the language before is restored after."""
-    before = _current
-    set_language(lang)
+    before = getattr(_local, "lang", None)
+    _local.lang = check_language(lang)
     try:
         yield lang
     finally:
-        set_language(before)
+        _local.lang = before
 
 
 def catalog_path(lang: str, locale_dir: Path | None = None) -> Path:
@@ -157,7 +165,7 @@ def _has(lang: str, key: str, plural: bool) -> bool:
 
 def _language_for(key: str, plural: bool) -> str:
     """The language to take ``key`` from: the current one, else bokmål (see the module)."""
-    lang = _current
+    lang = current_language()
     if _has(lang, key, plural):
         return lang
     if lang == SOURCE_LANGUAGE or not _has(SOURCE_LANGUAGE, key, plural):
@@ -185,7 +193,7 @@ def _fill(text: str, key: str, fields: dict[str, Any]) -> str:
         return text.format(**fields)
     except (KeyError, IndexError) as err:
         raise MissingMessage(
-            f"{key!r} ({_current}) names the placeholder {{{err.args[0]}}}, which was not "
+            f"{key!r} ({current_language()}) names the placeholder {{{err.args[0]}}}, which was not "
             f"given (given: {', '.join(sorted(fields)) or 'none'})"
         ) from None
 

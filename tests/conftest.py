@@ -217,6 +217,16 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         shutil.rmtree(config.stash[_GROUPS_KEY], ignore_errors=True)
 
 
+@pytest.fixture(autouse=True)
+def _bokmal_after_each_test():
+    """evaluate(..., lang="nn") makes nynorsk the process's language: each test starts in
+    bokmål again, whatever the test before it wrote."""
+    from evalkit import i18n
+
+    yield
+    i18n.set_language(i18n.SOURCE_LANGUAGE)
+
+
 @pytest.fixture
 def scheme():
     return FRISKLIV

@@ -380,3 +380,38 @@ def test_a_nynorsk_document_declares_nn_in_html_and_pdf(tmp_path):
     assert ">Innhald</h2>" in page and "Sammendrag" not in page
     reader = pypdf.PdfReader(folder / "report.pdf")
     assert reader.trailer["/Root"]["/Lang"] == "nn"
+
+
+def test_a_with_block_holds_for_its_own_thread_only():
+    """The runner exports documents in threads side by side: one thread's language block does
+    not change another's (nor the language set for the kernel)."""
+    import threading
+
+    seen = {}
+    inside, release = threading.Event(), threading.Event()
+
+    def nynorsk():
+        with language("nn"):
+            inside.set()
+            release.wait(5)
+            seen["nn"] = t("year.heading.summary")
+
+    worker = threading.Thread(target=nynorsk)
+    worker.start()
+    inside.wait(5)
+    with language("en"):
+        seen["en"] = t("year.heading.summary")
+    seen["kernel"] = t("year.heading.summary")
+    release.set()
+    worker.join(5)
+    assert seen == {"nn": "Samandrag", "en": "Summary", "kernel": "Sammendrag"}
+
+
+def test_set_language_inside_a_block_holds_until_the_block_ends():
+    try:
+        with language("en"):
+            i18n.set_language("nn")
+            assert i18n.current_language() == "nn"
+        assert i18n.current_language() == "nn"  # set for the kernel
+    finally:
+        i18n.set_language("nb")
