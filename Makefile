@@ -10,7 +10,7 @@ OUT    ?= outputs
 ARGS   ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv report test lint format lab demo bench clean
+.PHONY: help venv report test lint format lab demo bench catalogs clean
 
 help: ## show this help
 	@awk 'BEGIN {FS = ":.*?## "} /^[a-zA-Z_-]+:.*?## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -54,6 +54,9 @@ bench: $(STAMP) ## run the benchmarks (cleaning vs reading; build vs plain paper
 	$(BIN)/python benchmarks/bench_build.py
 	$(BIN)/python benchmarks/bench_pdf.py
 	$(BIN)/python benchmarks/bench_cached.py
+
+catalogs: $(STAMP) ## add the message keys the code uses to evalkit/locale/*/LC_MESSAGES/evalkit.po; list unused keys
+	$(BIN)/python -m evalkit.i18n update
 
 clean: ## remove generated outputs (keeps .venv)
 	rm -rf $(OUT)/* .pytest_cache .ruff_cache

@@ -7,6 +7,16 @@ every scheme-specific choice of the documents: sections, tables, figures, the su
 sentences, key figures, county-table columns, group tests, the regression, notes. A new form
 version or a new grant scheme is a YAML change, never a code change.
 
+Texts per language: every text key ``X_nb`` (titles, labels, vocabularies, notes, sources,
+background, sections, key figures …) may be given as ``X_nn`` and ``X_en`` too, by one rule
+(:class:`_TranslatedFields`, no field written out by hand); the summary's sentences as
+``summary_nn``/``summary_en`` (the same sentences, with the same placeholders, checked at
+load). ``languages: [nb, nn, en]`` lists the languages the scheme publishes (default
+``[nb]``). :func:`scheme_text` reads a text in a language, falling back to bokmål;
+:func:`text_fallbacks` lists the keys that fall back. The defaults the loader fills in
+(:func:`document_defaults`: «Fylker», «Beløp», «Antall prosjekter» …) come from the message
+catalogs in every language.
+
 The YAML is checked before use by the pydantic models below
 (shape: every key known, every type right) and their cross-checks (every name it refers to
 defined); a problem is an :class:`~evalkit.errors.EvalkitError` naming the file, the key path
@@ -20,6 +30,7 @@ import functools
 import re
 import reprlib
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -35,8 +46,11 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+from pydantic._internal._model_construction import ModelMetaclass
 
+from evalkit import i18n
 from evalkit.errors import EvalkitError
+from evalkit.i18n import LANGUAGES, SOURCE_LANGUAGE, current_language, language
 
 #: The largest whole number a float64 holds exactly (2**53): no plausible range may reach
 #: beyond it, so that an amount read as a float is compared with the range exactly and every
@@ -78,6 +92,8 @@ class Term:
     spellings: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     fallback: bool = False
+    label_nn: str | None = None
+    label_en: str | None = None
 
 
 @dataclass(frozen=True)
@@ -89,10 +105,12 @@ class Vocabulary:
     def codes(self) -> list[str]:
         return [t.code for t in self.terms]
 
-    def label(self, code: str) -> str:
-        for t in self.terms:
-            if t.code == code:
-                return t.label_nb
+    def label(self, code: str, lang: str | None = None) -> str:
+        """The label of ``code`` in ``lang`` (default: the current language; bokmål when the
+        YAML has none in it)."""
+        for term in self.terms:
+            if term.code == code:
+                return scheme_text(term, "label", lang)
         raise KeyError(code)
 
     @functools.cached_property
@@ -123,6 +141,8 @@ class FieldSpec:
     plausible: AmountRange | None = None
     #: Round fields only: the round a blank cell stands for (None: a blank round is unknown).
     blank_is: int | None = None
+    label_nn: str | None = None
+    label_en: str | None = None
 
 
 @dataclass(frozen=True)
@@ -143,6 +163,8 @@ class ShareSpec:
     code: str | None = None
     key: str | None = None
     among: dict[str, Any] | None = None
+    label_nn: str | None = None
+    label_en: str | None = None
 
 
 # --- the YAML's schema (pydantic) ------------------------------------------------------------
@@ -204,7 +226,30 @@ SectionPiece = Literal[
 ]
 
 
-class _Model(BaseModel):
+#: The languages a text key ``X_nb`` has a translation key of (``X_nn``, ``X_en``).
+TRANSLATED = tuple(lang for lang in LANGUAGES if lang != SOURCE_LANGUAGE)
+
+
+class _TranslatedFields(ModelMetaclass):
+    """Every field ``X_nb`` of a model gains the optional fields ``X_nn`` and ``X_en`` of the
+    same type (None when not given), so that each text of the YAML can be translated without a
+    field written out by hand for each language; :func:`scheme_text` reads them."""
+
+    def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kw: Any):
+        notes = namespace.get("__annotations__", {})
+        for key, annotation in list(notes.items()):
+            if not key.endswith(f"_{SOURCE_LANGUAGE}"):
+                continue
+            for lang in TRANSLATED:
+                other = f"{key[: -len(SOURCE_LANGUAGE)]}{lang}"
+                if other not in notes:
+                    optional = "None" in str(annotation).split("|")[-1]
+                    notes[other] = annotation if optional else f"{annotation} | None"
+                    namespace[other] = None
+        return super().__new__(mcs, name, bases, namespace, **kw)
+
+
+class _Model(BaseModel, metaclass=_TranslatedFields):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -510,6 +555,8 @@ class SchemeModel(_Model):
     scheme: str
     title_nb: str
     short_title_nb: str
+    #: The languages the scheme's documents are published in; bokmål alone by default.
+    languages: list[Literal["nb", "nn", "en"]] = ["nb"]
     unit: Literal["project", "application"]
     id_field: str
     year_field: str | None = None
@@ -525,6 +572,10 @@ class SchemeModel(_Model):
     source_nb: str | None = None
     background_nb: str | None = None
     summary: list[str | SentenceModel] | None = None
+    #: The summary in nynorsk and English: the same sentences in the same order, each with
+    #: the same placeholders and conditions as the bokmål one (:func:`summary_problems`).
+    summary_nn: list[str | SentenceModel] | None = None
+    summary_en: list[str | SentenceModel] | None = None
     key_figures: list[KeyFigureModel] | None = None
     amounts: list[AmountModel] | None = None
     award: AwardModel | None = None
@@ -543,14 +594,197 @@ class SchemeModel(_Model):
 
     @model_validator(mode="after")
     def _names_are_defined(self) -> SchemeModel:
-        problems = reference_problems(self)
+        problems = reference_problems(self) + summary_problems(self)
+        problems += translation_problems(self)
+        if len(set(self.languages)) != len(self.languages) or not self.languages:
+            problems.append(("languages", "list each language once (e.g. [nb, nn, en])"))
         if problems:
             raise ValueError("\n".join(f"{where}: {what}" for where, what in problems))
         return self
 
 
-UNIT_NB = {"project": ("prosjekt", "prosjekter", "prosjektene"),
-           "application": ("søknad", "søknader", "søknadene")}  # fmt: skip
+class _UnitWords(dict):
+    """``UNIT_NB[unit]``: the unit's noun (one, many, the many) in the current language, from
+    the catalog (:func:`evalkit.formats.unit_words`); the name is from before the languages."""
+
+    def __getitem__(self, unit: str) -> tuple[str, str, str]:
+        from evalkit.formats import unit_words
+
+        if unit not in self:
+            raise KeyError(unit)
+        return unit_words(unit)
+
+
+UNIT_NB = _UnitWords.fromkeys(("project", "application"))
+
+
+# --- texts per language ------------------------------------------------------------------------
+def _source_name(obj: Any, key: str) -> str:
+    """The attribute holding the bokmål of ``key``: ``label_nb``, or ``summary`` itself."""
+    return f"{key}_{SOURCE_LANGUAGE}" if hasattr(obj, f"{key}_{SOURCE_LANGUAGE}") else key
+
+
+def scheme_text(obj: Any, key: str, lang: str | None = None) -> Any:
+    """The text ``key`` of a part of the scheme (a pydantic model of the YAML, or a
+    :class:`Term`, :class:`FieldSpec`, :class:`ShareSpec`, :class:`Scheme`) in ``lang``
+    (default: the current language): ``scheme_text(share, "label", "nn")`` is
+    ``share.label_nn``, or ``share.label_nb`` when the YAML has no nynorsk. A mapping
+    (``notes``) falls back entry by entry; ``scheme_text(model, "summary", "en")`` is
+    ``summary_en``, else ``summary``. :func:`text_fallbacks` lists what falls back."""
+    lang = current_language() if lang is None else lang
+    source = getattr(obj, _source_name(obj, key))
+    if lang == SOURCE_LANGUAGE:
+        return source
+    value = getattr(obj, f"{key}_{lang}", None)
+    if isinstance(source, dict):
+        return {k: (value or {}).get(k) or v for k, v in source.items()}
+    return source if value is None or value == "" else value
+
+
+def _walk(obj: Any, path: str) -> Any:
+    """Every pydantic model inside ``obj`` with its key path (``shares[2]``)."""
+    if isinstance(obj, BaseModel):
+        yield path, obj
+        for name in type(obj).model_fields:
+            yield from _walk(getattr(obj, name), f"{path}.{name}" if path else name)
+    elif isinstance(obj, list | tuple):
+        for i, item in enumerate(obj):
+            yield from _walk(item, f"{path}[{i}]")
+    elif isinstance(obj, dict):
+        for k, item in obj.items():
+            yield from _walk(item, f"{path}.{k}")
+
+
+def text_fallbacks(scheme: Scheme | SchemeModel, lang: str) -> list[str]:
+    """The text keys of the scheme YAML without a translation into ``lang``, whose bokmål is
+    shown instead (``shares[0].label_nn``, ``notes_nn.2023``, ``summary_nn``); [] for
+    bokmål. The build prints them. The defaults the loader fills in come from the catalogs in
+    every language and are never listed."""
+    model = scheme.doc if isinstance(scheme, Scheme) else scheme
+    if lang == SOURCE_LANGUAGE or model is None:
+        return []
+    out = []
+    for path, part in _walk(model, ""):
+        where = f"{path}." if path else ""
+        for name in type(part).model_fields:
+            if not name.endswith(f"_{SOURCE_LANGUAGE}"):
+                continue
+            source = getattr(part, name)
+            other = f"{name[: -len(SOURCE_LANGUAGE)]}{lang}"
+            given = getattr(part, other, None)
+            if isinstance(source, dict):
+                out += [
+                    f"{where}{other}.{k}"
+                    for k, v in source.items()
+                    if v and not (given or {}).get(k)
+                ]
+            elif source and not given:
+                out.append(f"{where}{other}")
+    if model.summary and getattr(model, f"summary_{lang}", None) is None:
+        out.append(f"summary_{lang}")
+    return out
+
+
+def translation_problems(m: SchemeModel) -> list[tuple[str, str]]:
+    """Every translated text (``X_nn``, ``X_en``) whose ``{placeholders}`` differ from its
+    bokmål's (``X_nb``), as (key path, problem); the summaries: :func:`summary_problems`."""
+    from evalkit.i18n import placeholders
+
+    def names(text: Any) -> set[str] | None:
+        try:
+            return placeholders(text) if isinstance(text, str) else set()
+        except ValueError:
+            return None  # unbalanced braces: the text's own check says so
+
+    out = []
+    for path, part in _walk(m, ""):
+        where = f"{path}." if path else ""
+        for name in type(part).model_fields:
+            if not name.endswith(f"_{SOURCE_LANGUAGE}"):
+                continue
+            source = getattr(part, name)
+            for lang in TRANSLATED:
+                other = f"{name[: -len(SOURCE_LANGUAGE)]}{lang}"
+                given = getattr(part, other, None)
+                if given is None:
+                    continue
+                pairs = (
+                    [(f"{other}.{k}", source.get(k), v) for k, v in given.items()]
+                    if isinstance(given, dict)
+                    else [(other, source, given)]
+                )
+                for key, nb_text, text in pairs:
+                    if isinstance(source, dict) and nb_text is None:
+                        out.append((f"{where}{key}", f"translates an entry {name} does not "
+                                    "have: give the bokmål too"))  # fmt: skip
+                        continue
+                    want, got = names(nb_text), names(text)
+                    if want is not None and got is not None and want != got:
+                        out.append((f"{where}{key}", f"names the placeholders "
+                                    f"{_show(sorted(got))}, the bokmål {name} "
+                                    f"{_show(sorted(want))}: a translation in language {lang} "
+                                    "names the same values"))  # fmt: skip
+    return out
+
+
+def _sentence_parts(sentence: str | SentenceModel) -> dict[str, Any]:
+    """What must be the same in each language's version of a summary sentence."""
+
+    def names(text: str | None) -> list[str]:
+        try:
+            return sorted(
+                placeholder_text(f, spec or "", None)
+                for _l, f, spec, _c in TEMPLATE_PARSER.parse(text or "")
+                if f is not None
+            )
+        except ValueError:
+            return []
+
+    from evalkit.formats import TEMPLATE_PARSER, placeholder_text
+
+    if isinstance(sentence, str):
+        return {"placeholders": names(sentence)}
+    return {
+        "placeholders": names(sentence.text),
+        "item placeholders": names(sentence.item),
+        "if": sentence.if_,
+        "unless": sentence.unless,
+        "each": sentence.each,
+        "min": sentence.min,
+    }
+
+
+def summary_problems(m: SchemeModel) -> list[tuple[str, str]]:
+    """The translated summaries (``summary_nn``, ``summary_en``) against the bokmål one: the
+    same number of sentences, and each with the same placeholders and conditions."""
+    out = []
+    for lang in TRANSLATED:
+        translated = getattr(m, f"summary_{lang}")
+        if translated is None:
+            continue
+        key = f"summary_{lang}"
+        if m.summary is None:
+            out.append((key, "a translated summary needs the bokmål `summary:` it translates"))
+            continue
+        if len(translated) != len(m.summary):
+            out.append((key, f"has {len(translated)} sentence(s), the bokmål summary "
+                        f"{len(m.summary)}: translate each sentence, in the same order"))  # fmt: skip
+            continue
+        for i, (nb, other) in enumerate(zip(m.summary, translated, strict=True)):
+            want, got = _sentence_parts(nb), _sentence_parts(other)
+            for part in want.keys() | got.keys():
+                if want.get(part) != got.get(part):
+                    out.append((f"{key}[{i}]", f"its {part} ({_show(got.get(part))}) differ "
+                                f"from the bokmål summary[{i}]'s ({_show(want.get(part))}) in "
+                                f"language {lang}: a translation names the same values in the "
+                                "same formats"))  # fmt: skip
+    return out
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(value) or "none"
+    return "none" if value is None else str(value)
 
 
 def count_key(unit: str) -> str:
@@ -806,6 +1040,12 @@ class Scheme:
     path: Path = field(compare=False)
     #: Every document choice, with defaults filled in (:func:`document_defaults`).
     doc: SchemeModel | None = field(default=None, compare=False, repr=False)
+    title_nn: str | None = None
+    title_en: str | None = None
+    short_title_nn: str | None = None
+    short_title_en: str | None = None
+    #: The languages the scheme publishes in (``languages:`` of the YAML).
+    languages: tuple[str, ...] = (SOURCE_LANGUAGE,)
 
     def fields_of_type(self, *types: str) -> list[str]:
         return [n for n, f in self.fields.items() if f.type in types]
@@ -824,8 +1064,17 @@ class Scheme:
         return count_key(self.unit)
 
     def words(self) -> tuple[str, str, str]:
-        """«prosjekt», «prosjekter», «prosjektene» (or the same of «søknad»)."""
+        """«prosjekt», «prosjekter», «prosjektene» (or the same of «søknad») in the current
+        language (:func:`evalkit.formats.unit_words`)."""
         return UNIT_NB[self.unit]
+
+    def text(self, key: str, lang: str | None = None) -> Any:
+        """:func:`scheme_text` of the scheme: ``scheme.text("title", "en")``."""
+        return scheme_text(self, key, lang)
+
+    def fallbacks(self, lang: str) -> list[str]:
+        """:func:`text_fallbacks` of the scheme in ``lang``."""
+        return text_fallbacks(self, lang)
 
     @property
     def replaces_bundled(self) -> bool:
@@ -840,15 +1089,42 @@ class Scheme:
         return override_line(self.name, self.path, nb=nb) if self.replaces_bundled else ""
 
 
+def _in_languages(stem: str, make: Callable[[], str]) -> dict[str, str]:
+    """``{stem_nb: …, stem_nn: …, stem_en: …}``: ``make()`` called in each language."""
+    out = {}
+    for lang in LANGUAGES:
+        with language(lang):
+            out[f"{stem}_{lang}"] = make()
+    return out
+
+
 def document_defaults(m: SchemeModel) -> SchemeModel:
     """The scheme's YAML with every document choice it leaves out filled in, so that a YAML
-    with no document keys still makes a complete document."""
-    one, many, the = UNIT_NB[m.unit]
-    label = {n: f.label_nb or n for n, f in m.fields.items()}
+    with no document keys still makes a complete document. The texts filled in are the
+    catalogs' (``defaults.*``) in every language, with the YAML's labels in the language (or
+    their bokmål)."""
+    from evalkit.formats import unit_words
+
+    def label(name: str) -> str:  # a field's label in the current language
+        f = m.fields.get(name)
+        return (scheme_text(f, "label") if f is not None else None) or name
+
+    def one() -> str:
+        return unit_words(m.unit)[0]
+
+    def many() -> str:
+        return unit_words(m.unit)[1]
+
     amounts = m.amounts
     if amounts is None:
         amounts = [
-            AmountModel(field=n, label_nb=f"{label[n]} per {one}")
+            AmountModel(
+                field=n,
+                **_in_languages(
+                    "label",
+                    lambda n=n: i18n.t("defaults.amount_per_unit", label=label(n), one=one()),
+                ),
+            )
             for n, f in m.fields.items()
             if f.type == "amount"
         ]
@@ -861,108 +1137,207 @@ def document_defaults(m: SchemeModel) -> SchemeModel:
     n_key = count_key(m.unit)
     table = m.county_table
     if table.columns is None:
-        cols = [ColumnModel(key=n_key, label_nb=many.capitalize(), count=True)]
+        cols = [
+            ColumnModel(
+                key=n_key, count=True, **_in_languages("label", lambda: many().capitalize())
+            )
+        ]
         if m.award is not None:
-            cols.append(ColumnModel(key=f"n_{m.award.flag}", label_nb=label.get(m.award.flag,
-                        m.award.flag), count=True))  # fmt: skip
+            flag = m.award.flag
+            cols.append(
+                ColumnModel(
+                    key=f"n_{flag}", count=True, **_in_languages("label", lambda: label(flag))
+                )
+            )
         cols += [
-            ColumnModel(key=f"n_{f}", label_nb=label.get(f, f), linked_to=[n_key])
+            ColumnModel(
+                key=f"n_{f}", linked_to=[n_key], **_in_languages("label", lambda f=f: label(f))
+            )
             for f in by_county.flags
         ]
         if by_county.municipalities:
-            cols.append(ColumnModel(key="n_municipalities", label_nb="Kommuner", linked_to=[n_key]))
+            cols.append(
+                ColumnModel(
+                    key="n_municipalities",
+                    linked_to=[n_key],
+                    **_in_languages("label", lambda: i18n.t("defaults.municipalities")),
+                )
+            )
         cols += [
-            ColumnModel(key=a.field, label_nb=f"{label[a.field]} (kr)", linked_to=[n_key])
+            ColumnModel(
+                key=a.field,
+                linked_to=[n_key],
+                **_in_languages(
+                    "label", lambda a=a: i18n.t("defaults.amount_column", label=label(a.field))
+                ),
+            )
             for a in amounts
         ]
         table = table.model_copy(update={"columns": cols})
     if table.title_nb is None:
-        table = table.model_copy(update={"title_nb": f"{many.capitalize()} per fylke"})
+        table = table.model_copy(
+            update=_in_languages(
+                "title", lambda: i18n.t("defaults.per_county", many=many().capitalize())
+            )
+        )
     if table.figures is None:
         table = table.model_copy(
             update={
                 "figures": CountyFiguresModel(
                     count=n_key,
-                    count_label_nb=f"Antall {many}",
                     amount=amounts[0].field if amounts else None,
+                    **_in_languages(
+                        "count_label", lambda: i18n.t("defaults.number_of", many=many())
+                    ),
                 )
             }
         )
-    groups: dict[str, str] = {}
+    groups: dict[str, ShareModel] = {}
     for s in m.shares:
-        groups.setdefault(s.group, s.label_nb)
+        groups.setdefault(s.group, s)
     yesno_shares = [s for s in m.shares if s.kind == "yesno"]
     group_tests = m.group_tests
     if group_tests is None:
         group_tests = [
             GroupTestModel(
                 key=f"{s.key or s.field}_by_county",
-                label_nb=f"Andel: {s.label_nb.lower()}, mellom fylkene",
                 by="county_code",
                 outcome=s.field,
+                **_in_languages(
+                    "label",
+                    lambda s=s: i18n.t(
+                        "defaults.share_between_counties", label=scheme_text(s, "label").lower()
+                    ),
+                ),
             )
             for s in yesno_shares
         ]
     key_figures = m.key_figures
     if key_figures is None:
         key_figures = [
-            KeyFigureModel(label_nb="Fylker", value="n_counties"),
-            KeyFigureModel(label_nb=many.capitalize(), value=n_key),
+            KeyFigureModel(
+                value="n_counties", **_in_languages("label", lambda: i18n.t("defaults.counties"))
+            ),
+            KeyFigureModel(value=n_key, **_in_languages("label", lambda: many().capitalize())),
         ]
         if has_codes:
-            key_figures.append(KeyFigureModel(label_nb="Kommuner nådd", value="n_municipalities"))
+            key_figures.append(
+                KeyFigureModel(
+                    value="n_municipalities",
+                    **_in_languages("label", lambda: i18n.t("defaults.municipalities_reached")),
+                )
+            )
         key_figures += [
             KeyFigureModel(
-                label_nb=f"{label[a.field]} i alt",
                 value=f"{a.field.removesuffix('_nok')}_total_nok",
                 format="nok",
+                **_in_languages(
+                    "label", lambda a=a: i18n.t("defaults.amount_total", label=label(a.field))
+                ),
             )
             for a in amounts
         ]
         key_figures += [
-            KeyFigureModel(label_nb=s.label_nb, share=s.key or s.field) for s in yesno_shares
+            KeyFigureModel(
+                share=s.key or s.field,
+                **_in_languages("label", lambda s=s: scheme_text(s, "label")),
+            )
+            for s in yesno_shares
         ]
-    summary = m.summary
-    if summary is None:
+    summaries: dict[str, Any] = {}
+    if m.summary is None:
 
         def lit(text: str) -> str:  # a label of the YAML in a sentence: text, not a placeholder
             return text.replace("{", "{{").replace("}", "}}")
 
-        summary = [f"I {{year}} omfatter dataene {{{n_key}:units}} i {{n_counties:counties}}."]
-        summary += [
-            f"{lit(label[a.field])} i alt: {{{a.field.removesuffix('_nok')}_total_nok:nok}}."
-            for a in amounts
-        ]
-        summary.append(f"Flest {many} var det i {{most[{n_key}]}}, færrest i {{fewest[{n_key}]}}.")
-        summary += [  # «4 av de 7 prosjektene», «… av de 6 prosjektene som svarte»
-            f"{lit(s.label_nb)}: {{shares[{s.key or s.field}][count]:int}} "
-            f"{{shares[{s.key or s.field}]:of}} ({{shares[{s.key or s.field}][share]:prosent}})."
-            for s in yesno_shares
-        ]
+        def summary() -> list[str]:
+            out = [
+                i18n.t(
+                    "defaults.summary.scope",
+                    year="{year}",
+                    count=f"{{{n_key}:units}}",
+                    counties="{n_counties:counties}",
+                )
+            ]
+            out += [
+                i18n.t(
+                    "defaults.summary.amount_total",
+                    label=lit(label(a.field)),
+                    total=f"{{{a.field.removesuffix('_nok')}_total_nok:nok}}",
+                )
+                for a in amounts
+            ]
+            out.append(
+                i18n.t(
+                    "defaults.summary.most_fewest",
+                    many=many(),
+                    most=f"{{most[{n_key}]}}",
+                    fewest=f"{{fewest[{n_key}]}}",
+                )
+            )
+            out += [  # «4 av de 7 prosjektene», «… av de 6 prosjektene som svarte»
+                i18n.t(
+                    "defaults.summary.share",
+                    label=lit(scheme_text(s, "label")),
+                    count=f"{{shares[{s.key or s.field}][count]:int}}",
+                    of=f"{{shares[{s.key or s.field}]:of}}",
+                    share=f"{{shares[{s.key or s.field}][share]:prosent}}",
+                )
+                for s in yesno_shares
+            ]
+            return out
+
+        generated: dict[str, Any] = {}
+        for lang in LANGUAGES:
+            with language(lang):
+                generated[lang] = summary()
+        summaries = {"summary": generated[SOURCE_LANGUAGE]}
+        summaries |= {f"summary_{lang}": generated[lang] for lang in TRANSLATED}
     sections = m.sections
     if sections is None:
-        sections = [SectionModel(title_nb="Fylker", show=["county_table", "county_figures"])]
-        kinds = {s.group: s.kind for s in m.shares}
+        sections = [
+            SectionModel(
+                show=["county_table", "county_figures"],
+                **_in_languages("title", lambda: i18n.t("defaults.section.counties")),
+            )
+        ]
         sections += [
             SectionModel(
-                title_nb=title,
-                show=[SharesItemModel(shares=g, title_nb=title, figure=kinds[g] == "checked")],
+                show=[
+                    SharesItemModel(
+                        shares=g,
+                        figure=s.kind == "checked",
+                        **_in_languages("title", lambda s=s: scheme_text(s, "label")),
+                    )
+                ],
+                **_in_languages("title", lambda s=s: scheme_text(s, "label")),
             )
-            for g, title in groups.items()
+            for g, s in groups.items()
         ]
         if amounts:
-            sections.append(SectionModel(title_nb="Beløp", show=["amounts_table"]))
+            sections.append(
+                SectionModel(
+                    show=["amounts_table"],
+                    **_in_languages("title", lambda: i18n.t("defaults.section.amounts")),
+                )
+            )
         if group_tests:
             sections.append(
-                SectionModel(title_nb="Forskjeller mellom fylker", show=["group_tests"])
+                SectionModel(
+                    show=["group_tests"],
+                    **_in_languages("title", lambda: i18n.t("defaults.section.county_differences")),
+                )
             )
     trends = m.trends
     if trends.figures is None:
-        trends = trends.model_copy(
-            update={"figures": [TrendFigureModel(group=g, title_nb=t) for g, t in groups.items()]}
-        )
+        figures = [
+            TrendFigureModel(group=g, **_in_languages("title", lambda s=s: scheme_text(s, "label")))
+            for g, s in groups.items()
+        ]
+        trends = trends.model_copy(update={"figures": figures})
     if trends.amount is None and amounts:
         trends = trends.model_copy(update={"amount": amounts[0].field})
+    source = {} if m.source_nb else _in_languages("source", lambda: i18n.t("defaults.source"))
     return m.model_copy(
         update={
             "amounts": amounts,
@@ -970,10 +1345,10 @@ def document_defaults(m: SchemeModel) -> SchemeModel:
             "county_table": table,
             "group_tests": group_tests,
             "key_figures": key_figures,
-            "summary": summary,
             "sections": sections,
             "trends": trends,
-            "source_nb": m.source_nb or "innrapporterte data",
+            **summaries,
+            **source,
         }
     )
 
@@ -1437,13 +1812,15 @@ def _load(path: Path, mtime_ns: int, size: int) -> Scheme:
             k,
             tuple(
                 Term(
-                    t.code,
-                    t.label_nb,
-                    tuple(t.spellings),
-                    tuple(s.casefold() for s in t.keywords),
-                    t.fallback,
+                    term.code,
+                    term.label_nb,
+                    tuple(term.spellings),
+                    tuple(s.casefold() for s in term.keywords),
+                    term.fallback,
+                    label_nn=term.label_nn,
+                    label_en=term.label_en,
                 )  # fmt: skip
-                for t in v
+                for term in v
             ),
         )
         for k, v in model.vocabularies.items()
@@ -1458,6 +1835,8 @@ def _load(path: Path, mtime_ns: int, size: int) -> Scheme:
             name=n,
             type=f.type,
             label_nb=f.label_nb or n,
+            label_nn=f.label_nn,
+            label_en=f.label_en,
             required=f.required,
             vocabulary=f.vocabulary,
             target=f.target,
@@ -1484,6 +1863,8 @@ def _load(path: Path, mtime_ns: int, size: int) -> Scheme:
             kind=s.kind,
             group=s.group,
             label_nb=s.label_nb,
+            label_nn=s.label_nn,
+            label_en=s.label_en,
             code=s.code,
             key=s.key,
             among=s.among.model_dump() if s.among else None,
@@ -1494,6 +1875,11 @@ def _load(path: Path, mtime_ns: int, size: int) -> Scheme:
         name=model.scheme,
         title_nb=model.title_nb,
         short_title_nb=model.short_title_nb,
+        title_nn=model.title_nn,
+        title_en=model.title_en,
+        short_title_nn=model.short_title_nn,
+        short_title_en=model.short_title_en,
+        languages=tuple(model.languages),
         unit=model.unit,
         id_field=model.id_field,
         notebook=model.notebook,

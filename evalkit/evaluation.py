@@ -24,6 +24,7 @@ from evalkit.analysis import analysis_frame, data_dictionary
 from evalkit.clean import CleanResult, clean_export
 from evalkit.config import Scheme, load_scheme, load_scheme_file
 from evalkit.errors import EvalkitError, ParameterError
+from evalkit.i18n import check_language, set_language
 from evalkit.metrics import compute_metrics
 from evalkit.read import read_export
 from evalkit.years import check_compare_with, check_year_covered
@@ -215,6 +216,8 @@ class Evaluation:
     result: CleanResult
     metrics: dict
     others: dict[int, dict] = field(default_factory=dict)  # compared years' metrics
+    #: The document's language (``nb``, ``nn`` or ``en``; :mod:`evalkit.i18n`).
+    lang: str = "nb"
 
     @property
     def tidy(self) -> pd.DataFrame:
@@ -338,6 +341,7 @@ def evaluate(
     compare_with: list[int] | None = None,
     strict: bool = False,
     cache_dir: Path | str | None = None,
+    lang: str = "nb",
 ) -> Evaluation:
     """Evaluate one year and compare it with earlier years.
 
@@ -360,7 +364,12 @@ def evaluate(
     cache_dir
         Folder of cleaned years, reused across documents (see :func:`load_year`); None reads
         and cleans every year here.
+    lang
+        The document's language: ``nb`` (bokmål), ``nn`` (nynorsk) or ``en`` (English). It
+        becomes the current language of the kernel (:func:`evalkit.i18n.set_language`), so
+        every piece shown after is written in it; kept as ``ev.lang``.
     """
+    set_language(check_language(lang))
     check_arguments(year, compare_with, strict=strict, data_dir=data_dir, scheme_file=scheme_file)
     sch = resolve_scheme(scheme, scheme_file)
     check_compare_with(year, compare_with)
@@ -379,4 +388,4 @@ def evaluate(
     metrics["compare_with"] = [int(y) for y in compare_with]
     metrics["comparisons"] = compare_years(metrics, others)
     metrics["comparison_counts"] = stats.comparison_counts(metrics["comparisons"])
-    return Evaluation(sch, int(year), data_dir, synthetic, result, metrics, others)
+    return Evaluation(sch, int(year), data_dir, synthetic, result, metrics, others, lang=lang)

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit import parse
+from evalkit.i18n import Keyed
 
 #: Columns of a flags frame and of ``data_quality.csv``.
 FLAG_COLUMNS = ["row", "column", "field", "value", "problem", "detail", "action"]
@@ -19,58 +20,61 @@ FLAG_COLUMNS = ["row", "column", "field", "value", "problem", "detail", "action"
 #: row was excluded from the analysis, or the cell is only noted.
 ACTIONS = ("set_missing", "mapped", "excluded", "noted")
 
-#: Each ``action`` in the words of the documents' data-quality appendix (``data_quality.csv``
+#: Each ``problem`` code the cleaning steps and readers flag. Its words in the documents'
+#: data-quality appendix are the catalog's ``flags.problem.<code>`` (``data_quality.csv``
 #: keeps the codes).
-ACTIONS_NB = {
-    "set_missing": "Satt som manglende",
-    "mapped": "Rettet",
-    "excluded": "Holdt utenfor",
-    "noted": "Bare merket",
-}
-
-#: Each ``problem`` code the cleaning steps and readers flag, in the words of the documents'
-#: data-quality appendix (``data_quality.csv`` keeps the codes).
-PROBLEMS_NB = {
+PROBLEM_CODES = (
     # the file
-    "extra_column": "Ukjent kolonne",
-    "sheet_not_first": "Dataene står på et annet ark",
-    "header_not_first_row": "Overskriftsraden er ikke første rad",
-    "formula_without_value": "Formel uten lagret verdi",
+    "extra_column",
+    "sheet_not_first",
+    "header_not_first_row",
+    "formula_without_value",
     # the rows and cells
-    "empty_response": "Tomt svar",
-    "missing_required": "Obligatorisk felt er tomt",
-    "control_character": "Kontrolltegn i cellen",
-    "bidi_control": "Tegn som styrer skriveretningen",
-    "zero_width_character": "Usynlige tegn i cellen",
-    "unknown_yesno": "Verken ja eller nei",
-    "unknown_category": "Ukjent svar",
-    "unreadable_amount": "Beløpet kan ikke leses",
-    "implausible_amount": "Urimelig beløp",
-    "unknown_round": "Ukjent runde",
-    "blank_round": "Runde mangler",
-    "granted_above_applied": "Tildelt mer enn søkt",
-    "refused_with_amount": "Avslag med beløp",
+    "empty_response",
+    "missing_required",
+    "control_character",
+    "bidi_control",
+    "zero_width_character",
+    "unknown_yesno",
+    "unknown_category",
+    "unreadable_amount",
+    "implausible_amount",
+    "unknown_round",
+    "blank_round",
+    "granted_above_applied",
+    "refused_with_amount",
     # counties and municipalities
-    "missing_county": "Fylke mangler",
-    "unknown_county": "Ukjent fylke",
-    "county_not_valid_in_year": "Fylket fantes ikke det året",
-    "county_municipality_mismatch": "Kommunen ligger i et annet fylke",
-    "invalid_municipality_code": "Ugyldig kommunenummer",
-    "unknown_municipality_code": "Ukjent kommunenummer",
-    "municipality_not_valid_in_year": "Kommunenummeret gjaldt ikke det året",
-    "unknown_municipality_name": "Ukjent kommunenavn",
-    "ambiguous_municipality_name": "Kommunenavnet passer på flere kommuner",
-}
+    "missing_county",
+    "unknown_county",
+    "county_not_valid_in_year",
+    "county_municipality_mismatch",
+    "invalid_municipality_code",
+    "unknown_municipality_code",
+    "municipality_not_valid_in_year",
+    "unknown_municipality_name",
+    "ambiguous_municipality_name",
+)
+
+#: Each ``action`` and ``problem`` code in the words of the current language (the catalog's
+#: ``flags.action.<code>`` and ``flags.problem.<code>``), read when looked up.
+ACTIONS_NB = Keyed("flags.action.{}", ACTIONS)
+PROBLEMS_NB = Keyed("flags.problem.{}", PROBLEM_CODES)
 
 
-def problem_nb(code: object) -> str:
-    """A ``problem`` code in Norwegian (:data:`PROBLEMS_NB`); a code without words as it is."""
+def problem_text(code: object) -> str:
+    """A ``problem`` code in the current language («Ukjent fylke», «Unknown county»); a code
+    without words as it is."""
     return PROBLEMS_NB.get(str(code), "" if code is None else str(code))
 
 
-def action_nb(code: object) -> str:
-    """An ``action`` code in Norwegian (:data:`ACTIONS_NB`)."""
+def action_text(code: object) -> str:
+    """An ``action`` code in the current language («Holdt utenfor», «Excluded»)."""
     return ACTIONS_NB.get(str(code), "" if code is None else str(code))
+
+
+#: The names of before the languages (the next wave renames the callers).
+problem_nb = problem_text
+action_nb = action_text
 
 
 def _empty_flags() -> pd.DataFrame:

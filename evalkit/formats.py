@@ -1,7 +1,13 @@
-"""Norwegian number formats (Babel/CLDR), and the summary placeholders that name them.
+"""Number formats by locale (Babel/CLDR), and the summary placeholders that name them.
 
-Numbers follow Norwegian typography: a non-breaking space groups thousands
-(``20 000 000``), a decimal comma (``91,7``), a non-breaking space before ``%`` and ``kr``.
+Every function takes a Babel ``locale``; left out, it is the current language's
+(:func:`evalkit.i18n.current_locale`: ``nb_NO``, ``nn_NO`` or ``en_GB``). Norwegian
+typography (bokmål and nynorsk alike): a non-breaking space groups thousands (``20 000 000``),
+a decimal comma (``91,7``), a non-breaking space before ``%`` and ``kr``, the minus sign
+U+2212. British English: ``20,000,000``, ``91.7%``, ``NOK 20,000,000``, ``NOK 20 million``.
+The words among the numbers (``prosent``, ``millioner``, the unit's noun, «av de 15
+prosjektene») come from the message catalogs (:mod:`evalkit.i18n`), lists are joined by
+Babel (``a, b og c`` / ``a, b and c``).
 Every layer that writes Norwegian uses them: the cleaning's data-quality sentences, the test
 names of ``metrics.json`` (:mod:`evalkit.wording`), the documents (:mod:`evalkit.document`) and
 ``outputs/index.html``. A summary sentence of the scheme YAML names a value and one of these
@@ -12,6 +18,7 @@ imports more than Babel.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 import string
@@ -21,6 +28,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from typing import Any
 
 from babel import Locale
+from babel.lists import format_list
 from babel.numbers import (
     format_decimal,
     get_currency_symbol,
@@ -29,14 +37,16 @@ from babel.numbers import (
 )
 
 from evalkit.errors import EvalkitError
+from evalkit.i18n import LANGUAGES, Keyed, current_language, current_locale, language, t, tn
 
 NBSP = "\u00a0"
 #: The minus sign of Norwegian typography (U+2212), not the hyphen.
 MINUS = "\u2212"
 
 
-#: The locale of the documents' numbers (Babel/CLDR): ``nb_NO`` groups thousands with U+00A0,
-#: writes a decimal comma, the minus sign U+2212 and a non-breaking space before ``%``/``kr``.
+#: The bokmål locale (Babel/CLDR): ``nb_NO`` groups thousands with U+00A0, writes a decimal
+#: comma, the minus sign U+2212 and a non-breaking space before ``%``/``kr``. The functions'
+#: default is the current language's locale, not this.
 LOCALE = "nb_NO"
 #: What a missing value (None, NaN, NA) is shown as, once: never «– kr» or «––».
 MISSING = "–"
@@ -81,6 +91,19 @@ def _affixes(locale: str, kind: str) -> tuple[str, str]:
     return pattern.prefix[0], pattern.suffix[0]
 
 
+def _locale(locale: str | None) -> str:
+    """``locale``, or the current language's when None."""
+    return current_locale() if locale is None else locale
+
+
+def _words_of(locale: str) -> contextlib.AbstractContextManager[str]:
+    """The catalog's words in the language of ``locale`` (``en_GB`` → ``en``) inside the
+    ``with`` block, so that a locale given to a format writes its words too; the current
+    language's for a locale of no language of evalkit."""
+    lang = locale.replace("-", "_").split("_")[0]
+    return language(lang if lang in LANGUAGES else current_language())
+
+
 def _number(d: Decimal, decimals: int, locale: str, prefix: str = "", suffix: str = "") -> str:
     """A rounded number in ``locale`` (Babel): grouped, with the decimal sign of the locale and
     its minus sign before ``prefix`` (U+2212 in nb_NO; Babel itself writes a hyphen); a value
@@ -92,23 +115,23 @@ def _number(d: Decimal, decimals: int, locale: str, prefix: str = "", suffix: st
     return f"{sign}{prefix}{digits}{suffix}"
 
 
-def fmt_int(value: float | int | None, locale: str = LOCALE) -> str:
+def fmt_int(value: float | int | None, locale: str | None = None) -> str:
     """``20000000`` → ``20 000 000`` (non-breaking spaces), ``-1234`` → ``−1 234``, ``2.5`` →
     ``3`` (half away from zero); None/NaN → ``–``."""
     if _is_missing(value):
         return MISSING
-    return _number(_rounded(value, 0), 0, locale)
+    return _number(_rounded(value, 0), 0, _locale(locale))
 
 
-def fmt_dec(value: float | None, decimals: int = 1, locale: str = LOCALE) -> str:
+def fmt_dec(value: float | None, decimals: int = 1, locale: str | None = None) -> str:
     """``91.74`` → ``91,7``; ``-0.05`` → ``−0,05`` (minus sign, U+2212); ``-0.001`` → ``0,0``."""
     if _is_missing(value):
         return MISSING
-    return _number(_rounded(value, decimals), decimals, locale)
+    return _number(_rounded(value, decimals), decimals, _locale(locale))
 
 
 def fmt_pct(
-    share: float | None, decimals: int = 1, sign: str | None = None, locale: str = LOCALE
+    share: float | None, decimals: int = 1, sign: str | None = None, locale: str | None = None
 ) -> str:
     """A share 0–1 as a percentage: ``0.9174`` → ``91,7 %``, ``0.125`` → ``12,5 %``.
 
@@ -116,73 +139,113 @@ def fmt_pct(
     """
     if _is_missing(share):
         return MISSING
+    locale = _locale(locale)
     d = _rounded(share, decimals, scale=2)
     prefix, suffix = ("", sign) if sign is not None else _affixes(locale, "percent")
     return _number(d, decimals, locale, prefix, suffix)
 
 
-def fmt_prosent(share: float | None, decimals: int = 1, locale: str = LOCALE) -> str:
-    """As running text uses it: ``91,7 prosent``."""
-    return fmt_pct(share, decimals, sign=f"{NBSP}prosent", locale=locale)
+def fmt_prosent(share: float | None, decimals: int = 1, locale: str | None = None) -> str:
+    """As running text uses it: ``91,7 prosent``, ``91.7 per cent``."""
+    return fmt_pct(
+        share,
+        decimals,
+        sign=f"{NBSP}{_per_cent(_locale(locale))}",
+        locale=locale,
+    )
 
 
-def fmt_pp(diff: float | None, decimals: int = 1, locale: str = LOCALE) -> str:
+def _per_cent(locale: str) -> str:
+    with _words_of(locale):
+        return t("formats.per_cent")
+
+
+def _points(locale: str) -> str:
+    with _words_of(locale):
+        return t("formats.percentage_points")
+
+
+def fmt_pp(diff: float | None, decimals: int = 1, locale: str | None = None) -> str:
     """A difference of shares in percentage points with its sign: ``+3,2 p.p.``, ``−3,2 p.p.``,
-    ``±0,0 p.p.`` (also for a difference that rounds to zero)."""
+    ``±0,0 p.p.`` (also for a difference that rounds to zero); ``+3.2 pp`` in English."""
     if _is_missing(diff):
         return MISSING
+    locale = _locale(locale)
     d = _rounded(diff, decimals, scale=2)
     sign = get_plus_sign_symbol(locale) if d > 0 else ("" if d < 0 else "±")
-    return f"{sign}{_number(d, decimals, locale)}{NBSP}p.p."
+    return f"{sign}{_number(d, decimals, locale)}{NBSP}{_points(locale)}"
 
 
-def fmt_signed(value: float | None, decimals: int = 1, locale: str = LOCALE) -> str:
+def fmt_signed(value: float | None, decimals: int = 1, locale: str | None = None) -> str:
     """A number with its sign: ``+7,9``, ``−11,1``, ``0,0``."""
     if _is_missing(value):
         return MISSING
+    locale = _locale(locale)
     d = _rounded(value, decimals)
     plus = get_plus_sign_symbol(locale) if d > 0 else ""
     return plus + _number(d, decimals, locale)
 
 
-def fmt_nok(value: float | int | None, locale: str = LOCALE) -> str:
-    """``20000000`` → ``20 000 000 kr`` (whole kroner); None/NaN → ``–``."""
+def fmt_nok(value: float | int | None, locale: str | None = None) -> str:
+    """``20000000`` → ``20 000 000 kr`` (whole kroner), ``NOK 20,000,000`` in English;
+    None/NaN → ``–``."""
     if _is_missing(value):
         return MISSING
+    locale = _locale(locale)
     prefix, suffix = _affixes(locale, "currency")
+    prefix, suffix = _currency(prefix, locale, True), _currency(suffix, locale, False)
+    return _number(_rounded(value, 0), 0, locale, prefix, suffix)
+
+
+def _currency(affix: str, locale: str, before: bool) -> str:
+    """A currency pattern's text before (``before``) or after the digits with the krone's symbol
+    in it; a symbol of letters right next to the digits gets a non-breaking space (CLDR's
+    currency spacing, which Babel leaves out: ``NOK 20,000,000``, not ``NOK20,000,000``)."""
     symbol = get_currency_symbol("NOK", locale)
-    return _number(
-        _rounded(value, 0), 0, locale, prefix.replace("¤", symbol), suffix.replace("¤", symbol)
-    )
+    if before and affix.endswith("¤") and symbol[-1:].isalpha():
+        affix += NBSP
+    if not before and affix.startswith("¤") and symbol[:1].isalpha():
+        affix = NBSP + affix
+    return affix.replace("¤", symbol)
 
 
-def fmt_mill(value: float | int | None, locale: str = LOCALE) -> str:
-    """``81600000`` → ``81,6 millioner``; whole millions without decimals."""
+def fmt_mill(value: float | int | None, locale: str | None = None) -> str:
+    """``81600000`` → ``81,6 millioner``, ``81.6 million``; whole millions without decimals;
+    «1 million» for exactly one."""
     if _is_missing(value):
         return MISSING
+    locale = _locale(locale)
     mill = Decimal(str(value)).scaleb(-6)
     decimals = 0 if mill == mill.to_integral_value() else 1
-    return f"{_number(_rounded(mill, decimals), decimals, locale)}{NBSP}millioner"
+    rounded = _rounded(mill, decimals)
+    shown = _number(rounded, decimals, locale)
+    with _words_of(locale):
+        words = tn("formats.million", 1 if rounded == 1 else 2, n=shown)
+    return words.replace(" ", NBSP, 1)
 
 
-def fmt_p(p: float | None, locale: str = LOCALE) -> str:
+def fmt_p(p: float | None, locale: str | None = None) -> str:
     """A p-value: ``0,034``; below 0,001 as ``< 0,001``."""
     if _is_missing(p):
         return MISSING
+    locale = _locale(locale)
     if p < 0.001:
         return f"<{NBSP}{fmt_dec(0.001, 3, locale)}"
     return fmt_dec(p, 3, locale)
 
 
-def join_nb(items: list[str]) -> str:
-    """``a, b og c``."""
-    items = [i for i in items if i]
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " og " + items[-1]
+def join_list(items: list[str], locale: str | None = None) -> str:
+    """``a, b og c`` (bokmål and nynorsk), ``a, b and c`` (English), by Babel's
+    :func:`~babel.lists.format_list`; empty items are left out."""
+    items = [str(i) for i in items if i]
+    return format_list(items, locale=_locale(locale)) if items else ""
 
 
-def p_equals(p: float | None, locale: str = LOCALE) -> str:
+#: The name the documents used before the languages (the next wave renames its callers).
+join_nb = join_list
+
+
+def p_equals(p: float | None, locale: str | None = None) -> str:
     """A p-value as running text states it: ``p = 0,034``, ``p < 0,001`` (never «p = < 0,001»);
     ``p = –`` when there is none."""
     shown = fmt_p(p, locale)
@@ -190,40 +253,62 @@ def p_equals(p: float | None, locale: str = LOCALE) -> str:
 
 
 # --- counts of rows in words ------------------------------------------------------------------
-#: More forms of each unit's noun than :data:`evalkit.config.UNIT_NB` has: «hvert
-#: prosjekt», «prosjektet», «det ene prosjektet».
-UNIT_FORMS_NB = {
-    "project": {"each": "hvert prosjekt", "the": "prosjektet", "the_one": "det ene prosjektet"},
-    "application": {"each": "hver søknad", "the": "søknaden", "the_one": "den ene søknaden"},
-}
-#: The rows that answered a question, after the unit's noun: a project answers its form
-#: (a relative clause), an application's field is filled in or not.
-ANSWERED_NB = {"project": "som svarte", "application": "med svar"}
+#: The units a scheme counts its rows in (``unit:`` of the YAML). Their words are the catalog's
+#: ``unit.<unit>.<form>``: ``one`` «prosjekt», ``many`` «prosjekter», ``the`` «prosjektene»,
+#: ``each`` «hvert prosjekt», ``the_one`` «det ene prosjektet», ``the_n`` «de {n}
+#: prosjektene», ``answered`` «som svarte», and the plural ``count`` «{n} prosjekt(er)».
+UNITS = ("project", "application")
+#: Whether the words of the rows that answered (``unit.<unit>.answered``) are a relative
+#: clause (a project answers its form: «som svarte» / «that answered»), after which a comma
+#: goes before the verb; an application's field is filled in or not («med svar»).
+ANSWERED_IS_CLAUSE = {"project": True, "application": False}
+
+
+class _UnitForms(Keyed):
+    """``UNIT_FORMS_NB[unit][form]``: the catalog's ``unit.<unit>.<form>``."""
+
+    def __getitem__(self, unit: str) -> Keyed:  # type: ignore[override]
+        if unit not in self.codes:
+            raise KeyError(unit)
+        return Keyed(f"unit.{unit}.{{}}", ("each", "the", "the_one"))
+
+
+#: The names of before the languages, now read from the catalog in the current language (the
+#: next wave of conversions calls :func:`unit_form` instead).
+UNIT_FORMS_NB = _UnitForms("", UNITS)
+ANSWERED_NB = Keyed("unit.{}.answered", UNITS)
+
+
+def _check_unit(unit: str) -> str:
+    if unit not in UNITS:
+        raise EvalkitError(f"unknown unit {unit!r}; a scheme's unit is one of {', '.join(UNITS)}")
+    return unit
+
+
+def unit_form(unit: str, form: str, **fields: Any) -> str:
+    """One form of the unit's noun in the current language (see :data:`UNITS`):
+    ``unit_form("project", "each")`` → «hvert prosjekt» / «kvart prosjekt» / «each project»."""
+    return t(f"unit.{_check_unit(unit)}.{form}", **fields)
 
 
 def unit_words(unit: str) -> tuple[str, str, str]:
-    from evalkit.config import UNIT_NB  # the scheme's words; config imports this module late
-
-    try:
-        return UNIT_NB[unit]
-    except KeyError:
-        raise EvalkitError(
-            f"unknown unit {unit!r}; a scheme's unit is one of {', '.join(UNIT_NB)}"
-        ) from None
+    """The unit's noun in the current language: one, many, the many (definite): («prosjekt»,
+    «prosjekter», «prosjektene»), («prosjekt», «prosjekt», «prosjekta»), («project»,
+    «projects», «projects»)."""
+    one, many, the = (unit_form(unit, form) for form in ("one", "many", "the"))
+    return one, many, the
 
 
 def units(n: int, unit: str) -> str:
     """A number of rows with the unit's noun: «1 prosjekt», «15 prosjekter», «0 søknader»."""
-    one, many, _the = unit_words(unit)
-    return f"{fmt_int(n)} {one if n == 1 else many}"
+    return tn(f"unit.{_check_unit(unit)}.count", n, n=fmt_int(n))
 
 
 def the_units(n: int, unit: str) -> str:
     """The rows counted, definite: «de 15 prosjektene», «det ene prosjektet», «0 søknader»."""
-    _one, many, the = unit_words(unit)
     if n == 1:
-        return UNIT_FORMS_NB[unit]["the_one"]
-    return f"{fmt_int(n)} {many}" if n == 0 else f"de {fmt_int(n)} {the}"
+        return unit_form(unit, "the_one")
+    return units(n, unit) if n == 0 else unit_form(unit, "the_n", n=fmt_int(n))
 
 
 def denominator(n: int, missing: int, unit: str, total: int | None = None) -> tuple[str, bool]:
@@ -239,21 +324,20 @@ def denominator(n: int, missing: int, unit: str, total: int | None = None) -> tu
     if n <= 0:
         raise ValueError("a share of no rows has no denominator")
     total = n + missing if total is None else total
-    answered = ANSWERED_NB[unit]
-    clause = answered.startswith("som ")
-    if n + missing != total:
-        if missing:
-            return f"av {units(n, unit)} {answered}", clause
-        return f"av {units(n, unit)}", False
+    rows = units(n, unit) if n + missing != total else the_units(n, unit)
     if missing:
-        return f"av {the_units(n, unit)} {answered}", clause
-    return f"av {the_units(n, unit)}", False
+        answered = unit_form(unit, "answered")
+        return t("formats.share_of", rows=f"{rows} {answered}"), ANSWERED_IS_CLAUSE[unit]
+    return t("formats.share_of", rows=rows), False
 
 
-def fmt_ci(low: float | None, high: float | None, decimals: int = 1, locale: str = LOCALE) -> str:
+def fmt_ci(
+    low: float | None, high: float | None, decimals: int = 1, locale: str | None = None
+) -> str:
     """A share interval as ``10,7–24,6`` in percent; ``–`` when either end is missing."""
     if _is_missing(low) or _is_missing(high):
         return MISSING
+    locale = _locale(locale)
     ends = [_number(_rounded(x, decimals, scale=2), decimals, locale) for x in (low, high)]
     return "–".join(ends)
 
@@ -339,8 +423,8 @@ SUMMARY_FORMATS: dict[str, Callable[[Any], str]] = {
     "prosent": fmt_prosent,
     "pct": fmt_pct,
     "pct0": lambda v: fmt_dec(v * 100, 0),
-    "counties": lambda v: f"{fmt_int(v)} {'fylke' if v == 1 else 'fylker'}",
-    "municipalities": lambda v: f"{fmt_int(v)} {'kommune' if v == 1 else 'kommuner'}",
+    "counties": lambda v: tn("formats.counties", v, n=fmt_int(v)),
+    "municipalities": lambda v: tn("formats.municipalities", v, n=fmt_int(v)),
 }
 #: The formats that write the rows counted in the scheme's unit (:func:`units`,
 #: :func:`the_units`) and a share's denominator (:func:`denominator`).

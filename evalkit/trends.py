@@ -16,6 +16,7 @@ import pandas as pd
 from evalkit import geography, paths, stats, wording
 from evalkit.config import Scheme
 from evalkit.evaluation import load_year, resolve_scheme
+from evalkit.i18n import check_language, set_language
 from evalkit.metrics import compute_metrics, share_labels
 
 
@@ -34,6 +35,8 @@ class Trends:
     tidy: pd.DataFrame  # every year's tidy frame stacked, with a ``year`` column
     data_quality: pd.DataFrame  # every year's data-quality rows, with a ``year`` column
     cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    #: The document's language (``nb``, ``nn`` or ``en``; :mod:`evalkit.i18n`).
+    lang: str = "nb"
 
     @property
     def years(self) -> list[int]:
@@ -64,12 +67,16 @@ def evaluate_trends(
     last_year: int | None = None,
     earlier: list[int] | None = None,
     cache_dir: Path | str | None = None,
+    lang: str = "nb",
 ) -> Trends:
     """Read, clean and measure the years of ``scheme`` in ``data_dir``: ``earlier`` plus
     ``last_year``; by default every year with data (up to ``last_year``). ``scheme_file``:
     the scheme's YAML, when it is not found by its name (a scheme of the user's own).
     ``cache_dir``: the folder of cleaned years the year documents kept (see
-    :func:`~evalkit.evaluation.load_year`)."""
+    :func:`~evalkit.evaluation.load_year`). ``lang``: the document's language (``nb``,
+    ``nn`` or ``en``), made the kernel's current language (:func:`evalkit.i18n.set_language`)
+    and kept as ``tr.lang``."""
+    set_language(check_language(lang))
     sch = resolve_scheme(scheme, scheme_file)
     data_dir = Path(data_dir) if data_dir else paths.default_data_dir(sch.name)
     found = paths.available_years(data_dir, sch.name)
@@ -90,6 +97,7 @@ def evaluate_trends(
         metrics,
         pd.concat(frames, ignore_index=True),
         dq[["year", *dq.columns.drop("year")]],
+        lang=lang,
     )
     return tr
 

@@ -32,6 +32,7 @@ lang: str = "nb"  # nb, nn or en: the document's language
 # %%
 from IPython.display import display
 
+from evalkit import document as doc
 from evalkit.document import trends as tdoc
 from evalkit.trends import evaluate_trends
 
@@ -42,26 +43,27 @@ tr = evaluate_trends(
     last_year=year,
     earlier=compare_with,
     cache_dir=cache_dir or None,
+    lang=lang,
 )
 tdoc.title(tr)
 
 # %%
 tdoc.banner(tr)
 
-# %% [markdown]
-# ## Sammendrag
+# %%
+doc.heading("trends.heading.summary")
 
 # %%
 tdoc.summary(tr)
 
-# %% [markdown]
-# ## Metode
+# %%
+doc.heading("trends.heading.method")
 
 # %%
 tdoc.method(tr)
 
-# %% [markdown]
-# ## Andeler over tid
+# %%
+doc.heading("trends.heading.shares")
 
 # %%
 for figure in tdoc.trend_figures(tr):
@@ -70,8 +72,8 @@ for figure in tdoc.trend_figures(tr):
 # %%
 tdoc.trend_table(tr)
 
-# %% [markdown]
-# ## Beløp per år
+# %%
+doc.heading("trends.heading.amounts")
 
 # %%
 tdoc.amounts_figure(tr)
@@ -79,8 +81,8 @@ tdoc.amounts_figure(tr)
 # %%
 tdoc.amounts_table(tr)
 
-# %% [markdown]
-# ## Fylker over tid
+# %%
+doc.heading("trends.heading.counties")
 
 # %%
 tdoc.county_table(tr)

@@ -47,14 +47,15 @@ ev = evaluate(
     compare_with=compare_with,
     strict=strict,
     cache_dir=cache_dir or None,
+    lang=lang,
 )
 doc.title(ev)
 
 # %%
 doc.banner(ev)
 
-# %% [markdown]
-# ## Sammendrag
+# %%
+doc.heading("year.heading.summary")
 
 # %%
 doc.summary(ev)
@@ -65,8 +66,8 @@ doc.key_figures(ev)
 # %%
 doc.notes(ev)
 
-# %% [markdown]
-# ## Bakgrunn, formål og metode
+# %%
+doc.heading("year.heading.background")
 
 # %%
 doc.background(ev)
@@ -74,15 +75,15 @@ doc.background(ev)
 # %%
 doc.method(ev)
 
-# %% [markdown]
-# ## Resultater
+# %%
+doc.heading("year.heading.results")
 
 # %%
 for part in doc.results(ev):
     display(part)
 
-# %% [markdown]
-# ## Sammenligning med tidligere år
+# %%
+doc.heading("year.heading.comparison")
 
 # %%
 doc.comparison_intro(ev)
@@ -93,8 +94,8 @@ doc.comparison_figure(ev)
 # %%
 doc.comparison_table(ev)
 
-# %% [markdown]
-# ## Vedlegg: datakvalitet
+# %%
+doc.heading("year.heading.quality")
 
 # %%
 doc.quality_summary(ev)

@@ -14,6 +14,7 @@ lock. Run serially with ``-n 0`` (or ``-p no:xdist``), e.g. to use ``--pdb``.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -29,6 +30,9 @@ from evalkit.config import load_scheme
 from evalkit.paths import write_atomic
 
 ROOT = Path(__file__).resolve().parent.parent
+#: A message missing in a language is an error in the tests, a logged fallback to bokmål at run
+#: time (:mod:`evalkit.i18n`); the notebooks' kernels inherit it.
+os.environ.setdefault("EVALKIT_STRICT_CATALOGS", "1")
 FRISKLIV = load_scheme("frisklivs_lms")
 
 
@@ -211,6 +215,16 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     """Remove the folder of the groups' file."""
     if _GROUPS_KEY in config.stash:
         shutil.rmtree(config.stash[_GROUPS_KEY], ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _bokmal_after_each_test():
+    """evaluate(..., lang="nn") makes nynorsk the process's language: each test starts in
+    bokmål again, whatever the test before it wrote."""
+    from evalkit import i18n
+
+    yield
+    i18n.set_language(i18n.SOURCE_LANGUAGE)
 
 
 @pytest.fixture

@@ -14,6 +14,10 @@ numbering without pandas or matplotlib (``tests/test_fast_cached.py``). The modu
   formats are :mod:`evalkit.formats`; ``plots.py``: the figures and the house style;
 - the writers: ``html.py`` (``report.html``), ``pdf.py`` (``report.pdf``), ``excel.py``
   (``tables.xlsx``), ``notebook.py`` (``evalkit notebook SCHEME``).
+
+:func:`heading` shows a section heading from the message catalog in the document's language
+(``doc.heading("year.heading.summary")`` is «## Sammendrag», «## Samandrag» or «## Summary»),
+so that a notebook holds no Norwegian or English text of its own.
 """
 
 from __future__ import annotations
@@ -21,6 +25,28 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from typing import Any
+
+
+def heading(key: str, level: int = 2) -> Any:
+    """The section heading ``key`` of the message catalog (:func:`evalkit.i18n.t`) in the
+    current language, as Markdown (``## Sammendrag``): the HTML and the PDF number and link it
+    in the table of contents as a heading of a Markdown cell.
+
+    Parameters
+    ----------
+    key
+        A catalog key, e.g. ``"year.heading.summary"``.
+    level
+        2 for a section (``##``), 3 for a subsection (``###``).
+    """
+    from IPython.display import Markdown
+
+    from evalkit.i18n import t
+
+    if level not in (2, 3):
+        raise ValueError(f"a heading's level is 2 or 3, not {level!r}")
+    text = " ".join(t(key).split())  # one line: a heading is never broken
+    return Markdown(f"{'#' * level} {text}")
 
 
 def _year() -> Any:

@@ -136,8 +136,30 @@ def _join(value: Any) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
 
-def export_html(nb: Any, title: str) -> str:
-    """``report.html``: no code, no prompts, figures embedded, nothing loaded from the network."""
+def notebook_language(nb: Any) -> str:
+    """The language a run notebook was written in: its ``lang`` parameter as papermill
+    recorded it (``metadata.papermill.parameters``), else the notebook's default, else ``nb``."""
+    from evalkit.i18n import SOURCE_LANGUAGE, check_language
+
+    params = nb.get("metadata", {}).get("papermill", {}).get("parameters", {}) or {}
+    lang = params.get("lang")
+    if lang is None:  # the value of the parameters cell (a notebook run as it is)
+        for cell in nb.cells:
+            if "parameters" in cell.get("metadata", {}).get("tags", []):
+                m = re.search(r'^lang\s*(?::\s*str)?\s*=\s*["\']([a-z]+)["\']', cell.source, re.M)
+                lang = m.group(1) if m else None
+                break
+    return check_language(lang or SOURCE_LANGUAGE, "the notebook's lang parameter")
+
+
+def export_html(nb: Any, title: str, lang: str | None = None) -> str:
+    """``report.html``: no code, no prompts, figures embedded, nothing loaded from the network.
+
+    ``lang``: the document's language (``<html lang="…">``, from which the PDF takes its
+    ``/Lang``, and the template's words); default the notebook's ``lang`` parameter
+    (:func:`notebook_language`)."""
+    from evalkit.i18n import language, t
+
     reader_nb = copy.deepcopy(nb)
     cells = []
     for position, cell in enumerate(reader_nb.cells, start=1):
@@ -155,9 +177,12 @@ def export_html(nb: Any, title: str) -> str:
         cells.append(cell)
     reader_nb.cells = cells
     reader_nb.metadata["title"] = title
-    body, _ = _html_exporter().from_notebook_node(
-        reader_nb, resources={"metadata": {"name": title}}
-    )
+    lang = notebook_language(nb) if lang is None else lang
+    exporter = _html_exporter()
+    exporter.language_code = lang
+    exporter.environment.globals["t"] = t
+    with language(lang):
+        body, _ = exporter.from_notebook_node(reader_nb, resources={"metadata": {"name": title}})
     body = body.replace(f'alt="{_NBCONVERT_ALT}"', 'alt="Figur"')
     stripped = _EXTERNAL_LINK.sub("", _EXTERNAL_SCRIPT.sub("", body))
     if stripped != body:

@@ -71,6 +71,7 @@ ev = evaluate(
     compare_with=compare_with,
     strict=strict,
     cache_dir=cache_dir or None,
+    lang=lang,
 )
 doc.title(ev)
 """
@@ -89,6 +90,22 @@ _FUNCTIONS = {
     "datakvalitet_sammendrag": "quality_summary",
     "datakvalitet": "quality_table",
 }
+
+
+#: The section headings the notebook shows before a piece (catalog keys, :func:`doc.heading
+#: <evalkit.document.heading>`), as in the generic ``notebooks/year.py``.
+HEADING_BEFORE = {
+    "sammendrag": "year.heading.summary",
+    "bakgrunn": "year.heading.background",
+    "sammenligning_innledning": "year.heading.comparison",
+    "datakvalitet_sammendrag": "year.heading.quality",
+}
+#: The heading before the first piece of the results.
+RESULTS_HEADING = "year.heading.results"
+
+
+def _heading_cell(key: str) -> str:
+    return f"# %%\ndoc.heading({json.dumps(key)})\n"
 
 
 def _cell(name: str) -> str:
@@ -111,19 +128,13 @@ def notebook_text(scheme: Scheme, year: int | None = None) -> str:
     year = default_year(scheme) if year is None else int(year)
     parts = [HEADER.format(scheme=scheme.name, year=year)]
     specs = [s for s in layout(scheme) if s.name != "tittel"]
-    heading_before = {
-        "sammendrag": "Sammendrag",
-        "bakgrunn": "Bakgrunn, formål og metode",
-        "sammenligning_innledning": "Sammenligning med tidligere år",
-        "datakvalitet_sammendrag": "Vedlegg: datakvalitet",
-    }
     results_started = False
     for spec in specs:
         if spec.in_results and not results_started:
-            parts.append("# %% [markdown]\n# ## Resultater\n")
+            parts.append(_heading_cell(RESULTS_HEADING))
             results_started = True
-        if spec.name in heading_before:
-            parts.append(f"# %% [markdown]\n# ## {heading_before[spec.name]}\n")
+        if spec.name in HEADING_BEFORE:
+            parts.append(_heading_cell(HEADING_BEFORE[spec.name]))
         parts.append(_cell(spec.name))
     parts.append("# %%\ndoc.save(ev, output_dir)\n")
     return "\n".join(parts)

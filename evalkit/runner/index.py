@@ -263,7 +263,11 @@ def write_index(out_dir: Path | str) -> Path:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    from evalkit.i18n import current_language, t
+
     text = env.get_template("index.html.j2").render(
+        t=t,
+        lang=current_language(),
         schemes=schemes,
         created=datetime.now().astimezone().strftime("%d.%m.%Y %H:%M"),
         evalkit_version=package_version("evalkit") or "0+unknown",

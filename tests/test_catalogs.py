@@ -1,0 +1,101 @@
+"""The message catalogs (evalkit/locale/<lang>/LC_MESSAGES/evalkit.po): every key the code uses
+is translated in nb, nn and en with the same placeholders and every plural form; no key is left
+unused; the bundled schemes' translated texts name the same placeholders as their bokmål; and
+the check fails on a broken catalog."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po, write_po
+
+from evalkit import i18n
+from evalkit.config import (
+    SchemeModel,
+    _parse_yaml,
+    bundled_folder,
+    summary_problems,
+    translation_problems,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_key_used_is_translated_with_the_same_placeholders_and_none_is_unused():
+    problems = i18n.check_catalogs()
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_keys_used_include_the_converted_code():
+    """Extraction finds the keys in the notebooks, the templates and the modules."""
+    used = i18n.used_keys()
+    assert "year.heading.summary" in used  # notebooks/year.py: doc.heading(...)
+    assert "trends.heading.method" in used  # notebooks/trends.py
+    assert "report.contents" in used  # evalkit/templates/report.html.j2
+    assert "index.col.amount" in used  # evalkit/templates/index.html.j2
+    assert used["formats.counties"][0] is True  # tn(): a plural key
+    assert used["formats.per_cent"][0] is False
+
+
+@pytest.fixture
+def broken(tmp_path):
+    """A copy of the catalogs with an nn message emptied, an en placeholder renamed and an
+    en plural form dropped."""
+    target = tmp_path / "locale"
+    shutil.copytree(i18n.LOCALE_DIR, target)
+    for lang, edit in (
+        ("nn", lambda cat: setattr(cat.get("year.heading.summary"), "string", "")),
+        ("en", lambda cat: setattr(cat.get("index.made"), "string", "Made {when} ({version}).")),
+        ("en", lambda cat: setattr(cat.get("formats.counties"), "string", ("{n} county",))),
+    ):
+        path = i18n.catalog_path(lang, target)
+        with path.open("rb") as fh:
+            cat = read_po(fh)
+        edit(cat)
+        with path.open("wb") as fh:
+            write_po(fh, cat)
+    yield target
+    i18n.reload_catalogs()
+
+
+def test_the_check_fails_on_a_broken_catalog(broken):
+    problems = i18n.check_catalogs(broken)
+    assert any(p.startswith("year.heading.summary: has no translation in nn") for p in problems)
+    assert any(
+        p.startswith("index.made: placeholders ['version', 'when'] in en differ") for p in problems
+    ), problems
+    # a plural form missing: Babel reads it as empty
+    assert any(p.startswith("formats.counties: has no translation in en") for p in problems)
+    assert not any(
+        p.startswith(("formats.counties", "index.made")) and " nn" in p for p in problems
+    )
+
+
+def test_update_adds_a_missing_key_with_the_bokmal_as_a_comment(tmp_path):
+    target = tmp_path / "locale"
+    shutil.copytree(i18n.LOCALE_DIR, target)
+    path = i18n.catalog_path("en", target)
+    with path.open("rb") as fh:
+        cat = read_po(fh)
+    cat.delete("report.contents")
+    with path.open("wb") as fh:
+        write_po(fh, cat)
+    try:
+        report = i18n.update_catalogs(target, ROOT)
+        assert report["added"] == {"nb": [], "nn": [], "en": ["report.contents"]}
+        assert report["unused"] == []
+        text = path.read_text(encoding="utf-8")
+        assert '#. nb: Innhold\nmsgid "report.contents"\nmsgstr ""\n' in text
+        # an added key without a translation is what the check reports
+        assert "report.contents: has no translation in en" in "\n".join(i18n.check_catalogs(target))
+    finally:
+        i18n.reload_catalogs()
+
+
+@pytest.mark.parametrize("path", sorted(bundled_folder().glob("*.yaml")), ids=lambda p: p.stem)
+def test_the_bundled_schemes_texts_name_the_same_placeholders_in_every_language(path):
+    model = SchemeModel.model_validate(_parse_yaml(path))
+    assert translation_problems(model) == []
+    assert summary_problems(model) == []
