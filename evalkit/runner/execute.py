@@ -687,10 +687,8 @@ def _execute_in(
         _patch_record(executed, job, staging_text, final_text)
         write_atomic(staging / "report.ipynb", nbformat.writes(executed) + "\n")
         title = job.title or first_heading(executed) or f"{job.scheme} {job.year}"
-        # MERGE(t-lang): the page declares its language (<html lang>, and from it the PDF's
-        # /Lang): pass job.lang here once evalkit.document.html.export_html takes it (it sets
-        # nbconvert's language_code="nb" for every document today)
-        write_atomic(staging / "report.html", export_html(executed, title))
+        # the page declares its language (<html lang>, and from it the PDF's /Lang)
+        write_atomic(staging / "report.html", export_html(executed, title, lang=job.lang))
         pdf_problem = _make_pdf(kernel, staging, title, here=pdf_here) if job.pdf else None
         if stop is not None and stop.is_set():  # Ctrl-C while the PDF was made
             return interrupted()

@@ -352,14 +352,13 @@ def plan(
 
 
 # --------------------------------------------------------------------------------------------
-# Languages: what the runner asks a scheme (MERGE(t-lang): the two hooks below)
+# Languages: what the runner asks a scheme
 # --------------------------------------------------------------------------------------------
 def scheme_languages(config: Any) -> list[str]:
     """The languages a loaded scheme lists (``languages:`` in its YAML), bokmål when none.
 
     The one place the runner reads them."""
-    # MERGE(t-lang): once evalkit/config.py has `languages`, this is `list(config.languages)`.
-    return list(getattr(config, "languages", None) or [DEFAULT_LANGUAGE])
+    return list(config.languages or [DEFAULT_LANGUAGE])
 
 
 def fallback_keys(config: Any, lang: str) -> list[str] | None:
@@ -367,9 +366,9 @@ def fallback_keys(config: Any, lang: str) -> list[str] | None:
     (empty for bokmål); None while it cannot be known."""
     if lang == DEFAULT_LANGUAGE:
         return []
-    # MERGE(t-lang): return t-lang's list of the scheme's text keys without a text in `lang`
-    # (e.g. `return list(config.fallback_keys(lang))`); until then nothing is said.
-    return None
+    from evalkit.config import text_fallbacks
+
+    return text_fallbacks(config, lang)
 
 
 def fallback_line(config: Any, lang: str, *, limit: int = 12) -> str:
