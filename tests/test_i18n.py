@@ -370,9 +370,9 @@ def test_a_nynorsk_document_declares_nn_in_html_and_pdf(tmp_path):
 
     from evalkit.runner import report_year
 
-    res = report_year("frisklivs_lms", 2023, parameters={"lang": "nn"}, out_dir=tmp_path)
+    res = report_year("frisklivs_lms", 2023, lang="nn", out_dir=tmp_path)
     assert res.status == "built", res.message
-    folder = tmp_path / "frisklivs_lms" / "2023"
+    folder = tmp_path / "frisklivs_lms" / "nn" / "2023"  # nynorsk beside the bokmål folders
     page = (folder / "report.html").read_text(encoding="utf-8")
     assert '<html lang="nn">' in page
     for heading in ("Samandrag", "Bakgrunn, føremål og metode", "Samanlikning med tidlegare år"):

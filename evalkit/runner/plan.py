@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from evalkit import paths
-from evalkit.config import is_bundled, load_scheme, replaces_bundled, scheme_path
+from evalkit.config import is_bundled, load_scheme, replaces_bundled, scheme_path, text_fallbacks
 from evalkit.errors import EvalkitError, ParameterError
 from evalkit.paths import (
     DEFAULT_LANGUAGE,
@@ -366,8 +366,6 @@ def fallback_keys(config: Any, lang: str) -> list[str] | None:
     (empty for bokmål); None while it cannot be known."""
     if lang == DEFAULT_LANGUAGE:
         return []
-    from evalkit.config import text_fallbacks
-
     return text_fallbacks(config, lang)
 
 
