@@ -9,7 +9,6 @@ from __future__ import annotations
 import pandas as pd
 
 from evalkit import formats, geography, inert, paths, stats, trends, wording
-from evalkit.disclosure import suppress
 from evalkit.document import excel, plots, text
 from evalkit.document.counters import numbering, warn_referred_not_shown
 from evalkit.document.numbered import RULE, Figure, Table, begin, document_source, piece_name
@@ -376,15 +375,11 @@ def amounts_table(tr: Trends) -> Table | MarkdownText:
 
 
 def county_table(tr: Trends) -> Table:
-    """Projects per county and year in the last year's counties, suppressed."""
-    table, _n_unplaced = trends.projects_by_common_county(tr)
-    table = table.copy()  # the computed table is shared with metrics.json
+    """Projects per county and year in the last year's counties, suppressed jointly with the
+    county tables of the year documents (:func:`evalkit.trends.county_suppression`)."""
+    table, sup = trends.county_suppression(tr)
     count = tr.scheme.words()[1].capitalize()
-    years = [str(y) for y in table.columns]
-    table.columns = years
-    table.index.name = "county_name"
-    table.loc["I alt"] = table.sum()
-    sup = suppress(table, years, rule=RULE, total_row="I alt")
+    years = list(table.columns)
     display = sup.display(formatters=dict.fromkeys(years, fmt_int))
     display = display.reset_index().rename(columns={"county_name": "Fylke"})
     data = table.astype(object).mask(sup.mask, RULE.symbol).reset_index()
