@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -100,6 +100,12 @@ class DisclosureRule:
 #: Added to the footnote when a total is hidden.
 TOTALS_HIDDEN_NB = "Noen summer er også skjult, av samme grunn."
 
+#: Added to the footnote of a table suppressed jointly with the year documents' county tables.
+REGROUPED_NB = (
+    "Tall er også skjult der tabellen over fylker i rapporten for året skjuler dem, eller der de "
+    "ellers kunne regnes ut sammen med den."
+)
+
 #: Added to the footnote when a count the table implies (a difference of two columns) is small.
 DIFFERENCES_HIDDEN_NB = (
     "Tall er også skjult der forskjellen mellom to kolonner ellers ville vist et antall på {small}."
@@ -133,6 +139,8 @@ class SuppressedTable:
         Count columns published elsewhere: never hidden.
     total_row : hashable or None
         The label of the row of totals, if any.
+    regrouped : bool
+        Suppressed jointly with tables of other documents (:func:`suppress_regrouped`).
     """
 
     values: pd.DataFrame
@@ -144,6 +152,7 @@ class SuppressedTable:
     small_differences: tuple[tuple[Hashable, str], ...] = ()
     public: tuple[str, ...] = ()
     total_row: Hashable | None = None
+    regrouped: bool = False
     #: The constraints an attacker has, for :func:`audit`.
     system: _System | None = field(default=None, repr=False, compare=False)
 
@@ -168,6 +177,8 @@ class SuppressedTable:
         note = [self.rule.footnote_nb]
         if self.small_differences:
             note.append(DIFFERENCES_HIDDEN_NB.format(small=self.rule.small_nb))
+        if self.regrouped:
+            note.append(REGROUPED_NB)
         if self.hidden_totals:
             note.append(TOTALS_HIDDEN_NB)
         return " ".join(note)
@@ -936,6 +947,100 @@ def protect_rows(
     return ProtectedRows(kept, tuple(order))
 
 
+# --- the counties a sentence names ---------------------------------------------------------
+@dataclass(frozen=True)
+class Extremes:
+    """The counties with the most and with the fewest of a count, as a sentence may name
+    them («Flest prosjekter var det i A, færrest i B og C»).
+
+    Attributes
+    ----------
+    most, fewest : tuple of str
+        The counties, in the order given; empty where they are not to be named.
+    """
+
+    most: tuple[str, ...] = ()
+    fewest: tuple[str, ...] = ()
+
+
+def extremes(
+    counts: Mapping[Hashable, float | None],
+    table: SuppressedTable | None = None,
+    column: str | None = None,
+) -> Extremes:
+    """The counties with the most and the fewest, and whether a sentence may name them.
+
+    Naming them says more than the counts it names: the counties named have as many as each
+    other, and every other county has fewer than the most (more than the fewest). So a side is
+    not named (left empty) when one of its counties has its count hidden in the county table
+    (a county tied with a shown one, or the fewest among hidden counts of 1 or 2, would be
+    given away), or when the bound it sets on the hidden counts (each less than the most,
+    more than the fewest) pins a hidden cell, as an attacker would find by linear programming
+    with everything else the table shows.
+
+    Parameters
+    ----------
+    counts : mapping
+        County → its count (the counties only: not the row of rows without a county, nor the
+        total). Counties with 0 (or None) are left out.
+    table : SuppressedTable, optional
+        The county table as published; without it (or when ``column`` is not one of its count
+        columns) nothing is hidden and both sides are named.
+    column : str, optional
+        The count column of ``table`` that holds ``counts``.
+
+    Returns
+    -------
+    Extremes
+        ``fewest`` is empty too when every county has as many (it would be ``most``).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"n": [4, 6, 1, 5]}, index=["A", "B", "C", "D"])
+    >>> t.loc["I alt"] = t["n"].sum()
+    >>> s = suppress(t, ["n"], total_row="I alt")  # C (1) and A (4) hidden
+    >>> extremes(t["n"].drop("I alt"))
+    Extremes(most=('B',), fewest=('C',))
+    >>> extremes(t["n"].drop("I alt"), s, "n")
+    Extremes(most=('B',), fewest=())
+    """
+    rows = {k: float(v) for k, v in counts.items() if v is not None and not _isna(v) and v > 0}
+    if not rows:
+        return Extremes()
+    hi, lo = max(rows.values()), min(rows.values())
+    most = tuple(str(k) for k, v in rows.items() if v == hi)
+    fewest = tuple(str(k) for k, v in rows.items() if v == lo)
+    if fewest == most:
+        fewest = ()
+    if table is None or column is None or column not in table.count_columns:
+        return Extremes(most, fewest)
+    hidden = [k for k in rows if k in table.mask.index and bool(table.mask.at[k, column])]
+    if not hidden:
+        return Extremes(most, fewest)
+    system = table.system
+    if system is None:
+        raise ValueError("the table carries no constraints: make it with suppress()")
+    where = {label: k for k, label in enumerate(system.labels)}
+    cells = [where[(k, column)] for k in hidden]
+
+    def sayable(names: tuple[str, ...], bound: float, above: bool) -> bool:
+        if not names or {str(k) for k in hidden} & set(names):
+            return False
+        lower = system.lower.copy()
+        upper = np.full(len(system.values), np.inf)
+        if above:  # the others have more than the fewest
+            lower[cells] = np.maximum(lower[cells], bound + 1)
+        else:  # and fewer than the most
+            upper[cells] = bound - 1
+        args = (system.signs, system.values, system.hidden, lower, system.protect, upper)
+        return not (len(system.signs) and _pinned(*args))
+
+    return Extremes(
+        most if sayable(most, hi, above=False) else (),
+        fewest if sayable(fewest, lo, above=True) else (),
+    )
+
+
 # --- tables of other documents that count the same units -----------------------------------
 @dataclass(frozen=True)
 class Regrouped:
@@ -1116,7 +1221,7 @@ def suppress_regrouped(
         joined(4, 0.0, float),
         nearest=True,
     )
-    return _result(lay, joint[: len(lay.values)])
+    return replace(_result(lay, joint[: len(lay.values)]), regrouped=True)
 
 
 # --- a scheme's rule ------------------------------------------------------------------------
@@ -1326,3 +1431,31 @@ def method_nb(doc: Any, rule: DisclosureRule) -> str:
     else:
         out.append("Ingen tall på fylkesnivå skjermes.")
     return " ".join(out)
+
+
+def trends_method_nb(doc: Any, rule: DisclosureRule) -> str:
+    """The trends document's account of disclosure control (after «Skjerming.»), for its
+    table of counties and years (:func:`suppress_regrouped`; ``doc``: the scheme's
+    ``SchemeModel``).
+
+    samhandling: «I tabellen over fylker vises antall på 1 eller 2 som «:». Der antallet
+    søknader i et fylke er skjult i rapporten for et år, er det skjult for det året her også.
+    Flere celler skjules der det trengs for at de skjulte tallene ikke skal kunne regnes ut fra
+    summene, eller fra tabellene over fylker i rapportene for hvert år (sekundærskjerming).»
+    """
+    from evalkit.config import UNIT_NB, count_key
+
+    published = public_counts(doc).get(count_key(doc.unit))
+    if published is not None:
+        return (
+            f"{published.what_nb[:1].upper()}{published.what_nb[1:]} er offentlige: "
+            f"{published.source_nb}. Tabellen over fylker skjermes derfor ikke."
+        )
+    many = UNIT_NB[doc.unit][1]
+    return (
+        f"I tabellen over fylker vises antall på {rule.small_nb} som «{rule.symbol}». Der "
+        f"antallet {many} i et fylke er skjult i rapporten for et år, er det skjult for det "
+        "året her også. Flere celler skjules der det trengs for at de skjulte tallene ikke skal "
+        "kunne regnes ut fra summene, eller fra tabellene over fylker i rapportene for hvert år "
+        "(sekundærskjerming)."
+    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from evalkit import formats, geography, inert, paths, stats, trends, wording
+from evalkit import disclosure, formats, geography, inert, paths, stats, trends, wording
 from evalkit.document import excel, plots, text
 from evalkit.document.counters import numbering, warn_referred_not_shown
 from evalkit.document.numbered import RULE, Figure, Table, begin, document_source, piece_name
@@ -168,6 +168,7 @@ def method(tr: Trends) -> MarkdownText:
         + ", ikke et utvalg; testene sier noe om prosessen bak tallene, ikke om "
         "utvalgsusikkerhet.",
         "**Fylker.** " + _county_method(tr),
+        f"**Skjerming.** {esc(disclosure.trends_method_nb(tr.scheme.doc, RULE))}",
     ]
     reg = tr.scheme.doc.trends.regression
     if reg is not None:

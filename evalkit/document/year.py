@@ -132,7 +132,7 @@ def key_figures(ev: Evaluation) -> Table:
 
 def summary(ev: Evaluation) -> MarkdownText:
     """The summary: the YAML's ``summary`` sentences, filled in from metrics.json."""
-    return _md(text.summary(ev.metrics, ev.scheme))
+    return _md(text.summary(ev.metrics, ev.scheme, _county_suppression(ev)[1]))
 
 
 def notes(ev: Evaluation) -> MarkdownText:
