@@ -328,9 +328,10 @@ def county_suppression(tr: Trends) -> tuple[pd.DataFrame, Any]:
     table.index.name = "county_name"
     table.loc[disclosure.TOTAL_NB] = table.sum()
     doc, count, last = tr.scheme.doc, tr.scheme.count_key, tr.years[-1]
-    crosswalk = county_crosswalk(tr)
+    with_table = [y for y in tr.years if "by_county" in tr.metrics[y]]
+    crosswalk = county_crosswalk(tr) if with_table else {}
     others = []
-    for y in tr.years:
+    for y in with_table:
         _, year_table = disclosure.county_suppression(tr.metrics[y], doc)
         if count in year_table.count_columns:
             own = [r for r in year_table.values.index if r != disclosure.TOTAL_NB]
