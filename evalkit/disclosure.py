@@ -1174,7 +1174,7 @@ def suppress_regrouped(
         )
         offset += n
         pairs = {k: int(v) for k, v in other.crosswalk.items() if int(v) > 0}
-        for left, right in pairs:
+        for _, right in pairs:
             if right not in body:
                 raise ValueError(f"crosswalk row {right!r} is not a row of the table")
         # a row that is not in the table holds none, as a reader sees

@@ -329,6 +329,8 @@ def county_suppression(tr: Trends) -> tuple[pd.DataFrame, Any]:
     table.loc[disclosure.TOTAL_NB] = table.sum()
     doc, count, last = tr.scheme.doc, tr.scheme.count_key, tr.years[-1]
     with_table = [y for y in tr.years if "by_county" in tr.metrics[y]]
+    if "county_code" not in tr.tidy:
+        with_table = []  # rows without counties: no year document has a county table
     crosswalk = county_crosswalk(tr) if with_table else {}
     others = []
     for y in with_table:

@@ -333,9 +333,7 @@ def test_bad_arguments_are_refused():
 
 
 # --- tables of two documents that count the same units (issue 18, item 5) -----------------
-def joint_ranges(
-    tables: dict[str, pd.DataFrame], counts: dict[str, list[str]], links, lower=None
-):
+def joint_ranges(tables: dict[str, pd.DataFrame], counts: dict[str, list[str]], links, lower=None):
     """An attacker of several published tables at once, written independently of the library.
 
     ``tables``: name → the table as published (float, NaN where hidden), its last row the
@@ -381,15 +379,11 @@ def joint_ranges(
     for k, (there, col_there, here, col_here, pairs) in enumerate(links):
         for row in tables[there].index[:-1]:
             terms, value = term(there, row, col_there)
-            terms = {v: -c for v, c in terms.items()} | {
-                (k, p): 1.0 for p in pairs if p[0] == row
-            }
+            terms = {v: -c for v, c in terms.items()} | {(k, p): 1.0 for p in pairs if p[0] == row}
             add(terms, value)
         for row in tables[here].index[:-1]:
             terms, value = term(here, row, col_here)
-            terms = {v: -c for v, c in terms.items()} | {
-                (k, p): 1.0 for p in pairs if p[1] == row
-            }
+            terms = {v: -c for v, c in terms.items()} | {(k, p): 1.0 for p in pairs if p[1] == row}
             add(terms, value)
     lower = lower or {}
     bounds = [(max(1, lower.get(v, 1)), None) for v in hidden] + [(0, None)] * len(pair_vars)
