@@ -97,6 +97,10 @@ class DisclosureRule:
         return f"mellom 1 og {small[-1]}"
 
 
+#: The small-count rule of every published table (counts of 1 and 2 hidden as «:»): the
+#: year documents' and the trends document's, so that they hide the same cells.
+RULE = DisclosureRule()
+
 #: Added to the footnote when a total is hidden.
 TOTALS_HIDDEN_NB = "Noen summer er også skjult, av samme grunn."
 

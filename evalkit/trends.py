@@ -334,7 +334,7 @@ def county_suppression(tr: Trends) -> tuple[pd.DataFrame, Any]:
     crosswalk = county_crosswalk(tr) if with_table else {}
     others = []
     for y in with_table:
-        _, year_table = disclosure.county_suppression(tr.metrics[y], doc)
+        _, year_table = disclosure.county_suppression(tr.metrics[y], doc, rule=disclosure.RULE)
         if count in year_table.count_columns:
             own = [r for r in year_table.values.index if r != disclosure.TOTAL_NB]
             possible = _possible_pairs(y, last, own, list(table.index[:-1]))
@@ -342,7 +342,7 @@ def county_suppression(tr: Trends) -> tuple[pd.DataFrame, Any]:
             others.append(disclosure.Regrouped(year_table, count, str(y), pairs, possible))
     public = years if count in disclosure.public_counts(doc) else []
     sup = disclosure.suppress_regrouped(
-        table, years, others, total_row=disclosure.TOTAL_NB, public=public
+        table, years, others, rule=disclosure.RULE, total_row=disclosure.TOTAL_NB, public=public
     )
     return table, sup
 
