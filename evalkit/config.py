@@ -477,6 +477,8 @@ class SentenceModel(_Model):
     ``{each, item, text, min}``: ``item`` written for each entry of the list ``each``
     (``by_round``), joined into ``text``'s ``{items}`` (``{count}``: the number of entries);
     left out when the list has fewer than ``min`` entries.
+    ``otherwise``: the text written instead when ``text`` names a value that is missing
+    (``{fewest[n_projects]}`` when naming the county would give a hidden count away).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
@@ -486,11 +488,14 @@ class SentenceModel(_Model):
     each: str | None = None
     item: str | None = None
     min: int = 1
+    otherwise: str | None = None
 
     @model_validator(mode="after")
     def _each_has_item(self) -> SentenceModel:
         if (self.each is None) != (self.item is None):
             raise ValueError("`each` and `item` go together: give both or neither")
+        if self.each is not None and self.otherwise is not None:
+            raise ValueError("`otherwise` is for a sentence without `each`")
         return self
 
 
@@ -1013,6 +1018,7 @@ def reference_problems(m: SchemeModel) -> list[tuple[str, str]]:
         texts = [(f"summary[{i}]", sentence, None)] if isinstance(sentence, str) else [
             (f"summary[{i}].text", sentence.text, ("count", "items") if sentence.each else None),
             (f"summary[{i}].item", sentence.item or "", None),
+            (f"summary[{i}].otherwise", sentence.otherwise or "", None),
         ]  # fmt: skip
         problems = [(k, p) for k, text, names in texts for p in placeholder_problems(text, names)]
         for key, name in (("if", "if_"), ("unless", "unless")):
@@ -1251,7 +1257,7 @@ def document_defaults(m: SchemeModel) -> SchemeModel:
             return text.replace("{", "{{").replace("}", "}}")
 
         def summary() -> list[str]:
-            out = [
+            out: list[Any] = [
                 i18n.t(
                     "defaults.summary.scope",
                     year="{year}",
@@ -1267,12 +1273,17 @@ def document_defaults(m: SchemeModel) -> SchemeModel:
                 )
                 for a in amounts
             ]
-            out.append(
-                i18n.t(
-                    "defaults.summary.most_fewest",
-                    many=many(),
-                    most=f"{{most[{n_key}]}}",
-                    fewest=f"{{fewest[{n_key}]}}",
+            out.append(  # without «færrest» when naming it would give a hidden count away
+                SentenceModel(
+                    text=i18n.t(
+                        "defaults.summary.most_fewest",
+                        many=many(),
+                        most=f"{{most[{n_key}]}}",
+                        fewest=f"{{fewest[{n_key}]}}",
+                    ),
+                    otherwise=i18n.t(
+                        "defaults.summary.most", many=many(), most=f"{{most[{n_key}]}}"
+                    ),
                 )
             )
             out += [  # «4 av de 7 prosjektene», «… av de 6 prosjektene som svarte»

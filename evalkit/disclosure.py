@@ -33,8 +33,8 @@ the rows of a county whose count is hidden are left out, unless the rows are pub
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Hashable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -97,8 +97,18 @@ class DisclosureRule:
         return f"mellom 1 og {small[-1]}"
 
 
+#: The small-count rule of every published table (counts of 1 and 2 hidden as «:»): the
+#: year documents' and the trends document's, so that they hide the same cells.
+RULE = DisclosureRule()
+
 #: Added to the footnote when a total is hidden.
 TOTALS_HIDDEN_NB = "Noen summer er også skjult, av samme grunn."
+
+#: Added to the footnote of a table suppressed jointly with the year documents' county tables.
+REGROUPED_NB = (
+    "Tall er også skjult der tabellen over fylker i rapporten for året skjuler dem, eller der de "
+    "ellers kunne regnes ut sammen med den."
+)
 
 #: Added to the footnote when a count the table implies (a difference of two columns) is small.
 DIFFERENCES_HIDDEN_NB = (
@@ -131,6 +141,10 @@ class SuppressedTable:
         break the rule, in table order; cells are hidden so that they cannot be worked out.
     public : tuple of str
         Count columns published elsewhere: never hidden.
+    total_row : hashable or None
+        The label of the row of totals, if any.
+    regrouped : bool
+        Suppressed jointly with tables of other documents (:func:`suppress_regrouped`).
     """
 
     values: pd.DataFrame
@@ -141,6 +155,8 @@ class SuppressedTable:
     hidden_totals: tuple[tuple[Hashable, str], ...] = ()
     small_differences: tuple[tuple[Hashable, str], ...] = ()
     public: tuple[str, ...] = ()
+    total_row: Hashable | None = None
+    regrouped: bool = False
     #: The constraints an attacker has, for :func:`audit`.
     system: _System | None = field(default=None, repr=False, compare=False)
 
@@ -165,6 +181,8 @@ class SuppressedTable:
         note = [self.rule.footnote_nb]
         if self.small_differences:
             note.append(DIFFERENCES_HIDDEN_NB.format(small=self.rule.small_nb))
+        if self.regrouped:
+            note.append(REGROUPED_NB)
         if self.hidden_totals:
             note.append(TOTALS_HIDDEN_NB)
         return " ".join(note)
@@ -291,6 +309,55 @@ def suppress(
     >>> suppress(t, ["n"], total_row="I alt").display()["n"].tolist()
     ['10', ':', '7', ':', '0', '24']
     """
+    lay = _layout(table, count_columns, rule, total_row, row_total, linked, public, parts)
+    hidden = lay.hidden
+    if len(lay.signs):
+        hidden = _protect(
+            lay.signs, lay.values, hidden, lay.kind, lay.protect, lay.showable, lay.lower
+        )
+    return _result(lay, hidden)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """A table set out for suppression: its cells (the shown count columns, then the implied
+    differences) flattened row by row, the constraints over them, and what is known of each."""
+
+    table: pd.DataFrame
+    rule: DisclosureRule
+    total_row: Hashable | None
+    cols: list[str]
+    names: list[str]
+    linked: dict[str, list[str]]
+    public: list[str]
+    n_rows: int
+    n_all: int
+    primary: np.ndarray  # (n_rows, n_all)
+    margin: np.ndarray  # (n_rows, n_all): a total (the total row or the row-total column)
+    virtual: np.ndarray  # (n_all,): an implied difference, never shown
+    signs: np.ndarray
+    values: np.ndarray  # flat
+    hidden: np.ndarray  # flat: hidden from the start (primary cells, the differences)
+    protect: np.ndarray  # flat: must not be worked out when hidden
+    showable: np.ndarray  # flat: may be hidden as secondary suppression
+    lower: np.ndarray  # flat: what an attacker knows a hidden cell is at least
+    kind: np.ndarray  # flat: 0 body cell, 1 row total, 2 total row
+
+    def cell(self, row: Hashable, column: str) -> int:
+        """The flat position of a cell."""
+        return int(self.table.index.get_loc(row)) * self.n_all + self.names.index(column)
+
+
+def _layout(
+    table: pd.DataFrame,
+    count_columns: list[str],
+    rule: DisclosureRule,
+    total_row: Hashable | None,
+    row_total: str | None,
+    linked: dict[str, list[str]] | None,
+    public: Iterable[str],
+    parts: Mapping[str, str] | None,
+) -> _Layout:
     count_columns = list(count_columns)
     linked = dict(linked or {})
     public = list(public)
@@ -334,47 +401,70 @@ def suppress(
     primary &= ~is_public[None, :]
     triples = [(cols.index(p), n_cols + k, cols.index(w)) for k, (p, w) in enumerate(parts.items())]
     signs = _constraints(is_total_row, is_total_col, ~virtual & ~is_total_col, triples)
-    flat = values.ravel()
     everywhere = np.ones((n_rows, 1), bool)
     hidden = (primary | (virtual[None, :] & everywhere)).ravel()  # a difference is never shown
     protect = (primary | (~virtual[None, :] & everywhere)).ravel()
     showable = (np.isfinite(values) & (values > 0) & ~(virtual | is_public)[None, :]).ravel()
     # the rule never hides a 0, so an attacker knows a hidden shown count is at least 1
     lower = np.where(virtual[None, :] | ~(values >= 1), 0.0, 1.0).ravel()
-    if len(signs):
-        hidden = _protect(signs, flat, hidden, kind, protect, showable, lower)
+    return _Layout(
+        table=table,
+        rule=rule,
+        total_row=total_row,
+        cols=cols,
+        names=names,
+        linked=linked,
+        public=public,
+        n_rows=n_rows,
+        n_all=n_all,
+        primary=primary,
+        margin=margin,
+        virtual=virtual,
+        signs=signs,
+        values=values.ravel(),
+        hidden=hidden,
+        protect=protect,
+        showable=showable,
+        lower=lower,
+        kind=kind,
+    )
 
-    hidden_all = hidden.reshape(n_rows, n_all)
+
+def _result(lay: _Layout, hidden: np.ndarray) -> SuppressedTable:
+    """The suppressed table of a layout, with ``hidden`` (flat) its hidden cells."""
+    table, cols, names, n_cols = lay.table, lay.cols, lay.names, len(lay.cols)
+    hidden_all = hidden.reshape(lay.n_rows, lay.n_all)
     hidden_grid = hidden_all[:, :n_cols]
     hidden_totals = tuple(
         (table.index[i], cols[j])
-        for i, j in zip(*np.nonzero(hidden_grid & margin[:, :n_cols]), strict=True)
+        for i, j in zip(*np.nonzero(hidden_grid & lay.margin[:, :n_cols]), strict=True)
     )
     if hidden_totals:
         logger.info("Totals hidden: %s", hidden_totals)
     small_differences = tuple(
         (table.index[i], names[j])
-        for i, j in zip(*np.nonzero(primary & virtual[None, :]), strict=True)
+        for i, j in zip(*np.nonzero(lay.primary & lay.virtual[None, :]), strict=True)
     )
 
     full = np.zeros(table.shape, dtype=bool)
     pos = table.columns.get_indexer(cols)
     full[:, pos] = hidden_grid
     prim = np.zeros(table.shape, dtype=bool)
-    prim[:, pos] = primary[:, :n_cols]
-    for source, derived in linked.items():
+    prim[:, pos] = lay.primary[:, :n_cols]
+    for source, derived in lay.linked.items():
         full[:, table.columns.get_indexer(derived)] |= full[:, [table.columns.get_loc(source)]]
-    labels = tuple((table.index[i], names[j]) for i in range(n_rows) for j in range(n_all))
+    labels = tuple((table.index[i], names[j]) for i in range(lay.n_rows) for j in range(lay.n_all))
     return SuppressedTable(
         values=table.copy(deep=False),
         mask=pd.DataFrame(full, index=table.index, columns=table.columns),
         primary=pd.DataFrame(prim, index=table.index, columns=table.columns),
-        rule=rule,
+        rule=lay.rule,
         count_columns=tuple(cols),
         hidden_totals=hidden_totals,
         small_differences=small_differences,
-        public=tuple(public),
-        system=_System(signs, flat, hidden, protect, lower, labels),
+        public=tuple(lay.public),
+        total_row=lay.total_row,
+        system=_System(lay.signs, lay.values, hidden, lay.protect, lay.lower, labels),
     )
 
 
@@ -516,11 +606,17 @@ def _close(
 
 
 def _ranges(
-    signs: np.ndarray, values: np.ndarray, hidden: np.ndarray, lower: np.ndarray, cells: np.ndarray
+    signs: np.ndarray,
+    values: np.ndarray,
+    hidden: np.ndarray,
+    lower: np.ndarray,
+    cells: np.ndarray,
+    upper: np.ndarray | None = None,
 ) -> dict[int, tuple[float, float]]:
     """The smallest and largest value each of ``cells`` (hidden) can take, given every shown
-    cell, the constraints and the lower bounds. Totals that do not add up are treated as if the
-    difference were known too (conservative)."""
+    cell, the constraints and the bounds (``upper``: none when not given; ``inf`` where a cell
+    has none). Totals that do not add up are treated as if the difference were known too
+    (conservative)."""
     from scipy.optimize import linprog
 
     rows = np.flatnonzero((signs[:, hidden] != 0).any(axis=1))
@@ -528,18 +624,19 @@ def _ranges(
     known = np.nan_to_num(values, nan=0.0)
     a_eq = signs[np.ix_(rows, unknown)].astype(float)
     b_eq = a_eq @ known[unknown]
-    bounds = [(float(lower[c]), None) for c in unknown]
+    top = np.full(len(values), np.inf) if upper is None else upper
+    bounds = [(float(lower[c]), None if np.isinf(top[c]) else float(top[c])) for c in unknown]
     out = {}
     for cell in cells:
-        if cell not in unknown:  # in no constraint: anything from its lower bound up
-            out[int(cell)] = (float(lower[cell]), np.inf)
+        if cell not in unknown:  # in no constraint: anything within its bounds
+            out[int(cell)] = (float(lower[cell]), float(top[cell]))
             continue
         c = np.zeros(len(unknown))
         c[int(np.flatnonzero(unknown == cell)[0])] = 1.0
         low = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
         high = linprog(-c, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
-        top = np.inf if high.status == 3 else -high.fun  # status 3: unbounded
-        out[int(cell)] = (float(low.fun), float(top))
+        most = np.inf if high.status == 3 else -high.fun  # status 3: unbounded
+        out[int(cell)] = (float(low.fun), float(most))
     return out
 
 
@@ -549,13 +646,38 @@ def _pinned(
     hidden: np.ndarray,
     lower: np.ndarray,
     protect: np.ndarray,
+    upper: np.ndarray | None = None,
 ) -> list[int]:
     """Hidden cells that must stay unknown whose feasible range, given everything shown, is
     narrower than one count. The attacker knows every shown cell, every published total, that
-    counts are non-negative and that a hidden shown count is at least 1."""
+    counts are non-negative and that a hidden shown count is at least 1 (and any other bound
+    in ``lower`` and ``upper``)."""
     cells = np.flatnonzero(hidden & protect)
-    found = _ranges(signs, values, hidden, lower, cells)
+    found = _ranges(signs, values, hidden, lower, cells, upper)
     return [c for c, (low, high) in found.items() if high - low < _MIN_RANGE]
+
+
+def _nearest(
+    incidence: np.ndarray, hidden: np.ndarray, cell: int, candidates: np.ndarray
+) -> np.ndarray:
+    """The ``candidates`` nearest to ``cell`` along the constraints: those in a constraint
+    with it; else those in a constraint with a hidden cell of those constraints; and so on
+    (a cell of one table pinned through another table that regroups its units)."""
+    touches = incidence.astype(bool)
+    reached = np.zeros(touches.shape[1], dtype=bool)
+    reached[cell] = True
+    frontier = reached.copy()
+    used = np.zeros(touches.shape[0], dtype=bool)
+    while frontier.any():
+        constraints = touches[:, frontier].any(axis=1) & ~used
+        used |= constraints
+        cells = touches[constraints].any(axis=0)
+        found = cells & candidates
+        if found.any():
+            return np.flatnonzero(found)
+        frontier = cells & hidden & ~reached
+        reached |= cells
+    return np.flatnonzero(np.zeros(touches.shape[1], dtype=bool))
 
 
 def _protect(
@@ -566,14 +688,22 @@ def _protect(
     protect: np.ndarray,
     showable: np.ndarray,
     lower: np.ndarray,
+    *,
+    nearest: bool = False,
 ) -> np.ndarray:
-    """Secondary suppression: close the constraints, then audit by LP until nothing is pinned."""
+    """Secondary suppression: close the constraints, then audit by LP until nothing is pinned.
+
+    A pinned cell gets one more hidden cell in a constraint with it; with ``nearest``, when
+    none is left there, the nearest along the constraints (:func:`_nearest`), else any cell
+    in a constraint that holds a hidden cell."""
     incidence = (signs != 0).astype(np.int64)
     hidden = _close(incidence, values, hidden, kind, protect, showable)
     while pinned := _pinned(signs, values, hidden, lower, protect):
         cell = pinned[0]
         near = incidence[:, cell].astype(bool)
         cells = np.flatnonzero(incidence[near].any(axis=0) & ~hidden & showable)
+        if not len(cells) and nearest:
+            cells = _nearest(incidence, hidden, cell, ~hidden & showable)
         if not len(cells):  # nothing shown beside it: look wider, along any constraint in use
             in_use = incidence[:, hidden & protect].any(axis=1)
             cells = np.flatnonzero(incidence[in_use].any(axis=0) & ~hidden & showable)
@@ -821,6 +951,283 @@ def protect_rows(
     return ProtectedRows(kept, tuple(order))
 
 
+# --- the counties a sentence names ---------------------------------------------------------
+@dataclass(frozen=True)
+class Extremes:
+    """The counties with the most and with the fewest of a count, as a sentence may name
+    them («Flest prosjekter var det i A, færrest i B og C»).
+
+    Attributes
+    ----------
+    most, fewest : tuple of str
+        The counties, in the order given; empty where they are not to be named.
+    """
+
+    most: tuple[str, ...] = ()
+    fewest: tuple[str, ...] = ()
+
+
+def extremes(
+    counts: Mapping[Hashable, float | None],
+    table: SuppressedTable | None = None,
+    column: str | None = None,
+) -> Extremes:
+    """The counties with the most and the fewest, and whether a sentence may name them.
+
+    Naming them says more than the counts it names: the counties named have as many as each
+    other, and every other county has fewer than the most (more than the fewest). So a side is
+    not named (left empty) when one of its counties has its count hidden in the county table
+    (a county tied with a shown one, or the fewest among hidden counts of 1 or 2, would be
+    given away), or when the bound it sets on the hidden counts (each less than the most,
+    more than the fewest) pins a hidden cell, as an attacker would find by linear programming
+    with everything else the table shows.
+
+    Parameters
+    ----------
+    counts : mapping
+        County → its count (the counties only: not the row of rows without a county, nor the
+        total). Counties with 0 (or None) are left out.
+    table : SuppressedTable, optional
+        The county table as published; without it (or when ``column`` is not one of its count
+        columns) nothing is hidden and both sides are named.
+    column : str, optional
+        The count column of ``table`` that holds ``counts``.
+
+    Returns
+    -------
+    Extremes
+        ``fewest`` is empty too when every county has as many (it would be ``most``).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"n": [4, 6, 1, 5]}, index=["A", "B", "C", "D"])
+    >>> t.loc["I alt"] = t["n"].sum()
+    >>> s = suppress(t, ["n"], total_row="I alt")  # C (1) and A (4) hidden
+    >>> extremes(t["n"].drop("I alt"))
+    Extremes(most=('B',), fewest=('C',))
+    >>> extremes(t["n"].drop("I alt"), s, "n")
+    Extremes(most=('B',), fewest=())
+    """
+    rows = {k: float(v) for k, v in counts.items() if v is not None and not _isna(v) and v > 0}
+    if not rows:
+        return Extremes()
+    hi, lo = max(rows.values()), min(rows.values())
+    most = tuple(str(k) for k, v in rows.items() if v == hi)
+    fewest = tuple(str(k) for k, v in rows.items() if v == lo)
+    if fewest == most:
+        fewest = ()
+    if table is None or column is None or column not in table.count_columns:
+        return Extremes(most, fewest)
+    hidden = [k for k in rows if k in table.mask.index and bool(table.mask.at[k, column])]
+    if not hidden:
+        return Extremes(most, fewest)
+    system = table.system
+    if system is None:
+        raise ValueError("the table carries no constraints: make it with suppress()")
+    where = {label: k for k, label in enumerate(system.labels)}
+    cells = [where[(k, column)] for k in hidden]
+
+    def sayable(names: tuple[str, ...], bound: float, above: bool) -> bool:
+        if not names or {str(k) for k in hidden} & set(names):
+            return False
+        lower = system.lower.copy()
+        upper = np.full(len(system.values), np.inf)
+        if above:  # the others have more than the fewest
+            lower[cells] = np.maximum(lower[cells], bound + 1)
+        else:  # and fewer than the most
+            upper[cells] = bound - 1
+        args = (system.signs, system.values, system.hidden, lower, system.protect, upper)
+        return not (len(system.signs) and _pinned(*args))
+
+    return Extremes(
+        most if sayable(most, hi, above=False) else (),
+        fewest if sayable(fewest, lo, above=True) else (),
+    )
+
+
+# --- tables of other documents that count the same units -----------------------------------
+@dataclass(frozen=True)
+class Regrouped:
+    """A table of another published document that counts the same units as one column of the
+    table being suppressed, in rows of its own: a year document's county table (the counties
+    of that year, by the county the data give) beside the trends table's column for that year
+    (the counties of the last year, by the municipalities).
+
+    Attributes
+    ----------
+    table : SuppressedTable
+        The other table as it is published; its hidden cells stay as they are.
+    count : str
+        Its count column that counts the units.
+    column : str
+        The column of the table being suppressed that counts the same units.
+    crosswalk : mapping of (hashable, hashable) to int
+        (row of ``table``, row of the table being suppressed) → the units in both; pairs with
+        none may be left out. A unit that ``table`` leaves out has a first label that is not
+        one of its rows.
+    possible : collection of (hashable, hashable), optional
+        The pairs a reader can think may hold units (from the geography: counties that share
+        a municipality, and any county with the row of units that cannot be placed); the
+        pairs of ``crosswalk`` are added. None: only the pairs of ``crosswalk``, as if a
+        reader knew which pairs hold none.
+    """
+
+    table: SuppressedTable
+    count: str
+    column: str
+    crosswalk: Mapping[tuple[Hashable, Hashable], int]
+    possible: Collection[tuple[Hashable, Hashable]] | None = None
+
+
+def suppress_regrouped(
+    table: pd.DataFrame,
+    count_columns: list[str],
+    regrouped: Iterable[Regrouped],
+    *,
+    rule: DisclosureRule = DisclosureRule(),
+    total_row: Hashable | None = None,
+    public: Iterable[str] = (),
+) -> SuppressedTable:
+    """:func:`suppress`, jointly with the published tables of other documents that count the
+    same units (:class:`Regrouped`), so that no cell hidden in any of them can be worked out
+    from all of them together. The other tables are not changed: cells are hidden here only.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Rows × count columns (the trends document's counties × years), with an optional total
+        row.
+    count_columns : list of str
+        The count columns.
+    regrouped : iterable of Regrouped
+        The other tables, each beside one count column.
+    rule, total_row, public
+        As for :func:`suppress`.
+
+    Returns
+    -------
+    SuppressedTable
+        Its ``system`` is the table's own (for :func:`audit`).
+
+    Raises
+    ------
+    ValueError
+        If a crosswalk does not add up to the counts of the two tables it links, or names a
+        row or column that is not there.
+
+    Notes
+    -----
+    Hidden from the start: the small counts, and, in the column beside another table, every
+    row that table hides under the same label (a county hidden in the year's document is
+    hidden for that year here too; the same units, the same hidden cells). Then secondary
+    suppression runs over everything published together: the constraints of this table, of
+    each other table (its shown cells, its hidden cells, at least 1 each, and its totals), and
+    the crosswalk: each unit of a cell of the other table is in one row here, so a row's count
+    there is the sum of its crosswalk cells, and a row's count here the sum of its crosswalk
+    cells. The crosswalk cells are not published and are at least 0; a reader knows which
+    pairs can hold units (``possible``, or, without it, the pairs that do). A pinned cell, here or in another table,
+    gets one more hidden cell here, the nearest along the constraints (:func:`_nearest`),
+    until nothing hidden can be worked out.
+    """
+    lay = _layout(table, list(count_columns), rule, total_row, None, None, public, None)
+    others = list(regrouped)
+    hidden = lay.hidden.copy()
+    body = [r for r in table.index if r != total_row]
+    for other in others:
+        if other.column not in lay.names:
+            raise ValueError(f"regrouped column {other.column!r} is not a count column")
+        mask = other.table.mask
+        if other.count not in other.table.count_columns:
+            raise ValueError(f"regrouped count {other.count!r} is not a count column there")
+        for row in body:
+            if row in mask.index and row != other.table.total_row and mask.at[row, other.count]:
+                cell = lay.cell(row, other.column)
+                hidden[cell] |= bool(lay.showable[cell])
+    if not others:
+        if len(lay.signs):
+            hidden = _protect(
+                lay.signs, lay.values, hidden, lay.kind, lay.protect, lay.showable, lay.lower
+            )
+        return _result(lay, hidden)
+
+    blocks = [(lay.signs, lay.values, hidden, lay.protect, lay.lower, lay.showable, lay.kind)]
+    offset = len(lay.values)
+    links: list[tuple[dict[int, int], int]] = []  # (cell → sign) of each crosswalk constraint
+    n_cross = 0
+    cross_values: list[float] = []
+    for other in others:
+        system = other.table.system
+        if system is None:
+            raise ValueError("a regrouped table carries no constraints: make it with suppress()")
+        where = {label: k + offset for k, label in enumerate(system.labels)}
+        n = len(system.values)
+        protect = system.protect.copy()
+        if len(system.signs):  # a cell its own table gives away is not this table's to keep
+            given = _pinned(system.signs, system.values, system.hidden, system.lower, protect)
+            protect[given] = False
+        blocks.append(
+            (
+                system.signs,
+                system.values,
+                system.hidden,
+                protect,
+                system.lower,
+                np.zeros(n, dtype=bool),
+                np.zeros(n, dtype=np.int64),
+            )
+        )
+        offset += n
+        pairs = {k: int(v) for k, v in other.crosswalk.items() if int(v) > 0}
+        for _, right in pairs:
+            if right not in body:
+                raise ValueError(f"crosswalk row {right!r} is not a row of the table")
+        # a row that is not in the table holds none, as a reader sees
+        pairs |= {k: 0 for k in (other.possible or ()) if k not in pairs and k[1] in body}
+        theirs = [r for r in other.table.values.index if r != other.table.total_row]
+        start = n_cross
+        n_cross += len(pairs)
+        cross_values += [float(v) for v in pairs.values()]
+        cross = {pair: start + i for i, pair in enumerate(pairs)}  # positions among the x's
+        for row in theirs:
+            cells = {-(1 + cross[p]): 1 for p in pairs if p[0] == row}
+            cells[where[(row, other.count)]] = -1
+            links.append((cells, 0))
+        for row in body:
+            cells = {-(1 + cross[p]): 1 for p in pairs if p[1] == row}
+            cells[lay.cell(row, other.column)] = -1
+            links.append((cells, 0))
+    n_all = offset + n_cross
+    signs = np.zeros((sum(len(b[0]) for b in blocks) + len(links), n_all), dtype=np.int8)
+    at, col = 0, 0
+    for block in blocks:
+        m = block[0]
+        signs[at : at + len(m), col : col + m.shape[1]] = m
+        at += len(m)
+        col += m.shape[1]
+    for k, (cells, _) in enumerate(links):
+        for cell, sign in cells.items():
+            signs[at + k, cell if cell >= 0 else offset + (-cell - 1)] = sign
+
+    def joined(i: int, fill: Any, dtype: Any) -> np.ndarray:
+        return np.concatenate([np.asarray(b[i]) for b in blocks] + [np.full(n_cross, fill, dtype)])
+
+    values = np.concatenate([np.asarray(b[1], float) for b in blocks] + [np.array(cross_values)])
+    known = np.nan_to_num(values, nan=0.0)
+    if np.abs(signs.astype(float)[at:] @ known).max(initial=0.0) > 1e-6:
+        raise ValueError("a crosswalk does not add up to the counts of the tables it links")
+    joint = _protect(
+        signs,
+        values,
+        joined(2, True, bool),
+        joined(6, 0, np.int64),
+        joined(3, False, bool),
+        joined(5, False, bool),
+        joined(4, 0.0, float),
+        nearest=True,
+    )
+    return replace(_result(lay, joint[: len(lay.values)]), regrouped=True)
+
+
 # --- a scheme's rule ------------------------------------------------------------------------
 #: How ``metrics.by_county`` names the rows without a county (the county table's row).
 UNKNOWN_COUNTY_NB = "Ukjent fylke"
@@ -852,6 +1259,50 @@ def county_options(doc: Any) -> dict[str, Any]:
     public = [c for c in counts if c in public_counts(doc)]
     parts = {c: whole for c in counts if c in among and whole in counts and c != whole}
     return {"public": public, "parts": parts}
+
+
+#: The label of the county table's row of totals.
+TOTAL_NB = "I alt"
+
+
+def county_suppression(
+    metrics: Mapping[str, Any], doc: Any, *, rule: DisclosureRule = DisclosureRule()
+) -> tuple[pd.DataFrame, SuppressedTable]:
+    """A year document's county table and the cells hidden in it.
+
+    The table is ``by_county`` of the year's ``metrics.json`` (one row per county, indexed by
+    its name, with the columns of the scheme's ``county_table``) and its :data:`TOTAL_NB` row
+    (``by_county_total``); it is suppressed as the scheme says (:func:`county_options`). It is
+    worked out from the year's data alone, once for every document that shows the year's
+    counties: the year's document and the trends document's column of the year
+    (:func:`suppress_regrouped`) hide the same counties.
+
+    Parameters
+    ----------
+    metrics : mapping
+        The year's metrics (``by_county``, ``by_county_total``).
+    doc : SchemeModel
+        The scheme's document choices.
+    rule : DisclosureRule, optional
+        The small-count rule.
+
+    Returns
+    -------
+    table : DataFrame
+        The unsuppressed table (``metrics.json`` keeps these numbers).
+    suppressed : SuppressedTable
+    """
+    by = pd.DataFrame(metrics["by_county"])
+    by["county_name"] = by["county_name"].astype(str)
+    columns = doc.county_table.columns
+    counts = [c.key for c in columns if c.count]
+    linked = {n: [c.key for c in columns if n in c.linked_to] for n in counts}
+    table = by[["county_name", *[c.key for c in columns]]].set_index("county_name")
+    total = metrics.get("by_county_total") or {}
+    table.loc[TOTAL_NB] = [total.get(c) for c in table.columns]
+    options = county_options(doc)  # public counts; refusals protected
+    sup = suppress(table, counts, rule=rule, total_row=TOTAL_NB, linked=linked, **options)
+    return table, sup
 
 
 def _list_count(doc: Any, spec: Any) -> str:
@@ -984,3 +1435,31 @@ def method_nb(doc: Any, rule: DisclosureRule) -> str:
     else:
         out.append("Ingen tall på fylkesnivå skjermes.")
     return " ".join(out)
+
+
+def trends_method_nb(doc: Any, rule: DisclosureRule) -> str:
+    """The trends document's account of disclosure control (after «Skjerming.»), for its
+    table of counties and years (:func:`suppress_regrouped`; ``doc``: the scheme's
+    ``SchemeModel``).
+
+    samhandling: «I tabellen over fylker vises antall på 1 eller 2 som «:». Der antallet
+    søknader i et fylke er skjult i rapporten for et år, er det skjult for det året her også.
+    Flere celler skjules der det trengs for at de skjulte tallene ikke skal kunne regnes ut fra
+    summene, eller fra tabellene over fylker i rapportene for hvert år (sekundærskjerming).»
+    """
+    from evalkit.config import UNIT_NB, count_key
+
+    published = public_counts(doc).get(count_key(doc.unit))
+    if published is not None:
+        return (
+            f"{published.what_nb[:1].upper()}{published.what_nb[1:]} er offentlige: "
+            f"{published.source_nb}. Tabellen over fylker skjermes derfor ikke."
+        )
+    many = UNIT_NB[doc.unit][1]
+    return (
+        f"I tabellen over fylker vises antall på {rule.small_nb} som «{rule.symbol}». Der "
+        f"antallet {many} i et fylke er skjult i rapporten for et år, er det skjult for det "
+        "året her også. Flere celler skjules der det trengs for at de skjulte tallene ikke skal "
+        "kunne regnes ut fra summene, eller fra tabellene over fylker i rapportene for hvert år "
+        "(sekundærskjerming)."
+    )

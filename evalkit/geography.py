@@ -96,6 +96,27 @@ def counties_in(year: int) -> pd.DataFrame:
     return _counties(int(year)).copy()
 
 
+def county_pairs(from_year: int, to_year: int) -> frozenset[tuple[str, str]]:
+    """The pairs of counties (valid in ``from_year``, valid in ``to_year``) that hold a
+    municipality in common: the counties of ``to_year`` that :func:`county_in_year` can place
+    a row of a county of ``from_year`` in (its municipalities followed through mergers, splits
+    and renumberings).
+
+    Examples
+    --------
+    >>> ("04", "34") in county_pairs(2019, 2024)  # Hedmark is part of Innlandet
+    True
+    >>> ("04", "03") in county_pairs(2019, 2024)
+    False
+    """
+    succ = _successors(int(to_year))
+    return frozenset(
+        (county, new[:2])
+        for code, county in _municipality_county(int(from_year)).items()
+        for new in succ.get(code, frozenset())
+    )
+
+
 def county_change_years(first: int, last: int) -> list[int]:
     """The years after ``first`` up to ``last`` in which the county division changed (the
     2018 Trøndelag merger, the 2019 move of one municipality, the 2020 reform, the 2024

@@ -315,3 +315,83 @@ def trends_metrics(tr: Trends) -> dict:
         "regression": regression(tr),
         "by_common_county": by_common_county(tr),
     }
+
+
+def county_crosswalk(tr: Trends) -> dict[int, dict[tuple[str, str], int]]:
+    """For each year, how its rows fall in the rows of two tables: the county table of the
+    year's document (the county of the data, as ``metrics.by_county`` names it, «Ukjent
+    fylke» for none; a county not valid in the year is in neither, and keeps its code) and the
+    trends document's county table (:func:`projects_by_common_county`).
+
+    Returns
+    -------
+    dict
+        Year → {(row of the year's table, row of the trends table): number of rows}.
+    """
+    from evalkit.disclosure import UNKNOWN_COUNTY_NB
+
+    last = tr.years[-1]
+    names = geography.counties_in(last).set_index("county_code")["county_name"]
+    common = common_county(tr).map(names).astype("string").fillna(UNPLACED_NB)
+    out: dict[int, dict[tuple[str, str], int]] = {}
+    for year, rows in tr.tidy.groupby("year").groups.items():
+        valid = geography.counties_in(int(year)).set_index("county_code")["county_name"]
+        code = tr.tidy.loc[rows, "county_code"].astype("string")
+        own = code.map(valid).astype("string")
+        own = own.mask(code.isna(), UNKNOWN_COUNTY_NB)
+        own = own.fillna("(" + code.fillna("") + ")")  # a county not valid in the year
+        pairs = pd.DataFrame({"own": own, "common": common.loc[rows]}).value_counts()
+        out[int(year)] = {(str(a), str(b)): int(n) for (a, b), n in pairs.items()}
+    return out
+
+
+@_cached
+def county_suppression(tr: Trends) -> tuple[pd.DataFrame, Any]:
+    """The trends document's county table (:func:`projects_by_common_county` with an «I alt»
+    row, years as text) and the cells hidden in it
+    (:func:`evalkit.disclosure.suppress_regrouped`): jointly with the county table of each
+    year's document, as that document hides it (:func:`evalkit.disclosure.county_suppression`),
+    so that nothing hidden in either can be worked out from the two together. The counts in
+    ``metrics.json`` are not suppressed."""
+    from evalkit import disclosure
+
+    table = projects_by_common_county(tr)[0].copy()
+    years = [str(y) for y in table.columns]
+    table.columns = years
+    table.index.name = "county_name"
+    table.loc[disclosure.TOTAL_NB] = table.sum()
+    doc, count, last = tr.scheme.doc, tr.scheme.count_key, tr.years[-1]
+    with_table = [y for y in tr.years if "by_county" in tr.metrics[y]]
+    if "county_code" not in tr.tidy:
+        with_table = []  # rows without counties: no year document has a county table
+    crosswalk = county_crosswalk(tr) if with_table else {}
+    others = []
+    for y in with_table:
+        _, year_table = disclosure.county_suppression(tr.metrics[y], doc, rule=disclosure.RULE)
+        if count in year_table.count_columns:
+            own = [r for r in year_table.values.index if r != disclosure.TOTAL_NB]
+            possible = _possible_pairs(y, last, own, list(table.index[:-1]))
+            pairs = crosswalk.get(y, {})
+            others.append(disclosure.Regrouped(year_table, count, str(y), pairs, possible))
+    public = years if count in disclosure.public_counts(doc) else []
+    sup = disclosure.suppress_regrouped(
+        table, years, others, rule=disclosure.RULE, total_row=disclosure.TOTAL_NB, public=public
+    )
+    return table, sup
+
+
+def _possible_pairs(
+    year: int, last: int, own: list[str], common: list[str]
+) -> set[tuple[str, str]]:
+    """The (county of ``year``, county of ``last``) pairs a reader can think hold rows: two
+    counties that share a municipality (:func:`evalkit.geography.county_pairs`); any row of
+    ``own`` with :data:`UNPLACED_NB`; a row without a county (or with one not valid in the
+    year: not a row of ``own``) with any row of ``common``."""
+    from evalkit.disclosure import UNKNOWN_COUNTY_NB
+
+    then = geography.counties_in(year).set_index("county_code")["county_name"]
+    now = geography.counties_in(last).set_index("county_code")["county_name"]
+    out = {(str(then[a]), str(now[b])) for a, b in geography.county_pairs(year, last)}
+    out |= {(a, UNPLACED_NB) for a in own}
+    out |= {(UNKNOWN_COUNTY_NB, b) for b in common}
+    return out

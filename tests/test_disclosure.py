@@ -15,7 +15,14 @@ import pandas as pd
 import pytest
 from scipy.optimize import linprog
 
-from evalkit.disclosure import DisclosureRule, suppress
+from evalkit.disclosure import (
+    DisclosureRule,
+    Extremes,
+    Regrouped,
+    extremes,
+    suppress,
+    suppress_regrouped,
+)
 
 NBSP = "\u00a0"
 FOOTNOTE = (
@@ -323,3 +330,201 @@ def test_bad_arguments_are_refused():
         suppress(t, ["n", "kr"], linked={"n": ["kr"]})
     with pytest.raises(ValueError, match="negative"):
         suppress(t.assign(n=[-1, 5]), ["n"])
+
+
+# --- tables of two documents that count the same units (issue 18, item 5) -----------------
+def joint_ranges(tables: dict[str, pd.DataFrame], counts: dict[str, list[str]], links, lower=None):
+    """An attacker of several published tables at once, written independently of the library.
+
+    ``tables``: name → the table as published (float, NaN where hidden), its last row the
+    column totals; ``counts``: name → its count columns; ``links``: (name, column, name,
+    column, pairs) — the units counted in the first column are the units counted in the
+    second, and ``pairs`` are the (row there, row here) pairs a reader thinks may hold units;
+    ``lower``: (name, row, column) → a bound known for a hidden cell beside its 1.
+    Each hidden cell is a variable (at least 1), each pair a variable (at least 0); every
+    column adds up to its total and every row of a linked column to its pairs. Returns (name,
+    row, column) → (min, max) of each hidden cell."""
+    names, hidden = [], []
+    for name, t in tables.items():
+        for col in counts[name]:
+            for row in t.index:
+                if np.isnan(t.at[row, col]):
+                    hidden.append((name, row, col))
+    pair_vars = [(k, p) for k, link in enumerate(links) for p in link[4]]
+    names = hidden + pair_vars
+    at = {v: i for i, v in enumerate(names)}
+    a_eq, b_eq = [], []
+
+    def add(terms: dict, value: float) -> None:
+        row = np.zeros(len(names))
+        for v, c in terms.items():
+            row[at[v]] += c
+        a_eq.append(row)
+        b_eq.append(value)
+
+    def term(name, row, col):
+        value = tables[name].at[row, col]
+        return ({(name, row, col): 1.0}, 0.0) if np.isnan(value) else ({}, float(value))
+
+    for name, t in tables.items():
+        for col in counts[name]:
+            terms, known = term(name, t.index[-1], col)
+            terms = {v: -c for v, c in terms.items()}
+            known = -known
+            for row in t.index[:-1]:
+                more, value = term(name, row, col)
+                terms |= more
+                known += value
+            add(terms, -known)
+    for k, (there, col_there, here, col_here, pairs) in enumerate(links):
+        for row in tables[there].index[:-1]:
+            terms, value = term(there, row, col_there)
+            terms = {v: -c for v, c in terms.items()} | {(k, p): 1.0 for p in pairs if p[0] == row}
+            add(terms, value)
+        for row in tables[here].index[:-1]:
+            terms, value = term(here, row, col_here)
+            terms = {v: -c for v, c in terms.items()} | {(k, p): 1.0 for p in pairs if p[1] == row}
+            add(terms, value)
+    lower = lower or {}
+    bounds = [(max(1, lower.get(v, 1)), None) for v in hidden] + [(0, None)] * len(pair_vars)
+    out = {}
+    for v in hidden:
+        c = np.zeros(len(names))
+        c[at[v]] = 1.0
+        lo = linprog(c, A_eq=np.array(a_eq), b_eq=b_eq, bounds=bounds)
+        hi = linprog(-c, A_eq=np.array(a_eq), b_eq=b_eq, bounds=bounds)
+        assert lo.status == 0 and hi.status in (0, 3)
+        out[v] = (lo.fun, np.inf if hi.status == 3 else -hi.fun)
+    return out
+
+
+def published(s) -> pd.DataFrame:
+    """The count columns as a reader sees them: NaN where hidden."""
+    cols = list(s.count_columns)
+    return s.values[cols].astype(float).mask(s.mask[cols])
+
+
+def test_a_year_table_and_a_trends_column_hide_the_same_counties():
+    # The year document: applications and granted per county, the awards public. Oslo applied
+    # once (hidden); Vestland had 8 applications and 7 grants: 1 refusal, hidden by hiding
+    # Vestland's applications. The column is then closed: Agder 6 and Troms 9 are shown.
+    year = pd.DataFrame(
+        {"n_applications": [1, 6, 9, 8], "n_granted": [1, 3, 4, 7]},
+        index=["Oslo", "Agder", "Troms", "Vestland"],
+    )
+    year.loc["I alt"] = year.sum()
+    ys = suppress(year, ["n_applications", "n_granted"], total_row="I alt",
+                  public=["n_granted"], parts={"n_granted": "n_applications"})  # fmt: skip
+    assert ys.mask["n_applications"].tolist() == [True, False, False, True, False]
+    # The trends document's column for the year counts the same applications in the same
+    # counties. Suppressed on its own it hides Oslo and the smallest other, Agder (6): it shows
+    # Vestland's 8, which the year document hides, and Oslo's 1 = 24 - 6 - 9 - 8 follows.
+    trend = year[["n_applications"]].rename(columns={"n_applications": "2010"})
+    alone = suppress(trend, ["2010"], total_row="I alt")
+    assert alone.mask["2010"].tolist() == [True, True, False, False, False]
+    same = [(c, c) for c in year.index[:-1]]
+    links = [("year", "n_applications", "trend", "2010", same)]
+    found = joint_ranges({"year": published(ys), "trend": published(alone)},
+                         {"year": ["n_applications"], "trend": ["2010"]}, links)  # fmt: skip
+    assert found[("year", "Oslo", "n_applications")] == pytest.approx((1, 1))  # the leak
+    assert found[("year", "Vestland", "n_applications")] == pytest.approx((8, 8))
+    # Jointly: the year's hidden counties are hidden for the year in the trends table too.
+    crosswalk = {(c, c): int(n) for c, n in year["n_applications"].iloc[:-1].items()}
+    joint = suppress_regrouped(
+        trend, ["2010"], [Regrouped(ys, "n_applications", "2010", crosswalk)], total_row="I alt"
+    )
+    assert joint.mask["2010"].tolist() == ys.mask["n_applications"].tolist()
+    found = joint_ranges({"year": published(ys), "trend": published(joint)},
+                         {"year": ["n_applications"], "trend": ["2010"]}, links)  # fmt: skip
+    assert all(hi - lo >= 1 for lo, hi in found.values()), found
+    assert "rapporten for året" in joint.footnote
+
+
+def test_merged_counties_in_the_trends_table_are_checked_against_the_year_table():
+    # The year's counties X 2, Y 6, Z 5, W 9 (22): X is hidden, and the smallest other, Z.
+    year = pd.DataFrame({"n": [2, 6, 5, 9]}, index=list("XYZW"))
+    year.loc["I alt"] = year.sum()
+    ys = suppress(year, ["n"], total_row="I alt")
+    assert ys.mask["n"].tolist() == [True, False, True, False, False]
+    # The trends table has the last year's counties: X and Y merged (8), Z and W merged (14).
+    # No county has the same name, and no count is small, so on its own it hides nothing:
+    # X = 8 - 6 = 2 and Z = 14 - 9 = 5.
+    trend = pd.DataFrame({"2019": [8, 14]}, index=["XY", "ZW"])
+    trend.loc["I alt"] = trend.sum()
+    crosswalk = {("X", "XY"): 2, ("Y", "XY"): 6, ("Z", "ZW"): 5, ("W", "ZW"): 9}
+    links = [("year", "n", "trend", "2019", list(crosswalk))]
+    alone = suppress(trend, ["2019"], total_row="I alt")
+    found = joint_ranges({"year": published(ys), "trend": published(alone)},
+                         {"year": ["n"], "trend": ["2019"]}, links)  # fmt: skip
+    assert found[("year", "X", "n")] == pytest.approx((2, 2))
+    # Jointly: X is pinned through XY, so XY is hidden, and ZW with it (the column's total);
+    # then X + Z = 7 is all a reader knows.
+    joint = suppress_regrouped(
+        trend, ["2019"], [Regrouped(ys, "n", "2019", crosswalk)], total_row="I alt"
+    )
+    assert joint.mask["2019"].tolist() == [True, True, False]
+    found = joint_ranges({"year": published(ys), "trend": published(joint)},
+                         {"year": ["n"], "trend": ["2019"]}, links)  # fmt: skip
+    assert all(hi - lo >= 1 for lo, hi in found.values()), found
+    # a crosswalk that does not add up to the two tables is refused
+    with pytest.raises(ValueError, match="does not add up"):
+        suppress_regrouped(trend, ["2019"],
+                           [Regrouped(ys, "n", "2019", {**crosswalk, ("X", "XY"): 1})],
+                           total_row="I alt")  # fmt: skip
+
+
+# --- the counties a sentence names --------------------------------------------------------
+def test_the_fewest_is_not_named_when_its_count_is_hidden():
+    # A 1 is hidden, and the smallest other, C 4. «færrest i A» would say A is below every
+    # shown count; with the footnote's «1 eller 2» and the total, C = 16 - 6 - 5 - A.
+    t = pd.DataFrame({"n": [1, 6, 4, 5]}, index=list("ABCD"))
+    t.loc["I alt"] = t["n"].sum()
+    s = suppress(t, ["n"], total_row="I alt")
+    assert s.mask["n"].tolist() == [True, False, True, False, False]
+    counts = t["n"].drop("I alt")
+    assert extremes(counts) == Extremes(most=("B",), fewest=("A",))  # nothing hidden known
+    assert extremes(counts, s, "n") == Extremes(most=("B",), fewest=())
+
+
+def test_the_most_is_not_named_when_a_hidden_county_ties_with_it():
+    # A 1 is hidden, and the smallest other: B or C (9 each), the first, B. «Flest i B og C»
+    # would say B = C = 9, and then A = 20 - 9 - 9 - 1 = 1.
+    t = pd.DataFrame({"n": [1, 9, 9, 1]}, index=list("ABCD"))
+    t.loc["I alt"] = t["n"].sum()
+    s = suppress(t, ["n"], total_row="I alt")
+    assert bool(s.mask.at["B", "n"]) and not bool(s.mask.at["C", "n"])
+    counts = t["n"].drop("I alt")
+    assert extremes(counts).most == ("B", "C")
+    assert extremes(counts, s, "n") == Extremes()  # the fewest (A, D) are hidden too
+
+
+def test_a_public_column_names_its_counties():
+    t = pd.DataFrame({"n": [1, 6, 4]}, index=list("ABC"))
+    t.loc["I alt"] = t["n"].sum()
+    s = suppress(t, ["n"], total_row="I alt", public=["n"])
+    assert extremes(t["n"].drop("I alt"), s, "n") == Extremes(most=("B",), fewest=("A",))
+
+
+def test_the_summary_says_the_most_alone_when_the_fewest_is_hidden():
+    from evalkit.config import SentenceModel
+    from evalkit.document.text import SummaryFormatter, _sentence
+
+    t = pd.DataFrame({"n_projects": [1, 6, 4, 5]}, index=["Oslo", "Agder", "Troms", "Vestland"])
+    t.loc["I alt"] = t["n_projects"].sum()
+    s = suppress(t, ["n_projects"], total_row="I alt")
+    by_county = [
+        {"county_code": str(i), "county_name": name, "n_projects": int(n)}
+        for i, (name, n) in enumerate(t["n_projects"].drop("I alt").items())
+    ]
+    sentence = SentenceModel(
+        text="Flest prosjekter var det i {most[n_projects]}, færrest i {fewest[n_projects]}.",
+        otherwise="Flest prosjekter var det i {most[n_projects]}.",
+    )
+    context = {"by_county": by_county}
+    plain = _sentence(SummaryFormatter(context, unit="project"), sentence)
+    assert plain == "Flest prosjekter var det i Agder, færrest i Oslo."
+    said = _sentence(SummaryFormatter(context, unit="project", county_table=s), sentence)
+    assert said == "Flest prosjekter var det i Agder."
+    # without `otherwise`, the sentence is left out
+    bare = SentenceModel(text=sentence.text)
+    assert _sentence(SummaryFormatter(context, unit="project", county_table=s), bare) is None

@@ -345,3 +345,96 @@ def test_samhandling_2012_built_document_is_consistent(tmp_path):
     assert listed["Oslo"] == 1 and listed["Vestfold"] == 4
     assert cells["Oslo"][0] == ":"  # its applications are not public
     assert "Tildelingene er offentlige" in html and "Avslåtte søknader er ikke offentlige" in html
+
+
+# --- the year documents and the trends document together (issue 18, item 5) --------------
+def _published(display: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """A displayed table's count columns as numbers, NaN where it shows «:»."""
+    return display[columns].map(lambda c: np.nan if c == ":" else number(c)).astype(float)
+
+
+def _all_documents(scheme: str, trends_display=None):
+    """What the year documents and the trends document of ``scheme`` show of the counties:
+    each table's count columns (NaN where hidden), and the links an attacker has between them
+    — a year's rows counted in its own counties there, in the last year's counties here; the
+    pairs of counties that share a municipality (SSB's classifications), any county with
+    «Kan ikke plasseres», a row without a county with any county, and the pairs the rows
+    fall in."""
+    from evalkit import geography, trends
+    from evalkit.document import trends as tdoc
+
+    tr = trends.evaluate_trends(scheme, data_dir=DEMO)
+    columns = tr.scheme.doc.county_table.columns
+    label = {c.key: c.label_nb for c in columns}
+    count_labels = [c.label_nb for c in columns if c.count]
+    shown = trends_display if trends_display is not None else tdoc.county_table(tr).display
+    trend = shown.set_index("Fylke")
+    years = [str(y) for y in tr.years]
+    tables = {"trends": _published(trend, years)}
+    counts = {"trends": years}
+    links, lower, year_shown = [], {}, {}
+    last = tr.years[-1]
+    now = geography.counties_in(last).set_index("county_code")["county_name"]
+    common = trends.common_county(tr).map(now).fillna(trends.UNPLACED_NB)
+    for y in tr.years:
+        ev = evaluate(scheme, y, data_dir=DEMO, compare_with=[])
+        display = doc.county_table(ev).display.set_index("Fylke")
+        name = f"year {y}"
+        tables[name] = _published(display, count_labels)
+        counts[name] = count_labels
+        year_shown[y] = display
+        then = geography.counties_in(y).set_index("county_code")["county_name"]
+        pairs = {(then[a], now[b]) for a, b in geography.county_pairs(y, last)}
+        pairs |= {(a, trends.UNPLACED_NB) for a in display.index[:-1]}
+        pairs |= {("Ukjent fylke", b) for b in trend.index[:-1]}
+        rows = (tr.tidy["year"] == y).to_numpy()
+        own = tr.tidy.loc[rows, "county_name"].astype(object).fillna("Ukjent fylke")
+        pairs |= set(zip(own, common[rows], strict=True))
+        pairs = sorted(p for p in pairs if p[1] in trend.index[:-1])
+        links.append((name, label[tr.scheme.count_key], "trends", str(y), pairs))
+        if "n_granted" in label:  # applications at least the granted (shown: public)
+            granted = tables[name][label["n_granted"]]
+            for row in display.index[:-1]:
+                if not np.isnan(granted[row]):
+                    lower[(name, row, label[tr.scheme.count_key])] = granted[row]
+    return tr, tables, counts, links, lower, trend, year_shown
+
+
+@pytest.mark.parametrize("scheme", ["samhandling", "frisklivs_lms"])
+def test_no_hidden_county_count_is_recovered_from_all_the_documents_together(scheme):
+    from test_disclosure import joint_ranges
+
+    tr, tables, counts, links, lower, trend, year_shown = _all_documents(scheme)
+    found = joint_ranges(tables, counts, links, lower)
+    assert found  # something is hidden in both schemes' demo documents
+    pinned = {v: r for v, r in found.items() if r[1] - r[0] < 1 - 1e-6}
+    assert not pinned, pinned
+    # a county hidden in a year's document is hidden for that year in the trends document
+    count = {c.key: c.label_nb for c in tr.scheme.doc.county_table.columns}[tr.scheme.count_key]
+    for y, display in year_shown.items():
+        hidden = {c for c in display.index[:-1] if display.at[c, count] == ":"}
+        here = {c for c in trend.index[:-1] if trend.at[c, str(y)] == ":"}
+        assert {c for c in hidden if c in trend.index and trend.at[c, str(y)] != "0"} <= here
+        if scheme == "samhandling":  # the same counties: the same hidden cells, no more
+            assert here == hidden, y
+
+
+def test_the_attacker_finds_the_leak_of_a_trends_table_suppressed_on_its_own():
+    # the trends table as it was: suppressed alone, it hid Oslo and Akershus in 2010 while the
+    # 2010 document hides Oslo, Vest-Agder and Rogaland and shows Akershus 7
+    from test_disclosure import joint_ranges
+
+    from evalkit import trends
+
+    tr = trends.evaluate_trends("samhandling", data_dir=DEMO)
+    table = trends.projects_by_common_county(tr)[0].copy()
+    table.columns = [str(y) for y in table.columns]
+    table.loc["I alt"] = table.sum()
+    alone = suppress(table, list(table.columns), total_row="I alt")
+    display = alone.display().reset_index().rename(columns={"county_name": "Fylke"})
+    assert display.set_index("Fylke").loc[["Oslo", "Akershus"], "2010"].tolist() == [":", ":"]
+    _, tables, counts, links, lower, _, years = _all_documents("samhandling", display)
+    assert years[2010].loc["Akershus", "Søknader"] == "7"
+    found = joint_ranges(tables, counts, links, lower)
+    assert found[("year 2010", "Oslo", "Søknader")] == pytest.approx((1, 1))
+    assert found[("trends", "Oslo", "2010")] == pytest.approx((1, 1))

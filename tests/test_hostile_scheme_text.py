@@ -529,6 +529,8 @@ def _summary_with(where: str, placeholder: str) -> dict:
         summary[0] = f"I {{year}} {placeholder}."
     elif where == "summary[1].text":
         summary[1]["text"] = f"Flest i {placeholder}."
+    elif where == "summary[1].otherwise":
+        summary[1]["otherwise"] = f"Flest i {placeholder}."
     elif where == "summary[1].if":
         summary[1]["if"] = placeholder.strip("{}")
     elif where == "summary[2].item":
@@ -541,7 +543,14 @@ def _summary_with(where: str, placeholder: str) -> dict:
 @pytest.mark.parametrize("attack", list(PLACEHOLDERS))
 @pytest.mark.parametrize(
     "where",
-    ["summary[0]", "summary[1].text", "summary[1].if", "summary[2].item", "summary[2].text"],
+    [
+        "summary[0]",
+        "summary[1].text",
+        "summary[1].otherwise",
+        "summary[1].if",
+        "summary[2].item",
+        "summary[2].text",
+    ],
 )
 def test_a_placeholder_that_is_no_name_is_refused_at_load(tmp_path, monkeypatch, where, attack):
     monkeypatch.setenv(HIDDEN, "geheim-verdi")

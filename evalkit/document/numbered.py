@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
-from evalkit.disclosure import DisclosureRule
+from evalkit.disclosure import RULE as RULE  # the rule of every published table
 from evalkit.disclosure import suppress as suppress_table
 from evalkit.document import excel, plots, text
 from evalkit.document.counters import Numbering, current, numbering, use
@@ -32,8 +32,6 @@ from evalkit.document.text import esc
 from evalkit.errors import EvalkitError
 from evalkit.formats import fmt_dec, fmt_int, fmt_p
 
-#: The small-count rule of every published table (counts of 1 and 2 hidden as «:»).
-RULE = DisclosureRule()
 #: Characters XML 1.0 does not allow (an SVG holding one is not read).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 

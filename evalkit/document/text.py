@@ -13,7 +13,7 @@ import numbers
 import re
 from typing import Any
 
-from evalkit import stats
+from evalkit import disclosure, stats
 from evalkit.errors import EvalkitError
 from evalkit.formats import (
     ANSWERED_NB,
@@ -128,18 +128,6 @@ class MarkdownText:
         return self.data
 
 
-def _most_and_fewest(by_county: list[dict], key: str) -> tuple[list[str], list[str]]:
-    rows = [r for r in by_county if r.get("county_code") and r[key] > 0]
-    if not rows:
-        return [], []
-    hi = max(r[key] for r in rows)
-    lo = min(r[key] for r in rows)
-    return (
-        [str(r["county_name"]) for r in rows if r[key] == hi],
-        [str(r["county_name"]) for r in rows if r[key] == lo],
-    )
-
-
 class _Missing(Exception):
     """A value a summary sentence names is not in metrics.json (or is None)."""
 
@@ -178,7 +166,9 @@ class SummaryFormatter:
 
     ``{key}`` and ``{key[sub][sub]}`` name values of metrics.json (keys of dicts, positions in
     lists; nothing else is looked into); ``{most[key]}`` and ``{fewest[key]}`` the counties
-    with the most and the fewest (``fewest`` is missing when every county has as many). The
+    with the most and the fewest (``fewest`` is missing when every county has as many; either
+    is missing when naming it would give away a count hidden in ``county_table``, the county
+    table as published: :func:`evalkit.disclosure.extremes`). The
     format after ``:`` is one of ``int`` (``1 234``),
     ``nok`` (``20 000 000 kr``), ``mill`` (``81,6 millioner``), ``prosent``
     (``91,7 prosent``), ``pct`` (``91,7 %``), ``pct0`` (``92``: a share in whole percent),
@@ -207,10 +197,12 @@ class SummaryFormatter:
         context: dict,
         labels: dict[str, dict[str, str]] | None = None,
         unit: str | None = None,
+        county_table: disclosure.SuppressedTable | None = None,
     ) -> None:
         self.context = context
         self.labels = labels or {}
         self.unit = unit if unit is not None else context.get("unit")
+        self.county_table = county_table
 
     def format(self, template: str) -> str:
         """``template`` filled in and escaped."""
@@ -241,11 +233,12 @@ class SummaryFormatter:
             by_county = self.context.get("by_county") or []
             if not by_county or not isinstance(by_county[0], dict) or keys[0] not in by_county[0]:
                 raise _Missing(field)
-            most, fewest = _most_and_fewest(by_county, keys[0])
-            names = most if name == "most" else fewest
-            if not names or (name == "fewest" and fewest == most):
-                raise _Missing(field)  # «færrest» of counties that all have as many says nothing
-            return join_nb(names)
+            counts = {r["county_name"]: r[keys[0]] for r in by_county if r.get("county_code")}
+            found = disclosure.extremes(counts, self.county_table, keys[0])
+            names = found.most if name == "most" else found.fewest
+            if not names:  # none, all alike, or naming them would give a hidden count away
+                raise _Missing(field)
+            return join_nb(list(names))
         if name not in self.context:
             raise _Missing(field)
         value = self.context[name]
@@ -310,7 +303,12 @@ def _sentence(fmt: SummaryFormatter, sentence: Any) -> str | None:
         if sentence.unless is not None and fmt.value(sentence.unless):
             return None
         if sentence.each is None:
-            return fmt.format(sentence.text)
+            try:
+                return fmt.format(sentence.text)
+            except _Missing:
+                if sentence.otherwise is None:
+                    raise
+                return fmt.format(sentence.otherwise)
         entries = fmt.context.get(sentence.each) or []
         if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
             raise _Missing(sentence.each)
@@ -323,12 +321,14 @@ def _sentence(fmt: SummaryFormatter, sentence: Any) -> str | None:
         return None
 
 
-def summary(m: dict, scheme: Any) -> str:
+def summary(m: dict, scheme: Any, county_table: disclosure.SuppressedTable | None = None) -> str:
     """The document's summary as Markdown: the scheme YAML's ``summary`` sentences filled in
-    from metrics.json (``m``), escaped, each left out when a value it names is missing."""
+    from metrics.json (``m``), escaped, each left out when a value it names is missing (a
+    sentence with ``otherwise`` says that instead). ``county_table``: the county table as the
+    document shows it, so that no sentence names a county whose count it hides."""
     from evalkit.metrics import share_labels
 
-    fmt = SummaryFormatter(m, share_labels(scheme), scheme.unit)
+    fmt = SummaryFormatter(m, share_labels(scheme), scheme.unit, county_table)
     parts = [_sentence(fmt, s) for s in scheme.doc.summary]
     # folded YAML text may hold line breaks; the non-breaking spaces of numbers stay
     return " ".join(re.sub(r"[ \t\r\n]+", " ", p).strip() for p in parts if p)

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from evalkit import formats, geography, inert, paths, stats, trends, wording
-from evalkit.disclosure import suppress
+from evalkit import disclosure, formats, geography, inert, paths, stats, trends, wording
 from evalkit.document import excel, plots, text
 from evalkit.document.counters import numbering, warn_referred_not_shown
 from evalkit.document.numbered import RULE, Figure, Table, begin, document_source, piece_name
@@ -169,6 +168,7 @@ def method(tr: Trends) -> MarkdownText:
         + ", ikke et utvalg; testene sier noe om prosessen bak tallene, ikke om "
         "utvalgsusikkerhet.",
         "**Fylker.** " + _county_method(tr),
+        f"**Skjerming.** {esc(disclosure.trends_method_nb(tr.scheme.doc, RULE))}",
     ]
     reg = tr.scheme.doc.trends.regression
     if reg is not None:
@@ -377,20 +377,16 @@ def amounts_table(tr: Trends) -> Table | MarkdownText:
 
 
 def county_table(tr: Trends) -> Table:
-    """Projects per county and year in the last year's counties, suppressed."""
-    table, _n_unplaced = trends.projects_by_common_county(tr)
-    table = table.copy()  # the computed table is shared with metrics.json
+    """Projects per county and year in the last year's counties, suppressed jointly with the
+    county tables of the year documents (:func:`evalkit.trends.county_suppression`)."""
+    table, sup = trends.county_suppression(tr)
     count = tr.scheme.words()[1].capitalize()
-    years = [str(y) for y in table.columns]
-    table.columns = years
-    table.index.name = "county_name"
-    common = trends.by_common_county(tr)
-    table.loc["I alt"] = [common["total"][y] for y in years]
-    sup = suppress(table, years, rule=RULE, total_row="I alt")
+    years = list(table.columns)
     display = sup.display(formatters=dict.fromkeys(years, fmt_int))
     display = display.reset_index().rename(columns={"county_name": "Fylke"})
     data = table.astype(object).mask(sup.mask, RULE.symbol).reset_index()
     last = tr.years[-1]
+    common = trends.by_common_county(tr)
     note = county_note(
         common["placed"],
         tr.scheme.unit,

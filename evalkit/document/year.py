@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from evalkit import disclosure, formats, wording
-from evalkit.disclosure import SuppressedTable, suppress
+from evalkit.disclosure import SuppressedTable
 from evalkit.document import excel, plots, text
 from evalkit.document.counters import numbering, warn_referred_not_shown
 from evalkit.document.numbered import (
@@ -128,7 +128,7 @@ def key_figures(ev: Evaluation) -> Table:
 
 def summary(ev: Evaluation) -> MarkdownText:
     """The summary: the YAML's ``summary`` sentences, filled in from metrics.json."""
-    return _md(text.summary(ev.metrics, ev.scheme))
+    return _md(text.summary(ev.metrics, ev.scheme, _county_suppression(ev)[1]))
 
 
 def notes(ev: Evaluation) -> MarkdownText:
@@ -204,18 +204,12 @@ def _county_suppression(ev: Evaluation) -> tuple[pd.DataFrame, SuppressedTable, 
 
     The table and the county figures show the same counts, so they hide the same cells: a
     figure that showed a count hidden in the table only as secondary suppression would let the
-    reader work out the primary one from the table's total.
+    reader work out the primary one from the table's total. The cells hidden are the year's
+    own (:func:`evalkit.disclosure.county_suppression`): the trends document hides the same.
     """
-    by = _county_frame(ev)
     columns = ev.scheme.doc.county_table.columns
     cols = {"county_name": "Fylke", **{c.key: c.label_nb for c in columns}}
-    counts = [c.key for c in columns if c.count]
-    linked = {n: [c.key for c in columns if n in c.linked_to] for n in counts}
-    table = by[list(cols)].set_index("county_name")
-    total = ev.metrics.get("by_county_total") or {}
-    table.loc["I alt"] = [total.get(c) for c in table.columns]
-    options = disclosure.county_options(ev.scheme.doc)  # public counts; refusals protected
-    sup = suppress(table, counts, rule=RULE, total_row="I alt", linked=linked, **options)
+    table, sup = disclosure.county_suppression(ev.metrics, ev.scheme.doc, rule=RULE)
     return table, sup, cols
 
 
