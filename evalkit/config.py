@@ -748,10 +748,11 @@ def _sentence_parts(sentence: str | SentenceModel) -> dict[str, Any]:
     from evalkit.formats import TEMPLATE_PARSER, placeholder_text
 
     if isinstance(sentence, str):
-        return {"placeholders": names(sentence)}
+        sentence = SentenceModel(text=sentence)
     return {
         "placeholders": names(sentence.text),
         "item placeholders": names(sentence.item),
+        "otherwise placeholders": names(sentence.otherwise) if sentence.otherwise else None,
         "if": sentence.if_,
         "unless": sentence.unless,
         "each": sentence.each,

@@ -268,6 +268,13 @@ def test_a_translated_summary_with_other_placeholders_is_refused(tmp_path):
         )
     with pytest.raises(EvalkitError, match=r"summary_nn.*1 sentence"):
         _scheme(tmp_path, summary=["A {year}.", "B."], summary_nn=["A {year}."])
+    # a bokmål sentence with an `otherwise:` translated as a plain sentence
+    with pytest.raises(EvalkitError, match=r"summary_nn\[0\]: its otherwise placeholders"):
+        _scheme(
+            tmp_path,
+            summary=[{"text": "Flest i {most[n_projects]}.", "otherwise": "I alt {year}."}],
+            summary_nn=["Flest i {most[n_projects]}."],
+        )
 
 
 def test_a_translated_text_with_other_placeholders_is_refused(tmp_path):
