@@ -452,6 +452,9 @@ def _lean_svg(data: bytes) -> bytes:
     rule: list[tuple[str, str]] = []
     for defs in root.iter(f"{_SVG}defs"):
         for style in defs.findall(f"{_SVG}style"):
+            if not (style.text or "").strip():  # an empty stylesheet
+                defs.remove(style)
+                continue
             match = re.fullmatch(r"\s*\*\s*\{([^{}]*)\}\s*", style.text or "")
             found = _declarations(match.group(1)) if match else None
             if found is None or rule:
