@@ -14,6 +14,7 @@ lock. Run serially with ``-n 0`` (or ``-p no:xdist``), e.g. to use ``--pdb``.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -216,3 +217,44 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 @pytest.fixture
 def scheme():
     return FRISKLIV
+
+
+# --- demo documents built once for the run ---------------------------------------------------
+DEMO = ROOT / "data" / "demo"
+
+
+@pytest.fixture(scope="session")
+def demo_document(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """``demo_document(scheme, year)`` (``year="trends"`` for the trends document): the
+    ``BuildResult`` of the demo document built by the runner as ``evalkit report --no-pdf``
+    does (its own kernel, the default years compared), once for the whole run; its folder is
+    ``result.out_path``. Several test modules read the same documents (samhandling 2012 is read
+    by the document, disclosure and accessibility tests): each is built once, not once per
+    module. Treat the outputs as read-only; a test that changes them copies them first.
+
+    Each document has an outputs folder of its own in the run's temporary folder, shared by
+    the xdist workers: the runner's lock on the folder (:func:`evalkit.runner.build.output_lock`)
+    lets one worker build it while another that wants it waits, and then finds it ``cached``
+    (in this run: the folder is new for every run). Documents in folders of their own never
+    wait for each other. The status is therefore ``built`` or ``cached``; the fixture asserts
+    that it is one of them."""
+    from evalkit.runner import report_trends, report_year
+
+    base = tmp_path_factory.getbasetemp()
+    # under xdist each worker's basetemp is <run>/popen-gwN: the run's folder is its parent;
+    # a serial run's basetemp is the run's folder itself (its parent holds earlier runs)
+    root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "demo-documents"
+    made: dict[tuple[str, int | str], Any] = {}
+
+    def get(scheme: str, year: int | str) -> Any:
+        if (scheme, year) not in made:
+            out = root / f"{scheme}-{year}"
+            if year == "trends":
+                res = report_trends(scheme, data_dir=DEMO, out_dir=out, pdf=False)
+            else:
+                res = report_year(scheme, int(year), data_dir=DEMO, out_dir=out, pdf=False)
+            assert res.status in ("built", "cached"), res.message
+            made[scheme, year] = res
+        return made[scheme, year]
+
+    return get
