@@ -244,17 +244,18 @@ def demo_document(tmp_path_factory: pytest.TempPathFactory) -> Any:
     # under xdist each worker's basetemp is <run>/popen-gwN: the run's folder is its parent;
     # a serial run's basetemp is the run's folder itself (its parent holds earlier runs)
     root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "demo-documents"
-    made: dict[tuple[str, int | str], Any] = {}
+    made: dict[tuple[str, str], Any] = {}
 
     def get(scheme: str, year: int | str) -> Any:
-        if (scheme, year) not in made:
+        key = (scheme, str(year))
+        if key not in made:
             out = root / f"{scheme}-{year}"
-            if year == "trends":
+            if key[1] == "trends":
                 res = report_trends(scheme, data_dir=DEMO, out_dir=out, pdf=False)
             else:
                 res = report_year(scheme, int(year), data_dir=DEMO, out_dir=out, pdf=False)
             assert res.status in ("built", "cached"), res.message
-            made[scheme, year] = res
-        return made[scheme, year]
+            made[key] = res
+        return made[key]
 
     return get
