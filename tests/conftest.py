@@ -224,6 +224,16 @@ DEMO = ROOT / "data" / "demo"
 
 
 @pytest.fixture(scope="session")
+def demo_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of cleaned years (:mod:`evalkit.cleaned_cache`) for this worker's tests that
+    evaluate the demo years, as the runner passes ``<out>/_cache/cleaned`` to every document
+    of a build: each demo year is read and cleaned once per worker, not again for every
+    document that shows it or compares with it (tests/test_cleaned_cache.py checks that a
+    cached year gives the same metrics, byte for byte)."""
+    return tmp_path_factory.mktemp("cleaned")
+
+
+@pytest.fixture(scope="session")
 def demo_document(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """``demo_document(scheme, year)`` (``year="trends"`` for the trends document): the
     ``BuildResult`` of the demo document built by the runner as ``evalkit report --no-pdf``
