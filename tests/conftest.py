@@ -230,3 +230,55 @@ def _bokmal_after_each_test():
 @pytest.fixture
 def scheme():
     return FRISKLIV
+
+
+# --- demo documents built once for the run ---------------------------------------------------
+DEMO = ROOT / "data" / "demo"
+
+
+@pytest.fixture(scope="session")
+def demo_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of cleaned years (:mod:`evalkit.cleaned_cache`) for this worker's tests that
+    evaluate the demo years, as the runner passes ``<out>/_cache/cleaned`` to every document
+    of a build: each demo year is read and cleaned once per worker, not again for every
+    document that shows it or compares with it (tests/test_cleaned_cache.py checks that a
+    cached year gives the same metrics, byte for byte)."""
+    return tmp_path_factory.mktemp("cleaned")
+
+
+@pytest.fixture(scope="session")
+def demo_document(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """``demo_document(scheme, year)`` (``year="trends"`` for the trends document): the
+    ``BuildResult`` of the demo document built by the runner as ``evalkit report --no-pdf``
+    does (its own kernel, the default years compared), once for the whole run; its folder is
+    ``result.out_path``. Several test modules read the same documents (samhandling 2012 is read
+    by the document, disclosure and accessibility tests): each is built once, not once per
+    module. Treat the outputs as read-only; a test that changes them copies them first.
+
+    Each document has an outputs folder of its own in the run's temporary folder, shared by
+    the xdist workers: the runner's lock on the folder (:func:`evalkit.runner.build.output_lock`)
+    lets one worker build it while another that wants it waits, and then finds it ``cached``
+    (in this run: the folder is new for every run). Documents in folders of their own never
+    wait for each other. The status is therefore ``built`` or ``cached``; the fixture asserts
+    that it is one of them."""
+    from evalkit.runner import report_trends, report_year
+
+    base = tmp_path_factory.getbasetemp()
+    # under xdist each worker's basetemp is <run>/popen-gwN: the run's folder is its parent;
+    # a serial run's basetemp is the run's folder itself (its parent holds earlier runs)
+    root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "demo-documents"
+    made: dict[tuple[str, str], Any] = {}
+
+    def get(scheme: str, year: int | str) -> Any:
+        key = (scheme, str(year))
+        if key not in made:
+            out = root / f"{scheme}-{year}"
+            if key[1] == "trends":
+                res = report_trends(scheme, data_dir=DEMO, out_dir=out, pdf=False)
+            else:
+                res = report_year(scheme, int(year), data_dir=DEMO, out_dir=out, pdf=False)
+            assert res.status in ("built", "cached"), res.message
+            made[key] = res
+        return made[key]
+
+    return get

@@ -321,12 +321,9 @@ def test_samhandling_2012_method_says_what_is_public_and_what_is_protected(samha
 
 
 @pytest.mark.slow
-def test_samhandling_2012_built_document_is_consistent(tmp_path):
-    from evalkit.runner import report_year
-
-    res = report_year("samhandling", 2012, data_dir=DEMO, out_dir=tmp_path)
-    assert res.status == "built", res.message
-    html = (tmp_path / "samhandling" / "2012" / "report.html").read_text(encoding="utf-8")
+def test_samhandling_2012_built_document_is_consistent(demo_document):
+    # the demo document built once for the run (tests/conftest.py)
+    html = (demo_document("samhandling", 2012).out_path / "report.html").read_text(encoding="utf-8")
     start = html.index("Søknader og tildelinger per fylke 2012")
     table = html[start : html.index("</table>", start)]
     rows = re.findall(r"<tr[^>]*><th[^>]*scope=.row.[^>]*>([^<]+)</th>(.*?)</tr>", table)

@@ -12,25 +12,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from evalkit.runner import build, report_trends, report_year
+from evalkit.runner import build
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "data" / "demo"
 NBSP = "\u00a0"
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def out(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("outputs")
-
-
-@pytest.fixture(scope="module")
-def samhandling_2012(out):
-    """The samhandling 2012 document, built once for the module's two tests that read it
-    (whichever runs first)."""
-    return report_year("samhandling", 2012, data_dir=DEMO, out_dir=out)
 
 
 def _html(path: Path) -> str:
@@ -73,10 +61,9 @@ def _common_checks(folder: Path) -> str:
     return _text(html)
 
 
-def test_frisklivs_2022_document(out):
-    res = report_year("frisklivs_lms", 2022, data_dir=DEMO, out_dir=out)
-    assert res.status == "built", res.message
-    folder = out / "frisklivs_lms" / "2022"
+def test_frisklivs_2022_document(demo_document):
+    folder = demo_document("frisklivs_lms", 2022).out_path
+    assert (folder.parent.name, folder.name) == ("frisklivs_lms", "2022")
     text = _common_checks(folder)
     # the seed summary, in its own words, with Norwegian number formats
     assert "I 2022 har 11 fylker gitt tilskudd til totalt 109 prosjekter" in text
@@ -104,12 +91,10 @@ def test_frisklivs_2022_document(out):
     assert total["Prosjekter"].item() == 109  # the published 109 projects of 2022
 
 
-def test_project_names_from_the_data_are_escaped(out, samhandling_2012):
+def test_project_names_from_the_data_are_escaped(demo_document):
     # every demo year holds one project name that needs escaping; the samhandling document
     # lists the funded projects by name
-    res = samhandling_2012
-    assert res.status == "built", res.message
-    html = _html(out / "samhandling" / "2012" / "report.html")
+    html = _html(demo_document("samhandling", 2012).out_path / "report.html")
     names = pd.read_excel(DEMO / "samhandling" / "2012.xlsx", dtype=str)["Prosjekt"]
     hostile = [n for n in names if "<" in n]
     assert hostile, "the demo data should hold a name with <"
@@ -118,16 +103,16 @@ def test_project_names_from_the_data_are_escaped(out, samhandling_2012):
         assert name.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") in html
 
 
-def test_samhandling_2012_document(out, samhandling_2012):
-    res = samhandling_2012
-    assert res.status in ("built", "cached")
-    text = _common_checks(out / "samhandling" / "2012")
+def test_samhandling_2012_document(demo_document):
+    folder = demo_document("samhandling", 2012).out_path
+    assert (folder.parent.name, folder.name) == ("samhandling", "2012")
+    text = _common_checks(folder)
     assert f"81,6{NBSP}millioner kroner til 199 samhandlingsprosjekter" in text
     assert "I bunken med 380 søknader" in text
     assert "Fylkesvis liste over prosjekter som fikk støtte" in text
     # the list goes county by county, each county heading its projects once: the 199
     # published projects, under as many headings as counties with a project, each once
-    html = _html(out / "samhandling" / "2012" / "report.html")
+    html = _html(folder / "report.html")
     listing = html[
         html.index("Fylkesvis liste over") : html.index(
             "</table>", html.index("Fylkesvis liste over")
@@ -138,10 +123,11 @@ def test_samhandling_2012_document(out, samhandling_2012):
     assert listing.count("<tr>") - 1 == 199  # the header row, then one row per project
 
 
-def test_trends_document(out):
-    res = report_trends("frisklivs_lms", data_dir=DEMO, out_dir=out)
-    assert res.status == "built", res.message
-    folder = out / "frisklivs_lms" / "trends"
+def test_trends_document(demo_document):
+    # built once for the run (tests/conftest.py), without the PDF, which no test here reads
+    res = demo_document("frisklivs_lms", "trends")
+    folder = res.out_path
+    assert folder.name == "trends" and folder.parent.name == "frisklivs_lms"
     text = _common_checks(folder)
     assert "2019–2024" in text and "Cochran–Armitage" in text
     metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
@@ -153,15 +139,13 @@ def test_build_writes_index_and_a_rebuild_is_cached(tmp_path):
     data = tmp_path / "data"
     shutil.copytree(DEMO / "samhandling", data / "samhandling")
     (data / "SYNTHETIC.txt").write_text("synthetic", encoding="utf-8")
-    results = build(
-        ["samhandling"], [2011, 2012], data_dir=data, out_dir=tmp_path / "out", progress=False
-    )
+    # what is checked is the HTML, the index and the cache; the PDF is test_pdf's
+    kw = {"data_dir": data, "out_dir": tmp_path / "out", "progress": False, "pdf": False}
+    results = build(["samhandling"], [2011, 2012], **kw)
     assert [r.status for r in results] == ["built", "built"]
     index = _html(tmp_path / "out" / "index.html")
     assert "samhandling/2012/report.html" in index and "samhandling/2011/report.html" in index
-    again = build(
-        ["samhandling"], [2011, 2012], data_dir=data, out_dir=tmp_path / "out", progress=False
-    )
+    again = build(["samhandling"], [2011, 2012], **kw)
     assert [r.status for r in again] == ["cached", "cached"]
     # changing the compared year's export invalidates the later year: the workbook saved again
     # by openpyxl holds the same cells in other bytes, so 2012 is rebuilt, and builds
@@ -171,7 +155,7 @@ def test_build_writes_index_and_a_rebuild_is_cached(tmp_path):
     before = compared.read_bytes()
     load_workbook(compared).save(compared)
     assert compared.read_bytes() != before
-    third = build(["samhandling"], [2012], data_dir=data, out_dir=tmp_path / "out", progress=False)
+    third = build(["samhandling"], [2012], **kw)
     assert [r.status for r in third] == ["built"]
 
 
@@ -182,10 +166,9 @@ def _wilson(x: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]
     return centre - half, centre + half
 
 
-def test_frisklivs_2023_document_compares_each_share_with_2022(out):
-    res = report_year("frisklivs_lms", 2023, data_dir=DEMO, out_dir=out)
-    assert res.status == "built", res.message
-    folder = out / "frisklivs_lms" / "2023"
+def test_frisklivs_2023_document_compares_each_share_with_2022(demo_document):
+    folder = demo_document("frisklivs_lms", 2023).out_path
+    assert (folder.parent.name, folder.name) == ("frisklivs_lms", "2023")
     text = _common_checks(folder)
     metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
     assert metrics["compare_with"] == [2022]

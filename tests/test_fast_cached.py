@@ -186,3 +186,30 @@ def test_compare_with_names_no_year_twice_and_not_the_year_itself():
         check_compare_with(2022, [2021, 2022])
     with pytest.raises(ParameterError, match="names 2020 more than once"):
         check_compare_with(2022, [2020, 2021, 2020])
+
+
+def test_a_build_process_leaves_out_imports_it_does_not_use():
+    """Paid in every process that builds (the runner's, each kernel of a trends document):
+    nbformat's jsonschema without rfc3987_syntax (1,3 s compiling grammars for a format no
+    notebook schema uses; evalkit.runner keeps it out), and the logistic regression without
+    statsmodels.api (0,5 s importing all of statsmodels). Both still work: a notebook is
+    validated, and the regression is fitted."""
+    code = (
+        "import sys\n"
+        "import evalkit.runner, nbformat, pandas as pd\n"
+        "from evalkit.stats import logistic_odds_ratios\n"
+        "nbformat.validate(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('1')]))\n"
+        "df = pd.DataFrame({'y': [0, 1, 0, 1, 1, 0, 1, 0, 1, 1], 'x': [0, 0, 1, 1, 0, 1, 1, 0, 0, 1],"
+        " 'year': [1, 1, 1, 1, 1, 2, 2, 2, 2, 2]})\n"
+        "res = logistic_odds_ratios(df, 'y', ['x'])\n"
+        "print(res['predictors'][0]['estimable'])\n"
+        "print(sorted(m for m in ('rfc3987_syntax', 'statsmodels.api') if sys.modules.get(m)))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    run = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    fitted, imported = run.stdout.strip().splitlines()[-2:]
+    assert fitted == "True"
+    assert imported == "[]"

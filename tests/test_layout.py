@@ -22,8 +22,8 @@ DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
 YEARS = {"frisklivs_lms": [2019, 2020, 2021, 2022, 2023, 2024], "samhandling": [2010, 2011, 2012]}
 
 
-def _year_figures(scheme: str, year: int) -> list:
-    ev = evaluate(scheme, year, data_dir=DEMO)
+def _year_figures(scheme: str, year: int, cache_dir: Path | None = None) -> list:
+    ev = evaluate(scheme, year, data_dir=DEMO, cache_dir=cache_dir)
     figs = list(doc.county_figures(ev))
     for group in dict.fromkeys(s.group for s in ev.scheme.shares):
         figs.append(doc.shares_figure(ev, group, group.capitalize()))
@@ -35,8 +35,8 @@ def _year_figures(scheme: str, year: int) -> list:
     return figs
 
 
-def _trend_figures(scheme: str) -> list:
-    tr = evaluate_trends(scheme, data_dir=DEMO)
+def _trend_figures(scheme: str, cache_dir: Path | None = None) -> list:
+    tr = evaluate_trends(scheme, data_dir=DEMO, cache_dir=cache_dir)
     return [*tdoc.trend_figures(tr), tdoc.amounts_figure(tr)]
 
 
@@ -75,8 +75,11 @@ def _check(figure) -> list[str]:
 
 
 @pytest.mark.parametrize(("scheme", "year"), CASES, ids=[f"{s}-{y}" for s, y in CASES])
-def test_figures_have_room_and_no_overlapping_tick_labels(scheme, year):
-    figs = _trend_figures(scheme) if year == "trends" else _year_figures(scheme, year)
+def test_figures_have_room_and_no_overlapping_tick_labels(scheme, year, demo_cache_dir):
+    if year == "trends":
+        figs = _trend_figures(scheme, demo_cache_dir)
+    else:
+        figs = _year_figures(scheme, year, demo_cache_dir)
     assert figs
     problems = [p for f in figs for p in _check(f)]
     assert not problems, "\n".join(problems)

@@ -65,8 +65,8 @@ def _found(value: float, decimals: int, after: str, leaves: list[float]) -> bool
     [("frisklivs_lms", 2019), ("frisklivs_lms", 2023), ("samhandling", 2011),
      ("samhandling", 2012)],
 )  # fmt: skip
-def test_every_number_of_the_summary_is_in_metrics_json(scheme, year):
-    ev = evaluate(scheme, year, data_dir=DEMO)
+def test_every_number_of_the_summary_is_in_metrics_json(scheme, year, demo_cache_dir):
+    ev = evaluate(scheme, year, data_dir=DEMO, cache_dir=demo_cache_dir)
     summary = doc.summary(ev).data
     numbers = _shown(summary)
     assert len(numbers) >= 5  # the test reads the summary's numbers at all
@@ -84,8 +84,8 @@ def test_the_numbers_are_read_as_written():
 
 
 @pytest.mark.parametrize("scheme", ["frisklivs_lms", "samhandling"])
-def test_every_number_of_the_trends_summary_is_in_its_metrics_json(scheme):
-    tr = evaluate_trends(scheme, data_dir=DEMO)
+def test_every_number_of_the_trends_summary_is_in_its_metrics_json(scheme, demo_cache_dir):
+    tr = evaluate_trends(scheme, data_dir=DEMO, cache_dir=demo_cache_dir)
     summary = tdoc.summary(tr).data
     numbers = _shown(summary)
     leaves = _leaves(trends_metrics(tr))

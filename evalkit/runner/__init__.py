@@ -32,12 +32,21 @@ scipy either, so checking the cache of every year costs little more than hashing
 (tests/test_fast_cached.py, benchmarks/bench_cached.py).
 """
 
+import sys
+
 from evalkit.paths import project_root
 from evalkit.runner.build import build, report_trends, report_year
 from evalkit.runner.index import write_index
 from evalkit.runner.kernels import KERNEL_DISPLAY_NAME, KERNEL_NAME, ensure_kernel
 from evalkit.runner.params import Param, notebook_parameters, validate_parameters
 from evalkit.runner.plan import TRENDS_FOLDER, BuildResult
+
+# nbformat (which papermill, nbconvert and jupytext import) validates with jsonschema, which
+# imports rfc3987_syntax where it is installed (jsonschema[format-nongpl]) only to check the
+# «iri» format, which no notebook schema uses; its import compiles some 35 Earley grammars,
+# 1,3 s of processor time in every process that builds a document
+# (python-jsonschema/jsonschema#1428). Marked absent (ImportError) unless already imported.
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 __all__ = [
     "KERNEL_DISPLAY_NAME",
