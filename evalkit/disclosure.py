@@ -1384,9 +1384,10 @@ def _table_title(doc: Any) -> str:
 
 
 def _quoted(labels: list[str]) -> str:
+    from evalkit.flags import quoted
     from evalkit.formats import join_list
 
-    return join_list([t("disclosure.quoted", text=lab) for lab in labels])
+    return join_list([quoted(lab) for lab in labels])
 
 
 def method_text(doc: Any, rule: DisclosureRule) -> str:
