@@ -225,7 +225,10 @@ def remove_invisible(raw: RawExport) -> tuple[RawExport, pd.DataFrame]:
         cells = frame.iloc[rows]
         for problem in parse.INVISIBLE:
             details = np.array(
-                [_invisible_detail(problem, f[problem]) if problem in f else None for f in by_class],
+                [
+                    _invisible_detail(problem, f[problem]) if problem in f else None
+                    for f in by_class
+                ],
                 dtype=object,
             )[which]
             flags.append(

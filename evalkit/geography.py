@@ -697,7 +697,11 @@ def _resolve_code_token(token: str, year: int) -> tuple[str, str | None, tuple[s
     explanation's key and fields)."""
     plain = re.sub(r"[.,]0+$", "", token)
     if not re.fullmatch(r"\d{3,4}", plain):
-        return ("invalid_municipality_code", None, ("dq.invalid_municipality_code", {"token": token}))
+        return (
+            "invalid_municipality_code",
+            None,
+            ("dq.invalid_municipality_code", {"token": token}),
+        )
     code = plain.zfill(4)
     succ = _successors(year).get(code)
     if succ is None:

@@ -103,9 +103,7 @@ def _flag_rows(rows: list[dict]) -> pd.DataFrame:
     if not rows:
         return empty_flags()
     # a row's "detail" is a catalog key with its fields in "args" (see evalkit.flags)
-    rows = [
-        {**r, **explained(r["detail"], r.get("args"))} if r.get("detail") else r for r in rows
-    ]
+    rows = [{**r, **explained(r["detail"], r.get("args"))} if r.get("detail") else r for r in rows]
     return pd.DataFrame(
         {
             "row": pd.array([r.get("row") for r in rows], dtype="Int64"),
@@ -563,7 +561,9 @@ def _location_flags(table: _Table) -> list[dict]:
         flags.append(
             {
                 "problem": "sheet_not_first",
-                "detail": "dq.sheet_not_first.others" if table.other_sheets else "dq.sheet_not_first",
+                "detail": "dq.sheet_not_first.others"
+                if table.other_sheets
+                else "dq.sheet_not_first",
                 "args": args,
                 "action": "noted",
             }
@@ -578,7 +578,11 @@ def _location_flags(table: _Table) -> list[dict]:
                     if table.header_row == 2
                     else "dq.header_not_first_row.many"
                 ),
-                "args": {"row": table.header_row, "sheet": table.sheet, "last": table.header_row - 1},
+                "args": {
+                    "row": table.header_row,
+                    "sheet": table.sheet,
+                    "last": table.header_row - 1,
+                },
                 "action": "noted",
             }
         )
