@@ -60,7 +60,7 @@ def test_the_mismatch_list_is_translated_item_by_item():
     with language("nn"):
         assert detail_text(flags).iloc[0] == (
             "Fylket Rogaland stemmer ikkje med kommunenummeret: 0301 Oslo ligg i Oslo. "
-            "Fylket er halde på."
+            "Fylket er behalde."
         )
 
 
