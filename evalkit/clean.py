@@ -18,10 +18,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from evalkit import geography, parse
-from evalkit.config import DEFAULT_AMOUNT_RANGE, AmountRange, Scheme
+from evalkit.config import DEFAULT_AMOUNT_RANGE, AmountRange, Scheme, scheme_text
 from evalkit.errors import StructuralError
 from evalkit.flags import FLAG_COLUMNS, concat_flags, empty_flags, make_flags, show_invisible
-from evalkit.formats import fmt_int
+from evalkit.i18n import LANGUAGES
 from evalkit.read import RawExport
 
 log = logging.getLogger(__name__)
@@ -59,40 +59,39 @@ class CleanResult:
         return self.flags[FLAG_COLUMNS].reset_index(drop=True)
 
 
-#: Detail sentences of the cell flags raised while parsing.
-_UNKNOWN_YESNO = "Svaret er verken ja eller nei; satt som manglende."
-_UNREADABLE_AMOUNT = "Beløpet kan ikke leses som hele kroner; satt som manglende."
-_UNKNOWN_ROUND = "Runde må være 1 eller 2; satt som manglende."
+#: The explanations (catalog keys) of the cell flags raised while parsing.
+_UNKNOWN_YESNO = "dq.unknown_yesno"
+_UNREADABLE_AMOUNT = "dq.unreadable_amount"
+_UNKNOWN_ROUND = "dq.unknown_round"
 
 
-def _blank_round(round_: int, scheme: Scheme) -> str:
-    return (
-        f"Runde er tom; regnet som runde {round_}, slik «blank_is» for feltet sier i "
-        f"{scheme.path.name}."
-    )
+def _blank_round(round_: int, scheme: Scheme) -> tuple[str, dict]:
+    return "dq.blank_round", {"round": round_, "file": scheme.path.name}
 
 
-def _implausible_amount(plausible: AmountRange, scheme: Scheme) -> str:
-    low, high = fmt_int(plausible.min), fmt_int(plausible.max)
-    return (
-        f"Beløpet er utenfor det som er rimelig for feltet ({low}–{high} kr per rad); satt som "
-        f"manglende og holdt utenfor summer og kvartiler. Grensene settes under «plausible» i "
-        f"{scheme.path.name}."
-    )
+def _implausible_amount(plausible: AmountRange, scheme: Scheme) -> tuple[str, dict]:
+    args = {"low": {"int": plausible.min}, "high": {"int": plausible.max}}
+    return "dq.implausible_amount", {**args, "file": scheme.path.name}
 
 
-def _unknown_category(vocabulary) -> str:
-    labels = "; ".join(t.label_nb for t in vocabulary.terms)
-    return f"Ukjent verdi; satt som manglende. Gyldige svar: {labels}."
+def _unknown_category(vocabulary) -> tuple[str, dict]:
+    labels = {
+        lang: "; ".join(scheme_text(term, "label", lang) for term in vocabulary.terms)
+        for lang in LANGUAGES
+    }
+    return "dq.unknown_category", {"labels": labels}
 
 
 def _cell_flags(frame, mask: np.ndarray, name, column, values, problem, detail, action):
-    """Flags of the cells of field ``name`` where ``mask`` holds (none built when none)."""
+    """Flags of the cells of field ``name`` where ``mask`` holds (none built when none);
+    ``detail`` is a catalog key, or (key, fields)."""
     if not mask.any():
         return empty_flags()
+    detail, args = (detail, None) if isinstance(detail, str) else detail
     return make_flags(
         frame,
         pd.Series(mask, index=frame.index),
+        args=args,
         column=column,
         field=name,
         values=values,
@@ -104,7 +103,7 @@ def _cell_flags(frame, mask: np.ndarray, name, column, values, problem, detail, 
 
 def _required_blank(frame, name, column, blank: np.ndarray) -> pd.DataFrame:
     return _cell_flags(
-        frame, blank, name, column, None, "missing_required", "Obligatorisk felt er tomt.", "noted"
+        frame, blank, name, column, None, "missing_required", "dq.missing_required", "noted"
     )
 
 
@@ -182,21 +181,16 @@ def _slice(result, start: int, stop: int):
 
 #: Detail sentences of the flags of :func:`remove_invisible`, by problem: what the
 #: characters are, then the code points and what became of them.
-_INVISIBLE_DETAIL = {
-    "control_character": "Cellen har kontrolltegn",
-    "bidi_control": "Cellen har tegn som styrer skriveretningen (de kan vise teksten i en annen "
-    "rekkefølge enn den har)",
-    "zero_width_character": "Cellen har usynlige tegn uten bredde",
-}
-
-
-def _invisible_detail(problem: str, found: str) -> str:
+def _invisible_detail(problem: str, found: str) -> dict:
+    """The fields of the explanation ``dq.invisible`` of a cell that held ``found``."""
     spaced = "".join(c for c in found if c in parse.SPACE_LIKE_CONTROLS)
     removed = "".join(c for c in found if c not in spaced)
-    done = [f"{parse.code_points(removed)} er fjernet"] if removed else []
+    done = [{"key": "dq.invisible.removed", "args": {"chars": parse.code_points(removed)}}]
+    done = done if removed else []
     if spaced:
-        done.append(f"{parse.code_points(spaced)} er gjort om til mellomrom")
-    return f"{_INVISIBLE_DETAIL[problem]}: {'; '.join(done)}."
+        chars = parse.code_points(spaced)
+        done.append({"key": "dq.invisible.spaced", "args": {"chars": chars}})
+    return {"what": {"key": f"dq.invisible.{problem}"}, "done": done}
 
 
 def remove_invisible(raw: RawExport) -> tuple[RawExport, pd.DataFrame]:
@@ -231,18 +225,22 @@ def remove_invisible(raw: RawExport) -> tuple[RawExport, pd.DataFrame]:
         cells = frame.iloc[rows]
         for problem in parse.INVISIBLE:
             details = np.array(
-                [_invisible_detail(problem, f[problem]) if problem in f else "" for f in by_class],
+                [
+                    _invisible_detail(problem, f[problem]) if problem in f else None
+                    for f in by_class
+                ],
                 dtype=object,
             )[which]
             flags.append(
                 make_flags(
                     cells,
-                    pd.Series(details != "", index=cells.index),
+                    pd.Series(details != None, index=cells.index),  # noqa: E711
                     column=raw.headers.get(name, name),
                     field=name,
                     values=cells[name],
                     problem=problem,
-                    detail=pd.Series(details, index=cells.index),
+                    detail="dq.invisible",
+                    args=pd.Series(details, index=cells.index),
                     action="mapped",
                 )
             )
@@ -277,7 +275,7 @@ def exclude_empty_responses(
         field="",
         values=frame.get(scheme.id_field),
         problem="empty_response",
-        detail="Skjemaet er tomt (bare id er fylt ut); raden er holdt utenfor.",
+        detail="dq.empty_response",
         action="excluded",
     )
     return frame.loc[~empty].reset_index(drop=True), flags
@@ -662,7 +660,7 @@ def derive_fields(
             field=granted,
             values=tidy[granted],
             problem="granted_above_applied",
-            detail="Tildelt beløp er større enn søkt beløp; beløpet er beholdt, men bør sjekkes.",
+            detail="dq.granted_above_applied",
             action="noted",
         )
     )
@@ -675,7 +673,7 @@ def derive_fields(
             field=granted,
             values=tidy[granted],
             problem="refused_with_amount",
-            detail="Søknaden er avslått, men har tildelt beløp; beløpet er ikke regnet med.",
+            detail="dq.refused_with_amount",
             action="set_missing",
         )
     )

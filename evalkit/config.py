@@ -1092,7 +1092,8 @@ class Scheme:
     def override_line(self, *, nb: bool = False) -> str:
         """One line saying which YAML is read instead of the bundled one, in English («schemes/
         frisklivs_lms.yaml in the project is used instead of the scheme bundled with evalkit»)
-        or, with ``nb``, in Norwegian for the documents; "" for a bundled or a new scheme."""
+        or, with ``nb``, in the documents' current language; "" for a bundled or a new
+        scheme."""
         return override_line(self.name, self.path, nb=nb) if self.replaces_bundled else ""
 
 
@@ -1440,9 +1441,10 @@ def replaces_bundled(name: str, path: Path | str) -> bool:
 
 def override_line(name: str, path: Path | str, *, nb: bool = False) -> str:
     """«schemes/NAME.yaml in the project is used instead of the scheme bundled with evalkit»
-    (English, for the terminal and the log) or, with ``nb``, «ordningen er lest fra
-    schemes/NAME.yaml i prosjektet, ikke fra filen som følger med evalkit» (for the documents
-    and the index). A file outside the project is named by its full path."""
+    (English, for the terminal and the log) or, with ``nb`` (a name from before the
+    languages), in the current language of the documents and the index: «ordningen er lest fra
+    schemes/NAME.yaml i prosjektet, ikke fra filen som følger med evalkit». A file outside the
+    project is named by its full path."""
     from evalkit.paths import project_root
 
     path = Path(path).resolve()
@@ -1452,7 +1454,9 @@ def override_line(name: str, path: Path | str, *, nb: bool = False) -> str:
     except ValueError:
         shown, here = str(path), ""
     if nb:
-        return f"ordningen er lest fra {shown}{here}, ikke fra filen som følger med evalkit"
+        if here:
+            return i18n.t("config.override.project", path=shown)
+        return i18n.t("config.override.elsewhere", path=shown)
     return f"{shown}{here} is used instead of the scheme bundled with evalkit"
 
 

@@ -40,6 +40,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from evalkit.i18n import t, tn
+
 logger = logging.getLogger(__name__)
 
 #: A hidden cell counts as protected when its feasible range is at least this wide; counts are
@@ -71,49 +73,35 @@ class DisclosureRule:
             raise ValueError("symbol must be a non-empty string")
 
     @property
-    def footnote_nb(self) -> str:
-        """The footnote in bokmål, worded from ``min_count`` and ``symbol``.
+    def footnote_text(self) -> str:
+        """The footnote in the current language, worded from ``min_count`` and ``symbol``.
 
         ``min_count=3`` gives «:» Tallet er skjult fordi det er 1 eller 2 (eller fordi det
         ellers kunne regnes ut fra summene).
         """
         if self.min_count == 1:
-            why = "fordi det ellers kunne regnes ut fra summene."
-            return f"«{self.symbol}» Tallet er skjult {why}"
-        return (
-            f"«{self.symbol}» Tallet er skjult fordi det er {self.small_nb} "
-            "(eller fordi det ellers kunne regnes ut fra summene)."
-        )
+            return t("disclosure.footnote.totals_only", symbol=self.symbol)
+        return t("disclosure.footnote.small", symbol=self.symbol, small=self.small_text)
 
     @property
-    def small_nb(self) -> str:
-        """The counts the rule hides, in words: «1 eller 2», «1, 2, 3 eller 4», «mellom 1 og
-        9»; "" when it hides none (``min_count=1``)."""
+    def small_text(self) -> str:
+        """The counts the rule hides, in words of the current language: «1 eller 2», «1, 2, 3
+        eller 4», «mellom 1 og 9»; "" when it hides none (``min_count=1``)."""
         small = list(range(1, self.min_count))
         if len(small) <= 1:
             return "".join(map(str, small))
         if len(small) <= 5:
-            return ", ".join(map(str, small[:-1])) + f" eller {small[-1]}"
-        return f"mellom 1 og {small[-1]}"
+            return t("disclosure.small.list", items=", ".join(map(str, small[:-1])), last=small[-1])
+        return t("disclosure.small.range", last=small[-1])
+
+    #: The names of before the languages (the callers are renamed as they are converted).
+    footnote_nb = footnote_text
+    small_nb = small_text
 
 
 #: The small-count rule of every published table (counts of 1 and 2 hidden as «:»): the
 #: year documents' and the trends document's, so that they hide the same cells.
 RULE = DisclosureRule()
-
-#: Added to the footnote when a total is hidden.
-TOTALS_HIDDEN_NB = "Noen summer er også skjult, av samme grunn."
-
-#: Added to the footnote of a table suppressed jointly with the year documents' county tables.
-REGROUPED_NB = (
-    "Tall er også skjult der tabellen over fylker i rapporten for året skjuler dem, eller der de "
-    "ellers kunne regnes ut sammen med den."
-)
-
-#: Added to the footnote when a count the table implies (a difference of two columns) is small.
-DIFFERENCES_HIDDEN_NB = (
-    "Tall er også skjult der forskjellen mellom to kolonner ellers ville vist et antall på {small}."
-)
 
 
 @dataclass(frozen=True)
@@ -175,16 +163,16 @@ class SuppressedTable:
 
     @property
     def footnote(self) -> str | None:
-        """The footnote in bokmål, or None when nothing is hidden."""
+        """The footnote in the current language, or None when nothing is hidden."""
         if not self.mask.to_numpy().any():
             return None
-        note = [self.rule.footnote_nb]
+        note = [self.rule.footnote_text]
         if self.small_differences:
-            note.append(DIFFERENCES_HIDDEN_NB.format(small=self.rule.small_nb))
+            note.append(t("disclosure.footnote.differences_hidden", small=self.rule.small_text))
         if self.regrouped:
-            note.append(REGROUPED_NB)
+            note.append(t("disclosure.footnote.regrouped"))
         if self.hidden_totals:
-            note.append(TOTALS_HIDDEN_NB)
+            note.append(t("disclosure.footnote.totals_hidden"))
         return " ".join(note)
 
     def display(self, formatters: dict[str, Callable] | None = None) -> pd.DataFrame:
@@ -1229,8 +1217,13 @@ def suppress_regrouped(
 
 
 # --- a scheme's rule ------------------------------------------------------------------------
-#: How ``metrics.by_county`` names the rows without a county (the county table's row).
+#: How ``metrics.by_county`` names the rows without a county (the county table's row). A row
+#: key, the same in every language (the trends table matches the year tables by it); a
+#: document shows it as :func:`row_label` says.
 UNKNOWN_COUNTY_NB = "Ukjent fylke"
+#: How the trends table names the rows that cannot be placed in one county (a row key, as
+#: ``evalkit.trends.UNPLACED_NB``).
+UNPLACED_NB = "Kan ikke plasseres"
 
 
 def public_counts(doc: Any) -> dict[str, Any]:
@@ -1261,8 +1254,25 @@ def county_options(doc: Any) -> dict[str, Any]:
     return {"public": public, "parts": parts}
 
 
-#: The label of the county table's row of totals.
+#: The key of the county table's row of totals (shown as :func:`row_label` says).
 TOTAL_NB = "I alt"
+
+
+def row_label(key: Hashable) -> Hashable:
+    """The label a document shows for a row key of a county table, in the current language:
+    the row of totals (:data:`TOTAL_NB`), the rows without a county
+    (:data:`UNKNOWN_COUNTY_NB`) and those that cannot be placed (:data:`UNPLACED_NB`) get the
+    catalog's words («I alt», «Total»); a county's name is shown as it is.
+
+    The tables keep the keys, so that the trends table matches the year tables by them in
+    every language; translate only where a table is shown."""
+    if key == TOTAL_NB:
+        return t("disclosure.row.total")
+    if key == UNKNOWN_COUNTY_NB:
+        return t("geo.unknown_county")
+    if key == UNPLACED_NB:
+        return t("geo.unplaced")
+    return key
 
 
 def county_suppression(
@@ -1334,132 +1344,177 @@ def protect_list(rows: pd.DataFrame, spec: Any, doc: Any, table: SuppressedTable
     )
 
 
-def withheld_note_nb(withheld: Iterable[Hashable], doc: Any) -> str | None:
+def withheld_note_text(withheld: Iterable[Hashable], doc: Any) -> str | None:
     """«Søknadene i Oslo og Vestfold er ikke med i listen, fordi antallet der er skjermet i
-    tabellen «Søknader og tildelinger per fylke».»; None when no rows are left out."""
-    from evalkit.formats import join_nb
+    tabellen «Søknader og tildelinger per fylke».» (in the current language); None when no
+    rows are left out."""
+    from evalkit.formats import join_list
 
     names = [str(w) for w in withheld]
     if not names:
         return None
-    return (
-        f"{_the(doc).capitalize()} i {join_nb(names)} er ikke med i listen, fordi antallet der er "
-        f"skjermet i tabellen «{doc.county_table.title_nb}»."
+    return t(
+        "disclosure.withheld",
+        the_units=_capital(_the(doc)),
+        counties=join_list(names),
+        table=_table_title(doc),
     )
 
 
-def _the(doc: Any) -> str:
-    """«prosjektene» / «søknadene»."""
-    from evalkit.config import UNIT_NB
+#: The name of before the languages.
+withheld_note_nb = withheld_note_text
 
-    return UNIT_NB[doc.unit][2]
+
+def _the(doc: Any) -> str:
+    """«prosjektene» / «søknadene» (the current language)."""
+    from evalkit.formats import unit_form
+
+    return unit_form(doc.unit, "the")
+
+
+def _capital(text: str) -> str:
+    return f"{text[:1].upper()}{text[1:]}"
+
+
+def _table_title(doc: Any) -> str:
+    """The title of the scheme's county table in the current language."""
+    from evalkit.config import scheme_text
+
+    return scheme_text(doc.county_table, "title")
 
 
 def _quoted(labels: list[str]) -> str:
-    from evalkit.formats import join_nb
+    from evalkit.flags import quoted
+    from evalkit.formats import join_list
 
-    return join_nb([f"«{lab}»" for lab in labels])
+    return join_list([quoted(lab) for lab in labels])
 
 
-def method_nb(doc: Any, rule: DisclosureRule) -> str:
-    """The method text's account of disclosure control (after «Skjerming.»): what is public
-    and why, what is protected, and how (``doc``: the scheme's ``SchemeModel``, with defaults).
+def method_text(doc: Any, rule: DisclosureRule) -> str:
+    """The method text's account of disclosure control (after «Skjerming.»), in the current
+    language: what is public and why, what is protected, and how (``doc``: the scheme's
+    ``SchemeModel``, with defaults).
 
     samhandling: «Tildelingene er offentlige: departementet publiserte listen over prosjektene
     som fikk støtte, fylke for fylke. Kolonnene «Innvilget» og «Tildelt (kr)» … skjermes derfor
     ikke … Avslåtte søknader er ikke offentlige. I tabeller på fylkesnivå vises antall på 1 og
     2 i kolonnen «Søknader» som «:» …»
     """
+    from evalkit.config import scheme_text
+
     columns = doc.county_table.columns
-    label = {c.key: c.label_nb for c in columns}
+    label = {c.key: scheme_text(c, "label") for c in columns}
     options = county_options(doc)
     public, parts = options["public"], options["parts"]
     lists = [item.list for sec in doc.sections or [] for item in sec.show if hasattr(item, "list")]
     published = public_counts(doc)
     out = []
     for p in published.values():
-        out.append(f"{p.what_nb[:1].upper()}{p.what_nb[1:]} er offentlige: {p.source_nb}.")
+        what, source = scheme_text(p, "what"), scheme_text(p, "source")
+        out.append(t("disclosure.method.public", what=_capital(what), source=source))
     shown = [
-        c.label_nb
+        label[c.key]
         for c in columns
         if c.key in public or (c.linked_to and set(c.linked_to) <= set(public))
     ]
     full = [
-        published[_list_count(doc, s)].what_nb for s in lists if _list_count(doc, s) in published
+        scheme_text(published[_list_count(doc, s)], "what")
+        for s in lists
+        if _list_count(doc, s) in published
     ]
     if shown or full:
         said = []
         if shown:
-            word = "Kolonnen" if len(shown) == 1 else "Kolonnene"
             said.append(
-                f"{word} {_quoted(shown)} i tabellen «{doc.county_table.title_nb}» skjermes "
-                "derfor ikke"
+                tn(
+                    "disclosure.method.columns_shown",
+                    len(shown),
+                    columns=_quoted(shown),
+                    table=_table_title(doc),
+                )
             )
         for what in dict.fromkeys(full):
-            several = full.count(what) > 1
-            said.append(
-                f"{'listene' if several else 'listen'} over {what} er "
-                f"{'fullstendige' if several else 'fullstendig'}"
-            )
-        sentence = ", og ".join(said)
-        out.append(f"{sentence[:1].upper()}{sentence[1:]}.")
+            said.append(tn("disclosure.method.list_complete", full.count(what), what=what))
+        sentence = said[0]
+        for more in said[1:]:
+            sentence = t("disclosure.method.and", first=sentence, second=more)
+        out.append(f"{_capital(sentence)}.")
     for p in published.values():
-        if p.rest_nb:
-            out.append(f"{p.rest_nb[:1].upper()}{p.rest_nb[1:]} er ikke offentlige.")
+        rest = scheme_text(p, "rest")
+        if rest:
+            out.append(t("disclosure.method.rest", rest=_capital(rest)))
     protected = [label[c.key] for c in columns if c.count and c.key not in public]
     if protected:
-        where = f" i {'kolonnen' if len(protected) == 1 else 'kolonnene'} {_quoted(protected)}"
-        rule_said = (
-            f"I tabeller på fylkesnivå vises antall på {rule.small_nb}"
-            f"{where if public else ''} som «{rule.symbol}»"
-        )
+        if public:
+            rule_said = tn(
+                "disclosure.method.rule_in_columns",
+                len(protected),
+                small=rule.small_text,
+                columns=_quoted(protected),
+                symbol=rule.symbol,
+            )
+        else:
+            rule_said = t("disclosure.method.rule", small=rule.small_text, symbol=rule.symbol)
         for part, whole in parts.items():
             if part in public and whole in public:
                 continue
             rest = published.get(part)
-            what = f"forskjellen mellom «{label[whole]}» og «{label[part]}»"
-            if rest is not None and rest.rest_nb:
-                what = f"antall {rest.rest_nb} ({what})"
-            rule_said += f", og tall skjules også der {what} er {rule.small_nb}"
+            what = t("disclosure.method.difference", whole=label[whole], part=label[part])
+            if rest is not None and scheme_text(rest, "rest"):
+                what = t(
+                    "disclosure.method.count_of", rest=scheme_text(rest, "rest"), difference=what
+                )
+            rule_said += t("disclosure.method.also_hidden", what=what, small=rule.small_text)
         out.append(rule_said + ".")
-        sources = "fra summene" + (", fra de offentlige tallene" if public else "")
-        others = "tabeller, figurer og lister" if lists else "tabeller og figurer"
-        out.append(
-            "Flere celler skjules der det trengs for at de skjulte tallene ikke skal kunne "
-            f"regnes ut {sources} eller fra andre {others} i rapporten (sekundærskjerming)."
+        sources = (
+            t("disclosure.method.sources.totals_public")
+            if public
+            else t("disclosure.method.sources.totals")
         )
+        others = (
+            t("disclosure.method.others.with_lists")
+            if lists
+            else t("disclosure.method.others.plain")
+        )
+        out.append(t("disclosure.method.secondary", sources=sources, others=others))
         hidden_lists = [s for s in lists if _list_count(doc, s) not in published]
         if hidden_lists:
-            word = "listen" if len(hidden_lists) == 1 else "listene"
-            out.append(f"Fylker der antallet er skjermet, er ikke med i {word} over {_the(doc)}.")
+            out.append(
+                tn("disclosure.method.lists_withheld", len(hidden_lists), the_units=_the(doc))
+            )
     else:
-        out.append("Ingen tall på fylkesnivå skjermes.")
+        out.append(t("disclosure.method.none"))
     return " ".join(out)
 
 
-def trends_method_nb(doc: Any, rule: DisclosureRule) -> str:
-    """The trends document's account of disclosure control (after «Skjerming.»), for its
-    table of counties and years (:func:`suppress_regrouped`; ``doc``: the scheme's
-    ``SchemeModel``).
+def trends_method_text(doc: Any, rule: DisclosureRule) -> str:
+    """The trends document's account of disclosure control (after «Skjerming.»), in the
+    current language, for its table of counties and years (:func:`suppress_regrouped`;
+    ``doc``: the scheme's ``SchemeModel``).
 
     samhandling: «I tabellen over fylker vises antall på 1 eller 2 som «:». Der antallet
     søknader i et fylke er skjult i rapporten for et år, er det skjult for det året her også.
     Flere celler skjules der det trengs for at de skjulte tallene ikke skal kunne regnes ut fra
     summene, eller fra tabellene over fylker i rapportene for hvert år (sekundærskjerming).»
     """
-    from evalkit.config import UNIT_NB, count_key
+    from evalkit.config import count_key, scheme_text
+    from evalkit.formats import unit_form
 
     published = public_counts(doc).get(count_key(doc.unit))
     if published is not None:
-        return (
-            f"{published.what_nb[:1].upper()}{published.what_nb[1:]} er offentlige: "
-            f"{published.source_nb}. Tabellen over fylker skjermes derfor ikke."
+        return t(
+            "disclosure.trends.public",
+            what=_capital(scheme_text(published, "what")),
+            source=scheme_text(published, "source"),
         )
-    many = UNIT_NB[doc.unit][1]
-    return (
-        f"I tabellen over fylker vises antall på {rule.small_nb} som «{rule.symbol}». Der "
-        f"antallet {many} i et fylke er skjult i rapporten for et år, er det skjult for det "
-        "året her også. Flere celler skjules der det trengs for at de skjulte tallene ikke skal "
-        "kunne regnes ut fra summene, eller fra tabellene over fylker i rapportene for hvert år "
-        "(sekundærskjerming)."
+    return t(
+        "disclosure.trends.rule",
+        small=rule.small_text,
+        symbol=rule.symbol,
+        many=unit_form(doc.unit, "many"),
     )
+
+
+#: The names of before the languages.
+method_nb = method_text
+trends_method_nb = trends_method_text

@@ -388,16 +388,27 @@ def _valid(values: pa.Array) -> np.ndarray:
     return values.is_valid().to_numpy(zero_copy_only=False)
 
 
-def _flags(rows: np.ndarray, mask: np.ndarray, *, values, detail, **kw) -> pd.DataFrame:
-    """:func:`make_flags` for flat arrays: ``rows`` the source rows, ``values`` and
-    ``detail`` pyarrow string arrays (or ``None`` / a sentence)."""
+def _per_row(mask: np.ndarray, make) -> list:
+    """``make(i)`` for each ``i`` where ``mask`` holds, None elsewhere (the fields of a flag's
+    explanation, built only for the rows flagged)."""
+    out: list = [None] * len(mask)
+    for i in np.flatnonzero(mask).tolist():
+        out[i] = make(i)
+    return out
+
+
+def _flags(rows: np.ndarray, mask: np.ndarray, *, values, detail, args=None, **kw) -> pd.DataFrame:
+    """:func:`make_flags` for flat arrays: ``rows`` the source rows, ``values`` a pyarrow
+    string array (or ``None``), ``detail`` the explanation's key (or a list of them, one per
+    row) and ``args`` its fields (a mapping, or a list of them, one per row)."""
     if not mask.any():
         return empty_flags()
     return make_flags(
         pd.DataFrame({"_row": rows}),
         pd.Series(mask),
         values=None if values is None else parse.string_series(values),
-        detail=detail if isinstance(detail, str) else parse.string_series(detail),
+        detail=detail if isinstance(detail, str) else pd.Series(detail, dtype=object),
+        args=args if args is None or isinstance(args, dict) else pd.Series(args, dtype=object),
         **kw,
     )
 
@@ -568,38 +579,26 @@ def _resolve_counties(
     mapped = stale & _valid(code)
     name = _lookup(code, names)
 
-    raw_text = _filled(text)
-    target = _cat(_filled(name), " (", _filled(code), ")")
-    whole_detail = _cat(
-        "«",
-        raw_text,
-        f"» var ikke et fylke i {year}; alle kommunene lå i {year} i ",
-        target,
-        ". Satt til ",
-        _filled(name),
-        ".",
-    )
-    chosen_detail = _cat(
-        "«",
-        raw_text,
-        f"» var ikke et fylke i {year}; kommunene ble delt, og kommunenummeret ligger i ",
-        target,
-        ". Satt til ",
-        _filled(name),
-        ".",
-    )
-    mapped_detail = pc.if_else(pa.array(by_municipality), chosen_detail, whole_detail)
+    flagged = unknown | stale
+    raw_list = _filled(text).to_pylist() if flagged.any() else []
+    name_list = _filled(name).to_pylist() if flagged.any() else []
+    code_list = _filled(code).to_pylist() if mapped.any() else []
     described = {
         c: _describe_counties(c.split(";"), year)
         for c in pc.unique(candidates.filter(split).drop_null()).to_pylist()
     }
-    cand_text = _lookup(candidates, described)
-    split_detail = _cat(
-        "«",
-        raw_text,
-        f"» var ikke et fylke i {year}; kommunene fordeler seg på ",
-        _filled(cand_text),
-        ". Kommunenummeret avgjør ikke hvilket; satt som manglende.",
+    cand_list = _filled(_lookup(candidates, described)).to_pylist() if split.any() else []
+    texts = _per_row(unknown, lambda i: {"text": raw_list[i], "year": year})
+    mapped_args = _per_row(
+        mapped,
+        lambda i: {"text": raw_list[i], "year": year, "name": name_list[i], "code": code_list[i]},
+    )
+    mapped_key = np.where(
+        by_municipality, "dq.county_not_valid_in_year.chosen", "dq.county_not_valid_in_year.whole"
+    ).tolist()
+    split_args = _per_row(
+        stale & ~mapped,
+        lambda i: {"text": raw_list[i], "year": year, "candidates": cand_list[i]},
     )
     kw = {"column": column, "field": field}
     flags = [
@@ -608,7 +607,7 @@ def _resolve_counties(
             blank,
             values=None,
             problem="missing_county",
-            detail="Fylke mangler; satt som manglende.",
+            detail="dq.missing_county",
             action="set_missing",
             **kw,
         ),
@@ -617,7 +616,8 @@ def _resolve_counties(
             unknown,
             values=text,
             problem="unknown_county",
-            detail=_cat("Ukjent fylke: «", raw_text, "». Satt som manglende."),
+            detail="dq.unknown_county",
+            args=texts,
             action="set_missing",
             **kw,
         ),
@@ -626,7 +626,8 @@ def _resolve_counties(
             mapped,
             values=text,
             problem="county_not_valid_in_year",
-            detail=mapped_detail,
+            detail=mapped_key,
+            args=mapped_args,
             action="mapped",
             **kw,
         ),
@@ -635,7 +636,8 @@ def _resolve_counties(
             stale & ~mapped,
             values=text,
             problem="county_not_valid_in_year",
-            detail=split_detail,
+            detail="dq.county_not_valid_in_year.split",
+            args=split_args,
             action="set_missing",
             **kw,
         ),
@@ -646,30 +648,31 @@ def _resolve_counties(
         outside = _valid(resolved_code) & ~_is(pc.equal(muni_county, resolved_code), True)
         if outside.any():
             o_code, o_county = muni_code.filter(outside), muni_county.filter(outside)
-            o_text = _cat(
-                o_code,
-                " ",
-                _lookup(o_code, _municipality_names(year)),
-                " ligger i ",
-                _lookup(o_county, names),
-            )
-            joined = pc.replace_substring(
-                parse.join_groups(muni_pos[outside], o_text, n), ";", "; "
-            )
-            detail = _cat(
-                "Fylket ",
-                _filled(name),
-                " stemmer ikke med kommunenummeret: ",
-                _filled(joined),
-                ". Fylket er beholdt.",
+            o_name = _lookup(o_code, _municipality_names(year))
+            lies: dict[int, list[dict]] = {}
+            for p, c, nm, k in zip(
+                muni_pos[outside].tolist(),
+                o_code.to_pylist(),
+                o_name.to_pylist(),
+                _lookup(o_county, names).to_pylist(),
+                strict=True,
+            ):
+                item = {"code": c, "name": nm, "county": k}
+                lies.setdefault(p, []).append({"key": "dq.geo.lies_in", "args": item})
+            has = np.zeros(n, dtype=bool)
+            has[list(lies)] = True
+            names_of = _filled(name).to_pylist()
+            mismatch_args = _per_row(
+                has, lambda i: {"name": names_of[i], "municipalities": lies[i]}
             )
             flags.append(
                 _flags(
                     rows,
-                    _valid(joined),
+                    has,
                     values=text,
                     problem="county_municipality_mismatch",
-                    detail=detail,
+                    detail="dq.county_municipality_mismatch",
+                    args=mismatch_args,
                     action="noted",
                     **kw,
                 )
@@ -689,14 +692,15 @@ def _describe_municipalities(codes: frozenset[str] | tuple[str, ...], year: int)
 
 
 @functools.cache
-def _resolve_code_token(token: str, year: int) -> tuple[str, str | None, str]:
-    """One distinct code token -> (problem or ``""``, code valid in ``year`` or None, detail)."""
+def _resolve_code_token(token: str, year: int) -> tuple[str, str | None, tuple[str, dict]]:
+    """One distinct code token -> (problem or ``""``, code valid in ``year`` or None, the
+    explanation's key and fields)."""
     plain = re.sub(r"[.,]0+$", "", token)
     if not re.fullmatch(r"\d{3,4}", plain):
         return (
             "invalid_municipality_code",
             None,
-            f"«{token}» er ikke et kommunenummer (fire sifre); tatt ut.",
+            ("dq.invalid_municipality_code", {"token": token}),
         )
     code = plain.zfill(4)
     succ = _successors(year).get(code)
@@ -704,26 +708,21 @@ def _resolve_code_token(token: str, year: int) -> tuple[str, str | None, str]:
         return (
             "unknown_municipality_code",
             None,
-            f"Kommunenummer {code} finnes ikke; tatt ut. Bruk kommunenummeret fra {year}.",
+            ("dq.unknown_municipality_code", {"code": code, "year": year}),
         )
     if succ == {code}:
-        return "", code, ""
+        return "", code, ("", {})
     old = f"{code} {_old_name(code, year)}"
     if len(succ) == 1:
         (new,) = succ
-        return (
-            "municipality_not_valid_in_year",
-            new,
-            f"Kommunenummer {old} gjaldt ikke i {year}; tilsvarer "
-            f"{_describe_municipalities(succ, year)} i {year} og er satt til det.",
-        )
-    listed = _describe_municipalities(succ, year) if succ else "ingen kommune"
-    return (
-        "municipality_not_valid_in_year",
-        None,
-        f"Kommunenummer {old} gjaldt ikke i {year} og tilsvarer flere kommuner "
-        f"({listed}); tatt ut.",
-    )
+        new_text = _describe_municipalities(succ, year)
+        args = {"old": old, "year": year, "new": new_text}
+        return "municipality_not_valid_in_year", new, ("dq.municipality_code_mapped", args)
+    if not succ:
+        args = {"old": old, "year": year}
+        return "municipality_not_valid_in_year", None, ("dq.municipality_code_none", args)
+    args = {"old": old, "year": year, "listed": _describe_municipalities(succ, year)}
+    return "municipality_not_valid_in_year", None, ("dq.municipality_code_several", args)
 
 
 def resolve_municipality_codes(
@@ -783,9 +782,14 @@ def _resolve_municipality_codes(
     resolved = {t: _resolve_code_token(t, year) for t in pc.unique(tokens).to_pylist()}
     problem = _lookup(tokens, {t: r[0] for t, r in resolved.items()})
     code = _lookup(tokens, {t: r[1] for t, r in resolved.items()})
-    detail = _lookup(tokens, {t: r[2] for t, r in resolved.items()})
-
-    kw = {"column": column, "field": field, "values": tokens, "detail": detail}
+    explained = [resolved[t][2] for t in tokens.to_pylist()]
+    kw = {
+        "column": column,
+        "field": field,
+        "values": tokens,
+        "detail": [e[0] or None for e in explained],
+        "args": [e[1] for e in explained],
+    }
     flags = [
         _flags(rows, _is(problem, prob), problem=prob, action="set_missing", **kw)
         for prob in ("invalid_municipality_code", "unknown_municipality_code")
@@ -987,64 +991,38 @@ def _resolve_municipality_names(
         c: _describe_municipalities(tuple(c.split(";")), year)
         for c in pc.unique(cands.filter(several)).to_pylist()
     }
-    cand_text = _filled(_lookup(cands, described))
+    cand_text = _filled(_lookup(cands, described)).to_pylist()
     current = _is(kind, "current")
     old = _is(kind, "old")
     has_code = _valid(code)
+    names_, codes_ = name.to_pylist(), _filled(code).to_pylist()
+    new_names = _filled(_lookup(code, _municipality_names(year))).to_pylist()
     kw = {"column": column, "field": field, "values": name}
+
+    def named(i: int) -> dict:
+        return {"name": names_[i], "year": year}
+
+    def with_candidates(i: int) -> dict:
+        return {"name": names_[i], "year": year, "candidates": cand_text[i]}
+
+    def mapped(i: int) -> dict:
+        return {"name": names_[i], "year": year, "code": codes_[i], "new_name": new_names[i]}
+
+    cases = [
+        (_is(kind, "unknown"), "unknown_municipality_name", "dq.unknown_municipality_name",
+         named, "set_missing"),
+        (current & ~has_code, "ambiguous_municipality_name", "dq.ambiguous_municipality_name",
+         with_candidates, "set_missing"),
+        (old & has_code, "municipality_not_valid_in_year", "dq.municipality_name_mapped",
+         mapped, "mapped"),
+        (old & ~has_code, "municipality_not_valid_in_year", "dq.municipality_name_several",
+         with_candidates, "set_missing"),
+    ]  # fmt: skip
     flags = [
         _flags(
-            rows,
-            _is(kind, "unknown"),
-            problem="unknown_municipality_name",
-            detail=_cat("Fant ingen kommune med navnet «", name, f"» i {year}; tatt ut."),
-            action="set_missing",
-            **kw,
-        ),
-        _flags(
-            rows,
-            current & ~has_code,
-            problem="ambiguous_municipality_name",
-            detail=_cat(
-                "Flere kommuner heter «",
-                name,
-                f"» i {year} (",
-                cand_text,
-                "); fylket mangler eller avgjør ikke hvilken. Tatt ut; oppgi kommunenummer.",
-            ),
-            action="set_missing",
-            **kw,
-        ),
-        _flags(
-            rows,
-            old & has_code,
-            problem="municipality_not_valid_in_year",
-            detail=_cat(
-                "«",
-                name,
-                f"» var ikke et kommunenavn i {year}; tilsvarer ",
-                _filled(code),
-                " ",
-                _filled(_lookup(code, _municipality_names(year))),
-                f" i {year} og er satt til det.",
-            ),
-            action="mapped",
-            **kw,
-        ),
-        _flags(
-            rows,
-            old & ~has_code,
-            problem="municipality_not_valid_in_year",
-            detail=_cat(
-                "«",
-                name,
-                f"» var ikke et kommunenavn i {year} og tilsvarer flere kommuner (",
-                cand_text,
-                "); tatt ut.",
-            ),
-            action="set_missing",
-            **kw,
-        ),
+            rows, mask, problem=problem, detail=key, args=_per_row(mask, make), action=action, **kw
+        )
+        for mask, problem, key, make, action in cases
     ]
     joined = parse.join_groups(take, code, n)
     return parse.string_series(joined, index=frame.index), concat_flags(flags)

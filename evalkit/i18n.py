@@ -296,6 +296,7 @@ def dynamic_keys() -> set[str]:
 
     keys = {f"flags.problem.{c}" for c in flags.PROBLEM_CODES}
     keys |= {f"flags.action.{c}" for c in flags.ACTIONS}
+    keys |= set(flags.DETAIL_KEYS)
     for unit in ("project", "application"):
         keys |= {f"unit.{unit}.{w}" for w in ("one", "many", "the", "each", "the_one",
                                                "the_n", "answered", "count")}  # fmt: skip

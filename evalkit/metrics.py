@@ -16,7 +16,9 @@ import pyarrow.compute as pc
 
 from evalkit import geography, parse, stats, wording
 from evalkit.clean import CleanResult
-from evalkit.config import Scheme, ShareSpec
+from evalkit.config import Scheme, ShareSpec, scheme_text
+from evalkit.disclosure import UNKNOWN_COUNTY_NB
+from evalkit.i18n import t
 
 #: 2: every figure a document shows is here (see README, «metrics.json»); every key of 1 kept
 #: with its meaning.
@@ -196,7 +198,11 @@ def _by_county(tidy: pd.DataFrame, scheme: Scheme, year: int) -> list[dict]:
     ]  # one row per county (at most 19), not per data row
     if figures[count][k]:
         rows.append(
-            {"county_code": None, "county_name": "Ukjent fylke", **_rows(figures, k, award, count)}
+            {
+                "county_code": None,
+                "county_name": UNKNOWN_COUNTY_NB,
+                **_rows(figures, k, award, count),
+            }
         )
     return rows
 
@@ -228,11 +234,28 @@ def _by_codes(tidy: pd.DataFrame, scheme: Scheme, field: str) -> list[dict]:
         rows.append(
             {
                 field: None,
-                f"{field}_name": "Ukjent",
+                f"{field}_name": UNKNOWN_CODE_NB,
                 **_rows(figures, len(codes), award, scheme.count_key),
             }
         )
     return rows
+
+
+#: The ``<field>_name`` of the row of a category table without a code (a key of
+#: ``metrics.json``, in bokmål in every language; a document shows :func:`code_label`).
+UNKNOWN_CODE_NB = "Ukjent"
+
+
+def code_label(scheme: Scheme, field: str, code: object) -> str:
+    """The label a document shows for a code of the category field ``field`` (a row of
+    ``by_<field>`` in ``metrics.json``), in the current language: the vocabulary's label,
+    and «Ukjent» / «Unknown» for the row without a code."""
+    if code is None or code is pd.NA or (isinstance(code, float) and np.isnan(code)):
+        return t("config.unknown")
+    for term in scheme.vocabularies[scheme.fields[field].vocabulary].terms:
+        if term.code == code:
+            return scheme_text(term, "label")
+    return str(code)
 
 
 def _by_round(tidy: pd.DataFrame, scheme: Scheme, field: str) -> list[dict]:

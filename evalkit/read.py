@@ -49,7 +49,8 @@ import pandas as pd
 from evalkit.bounds import WORKBOOK_SUFFIXES, Limits, Scan, check_bounds
 from evalkit.config import Layout, Scheme
 from evalkit.errors import EvalkitError, StructuralError
-from evalkit.flags import FLAG_COLUMNS, empty_flags
+from evalkit.flags import FLAG_COLUMNS, empty_flags, explained, quoted
+from evalkit.i18n import LANGUAGES
 
 log = logging.getLogger(__name__)
 
@@ -60,11 +61,8 @@ HEADER_SEARCH_ROWS = 20
 #: File endings read: workbooks (their kind told by their bytes), CSV and parquet.
 READ_SUFFIXES = (*WORKBOOK_SUFFIXES, ".csv", ".parquet")
 
-#: Detail sentences of the flags raised while reading.
-_FORMULA_WITHOUT_VALUE = (
-    "Cellen har en formel uten lagret verdi (filen er laget av et program og ikke lagret i "
-    "Excel etterpå), så den er lest som tom. Åpne filen i Excel og lagre den på nytt."
-)
+#: The explanation (catalog key) of a formula cell saved without its value.
+_FORMULA_WITHOUT_VALUE = "dq.formula_without_value"
 
 
 @dataclass
@@ -91,24 +89,21 @@ class RawExport:
         """One data-quality row per column that no layout knows (row left blank)."""
         if not self.extra_columns:
             return empty_flags()
-        return pd.DataFrame(
-            {
-                "row": pd.array([pd.NA] * len(self.extra_columns), dtype="Int64"),
-                "column": self.extra_columns,
-                "field": pd.NA,
-                "value": pd.NA,
-                "problem": "extra_column",
-                "detail": "Kolonnen er ikke i skjemaoppsettet og er holdt utenfor analysen.",
-                "action": "noted",
-            },
-            columns=FLAG_COLUMNS,
-        ).astype({c: "string" for c in FLAG_COLUMNS[1:]})
+        return _flag_rows(
+            [
+                {"column": c, "problem": "extra_column", "detail": "dq.extra_column"}
+                | {"action": "noted"}
+                for c in self.extra_columns
+            ]
+        )
 
 
 def _flag_rows(rows: list[dict]) -> pd.DataFrame:
     """A flags frame from dicts holding some of :data:`FLAG_COLUMNS` (the rest left blank)."""
     if not rows:
         return empty_flags()
+    # a row's "detail" is a catalog key with its fields in "args" (see evalkit.flags)
+    rows = [{**r, **explained(r["detail"], r.get("args"))} if r.get("detail") else r for r in rows]
     return pd.DataFrame(
         {
             "row": pd.array([r.get("row") for r in rows], dtype="Int64"),
@@ -558,24 +553,36 @@ def _location_flags(table: _Table) -> list[dict]:
     if table.sheet is None:
         return flags
     if table.sheet_index != 0:
-        others = ", ".join(f"«{s}»" for s in table.other_sheets)
+        args = {"sheet": table.sheet, "number": table.sheet_index + 1}
+        if table.other_sheets:
+            args["others"] = {
+                lang: ", ".join(quoted(s, lang) for s in table.other_sheets) for lang in LANGUAGES
+            }
         flags.append(
             {
                 "problem": "sheet_not_first",
-                "detail": f"Dataene er lest fra arket «{table.sheet}» (ark nr. "
-                f"{table.sheet_index + 1}), der overskriftsraden står"
-                + (f"; arket/arkene {others} er ikke lest." if others else "."),
+                "detail": "dq.sheet_not_first.others"
+                if table.other_sheets
+                else "dq.sheet_not_first",
+                "args": args,
                 "action": "noted",
             }
         )
     if table.header_row != 1:
-        above = "rad 1" if table.header_row == 2 else f"rad 1–{table.header_row - 1}"
         flags.append(
             {
                 "row": table.header_row,
                 "problem": "header_not_first_row",
-                "detail": f"Overskriftsraden er rad {table.header_row} på arket «{table.sheet}»; "
-                f"{above} over den (tittel eller tomme rader) er ikke lest.",
+                "detail": (
+                    "dq.header_not_first_row.one"
+                    if table.header_row == 2
+                    else "dq.header_not_first_row.many"
+                ),
+                "args": {
+                    "row": table.header_row,
+                    "sheet": table.sheet,
+                    "last": table.header_row - 1,
+                },
                 "action": "noted",
             }
         )

@@ -38,7 +38,7 @@ from evalkit.document.numbered import table as table  # re-exported: doc.table(f
 from evalkit.document.text import MarkdownText, esc
 from evalkit.errors import EvalkitError
 from evalkit.evaluation import Evaluation
-from evalkit.flags import action_nb, problem_nb
+from evalkit.flags import action_nb, detail_text, problem_nb
 from evalkit.formats import fmt_ci, fmt_int, fmt_nok, fmt_p, fmt_pct, fmt_pp
 from evalkit.metrics import share_labels
 
@@ -658,13 +658,17 @@ def quality_table(ev: Evaluation) -> Table:
             "Kolonne": dq["column"].fillna(""),
             "Verdi": dq["value"].fillna(""),
             "Problem": dq["problem"].map(problem_nb),
-            "Forklaring": dq["detail"].fillna(""),
+            "Forklaring": detail_text(dq),
             "Tiltak": dq["action"].map(action_nb),
         }
     )
     notes = [] if len(dq) else ["Ingen celler er merket, og ingen rader er holdt utenfor."]
     # the workbook in Norwegian too; data_quality.csv keeps the codes
-    data = dq.assign(problem=dq["problem"].map(problem_nb), action=dq["action"].map(action_nb))
+    data = dq.assign(
+        problem=dq["problem"].map(problem_nb),
+        action=dq["action"].map(action_nb),
+        detail=detail_text(dq),
+    ).drop(columns=["detail_key", "detail_args"], errors="ignore")
     piece = Table(
         "datakvalitet", "Merkede celler og rader holdt utenfor", display, data, notes=notes
     )

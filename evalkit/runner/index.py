@@ -13,17 +13,24 @@ from urllib.parse import quote
 
 from evalkit.config import available_schemes, clip_text, load_scheme, scheme_path
 from evalkit.errors import EvalkitError
+from evalkit.formats import unit_form
+from evalkit.i18n import current_language, language, t
 from evalkit.paths import DEFAULT_LANGUAGE, LANGUAGES, show_path, write_atomic, year_of_name
 from evalkit.runner.plan import FAILED_DIR, FAILURE_FILE, TRENDS_FOLDER, package_version
 
 log = logging.getLogger(__name__)
 
-_STATUS_TEXT = {
-    "ok": "Ferdig",
-    "stale": "Siste kjøring feilet – viser forrige versjon",
-    "failed": "Feilet",
-    "incomplete": "Ufullstendig (mangler manifest.json)",
-}
+
+def _status_text(status: str) -> str:
+    """A document's status in words (the catalog's ``index.status.<status>``): ``ok``,
+    ``stale`` (the last run failed, the version before is shown), ``failed``, ``incomplete``
+    (no manifest.json)."""
+    return {
+        "ok": t("index.status.ok"),
+        "stale": t("index.status.stale"),
+        "failed": t("index.status.failed"),
+        "incomplete": t("index.status.incomplete"),
+    }[status]
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
@@ -50,8 +57,13 @@ def _when(created: Any) -> str:
     return when.strftime("%d.%m.%Y %H:%M")
 
 
-#: The languages' names on ``index.html``, each in its own language.
-_LANGUAGE_NAMES = {"nb": "bokmål", "nn": "nynorsk", "en": "English"}
+def _language_name(lang: str) -> str:
+    """A language's name on ``index.html`` in that language («bokmål», «nynorsk», «English»):
+    the catalog's ``language.<lang>`` of the language itself."""
+    with language(lang):
+        return t(f"language.{lang}")
+
+
 #: The order in which a row takes the status of its languages' documents: the worst first.
 _STATUS_RANK = ("failed", "stale", "incomplete", "ok")
 
@@ -77,7 +89,7 @@ def _document(folder: Path, failed: Path, lang: str, out: Path) -> dict[str, Any
     manifest = _read_json(folder / "manifest.json")
     failure = _read_json(failed / FAILURE_FILE) if failed.is_dir() else None
     if failed.is_dir() and failure is None:
-        failure = {"message": "Kjøringen feilet (ingen failure.json)."}
+        failure = {"message": t("index.failed_without_record")}
     if manifest and failure:
         status = "stale"
     elif manifest:
@@ -92,7 +104,7 @@ def _document(folder: Path, failed: Path, lang: str, out: Path) -> dict[str, Any
 
     return {
         "lang": lang,
-        "language": _LANGUAGE_NAMES[lang],
+        "language": _language_name(lang),
         "status": status,
         "manifest": manifest,
         "metrics": _read_json(folder / "metrics.json") or {},
@@ -128,15 +140,20 @@ def _index_rows(scheme_dir: Path) -> list[dict[str, Any]]:
         manifest, metrics = shown["manifest"], shown["metrics"]
         status = min((d["status"] for d in documents), key=_STATUS_RANK.index)
         if len({d["status"] for d in documents}) == 1:
-            status_text = _STATUS_TEXT[status]
+            status_text = _status_text(status)
         else:
             status_text = "; ".join(
-                f"{d['language']}: {_STATUS_TEXT[d['status']]}" for d in documents
+                t(
+                    "index.status.of_language",
+                    language=d["language"],
+                    status=_status_text(d["status"]),
+                )
+                for d in documents
             )
         if "n_projects" in metrics:
-            count, unit = metrics["n_projects"], "prosjekter"
+            count, unit = metrics["n_projects"], unit_form("project", "many")
         elif "n_applications" in metrics:
-            count, unit = metrics["n_applications"], "søknader"
+            count, unit = metrics["n_applications"], unit_form("application", "many")
         else:
             count, unit = None, ""
         amount = metrics.get("grant_total_nok", metrics.get("granted_total_nok"))
@@ -154,7 +171,7 @@ def _index_rows(scheme_dir: Path) -> list[dict[str, Any]]:
                 "count": _number(count, "int") if count is not None else "–",
                 "unit": unit,
                 "amount": _number(amount, "nok") if amount is not None else "–",
-                "synthetic": {True: "ja", False: "nei"}.get(synthetic, "–")
+                "synthetic": {True: t("index.yes"), False: t("index.no")}.get(synthetic, "–")
                 if isinstance(synthetic, bool) or synthetic is None
                 else str(synthetic),
                 "created": _when((manifest or {}).get("created")) if manifest else "",
@@ -207,7 +224,8 @@ def short_error(name: str, message: str) -> str:
     """A scheme's load error as one short line of ``index.html``: its first line and first
     problem, at most :data:`INDEX_ERROR_CHARS` characters, and where to see the rest."""
     lines = [line.strip() for line in message.splitlines() if line.strip()]
-    more = f" … (hele meldingen: evalkit build --scheme {name})" if len(lines) > 2 else ""
+    more = " … " + t("index.whole_message", command=f"evalkit build --scheme {name}")
+    more = more if len(lines) > 2 else ""
     return clip_text(" ".join(lines[:2]), max(80, INDEX_ERROR_CHARS - len(more))) + more
 
 
@@ -263,8 +281,6 @@ def write_index(out_dir: Path | str) -> Path:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    from evalkit.i18n import current_language, t
-
     text = env.get_template("index.html.j2").render(
         t=t,
         lang=current_language(),
