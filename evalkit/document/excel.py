@@ -235,6 +235,47 @@ def put(ws, row: int, column: int, value: object):
     return cell
 
 
+def read_cell(text: str) -> Shown | None:
+    """The number a shown cell holds in the current language: :func:`evalkit.formats.
+    read_shown` in the current locale, and also an amount or a difference in percentage
+    points written with the words of a language other than bokmål («NOK 1,865,000», «+1.2
+    pp», which ``read_shown`` does not read): their digits are read by Babel and the cell is
+    a number only when :func:`~evalkit.formats.fmt_nok` / :func:`~evalkit.formats.fmt_pp`
+    write that number back as the same text."""
+    from babel.numbers import NumberFormatError, parse_decimal
+
+    locale = current_locale()
+    found = read_shown(text, locale)
+    if found is not None or not isinstance(text, str):
+        return found
+    for kind, (before, after) in (
+        ("nok", _affixes(fmt_nok(0), "0")),
+        ("pp", ("", _affixes(fmt_pp(0.01, 0), "1")[1])),
+    ):
+        if not (before or after) or not (text.startswith(before) and text.endswith(after)):
+            continue
+        digits = text[len(before) : len(text) - len(after)] if after else text[len(before) :]
+        sign, minus = 1, get_minus_sign_symbol(locale)
+        if kind == "pp" and digits[:1] in ("+", "±"):
+            digits = digits[1:]
+        elif kind == "pp" and digits.startswith(minus):
+            sign, digits = -1, digits[len(minus) :]
+        if not digits[:1].isdigit():
+            continue
+        try:
+            number = parse_decimal(digits, locale=locale, strict=True) * sign
+        except NumberFormatError:
+            continue
+        decimals = -number.as_tuple().exponent if number.as_tuple().exponent < 0 else 0
+        if kind == "nok":
+            if decimals or fmt_nok(number) != text:
+                continue
+            return Shown(number, "nok", 0)
+        if fmt_pp(number.scaleb(-2), decimals) == text:
+            return Shown(number, "pp", decimals)
+    return None
+
+
 def write_workbook(path: Path | str, sheets: Iterable[Sheet]) -> Path:
     """Write ``sheets`` to one workbook at ``path``, atomically (a reader never sees half)."""
     from openpyxl import Workbook
@@ -280,7 +321,7 @@ def write_workbook(path: Path | str, sheets: Iterable[Sheet]) -> Path:
                         else str(raw)
                     )
                     width = _shown_width(raw, "text")
-                    found = read_shown(raw, current_locale()) if kind == SHOWN_NUMBER else None
+                    found = read_cell(raw) if kind == SHOWN_NUMBER else None
                     if found is not None:
                         raw, number_format = shown_number(found)
                 cell = put(ws, row, j, raw)
