@@ -19,7 +19,7 @@ from evalkit.document.numbered import table as table  # re-exported: tdoc.table(
 from evalkit.document.text import MarkdownText, esc
 from evalkit.evaluation import metrics_json
 from evalkit.formats import fmt_int, fmt_nok, fmt_p, fmt_pct, join_list, the_units, units
-from evalkit.i18n import current_locale, t, tn
+from evalkit.i18n import SOURCE_LANGUAGE, current_language, current_locale, t, tn
 from evalkit.trends import Trends
 
 
@@ -108,8 +108,6 @@ def _group_name(tr: Trends, group: str) -> str:
     """A share group as the summary names it: its name in the YAML (``samarbeid``) in
     bokmål; in another language the title of the group's trend figure, else the label of the
     group's first share, with a lower-case first letter (the group names are bokmål)."""
-    from evalkit.i18n import SOURCE_LANGUAGE, current_language
-
     if current_language() == SOURCE_LANGUAGE:
         return group
     fig = next((f for f in tr.scheme.doc.trends.figures if f.group == group), None)
@@ -402,14 +400,17 @@ def amounts_table(tr: Trends) -> Table | MarkdownText:
     if a is None:
         return MarkdownText("*" + t("trends.amounts.none") + "*")
     spec = next(x for x in tr.scheme.doc.amounts if x.field == a["field"])
-    year = t("trends.table.amounts.year")
+    year, count = t("trends.table.amounts.year"), tr.scheme.words()[1].capitalize()
+    amounts = [
+        t("trends.table.amounts.q1"),
+        t("trends.table.amounts.median"),
+        t("trends.table.amounts.q3"),
+    ]
     rows = [
         {
             year: str(y),
-            tr.scheme.words()[1].capitalize(): fmt_int(s["n"]),
-            t("trends.table.amounts.q1"): fmt_nok(s["q1"]),
-            t("trends.table.amounts.median"): fmt_nok(s["median"]),
-            t("trends.table.amounts.q3"): fmt_nok(s["q3"]),
+            count: fmt_int(s["n"]),
+            **dict(zip(amounts, (fmt_nok(s[q]) for q in ("q1", "median", "q3")), strict=True)),
         }
         for y, s in sorted(a["by_year"].items())
     ]
@@ -421,7 +422,8 @@ def amounts_table(tr: Trends) -> Table | MarkdownText:
         pd.DataFrame(rows),
         pd.DataFrame(rows),
         notes=[missing, *notes] if missing else notes,
-        align={year: "txt"},
+        # amounts are numbers also where the krone's sign comes first («NOK 70,000»)
+        align={year: "txt", count: "num", **dict.fromkeys(amounts, "num")},
     )
     return _table(tr, table)
 
