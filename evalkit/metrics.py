@@ -88,27 +88,30 @@ def compute_shares(tidy: pd.DataFrame, scheme: Scheme) -> dict[str, dict]:
 
 
 def share_labels(scheme: Scheme) -> dict[str, dict[str, str]]:
-    """Norwegian label and group of every share key (for tables and figures)."""
+    """The label of every share key (for tables and figures): ``label_nb`` in bokmål,
+    ``label`` in the current language (:func:`evalkit.config.scheme_text`), and its
+    ``group``."""
+
+    def entry(obj: object, group: str) -> dict[str, str]:
+        return {"label_nb": obj.label_nb, "label": scheme_text(obj, "label"), "group": group}
+
     out: dict[str, dict[str, str]] = {}
     for spec in scheme.shares:
         if spec.kind == "yesno":
-            out[spec.key or spec.field] = {"label_nb": spec.label_nb, "group": spec.group}
+            out[spec.key or spec.field] = entry(spec, spec.group)
         elif spec.kind == "checked":
             for name in scheme.expand_fields(spec.field):
-                out[name] = {"label_nb": scheme.fields[name].label_nb, "group": spec.group}
+                out[name] = entry(scheme.fields[name], spec.group)
         elif spec.kind == "category_one":
-            out[spec.key or f"{spec.field}.{spec.code}"] = {
-                "label_nb": spec.label_nb,
-                "group": spec.group,
-            }
+            out[spec.key or f"{spec.field}.{spec.code}"] = entry(spec, spec.group)
         elif spec.kind == "category":
             vocab = scheme.vocabularies[scheme.fields[spec.field].vocabulary]
             for t in vocab.terms:
-                out[f"{spec.field}.{t.code}"] = {"label_nb": t.label_nb, "group": spec.group}
+                out[f"{spec.field}.{t.code}"] = entry(t, spec.group)
         elif spec.kind == "reasons":
             field = next(f for f in scheme.fields.values() if f.target == spec.field)
             for t in scheme.vocabularies[field.vocabulary].terms:
-                out[f"{spec.field}.{t.code}"] = {"label_nb": t.label_nb, "group": spec.group}
+                out[f"{spec.field}.{t.code}"] = entry(t, spec.group)
     return out
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 from evalkit import geography, paths, stats, wording
 from evalkit.config import Scheme
 from evalkit.evaluation import load_year, resolve_scheme
-from evalkit.i18n import check_language, set_language
+from evalkit.i18n import check_language, set_language, t
 from evalkit.metrics import compute_metrics, share_labels
 
 
@@ -109,7 +109,7 @@ def shares_long(tr: Trends) -> pd.DataFrame:
         {
             "year": y,
             "key": k,
-            "label": labels.get(k, {}).get("label_nb", k),
+            "label": labels.get(k, {}).get("label", k),
             "group": labels.get(k, {}).get("group", ""),
             **s,
         }
@@ -174,14 +174,14 @@ def regression(tr: Trends) -> dict | None:
     if spec is None:
         return None
     outcome = next(c for c in tr.scheme.doc.combined_shares if c.key == spec.outcome)
-    t = tr.tidy[tr.tidy[outcome.field].isin(outcome.assessable).fillna(False)]
-    columns = {spec.outcome: t[outcome.field].isin(outcome.codes).astype(int)}
+    rows = tr.tidy[tr.tidy[outcome.field].isin(outcome.assessable).fillna(False)]
+    columns = {spec.outcome: rows[outcome.field].isin(outcome.codes).astype(int)}
     for p in spec.predictors:
         if p.equals is None:
-            columns[p.name] = t[p.field].astype("float")
+            columns[p.name] = rows[p.field].astype("float")
         else:
-            columns[p.name] = (t[p.field] == p.equals).astype(float).mask(t[p.field].isna())
-    df = pd.DataFrame({**columns, "year": t["year"]})
+            columns[p.name] = (rows[p.field] == p.equals).astype(float).mask(rows[p.field].isna())
+    df = pd.DataFrame({**columns, "year": rows["year"]})
     res = stats.logistic_odds_ratios(
         df, spec.outcome, [p.name for p in spec.predictors], covariates=("year",)
     )
@@ -191,8 +191,24 @@ def regression(tr: Trends) -> dict | None:
     return res
 
 
-#: Row label of the projects that cannot be placed in one county of the common geography.
+#: The key of the row of the projects that cannot be placed in one county of the common
+#: geography (an identifier of the tables and of metrics.json: the row is shown as
+#: :func:`unplaced_label`).
 UNPLACED_NB = "Kan ikke plasseres"
+
+
+def unplaced_label() -> str:
+    """The row :data:`UNPLACED_NB` as a reader sees it, in the current language: «Kan ikke
+    plasseres», «Kan ikkje plasserast», «Cannot be placed»."""
+    return t("trends.county.unplaced")
+
+
+def row_labels() -> dict[str, str]:
+    """The rows of the county table whose key is not their label (:data:`UNPLACED_NB`, the
+    total row :data:`evalkit.disclosure.TOTAL_NB`) → their label in the current language."""
+    from evalkit.disclosure import TOTAL_NB
+
+    return {UNPLACED_NB: unplaced_label(), TOTAL_NB: t("trends.county.total")}
 
 
 def _codes(tr: Trends) -> pd.Series:

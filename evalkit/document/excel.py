@@ -1,10 +1,11 @@
 """``tables.xlsx`` as a statistics office publishes it.
 
-One sheet per table, named in Norwegian (æøå allowed, at most 31 characters): the title in the
-first row, the table under it with a bold, frozen header, then the source and the notes.
-Integers have thousands separators, shares are percentages with one decimal, amounts are in
-kroner; text is left-aligned and numbers right-aligned; column widths fit the content;
-suppressed cells are the text «:».
+One sheet per table, named in the document's language (æøå allowed, at most 31 characters):
+the title in the first row, the table under it with a bold, frozen header, then the source and
+the notes. Integers have thousands separators, shares are percentages with one decimal, amounts
+are in kroner («1 865 000 kr» in bokmål and nynorsk, «NOK 1,865,000» in English: the number
+formats' words follow the language, :func:`number_formats`); text is left-aligned and numbers
+right-aligned; column widths fit the content; suppressed cells are the text «:».
 
 A document's table (:meth:`evalkit.document.numbered.Table.sheet`) is written as the document
 shows it (``Sheet.shown``): the same headers, row labels and notes, and in a column of numbers
@@ -27,36 +28,80 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from babel.numbers import get_minus_sign_symbol
 
 from evalkit import paths
-from evalkit.formats import MISSING, Shown, read_shown
+from evalkit.formats import MISSING, NBSP, Shown, fmt_int, fmt_nok, fmt_pct, fmt_pp, read_shown
+from evalkit.i18n import current_language, current_locale, t
 from evalkit.inert import clean_text, excel_value, starts_like_formula
 
-#: Excel number formats by column kind. Excel shows the thousands separator of the reader's
-#: locale (a space in Norwegian Excel) for ``#,##0``.
-NUMBER_FORMATS = {
-    "int": "#,##0",
-    "nok": '#,##0" kr"',
-    "share": "0.0%",
-    "pp": '+0.0" p.p.";-0.0" p.p.";0.0" p.p."',
-    "dec": "0.00",
-    "p": "0.000",
-    "year": "0",
-}
+
+def _quoted(text: str) -> str:
+    """Text inside an Excel number format: ``" kr"`` (a non-breaking space as a space)."""
+    return f'"{text.replace(NBSP, " ")}"' if text else ""
+
+
+def _affixes(shown: str, digit: str) -> tuple[str, str]:
+    """The text before and after the number ``digit`` in ``shown`` (a format's output):
+    ``"0\xa0kr"`` → ``("", "\xa0kr")``, ``"NOK\xa00"`` → ``("NOK\xa0", "")``."""
+    before, _, after = shown.partition(digit)
+    return before, after
+
+
+def _nok_format(digits: str) -> str:
+    """``digits`` (``#,##0``) with the krone as the current locale writes an amount
+    (:func:`evalkit.formats.fmt_nok`): ``#,##0" kr"``, ``"NOK "#,##0``."""
+    before, after = _affixes(fmt_nok(0), "0")
+    return f"{_quoted(before)}{digits}{_quoted(after)}"
+
+
+def _pp_unit() -> str:
+    """What follows a difference in percentage points (:func:`evalkit.formats.fmt_pp`), in an
+    Excel number format: ``" p.p."``, ``" pp"``."""
+    return _quoted(_affixes(fmt_pp(0.01, 0), "1")[1])
+
+
+def number_formats() -> dict[str, str]:
+    """Excel number formats by column kind, their words in the current language (``kr`` /
+    ``NOK``, ``p.p.`` / ``pp``). Excel shows the thousands separator and the decimal sign of
+    the reader's locale (a space and a comma in Norwegian Excel) for ``#,##0`` and ``0.0``."""
+    pp = _pp_unit()
+    return {
+        "int": "#,##0",
+        "nok": _nok_format("#,##0"),
+        "share": "0.0%",
+        "pp": f"+0.0{pp};-0.0{pp};0.0{pp}",
+        "dec": "0.00",
+        "p": "0.000",
+        "year": "0",
+    }
+
+
+#: The column kinds of :func:`number_formats`.
+NUMBER_KINDS = ("int", "nok", "share", "pp", "dec", "p", "year")
 #: Column kinds written as text (left-aligned).
 TEXT_KINDS = ("text",)
 #: The kind of a column of a shown table (``Sheet.shown``) whose cells may be numbers.
 SHOWN_NUMBER = "number"
 #: Characters Excel does not allow in a sheet name.
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
-#: Short words a sheet name cut at a word should not end on.
-_JOINING_WORDS = frozenset({"og", "i", "med", "per", "av", "for", "til", "mot", "om", "på"})
+#: Short words a sheet name cut at a word should not end on, by language.
+_JOINING_WORDS = {
+    "nb": frozenset({"og", "i", "med", "per", "av", "for", "til", "mot", "om", "på"}),
+    "nn": frozenset({"og", "i", "med", "per", "av", "for", "til", "mot", "om", "på", "frå"}),
+    "en": frozenset({"and", "in", "with", "per", "of", "for", "to", "by", "on", "the", "a"}),
+}
 #: The font of every cell (openpyxl's default workbook font).
 FONT = "Calibri"
 #: A bold header is about this much wider than the same text in the regular font.
 _BOLD_WIDTH = 1.15
-#: The first cell of a table's totals row.
-TOTAL_LABEL = "I alt"
+
+
+def total_label() -> str:
+    """The first cell of a table's totals row in the current language: «I alt», «Total»."""
+    return t("excel.total")
+
+
 _MAX_WIDTH = 60
 
 
@@ -69,12 +114,12 @@ class Sheet:
     name : str
         The sheet's name (cut to 31 characters; ``[]:*?/\\`` replaced).
     frame : DataFrame
-        The table as readers see it: column headers in Norwegian, numbers as numbers, a
-        suppressed cell as the text «:».
+        The table as readers see it: column headers in the document's language, numbers as
+        numbers, a suppressed cell as the text «:».
     title : str, optional
         The title row (e.g. «Tabell 3. Målgruppe 2022»).
     kinds : dict, optional
-        Column → one of :data:`NUMBER_FORMATS` or ``"text"``; inferred from the dtype where not
+        Column → one of :data:`NUMBER_KINDS` or ``"text"``; inferred from the dtype where not
         given (integers ``int``, other numbers ``dec``, anything else ``text``). In a shown
         table, ``"text"`` or :data:`SHOWN_NUMBER`.
     source : str, optional
@@ -111,10 +156,11 @@ class Sheet:
 
 def sheet_name(name: str, taken: Iterable[str] = ()) -> str:
     """A valid, unique Excel sheet name (31 characters at most; æøå kept)."""
-    base = _SHEET_FORBIDDEN.sub("-", clean_text(name)).strip("' ") or "Tabell"
+    base = _SHEET_FORBIDDEN.sub("-", clean_text(name)).strip("' ") or t("excel.sheet.table")
     if len(base) > 31:  # cut at a word where one ends late enough, else at 31
         words = base[:32].rsplit(" ", 1)[0].rstrip(" ,;.-").split(" ")
-        while len(words) > 1 and words[-1].casefold() in _JOINING_WORDS:
+        joining = _JOINING_WORDS.get(current_language(), _JOINING_WORDS["nb"])
+        while len(words) > 1 and words[-1].casefold() in joining:
             words.pop()  # «Andeler per år og» reads better as «Andeler per år»
         cut = " ".join(words).rstrip(" ,;.-")
         base = cut if 8 <= len(cut) <= 31 else base[:31]
@@ -133,13 +179,13 @@ def _shown_width(value: object, kind: str) -> int:
     if isinstance(value, str):
         return max((len(line) for line in value.splitlines()), default=0)
     if kind == "share":
-        return len(f"{float(value) * 100:.1f} %")
+        return len(fmt_pct(float(value)))
     if kind == "nok":
-        return len(f"{float(value):,.0f} kr")
+        return len(fmt_nok(float(value)))
     if kind in ("int", "year"):
-        return len(f"{float(value):,.0f}")
+        return len(fmt_int(float(value)))
     if kind == "pp":
-        return len(f"{float(value) * 100:+.1f} p.p.")
+        return len(fmt_pp(float(value)))
     return len(f"{float(value):.3f}")
 
 
@@ -149,20 +195,26 @@ def shown_number(shown: Shown) -> tuple[int | float, str]:
     A share «11,1 %» is 0.111 with ``0.0%``; a difference «−1,4 p.p.» is −1.4 (percentage
     points) with ``+0.0" p.p.";"−"0.0" p.p.";"±"0.0" p.p."``; «1 865 000 kr» is 1865000 with
     ``#,##0" kr"``; «126» is 126 with ``#,##0``; «0,034» is 0.034 with ``#,##0.000``. The
-    format keeps the decimals shown, and writes the minus sign (U+2212) as the document does.
+    format keeps the decimals shown, and writes the minus sign as the document does (U+2212
+    in bokmål and nynorsk, a hyphen in English); its words are the current language's
+    (``" pp"``, ``"NOK "#,##0`` in English).
     """
     places = "." + "0" * shown.decimals if shown.decimals else ""
+    minus = f'"{get_minus_sign_symbol(current_locale())}"'
     if shown.kind == "pp":
-        number = f"0{places}"
-        fmt = f'+{number}" p.p.";"−"{number}" p.p.";"±"{number}" p.p."'
+        number, unit = f"0{places}", _pp_unit()
+        fmt = f'+{number}{unit};{minus}{number}{unit};"±"{number}{unit}'
         return float(shown.value), fmt
     if shown.kind == "pct":
         body = f"0{places}%"
         value: int | float = float(shown.value.scaleb(-2))
+    elif shown.kind == "nok":
+        body = _nok_format(f"#,##0{places}")
+        value = int(shown.value)
     else:
-        body = f"#,##0{places}" + ('" kr"' if shown.kind == "nok" else "")
-        value = int(shown.value) if shown.kind in ("int", "nok") else float(shown.value)
-    return value, f'{body};"−"{body}'
+        body = f"#,##0{places}"
+        value = int(shown.value) if shown.kind == "int" else float(shown.value)
+    return value, f"{body};{minus}{body}"
 
 
 def put(ws, row: int, column: int, value: object):
@@ -183,6 +235,47 @@ def put(ws, row: int, column: int, value: object):
     return cell
 
 
+def read_cell(text: str) -> Shown | None:
+    """The number a shown cell holds in the current language: :func:`evalkit.formats.
+    read_shown` in the current locale, and also an amount or a difference in percentage
+    points written with the words of a language other than bokmål («NOK 1,865,000», «+1.2
+    pp», which ``read_shown`` does not read): their digits are read by Babel and the cell is
+    a number only when :func:`~evalkit.formats.fmt_nok` / :func:`~evalkit.formats.fmt_pp`
+    write that number back as the same text."""
+    from babel.numbers import NumberFormatError, parse_decimal
+
+    locale = current_locale()
+    found = read_shown(text, locale)
+    if found is not None or not isinstance(text, str):
+        return found
+    for kind, (before, after) in (
+        ("nok", _affixes(fmt_nok(0), "0")),
+        ("pp", ("", _affixes(fmt_pp(0.01, 0), "1")[1])),
+    ):
+        if not (before or after) or not (text.startswith(before) and text.endswith(after)):
+            continue
+        digits = text[len(before) : len(text) - len(after)] if after else text[len(before) :]
+        sign, minus = 1, get_minus_sign_symbol(locale)
+        if kind == "pp" and digits[:1] in ("+", "±"):
+            digits = digits[1:]
+        elif kind == "pp" and digits.startswith(minus):
+            sign, digits = -1, digits[len(minus) :]
+        if not digits[:1].isdigit():
+            continue
+        try:
+            number = parse_decimal(digits, locale=locale, strict=True) * sign
+        except NumberFormatError:
+            continue
+        decimals = -number.as_tuple().exponent if number.as_tuple().exponent < 0 else 0
+        if kind == "nok":
+            if decimals or fmt_nok(number) != text:
+                continue
+            return Shown(number, "nok", 0)
+        if fmt_pp(number.scaleb(-2), decimals) == text:
+            return Shown(number, "pp", decimals)
+    return None
+
+
 def write_workbook(path: Path | str, sheets: Iterable[Sheet]) -> Path:
     """Write ``sheets`` to one workbook at ``path``, atomically (a reader never sees half)."""
     from openpyxl import Workbook
@@ -195,6 +288,7 @@ def write_workbook(path: Path | str, sheets: Iterable[Sheet]) -> Path:
     names: list[str] = []
     # the workbook's own font, named, so that every reader shows the same (not a fallback)
     bold = Font(name=FONT, bold=True)
+    formats, total_first = number_formats(), total_label()
     top_rule = Border(top=Side(style="thin"))
     left = Alignment(horizontal="left", vertical="top", wrap_text=False)
     right = Alignment(horizontal="right", vertical="top")
@@ -216,10 +310,10 @@ def write_workbook(path: Path | str, sheets: Iterable[Sheet]) -> Path:
             cell.alignment = left if kinds[j - 1] in TEXT_KINDS else right
         for values in sheet.frame.itertuples(index=False, name=None):
             row += 1
-            total = bool(values) and isinstance(values[0], str) and values[0] == TOTAL_LABEL
+            total = bool(values) and isinstance(values[0], str) and values[0] == total_first
             for j, raw in enumerate(values, start=1):
                 kind = kinds[j - 1]
-                number_format = NUMBER_FORMATS.get(kind, "General")
+                number_format = formats.get(kind, "General")
                 if sheet.shown:
                     raw = (
                         MISSING
@@ -227,7 +321,7 @@ def write_workbook(path: Path | str, sheets: Iterable[Sheet]) -> Path:
                         else str(raw)
                     )
                     width = _shown_width(raw, "text")
-                    found = read_shown(raw) if kind == SHOWN_NUMBER else None
+                    found = read_cell(raw) if kind == SHOWN_NUMBER else None
                     if found is not None:
                         raw, number_format = shown_number(found)
                 cell = put(ws, row, j, raw)
@@ -244,13 +338,14 @@ def write_workbook(path: Path | str, sheets: Iterable[Sheet]) -> Path:
                 widths[j - 1] = max(widths[j - 1], width)
         ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
         row += 1
-        for line in ([f"Kilde: {sheet.source}"] if sheet.source else []) + list(sheet.notes):
+        source = [t("excel.source", source=sheet.source)] if sheet.source else []
+        for line in source + list(sheet.notes):
             row += 1
             put(ws, row, 1, line).alignment = left
         for j, width in enumerate(widths, start=1):
             ws.column_dimensions[get_column_letter(j)].width = min(_MAX_WIDTH, width + 2)
     if not names:
-        wb.create_sheet(title="Tabeller")
+        wb.create_sheet(title=t("excel.sheet.tables"))
     buffer = io.BytesIO()
     wb.save(buffer)
     paths.write_atomic(path, buffer.getvalue())

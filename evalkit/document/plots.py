@@ -1,5 +1,7 @@
-"""Figures for the documents, drawn with seaborn in one style: Norwegian labels, decimal
-commas, a colour-blind-safe palette, and the Wilson interval drawn wherever a share is shown.
+"""Figures for the documents, drawn with seaborn in one style: labels in the document's
+language (the catalogs' ``plot.*``), numbers on the axes in its locale (:mod:`evalkit.formats`:
+«20 %» and «0,5» in bokmål and nynorsk, «20%» and «0.5» in English), a colour-blind-safe
+palette, and the Wilson interval drawn wherever a share is shown.
 
 Figures carry no title: the document's caption («Figur 3. …») names them. Each is sized from
 its content (rows, wrapped label lines, legend entries), so long category names and legends
@@ -20,7 +22,8 @@ import seaborn as sns
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator, ScalarFormatter
 
-from evalkit.formats import fmt_dec, fmt_int
+from evalkit.formats import fmt_dec, fmt_int, fmt_pct, unit_form
+from evalkit.i18n import t
 
 #: The colour-blind-safe palette of every figure (seaborn «colorblind», after Okabe and Ito).
 PALETTE = sns.color_palette("colorblind")
@@ -94,19 +97,36 @@ def _lines(labels) -> int:
     return sum(max(1, str(t).count("\n") + 1) for t in labels)
 
 
-_PCT = FuncFormatter(lambda x, _pos: f"{fmt_dec(x, 0)} %")
+#: Percent ticks (the axis is in percent, 0–100) as the current locale writes a percentage.
+_PCT = FuncFormatter(lambda x, _pos: fmt_pct(x / 100, 0))
 _INT = FuncFormatter(lambda x, _pos: fmt_int(x))
 _YEAR = FuncFormatter(lambda x, _pos: f"{x:.0f}")
 
 
 def money_axis(max_value: float) -> tuple[float, str, FuncFormatter]:
     """Scale, axis label and tick formatter for amounts: millions of kroner from 2 million
-    up («mill. kr», ticks 0, 0,5, 1,0 …), thousands from 20 000, else kroner."""
+    up («Millioner kroner», «NOK million»; ticks 0, 0,5, 1,0 …), thousands from 20 000, else
+    kroner."""
     if max_value >= 2_000_000:
-        return 1e6, "Millioner kroner", FuncFormatter(lambda x, _p: fmt_dec(x, 1 if x % 1 else 0))
+        return (
+            1e6,
+            t("plot.money.millions"),
+            FuncFormatter(lambda x, _p: fmt_dec(x, 1 if x % 1 else 0)),
+        )
     if max_value >= 20_000:
-        return 1e3, "Tusen kroner", FuncFormatter(lambda x, _p: fmt_int(x))
-    return 1.0, "Kroner", _INT
+        return 1e3, t("plot.money.thousands"), FuncFormatter(lambda x, _p: fmt_int(x))
+    return 1.0, t("plot.money.kroner"), _INT
+
+
+def lower_first(words: str) -> str:
+    """An axis label inside a longer one: «Millioner kroner» → «millioner kroner»; an
+    abbreviation («NOK million») is kept."""
+    return words if words[:2].isupper() else words[:1].lower() + words[1:]
+
+
+def _share_of_projects() -> str:
+    """«Andel av prosjektene (%)» in the current language."""
+    return t("plot.axis.share_of", the=unit_form("project", "the"))
 
 
 def bar_by_county(
@@ -164,13 +184,15 @@ def bar_by_county(
 
 
 def shares_with_ci(
-    shares: pd.DataFrame, *, title: str | None = None, xlabel: str = "Andel av prosjektene (%)"
+    shares: pd.DataFrame, *, title: str | None = None, xlabel: str | None = None
 ) -> plt.Figure:
     """Shares (in percent) with their Wilson 95 % intervals as lines with caps.
 
-    ``shares`` has columns ``label``, ``share``, ``ci_low``, ``ci_high`` (0–1) and ``n``.
+    ``shares`` has columns ``label``, ``share``, ``ci_low``, ``ci_high`` (0–1) and ``n``;
+    ``xlabel`` by default «Andel av prosjektene (%)» in the current language.
     """
     set_style()
+    xlabel = _share_of_projects() if xlabel is None else xlabel
     data = shares.dropna(subset=["share"]).sort_values("share", ascending=False, kind="stable")
     labels = [wrap(t) for t in data["label"]]
     fig, ax = plt.subplots(figsize=(WIDTH, 0.3 * _lines(labels) + 0.12 * len(data) + 1.0))
@@ -201,16 +223,17 @@ def shares_with_ci(
 
 
 def trend(
-    per_year: pd.DataFrame, *, title: str | None = None, ylabel: str = "Andel av prosjektene (%)"
+    per_year: pd.DataFrame, *, title: str | None = None, ylabel: str | None = None
 ) -> plt.Figure:
     """Shares over the years with the Wilson interval as a band.
 
     Up to four shares in one panel, told apart by marker and line style as well as colour,
     with the legend below the plot; more shares as small multiples, one panel each, on a
     common scale. ``per_year`` has columns ``year``, ``label``, ``share``, ``ci_low``,
-    ``ci_high``.
+    ``ci_high``; ``ylabel`` by default «Andel av prosjektene (%)» in the current language.
     """
     set_style()
+    ylabel = _share_of_projects() if ylabel is None else ylabel
     groups = list(per_year.groupby("label", sort=False))
     years = sorted(per_year["year"].unique())
     if len(groups) > 4:
@@ -234,7 +257,7 @@ def trend(
     _year_axis(ax, years)
     ax.set_ylim(0, 100)
     ax.yaxis.set_major_formatter(_PCT)
-    ax.set(xlabel="Tilskuddsår", ylabel=ylabel)
+    ax.set(xlabel=t("plot.axis.grant_year"), ylabel=ylabel)
     if title:
         ax.set_title(title)
     fig.legend(loc="outside lower center", ncols=ncol, frameon=False, fontsize=8.5)
@@ -270,24 +293,29 @@ def _trend_panels(groups, years, *, title, ylabel) -> plt.Figure:
     for ax in list(axes.flat)[len(groups) :]:
         ax.set_visible(False)
     fig.supylabel(ylabel, fontsize=9)
-    fig.supxlabel("Tilskuddsår", fontsize=9)
+    fig.supxlabel(t("plot.axis.grant_year"), fontsize=9)
     if title:
         fig.suptitle(title, fontweight="bold")
     return _done(fig)
 
 
 def amounts_by_year(
-    amounts: pd.DataFrame, *, title: str | None = None, ylabel: str = "Tildelt per prosjekt"
+    amounts: pd.DataFrame, *, title: str | None = None, ylabel: str | None = None
 ) -> plt.Figure:
-    """Box plot of amounts per year (``year``, ``amount_nok``)."""
+    """Box plot of amounts per year (``year``, ``amount_nok``); ``ylabel`` by default
+    «Tildelt per prosjekt» in the current language."""
     set_style()
+    ylabel = t("plot.axis.granted_per_project") if ylabel is None else ylabel
     scale, unit, formatter = money_axis(float(amounts["amount_nok"].max()))
     data = amounts.assign(amount=amounts["amount_nok"] / scale, year=amounts["year"].astype(str))
     fig, ax = plt.subplots(figsize=(WIDTH, 3.8))
     sns.boxplot(data=data, x="year", y="amount", color=COLOR, ax=ax, fliersize=2)
     ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
     ax.yaxis.set_major_formatter(formatter)
-    ax.set(xlabel="Tilskuddsår", ylabel=f"{ylabel} ({unit.lower()})")
+    ax.set(
+        xlabel=t("plot.axis.grant_year"),
+        ylabel=t("plot.axis.amount_in", label=ylabel, unit=lower_first(unit)),
+    )
     if title:
         ax.set_title(title)
     return _done(fig)
@@ -302,11 +330,25 @@ def applied_vs_granted(pairs: pd.DataFrame, *, title: str | None = None) -> plt.
         granted=pairs["granted_nok"].astype(float) / 1e6,
     )
     fig, ax = plt.subplots(figsize=(6.0, 5.2))
-    ax.scatter(data["applied"], data["granted"], color=COLOR, alpha=0.6, s=18, label="Søknad")
+    ax.scatter(
+        data["applied"],
+        data["granted"],
+        color=COLOR,
+        alpha=0.6,
+        s=18,
+        label=t("plot.applied.application"),
+    )
     top = float(max(data["applied"].max(), data["granted"].max(), 0.1)) * 1.05
-    ax.plot([0, top], [0, top], color=ACCENT, linewidth=1.2, linestyle="--", label="Tildelt = søkt")
+    ax.plot(
+        [0, top],
+        [0, top],
+        color=ACCENT,
+        linewidth=1.2,
+        linestyle="--",
+        label=t("plot.applied.equal"),
+    )
     ax.set(xlim=(0, top), ylim=(0, top))
-    ax.set(xlabel="Søkt beløp (millioner kroner)", ylabel="Tildelt beløp (millioner kroner)")
+    ax.set(xlabel=t("plot.applied.xlabel"), ylabel=t("plot.applied.ylabel"))
     if title:
         ax.set_title(title)
     mill = FuncFormatter(lambda x, _p: fmt_dec(x, 1))
@@ -366,12 +408,12 @@ def forest(comparisons: pd.DataFrame, *, year: int, title: str | None = None) ->
     ax.set_ylim(heights.sum(), 0)
     ax.xaxis.set_major_locator(MaxNLocator(nbins=7, steps=[1, 2, 2.5, 5, 10]))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p: fmt_dec(x, 0)))
-    ax.set(xlabel=f"Forskjell {year} minus tidligere år (prosentpoeng)", ylabel="")
+    ax.set(xlabel=t("plot.forest.xlabel", year=year), ylabel="")
     ax.grid(axis="y", visible=False)
     if title:
         ax.set_title(title)
     handles = [
-        Line2D([], [], marker="o", color=COLOR, linestyle="none", label="Holder etter Holm"),
+        Line2D([], [], marker="o", color=COLOR, linestyle="none", label=t("plot.forest.holds")),
         Line2D(
             [],
             [],
@@ -379,19 +421,20 @@ def forest(comparisons: pd.DataFrame, *, year: int, title: str | None = None) ->
             markerfacecolor="white",
             markeredgecolor=COLOR,
             linestyle="none",
-            label="Holder ikke",
+            label=t("plot.forest.not_holds"),
         ),
-        Line2D([], [], marker="x", color="black", linestyle="none", label="Ingen test"),
+        Line2D([], [], marker="x", color="black", linestyle="none", label=t("plot.forest.no_test")),
     ]
     fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False, fontsize=8.5)
     return _done(fig)
 
 
 # --- any figure in the house style ------------------------------------------------------------
-class NorwegianFormatter(ScalarFormatter):
+class LocaleFormatter(ScalarFormatter):
     """Tick labels as matplotlib's default formatter chooses them (as many decimals as the
-    ticks need, no offset, no powers of ten), written the Norwegian way: ``1 000``, ``0,5``,
-    ``−2``."""
+    ticks need, no offset, no powers of ten), written as the current locale writes numbers
+    (:func:`evalkit.formats.fmt_dec`): ``1 000``, ``0,5``, ``−2`` in bokmål and nynorsk,
+    ``1,000``, ``0.5``, ``-2`` in English."""
 
     def __init__(self) -> None:
         super().__init__(useOffset=False, useMathText=False)
@@ -405,14 +448,20 @@ class NorwegianFormatter(ScalarFormatter):
         return fmt_dec(x, decimals)
 
 
-#: The words seaborn puts on a statistic's axis, in Norwegian.
-STAT_LABELS_NB = {
-    "Count": "Antall",
-    "Density": "Tetthet",
-    "Proportion": "Andel",
-    "Percent": "Prosent",
-    "Frequency": "Frekvens",
-}
+#: The name of before the languages.
+NorwegianFormatter = LocaleFormatter
+
+
+def stat_labels() -> dict[str, str]:
+    """The words seaborn puts on a statistic's axis, in the current language: «Count» →
+    «Antall» / «Talet på» / «Count» …"""
+    return {
+        "Count": t("plot.stat.count"),
+        "Density": t("plot.stat.density"),
+        "Proportion": t("plot.stat.proportion"),
+        "Percent": t("plot.stat.percent"),
+        "Frequency": t("plot.stat.frequency"),
+    }
 
 
 def _relabel(text: str, labels: Mapping[str, str]) -> str | None:
@@ -449,15 +498,15 @@ def house_style(fig: plt.Figure, labels: Mapping[str, str] | None = None) -> plt
 
     * An axis label, legend title or facet title that is a column name with a label
       (``labels``: column → label, e.g. from the scheme YAML) shows the label; seaborn's
-      «Count», «Density» … are written in Norwegian (:data:`STAT_LABELS_NB`).
-    * Numbers on the axes are written the Norwegian way (:class:`NorwegianFormatter`), where
-      the axis has matplotlib's default formatter.
+      «Count», «Density» … are written in the document's language (:func:`stat_labels`).
+    * Numbers on the axes are written as the document's locale writes them
+      (:class:`LocaleFormatter`), where the axis has matplotlib's default formatter.
     * Category labels on the x axis that run into each other are wrapped, and turned 45°
       if that is not enough.
 
     The figure is changed in place and returned.
     """
-    labels = {**STAT_LABELS_NB, **(labels or {})}
+    labels = {**stat_labels(), **(labels or {})}
     legends = list(fig.legends)
     for ax in fig.axes:
         for axis, get, put in (
@@ -468,7 +517,7 @@ def house_style(fig: plt.Figure, labels: Mapping[str, str] | None = None) -> plt
             if new is not None:
                 put(new)
             if type(axis.get_major_formatter()) is ScalarFormatter:
-                axis.set_major_formatter(NorwegianFormatter())
+                axis.set_major_formatter(LocaleFormatter())
         new = _relabel(ax.get_title(), labels)
         if new is not None:
             ax.set_title(new)

@@ -7,8 +7,10 @@ table are :func:`figure` and :func:`table` (:mod:`evalkit.document.numbered`).""
 from __future__ import annotations
 
 import pandas as pd
+from babel.lists import format_list
 
 from evalkit import disclosure, formats, geography, inert, paths, stats, trends, wording
+from evalkit.config import scheme_text
 from evalkit.document import excel, plots, text
 from evalkit.document.counters import numbering, warn_referred_not_shown
 from evalkit.document.numbered import RULE, Figure, Table, begin, document_source, piece_name
@@ -16,7 +18,8 @@ from evalkit.document.numbered import figure as figure  # re-exported: tdoc.figu
 from evalkit.document.numbered import table as table  # re-exported: tdoc.table(frame, title=…)
 from evalkit.document.text import MarkdownText, esc
 from evalkit.evaluation import metrics_json
-from evalkit.formats import fmt_int, fmt_nok, fmt_p, fmt_pct, the_units, units
+from evalkit.formats import fmt_int, fmt_nok, fmt_p, fmt_pct, join_list, the_units, units
+from evalkit.i18n import SOURCE_LANGUAGE, current_language, current_locale, t, tn
 from evalkit.trends import Trends
 
 
@@ -24,7 +27,13 @@ def title(tr: Trends) -> MarkdownText:
     """The document's title; the document becomes the one a researcher's own figures and
     tables go into (:func:`evalkit.document.counters.current`)."""
     begin(tr)
-    return MarkdownText(f"# {esc(tr.scheme.title_nb)}: utviklingen {tr.years[0]}–{tr.years[-1]}")
+    heading = t(
+        "trends.title",
+        title=esc(tr.scheme.text("title")),
+        first=tr.years[0],
+        last=tr.years[-1],
+    )
+    return MarkdownText(f"# {heading}")
 
 
 def _source(tr: Trends) -> str:
@@ -51,11 +60,13 @@ def banner(tr: Trends) -> MarkdownText:
         return MarkdownText(
             "<div class='evalkit-banner' role='note' style='border:3px solid #b5452f;"
             "background:#fdf0ec;color:#1a1a1a;padding:0.8em 1em;'>"
-            "<strong>SYNTETISKE DATA.</strong> Dette dokumentet er laget fra syntetiske demodata "
-            "generert av <code>evalkit demo</code>, ikke fra reelle rapporter. Bare de publiserte "
-            f"totaltallene er virkelige. Datagrunnlag: {where}.</div>"
+            + "<strong>"
+            + t("trends.banner.synthetic_label")
+            + "</strong> "
+            + t("trends.banner.synthetic", command="<code>evalkit demo</code>", where=where)
+            + "</div>"
         )
-    return MarkdownText(f"<p><em>Datagrunnlag: {where}.</em></p>")
+    return MarkdownText("<p><em>" + t("trends.banner.data", where=where) + "</em></p>")
 
 
 def summary(tr: Trends) -> MarkdownText:
@@ -63,24 +74,50 @@ def summary(tr: Trends) -> MarkdownText:
     m0, m1 = tr.metrics[y0], tr.metrics[y1]
     count = tr.scheme.count_key
     parts = [
-        f"Dokumentet dekker {fmt_int(len(tr.years))} år, {y0}–{y1}: fra "
-        f"{units(m0[count], tr.scheme.unit)} i {y0} til {fmt_int(m1[count])} i {y1}."
+        tn(
+            "trends.summary.covers",
+            len(tr.years),
+            n=fmt_int(len(tr.years)),
+            first=y0,
+            last=y1,
+            rows_first=units(m0[count], tr.scheme.unit),
+            count_last=fmt_int(m1[count]),
+        )
     ]
     parts += _trend_sentences(tr)
     return MarkdownText(" ".join(parts))
 
 
-#: The summary's sentence for each verdict of :func:`evalkit.stats.trend_verdict` that names
-#: a change ({names}: the shares, joined); «no_change» is said of the rest.
-_VERDICT_SENTENCE_NB = {
-    "increase": "Andelen økte over perioden for {names}.",
-    "decrease": "Andelen gikk ned over perioden for {names}.",
-    "increase_uneven": "Andelen økte over perioden, men ikke jevnt fra år til år, for {names}.",
-    "decrease_uneven": (
-        "Andelen gikk ned over perioden, men ikke jevnt fra år til år, for {names}."
-    ),
-    "uneven": "For {names} endret andelen seg fra år til år, men ikke i én retning.",
-}
+def _verdict_sentence(verdict: str, names: str) -> str:
+    """The summary's sentence for a verdict of :func:`evalkit.stats.trend_verdict` that names
+    a change (``names``: the shares, joined); «no_change» is said of the rest."""
+    return {
+        "increase": lambda: t("trends.verdict.increase", names=names),
+        "decrease": lambda: t("trends.verdict.decrease", names=names),
+        "increase_uneven": lambda: t("trends.verdict.increase_uneven", names=names),
+        "decrease_uneven": lambda: t("trends.verdict.decrease_uneven", names=names),
+        "uneven": lambda: t("trends.verdict.uneven", names=names),
+    }[verdict]()
+
+
+#: The verdicts :func:`_verdict_sentence` says, in the summary's order.
+_VERDICTS_SAID = ("increase", "decrease", "increase_uneven", "decrease_uneven", "uneven")
+
+
+def _group_name(tr: Trends, group: str) -> str:
+    """A share group as the summary names it: its name in the YAML (``samarbeid``) in
+    bokmål; in another language the title of the group's trend figure, else the label of the
+    group's first share, with a lower-case first letter (the group names are bokmål)."""
+    if current_language() == SOURCE_LANGUAGE:
+        return group
+    fig = next((f for f in tr.scheme.doc.trends.figures if f.group == group), None)
+    share = next((s for s in tr.scheme.shares if s.group == group), None)
+    name = (
+        scheme_text(fig, "title")
+        if fig is not None
+        else (scheme_text(share, "label") if share is not None else group)
+    )
+    return plots.lower_first(name)
 
 
 def _trend_sentences(tr: Trends) -> list[str]:
@@ -92,117 +129,124 @@ def _trend_sentences(tr: Trends) -> list[str]:
     if not records:
         return []
     alpha = formats.fmt_dec(trends.TREND_ALPHA, 2)
-    from evalkit.metrics import share_labels
-
-    labels = share_labels(tr.scheme)
+    labels = _share_labels(tr)
     by: dict[str, list[str]] = {v: [] for v in stats.TREND_VERDICTS}
     for r in records:
         if r["verdict"] is None:
             continue
-        lab = labels.get(r["metric"], {"label_nb": r["metric"], "group": ""})
-        by[r["verdict"]].append(f"«{esc(lab['label_nb'])}» ({esc(lab['group'])})")
+        lab = labels.get(r["metric"], {"label": r["metric"], "group": ""})
+        by[r["verdict"]].append(
+            t(
+                "trends.summary.share_name",
+                label=esc(lab["label"]),
+                group=esc(_group_name(tr, lab["group"])),
+            )
+        )
     out = [
-        sentence.format(names=text.join_nb(by[verdict]))
-        for verdict, sentence in _VERDICT_SENTENCE_NB.items()
+        _verdict_sentence(verdict, join_list(by[verdict]))
+        for verdict in _VERDICTS_SAID
         if by[verdict]
     ]
     if out:
         marked = [
-            f"«{word}»"
+            word()
             for word, verdicts in (
-                ("ikke jevnt", ("increase_uneven", "decrease_uneven")),
-                ("ikke i én retning", ("uneven",)),
+                (
+                    lambda: t("trends.summary.word_uneven"),
+                    ("increase_uneven", "decrease_uneven"),
+                ),
+                (lambda: t("trends.summary.word_no_direction"), ("uneven",)),
             )
             if any(by[v] for v in verdicts)
         ]
-        departure = (
-            f"; der det står {' eller '.join(marked)}, har også avviket fra en lineær trend p "
-            f"under {alpha}"
-            if marked
-            else ""
-        )
-        out.append(f"(Cochran–Armitage-test for trend, Holm-justert p under {alpha}{departure}.)")
+        if marked:
+            words = format_list(marked, style="or", locale=current_locale())
+            out.append(t("trends.summary.tests_departure", alpha=alpha, words=words))
+        else:
+            out.append(t("trends.summary.tests", alpha=alpha))
     rest = len(by["no_change"])
     if out and rest:
-        others = "den andre andelen" if rest == 1 else "de andre andelene"
-        out.append(
-            f"For {others} er det ingen sikker endring over perioden når det er tatt hensyn "
-            "til at mange andeler er testet."
-        )
+        out.append(tn("trends.summary.rest_no_change", rest))
     elif not out:
-        out.append(
-            "Ingen av andelene viser en sikker endring over perioden når det er tatt hensyn til "
-            "at mange andeler er testet."
-        )
+        out.append(t("trends.summary.none_changed"))
     n_table = numbering(tr).table("trender")
-    out.append(f"Tabell {n_table} viser andelene år for år med testene.")
+    out.append(t("trends.summary.table_ref", table=n_table))
     return out
 
 
 def method(tr: Trends) -> MarkdownText:
     alpha = formats.fmt_dec(trends.TREND_ALPHA, 2)
     lines = [
-        "**Trend.** For hver andel testes det om den har en lineær trend over årene med "
-        "Cochran–Armitage-testen for trend, med de faktiske årstallene som skårer. p-verdiene er "
-        "justert med Holms metode over alle andelene i dokumentet. En andel sies å ha økt eller "
-        f"gått ned når trenden holder etter Holm-justering (p under {alpha}); ellers er det "
-        "ingen sikker endring. Testen kan ikke vise at en endring var jevn: også et sprang fra "
-        "ett år til det neste kan gi en signifikant trend. Kjikvadratet for alle årene deles "
-        "derfor i trenden (1 frihetsgrad) og avviket fra en lineær trend (antall år minus 2 "
-        f"frihetsgrader). Er også avviket signifikant (p under {alpha}, ikke justert), står "
-        "det at andelen økte eller gikk ned, men ikke jevnt fra år til år; lå andelen det "
-        "siste året ikke på den siden av det første årets andel som trenden peker mot, står det "
-        "at den endret seg, men ikke i én retning.",
-        "**Intervaller.** Båndene i figurene er 95 % konfidensintervaller etter Wilsons metode.",
+        _lead(t("trends.method.lead.trend"), t("trends.method.trend", alpha=alpha)),
+        _lead(t("trends.method.lead.intervals"), t("trends.method.intervals")),
     ]
     a = trends.amounts(tr) if len(tr.tidy) else None  # no rows: no amounts to describe
     if a is not None:
         spec = next(x for x in tr.scheme.doc.amounts if x.field == a["field"])
         lines.append(
-            f"**Beløp.** {esc(spec.label_nb)} er beskrevet med median og kvartiler (type 7). "
-            + _amount_test_sentence(a)
+            _lead(
+                t("trends.method.lead.amounts"),
+                t("trends.method.amounts", label=esc(scheme_text(spec, "label")))
+                + " "
+                + _amount_test_sentence(a),
+            )
         )
+    complete = (
+        t("trends.method.complete.project")
+        if tr.scheme.unit == "project"
+        else t("trends.method.complete.application")
+    )
     lines += [
-        "**Fullstendige tall.** Tallene er alle "
-        + ("finansierte prosjekter" if tr.scheme.unit == "project" else "behandlede søknader")
-        + ", ikke et utvalg; testene sier noe om prosessen bak tallene, ikke om "
-        "utvalgsusikkerhet.",
-        "**Fylker.** " + _county_method(tr),
-        f"**Skjerming.** {esc(disclosure.trends_method_nb(tr.scheme.doc, RULE))}",
+        _lead(t("trends.method.lead.complete"), complete),
+        _lead(t("trends.method.lead.counties"), _county_method(tr)),
+        _lead(
+            t("trends.method.lead.suppression"),
+            esc(disclosure.trends_method_nb(tr.scheme.doc, RULE)),
+        ),
     ]
     reg = tr.scheme.doc.trends.regression
     if reg is not None:
         outcome = next(c for c in tr.scheme.doc.combined_shares if c.key == reg.outcome)
-        left_out = (
-            f" Modellen er regnet på {tr.scheme.words()[2]} {outcome.assessable_nb}."
-            if (outcome.assessable_nb)
-            else ""
+        fields = {
+            "outcome": esc(scheme_text(outcome, "label").lower()),
+            "the": tr.scheme.words()[2],
+        }
+        assessable = scheme_text(outcome, "assessable")
+        said = (
+            t("trends.method.regression_assessable", assessable=esc(assessable), **fields)
+            if assessable
+            else t("trends.method.regression", **fields)
         )
-        lines.append(
-            f"**Regresjon.** Sammenhengen mellom «{esc(outcome.label_nb.lower())}» og "
-            f"kjennetegn ved {tr.scheme.words()[2]} er estimert med logistisk regresjon på alle "
-            f"årene samlet, med år som kategorisk kovariat.{esc(left_out)} Resultatet vises som "
-            "oddsforhold med 95 % Wald-intervall."
-        )
+        lines.append(_lead(t("trends.method.lead.regression"), said))
     return MarkdownText("\n\n".join(lines))
+
+
+def _lead(lead: str, body: str) -> str:
+    """A paragraph of the method with its lead-in in bold: «**Trend.** For hver andel …»."""
+    return f"**{lead}** {body}"
 
 
 def _amount_test_sentence(a: dict) -> str:
     """How the years' amounts were compared: the rank test used, or why there is none."""
     if a["test"]["method"] is not None:
-        return f"Forskjellen mellom årene er testet med en rangtest ({a['test']['name']})."
+        return t("trends.amounts.tested", test=a["test"]["name"])
     with_amounts = [y for y, s in sorted(a["by_year"].items()) if s["n"]]
-    if len(with_amounts) < 2:
-        which = f"bare {with_amounts[0]}" if with_amounts else "ingen av årene"
-        return f"Årene er ikke testet mot hverandre: {which} har beløp."
-    return "Årene er ikke testet mot hverandre: alle beløpene er like."
+    if len(with_amounts) == 1:
+        return t("trends.amounts.untested_one_year", year=with_amounts[0])
+    if not with_amounts:
+        return t("trends.amounts.untested_no_year")
+    return t("trends.amounts.untested_equal")
 
 
 def _amount_test_note(a: dict) -> str:
     """The amounts table's note on the test between the years (``p = 0,068``, ``p < 0,001``)."""
     if a["test"]["method"] is None:
         return _amount_test_sentence(a)
-    return f"Test mellom årene: {a['test']['name']}, {formats.p_equals(a['test']['p_value'])}."
+    return t(
+        "trends.amounts.test_note",
+        test=a["test"]["name"],
+        p=formats.p_equals(a["test"]["p_value"]),
+    )
 
 
 def _county_method(tr: Trends) -> str:
@@ -210,28 +254,33 @@ def _county_method(tr: Trends) -> str:
     names where the scheme has them, across the county changes within the years covered."""
     last, unit = tr.years[-1], tr.scheme.unit
     named = bool(tr.scheme.fields_of_type("municipality_names", "municipality_list"))
-    each = formats.UNIT_FORMS_NB[unit]["each"]
+    fields = {
+        "last": last,
+        "each": formats.unit_form(unit, "each").capitalize(),
+        "the": tr.scheme.words()[2].capitalize(),
+        "unplaced": trends.unplaced_label(),
+    }
     out = (
-        f"Tabellen over fylker bruker fylkene slik de var i {last} for alle årene. "
-        f"{each.capitalize()} er plassert i fylket ut fra kommunenumrene"
-        + (", og ut fra kommunenavnet der nummeret mangler eller ikke er gyldig" if named else "")
-        + f"; kommuner som er slått sammen, delt eller har fått nytt nummer, er fulgt fram til "
-        f"kommunen i {last}. {tr.scheme.words()[2].capitalize()} med kommuner i flere fylker, "
-        f"eller uten kjent kommune, står i en egen rad («{trends.UNPLACED_NB}»)."
+        t("trends.method.counties_by_name", **fields)
+        if named
+        else t("trends.method.counties", **fields)
     )
     changes = geography.county_change_years(tr.years[0], last)
     if changes:
-        out += (
-            " Slik kan tallene sammenlignes også over endringene i fylkesinndelingen i "
-            f"{text.join_nb([str(y) for y in changes])}."
-        )
+        out += " " + t("trends.method.counties_changes", years=join_list([str(y) for y in changes]))
     return out
 
 
-def _labels(tr: Trends) -> dict[str, str]:
+def _share_labels(tr: Trends) -> dict[str, dict[str, str]]:
+    """Each share's label (``label``: in the document's language) and its group
+    (:func:`evalkit.metrics.share_labels`)."""
     from evalkit.metrics import share_labels
 
-    return {k: v["label_nb"] for k, v in share_labels(tr.scheme).items()}
+    return share_labels(tr.scheme)
+
+
+def _labels(tr: Trends) -> dict[str, str]:
+    return {k: v["label"] for k, v in _share_labels(tr).items()}
 
 
 def trend_figures(tr: Trends) -> list[Figure]:
@@ -239,7 +288,7 @@ def trend_figures(tr: Trends) -> list[Figure]:
     who = tr.scheme.words()[2]
     figs = []
     for spec in tr.scheme.doc.trends.figures:
-        group, name = spec.group, spec.title_nb
+        group, name = spec.group, scheme_text(spec, "title")
         g = long[long["group"] == group].dropna(subset=["share"])
         if len(g):
             title_ = f"{name} {tr.years[0]}–{tr.years[-1]}"
@@ -248,9 +297,9 @@ def trend_figures(tr: Trends) -> list[Figure]:
                     tr,
                     "trend_" + piece_name(group),
                     title_,
-                    plots.trend(g, ylabel=f"Andel av {who} (%)"),
+                    plots.trend(g, ylabel=t("plot.axis.share_of", the=who)),
                     text.alt_trend(g, title=title_),
-                    ["Båndene viser 95 % konfidensintervall etter Wilsons metode."],
+                    [t("trends.figure.bands")],
                 )
             )
     return figs
@@ -269,18 +318,24 @@ def trend_table(tr: Trends) -> Table:
         for y in tr.years:
             share = by_year.get(key, {}).get(str(y))
             row[str(y)] = fmt_pct(share["share"]) if share else "–"
-        t = tests.get(key)
-        dep = (t or {}).get("departure") or {}
+        test = tests.get(key)
+        dep = (test or {}).get("departure") or {}
         row |= {
-            "z": formats.fmt_dec(t["statistic"], 2) if t else "–",
-            "p (Holm)": fmt_p(t["p_adjusted"]) if t else "–",
-            "Avvik χ² (fg)": (
-                f"{formats.fmt_dec(dep['chi2_departure'], 2)} ({dep['df_departure']})"
+            t("trends.table.trend.z"): formats.fmt_dec(test["statistic"], 2) if test else "–",
+            t("trends.table.trend.p_holm"): fmt_p(test["p_adjusted"]) if test else "–",
+            t("trends.table.trend.departure"): (
+                t(
+                    "trends.table.trend.departure_cell",
+                    chi2=formats.fmt_dec(dep["chi2_departure"], 2),
+                    df=fmt_int(dep["df_departure"]),
+                )
                 if dep.get("chi2_departure") is not None
                 else "–"
             ),
-            "p (avvik)": fmt_p(dep.get("p_value")) if t else "–",
-            "Utvikling": wording.TREND_VERDICT_NB[t["verdict"] if t else None],
+            t("trends.table.trend.p_departure"): fmt_p(dep.get("p_value")) if test else "–",
+            t("trends.table.trend.verdict"): wording.TREND_VERDICT_NB[
+                test["verdict"] if test else None
+            ],
         }
         rows.append(row)
     data = pd.DataFrame(
@@ -290,17 +345,10 @@ def trend_table(tr: Trends) -> Table:
             for r in records
         ]
     )
-    notes = [
-        "z: Cochran–Armitage-testens z (positiv: økende). p (Holm): justert over alle andelene. "
-        "Avvik: kjikvadrat for avvik fra lineær trend med frihetsgrader, og p-verdien. "
-        f"Utvikling: «økte» eller «gikk ned» når p (Holm) < {alpha}, ellers «ingen sikker "
-        f"endring»; «men ikke jevnt fra år til år» når også p (avvik) < {alpha}; «endret seg, "
-        f"men ikke i én retning» når p (avvik) < {alpha} og andelen det siste året ikke lå på "
-        "den siden av det første årets andel som trenden peker mot."
-    ]
+    notes = [t("trends.table.trend.note", alpha=alpha)]
     table = Table(
         "trender",
-        "Andeler per år og Cochran–Armitage-test for trend",
+        t("trends.table.trend.title"),
         pd.DataFrame(rows),
         data,
         notes=notes,
@@ -314,19 +362,16 @@ def amounts_figure(tr: Trends) -> Figure | MarkdownText:
     if a is None:
         return MarkdownText("")
     spec = next(x for x in tr.scheme.doc.amounts if x.field == a["field"])
-    t = tr.tidy[tr.tidy[spec.among].fillna(False)] if spec.among else tr.tidy
-    data = pd.DataFrame({"year": t["year"], "amount_nok": t[a["field"]]}).dropna()
-    title_ = f"{spec.label_nb} {tr.years[0]}–{tr.years[-1]}"
+    rows = tr.tidy[tr.tidy[spec.among].fillna(False)] if spec.among else tr.tidy
+    data = pd.DataFrame({"year": rows["year"], "amount_nok": rows[a["field"]]}).dropna()
+    title_ = f"{scheme_text(spec, 'label')} {tr.years[0]}–{tr.years[-1]}"
     return _figure(
         tr,
         "belop_per_ar",
         title_,
         plots.amounts_by_year(data.astype({"amount_nok": float})),
         text.alt_amounts(a["by_year"], title=title_),
-        [
-            "Boksen går fra nedre til øvre kvartil, streken i boksen er medianen; punktene er "
-            f"{tr.scheme.words()[1]} langt fra de andre."
-        ],
+        [t("trends.figure.boxes", many=tr.scheme.words()[1])],
     )
 
 
@@ -335,31 +380,37 @@ def _amounts_missing_note(by_year: dict, words: tuple[str, str, str]) -> str | N
     row of every year has its amount (the table's count is then the year's count)."""
     one, many, the = words
     parts = [
-        f"{fmt_int(s['missing'])} {one if s['missing'] == 1 else many} i {y}"
+        t(
+            "trends.amounts.missing_in_year",
+            rows=f"{fmt_int(s['missing'])} {one if s['missing'] == 1 else many}",
+            year=y,
+        )
         for y, s in sorted(by_year.items())
         if s["missing"]
     ]
     if not parts:
         return None
-    return (
-        f"Beløpet mangler for {text.join_nb(parts)} (tomt, eller satt som manglende fordi det "
-        f"ikke kunne leses; se datakvaliteten). Kolonnen «{many.capitalize()}» teller {the} med "
-        "beløp; kvartilene og testen er regnet uten de andre."
+    return t(
+        "trends.amounts.missing_note", parts=join_list(parts), column=many.capitalize(), the=the
     )
 
 
 def amounts_table(tr: Trends) -> Table | MarkdownText:
     a = trends.amounts(tr)
     if a is None:
-        return MarkdownText("*Ordningen har ingen beløp.*")
+        return MarkdownText("*" + t("trends.amounts.none") + "*")
     spec = next(x for x in tr.scheme.doc.amounts if x.field == a["field"])
+    year, count = t("trends.table.amounts.year"), tr.scheme.words()[1].capitalize()
+    amounts = [
+        t("trends.table.amounts.q1"),
+        t("trends.table.amounts.median"),
+        t("trends.table.amounts.q3"),
+    ]
     rows = [
         {
-            "År": str(y),
-            tr.scheme.words()[1].capitalize(): fmt_int(s["n"]),
-            "Nedre kvartil": fmt_nok(s["q1"]),
-            "Median": fmt_nok(s["median"]),
-            "Øvre kvartil": fmt_nok(s["q3"]),
+            year: str(y),
+            count: fmt_int(s["n"]),
+            **dict(zip(amounts, (fmt_nok(s[q]) for q in ("q1", "median", "q3")), strict=True)),
         }
         for y, s in sorted(a["by_year"].items())
     ]
@@ -367,11 +418,12 @@ def amounts_table(tr: Trends) -> Table | MarkdownText:
     missing = _amounts_missing_note(a["by_year"], tr.scheme.words())
     table = Table(
         "belop_per_ar",
-        f"{spec.label_nb} per år",
+        t("trends.table.amounts.title", label=scheme_text(spec, "label")),
         pd.DataFrame(rows),
         pd.DataFrame(rows),
         notes=[missing, *notes] if missing else notes,
-        align={"År": "txt"},
+        # amounts are numbers also where the krone's sign comes first («NOK 70,000»)
+        align={year: "txt", count: "num", **dict.fromkeys(amounts, "num")},
     )
     return _table(tr, table)
 
@@ -383,7 +435,8 @@ def county_table(tr: Trends) -> Table:
     count = tr.scheme.words()[1].capitalize()
     years = list(table.columns)
     display = sup.display(formatters=dict.fromkeys(years, fmt_int))
-    display = display.reset_index().rename(columns={"county_name": "Fylke"})
+    display = display.rename(index=trends.row_labels()).reset_index()
+    display = display.rename(columns={"county_name": t("trends.table.county.county")})
     data = table.astype(object).mask(sup.mask, RULE.symbol).reset_index()
     last = tr.years[-1]
     common = trends.by_common_county(tr)
@@ -396,7 +449,7 @@ def county_table(tr: Trends) -> Table:
     )
     table = Table(
         "fylker_over_tid",
-        f"{count} per fylke og år (fylkene i {last})",
+        t("trends.table.county.title", count=count, last=last),
         display,
         data,
         sup.footnote,
@@ -417,40 +470,34 @@ def county_note(
     placed by municipality code, by name, and not at all (:func:`evalkit.trends.placement`);
     ``total``: all the rows (metrics.json's ``by_common_county.n_rows``; by default the sum of
     ``placed``)."""
-    each = formats.UNIT_FORMS_NB[unit]["each"]
-    out = f"{each.capitalize()} er plassert i fylket slik fylkene var i {last}"
+    each = formats.unit_form(unit, "each").capitalize()
     if changes:
-        out += (
-            "; da kan tallene sammenlignes over endringene i fylkesinndelingen i "
-            f"{text.join_nb([str(y) for y in changes])}"
-        )
-    out += (
-        f". Kommuner som er slått sammen, delt eller har fått nytt nummer, er fulgt fram til "
-        f"kommunen i {last}."
-    )
+        years = join_list([str(y) for y in changes])
+        out = t("trends.county_note.placed_changes", each=each, last=last, years=years)
+    else:
+        out = t("trends.county_note.placed", each=each, last=last)
+    out += " " + t("trends.county_note.followed", last=last)
     total = sum(placed.values()) if total is None else total
     if not total:
         return out
-    out += (
-        f" Av {the_units(total, unit)} er {fmt_int(placed['by_code'])} plassert ut fra "
-        "kommunenummer"
-    )
+    fields = {"the": the_units(total, unit), "by_code": fmt_int(placed["by_code"])}
     if placed["by_name"]:
-        out += (
-            f" og {fmt_int(placed['by_name'])} ut fra kommunenavn (alle eller noen av kommunene "
-            "uten gyldig nummer)"
+        out += " " + t(
+            "trends.county_note.by_code_and_name", by_name=fmt_int(placed["by_name"]), **fields
         )
-    out += "."
-    unplaced = [
-        f"{units(placed[key], unit)} {words}"
-        for key, words in (
-            ("several_counties", "med kommuner i flere fylker"),
-            ("no_municipality", "uten kjent kommune"),
-        )
-        if placed[key]
-    ]
+    else:
+        out += " " + t("trends.county_note.by_code", **fields)
+    unplaced = []
+    if placed["several_counties"]:
+        rows = units(placed["several_counties"], unit)
+        unplaced.append(t("trends.county_note.several_counties", rows=rows))
+    if placed["no_municipality"]:
+        rows = units(placed["no_municipality"], unit)
+        unplaced.append(t("trends.county_note.no_municipality", rows=rows))
     if unplaced:
-        out += f" {text.join_nb(unplaced)} står i raden «{trends.UNPLACED_NB}»."
+        out += " " + t(
+            "trends.county_note.unplaced", rows=join_list(unplaced), label=trends.unplaced_label()
+        )
     return out
 
 
@@ -460,7 +507,7 @@ def regression(tr: Trends) -> list[Table | MarkdownText]:
     spec = tr.scheme.doc.trends.regression
     if spec is None:
         return []
-    return [MarkdownText(f"## {esc(spec.title_nb)}"), regression_table(tr)]
+    return [MarkdownText(f"## {esc(scheme_text(spec, 'title'))}"), regression_table(tr)]
 
 
 def regression_table(tr: Trends) -> Table | MarkdownText:
@@ -469,36 +516,48 @@ def regression_table(tr: Trends) -> Table | MarkdownText:
         return MarkdownText("")
     spec = tr.scheme.doc.trends.regression
     outcome = next(c for c in tr.scheme.doc.combined_shares if c.key == spec.outcome)
+    labels = {p.name: scheme_text(p, "label") for p in spec.predictors}
     rows = [
         {
-            "": p["label_nb"],
-            "Oddsforhold": formats.fmt_dec(p["odds_ratio"], 2),
-            "95 % KI (Wald)": f"{formats.fmt_dec(p['ci_low'], 2)}–{formats.fmt_dec(p['ci_high'], 2)}",
-            "p": fmt_p(p["p_value"]),
+            "": labels.get(p["name"], p["label_nb"]),
+            t("trends.table.regression.odds_ratio"): formats.fmt_dec(p["odds_ratio"], 2),
+            t("trends.table.regression.ci"): t(
+                "trends.table.regression.ci_cell",
+                low=formats.fmt_dec(p["ci_low"], 2),
+                high=formats.fmt_dec(p["ci_high"], 2),
+            ),
+            t("trends.table.regression.p"): fmt_p(p["p_value"]),
         }
         for p in res["predictors"]
     ]
+    outcome_label = scheme_text(outcome, "label").lower()
     notes = [
-        f"{units(res['n'], tr.scheme.unit)}, {fmt_int(res['events'])} med "
-        f"«{outcome.label_nb.lower()}»."
+        t(
+            "trends.regression.counts",
+            rows=units(res["n"], tr.scheme.unit),
+            events=fmt_int(res["events"]),
+            outcome=outcome_label,
+        )
     ]
     if k := res["n_excluded_missing"]:
         one, many, _ = tr.scheme.words()
         notes.append(
-            f"{fmt_int(k)} {one if k == 1 else many} mangler svar på minst én av de forklarende "
-            f"variablene og er holdt utenfor ({fmt_int(res['n'])} av {fmt_int(res['n_rows'])})."
+            tn(
+                "trends.regression.excluded",
+                k,
+                rows=f"{fmt_int(k)} {one if k == 1 else many}",
+                used=fmt_int(res["n"]),
+                total=fmt_int(res["n_rows"]),
+            )
         )
-    if outcome.assessable_nb:
+    if assessable := scheme_text(outcome, "assessable"):
         notes.append(
-            f"Nevner: {tr.scheme.words()[2]} {outcome.assessable_nb}. Dokumentene for hvert år "
-            "regner andelen også av alle som svarte."
+            t("trends.regression.denominator", the=tr.scheme.words()[2], assessable=assessable)
         )
-    notes += wording.regression_warnings(
-        res, tr.scheme.unit, {p.name: p.label_nb for p in spec.predictors}
-    )
+    notes += wording.regression_warnings(res, tr.scheme.unit, labels)
     table = Table(
         "regresjon",
-        spec.label_nb,
+        scheme_text(spec, "label"),
         pd.DataFrame(rows),
         pd.DataFrame(res["predictors"]),
         notes=notes,
@@ -519,5 +578,5 @@ def save(tr: Trends, output_dir: str) -> None:
     inert.write_csv(out / "data_quality.csv", tr.data_quality)
     registry = numbering(tr)
     warn_referred_not_shown(registry)
-    excel.write_workbook(out / "tables.xlsx", [t.sheet() for t in registry.shown_tables()])
+    excel.write_workbook(out / "tables.xlsx", [piece.sheet() for piece in registry.shown_tables()])
     return None
