@@ -141,6 +141,7 @@ def test_build_writes_index_and_a_rebuild_is_cached(tmp_path):
     (data / "SYNTHETIC.txt").write_text("synthetic", encoding="utf-8")
     # what is checked is the HTML, the index and the cache; the PDF is test_pdf's
     kw = {"data_dir": data, "out_dir": tmp_path / "out", "progress": False, "pdf": False}
+    kw["langs"] = ["nb"]  # the other languages: test_runner_lang
     results = build(["samhandling"], [2011, 2012], **kw)
     assert [r.status for r in results] == ["built", "built"]
     index = _html(tmp_path / "out" / "index.html")

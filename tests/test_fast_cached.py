@@ -95,7 +95,9 @@ def project(tmp_path_factory):
     (folder / "notebooks").mkdir()
     shutil.copy(TINY, folder / "notebooks" / f"{SCHEME}.py")  # the scheme's own notebook
     make_data(folder / "data" / "raw")
-    run = evalkit(folder, "build", "--scheme", SCHEME, "--years", "2021-2022", "--out", "out")
+    run = evalkit(
+        folder, "build", "--scheme", SCHEME, "--years", "2021-2022", "--out", "out", "--lang", "nb"
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     for year in (2021, 2022):
         assert (folder / "out" / SCHEME / str(year) / "manifest.json").is_file()
@@ -122,7 +124,7 @@ def test_an_unchanged_build_imports_no_heavy_library_and_writes_the_index(projec
     index = project / "out" / "index.html"
     index.unlink()
     result, out = probe(
-        project, "build", "--scheme", SCHEME, "--years", "2021-2022", "--out", "out"
+        project, "build", "--scheme", SCHEME, "--years", "2021-2022", "--out", "out", "--lang", "nb"
     )
     assert f"{SCHEME} 2021: up to date" in out and f"{SCHEME} 2022: up to date" in out, out
     assert result == {"exit": 0, "heavy": []}

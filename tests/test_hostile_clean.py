@@ -268,7 +268,7 @@ def test_validate_and_metrics_commands_give_no_traceback(hostile_amounts, capsys
 
 def test_a_range_set_in_the_yaml_accepts_the_large_grant(hostile_amounts, tmp_path):
     text = FRISKLIV.path.read_text(encoding="utf-8")
-    line = "grant_nok: {type: amount, required: true, label_nb: Tildelt beløp}"
+    line = "label_nb: Tildelt beløp, label_nn: Tildelt beløp, label_en: Amount granted}"
     assert line in text
     wider = line[:-1] + ", plausible: {min: 1, max: 1000000000}}"
     path = tmp_path / "wide.yaml"
@@ -314,7 +314,7 @@ def test_default_range_and_zero(tmp_path):
 )
 def test_a_wrong_range_in_the_yaml_says_how_to_fix_it(tmp_path, setting, message):
     text = FRISKLIV.path.read_text(encoding="utf-8")
-    line = "grant_nok: {type: amount, required: true, label_nb: Tildelt beløp}"
+    line = "label_nb: Tildelt beløp, label_nn: Tildelt beløp, label_en: Amount granted}"
     path = tmp_path / "bad.yaml"
     path.write_text(text.replace(line, line[:-1] + f", plausible: {setting}}}"), encoding="utf-8")
     with pytest.raises(EvalkitError, match="grant_nok") as err:
@@ -324,7 +324,7 @@ def test_a_wrong_range_in_the_yaml_says_how_to_fix_it(tmp_path, setting, message
 
 def test_plausible_only_on_amounts(tmp_path):
     text = FRISKLIV.path.read_text(encoding="utf-8")
-    line = "project_name: {type: text, required: true, label_nb: Prosjektnavn}"
+    line = "label_nb: Prosjektnavn, label_nn: Prosjektnamn, label_en: Project name}"
     path = tmp_path / "bad.yaml"
     path.write_text(text.replace(line, line[:-1] + ", plausible: {max: 5}}"), encoding="utf-8")
     with pytest.raises(EvalkitError, match="only amount fields"):

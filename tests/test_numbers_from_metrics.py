@@ -372,7 +372,7 @@ def built(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("numbers") / "outputs"
     run = subprocess.run(
         [sys.executable, "-m", "evalkit", "build", "--no-pdf", "--data-dir", str(DEMO),
-         "--out", str(out)],
+         "--out", str(out), "--lang", "nb"],
         capture_output=True, text=True, check=False, timeout=1800,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr[-3000:]

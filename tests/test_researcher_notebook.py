@@ -532,7 +532,7 @@ def test_researchers_notebook_built_numbers_in_order_everywhere(project, caplog)
 
     out = project / "out"
     with caplog.at_level(logging.WARNING, logger="evalkit.document.html"):
-        assert main(["report", "frisklivs_lms", "2023", "--out", str(out)]) == 0
+        assert main(["report", "frisklivs_lms", "2023", "--out", str(out), "--lang", "nb"]) == 0
     folder = out / "frisklivs_lms" / "2023"
     page = (folder / "report.html").read_text(encoding="utf-8")
 

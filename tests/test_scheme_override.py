@@ -148,7 +148,7 @@ def test_evalkit_build_uses_the_copy_and_says_so(project):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     run = subprocess.run(
         [sys.executable, "-m", "evalkit", "build", "--scheme", "frisklivs_lms", "--years",
-         "2023", "--out", str(out), "--jobs", "1", "--no-pdf"],
+         "2023", "--out", str(out), "--jobs", "1", "--no-pdf", "--lang", "nb"],
         cwd=project, env=env, capture_output=True, text=True, timeout=900,
     )  # fmt: skip
     assert run.returncode == 0, run.stdout + run.stderr
