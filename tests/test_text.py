@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import pytest
 
-from evalkit import formats
+from evalkit import formats, metrics
 from evalkit.document import text
 from evalkit.errors import EvalkitError
 
@@ -295,3 +297,32 @@ def test_the_denominator_of_a_group_test_among_the_assessable_rows_in_english():
         "Andel som har nådd målene helt eller delvis, mellom fylkene: regnet av de 111 "
         "prosjektene der måloppnåelsen kunne vurderes; «kan ikke vurderes» er holdt utenfor."
     ]
+
+
+def test_the_summary_is_the_schemes_sentences_in_the_documents_language():
+    scheme = load_scheme("samhandling")
+    m = {"year": 2012, "granted_total_nok": 81_600_000, "n_granted": 199, "unit": "application"}
+    assert text.summary(m, scheme).startswith(
+        f"I 2012 ble det delt ut 81,6{NB}millioner kroner til 199 samhandlingsprosjekter."
+    )
+    with language("nn"):
+        assert text.summary(m, scheme).startswith(
+            f"I 2012 vart det delt ut 81,6{NB}millionar kroner til 199 samhandlingsprosjekt."
+        )
+    with language("en"):  # esc() writes the «.» after digits at the start of a value as &period;
+        assert html.unescape(text.summary(m, scheme)).startswith(
+            f"In 2012, NOK 81.6{NB}million was awarded to 199 coordination projects."
+        )
+
+
+def test_the_labels_format_names_the_shares_in_the_documents_language():
+    scheme = load_scheme("frisklivs_lms")
+    context = {"share_ranges": {"main": {"keys": ["subgoal.etablere_fls", "intermunicipal"]}}}
+    fmt = text.SummaryFormatter(context, metrics.share_labels(scheme), "project")
+    template = "{share_ranges[main][keys]:labels}"
+    assert fmt.format(template) == "etablere kommunal frisklivssentral og interkommunale prosjekter"
+    with language("en"):
+        fmt = text.SummaryFormatter(context, metrics.share_labels(scheme), "project")
+        assert fmt.format(template) == (
+            "establish a municipal healthy life centre and intermunicipal projects"
+        )

@@ -333,14 +333,15 @@ def _sentence(fmt: SummaryFormatter, sentence: Any) -> str | None:
 
 
 def summary(m: dict, scheme: Any, county_table: disclosure.SuppressedTable | None = None) -> str:
-    """The document's summary as Markdown: the scheme YAML's ``summary`` sentences filled in
-    from metrics.json (``m``), escaped, each left out when a value it names is missing (a
+    """The document's summary as Markdown: the scheme YAML's ``summary`` sentences in the
+    current language (``summary_nn``, ``summary_en``; the bokmål ``summary`` when the YAML has
+    none) filled in from metrics.json (``m``), escaped, each left out when a value it names is missing (a
     sentence with ``otherwise`` says that instead). ``county_table``: the county table as the
     document shows it, so that no sentence names a county whose count it hides."""
     from evalkit.metrics import share_labels
 
     fmt = SummaryFormatter(m, share_labels(scheme), scheme.unit, county_table)
-    parts = [_sentence(fmt, s) for s in scheme.doc.summary]
+    parts = [_sentence(fmt, s) for s in scheme_text(scheme.doc, "summary")]
     # folded YAML text may hold line breaks; the non-breaking spaces of numbers stay
     return " ".join(re.sub(r"[ \t\r\n]+", " ", p).strip() for p in parts if p)
 
