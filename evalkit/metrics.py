@@ -8,6 +8,7 @@ The result is the ``metrics.json`` of :doc:`spec/outputs`; notebooks only displa
 from __future__ import annotations
 
 import fnmatch
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -88,14 +89,13 @@ def compute_shares(tidy: pd.DataFrame, scheme: Scheme) -> dict[str, dict]:
 
 
 def share_labels(scheme: Scheme) -> dict[str, dict[str, str]]:
-    """The label of every share key (for tables and figures): ``label_nb`` in bokmål,
-    ``label`` in the current language (:func:`evalkit.config.scheme_text`), and its
-    ``group``."""
+    """The label of every share key, in bokmål (``label_nb``) and in the current language
+    (``label``), and its group (for tables and figures)."""
+    out: dict[str, dict[str, str]] = {}
 
-    def entry(obj: object, group: str) -> dict[str, str]:
+    def entry(obj: Any, group: str) -> dict[str, str]:
         return {"label_nb": obj.label_nb, "label": scheme_text(obj, "label"), "group": group}
 
-    out: dict[str, dict[str, str]] = {}
     for spec in scheme.shares:
         if spec.kind == "yesno":
             out[spec.key or spec.field] = entry(spec, spec.group)
@@ -106,8 +106,8 @@ def share_labels(scheme: Scheme) -> dict[str, dict[str, str]]:
             out[spec.key or f"{spec.field}.{spec.code}"] = entry(spec, spec.group)
         elif spec.kind == "category":
             vocab = scheme.vocabularies[scheme.fields[spec.field].vocabulary]
-            for t in vocab.terms:
-                out[f"{spec.field}.{t.code}"] = entry(t, spec.group)
+            for term in vocab.terms:
+                out[f"{spec.field}.{term.code}"] = entry(term, spec.group)
         elif spec.kind == "reasons":
             field = next(f for f in scheme.fields.values() if f.target == spec.field)
             for t in scheme.vocabularies[field.vocabulary].terms:
@@ -448,9 +448,6 @@ def group_tests(tidy: pd.DataFrame, scheme: Scheme) -> list[dict]:
     outcome that is a combined share with ``assessable`` counts only the assessable rows."""
     everywhere = np.ones(len(tidy), dtype=bool)
     combined = {c.key: c for c in scheme.doc.combined_shares}
-    group_words = {"county_code": "fylke"}
-    if scheme.doc.by_category is not None:
-        group_words[scheme.doc.by_category] = "kategori"
     out = []
     for g in scheme.doc.group_tests:
         c = combined.get(g.outcome)
@@ -470,7 +467,7 @@ def group_tests(tidy: pd.DataFrame, scheme: Scheme) -> list[dict]:
                 "groups": int((table.sum(axis=1) > 0).sum()),
                 "n": int(table.to_numpy().sum()),
                 **wording.named_test(
-                    res, unit_nb=scheme.words()[1], group_nb=group_words.get(g.by, "gruppe")
+                    res, unit=scheme.unit, group=wording.group_kind(g.by, scheme.doc.by_category)
                 ),
             }
         )

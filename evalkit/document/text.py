@@ -1,6 +1,7 @@
-"""Norwegian (bokmål) wording for the documents: summary sentences, alt texts and notes.
+"""The documents' wording: summary sentences, alt texts and notes, in the current language.
 
-Their numbers are formatted by :mod:`evalkit.formats` (Norwegian typography, with Babel).
+Their words come from the message catalogs (:mod:`evalkit.i18n`, keys ``text.*``), their
+numbers are formatted by :mod:`evalkit.formats` (by locale, with Babel).
 Every piece of text that comes from the data or from the scheme YAML (county and project
 names, labels, titles, summary sentences, free text) goes through :func:`esc` before it goes
 into Markdown or HTML, so a project called ``<script>`` or a label ``[x](javascript:…)`` stays
@@ -13,10 +14,10 @@ import numbers
 import re
 from typing import Any
 
-from evalkit import disclosure, stats
+from evalkit import disclosure, stats, wording
+from evalkit.config import scheme_text
 from evalkit.errors import EvalkitError
 from evalkit.formats import (
-    ANSWERED_NB,
     PLACEHOLDER_FIX,
     PLACEHOLDER_KEY,
     PLACEHOLDER_NAME,
@@ -29,7 +30,7 @@ from evalkit.formats import (
     fmt_nok,
     fmt_pct,
     fmt_pp,
-    join_nb,
+    join_list,
     placeholder_problem,
     placeholder_problems,
     placeholder_text,
@@ -37,6 +38,10 @@ from evalkit.formats import (
     unit_words,
     units,
 )
+from evalkit.i18n import t, tn
+
+#: The name the documents used before the languages (:func:`evalkit.formats.join_list`).
+join_nb = join_list
 
 #: Each character that means something to HTML or to Markdown (links, images, emphasis, code,
 #: headings, tables, strikethrough, math, backslash escapes), as a named HTML entity: the text
@@ -238,7 +243,7 @@ class SummaryFormatter:
             names = found.most if name == "most" else found.fewest
             if not names:  # none, all alike, or naming them would give a hidden count away
                 raise _Missing(field)
-            return join_nb(list(names))
+            return join_list(list(names))
         if name not in self.context:
             raise _Missing(field)
         value = self.context[name]
@@ -258,8 +263,8 @@ class SummaryFormatter:
         if spec == "labels":
             if not isinstance(value, list):
                 raise _refuse([f"{shown}: labels takes a list of share keys"])
-            names = [self.labels.get(str(k), {}).get("label_nb", str(k)).lower() for k in value]
-            return esc(join_nb(names))
+            names = [self._label(str(k)).lower() for k in value]
+            return esc(join_list(names))
         if spec:
             if isinstance(value, bool) or not isinstance(value, numbers.Real):
                 raise _refuse([f"{shown}: the format {spec} takes a number"])
@@ -267,6 +272,12 @@ class SummaryFormatter:
         if isinstance(value, dict | list):
             raise _refuse([f"{shown} names a table of metrics.json, not one value"])
         return esc(value)
+
+    def _label(self, key: str) -> str:
+        """A share key's label in the current language (``label``; ``label_nb`` of before the
+        languages), or the key itself."""
+        entry = self.labels.get(key, {})
+        return entry.get("label") or entry.get("label_nb") or key
 
     def _in_units(self, value: Any, spec: str, shown: str, field: str) -> str:
         """A count in the scheme's unit (``units``, ``the_units``), or a share's denominator
@@ -315,21 +326,22 @@ def _sentence(fmt: SummaryFormatter, sentence: Any) -> str | None:
         if len(entries) < sentence.min:
             return None
         items = [SummaryFormatter(e, fmt.labels, fmt.unit).format(sentence.item) for e in entries]
-        listed = {"count": len(entries), "items": _Escaped(join_nb(items))}
+        listed = {"count": len(entries), "items": _Escaped(join_list(items))}
         return SummaryFormatter(listed, fmt.labels, fmt.unit).format(sentence.text)
     except _Missing:
         return None
 
 
 def summary(m: dict, scheme: Any, county_table: disclosure.SuppressedTable | None = None) -> str:
-    """The document's summary as Markdown: the scheme YAML's ``summary`` sentences filled in
-    from metrics.json (``m``), escaped, each left out when a value it names is missing (a
+    """The document's summary as Markdown: the scheme YAML's ``summary`` sentences in the
+    current language (``summary_nn``, ``summary_en``; the bokmål ``summary`` when the YAML has
+    none) filled in from metrics.json (``m``), escaped, each left out when a value it names is missing (a
     sentence with ``otherwise`` says that instead). ``county_table``: the county table as the
     document shows it, so that no sentence names a county whose count it hides."""
     from evalkit.metrics import share_labels
 
     fmt = SummaryFormatter(m, share_labels(scheme), scheme.unit, county_table)
-    parts = [_sentence(fmt, s) for s in scheme.doc.summary]
+    parts = [_sentence(fmt, s) for s in scheme_text(scheme.doc, "summary")]
     # folded YAML text may hold line breaks; the non-breaking spaces of numbers stay
     return " ".join(re.sub(r"[ \t\r\n]+", " ", p).strip() for p in parts if p)
 
@@ -341,8 +353,17 @@ def normalise_sheet(name: str) -> str:
 
 
 # --- the statistics in words ------------------------------------------------------------------
+#: The level of the documents' confidence intervals.
+LEVEL = 1 - stats.ALPHA
+
+
+def _level() -> str:
+    """«95 %» («95%» in English): the confidence level as the sentences write it."""
+    return fmt_pct(LEVEL, 0)
+
+
 def _share_of(count: int, n: int, year: int) -> str:
-    return f"{fmt_int(count)} av {fmt_int(n)} i {year}"
+    return t("text.holm.share_of", count=fmt_int(count), n=fmt_int(n), year=year)
 
 
 def holm_sentence(
@@ -353,25 +374,33 @@ def holm_sentence(
     ``comparison_counts`` of metrics.json (:func:`evalkit.stats.comparison_counts`)."""
     counts = counts or stats.comparison_counts(comparisons)
     untested = [c for c in comparisons if c.get("p_value") is None]
-    word = "sammenligningen" if counts["tested"] == 1 else "sammenligningene"
-    out = (
-        f"p-verdiene er justert med Holms metode over de {fmt_int(counts['tested'])} {word} som "
-        "kunne testes"
+    tested = counts["tested"]
+    if not untested:
+        return tn("text.holm.adjusted", tested, n=fmt_int(tested))
+    out = tn(
+        "text.holm.adjusted_of_total", tested, n=fmt_int(tested), total=fmt_int(counts["total"])
     )
-    out += "." if not untested else f" (av {fmt_int(counts['total'])} i alt)."
-    if untested:
-        details = [
-            f"{labels.get(c['metric'], c['metric'])}: "
-            f"{_share_of(c['count'], c['n'], c['year'])} og "
-            f"{_share_of(c['other_count'], c['other_n'], c['other_year'])}"
-            for c in untested
-        ]
-        names = join_nb([labels.get(c["metric"], c["metric"]) for c in untested])
-        out += (
-            f" For {names} finnes ingen test, fordi andelen var 0 % eller 100 % i begge årene "
-            f"({'; '.join(details)})."
+    details = [
+        t(
+            "text.holm.untested_detail",
+            label=labels.get(c["metric"], c["metric"]),
+            first=_share_of(c["count"], c["n"], c["year"]),
+            second=_share_of(c["other_count"], c["other_n"], c["other_year"]),
         )
-    return out
+        for c in untested
+    ]
+    names = join_list([labels.get(c["metric"], c["metric"]) for c in untested])
+    return (
+        out
+        + " "
+        + t(
+            "text.holm.untested",
+            names=names,
+            details="; ".join(details),
+            zero=fmt_pct(0, 0),
+            hundred=fmt_pct(1, 0),
+        )
+    )
 
 
 def comparison_lead(
@@ -388,26 +417,24 @@ def comparison_lead(
     year = comparisons[0]["year"]
     counts = counts or stats.comparison_counts(comparisons)
     held = [c for c in comparisons if c.get("p_value") is not None and c["holds_after_holm"]]
-    out = (
-        f"Figur {figure_no} viser forskjellen mellom {year} og {join_nb([str(y) for y in years])} "
-        "for hver andel, i prosentpoeng med 95 % konfidensintervall. Tabell "
-        f"{table_no} gir andelene, testene og de justerte p-verdiene."
+    out = t(
+        "text.comparison.lead",
+        figure=figure_no,
+        table=table_no,
+        year=year,
+        years=join_list([str(y) for y in years]),
+        level=_level(),
     )
+    tested = fmt_int(counts["tested"])
     if held:
-        items = join_nb(
+        items = join_list(
             [f"{labels.get(c['metric'], c['metric'])} {fmt_pp(c['diff'])}" for c in held]
         )
-        what = "forskjell" if len(held) == 1 else "forskjeller"
-        out += (
-            f" Etter Holm-justering over de {fmt_int(counts['tested'])} testede "
-            f"sammenligningene holder {fmt_int(counts['held'])} {what}: {items}"
-        )
-        out += "" if out.endswith(".") else "."
+        said = tn("text.comparison.held", counts["held"], n=fmt_int(counts["held"]),
+                  tested=tested, items=items)  # fmt: skip
+        out += " " + said + ("" if said.endswith(".") else ".")
     else:
-        out += (
-            " Ingen av forskjellene holder etter Holm-justering over de "
-            f"{fmt_int(counts['tested'])} testede sammenligningene."
-        )
+        out += " " + t("text.comparison.none_held", tested=tested)
     return out
 
 
@@ -418,44 +445,55 @@ def alt_bars_by_county(by_county, value: str, hidden, *, title: str, money: bool
     fmt = fmt_nok if money else fmt_int
     shown = by_county[~hidden.to_numpy(bool)]
     shown = shown[shown[value].fillna(0) > 0]
-    out = f"Liggende stolpediagram. {title}."
+    out = t("text.alt.bars", title=title)
     if len(shown):
         hi, lo = shown[value].max(), shown[value].min()
-        top = join_nb([str(n) for n in shown.loc[shown[value] == hi, "county_name"]])
-        bottom = join_nb([str(n) for n in shown.loc[shown[value] == lo, "county_name"]])
-        most, least = ("Høyest beløp", "lavest") if money else ("Flest", "færrest")
-        out += f" {most} i {top} ({fmt(hi)}), {least} i {bottom} ({fmt(lo)})."
+        top = join_list([str(n) for n in shown.loc[shown[value] == hi, "county_name"]])
+        bottom = join_list([str(n) for n in shown.loc[shown[value] == lo, "county_name"]])
+        words = dict(top=top, high=fmt(hi), bottom=bottom, low=fmt(lo))
+        if money:
+            out += " " + t("text.alt.bars_amount", **words)
+        else:
+            out += " " + t("text.alt.bars_count", **words)
     n_hidden = int(hidden.sum())
     if n_hidden:
-        out += f" For {fmt_int(n_hidden)} fylker er tallet skjermet og vist som «:»."
+        out += " " + tn("text.alt.bars_hidden", n_hidden, n=fmt_int(n_hidden))
     return out
 
 
 def alt_shares(shares, *, title: str) -> str:
     """Bars with intervals: the largest and the smallest share with their intervals."""
     data = shares.dropna(subset=["share"]).sort_values("share", ascending=False, kind="stable")
-    out = f"Liggende stolpediagram med 95 % konfidensintervall. {title}: {len(data)} andeler."
+    out = tn("text.alt.shares", len(data), n=fmt_int(len(data)), title=title, level=_level())
     if len(data):
 
         def one(r) -> str:
-            return f"{r['label']} {fmt_pct(r['share'])} (KI {fmt_ci(r['ci_low'], r['ci_high'])})"
+            return t(
+                "text.alt.share_with_ci",
+                label=r["label"],
+                share=fmt_pct(r["share"]),
+                ci=fmt_ci(r["ci_low"], r["ci_high"]),
+            )
 
         first, last = data.iloc[0], data.iloc[-1]
-        out += f" Høyest: {one(first)}."
+        out += " " + t("text.alt.highest", share=one(first))
         if len(data) > 1:
-            out += f" Lavest: {one(last)}."
+            out += " " + t("text.alt.lowest", share=one(last))
     return out
 
 
 def alt_applied_granted(a: dict, *, title: str) -> str:
     """The scatter of granted against applied, in the numbers of ``applied_vs_granted``."""
-    r = a["ratio"]
-    return (
-        f"Punktdiagram. {title}: {fmt_int(a['n'])} søknader, søkt beløp langs den vannrette "
-        f"aksen og tildelt langs den loddrette. Tildelt i alt {fmt_nok(a['granted_total_nok'])} "
-        f"av {fmt_nok(a['applied_total_nok'])} søkt ({fmt_pct(a['granted_share'])}); "
-        f"{fmt_int(a['n_full'])} fikk hele beløpet. Median tildelt som andel av søkt: "
-        f"{fmt_pct(r['median'])}."
+    return tn(
+        "text.alt.applied_granted",
+        a["n"],
+        n=fmt_int(a["n"]),
+        title=title,
+        granted=fmt_nok(a["granted_total_nok"]),
+        applied=fmt_nok(a["applied_total_nok"]),
+        share=fmt_pct(a["granted_share"]),
+        full=fmt_int(a["n_full"]),
+        median=fmt_pct(a["ratio"]["median"]),
     )
 
 
@@ -474,28 +512,21 @@ def alt_forest(
     def name(c: dict) -> str:
         return labels.get(c["metric"], c["metric"])
 
-    out = (
-        f"Forskjellsdiagram: punkt med 95 % konfidensintervall for hver andel. {title}: "
-        f"{fmt_int(counts['total'])} andeler."
-    )
+    out = tn("text.alt.forest", counts["total"], n=fmt_int(counts["total"]), title=title,
+             level=_level())  # fmt: skip
     up = max(comparisons, key=lambda c: c["diff"])
     down = min(comparisons, key=lambda c: c["diff"])
     if up["diff"] > 0:
-        out += f" Størst økning: {name(up)} ({fmt_pp(up['diff'])})."
+        out += " " + t("text.alt.largest_rise", label=name(up), diff=fmt_pp(up["diff"]))
     if down["diff"] < 0:
-        out += f" Størst nedgang: {name(down)} ({fmt_pp(down['diff'])})."
+        out += " " + t("text.alt.largest_fall", label=name(down), diff=fmt_pp(down["diff"]))
+    tested = fmt_int(counts["tested"])
     if held:
-        items = join_nb([f"{name(c)} ({fmt_pp(c['diff'])})" for c in held])
-        out += (
-            f" {fmt_int(counts['held'])} av {fmt_int(counts['tested'])} testede forskjeller "
-            "holder etter "
-            f"Holm-justering: {items}."
-        )
+        items = join_list([f"{name(c)} ({fmt_pp(c['diff'])})" for c in held])
+        out += " " + tn("text.alt.forest_held", counts["held"], n=fmt_int(counts["held"]),
+                        tested=tested, items=items)  # fmt: skip
     else:
-        out += (
-            f" Ingen av de {fmt_int(counts['tested'])} testede forskjellene holder etter "
-            "Holm-justering."
-        )
+        out += " " + t("text.alt.forest_none_held", tested=tested)
     return out
 
 
@@ -506,20 +537,30 @@ def alt_trend(per_year, *, title: str) -> str:
         g = g.sort_values("year")
         a, b = g.iloc[0], g.iloc[-1]
         parts.append(
-            f"{label} fra {fmt_pct(a['share'])} i {int(a['year'])} til {fmt_pct(b['share'])} "
-            f"i {int(b['year'])}"
+            t(
+                "text.alt.trend_line",
+                label=label,
+                first=fmt_pct(a["share"]),
+                first_year=int(a["year"]),
+                last=fmt_pct(b["share"]),
+                last_year=int(b["year"]),
+            )
         )
-    return f"Linjediagram med 95 % konfidensintervall. {title}: " + "; ".join(parts) + "."
+    return t("text.alt.trend", title=title, level=_level(), lines="; ".join(parts))
 
 
 def alt_amounts(by_year: dict, *, title: str) -> str:
     """Box plots of amounts per year: the median of the first and the last year."""
     years = sorted(by_year)
-    out = f"Boksplott. {title}, ett boksplott per år."
+    out = t("text.alt.amounts", title=title)
     if years:
         a, b = by_year[years[0]], by_year[years[-1]]
-        out += (
-            f" Median {fmt_nok(a['median'])} i {years[0]} og {fmt_nok(b['median'])} i {years[-1]}."
+        out += " " + t(
+            "text.alt.amounts_median",
+            first=fmt_nok(a["median"]),
+            first_year=years[0],
+            last=fmt_nok(b["median"]),
+            last_year=years[-1],
         )
     return out
 
@@ -527,22 +568,53 @@ def alt_amounts(by_year: dict, *, title: str) -> str:
 def share_denominator_note(shares, unit: str, among: str | None = None) -> str:
     """Which denominator the shares use: everyone, those who answered, or a subgroup
     (``among``: the words that name it, «med måloppnåelse «Kan ikke vurderes»»)."""
-    who = unit_words(unit)[2]
     if not len(shares):
         return ""
     ns = sorted({int(n) for n in shares["n"]})
     missing = sorted({int(m) for m in shares["missing"]})
     if among:
-        return f"Nevner: {the_units(ns[0], unit)} {among}."
+        return t("text.denominator.among", rows=the_units(ns[0], unit), among=among)
     if len(ns) > 1:
-        return f"Nevner: {who} som har svart på hvert spørsmål (kolonnen «Av»)."
+        return t("text.denominator.each_question", rows=unit_words(unit)[2])
+    rows = the_units(ns[0], unit)
     if missing == [0]:
-        return f"Nevner: {'alle ' if ns[0] > 1 else ''}{the_units(ns[0], unit)}."
-    answered = "som har svart" if unit == "project" else ANSWERED_NB[unit]
-    return (
-        f"Nevner: {the_units(ns[0], unit)} {answered}; {units(missing[0], unit)} uten svar "
-        "er holdt utenfor."
-    )
+        if ns[0] > 1:
+            return t("text.denominator.all", rows=rows)
+        return t("text.denominator.rows", rows=rows)
+    left_out = units(missing[0], unit)
+    if unit == "project":  # a project answered its form; an application's field has an answer
+        return tn("text.denominator.answered_project", missing[0], rows=rows, missing=left_out)
+    return tn("text.denominator.answered", missing[0], rows=rows, missing=left_out)
+
+
+def _group_test_spec(scheme: Any, key: str) -> Any:
+    """The YAML's ``group_tests`` entry of a test in metrics.json's ``group_tests``."""
+    spec = next((g for g in scheme.doc.group_tests if g.key == key), None)
+    if spec is None:
+        raise EvalkitError(
+            f"metrics.json names the group test {key!r}, which the scheme {scheme.name!r} has "
+            "not under group_tests; build the document again from the data (--force)"
+        )
+    return spec
+
+
+def group_test_label(g: dict, scheme: Any) -> str:
+    """A between-groups test of metrics.json's ``group_tests`` as the document names it: its
+    ``label`` in the scheme YAML, in the current language (metrics.json holds the bokmål)."""
+    return scheme_text(_group_test_spec(scheme, g["key"]), "label")
+
+
+def group_test_warning(g: dict, scheme: Any) -> str | None:
+    """The warning of a between-groups test of metrics.json's ``group_tests`` in the current
+    language (metrics.json holds the bokmål sentence), or None: «For få søknader per fylke til
+    å trekke noen konklusjon.» / «Too few applications per county to draw any conclusion.»
+    A warning that is no sentence of :data:`evalkit.wording.GROUP_WARNINGS` is shown as
+    metrics.json holds it."""
+    code = g.get("warning_code") or wording.group_warning_code(g.get("warning"))
+    if code is None:
+        return g.get("warning") or None
+    kind = wording.group_kind(_group_test_spec(scheme, g["key"]).by, scheme.doc.by_category)
+    return wording.group_warning(code, unit=scheme.unit, group=kind)
 
 
 def group_test_denominator_notes(m: dict, scheme: Any) -> list[str]:
@@ -554,6 +626,13 @@ def group_test_denominator_notes(m: dict, scheme: Any) -> list[str]:
     for g in m.get("group_tests", []):
         c = combined.get(outcome.get(g.get("key"), ""))
         if c is not None:
-            where = f" {c.assessable_nb}" if c.assessable_nb else " (bare vurderbare svar)"
-            out.append(f"{g['label_nb']}: regnet av {the_units(g['n'], scheme.unit)}{where}.")
+            where = scheme_text(c, "assessable") or t("text.group_test.assessable_only")
+            out.append(
+                t(
+                    "text.group_test.counted",
+                    label=group_test_label(g, scheme),
+                    rows=the_units(g["n"], scheme.unit),
+                    where=where,
+                )
+            )
     return out
