@@ -259,6 +259,44 @@ def test_the_defaults_are_written_in_every_language(tmp_path):
     assert not [k for k in text_fallbacks(_scheme(tmp_path), "en") if "sections" in k]
 
 
+def _with_list(**headers):
+    """The test scheme with a section listing the rows: county, amount (bokmål headers), and
+    ``headers`` (``columns_nn=…``, ``columns_en=…``) beside them."""
+    columns = {"county_name": "Fylke", "grant_nok": "Tildelt (kr)"}
+    return {"sections": [{"title_nb": "Liste", "show": [{"list": {
+        "title_nb": "Alle tiltak", "columns": columns, **headers}}]}]}  # fmt: skip
+
+
+def test_a_lists_column_headers_per_language_fall_back_column_by_column(tmp_path):
+    scheme = _scheme(tmp_path, **_with_list(columns_en={"county_name": "County"}))
+    spec = scheme.doc.sections[0].show[0].list
+    assert scheme_text(spec, "columns", "en") == {
+        "county_name": "County",
+        "grant_nok": "Tildelt (kr)",
+    }
+    assert scheme_text(spec, "columns", "nb") == {
+        "county_name": "Fylke",
+        "grant_nok": "Tildelt (kr)",
+    }
+    assert scheme_text(spec, "columns", "nn") == {
+        "county_name": "Fylke",
+        "grant_nok": "Tildelt (kr)",
+    }
+    en = text_fallbacks(scheme, "en")
+    assert "sections[0].show[0].list.columns_en.grant_nok" in en
+    assert "sections[0].show[0].list.columns_en.county_name" not in en
+    nn = [k for k in text_fallbacks(scheme, "nn") if ".list.columns" in k]
+    assert nn == [
+        "sections[0].show[0].list.columns_nn.county_name",
+        "sections[0].show[0].list.columns_nn.grant_nok",
+    ]
+
+
+def test_a_lists_header_for_a_column_it_does_not_have_is_refused(tmp_path):
+    with pytest.raises(EvalkitError, match=r"columns_nn\.fylke.*'fylke'.*language nn"):
+        _scheme(tmp_path, **_with_list(columns_nn={"fylke": "Fylke"}))
+
+
 def test_a_translated_summary_with_other_placeholders_is_refused(tmp_path):
     with pytest.raises(EvalkitError, match=r"summary_en\[0\].*\{n_counties:int\}.*language en"):
         _scheme(
