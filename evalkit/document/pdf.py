@@ -40,7 +40,7 @@ PRINT_CSS = """
   size: A4;
   margin: 2.2cm 2cm 2.2cm 2cm;
   @top-left { content: "%(title)s"; font-size: 8pt; color: #444; }
-  @bottom-right { content: "side " counter(page) " av " counter(pages); font-size: 8pt; }
+  @bottom-right { content: %(page_of)s; font-size: 8pt; }
 }
 @page :first { @top-left { content: none; } }
 html { font-family: "DejaVu Sans", "Liberation Sans", sans-serif; font-size: 9.5pt;
@@ -358,7 +358,7 @@ def print_html(report_html: str, title: str, images: dict | None = None) -> str:
     """``report.html`` made ready for print: screen stylesheets out, the print one in, the
     cells' screen wrappers gone. Given ``images`` (a dict), the embedded images are taken out
     into it (:func:`_take_out_images`); otherwise they stay in the page."""
-    css = PRINT_CSS % {"title": _css_string(title)}
+    css = PRINT_CSS % {"title": _css_string(title), "page_of": page_of_css(report_html)}
     page = _SCREEN_STYLE.sub("", report_html)
     if images is not None:
         page, taken = _take_out_images(page)
@@ -368,6 +368,28 @@ def print_html(report_html: str, title: str, images: dict | None = None) -> str:
     if "</head>" in body:
         return body.replace("</head>", style + "</head>", 1)
     return style + body
+
+
+_HTML_LANG = re.compile(r"<html\b[^>]*?\blang=[\"']?([A-Za-z-]+)", re.IGNORECASE)
+
+
+def page_of_css(report_html: str) -> str:
+    """The footer's «side X av Y» as CSS ``content``, in the page's language (its ``<html
+    lang>``; else the current one): the catalog's ``pdf.page_of`` with ``{page}`` and
+    ``{pages}`` as the page counters."""
+    from evalkit.i18n import LANGUAGES, current_language, language, t
+
+    found = _HTML_LANG.search(report_html[:2000])
+    lang = found.group(1).lower() if found else None
+    with language(lang if lang in LANGUAGES else current_language()):
+        words = t("pdf.page_of", page="\x00page\x00", pages="\x00pages\x00")
+    parts = []
+    for i, part in enumerate(words.split("\x00")):
+        if i % 2:
+            parts.append(f"counter({part})")
+        elif part:
+            parts.append(f'"{_css_string(part)}"')
+    return " ".join(parts)
 
 
 def _weasyprint():
