@@ -453,3 +453,46 @@ def test_set_language_inside_a_block_holds_until_the_block_ends():
         assert i18n.current_language() == "nn"  # set for the kernel
     finally:
         i18n.set_language("nb")
+
+
+@pytest.mark.parametrize(
+    ("lang", "label", "source"),
+    [
+        ("nb", "Tabell 3", "Kilde: data 2023; beregninger: evalkit."),
+        ("nn", "Tabell 3", "Kjelde: data 2023; utrekningar: evalkit."),
+        ("en", "Table 3", "Source: data 2023; calculations: evalkit."),
+    ],
+)
+def test_a_tables_caption_source_and_sheet_name_are_in_the_current_language(lang, label, source):
+    import pandas as pd
+
+    from evalkit.document.numbered import Figure, Table, source_line
+
+    frame = pd.DataFrame({"Fylke": ["Oslo"], "Prosjekter": ["3"]})
+    with language(lang):
+        table = Table("x", "Prosjekter 2023", frame, frame, number=3)
+        table.source = source_line("data", "2023", synthetic=False)
+        sheet = table.sheet()
+        figure = Figure("y", "Prosjekter", None, "alt", number=2)
+        assert figure.label == {"en": "Figure 2"}.get(lang, "Figur 2")
+        assert table.caption == f"{label}. Prosjekter 2023"
+    assert table.source == source
+    assert sheet.name == sheet.title == f"{label}. Prosjekter 2023"
+    # without the line's «Kilde: »: the workbook's writer puts its own first
+    assert sheet.source == source.split(": ", 1)[1]
+
+
+@pytest.mark.parametrize(
+    ("lang", "css"),
+    [
+        ("nb", '"side " counter(page) " av " counter(pages)'),
+        ("nn", '"side " counter(page) " av " counter(pages)'),
+        ("en", '"page " counter(page) " of " counter(pages)'),
+    ],
+)
+def test_the_pdf_footer_is_in_the_pages_language(lang, css):
+    from evalkit.document.pdf import page_of_css, print_html
+
+    page = f'<!DOCTYPE html><html lang="{lang}"><head><title>T</title></head><body></body></html>'
+    assert page_of_css(page) == css
+    assert f"@bottom-right {{ content: {css};" in print_html(page, "T")
