@@ -435,7 +435,7 @@ def _notes(notes: Iterable[str] | str | None) -> list[str]:
 #: What :func:`figure` says when the alt text is missing.
 ALT_ADVICE = (
     "doc.figure needs alt text for readers who cannot see the figure: one or two sentences in "
-    "Norwegian saying what it shows and what stands out, with the numbers a reader needs, e.g. "
+    "the document's language saying what it shows and what stands out, with the numbers a reader needs, e.g. "
     'alt="Stolpediagram over prosjekter per fylke. Flest i Vestland (14), færrest i Oslo '
     '(3)."'
 )
@@ -663,9 +663,9 @@ def table(
     why = " ".join(str(reason).split()) if reason is not None else ""
     if not suppress and not why:
         raise EvalkitError(
-            "doc.table(…, suppress=False) needs reason=…: say in Norwegian why this table may "
-            'show counts of 1 and 2 (e.g. reason="Tallene er offentlige vedtak."); it is '
-            "printed under the table."
+            "doc.table(…, suppress=False) needs reason=…: say in the document's language why "
+            'this table may show counts of 1 and 2 (e.g. reason="Tallene er offentlige '
+            'vedtak."); it is printed under the table.'
         )
     document = _document(ev, "doc.table")
     title = plots.plain(title).strip()
