@@ -508,8 +508,13 @@ class SharesItemModel(_Model):
 class ListSpecModel(_Model):
     title_nb: str
     among: str | None = None
-    #: Column of the tidy frame -> its header, in order.
+    #: Column of the tidy frame -> its header (bokmål), in order.
     columns: dict[str, str]
+    #: The headers in nynorsk and English: the same keys as ``columns`` (checked at load); a
+    #: column missing here keeps its bokmål header (:func:`scheme_text` of ``"columns"``,
+    #: listed by :func:`text_fallbacks`).
+    columns_nn: dict[str, str] | None = None
+    columns_en: dict[str, str] | None = None
     sort: list[str] | None = None
     #: One of ``columns``: its value heads each group of rows instead of being repeated.
     group_by: str | None = None
@@ -685,9 +690,23 @@ def text_fallbacks(scheme: Scheme | SchemeModel, lang: str) -> list[str]:
                 ]
             elif source and not given:
                 out.append(f"{where}{other}")
+        for name in _PLAIN_TRANSLATED:  # a bokmål text without _nb: `columns` of a list
+            if f"{name}_{lang}" not in type(part).model_fields:
+                continue
+            source = getattr(part, name)
+            if isinstance(source, dict):
+                given = getattr(part, f"{name}_{lang}", None) or {}
+                out += [
+                    f"{where}{name}_{lang}.{k}" for k, v in source.items() if v and not given.get(k)
+                ]
     if model.summary and getattr(model, f"summary_{lang}", None) is None:
         out.append(f"summary_{lang}")
     return out
+
+
+#: Texts whose bokmål key has no ``_nb`` (the translations are ``X_nn``, ``X_en``) and that
+#: fall back entry by entry: a list's column headers.
+_PLAIN_TRANSLATED = ("columns",)
 
 
 def translation_problems(m: SchemeModel) -> list[tuple[str, str]]:
@@ -975,6 +994,11 @@ def reference_problems(m: SchemeModel) -> list[tuple[str, str]]:
                 listed = [*columns, "county_name"]
                 for col in item.list.columns:
                     need(f"{where}.list.columns.{col}", col, listed, "a field")
+                for lang in TRANSLATED:
+                    for col in getattr(item.list, f"columns_{lang}") or {}:
+                        need(f"{where}.list.columns_{lang}.{col}", col, list(item.list.columns),
+                             f"a key of the list's `columns` (its header in language {lang} "
+                             "translates one of them)")  # fmt: skip
                 for col in item.list.sort or []:
                     need(f"{where}.list.sort", col, listed, "a field")
                 if item.list.among is not None:

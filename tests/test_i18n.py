@@ -259,6 +259,44 @@ def test_the_defaults_are_written_in_every_language(tmp_path):
     assert not [k for k in text_fallbacks(_scheme(tmp_path), "en") if "sections" in k]
 
 
+def _with_list(**headers):
+    """The test scheme with a section listing the rows: county, amount (bokmål headers), and
+    ``headers`` (``columns_nn=…``, ``columns_en=…``) beside them."""
+    columns = {"county_name": "Fylke", "grant_nok": "Tildelt (kr)"}
+    return {"sections": [{"title_nb": "Liste", "show": [{"list": {
+        "title_nb": "Alle tiltak", "columns": columns, **headers}}]}]}  # fmt: skip
+
+
+def test_a_lists_column_headers_per_language_fall_back_column_by_column(tmp_path):
+    scheme = _scheme(tmp_path, **_with_list(columns_en={"county_name": "County"}))
+    spec = scheme.doc.sections[0].show[0].list
+    assert scheme_text(spec, "columns", "en") == {
+        "county_name": "County",
+        "grant_nok": "Tildelt (kr)",
+    }
+    assert scheme_text(spec, "columns", "nb") == {
+        "county_name": "Fylke",
+        "grant_nok": "Tildelt (kr)",
+    }
+    assert scheme_text(spec, "columns", "nn") == {
+        "county_name": "Fylke",
+        "grant_nok": "Tildelt (kr)",
+    }
+    en = text_fallbacks(scheme, "en")
+    assert "sections[0].show[0].list.columns_en.grant_nok" in en
+    assert "sections[0].show[0].list.columns_en.county_name" not in en
+    nn = [k for k in text_fallbacks(scheme, "nn") if ".list.columns" in k]
+    assert nn == [
+        "sections[0].show[0].list.columns_nn.county_name",
+        "sections[0].show[0].list.columns_nn.grant_nok",
+    ]
+
+
+def test_a_lists_header_for_a_column_it_does_not_have_is_refused(tmp_path):
+    with pytest.raises(EvalkitError, match=r"columns_nn\.fylke.*'fylke'.*language nn"):
+        _scheme(tmp_path, **_with_list(columns_nn={"fylke": "Fylke"}))
+
+
 def test_a_translated_summary_with_other_placeholders_is_refused(tmp_path):
     with pytest.raises(EvalkitError, match=r"summary_en\[0\].*\{n_counties:int\}.*language en"):
         _scheme(
@@ -422,3 +460,46 @@ def test_set_language_inside_a_block_holds_until_the_block_ends():
         assert i18n.current_language() == "nn"  # set for the kernel
     finally:
         i18n.set_language("nb")
+
+
+@pytest.mark.parametrize(
+    ("lang", "label", "source"),
+    [
+        ("nb", "Tabell 3", "Kilde: data 2023; beregninger: evalkit."),
+        ("nn", "Tabell 3", "Kjelde: data 2023; utrekningar: evalkit."),
+        ("en", "Table 3", "Source: data 2023; calculations: evalkit."),
+    ],
+)
+def test_a_tables_caption_source_and_sheet_name_are_in_the_current_language(lang, label, source):
+    import pandas as pd
+
+    from evalkit.document.numbered import Figure, Table, source_line
+
+    frame = pd.DataFrame({"Fylke": ["Oslo"], "Prosjekter": ["3"]})
+    with language(lang):
+        table = Table("x", "Prosjekter 2023", frame, frame, number=3)
+        table.source = source_line("data", "2023", synthetic=False)
+        sheet = table.sheet()
+        figure = Figure("y", "Prosjekter", None, "alt", number=2)
+        assert figure.label == {"en": "Figure 2"}.get(lang, "Figur 2")
+        assert table.caption == f"{label}. Prosjekter 2023"
+    assert table.source == source
+    assert sheet.name == sheet.title == f"{label}. Prosjekter 2023"
+    # without the line's «Kilde: »: the workbook's writer puts its own first
+    assert sheet.source == source.split(": ", 1)[1]
+
+
+@pytest.mark.parametrize(
+    ("lang", "css"),
+    [
+        ("nb", '"side " counter(page) " av " counter(pages)'),
+        ("nn", '"side " counter(page) " av " counter(pages)'),
+        ("en", '"page " counter(page) " of " counter(pages)'),
+    ],
+)
+def test_the_pdf_footer_is_in_the_pages_language(lang, css):
+    from evalkit.document.pdf import page_of_css, print_html
+
+    page = f'<!DOCTYPE html><html lang="{lang}"><head><title>T</title></head><body></body></html>'
+    assert page_of_css(lang) == css
+    assert f"@bottom-right {{ content: {css};" in print_html(page, "T")

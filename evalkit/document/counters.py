@@ -68,11 +68,15 @@ class Numbering:
         return [p for p in self.shown if p.KIND == "Tabell"]
 
     def referred_not_shown(self) -> list[str]:
-        """«Figur 5», «Tabell 2»: numbers a text referred to whose piece was never shown."""
+        """«Figur 5», «Tabell 2» (in the current language): numbers a text referred to whose
+        piece was never shown."""
+        from evalkit.i18n import t
+
         shown = {(p.KIND, p.name) for p in self.shown}
+        kinds = (("Figur", "piece.figure", self.figures), ("Tabell", "piece.table", self.tables))
         return [
-            f"{kind} {number}"
-            for kind, numbers in (("Figur", self.figures), ("Tabell", self.tables))
+            t(word, number=str(number))
+            for kind, word, numbers in kinds
             for name, number in numbers.items()
             if (kind, name) not in shown
         ]

@@ -71,7 +71,7 @@ def _stray(output: Any) -> bool:
     )
 
 
-_UNTITLED_LABEL = re.compile(r"<span class='caption-label'>(Figur \d+)\.</span>")
+_UNTITLED_LABEL = re.compile(r"<span class='caption-label'>([^<]+)\.</span>")
 
 
 def _cell_number(cell: Any, position: int) -> int:
@@ -183,7 +183,8 @@ def export_html(nb: Any, title: str, lang: str | None = None) -> str:
     exporter.environment.globals["t"] = t
     with language(lang):
         body, _ = exporter.from_notebook_node(reader_nb, resources={"metadata": {"name": title}})
-    body = body.replace(f'alt="{_NBCONVERT_ALT}"', 'alt="Figur"')
+        figure = html.escape(t("html.figure_alt"))  # an image without alt text: «Figur»
+    body = body.replace(f'alt="{_NBCONVERT_ALT}"', f'alt="{figure}"')
     stripped = _EXTERNAL_LINK.sub("", _EXTERNAL_SCRIPT.sub("", body))
     if stripped != body:
         log.warning("Removed script or stylesheet links to the network from report.html")

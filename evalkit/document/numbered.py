@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
+from evalkit.config import scheme_text
 from evalkit.disclosure import RULE as RULE  # the rule of every published table
 from evalkit.disclosure import suppress as suppress_table
 from evalkit.document import excel, plots, text
@@ -31,21 +32,35 @@ from evalkit.document.counters import Numbering, current, numbering, use
 from evalkit.document.text import esc
 from evalkit.errors import EvalkitError
 from evalkit.formats import fmt_dec, fmt_int, fmt_p
+from evalkit.i18n import t
 
 #: Characters XML 1.0 does not allow (an SVG holding one is not read).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def source_line(source_nb: str, years: str, *, synthetic: bool) -> str:
-    """«Kilde: fylkenes rapportering til Helsedirektoratet 2022; beregninger: evalkit.»
-    (``source_nb``: the scheme YAML's ``source_nb``)."""
-    origin = f"{source_nb} {years}"
+def source_line(source: str, years: str, *, synthetic: bool) -> str:
+    """«Kilde: fylkenes rapportering til Helsedirektoratet 2022; beregninger: evalkit.» in the
+    current language (``source``: the scheme YAML's ``source_nb`` or its translation)."""
+    origin = t("piece.origin", source=source, years=years)
     if synthetic:
-        origin = f"syntetiske demodata (evalkit demo) etter mønster av {origin}"
-    return f"Kilde: {origin}; beregninger: evalkit."
+        origin = t("piece.origin_synthetic", origin=origin)
+    return t("piece.source", origin=origin)
 
 
-_NUMERIC_TOKENS = re.compile(r"(p\.p\.|kr|prosent|til|[\d\s\u00a0\u2212±+\-–.,:%()<>=])")
+def _source_prefix() -> str:
+    """What a source line begins with in the current language («Kilde: »): ``tables.xlsx``
+    writes its own."""
+    return t("piece.source", origin="\x00").split("\x00", 1)[0]
+
+
+def total_label() -> str:
+    """«I alt», the label of a table's total row or column, in the current language."""
+    return t("piece.total")
+
+
+_NUMERIC_TOKENS = re.compile(
+    r"(p\.p\.|pp|kr|NOK|prosent|per cent|til|to|[\d\s\u00a0\u2212±+\-–.,:%()<>=])"
+)
 
 
 def _looks_numeric(value: str) -> bool:
@@ -68,7 +83,8 @@ def column_kinds(display: pd.DataFrame) -> list[str]:
 
 class _Numbered:
     """What a numbered table and a numbered figure share: «Tabell 3» / «Figur 2», the caption,
-    the anchor the text links to, and the caption as HTML. ``KIND`` names the kind."""
+    the anchor the text links to, and the caption as HTML. ``KIND`` names the kind (the same
+    in every language; :attr:`label` is in the current one)."""
 
     KIND: ClassVar[str]
     name: str
@@ -77,8 +93,11 @@ class _Numbered:
 
     @property
     def label(self) -> str:
-        """«Tabell 3», «Figur 2»."""
-        return f"{self.KIND} {self.number}" if self.number else self.KIND
+        """«Tabell 3», «Figur 2» in the current language («Table 3» in English)."""
+        number = fmt_int(self.number) if self.number else None
+        if self.KIND == "Tabell":
+            return t("piece.table", number=number) if number else t("piece.table_unnumbered")
+        return t("piece.figure", number=number) if number else t("piece.figure_unnumbered")
 
     @property
     def caption(self) -> str:
@@ -125,7 +144,7 @@ class Table(_Numbered):
     number: int | None = None
     source: str | None = None
     align: dict[str, str] = field(default_factory=dict)
-    total_label: str = "I alt"
+    total_label: str = field(default_factory=total_label)
     #: A display column whose value heads each group of rows (``<th scope="rowgroup">``)
     #: instead of being repeated on every row; ``tables.xlsx`` keeps it as a column.
     group_by: str | None = None
@@ -157,7 +176,8 @@ class Table(_Numbered):
         head = []
         for col, kind in zip(shown_frame.columns, kinds, strict=True):
             name = str(col)
-            inner = esc(name) if name else "<span class='visually-hidden'>Beskrivelse</span>"
+            hidden = esc(t("piece.description"))
+            inner = esc(name) if name else f"<span class='visually-hidden'>{hidden}</span>"
             head.append(f"<th scope='col' class='{kind}'>{inner}</th>")
         body = []
         for r, values in enumerate(shown_frame.itertuples(index=False, name=None)):
@@ -224,7 +244,7 @@ class Table(_Numbered):
             frame=frame,
             title=self.caption,
             kinds=kinds,
-            source=(self.source or "").removeprefix("Kilde: ") or None,
+            source=(self.source or "").removeprefix(_source_prefix()) or None,
             notes=[n for n in [self.footnote, *self.notes] if n],
             shown=True,
         )
@@ -350,31 +370,34 @@ class Figure(_Numbered):
 
 # --- the document a piece belongs to --------------------------------------------------------
 def document_source(document: Any) -> str:
-    """The source line of a document's pieces: the scheme's ``source_nb`` and the year (a
-    per-year document) or the span of years (the trends document)."""
+    """The source line of a document's pieces: the scheme's ``source_nb`` (in the current
+    language) and the year (a per-year document) or the span of years (the trends document)."""
     years = getattr(document, "years", None)
     span = f"{years[0]}–{years[-1]}" if years else str(document.year)
-    return source_line(document.scheme.doc.source_nb, span, synthetic=document.synthetic)
+    source = scheme_text(document.scheme.doc, "source")
+    return source_line(source, span, synthetic=document.synthetic)
 
 
 def column_labels(scheme: Any) -> dict[str, str]:
     """Each column of the row-level data (``ev.tidy``) that has a label in the scheme YAML →
-    that label: every field's ``label_nb``, the county's name and number, the year."""
-    labels = {name: f.label_nb for name, f in scheme.fields.items() if f.label_nb}
+    that label in the current language: every field's ``label_nb``, the county's name and
+    number, the year."""
+    labels = {name: scheme_text(f, "label") for name, f in scheme.fields.items() if f.label_nb}
     for name in scheme.fields_of_type("county"):
-        county = scheme.fields[name].label_nb or "Fylke"
-        labels |= {"county_name": county, "county_code": f"{county} (nummer)"}
-    labels.setdefault("year", "År")
+        county = scheme_text(scheme.fields[name], "label") or t("piece.county")
+        labels |= {"county_name": county, "county_code": t("piece.county_number", county=county)}
+    labels.setdefault("year", t("piece.year"))
     return labels
 
 
 def value_labels(scheme: Any) -> dict[str, dict[str, str]]:
     """Each category field of the scheme → its codes' labels (``target_group`` →
-    ``{"begge": "Begge", …}``)."""
+    ``{"begge": "Begge", …}``), in the current language."""
     out = {}
     for name, f in scheme.fields.items():
         if f.vocabulary and f.vocabulary in scheme.vocabularies:
-            out[name] = {t.code: t.label_nb for t in scheme.vocabularies[f.vocabulary].terms}
+            terms = scheme.vocabularies[f.vocabulary].terms
+            out[name] = {term.code: scheme_text(term, "label") for term in terms}
     return out
 
 
@@ -412,7 +435,7 @@ def _notes(notes: Iterable[str] | str | None) -> list[str]:
 #: What :func:`figure` says when the alt text is missing.
 ALT_ADVICE = (
     "doc.figure needs alt text for readers who cannot see the figure: one or two sentences in "
-    "Norwegian saying what it shows and what stands out, with the numbers a reader needs, e.g. "
+    "the document's language saying what it shows and what stands out, with the numbers a reader needs, e.g. "
     'alt="Stolpediagram over prosjekter per fylke. Flest i Vestland (14), færrest i Oslo '
     '(3)."'
 )
@@ -505,8 +528,7 @@ def figure(
 #: Column names of p-values (shown as «0,034», «< 0,001»).
 _P_COLUMN = re.compile(r"^(p|p-?verdi|p[ _-]?value|pvalue|p>\|[zt]\||p \(.*\))$", re.IGNORECASE)
 #: The name pandas gives the margins of ``crosstab`` and ``pivot_table`` (``margins=True``).
-_MARGINS = ("All", "I alt")
-TOTAL = "I alt"
+_MARGINS = ("All",)
 
 
 def _flat_columns(
@@ -514,14 +536,15 @@ def _flat_columns(
 ) -> pd.DataFrame:
     """Columns as text: a MultiIndex's levels joined with «, », field names as their labels,
     a category field's codes (the columns or rows of a ``crosstab`` by it) as their labels,
-    pandas' «All» margin as «I alt»."""
+    pandas' «All» margin as «I alt» (:func:`total_label`)."""
+    total = total_label()
     codes = values.get(str(frame.columns.name), {}) if frame.columns.nlevels == 1 else {}
 
     def label(value: Any) -> str:
         if isinstance(value, tuple):
             return ", ".join(label(v) for v in value if str(v) != "")
         value = "" if value is None else str(value)
-        return TOTAL if value == "All" else codes.get(value, labels.get(value, value))
+        return total if value == "All" else codes.get(value, labels.get(value, value))
 
     frame = frame.copy()
     frame.columns = [label(c) for c in frame.columns]
@@ -529,8 +552,8 @@ def _flat_columns(
         rows = values.get(str(frame.index.name), {})
         if rows:
             frame.index = frame.index.map(lambda v: rows.get(str(v), v))
-        if len(frame) and str(frame.index[-1]) in _MARGINS:
-            frame = frame.rename(index={frame.index[-1]: TOTAL})
+        if len(frame) and str(frame.index[-1]) in (*_MARGINS, total):
+            frame = frame.rename(index={frame.index[-1]: total})
     names = [labels.get(str(n), str(n)) if n is not None else None for n in frame.index.names]
     frame.index = frame.index.set_names(names)
     return frame
@@ -548,7 +571,8 @@ def _count_columns(frame: pd.DataFrame) -> list[str]:
 
 def _formatter(column: str, series: pd.Series, decimals: int):
     if pd.api.types.is_bool_dtype(series.dtype):
-        return lambda v: "ja" if v else "nei"
+        yes, no = t("piece.yes"), t("piece.no")
+        return lambda v: yes if v else no
     if pd.api.types.is_integer_dtype(series.dtype):
         return fmt_int
     if pd.api.types.is_numeric_dtype(series.dtype):
@@ -639,9 +663,9 @@ def table(
     why = " ".join(str(reason).split()) if reason is not None else ""
     if not suppress and not why:
         raise EvalkitError(
-            "doc.table(…, suppress=False) needs reason=…: say in Norwegian why this table may "
-            'show counts of 1 and 2 (e.g. reason="Tallene er offentlige vedtak."); it is '
-            "printed under the table."
+            "doc.table(…, suppress=False) needs reason=…: say in the document's language why "
+            'this table may show counts of 1 and 2 (e.g. reason="Tallene er offentlige '
+            'vedtak."); it is printed under the table.'
         )
     document = _document(ev, "doc.table")
     title = plots.plain(title).strip()
@@ -659,9 +683,10 @@ def table(
             f"doc.table: counts names {', '.join(map(repr, unknown))}, not a column of «{title}» "
             f"(its columns: {', '.join(map(repr, columns))})."
         )
-    row_total = TOTAL if TOTAL in found and len(found) > 1 else None
+    total = total_label()
+    row_total = total if total in found and len(found) > 1 else None
     found = [c for c in found if c != row_total]
-    total_row = TOTAL if shown.index.nlevels == 1 and (shown.index == TOTAL).sum() == 1 else None
+    total_row = total if shown.index.nlevels == 1 and (shown.index == total).sum() == 1 else None
     formatters = {c: _formatter(c, shown[c], decimals) for c in columns}
     notes_out: list[str] = []
     footnote = None
@@ -687,7 +712,7 @@ def table(
         )
         data = shown
         if not suppress:
-            notes_out.append(f"Små tall er ikke skjult i denne tabellen: {why}")
+            notes_out.append(t("piece.small_counts_shown", reason=why))
     piece = Table(
         name or "egen_" + piece_name(title),
         title,
@@ -696,7 +721,7 @@ def table(
         footnote,
         notes=notes_out + _notes(notes),
         source=document_source(document),
-        total_label=TOTAL,
+        total_label=total,
     )
     piece.registry = numbering(document)
     return piece
@@ -707,9 +732,6 @@ def _missing(value: Any) -> bool:
 
 
 # --- a figure shown as it is ------------------------------------------------------------------
-#: The caption of a figure shown without :func:`figure`, and its alternative text.
-UNTITLED_NB = "Figur uten tittel (vis den med doc.figure og gi den tittel og alternativ tekst)"
-UNTITLED_ALT_NB = "Figuren har ingen alternativ tekst."
 #: Per cell: the run it was last seen in and how many figures it has shown in that run.
 _SEEN_IN_CELL: dict[str, tuple[int, int]] = {}
 
@@ -745,9 +767,9 @@ def plain_figure_bundle(fig: Any) -> dict[str, str] | None:
     plots.house_style(fig, column_labels(document.scheme))
     piece = Figure(
         _cell_key(),
-        UNTITLED_NB,
+        t("piece.untitled"),  # the caption of a figure shown without doc.figure
         fig,
-        UNTITLED_ALT_NB,
+        t("piece.untitled_alt"),
         source=document_source(document),
         untitled=True,
     )

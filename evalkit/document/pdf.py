@@ -40,7 +40,7 @@ PRINT_CSS = """
   size: A4;
   margin: 2.2cm 2cm 2.2cm 2cm;
   @top-left { content: "%(title)s"; font-size: 8pt; color: #444; }
-  @bottom-right { content: "side " counter(page) " av " counter(pages); font-size: 8pt; }
+  @bottom-right { content: %(page_of)s; font-size: 8pt; }
 }
 @page :first { @top-left { content: none; } }
 html { font-family: "DejaVu Sans", "Liberation Sans", sans-serif; font-size: 9.5pt;
@@ -315,7 +315,7 @@ def _prepare(root, title: str) -> None:
         head = ET.Element(f"{_XHTML}head")
         root.insert(0, head)
     style = ET.SubElement(head, f"{_XHTML}style", {"type": "text/css", "media": "print"})
-    style.text = PRINT_CSS % {"title": _css_string(title)}
+    style.text = PRINT_CSS % {"title": _css_string(title), "page_of": page_of_css(root.get("lang"))}
     _decode_anchors(root)
     body = root.find(f"{_XHTML}body")
     main = body.find(f"{_XHTML}main") if body is not None else None
@@ -389,6 +389,24 @@ def print_html(report_html: str, title: str, images: dict | None = None) -> str:
     root = _parse(_lean_page(report_html, images))
     _prepare(root, title)
     return "<!DOCTYPE html>\n" + ET.tostring(root, encoding="unicode", method="html")
+
+
+def page_of_css(lang: str | None) -> str:
+    """The footer's «side X av Y» as CSS ``content``, in the page's language (its ``<html
+    lang>``; else the current one): the catalog's ``pdf.page_of`` with ``{page}`` and
+    ``{pages}`` as the page counters."""
+    from evalkit.i18n import LANGUAGES, current_language, language, t
+
+    lang = (lang or "").lower()
+    with language(lang if lang in LANGUAGES else current_language()):
+        words = t("pdf.page_of", page="\x00page\x00", pages="\x00pages\x00")
+    parts = []
+    for i, part in enumerate(words.split("\x00")):
+        if i % 2:
+            parts.append(f"counter({part})")
+        elif part:
+            parts.append(f'"{_css_string(part)}"')
+    return " ".join(parts)
 
 
 def _weasyprint():

@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from evalkit import disclosure, formats, wording
+from evalkit.config import scheme_text
 from evalkit.disclosure import SuppressedTable
 from evalkit.document import excel, plots, text
 from evalkit.document.counters import numbering, warn_referred_not_shown
@@ -38,9 +39,10 @@ from evalkit.document.numbered import table as table  # re-exported: doc.table(f
 from evalkit.document.text import MarkdownText, esc
 from evalkit.errors import EvalkitError
 from evalkit.evaluation import Evaluation
-from evalkit.flags import action_nb, detail_text, problem_nb
-from evalkit.formats import fmt_ci, fmt_int, fmt_nok, fmt_p, fmt_pct, fmt_pp
-from evalkit.metrics import share_labels
+from evalkit.flags import action_text, detail_text, problem_text
+from evalkit.formats import fmt_ci, fmt_int, fmt_nok, fmt_p, fmt_pct, fmt_pp, join_list
+from evalkit.i18n import SOURCE_LANGUAGE, current_language, t, tn
+from evalkit.metrics import share_labels as _share_labels_nb
 
 
 def _ev_source(ev: Evaluation) -> str:
@@ -71,29 +73,31 @@ def title(ev: Evaluation) -> MarkdownText:
     """The document's title; the document becomes the one a researcher's own figures and
     tables go into (:func:`evalkit.document.counters.current`)."""
     begin(ev)
+    title_ = esc(ev.scheme.text("title"))
     if ev.scheme.unit == "project":
-        head = f"# {esc(ev.scheme.title_nb)} {ev.year}"
-    else:
-        head = f"# {esc(ev.scheme.title_nb)}: tildelinger {ev.year}"
-    return _md(head)
+        return _md("# " + t("year.title.project", title=title_, year=ev.year))
+    return _md("# " + t("year.title.application", title=title_, year=ev.year))
 
 
 def banner(ev: Evaluation) -> MarkdownText:
     """A clear notice of which data the document rests on, and whether they are synthetic."""
-    where = (
-        f"<code>{esc(ev.result.path.name)}</code> i <code>{esc(ev.data_dir)}</code> "
-        f"(skjemaoppsett {esc(ev.result.layout)})"
-        + (f"; {esc(ev.scheme.override_line(nb=True))}" if ev.scheme.replaces_bundled else "")
-    )
+    where = t(
+        "year.banner.where",
+        file=f"<code>{esc(ev.result.path.name)}</code>",
+        folder=f"<code>{esc(ev.data_dir)}</code>",
+        layout=esc(ev.result.layout),
+    ) + (f"; {esc(ev.scheme.override_line(nb=True))}" if ev.scheme.replaces_bundled else "")
     if ev.synthetic:
+        head = t("year.banner.synthetic_head")
         return _md(
             "<div class='evalkit-banner' role='note' style='border:3px solid #b5452f;"
             "background:#fdf0ec;color:#1a1a1a;padding:0.8em 1em;margin:0.5em 0;font-size:1.05em'>"
-            "<strong>SYNTETISKE DATA.</strong> Dette dokumentet er laget fra syntetiske demodata "
-            "generert av <code>evalkit demo</code>. Det er ikke reelle rapporter fra fylkene; bare "
-            f"de publiserte totaltallene er virkelige. Datagrunnlag: {where}.</div>"
+            + f"<strong>{esc(head)}</strong> "
+            + t("year.banner.synthetic", command="<code>evalkit demo</code>", where=where)
+            + "</div>"
         )
-    return _md(f"<p class='evalkit-source'><em>Datagrunnlag: {where}.</em></p>")
+    data = t("year.banner.data", where=where)
+    return _md(f"<p class='evalkit-source'><em>{data}</em></p>")
 
 
 def _metric(m: dict, path: str) -> Any:
@@ -110,19 +114,21 @@ def key_figures(ev: Evaluation) -> Table:
     rows: list[tuple[str, str]] = []
     values: list[tuple[str, object]] = []  # the same figures as numbers
     for k in ev.scheme.doc.key_figures:
+        label = scheme_text(k, "label")
         if k.share is not None:
             s = m["shares"].get(k.share)
             if s is None:
                 continue
-            rows.append((k.label_nb, f"{fmt_int(s['count'])} ({fmt_pct(s['share'])})"))
-            values.append((k.label_nb, s["count"]))
+            rows.append((label, f"{fmt_int(s['count'])} ({fmt_pct(s['share'])})"))
+            values.append((label, s["count"]))
         else:
             value = _metric(m, k.value)
-            rows.append((k.label_nb, fmt_nok(value) if k.format == "nok" else fmt_int(value)))
-            values.append((k.label_nb, value))
-    frame = pd.DataFrame(rows, columns=["Nøkkeltall", str(ev.year)])
-    data = pd.DataFrame(values, columns=["Nøkkeltall", str(ev.year)])
-    table = Table("nokkeltall", f"Nøkkeltall {ev.year}", frame, data)
+            rows.append((label, fmt_nok(value) if k.format == "nok" else fmt_int(value)))
+            values.append((label, value))
+    columns = [t("year.key_figures.column"), str(ev.year)]
+    frame = pd.DataFrame(rows, columns=columns)
+    data = pd.DataFrame(values, columns=columns)
+    table = Table("nokkeltall", t("year.key_figures.title", year=ev.year), frame, data)
     return _table(ev, table, _ev_source(ev))
 
 
@@ -133,60 +139,84 @@ def summary(ev: Evaluation) -> MarkdownText:
 
 def notes(ev: Evaluation) -> MarkdownText:
     """Facts about the year that are not in the data (the YAML's ``notes_nb``), and those
-    said only of synthetic data (``synthetic_notes_nb``)."""
-    d = ev.scheme.doc
-    found = [d.notes_nb[ev.year]] if ev.year in d.notes_nb else []
-    if ev.synthetic and ev.year in d.synthetic_notes_nb:
-        found.append(d.synthetic_notes_nb[ev.year])
+    said only of synthetic data (``synthetic_notes_nb``), in the current language."""
+    notes_, synthetic = (
+        scheme_text(ev.scheme.doc, "notes"),
+        scheme_text(ev.scheme.doc, "synthetic_notes"),
+    )
+    found = [notes_[ev.year]] if ev.year in notes_ else []
+    if ev.synthetic and ev.year in synthetic:
+        found.append(synthetic[ev.year])
     return _md(f"*{esc(' '.join(found))}*" if found else "")
 
 
 def background(ev: Evaluation) -> MarkdownText:
     """The scheme's background and purpose (the YAML's ``background_nb``)."""
-    return _md(text.esc_paragraphs(ev.scheme.doc.background_nb or ""))
+    return _md(text.esc_paragraphs(scheme_text(ev.scheme.doc, "background") or ""))
 
 
 def method(ev: Evaluation) -> MarkdownText:
     """Background, purpose and method, with the numbers of this year."""
     m = ev.metrics
     rows = m["rows"]
-    projects = ev.scheme.unit == "project"
-    one_row = "ett prosjekt" if projects else "én søknad"
-    checked = list(dict.fromkeys(s.group for s in ev.scheme.shares if s.kind == "checked"))
-    counted = (
-        "alle finansierte prosjekter det er rapportert for"
-        if projects
-        else "alle søknader som er behandlet i året"
-    )
+    unit = ev.scheme.unit
+    checked = [
+        _group_label(ev, g)
+        for g in dict.fromkeys(s.group for s in ev.scheme.shares if s.kind == "checked")
+    ]
+
+    def paragraph(head: str, body: str) -> str:
+        return f"**{head}** {body}"
+
+    denominators = t("year.method.denominators", column=t("year.col.missing"))
+    if checked:
+        denominators += " " + t(
+            "year.method.denominators_checked",
+            groups=esc(join_list(checked)),
+            the=ev.scheme.words()[2],
+        )
     lines = [
-        f"**Datagrunnlag.** {esc(ev.result.path.name)}: {fmt_int(rows['read'])} rader lest, "
-        f"{fmt_int(rows['kept'])} med i analysen, {fmt_int(rows['n_excluded'])} holdt utenfor (se vedlegget "
-        f"om datakvalitet). Én rad er {one_row}.",
-        "**Nevnere.** Andeler regnes av dem som har svart på spørsmålet. Manglende svar holdes "
-        "utenfor nevneren og oppgis ved siden av (kolonnen «Mangler»)."
-        + (
-            f" For avkrysningsspørsmål ({esc(text.join_nb(checked))}) betyr tomt «ikke krysset "
-            f"av», og nevneren er alle {ev.scheme.words()[2]}."
-            if checked
-            else ""
+        paragraph(
+            t("year.method.data.head"),
+            t(
+                "year.method.data",
+                file=esc(ev.result.path.name),
+                read=fmt_int(rows["read"]),
+                kept=fmt_int(rows["kept"]),
+                excluded=fmt_int(rows["n_excluded"]),
+            )
+            + " "
+            + (
+                t("year.method.one_row.project")
+                if unit == "project"
+                else t("year.method.one_row.application")
+            ),
         ),
-        "**Usikkerhet.** Hver andel vises med et 95 % konfidensintervall. "
-        + esc(wording.METHODS["wilson"]["description_nb"]),
-        f"**Fullstendige tall.** Tallene omfatter {counted}, ikke et utvalg. Intervaller og "
-        "tester sier derfor noe om prosessen som har frambrakt tallene (hvor mye en andel kunne "
-        "variert fra år til år av tilfeldige grunner), ikke om usikkerhet fra utvalg.",
-        f"**Skjerming.** {esc(disclosure.method_nb(ev.scheme.doc, RULE))}",
+        paragraph(t("year.method.denominators.head"), denominators),
+        paragraph(
+            t("year.method.uncertainty.head"),
+            t("year.method.uncertainty") + " " + esc(wording.METHODS["wilson"]["description_nb"]),
+        ),
+        paragraph(
+            t("year.method.complete.head"),
+            (
+                t("year.method.complete.project")
+                if unit == "project"
+                else t("year.method.complete.application")
+            ),
+        ),
+        paragraph(
+            t("year.method.suppression.head"), esc(disclosure.method_nb(ev.scheme.doc, RULE))
+        ),
     ]
     if m.get("comparisons"):
         names = sorted({c["test"] for c in m["comparisons"] if c["p_value"] is not None})
+        holm = text.holm_sentence(m["comparisons"], _labels(ev), m.get("comparison_counts"))
         lines.append(
-            "**Sammenligning med tidligere år.** Forskjellen mellom to års andeler vises i "
-            "prosentpoeng med 95 % konfidensintervall etter Newcombes hybride score-metode. "
-            "Hver forskjell testes med Pearsons kjikvadrattest uten kontinuitetskorreksjon når "
-            "alle forventede antall er minst 5, ellers med Fishers eksakte test (tosidig); her "
-            f"er brukt {esc(text.join_nb(names))}. "
-            + esc(text.holm_sentence(m["comparisons"], _labels(ev), m.get("comparison_counts")))
-            + " Effektstørrelsen er Cohens h."
+            paragraph(
+                t("year.method.comparison.head"),
+                t("year.method.comparison", tests=esc(join_list(names)), holm=esc(holm)),
+            )
         )
     return _md("\n\n".join(lines))
 
@@ -208,7 +238,7 @@ def _county_suppression(ev: Evaluation) -> tuple[pd.DataFrame, SuppressedTable, 
     own (:func:`evalkit.disclosure.county_suppression`): the trends document hides the same.
     """
     columns = ev.scheme.doc.county_table.columns
-    cols = {"county_name": "Fylke", **{c.key: c.label_nb for c in columns}}
+    cols = {"county_name": t("piece.county"), **{c.key: scheme_text(c, "label") for c in columns}}
     table, sup = disclosure.county_suppression(ev.metrics, ev.scheme.doc, rule=RULE)
     return table, sup, cols
 
@@ -224,10 +254,13 @@ def county_table(ev: Evaluation) -> Table:
     table, sup, cols = _county_suppression(ev)
     display = sup.display(formatters=_formats(ev)).reset_index().rename(columns=cols)
     data = table.astype(object).mask(sup.mask, RULE.symbol).reset_index().rename(columns=cols)
-    title_ = ev.scheme.doc.county_table.title_nb
-    return _table(
-        ev, Table("fylker", f"{title_} {ev.year}", display, data, sup.footnote), _ev_source(ev)
-    )
+    title_ = _titled(scheme_text(ev.scheme.doc.county_table, "title"), ev.year)
+    return _table(ev, Table("fylker", title_, display, data, sup.footnote), _ev_source(ev))
+
+
+def _titled(title: str, year: int) -> str:
+    """«Prosjekter per fylke 2023»: a title of the YAML with the year."""
+    return t("year.titled", title=title, year=year)
 
 
 def county_figures(ev: Evaluation) -> list[Figure]:
@@ -249,11 +282,11 @@ def county_figure(ev: Evaluation, which: str) -> Figure:
     by = by[known].reset_index(drop=True)
     mask = mask[known].reset_index(drop=True)
     spec = ev.scheme.doc.county_table.figures
-    count, amount, what = spec.count, spec.amount, spec.count_label_nb
+    count, amount, what = spec.count, spec.amount, scheme_text(spec, "count_label")
     shown = [c for c in (count, amount) if c is not None and c in mask]
     notes = [RULE.footnote_nb] if shown and mask[shown].any().any() else []
     if which == "count":
-        count_title = f"{what} per fylke {ev.year}"
+        count_title = t("year.county.count_title", what=what, year=ev.year)
         hidden = _hidden(mask, count, by)
         return _figure(
             ev,
@@ -264,13 +297,13 @@ def county_figure(ev: Evaluation, which: str) -> Figure:
             _ev_source(ev),
             notes,
         )
-    amount_title = f"Tildelt beløp per fylke {ev.year}"
+    amount_title = t("year.county.amount_title", year=ev.year)
     hidden = _hidden(mask, amount, by)
     return _figure(
         ev,
         "fylker_belop",
         amount_title,
-        plots.bar_by_county(by, amount, xlabel="Kroner", hidden=hidden, money=True),
+        plots.bar_by_county(by, amount, xlabel=t("year.county.kroner"), hidden=hidden, money=True),
         text.alt_bars_by_county(by, amount, hidden, title=amount_title, money=True),
         _ev_source(ev),
         notes,
@@ -282,6 +315,49 @@ def _hidden(mask: pd.DataFrame, column: str, by: pd.DataFrame) -> pd.Series:
     if column in mask:
         return mask[column]
     return pd.Series(False, index=by.index)
+
+
+def share_labels(scheme: Any) -> dict[str, dict[str, str]]:
+    """:func:`evalkit.metrics.share_labels` with each ``label_nb`` in the current language
+    (the YAML's ``label_nn``/``label_en`` of the share, field or term; bokmål where it has
+    none)."""
+    labels = _share_labels_nb(scheme)
+    if current_language() == SOURCE_LANGUAGE:
+        return labels
+    return {k: {**v, "label_nb": _share_label(scheme, k, v)} for k, v in labels.items()}
+
+
+def _share_label(scheme: Any, key: str, entry: dict[str, str]) -> str:
+    """The label of the share ``key`` in the current language, found as
+    :func:`evalkit.metrics.share_labels` names it: the share's own label (yes/no, one code),
+    a checked box's field label, or the code's label (a category, a reason)."""
+    for spec in scheme.shares:
+        own = spec.key or (spec.field if spec.kind == "yesno" else f"{spec.field}.{spec.code}")
+        if spec.kind in ("yesno", "category_one") and key == own:
+            return scheme_text(spec, "label")
+        if spec.kind == "checked" and key in scheme.expand_fields(spec.field):
+            return scheme_text(scheme.fields[key], "label")
+        if spec.kind in ("category", "reasons") and key.startswith(f"{spec.field}."):
+            if spec.kind == "category":
+                vocabulary = scheme.fields[spec.field].vocabulary
+            else:
+                vocabulary = next(
+                    f for f in scheme.fields.values() if f.target == spec.field
+                ).vocabulary
+            return scheme.vocabularies[vocabulary].label(key[len(spec.field) + 1 :])
+    return entry["label_nb"]
+
+
+def _group_label(ev: Evaluation, group: str) -> str:
+    """A share group as text names it: its code in bokmål (the YAML's groups are bokmål
+    words: «aktører»), else the label of its first share in the current language, lower case."""
+    if current_language() == SOURCE_LANGUAGE:
+        return group
+    for spec in ev.scheme.shares:
+        if spec.group == group:
+            label = scheme_text(spec, "label")
+            return label[:1].lower() + label[1:] if label else group
+    return group
 
 
 def shares_frame(ev: Evaluation, group: str) -> pd.DataFrame:
@@ -302,7 +378,7 @@ def _among(ev: Evaluation, group: str) -> str | None:
             value = str(spec.among["equals"])
             if f.vocabulary:
                 value = ev.scheme.vocabularies[f.vocabulary].label(value)
-            return f"med {f.label_nb.lower()} «{value}»"
+            return t("year.among", field=scheme_text(f, "label").lower(), value=value)
     return None
 
 
@@ -311,67 +387,67 @@ def shares_table(ev: Evaluation, group: str, title: str) -> Table:
     display = pd.DataFrame(
         {
             "": f["label"],
-            "Antall": f["count"].map(fmt_int),
-            "Av": f["n"].map(fmt_int),
-            "Mangler": f["missing"].map(fmt_int),
-            "Andel": f["share"].map(fmt_pct),
-            "95 % KI (Wilson)": [
+            t("year.col.count"): f["count"].map(fmt_int),
+            t("year.col.of"): f["n"].map(fmt_int),
+            t("year.col.missing"): f["missing"].map(fmt_int),
+            t("year.col.share"): f["share"].map(fmt_pct),
+            t("year.col.ci_wilson"): [
                 fmt_ci(lo, hi) for lo, hi in zip(f["ci_low"], f["ci_high"], strict=True)
             ],
         }
     )
     data = f[["key", "label", "count", "n", "missing", "share", "ci_low", "ci_high"]]
     name = "andeler_" + piece_name(group)
-    notes = [text.share_denominator_note(f, ev.scheme.unit, _among(ev, group)), WILSON_NOTE]
-    return _table(ev, Table(name, f"{title} {ev.year}", display, data, notes=notes), _ev_source(ev))
-
-
-#: The note under every share with an interval.
-WILSON_NOTE = "KI: 95 % konfidensintervall etter Wilsons metode."
+    notes = [
+        text.share_denominator_note(f, ev.scheme.unit, _among(ev, group)),
+        t("year.shares.wilson_note"),  # the note under every share with an interval
+    ]
+    table = Table(name, _titled(title, ev.year), display, data, notes=notes)
+    return _table(ev, table, _ev_source(ev))
 
 
 def shares_figure(ev: Evaluation, group: str, title: str) -> Figure:
     """The shares of one group as bars with their Wilson intervals."""
     f = shares_frame(ev, group)
-    title_ = f"{title} {ev.year}"
+    title_ = _titled(title, ev.year)
     who = ev.scheme.words()[2]
     return _figure(
         ev,
         "andeler_" + piece_name(group) + "_figur",
         title_,
-        plots.shares_with_ci(f, xlabel=f"Andel av {who} (%)"),
+        plots.shares_with_ci(f, xlabel=t("year.shares.axis", the=who)),
         text.alt_shares(f, title=title_),
         _ev_source(ev),
         [
             text.share_denominator_note(f, ev.scheme.unit, _among(ev, group)),
-            "Strekene viser 95 % konfidensintervall etter Wilsons metode.",
+            t("year.shares.figure_note"),
         ],
     )
 
 
 def amounts_table(ev: Evaluation) -> Table:
     m = ev.metrics
-    blocks = [(a.label_nb, m[a.field]) for a in ev.scheme.doc.amounts]
+    blocks = [(scheme_text(a, "label"), m[a.field]) for a in ev.scheme.doc.amounts]
     rows = [
         {
             "": name,
-            "Antall": fmt_int(a["n"]),
-            "Mangler": fmt_int(a["missing"]),
-            "I alt": fmt_nok(a["total_nok"]),
-            "Nedre kvartil": fmt_nok(a.get("q1_nok")),
-            "Median": fmt_nok(a.get("median_nok")),
-            "Øvre kvartil": fmt_nok(a.get("q3_nok")),
-            "Største": fmt_nok(a.get("max_nok")),
+            t("year.col.count"): fmt_int(a["n"]),
+            t("year.col.missing"): fmt_int(a["missing"]),
+            t("piece.total"): fmt_nok(a["total_nok"]),
+            t("year.amounts.q1"): fmt_nok(a.get("q1_nok")),
+            t("year.amounts.median"): fmt_nok(a.get("median_nok")),
+            t("year.amounts.q3"): fmt_nok(a.get("q3_nok")),
+            t("year.amounts.max"): fmt_nok(a.get("max_nok")),
         }
         for name, a in blocks
     ]
     data = pd.DataFrame([{"": name, **a} for name, a in blocks])
     table = Table(
         "belop",
-        f"Beløp {ev.year}",
+        t("year.amounts.title", year=ev.year),
         pd.DataFrame(rows),
         data,
-        notes=["Kvartiler etter lineær interpolasjon (Hyndman og Fan type 7)."],
+        notes=[t("year.amounts.note")],
     )
     return _table(ev, table, _ev_source(ev))
 
@@ -385,23 +461,37 @@ def category_table(ev: Evaluation) -> Table | MarkdownText:
     by = pd.DataFrame(ev.metrics["by_category"])
     columns = [c for c in ev.scheme.doc.county_table.columns if c.key in by]
     formats = _formats(ev)
+    label = scheme_text(ev.scheme.fields[field_], "label")
     display = pd.DataFrame(
         {
-            ev.scheme.fields[field_].label_nb: by[f"{field_}_name"],
-            **{c.label_nb: by[c.key].map(formats[c.key]) for c in columns},
+            label: [
+                _code_label(ev, field_, c, n)
+                for c, n in zip(by[field_], by[f"{field_}_name"], strict=True)
+            ],
+            **{scheme_text(c, "label"): by[c.key].map(formats[c.key]) for c in columns},
         }
     )
-    label = ev.scheme.fields[field_].label_nb.lower()
-    title_ = f"{ev.scheme.words()[1].capitalize()} per {label} {ev.year}"
+    many = ev.scheme.words()[1]
+    title_ = t("year.category.title", many=many.capitalize(), field=label.lower(), year=ev.year)
     return _table(ev, Table("kategorier", title_, display, by), _ev_source(ev))
+
+
+def _code_label(ev: Evaluation, field_: str, code: Any, shown: Any) -> Any:
+    """The label of a category field's ``code`` in the current language; ``shown`` (the
+    bokmål label metrics.json holds) for a code the vocabulary does not have."""
+    vocabulary = ev.scheme.fields[field_].vocabulary
+    try:
+        return ev.scheme.vocabularies[vocabulary].label(str(code))
+    except KeyError:
+        return shown
 
 
 def list_table(ev: Evaluation, spec: Any) -> Table:
     """A list of rows (``sections[].show[].list`` of the YAML): the named columns of the rows
     where ``among`` is yes, sorted. Category codes are shown by their labels. With
     ``group_by``, the rows come group by group, each group headed by its value."""
-    t = ev.tidy
-    rows = t[t[spec.among].fillna(False)] if spec.among else t
+    tidy = ev.tidy
+    rows = tidy[tidy[spec.among].fillna(False)] if spec.among else tidy
     order = spec.sort or [next(iter(spec.columns))]
     if spec.group_by is not None:  # the groups in order, each in one piece
         order = [spec.group_by, *[c for c in order if c != spec.group_by]]
@@ -410,24 +500,26 @@ def list_table(ev: Evaluation, spec: Any) -> Table:
     kept = disclosure.protect_list(rows, spec, ev.scheme.doc, _county_suppression(ev)[1])
     rows = kept.rows
     data = pd.DataFrame(index=rows.index)
-    for col, header in spec.columns.items():
+    headers = scheme_text(spec, "columns")  # the YAML's columns_nn/columns_en, else bokmål
+    for col, header in headers.items():
         f = ev.scheme.fields.get(col)
         values = rows[col]
         if col == "county_name":
-            values = values.fillna("Ukjent fylke")
+            values = values.fillna(t("year.list.unknown_county"))
         elif f is not None and f.vocabulary:
             vocab = ev.scheme.vocabularies[f.vocabulary]
-            values = values.map({t_.code: t_.label_nb for t_ in vocab.terms})
+            values = values.map({term.code: scheme_text(term, "label") for term in vocab.terms})
         elif f is None or f.type != "amount":
             values = values.fillna("")
         data[header] = values
     data = data.reset_index(drop=True)
-    amounts = [h for c, h in spec.columns.items() if c in ev.scheme.fields_of_type("amount")]
+    amounts = [h for c, h in headers.items() if c in ev.scheme.fields_of_type("amount")]
     display = data.assign(**{h: data[h].map(fmt_int) for h in amounts})
     name = "liste_" + piece_name(spec.title_nb)[:20]
-    group = spec.columns[spec.group_by] if spec.group_by is not None else None
+    group = headers[spec.group_by] if spec.group_by is not None else None
     notes = [n for n in [disclosure.withheld_note_nb(kept.withheld, ev.scheme.doc)] if n]
-    table = Table(name, f"{spec.title_nb} {ev.year}", display, data, notes=notes, group_by=group)
+    title_ = _titled(scheme_text(spec, "title"), ev.year)
+    table = Table(name, title_, display, data, notes=notes, group_by=group)
     return _table(ev, table, _ev_source(ev))
 
 
@@ -437,7 +529,7 @@ def applied_granted_figure(ev: Evaluation) -> Figure:
     tidy = ev.result.tidy
     granted = tidy[tidy[award.flag].fillna(False)][[award.applied, award.granted]].dropna()
     granted = granted.set_axis(["applied_nok", "granted_nok"], axis=1)
-    title_ = f"Søkt og tildelt beløp for innvilgede søknader {ev.year}"
+    title_ = t("year.applied_granted.figure_title", year=ev.year)
     return _figure(
         ev,
         "sokt_og_tildelt_figur",
@@ -445,41 +537,38 @@ def applied_granted_figure(ev: Evaluation) -> Figure:
         plots.applied_vs_granted(granted),
         text.alt_applied_granted(ev.metrics["applied_vs_granted"], title=title_),
         _ev_source(ev),
-        [
-            "Ett punkt per innvilget søknad med både søkt og tildelt beløp. Punktene på den "
-            "stiplede linjen fikk hele beløpet de søkte om."
-        ],
+        [t("year.applied_granted.figure_note")],
     )
 
 
 def applied_granted_table(ev: Evaluation) -> Table:
     """How much of what was applied for the granted applications got (``applied_vs_granted``)."""
     a = ev.metrics["applied_vs_granted"]
-    r, t = a["ratio"], a["test"]
+    r, test = a["ratio"], a["test"]
     rows = [
-        ("Innvilgede søknader med begge beløp", fmt_int(a["n"])),
-        ("Søkt i alt", fmt_nok(a["applied_total_nok"])),
-        ("Tildelt i alt", fmt_nok(a["granted_total_nok"])),
-        ("Andel av søkt beløp som ble tildelt", fmt_pct(a["granted_share"])),
-        ("Fikk hele beløpet de søkte om", fmt_int(a["n_full"])),
+        (t("year.applied_granted.n"), fmt_int(a["n"])),
+        (t("year.applied_granted.applied_total"), fmt_nok(a["applied_total_nok"])),
+        (t("year.applied_granted.granted_total"), fmt_nok(a["granted_total_nok"])),
+        (t("year.applied_granted.granted_share"), fmt_pct(a["granted_share"])),
+        (t("year.applied_granted.n_full"), fmt_int(a["n_full"])),
         (
-            "Tildelt som andel av søkt, median (kvartiler)",
+            t("year.applied_granted.ratio"),
             f"{fmt_pct(r['median'])} ({fmt_pct(r['q1'])}–{fmt_pct(r['q3'])})",
         ),
         (
-            f"{t['name']}: rho (p)",
+            t("year.applied_granted.test", test=test["name"]),
             "–"
-            if t["statistic"] is None
-            else f"{formats.fmt_dec(t['statistic'], 2)} ({fmt_p(t['p_value'])})",
+            if test["statistic"] is None
+            else f"{formats.fmt_dec(test['statistic'], 2)} ({fmt_p(test['p_value'])})",
         ),
     ]
     frame = pd.DataFrame(rows, columns=["", str(ev.year)])
     notes = []
     if a["missing"]:
-        notes.append(f"{fmt_int(a['missing'])} innvilgede søknader mangler søkt beløp.")
+        notes.append(t("year.applied_granted.missing", n=fmt_int(a["missing"])))
     table = Table(
         "sokt_og_tildelt",
-        f"Søkt og tildelt for innvilgede søknader {ev.year}",
+        t("year.applied_granted.title", year=ev.year),
         frame,
         pd.DataFrame([{**{k: v for k, v in a.items() if k not in ("ratio", "test")}, **r}]),
         notes=notes,
@@ -490,29 +579,29 @@ def applied_granted_table(ev: Evaluation) -> Table:
 def group_tests_table(ev: Evaluation) -> Table:
     """Are the shares alike across counties (and, for applications, categories)?"""
     g = pd.DataFrame(ev.metrics["group_tests"])
+    labels = {s.key: scheme_text(s, "label") for s in ev.scheme.doc.group_tests}
     display = pd.DataFrame(
         {
-            "": g["label_nb"],
-            "Grupper": g["groups"].map(fmt_int),
-            "Svar": g["n"].map(fmt_int),
-            "Test": g["test"],
+            "": [labels.get(k, nb) for k, nb in zip(g["key"], g["label_nb"], strict=True)]
+            if "key" in g
+            else g["label_nb"],
+            t("year.group_tests.groups"): g["groups"].map(fmt_int),
+            t("year.group_tests.answers"): g["n"].map(fmt_int),
+            t("year.col.test"): g["test"],
             "p": g["p_value"].map(fmt_p),
-            "Merknad": g["warning"].fillna(""),
+            t("year.col.note"): g["warning"].fillna(""),
         }
     )
-    notes = [
-        "Pearsons kjikvadrattest når alle forventede antall er minst 5; ellers en "
-        "permutasjonstest med faste marginer og fast frø (samme svar ved hver kjøring). "
-        f"Tallene er alle {ev.scheme.words()[2]} i året, så testen sier noe om prosessen bak "
-        "tallene."
-    ]
+    notes = [t("year.group_tests.note", the=ev.scheme.words()[2])]
     notes += text.group_test_denominator_notes(ev.metrics, ev.scheme)
-    by_county = all(t.by == "county_code" for t in ev.scheme.doc.group_tests)
+    by_county = all(test.by == "county_code" for test in ev.scheme.doc.group_tests)
     return _table(
         ev,
         Table(
             "forskjeller_mellom_grupper",
-            f"Forskjeller mellom {'fylker' if by_county else 'fylker og kategorier'} {ev.year}",
+            t("year.group_tests.title.counties", year=ev.year)
+            if by_county
+            else t("year.group_tests.title.counties_categories", year=ev.year),
             display,
             g,
             notes=notes,
@@ -523,7 +612,10 @@ def group_tests_table(ev: Evaluation) -> Table:
 
 def _labels(ev: Evaluation) -> dict[str, str]:
     """«Annet (målgruppe)»: a share's label with its group, for text that names shares."""
-    return {k: f"{v['label_nb']} ({v['group']})" for k, v in share_labels(ev.scheme).items()}
+    return {
+        k: t("year.label_with_group", label=v["label_nb"], group=_group_label(ev, v["group"]))
+        for k, v in share_labels(ev.scheme).items()
+    }
 
 
 def comparison_intro(ev: Evaluation) -> MarkdownText:
@@ -550,9 +642,10 @@ def comparison_figure(ev: Evaluation) -> Figure | MarkdownText:
     c["label"] = c["metric"].map(lambda k: labels.get(k, {}).get("label_nb", k))
     c["group"] = c["metric"].map(lambda k: labels.get(k, {}).get("group", ""))
     others = sorted(set(c["other_year"]))
-    title_ = (
-        f"Forskjell i andeler mellom {ev.year} og "
-        f"{text.join_nb([str(y) for y in others])}, i prosentpoeng"
+    title_ = t(
+        "year.comparison.figure_title",
+        year=ev.year,
+        others=join_list([str(y) for y in others]),
     )
     return _figure(
         ev,
@@ -561,20 +654,17 @@ def comparison_figure(ev: Evaluation) -> Figure | MarkdownText:
         plots.forest(c, year=ev.year),
         text.alt_forest(comps, _labels(ev), title=title_, counts=counts),
         source_line(
-            ev.scheme.doc.source_nb,
-            text.join_nb([str(y) for y in sorted({*others, ev.year})]),
+            scheme_text(ev.scheme.doc, "source"),
+            join_list([str(y) for y in sorted({*others, ev.year})]),
             synthetic=ev.synthetic,
         ),
-        [
-            "Punkt: forskjellen; strek: 95 % konfidensintervall (Newcombe). Fylt punkt: "
-            "forskjellen holder etter Holm-justering (p (Holm) < 0,05); åpent punkt: gjør det "
-            "ikke; kryss: ingen test (andelen er 0 eller 100 % i begge år)."
-        ],
+        [t("year.comparison.figure_note", alpha=formats.fmt_dec(0.05, 2))],
     )
 
 
-#: Short test names for the comparison table (the note spells them out).
-TEST_SHORT_NB = {"pearson_chi2": "Pearson", "fisher_exact": "Fisher"}
+#: Short test names for the comparison table (the note spells them out); names, the same in
+#: every language.
+TEST_SHORT = {"pearson_chi2": "Pearson", "fisher_exact": "Fisher"}
 
 
 def _distinct_labels(ev: Evaluation, keys: list[str]) -> list[str]:
@@ -583,7 +673,9 @@ def _distinct_labels(ev: Evaluation, keys: list[str]) -> list[str]:
     labels = share_labels(ev.scheme)
     plain = [labels.get(k, {}).get("label_nb", k) for k in keys]
     return [
-        f"{lab} ({labels[k]['group']})" if plain.count(lab) > 1 and k in labels else lab
+        t("year.label_with_group", label=lab, group=_group_label(ev, labels[k]["group"]))
+        if plain.count(lab) > 1 and k in labels
+        else lab
         for k, lab in zip(keys, plain, strict=True)
     ]
 
@@ -592,7 +684,8 @@ def comparison_table(ev: Evaluation) -> Table | MarkdownText:
     comps = ev.metrics.get("comparisons") or []
     counts = ev.metrics.get("comparison_counts")
     if not comps:
-        return _md("*Ingen tidligere år å sammenligne med i dataene.*")
+        none = t("year.comparison.none")
+        return _md(f"*{none}*")
     c = pd.DataFrame(comps)
     display = pd.DataFrame(
         {
@@ -601,7 +694,7 @@ def comparison_table(ev: Evaluation) -> Table | MarkdownText:
                 f"{fmt_pct(s)} ({fmt_ci(lo, hi)})"
                 for s, lo, hi in zip(c["share"], c["ci_low"], c["ci_high"], strict=True)
             ],
-            "Sammenlignet med": [
+            t("year.comparison.col.with"): [
                 f"{y}: {fmt_pct(s)} ({fmt_ci(lo, hi)})"
                 for y, s, lo, hi in zip(
                     c["other_year"],
@@ -611,26 +704,24 @@ def comparison_table(ev: Evaluation) -> Table | MarkdownText:
                     strict=True,
                 )
             ],
-            "Forskjell": c["diff"].map(fmt_pp),
-            "95 % KI (Newcombe)": [
-                f"{formats.fmt_signed(lo * 100)} til {formats.fmt_signed(hi * 100)}"
+            t("year.comparison.col.difference"): c["diff"].map(fmt_pp),
+            t("year.comparison.col.ci"): [
+                t(
+                    "year.comparison.interval",
+                    low=formats.fmt_signed(lo * 100),
+                    high=formats.fmt_signed(hi * 100),
+                )
                 for lo, hi in zip(c["diff_ci_low"], c["diff_ci_high"], strict=True)
             ],
-            "Test": c["test_method"].map(TEST_SHORT_NB).fillna("ingen test"),
+            t("year.col.test"): c["test_method"].map(TEST_SHORT).fillna(t("year.no_test")),
             "p": c["p_value"].map(fmt_p),
             "p (Holm)": c["p_adjusted"].map(fmt_p),
-            "Cohens h": c["effect_size_h"].map(lambda h: formats.fmt_dec(h, 2)),
+            t("year.comparison.col.h"): c["effect_size_h"].map(lambda h: formats.fmt_dec(h, 2)),
         }
     )
-    notes = [
-        "Andeler med 95 % konfidensintervall (Wilson) i parentes. Forskjell: dette årets andel "
-        "minus det andre årets, i prosentpoeng (p.p.), med 95 % konfidensintervall (Newcombe) "
-        "i prosentpoeng. Test: Pearson = Pearsons kjikvadrattest uten kontinuitetskorreksjon; "
-        "Fisher = Fishers eksakte test (tosidig).",
-        text.holm_sentence(comps, _labels(ev), counts),
-    ]
+    notes = [t("year.comparison.note"), text.holm_sentence(comps, _labels(ev), counts)]
     table = Table(
-        "sammenligning", f"{ev.year} sammenlignet med tidligere år", display, c, notes=notes
+        "sammenligning", t("year.comparison.title", year=ev.year), display, c, notes=notes
     )
     return _table(ev, table, _ev_source(ev))
 
@@ -640,12 +731,14 @@ def quality_summary(ev: Evaluation) -> MarkdownText:
     rows = ev.metrics["rows"]
     n_flagged = ev.metrics["n_flagged_cells"]
     table_no = numbering(ev).table("datakvalitet")
-    body = (
-        f"Filen har {fmt_int(rows['read'])} rader. {fmt_int(rows['kept'])} er med i analysen og "
-        f"{fmt_int(rows['n_excluded'])} er holdt utenfor. {fmt_int(n_flagged)} "
-        f"{'celle er' if n_flagged == 1 else 'celler er'} merket: verdier som ikke kunne leses er satt som manglende, og verdier som er rettet "
-        "(for eksempel et fylke fra en annen periode) er oppgitt med hva de ble rettet til "
-        f"(tabell {table_no}). Personopplysninger (kontaktperson, e-post, telefon) leses ikke inn."
+    body = tn(
+        "year.quality.summary",
+        n_flagged,
+        read=fmt_int(rows["read"]),
+        kept=fmt_int(rows["kept"]),
+        excluded=fmt_int(rows["n_excluded"]),
+        n=fmt_int(n_flagged),
+        table=fmt_int(table_no),
     )
     return _md(body)
 
@@ -654,24 +747,22 @@ def quality_table(ev: Evaluation) -> Table:
     dq = ev.data_quality
     display = pd.DataFrame(
         {
-            "Rad": dq["row"].map(lambda r: "" if pd.isna(r) else str(int(r))),
-            "Kolonne": dq["column"].fillna(""),
-            "Verdi": dq["value"].fillna(""),
-            "Problem": dq["problem"].map(problem_nb),
-            "Forklaring": detail_text(dq),
-            "Tiltak": dq["action"].map(action_nb),
+            t("year.quality.col.row"): dq["row"].map(lambda r: "" if pd.isna(r) else str(int(r))),
+            t("year.quality.col.column"): dq["column"].fillna(""),
+            t("year.quality.col.value"): dq["value"].fillna(""),
+            t("year.quality.col.problem"): dq["problem"].map(problem_text),
+            t("year.quality.col.detail"): detail_text(dq),
+            t("year.quality.col.action"): dq["action"].map(action_text),
         }
     )
-    notes = [] if len(dq) else ["Ingen celler er merket, og ingen rader er holdt utenfor."]
-    # the workbook in Norwegian too; data_quality.csv keeps the codes
+    notes = [] if len(dq) else [t("year.quality.none")]
+    # the workbook in the document's language too; data_quality.csv keeps the codes
     data = dq.assign(
-        problem=dq["problem"].map(problem_nb),
-        action=dq["action"].map(action_nb),
+        problem=dq["problem"].map(problem_text),
+        action=dq["action"].map(action_text),
         detail=detail_text(dq),
     ).drop(columns=["detail_key", "detail_args"], errors="ignore")
-    piece = Table(
-        "datakvalitet", "Merkede celler og rader holdt utenfor", display, data, notes=notes
-    )
+    piece = Table("datakvalitet", t("year.quality.title"), display, data, notes=notes)
     return _table(ev, piece, _ev_source(ev))
 
 
@@ -705,8 +796,8 @@ class PieceSpec:
 def _section_pieces(scheme: Any, section: Any) -> list[PieceSpec]:
     """The pieces of the YAML's ``sections[index]``: its heading, its text, then what it
     shows."""
-    title_ = section.title_nb
-    slug = piece_name(title_)
+    title_ = scheme_text(section, "title")
+    slug = piece_name(section.title_nb)  # the same name in every language
     out = [
         PieceSpec(
             f"avsnitt_{slug}",
@@ -717,7 +808,7 @@ def _section_pieces(scheme: Any, section: Any) -> list[PieceSpec]:
         )
     ]
     if section.text_nb:
-        body = section.text_nb
+        body = scheme_text(section, "text")
         out.append(
             PieceSpec(
                 f"tekst_{slug}",
@@ -732,34 +823,45 @@ def _section_pieces(scheme: Any, section: Any) -> list[PieceSpec]:
     return out
 
 
-#: The built-in pieces a section's ``show`` may name: (piece name, kind, maker, about).
-_NAMED: dict[str, list[tuple[str, str, Callable[[Evaluation], Any], str]]] = {
-    "county_table": [("fylker", "table", lambda ev: county_table(ev), "tabell per fylke")],
+#: The built-in pieces a section's ``show`` may name: (piece name, kind, maker, about: the
+#: catalog key of what it is, ``year.about.<name>``).
+_NAMED: dict[str, list[tuple[str, str, Callable[[Evaluation], Any]]]] = {
+    "county_table": [("fylker", "table", lambda ev: county_table(ev))],
     "county_figures": [
-        ("fylker_antall", "figure", lambda ev: county_figure(ev, "count"), "antall per fylke"),
-        ("fylker_belop", "figure", lambda ev: county_figure(ev, "amount"), "beløp per fylke"),
+        ("fylker_antall", "figure", lambda ev: county_figure(ev, "count")),
+        ("fylker_belop", "figure", lambda ev: county_figure(ev, "amount")),
     ],
-    "amounts_table": [("belop", "table", lambda ev: amounts_table(ev), "beløp")],
-    "category_table": [("kategorier", "table", lambda ev: category_table(ev), "per kategori")],
-    "applied_granted_table": [
-        ("sokt_og_tildelt", "table", lambda ev: applied_granted_table(ev), "søkt og tildelt")
-    ],
+    "amounts_table": [("belop", "table", lambda ev: amounts_table(ev))],
+    "category_table": [("kategorier", "table", lambda ev: category_table(ev))],
+    "applied_granted_table": [("sokt_og_tildelt", "table", lambda ev: applied_granted_table(ev))],
     "applied_granted_figure": [
-        (
-            "sokt_og_tildelt_figur",
-            "figure",
-            lambda ev: applied_granted_figure(ev),
-            "søkt og tildelt",
-        )
+        ("sokt_og_tildelt_figur", "figure", lambda ev: applied_granted_figure(ev))
     ],
-    "group_tests": [
-        (
-            "forskjeller_mellom_grupper",
-            "table",
-            lambda ev: group_tests_table(ev),
-            "forskjeller mellom grupper",
-        )
-    ],
+    "group_tests": [("forskjeller_mellom_grupper", "table", lambda ev: group_tests_table(ev))],
+}
+
+#: What each piece is, in words (:attr:`PieceSpec.about`): catalog keys by piece name.
+_ABOUT: dict[str, Callable[[], str]] = {
+    "fylker": lambda: t("year.about.county_table"),
+    "fylker_antall": lambda: t("year.about.county_count"),
+    "fylker_belop": lambda: t("year.about.county_amount"),
+    "belop": lambda: t("year.about.amounts"),
+    "kategorier": lambda: t("year.about.categories"),
+    "sokt_og_tildelt": lambda: t("year.about.applied_granted"),
+    "sokt_og_tildelt_figur": lambda: t("year.about.applied_granted"),
+    "forskjeller_mellom_grupper": lambda: t("year.about.group_tests"),
+    "tittel": lambda: t("year.about.title"),
+    "datagrunnlag": lambda: t("year.about.banner"),
+    "sammendrag": lambda: t("year.about.summary"),
+    "nokkeltall": lambda: t("year.about.key_figures"),
+    "merknader": lambda: t("year.about.notes"),
+    "bakgrunn": lambda: t("year.about.background"),
+    "metode": lambda: t("year.about.method"),
+    "sammenligning_innledning": lambda: t("year.about.comparison_intro"),
+    "sammenligning_figur": lambda: t("year.about.comparison"),
+    "sammenligning": lambda: t("year.about.comparison"),
+    "datakvalitet_sammendrag": lambda: t("year.about.quality_summary"),
+    "datakvalitet": lambda: t("year.about.quality_table"),
 }
 
 
@@ -769,9 +871,9 @@ def _item_pieces(scheme: Any, item: Any) -> list[PieceSpec]:
         named = _NAMED[item]
         if item == "county_figures" and scheme.doc.county_table.figures.amount is None:
             named = named[:1]
-        return [PieceSpec(n, k, make, about, True) for n, k, make, about in named]
+        return [PieceSpec(n, k, make, _ABOUT[n](), True) for n, k, make in named]
     if hasattr(item, "shares"):
-        group, title_ = item.shares, item.title_nb
+        group, title_ = item.shares, scheme_text(item, "title")
         name = "andeler_" + piece_name(group)
         out = [PieceSpec(name, "table", lambda ev: shares_table(ev, group, title_), title_, True)]
         if item.figure:
@@ -781,27 +883,28 @@ def _item_pieces(scheme: Any, item: Any) -> list[PieceSpec]:
         return out
     spec = item.list
     name = "liste_" + piece_name(spec.title_nb)[:20]
-    return [PieceSpec(name, "table", lambda ev: list_table(ev, spec), spec.title_nb, True)]
+    about = scheme_text(spec, "title")
+    return [PieceSpec(name, "table", lambda ev: list_table(ev, spec), about, True)]
 
 
-#: The pieces every per-year document has besides its sections: (name, kind, function,
-#: about), in the order of the generic notebook (``notebooks/year.py``). The sections' pieces
-#: come after ``metode``.
-_FIXED_BEFORE: list[tuple[str, str, str, str]] = [
-    ("tittel", "heading", "title", "dokumentets tittel"),
-    ("datagrunnlag", "text", "banner", "hvilke data dokumentet bygger på"),
-    ("sammendrag", "text", "summary", "sammendraget"),
-    ("nokkeltall", "table", "key_figures", "nøkkeltall"),
-    ("merknader", "text", "notes", "merknader om året"),
-    ("bakgrunn", "text", "background", "bakgrunn og formål"),
-    ("metode", "text", "method", "metode"),
+#: The pieces every per-year document has besides its sections: (name, kind, function), in
+#: the order of the generic notebook (``notebooks/year.py``); what each is: :data:`_ABOUT`.
+#: The sections' pieces come after ``metode``.
+_FIXED_BEFORE: list[tuple[str, str, str]] = [
+    ("tittel", "heading", "title"),
+    ("datagrunnlag", "text", "banner"),
+    ("sammendrag", "text", "summary"),
+    ("nokkeltall", "table", "key_figures"),
+    ("merknader", "text", "notes"),
+    ("bakgrunn", "text", "background"),
+    ("metode", "text", "method"),
 ]
-_FIXED_AFTER: list[tuple[str, str, str, str]] = [
-    ("sammenligning_innledning", "text", "comparison_intro", "innledning til sammenligningen"),
-    ("sammenligning_figur", "figure", "comparison_figure", "sammenligning med tidligere år"),
-    ("sammenligning", "table", "comparison_table", "sammenligning med tidligere år"),
-    ("datakvalitet_sammendrag", "text", "quality_summary", "datakvaliteten i ord"),
-    ("datakvalitet", "table", "quality_table", "merkede celler og rader holdt utenfor"),
+_FIXED_AFTER: list[tuple[str, str, str]] = [
+    ("sammenligning_innledning", "text", "comparison_intro"),
+    ("sammenligning_figur", "figure", "comparison_figure"),
+    ("sammenligning", "table", "comparison_table"),
+    ("datakvalitet_sammendrag", "text", "quality_summary"),
+    ("datakvalitet", "table", "quality_table"),
 ]
 
 
@@ -811,8 +914,8 @@ def layout(scheme: Any) -> list[PieceSpec]:
     comparison with earlier years and the data-quality appendix. Read from the YAML alone.
     Names repeated (two sections with the same title) get ``_2``, ``_3`` …"""
 
-    def fixed(rows: list[tuple[str, str, str, str]]) -> list[PieceSpec]:
-        return [PieceSpec(n, k, globals()[f], about) for n, k, f, about in rows]
+    def fixed(rows: list[tuple[str, str, str]]) -> list[PieceSpec]:
+        return [PieceSpec(n, k, globals()[f], _ABOUT[n]()) for n, k, f in rows]
 
     out = fixed(_FIXED_BEFORE)
     for section in scheme.doc.sections:
@@ -889,15 +992,15 @@ def tables(ev: Evaluation) -> list[excel.Sheet]:
     generic document (``notebooks/year.py``), numbered in its order."""
     shown = numbering(ev).shown_tables()
     if shown:
-        return [t.sheet() for t in shown]
+        return [piece_.sheet() for piece_ in shown]
     made = [spec.make(ev) for spec in layout(ev.scheme) if spec.kind == "table"]
     found: list[Table] = []
-    for t in made:
-        if isinstance(t, Table) and t.name not in {f.name for f in found}:
-            found.append(t)
-    for number, t in enumerate(found, start=1):
-        t.number = number
-    return [t.sheet() for t in found]
+    for made_ in made:
+        if isinstance(made_, Table) and made_.name not in {f.name for f in found}:
+            found.append(made_)
+    for number, table_ in enumerate(found, start=1):
+        table_.number = number
+    return [table_.sheet() for table_ in found]
 
 
 def save(ev: Evaluation, output_dir: str) -> MarkdownText | None:
@@ -912,6 +1015,6 @@ def save(ev: Evaluation, output_dir: str) -> MarkdownText | None:
     warn_referred_not_shown(registry)
     ev.save(output_dir)  # metrics.json, data_quality.csv
     excel.write_workbook(
-        Path(output_dir) / "tables.xlsx", [t.sheet() for t in registry.shown_tables()]
+        Path(output_dir) / "tables.xlsx", [piece_.sheet() for piece_ in registry.shown_tables()]
     )
     return None
