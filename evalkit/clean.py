@@ -65,8 +65,8 @@ _UNREADABLE_AMOUNT = "dq.unreadable_amount"
 _UNKNOWN_ROUND = "dq.unknown_round"
 
 
-def _blank_round(round_: int, scheme: Scheme) -> tuple[str, dict]:
-    return "dq.blank_round", {"round": round_, "file": scheme.path.name}
+def _blank_round(round_: int) -> tuple[str, dict]:
+    return "dq.blank_round", {"round": round_}
 
 
 def _implausible_amount(plausible: AmountRange, scheme: Scheme) -> tuple[str, dict]:
@@ -575,7 +575,7 @@ def clean_export(raw: RawExport, scheme: Scheme, year: int, *, strict: bool = Fa
                         column,
                         values,
                         "blank_round",
-                        _blank_round(spec.blank_is, scheme),
+                        _blank_round(spec.blank_is),
                         "mapped",
                     )
                 )

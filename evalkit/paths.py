@@ -217,16 +217,30 @@ def resolve_path(path: Path | str, root: Path | str) -> Path:
     return path if path.is_absolute() else Path(root) / path
 
 
+#: What of evalkit's package makes a document: code, schemes, templates, reference tables and
+#: the message catalogs (a changed translation is a changed document).
+CODE_SUFFIXES = frozenset({".py", ".yaml", ".j2", ".csv", ".po"})
+
+
+def code_files() -> list[Path]:
+    """evalkit's own files that :func:`code_digest` covers (:data:`CODE_SUFFIXES`), sorted."""
+    package = Path(__file__).resolve().parent
+    return [
+        path
+        for path in sorted(package.rglob("*"))
+        if path.suffix in CODE_SUFFIXES and "__pycache__" not in path.parts
+    ]
+
+
 @functools.cache
 def code_digest() -> str:
-    """sha256 over evalkit's own source, configuration and templates: part of every cache key,
-    since an editable install keeps its version number while its code changes."""
+    """sha256 over evalkit's own source, configuration, templates and catalogs: part of every
+    cache key, since an editable install keeps its version number while its code changes."""
     package = Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for path in sorted(package.rglob("*")):
-        if path.suffix in {".py", ".yaml", ".j2", ".csv"} and "__pycache__" not in path.parts:
-            digest.update(path.relative_to(package).as_posix().encode())
-            digest.update(path.read_bytes())
+    for path in code_files():
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 

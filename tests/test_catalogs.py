@@ -99,3 +99,14 @@ def test_the_bundled_schemes_texts_name_the_same_placeholders_in_every_language(
     model = SchemeModel.model_validate(_parse_yaml(path))
     assert translation_problems(model) == []
     assert summary_problems(model) == []
+
+
+def test_the_cache_key_covers_the_catalogs():
+    """A changed translation is a changed document: every catalog is part of the code digest
+    that keys the document cache and the cleaned-year cache."""
+    from evalkit import paths
+
+    covered = {p.relative_to(Path(paths.__file__).parent).as_posix() for p in paths.code_files()}
+    for lang in ("nb", "nn", "en"):
+        assert f"locale/{lang}/LC_MESSAGES/evalkit.po" in covered
+    assert "schemes/samhandling.yaml" in covered and "i18n.py" in covered

@@ -165,7 +165,7 @@ def test_a_failing_cell_is_reported_once_with_its_cell_and_line(tmp_path):
     assert line == 17
     run = subprocess.run(
         [sys.executable, "-m", "evalkit", "report", "frisklivs_lms", "2022", "--no-pdf",
-         "--out", "out"],
+         "--out", "out", "--lang", "nb"],
         cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
         text=True, timeout=600,
     )  # fmt: skip
