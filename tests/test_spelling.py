@@ -105,6 +105,8 @@ _JOINERS = re.compile(r"[/–—.]")
 _EDGE = re.compile(r"^[^\w]+|[^\w-]+$")  # a trailing hyphen stays: «frisklivs-, lærings- og»
 #: A token with a digit, an underscore or an @ is a number, a file or an identifier.
 _NOT_A_WORD = re.compile(r"[\d²³_@]")
+#: A file name: «samhandling.yaml».
+_FILE_NAME = re.compile(r"\w\.(?:ya?ml|csv|xlsx?|parquet|json|html|pdf|py|ipynb)\b", re.IGNORECASE)
 _GREEK = re.compile(r"[\u0370-\u03ff]")
 
 
@@ -129,7 +131,7 @@ def words(text: str) -> list[str]:
     """The words of ``text`` to spell-check (see the module docstring for what is left out)."""
     out = []
     for raw in text.split():
-        if _NOT_A_WORD.search(raw):
+        if _NOT_A_WORD.search(raw) or _FILE_NAME.search(raw):
             continue
         for part in _JOINERS.split(raw):
             word = _EDGE.sub("", part)
@@ -236,7 +238,7 @@ def spellers(tmp_path_factory):
 def test_the_words_of_a_page_leave_code_numbers_identifiers_and_data_out():
     page = (
         "<p>Andelen <code>økte_ikke</code> 91,7&nbsp;% (p&nbsp;&lt;&nbsp;0,05) i "
-        "2019.csv og questback-2022; «Cochran–Armitage» frisklivs-, lærings- og "
+        "2019.csv og questback-2022 i samhandling.yaml; «Cochran–Armitage» frisklivs-, lærings- og "
         "senter/kommunesamarbeid, χ² noted; kolonnen «Søker (kommune)».</p>"
         "<table><thead><tr><th>Prosjekt</th><th>Kategori</th></tr></thead><tbody><tr>"
         "<th scope='row'>Samhandling om barn</th><td>Annet</td></tr></tbody></table>"
