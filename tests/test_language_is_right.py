@@ -28,7 +28,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from conftest import DEMO, demo_document_folder, demo_documents
-from test_spelling import data_values, read_document, spellers  # noqa: F401 (a fixture)
+from test_spelling import data_values, read_document, speller
 
 pytestmark = pytest.mark.slow
 
@@ -148,8 +148,8 @@ def _report(found: dict[str, list[str]], what: str) -> str:
 
 
 # --- the premises -----------------------------------------------------------------------------
-def test_marker_words_are_wrong_in_the_language_and_right_in_bokmal(spellers):  # noqa: F811
-    nb, nn, en = spellers("nb"), spellers("nn"), spellers("en")
+def test_marker_words_are_wrong_in_the_language_and_right_in_bokmal():
+    nb, nn, en = speller("nb"), speller("nn"), speller("en")
     assert [w for w in [*NN_MARKERS, *NN_MARKERS_SIDE_FORMS] if not nb(w)] == []
     assert [w for w in NN_MARKERS if nn(w)] == []  # hunspell-no's nynorsk rejects each
     # the nynorsk forms given are nynorsk

@@ -27,6 +27,7 @@ import functools
 import html
 import re
 import shutil
+import tempfile
 from importlib import resources
 from pathlib import Path
 
@@ -182,16 +183,23 @@ def _encoding(aff: Path) -> str:
     return "ISO8859-1"
 
 
-def make_speller(lang: str, folder: Path):
-    """``known(word)``: in the language's dictionary with the project's words, or a place name.
-    Skips the test, saying which package to install, when the dictionary is missing."""
+def speller(lang: str):
+    """``known(word)``: in the language's dictionary with the project's words, or a place name;
+    made once per process (tests/test_language_is_right.py uses them too). Skips the test,
+    saying which package to install, when the dictionary is missing."""
     dictionary, package = DICTIONARIES[lang]
     if not dictionary.with_suffix(".dic").is_file():
         pytest.skip(
             f"the {lang} dictionary is not installed ({dictionary}.dic): apt-get install {package}"
         )
+    return _speller(lang)
+
+
+@functools.cache
+def _speller(lang: str):
     from spylls.hunspell import Dictionary
 
+    dictionary = DICTIONARIES[lang][0]
     # the word list joins the dictionary as entries of its .dic, each with the flags (endings,
     # compounding) of its model word: hunspell's «word/model» of a personal dictionary
     encoding = _encoding(dictionary.with_suffix(".aff"))
@@ -206,12 +214,14 @@ def make_speller(lang: str, folder: Path):
             raise AssertionError(f"{WORD_LISTS[lang]}: the model {model!r} of {word!r} is no word")
         found = flags_of.get(model, "") if model else ""
         added.append(f"{word}/{found}" if found else word)
-    shutil.copyfile(dictionary.with_suffix(".aff"), folder / f"{dictionary.name}.aff")
     entries = lines[1:] + added
-    (folder / f"{dictionary.name}.dic").write_text(
-        "\n".join([str(len(entries)), *entries]) + "\n", encoding=encoding
-    )
-    checker = Dictionary.from_files(str(folder / dictionary.name))
+    with tempfile.TemporaryDirectory() as tmp:  # spylls reads the files whole
+        folder = Path(tmp)
+        shutil.copyfile(dictionary.with_suffix(".aff"), folder / f"{dictionary.name}.aff")
+        (folder / f"{dictionary.name}.dic").write_text(
+            "\n".join([str(len(entries)), *entries]) + "\n", encoding=encoding
+        )
+        checker = Dictionary.from_files(str(folder / dictionary.name))
     places = place_names()
 
     @functools.cache
@@ -222,16 +232,11 @@ def make_speller(lang: str, folder: Path):
 
 
 @pytest.fixture(scope="module")
-def spellers(tmp_path_factory):
-    """``spellers(lang)``: the language's ``known``, made on first use."""
-    made = {}
-
-    def get(lang: str):
-        if lang not in made:
-            made[lang] = make_speller(lang, tmp_path_factory.mktemp(f"hunspell-{lang}"))
-        return made[lang]
-
-    return get
+def spellers():
+    """``spellers(lang)``: the language's ``known`` (:func:`speller`). Module-scoped, so that
+    under xdist this module's tests go to one worker (tests/conftest.py), which loads each
+    dictionary once."""
+    return speller
 
 
 # --- the tests --------------------------------------------------------------------------------
