@@ -236,8 +236,6 @@ def scheme():
 # (tests/test_spelling.py, tests/test_language_is_right.py, tests/test_a11y.py read it; kept
 # apart from the fixtures above)
 DEMO = ROOT / "data" / "demo"
-#: The documents' languages, in the order the scheme YAMLs list them.
-DOCUMENT_LANGUAGES = ("nb", "nn", "en")
 
 
 def demo_documents() -> list[tuple[str, int | str, str]]:
