@@ -282,3 +282,57 @@ def demo_document(tmp_path_factory: pytest.TempPathFactory) -> Any:
         return made[key]
 
     return get
+
+
+# --- issue 20: every demo document in every language, built once ------------------------------
+# (tests/test_spelling.py, tests/test_language_is_right.py, tests/test_a11y.py read it; kept
+# apart from the fixtures above)
+
+
+def demo_documents() -> list[tuple[str, int | str, str]]:
+    """(scheme, year or ``"trends"``, language) of every document ``evalkit build`` makes of the
+    demo data: each year with an export and the trends document of each demo scheme, in each
+    language the scheme's YAML lists. Known at collection time (no build needed)."""
+    from evalkit.paths import available_years
+    from evalkit.runner import TRENDS_FOLDER
+
+    out = []
+    for folder in sorted(p for p in DEMO.iterdir() if p.is_dir()):
+        langs = load_scheme(folder.name).languages
+        for label in [*available_years(DEMO, folder.name), TRENDS_FOLDER]:
+            out.extend((folder.name, label, lang) for lang in langs)
+    return out
+
+
+def demo_document_folder(out: Path, scheme: str, label: int | str, lang: str) -> Path:
+    """The folder of one document under the outputs folder ``out`` (bokmål in
+    ``<scheme>/<year>/``, the others in ``<scheme>/<lang>/<year>/``)."""
+    from evalkit.paths import language_output_dir
+
+    return language_output_dir(out, scheme, lang) / str(label)
+
+
+@pytest.fixture(scope="session")
+def demo_outputs(request: pytest.FixtureRequest, tmp_path_factory) -> Path:
+    """The outputs folder of ``evalkit build --no-pdf`` on the demo data: every document of
+    :func:`demo_documents` and ``index.html``, built by the runner (papermill, the project
+    kernel) once per run. Under xdist the workers share the folder: the first builds, the
+    runner's lock (:func:`evalkit.runner.build.output_lock`) makes the others wait, and they
+    then find every document cached (well under a second)."""
+    from evalkit.runner import build
+
+    base = tmp_path_factory.getbasetemp()
+    if hasattr(request.config, "workerinput"):  # pytest-of-<user>/pytest-N, one per run
+        base = base.parent
+    out = base / "demo-all-languages"
+    results = build(
+        data_dir=DEMO, out_dir=out, jobs=min(2, os.cpu_count() or 1), pdf=False, progress=False
+    )
+    failed = [r for r in results if r.status not in ("built", "cached")]
+    if failed:
+        pytest.fail(
+            "the demo build failed: "
+            + "; ".join(f"{r.scheme} {r.year} {r.lang}: {r.message}" for r in failed),
+            pytrace=False,
+        )
+    return out

@@ -1,5 +1,8 @@
 """Universal design (WCAG 2.1 AA): axe-core, run in headless Chromium, finds no violation in
-the demo documents (a year of each scheme, the trends document) and the index page.
+the demo documents (a year document and a trends document in each of bokmål, nynorsk and
+English, a year of the other scheme) and the index page. The pages are those of the demo build
+in every language that tests/test_spelling.py and tests/test_language_is_right.py read
+(``demo_outputs`` in tests/conftest.py).
 
 Skipped, with the reason, where Chromium or the Python packages are missing; `.ci/run`
 installs Chromium from the distribution's packages so CI always runs these."""
@@ -10,8 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from evalkit.runner import write_index
+from conftest import demo_document_folder
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARGS = [
@@ -39,17 +41,24 @@ axe_module = pytest.importorskip(
 )
 
 
+#: The documents axe checks: a year and the trends document in each language (issue 20, item 7),
+#: another scheme's year in bokmål, and the index.
+CHECKED = [
+    *(("frisklivs_lms", 2023, lang) for lang in ("nb", "nn", "en")),
+    *(("samhandling", "trends", lang) for lang in ("nb", "nn", "en")),
+    ("samhandling", 2012, "nb"),
+]
+
+
 @pytest.fixture(scope="module")
-def built(tmp_path_factory, demo_document) -> dict[str, Path]:
-    """The demo documents built once for the run (tests/conftest.py), copied into one outputs
-    folder with its index page (the shared folders are read-only)."""
-    out = tmp_path_factory.mktemp("a11y")
-    pages = {}
-    for scheme, year in (("frisklivs_lms", 2023), ("samhandling", 2012), ("samhandling", "trends")):
-        folder = out / scheme / str(year)
-        shutil.copytree(demo_document(scheme, year).out_path, folder)
-        pages[f"{scheme}-{year}"] = folder / "report.html"
-    pages["index"] = write_index(out)
+def built(demo_outputs) -> dict[str, Path]:
+    """The pages of the demo build in every language (tests/conftest.py)."""
+    pages = {
+        f"{scheme}-{label}-{lang}": demo_document_folder(demo_outputs, scheme, label, lang)
+        / "report.html"
+        for scheme, label, lang in CHECKED
+    }
+    pages["index"] = demo_outputs / "index.html"
     return pages
 
 
@@ -61,9 +70,7 @@ def page():
         browser.close()
 
 
-@pytest.mark.parametrize(
-    "name", ["frisklivs_lms-2023", "samhandling-2012", "samhandling-trends", "index"]
-)
+@pytest.mark.parametrize("name", [f"{s}-{label}-{lang}" for s, label, lang in CHECKED] + ["index"])
 def test_axe_finds_no_violations(built, page, name):
     page.goto(built[name].as_uri())
     result = axe_module.Axe().run(page)
@@ -76,7 +83,7 @@ def test_axe_finds_no_violations(built, page, name):
 
 
 def test_documents_are_marked_up_for_assistive_technology(built):
-    html = built["frisklivs_lms-2023"].read_text(encoding="utf-8")
+    html = built["frisklivs_lms-2023-nb"].read_text(encoding="utf-8")
     assert '<html lang="nb">' in html
     assert '<figure class="evalkit-figure"' in html and "<figcaption>" in html
     assert 'alt="Figur"' not in html and "No description has been provided" not in html

@@ -1,155 +1,138 @@
-"""Spelling of every demo document: the reader's text of each ``report.html`` (every year
-document and the trends document of each demo scheme) checked with Debian's bokmål dictionary
-(``hunspell-no``: /usr/share/hunspell/nb_NO.aff and .dic) through spylls, a pure-Python
-port of hunspell, with a short project word list (tests/fixtures/ordliste.txt).
+"""Spelling of every demo document in every language (issue 20, item 6): the reader's text of
+each ``report.html`` (every year document and the trends document of each demo scheme, in
+bokmål, nynorsk and English) checked through spylls, a pure-Python port of hunspell, with
+Debian's dictionaries: ``hunspell-no`` holds bokmål (/usr/share/hunspell/nb_NO.{aff,dic}) and
+nynorsk (nn_NO), ``hunspell-en-gb`` British English (en_GB). Each language has a short project
+word list (tests/fixtures/ordliste.txt, ordliste_nn.txt, wordlist_en.txt); a language whose
+dictionary is not installed is skipped, saying which package to install.
 
-The documents are made as the runner makes them, but in this process instead of a kernel: the
-notebook's cells run in an IPython shell with the runner's parameters, each cell's displays
-(and its last expression, as a kernel shows it) become the cell's outputs, and
-:func:`evalkit.document.html.export_html` writes the page. What is checked is the page's
-visible text and the figures' alt text; left out are code (``<code>``), numbers, file names
-and other tokens with a digit or an underscore (identifiers such as ``questback-2022`` or
-``granted_above_applied``), single letters (``p``, ``z``, ``n``, the parts of ``p.p.``), Greek
-letters (``χ²``), and the action codes of the data-quality table (:data:`evalkit.flags.ACTIONS`).
-Municipality and county names are the names of the reference tables that the documents show.
+The documents are the runner's (``evalkit build --no-pdf`` on the demo data, built once for
+this module, tests/test_language_is_right.py and tests/test_a11y.py: the ``demo_outputs``
+fixture of tests/conftest.py). What is checked is the page's visible text and the figures'
+alt text (:func:`visible_text`); left out are code (``<code>``), the data (:func:`data_values`:
+a table cell, or a «quoted» text, that is a value or a header of the exports, such as the
+samhandling project list's project and applicant names or the data-quality appendix's
+«Verdi» column: the data are what the counties wrote, in bokmål, whatever the document's
+language), numbers, file names and other tokens with a digit or an underscore (identifiers
+such as ``questback-2022`` or ``granted_above_applied``), single letters (``p``, ``z``, ``n``,
+the parts of ``p.p.``), Greek letters (``χ²``), and the action codes of the data-quality table
+(:data:`evalkit.flags.ACTIONS`). Municipality and county names are the names of the reference
+tables that the documents show.
 """
 
 from __future__ import annotations
 
-import ast
-import base64
 import csv
+import functools
 import html
 import re
 import shutil
+import tempfile
 from importlib import resources
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import jupytext
-import nbformat
 import pytest
+import yaml
+from conftest import DEMO, demo_document_folder, demo_documents
 
 from evalkit import flags, paths
-from evalkit.document.html import export_html, first_heading
+from evalkit.config import load_scheme
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
-DEMO = ROOT / "data" / "demo"
-#: Debian's hunspell-no: the bokmål dictionary as /usr/share/hunspell/nb_NO.{aff,dic}.
-DICTIONARY = Path("/usr/share/hunspell/nb_NO")
-WORD_LIST = Path(__file__).resolve().parent / "fixtures" / "ordliste.txt"
-#: The dictionary's encoding (its .aff says ``SET ISO8859-1``).
-DIC_ENCODING = "latin-1"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+#: Debian's dictionaries (hunspell-no: nb_NO and nn_NO; hunspell-en-gb: en_GB) and the package
+#: that installs each.
+DICTIONARIES = {
+    "nb": (Path("/usr/share/hunspell/nb_NO"), "hunspell-no"),
+    "nn": (Path("/usr/share/hunspell/nn_NO"), "hunspell-no"),
+    "en": (Path("/usr/share/hunspell/en_GB"), "hunspell-en-gb"),
+}
+#: The project's words each dictionary lacks.
+WORD_LISTS = {
+    "nb": FIXTURES / "ordliste.txt",
+    "nn": FIXTURES / "ordliste_nn.txt",
+    "en": FIXTURES / "wordlist_en.txt",
+}
 
 
-# --- the documents, made in this process --------------------------------------------------------
-def _shown_last(source: str) -> str:
-    """A cell whose last statement is an expression displays it, as a kernel does."""
-    tree = ast.parse(source)
-    if not tree.body or not isinstance(tree.body[-1], ast.Expr):
-        return source
-    last = tree.body.pop()
-    return (
-        ast.unparse(tree)
-        + f"\n_evalkit_last = {ast.unparse(last.value)}\n"
-        + "if _evalkit_last is not None:\n"
-        + "    __import__('IPython.display').display.display(_evalkit_last)\n"
-    )
+# --- the data: exempt wherever the document shows it ------------------------------------------
+def _norm(text: str) -> str:
+    return " ".join(text.split())
 
 
-def _output(data: dict, metadata: dict) -> nbformat.NotebookNode:
-    """A display output as a kernel sends it: binary data (PNG) base64-encoded."""
-    data = {
-        k: base64.b64encode(v).decode("ascii") if isinstance(v, bytes) else v
-        for k, v in data.items()
-    }
-    return nbformat.v4.new_output("display_data", data=data, metadata=metadata)
+@functools.cache
+def data_values(scheme: str) -> frozenset[str]:
+    """Every text of the scheme's demo exports (each cell and each header of every year, read
+    as evalkit reads them), less the scheme's own bokmål texts (a vocabulary label that the
+    export spells alike is the scheme's wording, which a nynorsk or English document must
+    translate: it is not exempt)."""
+    from evalkit.read import read_export
+
+    config = load_scheme(scheme)
+    values: set[str] = set()
+    for path in paths.year_files(DEMO, scheme).values():
+        raw = read_export(path, config)
+        frame = raw.frame.drop(columns="_row", errors="ignore")
+        for column in frame.columns:
+            values.update(_norm(v) for v in frame[column].dropna().astype(str))
+        values.update(_norm(h) for h in [*raw.headers.values(), *raw.extra_columns])
+    return frozenset(values - _scheme_texts_nb(scheme) - {""})
 
 
-def _shell():
-    """This process's IPython shell, made on first use: it shows Markdown and HTML as a kernel
-    does, and keeps no history on disk (as the runner's kernels)."""
-    from IPython.core.interactiveshell import InteractiveShell
-    from traitlets.config import Config
+def _scheme_texts_nb(scheme: str) -> set[str]:
+    """The bokmål texts of the scheme's YAML (every string under a key ending in ``_nb``)."""
+    found: set[str] = set()
 
-    if not InteractiveShell.initialized():
-        config = Config()
-        config.HistoryManager.hist_file = ":memory:"
-        InteractiveShell.instance(config=config)
-    shell = InteractiveShell.instance()
-    shell.display_formatter.active_types = list(shell.display_formatter.format_types)
-    return shell
+    def walk(node: object, key: str = "") -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, str(k))
+        elif isinstance(node, list):
+            for v in node:
+                walk(v, key)
+        elif isinstance(node, str) and key.endswith("_nb"):
+            found.add(_norm(node))
 
-
-def build_report_html(notebook: Path, parameters: dict) -> str:
-    """``report.html`` of ``notebook`` run with ``parameters`` (injected after its
-    ``parameters`` cell, as papermill does) in this process's IPython shell, from a clean
-    namespace."""
-    from IPython.utils.capture import capture_output
-
-    shell = _shell()
-    shell.reset(new_session=False)
-    nb = jupytext.read(notebook)
-    cells = []
-    for cell in nb.cells:
-        cells.append(cell)
-        if "parameters" in cell.metadata.get("tags", []):
-            source = "\n".join(f"{k} = {v!r}" for k, v in parameters.items())
-            cells.append(
-                nbformat.v4.new_code_cell(source, metadata={"tags": ["injected-parameters"]})
-            )
-    nb.cells = cells
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        with capture_output() as captured:
-            shell.run_cell(_shown_last(cell.source), store_history=False).raise_error()
-        cell.outputs = [_output(o.data, o.metadata) for o in captured.outputs]
-    return export_html(nb, first_heading(nb) or notebook.stem)
-
-
-def demo_documents() -> list[tuple[str, str, dict]]:
-    """(id, notebook, parameters) of every document ``evalkit build`` makes of the demo data:
-    each year of each demo scheme and each scheme's trends document."""
-    out = []
-    for folder in sorted(p for p in DEMO.iterdir() if p.is_dir()):
-        years = paths.available_years(DEMO, folder.name)
-        for year in years:
-            params = {"scheme": folder.name, "year": year, "data_dir": str(DEMO)}
-            out.append((f"{folder.name}-{year}", "year.py", params))
-        params = {"scheme": folder.name, "year": max(years), "data_dir": str(DEMO)}
-        out.append((f"{folder.name}-trends", "trends.py", params))
-    return out
+    walk(yaml.safe_load(load_scheme(scheme).path.read_text(encoding="utf-8")))
+    return found
 
 
 # --- the words of a page ----------------------------------------------------------------------
-_HIDDEN = re.compile(r"<(style|script|code)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
-_ALT = re.compile(r"\balt\s*=\s*\"([^\"]*)\"", re.IGNORECASE)
-_TAG = re.compile(r"<[^>]+>")
+#: A «quoted» text (a column header of the export, an answer as the form spells it).
+_QUOTED = re.compile(r"«([^«»]*)»")
 #: Separators inside a token: «senter/kommunesamarbeid», «Cochran–Armitage», «p.p.».
 _JOINERS = re.compile(r"[/–—.]")
 _EDGE = re.compile(r"^[^\w]+|[^\w-]+$")  # a trailing hyphen stays: «frisklivs-, lærings- og»
 #: A token with a digit, an underscore or an @ is a number, a file or an identifier.
 _NOT_A_WORD = re.compile(r"[\d²³_@]")
+#: A file name: «samhandling.yaml».
+_FILE_NAME = re.compile(r"\w\.(?:ya?ml|csv|xlsx?|parquet|json|html|pdf|py|ipynb)\b", re.IGNORECASE)
 _GREEK = re.compile(r"[\u0370-\u03ff]")
 
 
-def visible_text(page: str) -> str:
-    """The text a reader sees (tags, styles and code dropped) and the figures' alt texts."""
-    alts = " ".join(html.unescape(a) for a in _ALT.findall(page))
-    return html.unescape(_TAG.sub(" ", _HIDDEN.sub(" ", page))) + " " + alts
+def visible_text(page: str, data: frozenset[str] = frozenset()) -> str:
+    """The text a reader sees (the title, the body; styles, scripts and code dropped) and the
+    figures' alt texts, with the data left out: a table body's cell (``td``, or a row's
+    ``th``) whose text is one of ``data``, and a «quoted» text that is."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(page, "html.parser")
+    for tag in soup(["style", "script", "code"]):
+        tag.decompose()
+    for cell in soup.select("tbody td, tbody th"):
+        if _norm(cell.get_text(" ")) in data:
+            cell.decompose()
+    alts = [img["alt"] for img in soup.find_all("img", alt=True)]
+    text = " ".join([soup.get_text(" "), *alts])
+    return _QUOTED.sub(lambda m: " " if _norm(m[1]) in data else m[0], html.unescape(text))
 
 
 def words(text: str) -> list[str]:
     """The words of ``text`` to spell-check (see the module docstring for what is left out)."""
     out = []
     for raw in text.split():
-        if _NOT_A_WORD.search(raw):
+        if _NOT_A_WORD.search(raw) or _FILE_NAME.search(raw):
             continue
         for part in _JOINERS.split(raw):
             word = _EDGE.sub("", part)
@@ -161,11 +144,17 @@ def words(text: str) -> list[str]:
     return out
 
 
-# --- the dictionary ---------------------------------------------------------------------------
-def _word_list() -> list[tuple[str, str | None]]:
-    """(word, model) of the project word list; model None for a word without one."""
+def read_document(out: Path, scheme: str, label: int | str, lang: str) -> str:
+    """The visible text of one document of the demo build, its data left out."""
+    page = demo_document_folder(out, scheme, label, lang) / "report.html"
+    return visible_text(page.read_text(encoding="utf-8"), data_values(scheme))
+
+
+# --- the dictionaries -------------------------------------------------------------------------
+def _word_list(lang: str) -> list[tuple[str, str | None]]:
+    """(word, model) of the language's project word list; model None for a word without one."""
     entries = []
-    for line in WORD_LIST.read_text(encoding="utf-8").splitlines():
+    for line in WORD_LISTS[lang].read_text(encoding="utf-8").splitlines():
         line = line.split("#", 1)[0].strip()
         if line:
             word, _, model = line.partition("/")
@@ -173,102 +162,152 @@ def _word_list() -> list[tuple[str, str | None]]:
     return entries
 
 
-def _place_names() -> set[str]:
-    """The words of every municipality and county name in the reference tables."""
+@functools.cache
+def place_names() -> frozenset[str]:
+    """The words of every municipality and county name in the reference tables, those with a
+    capital letter only (the «og» of «Møre og Romsdal» is no name)."""
     names: set[str] = set()
     for table in ("kommuner.csv", "fylker.csv"):
         with resources.files("evalkit").joinpath("reference", table).open(encoding="utf-8") as fh:
             for row in csv.DictReader(fh):
-                names.update(words(row["name"]))
-    return names
+                names.update(w for w in words(row["name"]) if not w.islower())
+    return frozenset(names)
 
 
-@pytest.fixture(scope="module")
-def speller(tmp_path_factory):
-    """``known(word)``: in the dictionary with the project's words, or a place name."""
-    if not DICTIONARY.with_suffix(".dic").is_file():
+def _encoding(aff: Path) -> str:
+    """The dictionary's encoding, from the ``SET`` line of its .aff (hunspell's default:
+    ISO8859-1)."""
+    for line in aff.read_bytes().splitlines():
+        if line.startswith(b"SET "):
+            return line.split()[1].decode("ascii")
+    return "ISO8859-1"
+
+
+def speller(lang: str):
+    """``known(word)``: in the language's dictionary with the project's words, or a place name;
+    made once per process (tests/test_language_is_right.py uses them too). Skips the test,
+    saying which package to install, when the dictionary is missing."""
+    dictionary, package = DICTIONARIES[lang]
+    if not dictionary.with_suffix(".dic").is_file():
         pytest.skip(
-            f"Debian's bokmål dictionary is not installed ({DICTIONARY}.dic): "
-            "apt-get install hunspell-no"
+            f"the {lang} dictionary is not installed ({dictionary}.dic): apt-get install {package}"
         )
+    return _speller(lang)
+
+
+@functools.cache
+def _speller(lang: str):
     from spylls.hunspell import Dictionary
 
+    dictionary = DICTIONARIES[lang][0]
     # the word list joins the dictionary as entries of its .dic, each with the flags (endings,
     # compounding) of its model word: hunspell's «word/model» of a personal dictionary
-    lines = DICTIONARY.with_suffix(".dic").read_text(encoding=DIC_ENCODING).splitlines()
+    encoding = _encoding(dictionary.with_suffix(".aff"))
+    lines = dictionary.with_suffix(".dic").read_text(encoding=encoding).splitlines()
     flags_of: dict[str, str] = {}
     for line in lines[1:]:
         stem, _, rest = line.partition("/")
         flags_of.setdefault(stem, rest.split()[0] if rest else "")
     added = []
-    for word, model in _word_list():
+    for word, model in _word_list(lang):
         if model is not None and model not in flags_of:
-            raise AssertionError(f"{WORD_LIST}: the model {model!r} of {word!r} is no word")
+            raise AssertionError(f"{WORD_LISTS[lang]}: the model {model!r} of {word!r} is no word")
         found = flags_of.get(model, "") if model else ""
         added.append(f"{word}/{found}" if found else word)
-    folder = tmp_path_factory.mktemp("hunspell")
-    shutil.copyfile(DICTIONARY.with_suffix(".aff"), folder / "nb_NO.aff")
     entries = lines[1:] + added
-    (folder / "nb_NO.dic").write_text(
-        "\n".join([str(len(entries)), *entries]) + "\n", encoding=DIC_ENCODING
-    )
-    dictionary = Dictionary.from_files(str(folder / "nb_NO"))
-    places = _place_names()
+    with tempfile.TemporaryDirectory() as tmp:  # spylls reads the files whole
+        folder = Path(tmp)
+        shutil.copyfile(dictionary.with_suffix(".aff"), folder / f"{dictionary.name}.aff")
+        (folder / f"{dictionary.name}.dic").write_text(
+            "\n".join([str(len(entries)), *entries]) + "\n", encoding=encoding
+        )
+        checker = Dictionary.from_files(str(folder / dictionary.name))
+    places = place_names()
 
+    @functools.cache
     def known(word: str) -> bool:
-        return word in places or dictionary.lookup(word)
+        return word in places or checker.lookup(word)
 
     return known
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _no_shell_left_behind():
-    """The IPython shell of :func:`build_report_html` goes with this module's tests."""
-    yield
-    from IPython.core.interactiveshell import InteractiveShell
-
-    if InteractiveShell.initialized():
-        InteractiveShell.instance().history_manager.end_session()
-        InteractiveShell.clear_instance()
+@pytest.fixture(scope="module")
+def spellers():
+    """``spellers(lang)``: the language's ``known`` (:func:`speller`). Module-scoped, so that
+    under xdist this module's tests go to one worker (tests/conftest.py), which loads each
+    dictionary once."""
+    return speller
 
 
 # --- the tests --------------------------------------------------------------------------------
-def test_the_words_of_a_page_leave_code_numbers_and_identifiers_out():
+def test_the_words_of_a_page_leave_code_numbers_identifiers_and_data_out():
     page = (
         "<p>Andelen <code>økte_ikke</code> 91,7&nbsp;% (p&nbsp;&lt;&nbsp;0,05) i "
-        "2019.csv og questback-2022; «Cochran–Armitage» frisklivs-, lærings- og "
-        "senter/kommunesamarbeid, χ² noted.</p><img alt='x' src='a.png' alt=\"Figur med tekst\">"
+        "2019.csv og questback-2022 i samhandling.yaml; «Cochran–Armitage» frisklivs-, lærings- og "
+        "senter/kommunesamarbeid, χ² noted; kolonnen «Søker (kommune)».</p>"
+        "<table><thead><tr><th>Prosjekt</th><th>Kategori</th></tr></thead><tbody><tr>"
+        "<th scope='row'>Samhandling om barn</th><td>Annet</td></tr></tbody></table>"
+        "<img alt='x' src='a.png'><img src='b.png' alt=\"Figur med tekst\">"
     )
-    assert words(visible_text(page)) == [
+    data = frozenset({"Samhandling om barn", "Søker (kommune)", "Prosjekt"})
+    assert words(visible_text(page, data)) == [
         "Andelen", "og", "Cochran", "Armitage", "frisklivs-", "lærings-", "og", "senter",
-        "kommunesamarbeid", "Figur", "med", "tekst",
+        "kommunesamarbeid", "kolonnen", "Prosjekt", "Kategori", "Annet",
+        "Figur", "med", "tekst",
     ]  # fmt: skip
+    # without data, every cell counts
+    assert "Samhandling" in words(visible_text(page))
 
 
-def test_the_dictionary_knows_bokmal_and_finds_a_misspelling(speller):
-    # a premise of the document test: the dictionary is bokmål and does reject a wrong word
-    assert speller("konfidensintervall") and speller("Helsedirektoratet")
-    assert not speller("konfidensinterval") and not speller("Helsedirektorratet")
-    # the word list: «kjikvadrat/kvadrat» gives it kvadrat's endings and compounding
-    assert speller("kjikvadrat") and speller("kjikvadrattest") and speller("Kjikvadratet")
-    assert speller("Guovdageaidnu")  # a municipality of the reference tables
+def test_the_data_are_the_exports_values_not_the_schemes_labels():
+    values = data_values("samhandling")
+    # a project name and an applicant municipality of the demo exports
+    assert "Samhandling om barn med sammensatte behov" in values and "Aurskog-Høland" in values
+    # the form's questions as the export's headers hold them (samhandling's headers are its
+    # labels); never the personal data dropped on reading
+    headers = load_scheme("frisklivs_lms").layouts["questback-2022"].headers
+    assert sum(_norm(h) in data_values("frisklivs_lms") for h in headers) > 10
+    assert "Kari Hemmelig" not in data_values("frisklivs_lms")
+    # the category «Annet» is spelt in the export as the vocabulary's bokmål label: it is the
+    # scheme's wording, which nn/en documents translate, not data
+    assert "Annet" not in values and "Lokalmedisinsk senter/kommunesamarbeid" not in values
+
+
+@pytest.mark.parametrize("lang", ["nb", "nn", "en"])
+def test_the_dictionary_knows_the_language_and_finds_a_misspelling(spellers, lang):
+    # a premise of the document test: each dictionary is its language's and rejects a wrong word
+    right, wrong = {
+        "nb": (["konfidensintervall", "Helsedirektoratet", "ikke"], ["konfidensinterval"]),
+        "nn": (["Helsedirektoratet", "ikkje", "prosjekta", "kommunar"], ["ikke", "prosjektene"]),
+        "en": (["confidence", "municipality", "programme", "centre"], ["municipallity", "og"]),
+    }[lang]
+    known = spellers(lang)
+    assert all(known(w) for w in right), [w for w in right if not known(w)]
+    assert not any(known(w) for w in wrong), [w for w in wrong if known(w)]
+    assert known("Guovdageaidnu")  # a municipality of the reference tables
+
+
+def test_a_word_list_entry_takes_its_models_endings(spellers):
+    known = spellers("nb")
+    # «kjikvadrat/kvadrat» gives it kvadrat's endings and compounding
+    assert known("kjikvadrat") and known("kjikvadrattest") and known("Kjikvadratet")
 
 
 @pytest.mark.parametrize(
-    ("notebook", "parameters"),
-    [pytest.param(nb, params, id=doc_id) for doc_id, nb, params in demo_documents()],
+    ("scheme", "label", "lang"),
+    [pytest.param(s, label, lang, id=f"{s}-{label}-{lang}") for s, label, lang in demo_documents()],
 )
-def test_demo_document_is_spelled_right(notebook, parameters, speller, demo_cache_dir):
-    # the cleaned years kept for the worker's demo documents, as the runner keeps them
-    parameters = {**parameters, "cache_dir": str(demo_cache_dir)}
-    page = build_report_html(ROOT / "notebooks" / notebook, parameters)
-    text = visible_text(page)
+def test_demo_document_is_spelled_right(demo_outputs, spellers, scheme, label, lang):
+    known = spellers(lang)
+    text = read_document(demo_outputs, scheme, label, lang)
     found = words(text)
     assert len(found) > 300  # the page was read at all
-    wrong = sorted({w for w in found if not speller(w)}, key=str.lower)
+    wrong = sorted({w for w in found if not known(w)}, key=str.lower)
     context = {
         w: " ".join(text[m.start() - 50 : m.end() + 30].split())
         for w in wrong
         if (m := re.search(rf"(?<![\w-]){re.escape(w)}(?![\w])", text))
     }
-    assert not wrong, "\n".join(f"{w!r}: …{context.get(w, '')}…" for w in wrong)
+    assert not wrong, f"{len(wrong)} word(s) not in the {lang} dictionary:\n" + "\n".join(
+        f"{w!r}: …{context.get(w, '')}…" for w in wrong
+    )
