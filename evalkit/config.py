@@ -46,7 +46,6 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
-from pydantic._internal._model_construction import ModelMetaclass
 
 from evalkit import i18n
 from evalkit.errors import EvalkitError
@@ -230,7 +229,7 @@ SectionPiece = Literal[
 TRANSLATED = tuple(lang for lang in LANGUAGES if lang != SOURCE_LANGUAGE)
 
 
-class _TranslatedFields(ModelMetaclass):
+class _TranslatedFields(type(BaseModel)):  # pydantic's metaclass, by its public face
     """Every field ``X_nb`` of a model gains the optional fields ``X_nn`` and ``X_en`` of the
     same type (None when not given), so that each text of the YAML can be translated without a
     field written out by hand for each language; :func:`scheme_text` reads them."""
