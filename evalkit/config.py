@@ -612,21 +612,6 @@ class SchemeModel(_Model):
         return self
 
 
-class _UnitWords(dict):
-    """``UNIT_NB[unit]``: the unit's noun (one, many, the many) in the current language, from
-    the catalog (:func:`evalkit.formats.unit_words`); the name is from before the languages."""
-
-    def __getitem__(self, unit: str) -> tuple[str, str, str]:
-        from evalkit.formats import unit_words
-
-        if unit not in self:
-            raise KeyError(unit)
-        return unit_words(unit)
-
-
-UNIT_NB = _UnitWords.fromkeys(("project", "application"))
-
-
 # --- texts per language ------------------------------------------------------------------------
 def _source_name(obj: Any, key: str) -> str:
     """The attribute holding the bokmål of ``key``: ``label_nb``, or ``summary`` itself."""
@@ -1096,7 +1081,9 @@ class Scheme:
     def words(self) -> tuple[str, str, str]:
         """«prosjekt», «prosjekter», «prosjektene» (or the same of «søknad») in the current
         language (:func:`evalkit.formats.unit_words`)."""
-        return UNIT_NB[self.unit]
+        from evalkit.formats import unit_words
+
+        return unit_words(self.unit)
 
     def text(self, key: str, lang: str | None = None) -> Any:
         """:func:`scheme_text` of the scheme: ``scheme.text("title", "en")``."""

@@ -94,10 +94,6 @@ class DisclosureRule:
             return t("disclosure.small.list", items=", ".join(map(str, small[:-1])), last=small[-1])
         return t("disclosure.small.range", last=small[-1])
 
-    #: The names of before the languages (the callers are renamed as they are converted).
-    footnote_nb = footnote_text
-    small_nb = small_text
-
 
 #: The small-count rule of every published table (counts of 1 and 2 hidden as «:»): the
 #: year documents' and the trends document's, so that they hide the same cells.
@@ -1361,10 +1357,6 @@ def withheld_note_text(withheld: Iterable[Hashable], doc: Any) -> str | None:
     )
 
 
-#: The name of before the languages.
-withheld_note_nb = withheld_note_text
-
-
 def _the(doc: Any) -> str:
     """«prosjektene» / «søknadene» (the current language)."""
     from evalkit.formats import unit_form
@@ -1513,8 +1505,3 @@ def trends_method_text(doc: Any, rule: DisclosureRule) -> str:
         symbol=rule.symbol,
         many=unit_form(doc.unit, "many"),
     )
-
-
-#: The names of before the languages.
-method_nb = method_text
-trends_method_nb = trends_method_text

@@ -89,24 +89,19 @@ PROBLEM_CODES = (
 
 #: Each ``action`` and ``problem`` code in the words of the current language (the catalog's
 #: ``flags.action.<code>`` and ``flags.problem.<code>``), read when looked up.
-ACTIONS_NB = Keyed("flags.action.{}", ACTIONS)
-PROBLEMS_NB = Keyed("flags.problem.{}", PROBLEM_CODES)
+ACTION_WORDS = Keyed("flags.action.{}", ACTIONS)
+PROBLEM_WORDS = Keyed("flags.problem.{}", PROBLEM_CODES)
 
 
 def problem_text(code: object) -> str:
     """A ``problem`` code in the current language («Ukjent fylke», «Unknown county»); a code
     without words as it is."""
-    return PROBLEMS_NB.get(str(code), "" if code is None else str(code))
+    return PROBLEM_WORDS.get(str(code), "" if code is None else str(code))
 
 
 def action_text(code: object) -> str:
     """An ``action`` code in the current language («Holdt utenfor», «Excluded»)."""
-    return ACTIONS_NB.get(str(code), "" if code is None else str(code))
-
-
-#: The names of before the languages (the next wave renames the callers).
-problem_nb = problem_text
-action_nb = action_text
+    return ACTION_WORDS.get(str(code), "" if code is None else str(code))
 
 
 def _empty_flags() -> pd.DataFrame:

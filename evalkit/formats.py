@@ -37,7 +37,7 @@ from babel.numbers import (
 )
 
 from evalkit.errors import EvalkitError
-from evalkit.i18n import LANGUAGES, Keyed, current_language, current_locale, language, t, tn
+from evalkit.i18n import LANGUAGES, current_language, current_locale, language, t, tn
 
 NBSP = "\u00a0"
 #: The minus sign of Norwegian typography (U+2212), not the hyphen.
@@ -241,10 +241,6 @@ def join_list(items: list[str], locale: str | None = None) -> str:
     return format_list(items, locale=_locale(locale)) if items else ""
 
 
-#: The name the documents used before the languages (the next wave renames its callers).
-join_nb = join_list
-
-
 def p_equals(p: float | None, locale: str | None = None) -> str:
     """A p-value as running text states it: ``p = 0,034``, ``p < 0,001`` (never «p = < 0,001»);
     ``p = –`` when there is none."""
@@ -262,21 +258,6 @@ UNITS = ("project", "application")
 #: clause (a project answers its form: «som svarte» / «that answered»), after which a comma
 #: goes before the verb; an application's field is filled in or not («med svar»).
 ANSWERED_IS_CLAUSE = {"project": True, "application": False}
-
-
-class _UnitForms(Keyed):
-    """``UNIT_FORMS_NB[unit][form]``: the catalog's ``unit.<unit>.<form>``."""
-
-    def __getitem__(self, unit: str) -> Keyed:  # type: ignore[override]
-        if unit not in self.codes:
-            raise KeyError(unit)
-        return Keyed(f"unit.{unit}.{{}}", ("each", "the", "the_one"))
-
-
-#: The names of before the languages, now read from the catalog in the current language (the
-#: next wave of conversions calls :func:`unit_form` instead).
-UNIT_FORMS_NB = _UnitForms("", UNITS)
-ANSWERED_NB = Keyed("unit.{}.answered", UNITS)
 
 
 def _check_unit(unit: str) -> str:

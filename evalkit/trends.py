@@ -15,8 +15,9 @@ import pandas as pd
 
 from evalkit import geography, paths, stats, wording
 from evalkit.config import Scheme
+from evalkit.disclosure import UNPLACED_NB as UNPLACED_NB  # the row key, shown by row_label
 from evalkit.evaluation import load_year, resolve_scheme
-from evalkit.i18n import check_language, set_language, t
+from evalkit.i18n import check_language, set_language
 from evalkit.metrics import compute_metrics, share_labels
 
 
@@ -189,26 +190,6 @@ def regression(tr: Trends) -> dict | None:
     for p in res["predictors"]:
         p["label_nb"] = labels.get(p["name"], p["name"])
     return res
-
-
-#: The key of the row of the projects that cannot be placed in one county of the common
-#: geography (an identifier of the tables and of metrics.json: the row is shown as
-#: :func:`unplaced_label`).
-UNPLACED_NB = "Kan ikke plasseres"
-
-
-def unplaced_label() -> str:
-    """The row :data:`UNPLACED_NB` as a reader sees it, in the current language: «Kan ikke
-    plasseres», «Kan ikkje plasserast», «Cannot be placed»."""
-    return t("trends.county.unplaced")
-
-
-def row_labels() -> dict[str, str]:
-    """The rows of the county table whose key is not their label (:data:`UNPLACED_NB`, the
-    total row :data:`evalkit.disclosure.TOTAL_NB`) → their label in the current language."""
-    from evalkit.disclosure import TOTAL_NB
-
-    return {UNPLACED_NB: unplaced_label(), TOTAL_NB: t("trends.county.total")}
 
 
 def _codes(tr: Trends) -> pd.Series:

@@ -38,7 +38,6 @@ __all__ = [
     "METHODS",
     "REFERENCES",
     "TREND_VERDICT",
-    "TREND_VERDICT_NB",
     "VERDICTS",
     "group_kind",
     "group_warning",
@@ -166,18 +165,17 @@ def method_description(key: str) -> str:
 
 class _Method(Mapping[str, str]):
     """One entry of :data:`METHODS`: ``name`` and ``description`` in the current language
-    (from the catalog, read when asked for), ``reference``. ``name_nb`` and
-    ``description_nb`` are the names of before the languages and give the same."""
+    (from the catalog, read when asked for), ``reference``."""
 
-    FIELDS = ("name", "description", "reference", "name_nb", "description_nb")
+    FIELDS = ("name", "description", "reference")
 
     def __init__(self, key: str) -> None:
         self.key = key
 
     def __getitem__(self, field: str) -> str:
-        if field in ("name", "name_nb"):
+        if field == "name":
             return method_name(self.key)
-        if field in ("description", "description_nb"):
+        if field == "description":
             return method_description(self.key)
         if field == "reference":
             return REFERENCES[self.key]
@@ -347,8 +345,6 @@ TREND_VERDICT: Mapping[str | None, str] = _Words(
         None: lambda: t("verdict.untested"),
     }
 )
-#: The name of before the languages: the same words, in the current language.
-TREND_VERDICT_NB = TREND_VERDICT
 
 
 def trend_verdict_words(verdict: str | None) -> str:

@@ -261,7 +261,7 @@ def test_public_rows_in_the_yaml_are_checked(tmp_path):
 
 
 def test_frisklivs_keeps_the_rule_and_says_nothing_is_public():
-    text = disclosure.method_nb(load_scheme("frisklivs_lms").doc, DisclosureRule())
+    text = disclosure.method_text(load_scheme("frisklivs_lms").doc, DisclosureRule())
     assert text == (
         "I tabeller på fylkesnivå vises antall på 1 eller 2 som «:». Flere celler skjules der det "
         "trengs for at de skjulte tallene ikke skal kunne regnes ut fra summene eller fra andre "

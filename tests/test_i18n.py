@@ -165,7 +165,7 @@ def test_counts_of_rows_in_words(lang, units, the, one, of):
 
 
 def test_flag_words_in_each_language():
-    assert flags.problem_nb("unknown_county") == "Ukjent fylke"
+    assert flags.problem_text("unknown_county") == "Ukjent fylke"
     with language("nn"):
         assert flags.problem_text("header_not_first_row") == "Overskriftsrada er ikkje første rad"
         assert flags.action_text("excluded") == "Halde utanfor"

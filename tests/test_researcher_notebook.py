@@ -31,7 +31,7 @@ from evalkit.document import counters, numbered, plots
 from evalkit.document.html import export_html, is_plot_repr
 from evalkit.errors import EvalkitError
 from evalkit.evaluation import evaluate
-from evalkit.flags import ACTIONS, ACTIONS_NB, PROBLEMS_NB
+from evalkit.flags import ACTION_WORDS, ACTIONS, PROBLEM_WORDS
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "data" / "demo"
@@ -409,8 +409,8 @@ def test_data_quality_codes_in_norwegian_in_the_appendix(ev, monkeypatch):
 
     codes |= set(INVISIBLE)
     assert len(codes) >= 20, codes
-    assert codes <= set(PROBLEMS_NB), codes - set(PROBLEMS_NB)
-    assert set(ACTIONS) == set(ACTIONS_NB)
+    assert codes <= set(PROBLEM_WORDS), codes - set(PROBLEM_WORDS)
+    assert set(ACTIONS) == set(ACTION_WORDS)
     dq = pd.DataFrame(
         {
             "row": [3, 4],

@@ -686,7 +686,7 @@ def test_every_method_used_is_described_in_norwegian_with_a_reference():
     }  # fmt: skip
     assert used <= set(wording.METHODS)
     for entry in wording.METHODS.values():
-        assert entry["name_nb"] and entry["description_nb"] and entry["reference"]
+        assert entry["name"] and entry["description"] and entry["reference"]
         assert any(ch.isdigit() for ch in entry["reference"])  # a year / volume to look up
 
 

@@ -54,8 +54,8 @@ def test_millions_and_kroner():
 def test_p_values_and_lists():
     assert formats.fmt_p(0.0004) == f"<{NB}0,001"
     assert formats.fmt_p(0.0372) == "0,037"
-    assert text.join_nb(["a", "b", "c"]) == "a, b og c"
-    assert text.join_nb(["a"]) == "a"
+    assert formats.join_list(["a", "b", "c"]) == "a, b og c"
+    assert formats.join_list(["a"]) == "a"
     assert text.esc("<script>") == "&lt;script&gt;"
 
 

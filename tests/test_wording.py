@@ -272,7 +272,7 @@ NEGATION = re.compile(r"\b(ikke|ikkje|not)\b", re.IGNORECASE)
 def test_the_verdicts_in_each_language_never_call_a_change_steady(lang):
     with language(lang):
         words = {v: wording.trend_verdict_words(v) for v in (*wording.VERDICTS, None)}
-        assert dict(wording.TREND_VERDICT_NB) == words  # the old name, the same words
+        assert dict(wording.TREND_VERDICT) == words
         descriptions = [wording.METHODS[k]["description"] for k in wording.METHODS]
     assert set(stats.TREND_VERDICTS) == set(wording.VERDICTS)
     assert words == VERDICTS_BY_HAND[lang]
@@ -293,7 +293,7 @@ def test_method_texts_in_english_with_english_numbers():
         assert wording.method_description("cohens_h").endswith(
             "About 0.2 counts as a small difference, 0.5 as a medium and 0.8 as a large one."
         )
-        assert "0–100%" in wording.METHODS["wilson"]["description_nb"]  # the old name: current
+        assert "0–100%" in wording.METHODS["wilson"]["description"]
     with language("nn"):
         assert "Om lag 0,2 blir rekna som liten" in wording.method_description("cohens_h")
     with pytest.raises(KeyError, match="wald_typo"):

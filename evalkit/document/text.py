@@ -40,9 +40,6 @@ from evalkit.formats import (
 )
 from evalkit.i18n import t, tn
 
-#: The name the documents used before the languages (:func:`evalkit.formats.join_list`).
-join_nb = join_list
-
 #: Each character that means something to HTML or to Markdown (links, images, emphasis, code,
 #: headings, tables, strikethrough, math, backslash escapes), as a named HTML entity: the text
 #: shows as itself in HTML and in Markdown (nbconvert, JupyterLab), and a reader of the Markdown

@@ -201,7 +201,7 @@ def method(tr: Trends) -> MarkdownText:
         _lead(t("trends.method.lead.counties"), _county_method(tr)),
         _lead(
             t("trends.method.lead.suppression"),
-            esc(disclosure.trends_method_nb(tr.scheme.doc, RULE)),
+            esc(disclosure.trends_method_text(tr.scheme.doc, RULE)),
         ),
     ]
     reg = tr.scheme.doc.trends.regression
@@ -229,7 +229,7 @@ def _lead(lead: str, body: str) -> str:
 def _amount_test_sentence(a: dict) -> str:
     """How the years' amounts were compared: the rank test used, or why there is none."""
     if a["test"]["method"] is not None:
-        return t("trends.amounts.tested", test=a["test"]["name"])
+        return t("trends.amounts.tested", test=wording.test_name(a))
     with_amounts = [y for y, s in sorted(a["by_year"].items()) if s["n"]]
     if len(with_amounts) == 1:
         return t("trends.amounts.untested_one_year", year=with_amounts[0])
@@ -244,7 +244,7 @@ def _amount_test_note(a: dict) -> str:
         return _amount_test_sentence(a)
     return t(
         "trends.amounts.test_note",
-        test=a["test"]["name"],
+        test=wording.test_name(a),
         p=formats.p_equals(a["test"]["p_value"]),
     )
 
@@ -258,7 +258,7 @@ def _county_method(tr: Trends) -> str:
         "last": last,
         "each": formats.unit_form(unit, "each").capitalize(),
         "the": tr.scheme.words()[2].capitalize(),
-        "unplaced": trends.unplaced_label(),
+        "unplaced": disclosure.row_label(disclosure.UNPLACED_NB),
     }
     out = (
         t("trends.method.counties_by_name", **fields)
@@ -333,9 +333,9 @@ def trend_table(tr: Trends) -> Table:
                 else "–"
             ),
             t("trends.table.trend.p_departure"): fmt_p(dep.get("p_value")) if test else "–",
-            t("trends.table.trend.verdict"): wording.TREND_VERDICT_NB[
+            t("trends.table.trend.verdict"): wording.trend_verdict_words(
                 test["verdict"] if test else None
-            ],
+            ),
         }
         rows.append(row)
     data = pd.DataFrame(
@@ -435,7 +435,7 @@ def county_table(tr: Trends) -> Table:
     count = tr.scheme.words()[1].capitalize()
     years = list(table.columns)
     display = sup.display(formatters=dict.fromkeys(years, fmt_int))
-    display = display.rename(index=trends.row_labels()).reset_index()
+    display = display.rename(index=disclosure.row_label).reset_index()
     display = display.rename(columns={"county_name": t("trends.table.county.county")})
     data = table.astype(object).mask(sup.mask, RULE.symbol).reset_index()
     last = tr.years[-1]
@@ -496,7 +496,9 @@ def county_note(
         unplaced.append(t("trends.county_note.no_municipality", rows=rows))
     if unplaced:
         out += " " + t(
-            "trends.county_note.unplaced", rows=join_list(unplaced), label=trends.unplaced_label()
+            "trends.county_note.unplaced",
+            rows=join_list(unplaced),
+            label=disclosure.row_label(disclosure.UNPLACED_NB),
         )
     return out
 
@@ -519,7 +521,7 @@ def regression_table(tr: Trends) -> Table | MarkdownText:
     labels = {p.name: scheme_text(p, "label") for p in spec.predictors}
     rows = [
         {
-            "": labels.get(p["name"], p["label_nb"]),
+            "": labels.get(p["name"], p["name"]),
             t("trends.table.regression.odds_ratio"): formats.fmt_dec(p["odds_ratio"], 2),
             t("trends.table.regression.ci"): t(
                 "trends.table.regression.ci_cell",

@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from evalkit import disclosure, formats, wording
+from evalkit import disclosure, formats, metrics, wording
 from evalkit.config import scheme_text
 from evalkit.disclosure import SuppressedTable
 from evalkit.document import excel, plots, text
@@ -42,7 +42,6 @@ from evalkit.evaluation import Evaluation
 from evalkit.flags import action_text, detail_text, problem_text
 from evalkit.formats import fmt_ci, fmt_int, fmt_nok, fmt_p, fmt_pct, fmt_pp, join_list
 from evalkit.i18n import SOURCE_LANGUAGE, current_language, t, tn
-from evalkit.metrics import share_labels as _share_labels_nb
 
 
 def _ev_source(ev: Evaluation) -> str:
@@ -195,7 +194,7 @@ def method(ev: Evaluation) -> MarkdownText:
         paragraph(t("year.method.denominators.head"), denominators),
         paragraph(
             t("year.method.uncertainty.head"),
-            t("year.method.uncertainty") + " " + esc(wording.METHODS["wilson"]["description_nb"]),
+            t("year.method.uncertainty") + " " + esc(wording.method_description("wilson")),
         ),
         paragraph(
             t("year.method.complete.head"),
@@ -206,11 +205,11 @@ def method(ev: Evaluation) -> MarkdownText:
             ),
         ),
         paragraph(
-            t("year.method.suppression.head"), esc(disclosure.method_nb(ev.scheme.doc, RULE))
+            t("year.method.suppression.head"), esc(disclosure.method_text(ev.scheme.doc, RULE))
         ),
     ]
     if m.get("comparisons"):
-        names = sorted({c["test"] for c in m["comparisons"] if c["p_value"] is not None})
+        names = sorted({wording.test_name(c) for c in m["comparisons"] if c["p_value"] is not None})
         holm = text.holm_sentence(m["comparisons"], _labels(ev), m.get("comparison_counts"))
         lines.append(
             paragraph(
@@ -252,7 +251,9 @@ def _formats(ev: Evaluation) -> dict[str, Any]:
 def county_table(ev: Evaluation) -> Table:
     """Rows, amounts and municipalities per county (the YAML's ``county_table``), suppressed."""
     table, sup, cols = _county_suppression(ev)
-    display = sup.display(formatters=_formats(ev)).reset_index().rename(columns=cols)
+    display = sup.display(formatters=_formats(ev))
+    # the rows keep their keys («I alt») in the data; the reader sees them in the language
+    display = display.rename(index=disclosure.row_label).reset_index().rename(columns=cols)
     data = table.astype(object).mask(sup.mask, RULE.symbol).reset_index().rename(columns=cols)
     title_ = _titled(scheme_text(ev.scheme.doc.county_table, "title"), ev.year)
     return _table(ev, Table("fylker", title_, display, data, sup.footnote), _ev_source(ev))
@@ -284,7 +285,7 @@ def county_figure(ev: Evaluation, which: str) -> Figure:
     spec = ev.scheme.doc.county_table.figures
     count, amount, what = spec.count, spec.amount, scheme_text(spec, "count_label")
     shown = [c for c in (count, amount) if c is not None and c in mask]
-    notes = [RULE.footnote_nb] if shown and mask[shown].any().any() else []
+    notes = [RULE.footnote_text] if shown and mask[shown].any().any() else []
     if which == "count":
         count_title = t("year.county.count_title", what=what, year=ev.year)
         hidden = _hidden(mask, count, by)
@@ -317,37 +318,6 @@ def _hidden(mask: pd.DataFrame, column: str, by: pd.DataFrame) -> pd.Series:
     return pd.Series(False, index=by.index)
 
 
-def share_labels(scheme: Any) -> dict[str, dict[str, str]]:
-    """:func:`evalkit.metrics.share_labels` with each ``label_nb`` in the current language
-    (the YAML's ``label_nn``/``label_en`` of the share, field or term; bokmål where it has
-    none)."""
-    labels = _share_labels_nb(scheme)
-    if current_language() == SOURCE_LANGUAGE:
-        return labels
-    return {k: {**v, "label_nb": _share_label(scheme, k, v)} for k, v in labels.items()}
-
-
-def _share_label(scheme: Any, key: str, entry: dict[str, str]) -> str:
-    """The label of the share ``key`` in the current language, found as
-    :func:`evalkit.metrics.share_labels` names it: the share's own label (yes/no, one code),
-    a checked box's field label, or the code's label (a category, a reason)."""
-    for spec in scheme.shares:
-        own = spec.key or (spec.field if spec.kind == "yesno" else f"{spec.field}.{spec.code}")
-        if spec.kind in ("yesno", "category_one") and key == own:
-            return scheme_text(spec, "label")
-        if spec.kind == "checked" and key in scheme.expand_fields(spec.field):
-            return scheme_text(scheme.fields[key], "label")
-        if spec.kind in ("category", "reasons") and key.startswith(f"{spec.field}."):
-            if spec.kind == "category":
-                vocabulary = scheme.fields[spec.field].vocabulary
-            else:
-                vocabulary = next(
-                    f for f in scheme.fields.values() if f.target == spec.field
-                ).vocabulary
-            return scheme.vocabularies[vocabulary].label(key[len(spec.field) + 1 :])
-    return entry["label_nb"]
-
-
 def _group_label(ev: Evaluation, group: str) -> str:
     """A share group as text names it: its code in bokmål (the YAML's groups are bokmål
     words: «aktører»), else the label of its first share in the current language, lower case."""
@@ -361,11 +331,11 @@ def _group_label(ev: Evaluation, group: str) -> str:
 
 
 def shares_frame(ev: Evaluation, group: str) -> pd.DataFrame:
-    labels = share_labels(ev.scheme)
+    labels = metrics.share_labels(ev.scheme)
     rows = []
     for key, s in ev.metrics["shares"].items():
         if labels.get(key, {}).get("group") == group:
-            rows.append({"key": key, "label": labels[key]["label_nb"], **s})
+            rows.append({"key": key, "label": labels[key]["label"], **s})
     return pd.DataFrame(rows)
 
 
@@ -464,26 +434,13 @@ def category_table(ev: Evaluation) -> Table | MarkdownText:
     label = scheme_text(ev.scheme.fields[field_], "label")
     display = pd.DataFrame(
         {
-            label: [
-                _code_label(ev, field_, c, n)
-                for c, n in zip(by[field_], by[f"{field_}_name"], strict=True)
-            ],
+            label: [metrics.code_label(ev.scheme, field_, c) for c in by[field_]],
             **{scheme_text(c, "label"): by[c.key].map(formats[c.key]) for c in columns},
         }
     )
     many = ev.scheme.words()[1]
     title_ = t("year.category.title", many=many.capitalize(), field=label.lower(), year=ev.year)
     return _table(ev, Table("kategorier", title_, display, by), _ev_source(ev))
-
-
-def _code_label(ev: Evaluation, field_: str, code: Any, shown: Any) -> Any:
-    """The label of a category field's ``code`` in the current language; ``shown`` (the
-    bokmål label metrics.json holds) for a code the vocabulary does not have."""
-    vocabulary = ev.scheme.fields[field_].vocabulary
-    try:
-        return ev.scheme.vocabularies[vocabulary].label(str(code))
-    except KeyError:
-        return shown
 
 
 def list_table(ev: Evaluation, spec: Any) -> Table:
@@ -505,7 +462,7 @@ def list_table(ev: Evaluation, spec: Any) -> Table:
         f = ev.scheme.fields.get(col)
         values = rows[col]
         if col == "county_name":
-            values = values.fillna(t("year.list.unknown_county"))
+            values = values.fillna(disclosure.row_label(disclosure.UNKNOWN_COUNTY_NB))
         elif f is not None and f.vocabulary:
             vocab = ev.scheme.vocabularies[f.vocabulary]
             values = values.map({term.code: scheme_text(term, "label") for term in vocab.terms})
@@ -517,7 +474,7 @@ def list_table(ev: Evaluation, spec: Any) -> Table:
     display = data.assign(**{h: data[h].map(fmt_int) for h in amounts})
     name = "liste_" + piece_name(spec.title_nb)[:20]
     group = headers[spec.group_by] if spec.group_by is not None else None
-    notes = [n for n in [disclosure.withheld_note_nb(kept.withheld, ev.scheme.doc)] if n]
+    notes = [n for n in [disclosure.withheld_note_text(kept.withheld, ev.scheme.doc)] if n]
     title_ = _titled(scheme_text(spec, "title"), ev.year)
     table = Table(name, title_, display, data, notes=notes, group_by=group)
     return _table(ev, table, _ev_source(ev))
@@ -556,7 +513,7 @@ def applied_granted_table(ev: Evaluation) -> Table:
             f"{fmt_pct(r['median'])} ({fmt_pct(r['q1'])}–{fmt_pct(r['q3'])})",
         ),
         (
-            t("year.applied_granted.test", test=test["name"]),
+            t("year.applied_granted.test", test=wording.test_name(test)),
             "–"
             if test["statistic"] is None
             else f"{formats.fmt_dec(test['statistic'], 2)} ({fmt_p(test['p_value'])})",
@@ -578,18 +535,16 @@ def applied_granted_table(ev: Evaluation) -> Table:
 
 def group_tests_table(ev: Evaluation) -> Table:
     """Are the shares alike across counties (and, for applications, categories)?"""
-    g = pd.DataFrame(ev.metrics["group_tests"])
-    labels = {s.key: scheme_text(s, "label") for s in ev.scheme.doc.group_tests}
+    tests = ev.metrics["group_tests"]
+    g = pd.DataFrame(tests)
     display = pd.DataFrame(
         {
-            "": [labels.get(k, nb) for k, nb in zip(g["key"], g["label_nb"], strict=True)]
-            if "key" in g
-            else g["label_nb"],
+            "": [text.group_test_label(r, ev.scheme) for r in tests],
             t("year.group_tests.groups"): g["groups"].map(fmt_int),
             t("year.group_tests.answers"): g["n"].map(fmt_int),
-            t("year.col.test"): g["test"],
+            t("year.col.test"): [wording.test_name(r) for r in tests],
             "p": g["p_value"].map(fmt_p),
-            t("year.col.note"): g["warning"].fillna(""),
+            t("year.col.note"): [text.group_test_warning(r, ev.scheme) or "" for r in tests],
         }
     )
     notes = [t("year.group_tests.note", the=ev.scheme.words()[2])]
@@ -613,8 +568,8 @@ def group_tests_table(ev: Evaluation) -> Table:
 def _labels(ev: Evaluation) -> dict[str, str]:
     """«Annet (målgruppe)»: a share's label with its group, for text that names shares."""
     return {
-        k: t("year.label_with_group", label=v["label_nb"], group=_group_label(ev, v["group"]))
-        for k, v in share_labels(ev.scheme).items()
+        k: t("year.label_with_group", label=v["label"], group=_group_label(ev, v["group"]))
+        for k, v in metrics.share_labels(ev.scheme).items()
     }
 
 
@@ -637,9 +592,9 @@ def comparison_figure(ev: Evaluation) -> Figure | MarkdownText:
     counts = ev.metrics.get("comparison_counts")
     if not comps:
         return _md("")
-    labels = share_labels(ev.scheme)
+    labels = metrics.share_labels(ev.scheme)
     c = pd.DataFrame(comps)
-    c["label"] = c["metric"].map(lambda k: labels.get(k, {}).get("label_nb", k))
+    c["label"] = c["metric"].map(lambda k: labels.get(k, {}).get("label", k))
     c["group"] = c["metric"].map(lambda k: labels.get(k, {}).get("group", ""))
     others = sorted(set(c["other_year"]))
     title_ = t(
@@ -670,8 +625,8 @@ TEST_SHORT = {"pearson_chi2": "Pearson", "fisher_exact": "Fisher"}
 def _distinct_labels(ev: Evaluation, keys: list[str]) -> list[str]:
     """Share labels, with the group added where two shares have the same label
     («Annet (målgruppe)», «Annet (tilbud)»)."""
-    labels = share_labels(ev.scheme)
-    plain = [labels.get(k, {}).get("label_nb", k) for k in keys]
+    labels = metrics.share_labels(ev.scheme)
+    plain = [labels.get(k, {}).get("label", k) for k in keys]
     return [
         t("year.label_with_group", label=lab, group=_group_label(ev, labels[k]["group"]))
         if plain.count(lab) > 1 and k in labels
@@ -713,7 +668,7 @@ def comparison_table(ev: Evaluation) -> Table | MarkdownText:
                 )
                 for lo, hi in zip(c["diff_ci_low"], c["diff_ci_high"], strict=True)
             ],
-            t("year.col.test"): c["test_method"].map(TEST_SHORT).fillna(t("year.no_test")),
+            t("year.col.test"): c["test_method"].map(TEST_SHORT).fillna(wording.method_name(None)),
             "p": c["p_value"].map(fmt_p),
             "p (Holm)": c["p_adjusted"].map(fmt_p),
             t("year.comparison.col.h"): c["effect_size_h"].map(lambda h: formats.fmt_dec(h, 2)),
