@@ -28,7 +28,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from conftest import DEMO, demo_document_folder, demo_documents
-from test_spelling import data_values, read_document, speller
+from test_spelling import data_values, read_document, speller, without_place_names
 
 pytestmark = pytest.mark.slow
 
@@ -101,23 +101,6 @@ TRANSLATED = [p for p in DOCUMENTS if p.values[2] != "nb"]
 
 
 # --- the checks -------------------------------------------------------------------------------
-@functools.cache
-def _place_names() -> re.Pattern[str]:
-    """Every municipality and county name of the reference tables, the longest first."""
-    import csv
-
-    names: set[str] = set()
-    for table in ("kommuner.csv", "fylker.csv"):
-        with resources.files("evalkit").joinpath("reference", table).open(encoding="utf-8") as fh:
-            names.update(row["name"] for row in csv.DictReader(fh))
-    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
-
-
-def without_place_names(text: str) -> str:
-    return _place_names().sub(" ", text)
-
-
 @functools.cache
 def _marker_pattern(lang: str) -> re.Pattern[str]:
     if lang == "nn":

@@ -120,6 +120,12 @@ def visible_text(page: str, data: frozenset[str] = frozenset()) -> str:
     soup = BeautifulSoup(page, "html.parser")
     for tag in soup(["style", "script", "code"]):
         tag.decompose()
+    for table in soup.find_all("table"):  # the data-quality table: its Column and Value
+        heads = tuple(_norm(th.get_text(" ")) for th in table.select("thead th"))
+        if heads in _quality_headers():
+            for row in table.select("tbody tr"):
+                for cell in row.find_all(["td", "th"])[1:3]:
+                    cell.decompose()
     for cell in soup.select("tbody td, tbody th"):
         if _norm(cell.get_text(" ")) in data:
             cell.decompose()
@@ -145,9 +151,40 @@ def words(text: str) -> list[str]:
 
 
 def read_document(out: Path, scheme: str, label: int | str, lang: str) -> str:
-    """The visible text of one document of the demo build, its data left out."""
+    """The visible text of one document of the demo build, its data and place names left
+    out."""
     page = demo_document_folder(out, scheme, label, lang) / "report.html"
-    return visible_text(page.read_text(encoding="utf-8"), data_values(scheme))
+    return without_place_names(visible_text(page.read_text(encoding="utf-8"), data_values(scheme)))
+
+
+@functools.cache
+def _place_names() -> re.Pattern[str]:
+    """Every municipality and county name of the reference tables, the longest first: a name
+    in every language («Møre og Romsdal» in English too)."""
+    names: set[str] = set()
+    for table in ("kommuner.csv", "fylker.csv"):
+        with resources.files("evalkit").joinpath("reference", table).open(encoding="utf-8") as fh:
+            names.update(row["name"] for row in csv.DictReader(fh))
+    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+
+
+def without_place_names(text: str) -> str:
+    return _place_names().sub(" ", text)
+
+
+@functools.cache
+def _quality_headers() -> frozenset[tuple[str, ...]]:
+    """The header row of the data-quality table in each language (its «Column» and «Value»
+    cells are the export's own headers and values: data)."""
+    from evalkit.i18n import LANGUAGES, language, t
+
+    keys = ("row", "column", "value", "problem", "detail", "action")
+    out = set()
+    for lang in LANGUAGES:
+        with language(lang):
+            out.add(tuple(t(f"year.quality.col.{k}") for k in keys))
+    return frozenset(out)
 
 
 # --- the dictionaries -------------------------------------------------------------------------
