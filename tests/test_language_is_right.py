@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import functools
 import re
-from importlib import resources
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
