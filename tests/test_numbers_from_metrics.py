@@ -155,7 +155,7 @@ EXEMPT: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\((?P<n>1) frihetsgrad\)|antall år minus (?P<n2>2)\b"),
      "degrees of freedom of the trend split, a property of the test"),
     (re.compile(r"\btype (?P<n>7)\b"), "Hyndman and Fan's quantile type 7, the method's name"),
-    (re.compile(r"^Liggende stolpediagram med 95 % konfidensintervall\. [^:]*: (?P<n>\d+) andeler\."),
+    (re.compile(r"^Liggende stolpediagram med 95\s% konfidensintervall\. [^:]*: (?P<n>\d+) andeler\."),
      "an alt text's count of the bars its figure draws (the rows of the table beside it)"),
     (re.compile(r"minst (?P<n>5)\b"), "the rule for the chi-square test (expected counts of at "
      "least 5), a constant of the method"),
