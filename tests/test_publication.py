@@ -99,7 +99,7 @@ def test_holm_sentence_counts_only_the_tested_and_names_the_rest():
     ]
     s = text.holm_sentence(comps, {"a": "A", "b": "B", "c": "Koronapandemien"})
     assert "over de 2 sammenligningene som kunne testes (av 3 i alt)" in s
-    assert "For Koronapandemien finnes ingen test" in s
+    assert "For «Koronapandemien» finnes ingen test" in s
     assert "0 av 15 i 2023 og 0 av 15 i 2022" in s
 
 

@@ -170,7 +170,7 @@ def test_holm_sentence_in_three_languages():
     comps = _comparisons()
     assert text.holm_sentence(comps, LABELS) == (
         "p-verdiene er justert med Holms metode over de 2 sammenligningene som kunne testes "
-        f"(av 3 i alt). For Gamma finnes ingen test, fordi andelen var 0{NB}% eller 100{NB}% i "
+        f"(av 3 i alt). For «Gamma» finnes ingen test, fordi andelen var 0{NB}% eller 100{NB}% i "
         f"begge årene (Gamma: 0 av 15 i 2023 og 0 av 1{NB}500 i 2022)."
     )
     with language("nn"):
@@ -185,7 +185,7 @@ def test_holm_sentence_in_three_languages():
     with language("en"):
         assert text.holm_sentence(comps, LABELS) == (
             "The p-values are adjusted by Holm's method over the 2 comparisons that could be "
-            "tested (3 in all). For Gamma there is no test, because the share was 0% or 100% in "
+            "tested (3 in all). For ‘Gamma’ there is no test, because the share was 0% or 100% in "
             "both years (Gamma: 0 of 15 in 2023 and 0 of 1,500 in 2022)."
         )
 

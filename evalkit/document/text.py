@@ -386,7 +386,8 @@ def holm_sentence(
         )
         for c in untested
     ]
-    names = join_list([labels.get(c["metric"], c["metric"]) for c in untested])
+    # each name quoted, as the verdict sentences quote them: «For ‘The COVID-19 pandemic’ …»
+    names = join_list([t("dq.quoted", text=labels.get(c["metric"], c["metric"])) for c in untested])
     return (
         out
         + " "
