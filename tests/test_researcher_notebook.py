@@ -632,3 +632,29 @@ def test_trends_document_takes_own_tables_and_writes_the_tables_shown(tmp_path):
         "Tabell 1. Andeler per år",  # cut at a word, not on «og»
         "Tabell 2. Søknader per år",
     ]
+
+
+def test_the_appendix_shows_a_flag_repeated_over_rows_once_with_its_rows(ev, monkeypatch):
+    """330 blank rounds are one line of the appendix, not 330: the same column, value,
+    problem, explanation and action, its rows as runs; data_quality.csv keeps every cell."""
+    from evalkit.document.year import row_ranges
+
+    assert row_ranges([9, 2, 3, 4, 5, 7, 10, 1002]) == "2–5, 7, 9–10, 1002"  # by hand
+    rows = [2, 3, 4, 6, 8, 9, 5]
+    dq = pd.DataFrame(
+        {
+            "row": [*rows[:6], rows[6]],
+            "column": ["Runde"] * 6 + ["Beløp"],
+            "field": ["round"] * 6 + ["grant_nok"],
+            "value": [""] * 6 + ["x"],
+            "problem": ["blank_round"] * 6 + ["unreadable_amount"],
+            "detail": [""] * 7,
+            "action": ["mapped"] * 6 + ["set_missing"],
+        }
+    )
+    ev = _fresh(ev)
+    monkeypatch.setattr(type(ev), "data_quality", property(lambda self: dq))
+    t = doc.quality_table(ev)
+    assert t.display["Rad"].tolist() == ["2–4, 6, 8–9", "5"]
+    assert t.display["Kolonne"].tolist() == ["Runde", "Beløp"]
+    assert t.display["Problem"].tolist() == ["Runde mangler", "Beløpet kan ikke leses"]

@@ -698,26 +698,52 @@ def quality_summary(ev: Evaluation) -> MarkdownText:
     return _md(body)
 
 
+def row_ranges(rows: list[int]) -> str:
+    """Row numbers as the appendix shows them: sorted, runs joined («2–5, 7, 9–10»)."""
+    out: list[str] = []
+    numbers = sorted(set(rows))
+    i = 0
+    while i < len(numbers):
+        j = i
+        while j + 1 < len(numbers) and numbers[j + 1] == numbers[j] + 1:
+            j += 1
+        first, last = numbers[i], numbers[j]
+        out.append(str(first) if first == last else f"{first}–{last}")  # as the file numbers rows
+        i = j + 1
+    return ", ".join(out)
+
+
 def quality_table(ev: Evaluation) -> Table:
+    """The data-quality appendix: one row for each flag that is the same but for its row
+    (column, value, problem, explanation, action), its rows as runs («2–5, 7»), in the order
+    of their first row. ``data_quality.csv`` keeps one line per flagged cell."""
     dq = ev.data_quality
+    shown = pd.DataFrame(
+        {
+            "column": dq["column"].fillna(""),
+            "value": dq["value"].fillna(""),
+            "problem": dq["problem"].map(problem_text),
+            "detail": detail_text(dq),
+            "action": dq["action"].map(action_text),
+        }
+    ).astype(str)
+    keys = list(shown.columns)
+    shown["row"] = dq["row"]
+    groups = shown.groupby(keys, sort=False, dropna=False)["row"]
+    grouped = groups.agg(lambda r: row_ranges([int(x) for x in r.dropna()])).reset_index()
     display = pd.DataFrame(
         {
-            t("year.quality.col.row"): dq["row"].map(lambda r: "" if pd.isna(r) else str(int(r))),
-            t("year.quality.col.column"): dq["column"].fillna(""),
-            t("year.quality.col.value"): dq["value"].fillna(""),
-            t("year.quality.col.problem"): dq["problem"].map(problem_text),
-            t("year.quality.col.detail"): detail_text(dq),
-            t("year.quality.col.action"): dq["action"].map(action_text),
+            t("year.quality.col.row"): grouped["row"],
+            t("year.quality.col.column"): grouped["column"],
+            t("year.quality.col.value"): grouped["value"],
+            t("year.quality.col.problem"): grouped["problem"],
+            t("year.quality.col.detail"): grouped["detail"],
+            t("year.quality.col.action"): grouped["action"],
         }
     )
     notes = [] if len(dq) else [t("year.quality.none")]
-    # the workbook in the document's language too; data_quality.csv keeps the codes
-    data = dq.assign(
-        problem=dq["problem"].map(problem_text),
-        action=dq["action"].map(action_text),
-        detail=detail_text(dq),
-    ).drop(columns=["detail_key", "detail_args"], errors="ignore")
-    piece = Table("datakvalitet", t("year.quality.title"), display, data, notes=notes)
+    # the workbook as the document shows it, in its language; data_quality.csv keeps the codes
+    piece = Table("datakvalitet", t("year.quality.title"), display, grouped, notes=notes)
     return _table(ev, piece, _ev_source(ev))
 
 
