@@ -649,6 +649,20 @@ def _walk(obj: Any, path: str) -> Any:
             yield from _walk(item, f"{path}.{k}")
 
 
+def _translations(model: Any, langs: tuple[str, ...]) -> Any:
+    """Every bokmål text field of ``model`` and its models with its translation into each of
+    ``langs``: (``where``, the field ``X_nb``, its value, ``X_<lang>``, that value, lang)."""
+    for path, part in _walk(model, ""):
+        where = f"{path}." if path else ""
+        for name in type(part).model_fields:
+            if not name.endswith(f"_{SOURCE_LANGUAGE}"):
+                continue
+            source = getattr(part, name)
+            for lang in langs:
+                other = f"{name[: -len(SOURCE_LANGUAGE)]}{lang}"
+                yield where, name, source, other, getattr(part, other, None), lang
+
+
 def text_fallbacks(scheme: Scheme | SchemeModel, lang: str) -> list[str]:
     """The text keys of the scheme YAML without a translation into ``lang``, whose bokmål is
     shown instead (``shares[0].label_nn``, ``notes_nn.2023``, ``summary_nn``); [] for
@@ -658,22 +672,15 @@ def text_fallbacks(scheme: Scheme | SchemeModel, lang: str) -> list[str]:
     if lang == SOURCE_LANGUAGE or model is None:
         return []
     out = []
+    for where, _name, source, other, given, _lang in _translations(model, (lang,)):
+        if isinstance(source, dict):
+            out += [
+                f"{where}{other}.{k}" for k, v in source.items() if v and not (given or {}).get(k)
+            ]
+        elif source and not given:
+            out.append(f"{where}{other}")
     for path, part in _walk(model, ""):
         where = f"{path}." if path else ""
-        for name in type(part).model_fields:
-            if not name.endswith(f"_{SOURCE_LANGUAGE}"):
-                continue
-            source = getattr(part, name)
-            other = f"{name[: -len(SOURCE_LANGUAGE)]}{lang}"
-            given = getattr(part, other, None)
-            if isinstance(source, dict):
-                out += [
-                    f"{where}{other}.{k}"
-                    for k, v in source.items()
-                    if v and not (given or {}).get(k)
-                ]
-            elif source and not given:
-                out.append(f"{where}{other}")
         for name in _PLAIN_TRANSLATED:  # a bokmål text without _nb: `columns` of a list
             if f"{name}_{lang}" not in type(part).model_fields:
                 continue
@@ -705,33 +712,25 @@ def translation_problems(m: SchemeModel) -> list[tuple[str, str]]:
             return None  # unbalanced braces: the text's own check says so
 
     out = []
-    for path, part in _walk(m, ""):
-        where = f"{path}." if path else ""
-        for name in type(part).model_fields:
-            if not name.endswith(f"_{SOURCE_LANGUAGE}"):
+    for where, name, source, other, given, lang in _translations(m, TRANSLATED):
+        if given is None:
+            continue
+        pairs = (
+            [(f"{other}.{k}", source.get(k), v) for k, v in given.items()]
+            if isinstance(given, dict)
+            else [(other, source, given)]
+        )
+        for key, nb_text, text in pairs:
+            if isinstance(source, dict) and nb_text is None:
+                out.append((f"{where}{key}", f"translates an entry {name} does not "
+                            "have: give the bokmål too"))  # fmt: skip
                 continue
-            source = getattr(part, name)
-            for lang in TRANSLATED:
-                other = f"{name[: -len(SOURCE_LANGUAGE)]}{lang}"
-                given = getattr(part, other, None)
-                if given is None:
-                    continue
-                pairs = (
-                    [(f"{other}.{k}", source.get(k), v) for k, v in given.items()]
-                    if isinstance(given, dict)
-                    else [(other, source, given)]
-                )
-                for key, nb_text, text in pairs:
-                    if isinstance(source, dict) and nb_text is None:
-                        out.append((f"{where}{key}", f"translates an entry {name} does not "
-                                    "have: give the bokmål too"))  # fmt: skip
-                        continue
-                    want, got = names(nb_text), names(text)
-                    if want is not None and got is not None and want != got:
-                        out.append((f"{where}{key}", f"names the placeholders "
-                                    f"{_show(sorted(got))}, the bokmål {name} "
-                                    f"{_show(sorted(want))}: a translation in language {lang} "
-                                    "names the same values"))  # fmt: skip
+            want, got = names(nb_text), names(text)
+            if want is not None and got is not None and want != got:
+                out.append((f"{where}{key}", f"names the placeholders "
+                            f"{_show(sorted(got))}, the bokmål {name} "
+                            f"{_show(sorted(want))}: a translation in language {lang} "
+                            "names the same values"))  # fmt: skip
     return out
 
 
