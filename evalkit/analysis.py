@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from evalkit import i18n
 from evalkit.config import Scheme
 
 #: The columns of :func:`data_dictionary`, in order.
@@ -101,14 +102,17 @@ def columns(scheme: Scheme) -> dict[str, Column]:
                     f"1 = given as a reason in {name}, 0 = not given, NaN = no reason given",
                 )
     if scheme.fields_of_type("municipality_codes", "municipality_list"):
+        with i18n.language(i18n.SOURCE_LANGUAGE):  # the dictionary's labels are the YAML's bokmål
+            reached = i18n.t("defaults.municipalities_reached")
+            by_name = i18n.t("analysis.by_name")
         out["municipalities_reached"] = Column(
-            "Kommuner nådd",
+            reached,
             "",
             "derived",
             "every municipality number of the row, sorted, joined by ;",
         )
         out["municipalities_by_name"] = Column(
-            "Kommuner funnet fra navn",
+            by_name,
             "",
             "derived",
             "1 = some of the row's municipalities were found by their names (no code could be "
@@ -121,7 +125,8 @@ def columns(scheme: Scheme) -> dict[str, Column]:
             label = f"{source.label_nb}: {code_label}"
             values = f"1 = {rule.source} is {rule.equals}, 0 = another answer, NaN = missing"
         else:
-            label = f"{source.label_nb} (fylt ut)"
+            with i18n.language(i18n.SOURCE_LANGUAGE):
+                label = i18n.t("analysis.filled_in", label=source.label_nb)
             values = f"1 = {rule.source} is filled in, 0 = empty"
         out[name] = Column(label, rule.source, "derived", values)
     return out
