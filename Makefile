@@ -56,7 +56,7 @@ bench: $(STAMP) ## run the benchmarks (cleaning vs reading; build vs plain paper
 	$(BIN)/python benchmarks/bench_cached.py
 
 catalogs: $(STAMP) ## add the message keys the code uses to evalkit/locale/*/LC_MESSAGES/evalkit.po; list unused keys
-	$(BIN)/python -m evalkit.i18n update
+	$(BIN)/python -m evalkit.catalogs update
 
 clean: ## remove generated outputs (keeps .venv)
 	rm -rf $(OUT)/* .pytest_cache .ruff_cache

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po, write_po
 
-from evalkit import i18n
+from evalkit import catalogs, i18n
 from evalkit.config import (
     SchemeModel,
     _parse_yaml,
@@ -24,13 +24,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_every_key_used_is_translated_with_the_same_placeholders_and_none_is_unused():
-    problems = i18n.check_catalogs()
+    problems = catalogs.check_catalogs()
     assert problems == [], "\n".join(problems)
 
 
 def test_the_keys_used_include_the_converted_code():
     """Extraction finds the keys in the notebooks, the templates and the modules."""
-    used = i18n.used_keys()
+    used = catalogs.used_keys()
     assert "year.heading.summary" in used  # notebooks/year.py: doc.heading(...)
     assert "trends.heading.method" in used  # notebooks/trends.py
     assert "report.contents" in used  # evalkit/templates/report.html.j2
@@ -61,7 +61,7 @@ def broken(tmp_path):
 
 
 def test_the_check_fails_on_a_broken_catalog(broken):
-    problems = i18n.check_catalogs(broken)
+    problems = catalogs.check_catalogs(broken)
     assert any(p.startswith("year.heading.summary: has no translation in nn") for p in problems)
     assert any(
         p.startswith("index.made: placeholders ['version', 'when'] in en differ") for p in problems
@@ -83,13 +83,15 @@ def test_update_adds_a_missing_key_with_the_bokmal_as_a_comment(tmp_path):
     with path.open("wb") as fh:
         write_po(fh, cat)
     try:
-        report = i18n.update_catalogs(target, ROOT)
+        report = catalogs.update_catalogs(target, ROOT)
         assert report["added"] == {"nb": [], "nn": [], "en": ["report.contents"]}
         assert report["unused"] == []
         text = path.read_text(encoding="utf-8")
         assert '#. nb: Innhold\nmsgid "report.contents"\nmsgstr ""\n' in text
         # an added key without a translation is what the check reports
-        assert "report.contents: has no translation in en" in "\n".join(i18n.check_catalogs(target))
+        assert "report.contents: has no translation in en" in "\n".join(
+            catalogs.check_catalogs(target)
+        )
     finally:
         i18n.reload_catalogs()
 

@@ -148,3 +148,13 @@ def test_a_document_begins_with_its_title_not_with_the_evaluation():
     own = doc.figure(fig, title="Min figur", alt="To stolper: Agder 3, Oslo 4.")
     assert own.registry is counters.numbering(ev)
     counters.forget()
+
+
+def test_the_catalogs_reader_is_the_lowest_layer():
+    """Every layer reads its words through evalkit.i18n, so it imports no other module of
+    evalkit but the errors (the catalogs' upkeep, which counts evalkit.flags' codes, is
+    evalkit.catalogs, above them); an import of evalkit.flags here made a circle of five
+    modules."""
+    path = PACKAGE / "i18n.py"
+    found = {m for _line, m in imported(path.read_text(encoding="utf-8"), "evalkit.i18n")}
+    assert found <= {"evalkit.errors"}, found
