@@ -658,3 +658,39 @@ def test_the_appendix_shows_a_flag_repeated_over_rows_once_with_its_rows(ev, mon
     assert t.display["Rad"].tolist() == ["2–4, 6, 8–9", "5"]
     assert t.display["Kolonne"].tolist() == ["Runde", "Beløp"]
     assert t.display["Problem"].tolist() == ["Runde mangler", "Beløpet kan ikke leses"]
+
+
+def test_a_schemes_notebook_takes_the_generic_notebooks_parameters(tmp_path, monkeypatch):
+    """One place declares the parameters of a year notebook: the notebook written by
+    `evalkit notebook` has notebooks/year.py's parameters cell line for line, with its own
+    scheme and year (a parameter added there reaches it without a second edit)."""
+    import jupytext
+
+    from evalkit.config import load_scheme
+    from evalkit.document.notebook import notebook_text
+
+    def parameters(text: str) -> list[str]:
+        cells = jupytext.reads(text, fmt="py:percent").cells
+        cell = next(c for c in cells if "parameters" in c.metadata.get("tags", []))
+        return cell.source.splitlines()
+
+    generic = parameters((ROOT / "notebooks" / "year.py").read_text(encoding="utf-8"))
+    written = parameters(notebook_text(load_scheme("samhandling"), 2011))
+    assert written[0] == 'scheme: str = "samhandling"' and written[1] == "year: int = 2011"
+    assert written[2:] == generic[2:] and len(generic) >= 9
+    assert any(line.startswith("lang: str") for line in written)
+
+
+def test_without_the_generic_notebook_the_writer_says_how_to_restore_it(tmp_path, monkeypatch):
+    from evalkit import paths
+    from evalkit.config import load_scheme
+    from evalkit.document.notebook import notebook_text
+    from evalkit.errors import EvalkitError
+
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.setattr(paths, "project_root", lambda: tmp_path)
+    with pytest.raises(EvalkitError, match=r"notebooks/year\.py.*git checkout notebooks/year\.py"):
+        notebook_text(load_scheme("samhandling"), 2011)
+    (tmp_path / "notebooks" / "year.py").write_text("# %%\nx = 1\n", encoding="utf-8")
+    with pytest.raises(EvalkitError, match="parameters"):
+        notebook_text(load_scheme("samhandling"), 2011)

@@ -15,6 +15,7 @@ words from the YAML when they run.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from evalkit import paths
@@ -22,22 +23,9 @@ from evalkit.config import Scheme
 from evalkit.document.year import layout
 from evalkit.errors import EvalkitError
 
-HEADER = """\
-# ---
-# jupyter:
-#   jupytext:
-#     cell_metadata_filter: -papermill,tags
-#     formats: ipynb,py:percent
-#     notebook_metadata_filter: -jupytext.text_representation.jupytext_version,-jupytext.text_representation.format_version
-#     text_representation:
-#       extension: .py
-#       format_name: percent
-#   kernelspec:
-#     display_name: Python (evalkit)
-#     language: python
-#     name: evalkit
-# ---
-
+#: The intro cell of a scheme's own notebook (between the generic notebook's jupytext header
+#: and its parameters cell, which are taken from ``notebooks/year.py`` as they are).
+INTRO = """\
 # %%
 # Evaluation document for one year of the scheme {scheme}, written by
 # `evalkit notebook {scheme}` from its YAML: one cell per piece of the document (heading,
@@ -47,34 +35,37 @@ HEADER = """\
 #   doc.figure(fig, title="…", alt="…")   (a matplotlib Figure or Axes, a seaborn grid)
 #   doc.table(frame, title="…")           (counts of 1 and 2 hidden, as in every table)
 # `evalkit report {scheme} YEAR` builds it.
-
-# %% tags=["parameters"]
-scheme: str = "{scheme}"
-year: int = {year}
-compare_with: list[int] | None = None  # None = the latest earlier year with data
-data_dir: str = ""  # "" = data/raw when it holds the scheme's files, else the demo data
-output_dir: str = ""  # "" = write nothing (interactive use); the runner passes a folder
-strict: bool = False
-scheme_file: str = ""  # "" = the scheme found by its name; else the path of its YAML
-cache_dir: str = ""  # "" = clean every year here; the runner passes <out>/_cache/cleaned
-lang: str = "nb"  # nb, nn or en: the document's language
-
-# %%
-from evalkit import document as doc
-from evalkit.evaluation import evaluate
-
-ev = evaluate(
-    scheme,
-    year,
-    scheme_file=scheme_file or None,
-    data_dir=data_dir or None,
-    compare_with=compare_with,
-    strict=strict,
-    cache_dir=cache_dir or None,
-    lang=lang,
-)
-doc.title(ev)
 """
+
+
+def _generic_parts(scheme: str, year: int) -> tuple[str, str, str]:
+    """The jupytext header, the parameters cell (``scheme`` and ``year`` set to this scheme's)
+    and the cell that evaluates the year, as the generic ``notebooks/year.py`` has them: one
+    place declares the parameters every year notebook takes."""
+    generic = paths.project_root() / "notebooks" / "year.py"
+    try:
+        source = generic.read_text(encoding="utf-8")
+    except OSError as err:
+        raise EvalkitError(
+            f"{paths.show_path(generic)} cannot be read ({err.strerror}): a scheme's notebook "
+            "is written from the generic one. Restore notebooks/year.py (git checkout "
+            "notebooks/year.py) and run again."
+        ) from None
+    cells = re.split(r"(?m)^(?=# %%)", source)
+    header = cells[0]
+    found = [i for i, c in enumerate(cells) if c.startswith('# %% tags=["parameters"]')]
+    if not found or found[0] + 1 >= len(cells):
+        raise EvalkitError(
+            f"{paths.show_path(generic)} has no cell tagged «parameters» followed by the cell "
+            "that evaluates the year. Restore it (git checkout notebooks/year.py)."
+        )
+    at = found[0]
+    parameters = re.sub(r"(?m)^scheme: str = .*$", f"scheme: str = {json.dumps(scheme)}", cells[at])
+    parameters = re.sub(r"(?m)^year: int = .*$", f"year: int = {int(year)}", parameters)
+    # the generic notebook displays parts in a loop of its own; the cells written here do not
+    evaluation = re.sub(r"(?m)^from IPython\.display import display\n\n?", "", cells[at + 1])
+    return header.rstrip() + "\n", parameters.rstrip() + "\n", evaluation.rstrip() + "\n"
+
 
 #: Pieces called by their own function, as in the generic notebook.
 _FUNCTIONS = {
@@ -126,7 +117,8 @@ def default_year(scheme: Scheme) -> int:
 def notebook_text(scheme: Scheme, year: int | None = None) -> str:
     """The notebook of ``scheme`` as jupytext ``py:percent`` text (see the module)."""
     year = default_year(scheme) if year is None else int(year)
-    parts = [HEADER.format(scheme=scheme.name, year=year)]
+    header, parameters, evaluation = _generic_parts(scheme.name, year)
+    parts = [header, INTRO.format(scheme=scheme.name), parameters, evaluation]
     specs = [s for s in layout(scheme) if s.name != "tittel"]
     results_started = False
     for spec in specs:
