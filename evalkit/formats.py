@@ -344,30 +344,40 @@ class Shown:
     decimals: int
 
 
-def read_shown(text: str, locale: str = LOCALE) -> Shown | None:
-    """The number a cell shows, when the cell is one number written by one of this module's
-    formats (``"126"``, ``"0,034"``, ``"11,1 %"``, ``"1 865 000 kr"``, ``"+1,2 p.p."``);
-    None for anything else (``"< 0,001"``, ``"82 (65,1 %)"``, ``"6,7–17,8"``, ``":"``, a
-    name, ``"0301"``, ``"1234"``).
+def around(shown: str, number: str) -> tuple[str, str]:
+    """The text before and after ``number`` in ``shown``, a format's output:
+    ``"0\xa0kr"`` → ``("", "\xa0kr")``, ``"NOK\xa00"`` → ``("NOK\xa0", "")``."""
+    before, _, after = shown.partition(number)
+    return before, after
 
-    The digits are read by Babel (:func:`babel.numbers.parse_decimal`, strict), and the
-    number is written again by the format the unit names: only a cell that comes back the
-    same is a number, so a value as a file wrote it (a code with a leading zero, a hyphen for
-    the minus sign, digits of another script) stays text.
+
+def read_shown(text: str, locale: str | None = None) -> Shown | None:
+    """The number a cell shows, when the cell is one number written by one of this module's
+    formats in ``locale`` (the current language's when None): ``"126"``, ``"0,034"``,
+    ``"11,1 %"``, ``"1 865 000 kr"``, ``"+1,2 p.p."``; in English ``"11.1%"``, ``"NOK
+    1,865,000"``, ``"+1.2 pp"``. None for anything else (``"< 0,001"``, ``"82 (65,1 %)"``,
+    ``"6,7–17,8"``, ``":"``, a name, ``"0301"``, ``"1234"``).
+
+    The words around the digits are those the formats write in ``locale``, the digits are
+    read by Babel (:func:`babel.numbers.parse_decimal`, strict), and the number is written
+    again by the format the unit names: only a cell that comes back the same is a number, so a
+    value as a file wrote it (a code with a leading zero, a hyphen for the minus sign, digits
+    of another script) stays text.
     """
     from babel.numbers import NumberFormatError, parse_decimal
 
     if not isinstance(text, str) or not text:
         return None
-    units = {
-        "pct": _affixes(locale, "percent")[1],
-        "nok": _affixes(locale, "currency")[1].replace("¤", get_currency_symbol("NOK", locale)),
-        "pp": f"{NBSP}p.p.",
+    locale = _locale(locale)
+    units = {  # each unit's words, as its format writes them around a number
+        "pct": around(fmt_pct(0.5, 0, locale=locale), "50"),
+        "nok": around(fmt_nok(0, locale), "0"),
+        "pp": ("", around(fmt_pp(0.01, 0, locale), "1")[1]),
     }
     kind, digits = "num", text
-    for name, suffix in units.items():
-        if suffix and text.endswith(suffix):
-            kind, digits = name, text[: -len(suffix)]
+    for name, (before, after) in units.items():
+        if (before or after) and text.startswith(before) and text.endswith(after):
+            kind, digits = name, text[len(before) : len(text) - len(after)]
             break
     minus = get_minus_sign_symbol(locale)
     sign = 1

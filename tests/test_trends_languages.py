@@ -8,7 +8,7 @@ import pandas as pd
 
 from evalkit import trends
 from evalkit.document import excel, plots
-from evalkit.formats import Shown
+from evalkit.formats import Shown, read_shown
 from evalkit.i18n import language
 
 
@@ -77,18 +77,19 @@ def test_county_rows_keep_their_keys_and_show_labels_in_the_language():
 
 
 def test_english_amounts_and_points_in_a_shown_table_become_numbers():
-    """«NOK 1,865,000» and «+1.2 pp» (which the bokmål reader does not read) are numbers in an
-    English workbook, with a format that shows them the same way; other text stays text."""
+    """«NOK 1,865,000» and «+1.2 pp» are numbers in an English workbook (read_shown reads each
+    unit with the words its format writes in the current language), with a format that shows
+    them the same way; other text, and another language's amount, stays text."""
     with language("en"):
-        assert excel.read_cell("NOK\u00a01,865,000") == Shown(Decimal(1865000), "nok", 0)
-        assert excel.read_cell("+1.2\u00a0pp") == Shown(Decimal("1.2"), "pp", 1)
-        assert excel.read_cell("-3.0\u00a0pp") == Shown(Decimal("-3.0"), "pp", 1)
+        assert read_shown("NOK\u00a01,865,000") == Shown(Decimal(1865000), "nok", 0)
+        assert read_shown("+1.2\u00a0pp") == Shown(Decimal("1.2"), "pp", 1)
+        assert read_shown("-3.0\u00a0pp") == Shown(Decimal("-3.0"), "pp", 1)
         assert excel.shown_number(Shown(Decimal("1.2"), "pp", 1)) == (
             1.2,
             '+0.0" pp";"-"0.0" pp";"±"0.0" pp"',
         )
         for text in ("NOK 1,865,000", "+1,2\u00a0pp", "NOK\u00a01,865,000.5", "6.7–17.8"):
-            assert excel.read_cell(text) is None, text
+            assert read_shown(text) is None, text
     with language("nb"):
-        assert excel.read_cell("1\u00a0865\u00a0000\u00a0kr") == Shown(Decimal(1865000), "nok", 0)
-        assert excel.read_cell("NOK\u00a01,865,000") is None
+        assert read_shown("1\u00a0865\u00a0000\u00a0kr") == Shown(Decimal(1865000), "nok", 0)
+        assert read_shown("NOK\u00a01,865,000") is None

@@ -31,7 +31,17 @@ import pandas as pd
 from babel.numbers import get_minus_sign_symbol
 
 from evalkit import paths
-from evalkit.formats import MISSING, NBSP, Shown, fmt_int, fmt_nok, fmt_pct, fmt_pp, read_shown
+from evalkit.formats import (
+    MISSING,
+    NBSP,
+    Shown,
+    around,
+    fmt_int,
+    fmt_nok,
+    fmt_pct,
+    fmt_pp,
+    read_shown,
+)
 from evalkit.i18n import current_language, current_locale, t
 from evalkit.inert import clean_text, excel_value, starts_like_formula
 
@@ -41,24 +51,17 @@ def _quoted(text: str) -> str:
     return f'"{text.replace(NBSP, " ")}"' if text else ""
 
 
-def _affixes(shown: str, digit: str) -> tuple[str, str]:
-    """The text before and after the number ``digit`` in ``shown`` (a format's output):
-    ``"0\xa0kr"`` → ``("", "\xa0kr")``, ``"NOK\xa00"`` → ``("NOK\xa0", "")``."""
-    before, _, after = shown.partition(digit)
-    return before, after
-
-
 def _nok_format(digits: str) -> str:
     """``digits`` (``#,##0``) with the krone as the current locale writes an amount
     (:func:`evalkit.formats.fmt_nok`): ``#,##0" kr"``, ``"NOK "#,##0``."""
-    before, after = _affixes(fmt_nok(0), "0")
+    before, after = around(fmt_nok(0), "0")
     return f"{_quoted(before)}{digits}{_quoted(after)}"
 
 
 def _pp_unit() -> str:
     """What follows a difference in percentage points (:func:`evalkit.formats.fmt_pp`), in an
     Excel number format: ``" p.p."``, ``" pp"``."""
-    return _quoted(_affixes(fmt_pp(0.01, 0), "1")[1])
+    return _quoted(around(fmt_pp(0.01, 0), "1")[1])
 
 
 def number_formats() -> dict[str, str]:
@@ -235,47 +238,6 @@ def put(ws, row: int, column: int, value: object):
     return cell
 
 
-def read_cell(text: str) -> Shown | None:
-    """The number a shown cell holds in the current language: :func:`evalkit.formats.
-    read_shown` in the current locale, and also an amount or a difference in percentage
-    points written with the words of a language other than bokmål («NOK 1,865,000», «+1.2
-    pp», which ``read_shown`` does not read): their digits are read by Babel and the cell is
-    a number only when :func:`~evalkit.formats.fmt_nok` / :func:`~evalkit.formats.fmt_pp`
-    write that number back as the same text."""
-    from babel.numbers import NumberFormatError, parse_decimal
-
-    locale = current_locale()
-    found = read_shown(text, locale)
-    if found is not None or not isinstance(text, str):
-        return found
-    for kind, (before, after) in (
-        ("nok", _affixes(fmt_nok(0), "0")),
-        ("pp", ("", _affixes(fmt_pp(0.01, 0), "1")[1])),
-    ):
-        if not (before or after) or not (text.startswith(before) and text.endswith(after)):
-            continue
-        digits = text[len(before) : len(text) - len(after)] if after else text[len(before) :]
-        sign, minus = 1, get_minus_sign_symbol(locale)
-        if kind == "pp" and digits[:1] in ("+", "±"):
-            digits = digits[1:]
-        elif kind == "pp" and digits.startswith(minus):
-            sign, digits = -1, digits[len(minus) :]
-        if not digits[:1].isdigit():
-            continue
-        try:
-            number = parse_decimal(digits, locale=locale, strict=True) * sign
-        except NumberFormatError:
-            continue
-        decimals = -number.as_tuple().exponent if number.as_tuple().exponent < 0 else 0
-        if kind == "nok":
-            if decimals or fmt_nok(number) != text:
-                continue
-            return Shown(number, "nok", 0)
-        if fmt_pp(number.scaleb(-2), decimals) == text:
-            return Shown(number, "pp", decimals)
-    return None
-
-
 def write_workbook(path: Path | str, sheets: Iterable[Sheet]) -> Path:
     """Write ``sheets`` to one workbook at ``path``, atomically (a reader never sees half)."""
     from openpyxl import Workbook
@@ -321,7 +283,7 @@ def write_workbook(path: Path | str, sheets: Iterable[Sheet]) -> Path:
                         else str(raw)
                     )
                     width = _shown_width(raw, "text")
-                    found = read_cell(raw) if kind == SHOWN_NUMBER else None
+                    found = read_shown(raw) if kind == SHOWN_NUMBER else None
                     if found is not None:
                         raw, number_format = shown_number(found)
                 cell = put(ws, row, j, raw)
