@@ -235,6 +235,11 @@ class _TranslatedFields(type(BaseModel)):  # pydantic's metaclass, by its public
     field written out by hand for each language; :func:`scheme_text` reads them."""
 
     def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kw: Any):
+        # the annotations are the strings ``from __future__ import annotations`` (above) leaves
+        # in the class body's namespace; without it, Python 3.14 would evaluate them lazily
+        # through ``__annotate__`` and no field would be added: refuse rather than drop them
+        if "__annotations__" not in namespace and "__annotate__" in namespace:
+            raise TypeError(f"{name}: _TranslatedFields needs `from __future__ import annotations`")
         notes = namespace.get("__annotations__", {})
         for key, annotation in list(notes.items()):
             if not key.endswith(f"_{SOURCE_LANGUAGE}"):
