@@ -27,7 +27,13 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from conftest import DEMO, demo_document_folder, demo_documents
-from test_spelling import data_values, read_document, speller, without_place_names
+from test_spelling import (
+    DICTIONARY_USERS,
+    data_values,
+    read_document,
+    speller,
+    without_place_names,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -130,6 +136,7 @@ def _report(found: dict[str, list[str]], what: str) -> str:
 
 
 # --- the premises -----------------------------------------------------------------------------
+@DICTIONARY_USERS  # on the worker that has loaded the dictionaries for tests/test_spelling.py
 def test_marker_words_are_wrong_in_the_language_and_right_in_bokmal():
     nb, nn, en = speller("nb"), speller("nn"), speller("en")
     assert [w for w in [*NN_MARKERS, *NN_MARKERS_SIDE_FORMS] if not nb(w)] == []
