@@ -432,3 +432,23 @@ def demo_outputs(request: pytest.FixtureRequest, tmp_path_factory) -> Path:
             pytrace=False,
         )
     return out
+
+
+@pytest.fixture(scope="session")
+def demo_pdfs(request: pytest.FixtureRequest, tmp_path_factory) -> Path:
+    """The outputs folder of ``evalkit build --scheme frisklivs_lms --years 2023`` on the demo
+    data, with ``report.pdf``: the 2023 document in each language the scheme lists, built by
+    the runner once per run (tests/test_language_is_right.py and tests/test_i18n.py read its
+    PDFs). A folder of its own in the run's temporary folder (:func:`demo_outputs`' documents
+    have no PDF), shared by the xdist workers as ``demo_outputs`` is: the first builds, the
+    runner's lock makes the others wait, and they then find the documents cached. The
+    documents are ``built`` or ``cached``; the fixture asserts it. Where WeasyPrint cannot run
+    the documents have no PDF (the runner says so on stderr)."""
+    from evalkit.runner import build
+
+    out = _run_folder(request.config, tmp_path_factory) / "demo-pdf"
+    results = build(
+        ["frisklivs_lms"], [2023], data_dir=DEMO, out_dir=out, trends=False, progress=False
+    )
+    assert {r.status for r in results} <= {"built", "cached"}, [r.message for r in results]
+    return out

@@ -26,7 +26,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from conftest import DEMO, demo_document_folder, demo_documents
+from conftest import demo_document_folder, demo_documents
 from test_spelling import (
     DICTIONARY_USERS,
     data_values,
@@ -245,20 +245,15 @@ def test_workbook_holds_the_same_numbers_as_the_bokmal_one(demo_outputs, scheme,
     )
 
 
-@pytest.fixture(scope="module")
-def pdfs(tmp_path_factory) -> Path:
-    """frisklivs_lms 2023 in each language, with report.pdf, built by the runner."""
-    from evalkit.runner import build
+@pytest.fixture
+def pdfs(request) -> Path:
+    """frisklivs_lms 2023 in each language, with report.pdf, built by the runner once for the
+    run (``demo_pdfs``, tests/conftest.py)."""
     from evalkit.runner.build import pdf_wanted
 
     if not pdf_wanted(True):
         pytest.skip("WeasyPrint cannot make PDFs here (Pango is missing)")
-    out = tmp_path_factory.mktemp("pdf-languages")
-    results = build(
-        ["frisklivs_lms"], [2023], data_dir=DEMO, out_dir=out, trends=False, progress=False
-    )
-    assert {r.status for r in results} == {"built"}, [r.message for r in results]
-    return out
+    return request.getfixturevalue("demo_pdfs")
 
 
 @pytest.mark.parametrize("lang", ["nb", "nn", "en"])
