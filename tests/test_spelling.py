@@ -244,8 +244,8 @@ def _kept_out_of_collection() -> Iterator[None]:
     kept out of its later collections (``gc.freeze``, as the warm kernels keep their modules:
     :func:`evalkit.runner.kernels._freeze`). spylls makes millions of objects for a dictionary,
     none of them garbage: collections walking them took more than half of the loading (nb 4 s
-    instead of 1,8 s) and 2 s for each full collection of the worker afterwards. Garbage is
-    collected first, so none of it is kept."""
+    instead of 1,8 s) and, with the three loaded, 2 s for each full collection of the worker
+    afterwards. Garbage is collected first, so none of it is kept."""
     enabled = gc.isenabled()
     gc.collect()
     gc.disable()
