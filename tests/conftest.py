@@ -431,6 +431,13 @@ def demo_outputs(request: pytest.FixtureRequest, tmp_path_factory) -> Path:
             + "; ".join(f"{r.scheme} {r.year} {r.lang}: {r.message}" for r in failed),
             pytrace=False,
         )
+    # the fresh ones were served, not built again in a warm kernel
+    rebuilt = [
+        (r.scheme, r.year)
+        for r in results
+        if r.lang == "nb" and (r.scheme, r.year) in FRESH_DEMO_DOCUMENTS and r.status != "cached"
+    ]
+    assert not rebuilt, f"the demo build rebuilt {rebuilt}, built just before by report_year"
     return out
 
 
