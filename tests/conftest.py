@@ -9,14 +9,22 @@ hands out the tests marked ``slow`` first, so the long ones do not start last wh
 workers have run dry. A session-scoped fixture is made once per worker: keep it cheap, or
 build into ``tmp_path_factory.getbasetemp().parent`` (shared by the workers of one run) under a
 lock. Run serially with ``-n 0`` (or ``-p no:xdist``), e.g. to use ``--pdb``.
+
+Each test process keeps what it has imported out of Python's cyclic garbage collection
+(:func:`_freeze_new_imports`), so that a collection walks the test's own objects only.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import gc
 import json
 import os
 import shutil
+import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -139,6 +147,12 @@ _GROUPS = "evalkit_xdist_groups"
 _GROUPS_KEY = pytest.StashKey[Path]()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """``xdist_group`` is a known mark (``--strict-markers``) without xdist too (``-p
+    no:xdist``)."""
+    config.addinivalue_line("markers", "xdist_group(name): run the tests of a group on one worker")
+
+
 def _shares_a_fixture(item: pytest.Item) -> bool:
     """Whether ``item`` uses (directly or through another fixture) a fixture made once for
     several tests of its module: module-, class- or package-scoped."""
@@ -217,6 +231,36 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         shutil.rmtree(config.stash[_GROUPS_KEY], ignore_errors=True)
 
 
+# --- Python's cyclic garbage collector in a test process -------------------------------------
+#: How many modules the process had imported when its objects were last frozen.
+_FROZEN_WITH = {"modules": 0}
+
+
+def _freeze_new_imports() -> None:
+    """Once the process has imported modules since the last time: its garbage collected, and
+    what is left (the modules, their caches, the session's fixtures) kept out of later
+    collections (``gc.freeze``), as the warm kernels keep theirs
+    (:func:`evalkit.runner.kernels._freeze`). A full collection walks every object not frozen:
+    with pandas, scipy, statsmodels, matplotlib and the like imported, 0,1 s each, and a worker
+    that runs hundreds of tests starts many (measured on the unit tests: from a seventh to a
+    fifth of a worker's CPU time, a third of that with the freezing). Objects frozen are freed
+    as ever when nothing refers to them; only a cycle among them is no longer collected."""
+    if len(sys.modules) > _FROZEN_WITH["modules"]:
+        gc.collect()
+        gc.freeze()
+        _FROZEN_WITH["modules"] = len(sys.modules)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    """Before and after each test (its fixtures torn down): :func:`_freeze_new_imports`."""
+    _freeze_new_imports()
+    try:
+        return (yield)
+    finally:
+        _freeze_new_imports()
+
+
 @pytest.fixture(autouse=True)
 def _bokmal_after_each_test():
     """evaluate(..., lang="nn") makes nynorsk the process's language: each test starts in
@@ -246,47 +290,94 @@ def demo_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("cleaned")
 
 
-@pytest.fixture(scope="session")
-def demo_document(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """``demo_document(scheme, year)`` (``year="trends"`` for the trends document): the
-    ``BuildResult`` of the demo document built by the runner as ``evalkit report --no-pdf``
-    does (its own kernel, the default years compared), once for the whole run; its folder is
-    ``result.out_path``. Several test modules read the same documents (samhandling 2012 is read
-    by the document, disclosure and accessibility tests): each is built once, not once per
-    module. Treat the outputs as read-only; a test that changes them copies them first.
+def _run_folder(config: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The run's temporary folder, shared by the xdist workers of one run: under xdist each
+    worker's basetemp is ``<run>/popen-gwN`` and the run's folder is its parent; a serial
+    run's basetemp is the run's folder itself (its parent holds earlier runs)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if hasattr(config, "workerinput") else base
 
-    Each document has an outputs folder of its own in the run's temporary folder, shared by
-    the xdist workers: the runner's lock on the folder (:func:`evalkit.runner.build.output_lock`)
-    lets one worker build it while another that wants it waits, and then finds it ``cached``
-    (in this run: the folder is new for every run). Documents in folders of their own never
-    wait for each other. The status is therefore ``built`` or ``cached``; the fixture asserts
-    that it is one of them."""
+
+def demo_outputs_folder(config: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The one outputs folder of the run's demo documents (:func:`demo_outputs`,
+    :func:`demo_document`), in the run's temporary folder: new for every run."""
+    return _run_folder(config, tmp_path_factory) / "demo-all-languages"
+
+
+@contextlib.contextmanager
+def _demo_turn(out: Path) -> Iterator[None]:
+    """Hold ``<out>.lock`` (beside the outputs folder ``out``, outside it) for one fixture's
+    whole use of the folder: the runner's lock (:func:`evalkit.runner.build.output_lock`) is
+    taken and let go for each ``report_year`` and ``build``, and a worker asking for one
+    document would otherwise slip in between :func:`demo_outputs`' steps and build in a kernel
+    of its own a document that the build's warm kernels make for less. ``flock``'s: the system
+    lets it go when the process ends, however it ends."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out.with_name(out.name + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield  # closing the file lets the lock go
+
+
+#: The bokmål demo documents that are always built each by ``report_year`` in a kernel started
+#: for it (never by the warm kernels of :func:`demo_outputs`' build, which builds them first):
+#: tests/test_runner_build.py compares them with the same documents built warm.
+FRESH_DEMO_DOCUMENTS = (("samhandling", 2011), ("samhandling", 2012))
+
+
+def _report_demo(out: Path, scheme: str, year: int | str) -> Any:
+    """The ``BuildResult`` of one bokmål demo document in the outputs folder ``out``, built as
+    ``evalkit report --no-pdf`` builds it (a kernel of its own, the default years compared),
+    or ``cached`` there; the runner's lock on ``out`` (:func:`evalkit.runner.build.output_lock`)
+    lets one process build it while another that wants it waits."""
     from evalkit.runner import report_trends, report_year
 
-    base = tmp_path_factory.getbasetemp()
-    # under xdist each worker's basetemp is <run>/popen-gwN: the run's folder is its parent;
-    # a serial run's basetemp is the run's folder itself (its parent holds earlier runs)
-    root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "demo-documents"
+    if str(year) == "trends":
+        res = report_trends(scheme, data_dir=DEMO, out_dir=out, pdf=False)
+    else:
+        res = report_year(scheme, int(year), data_dir=DEMO, out_dir=out, pdf=False)
+    assert res.status in ("built", "cached"), res.message
+    return res
+
+
+@pytest.fixture(scope="session")
+def demo_document(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """``demo_document(scheme, year)`` (``year="trends"`` for the trends document): the
+    ``BuildResult`` of the bokmål demo document in the run's one outputs folder of the demo
+    (:func:`demo_outputs_folder`, shared with :func:`demo_outputs`); its folder is
+    ``result.out_path``. Each document is built once for the whole run: several test modules
+    read the same documents (samhandling 2012 is read by the document, disclosure, workbook and
+    accessibility tests), and ``demo_outputs`` reads them all. Treat the outputs as read-only;
+    a test that changes them copies them first.
+
+    A document not yet in the folder is built by ``report_year`` (``report_trends``) as
+    ``evalkit report --no-pdf`` builds it, in a kernel started for it, the default years
+    compared; one already there is ``cached``: built before by this fixture, or by
+    ``demo_outputs``' ``evalkit build --no-pdf``, whose bokmål documents are the same (same
+    data, same years compared; tests/test_runner_build.py checks that a document built warm
+    equals one built fresh). Those of :data:`FRESH_DEMO_DOCUMENTS` are always built by
+    ``report_year``. Under xdist the workers share the folder: the runner's lock
+    (:func:`evalkit.runner.build.output_lock`) lets one worker build while another that wants
+    the folder waits, and then finds the document ``cached`` (in this run: the folder is new
+    for every run); the fixtures' own lock (:func:`_demo_turn`) makes the wait last until a
+    whole ``demo_outputs`` build in another worker is done. The status is therefore ``built``
+    or ``cached``; the fixture asserts that it is one of them."""
+    out = demo_outputs_folder(request.config, tmp_path_factory)
     made: dict[tuple[str, str], Any] = {}
 
     def get(scheme: str, year: int | str) -> Any:
         key = (scheme, str(year))
         if key not in made:
-            out = root / f"{scheme}-{year}"
-            if key[1] == "trends":
-                res = report_trends(scheme, data_dir=DEMO, out_dir=out, pdf=False)
-            else:
-                res = report_year(scheme, int(year), data_dir=DEMO, out_dir=out, pdf=False)
-            assert res.status in ("built", "cached"), res.message
-            made[key] = res
+            with _demo_turn(out):
+                made[key] = _report_demo(out, scheme, year)
         return made[key]
 
     return get
 
 
 # --- issue 20: every demo document in every language, built once ------------------------------
-# (tests/test_spelling.py, tests/test_language_is_right.py, tests/test_a11y.py read it; kept
-# apart from the fixtures above)
+# (tests/test_spelling.py, tests/test_language_is_right.py, tests/test_a11y.py and
+# tests/test_numbers_from_metrics.py read it; its bokmål documents are those demo_document
+# serves)
 
 
 def demo_documents() -> list[tuple[str, int | str, str]]:
@@ -316,18 +407,23 @@ def demo_document_folder(out: Path, scheme: str, label: int | str, lang: str) ->
 def demo_outputs(request: pytest.FixtureRequest, tmp_path_factory) -> Path:
     """The outputs folder of ``evalkit build --no-pdf`` on the demo data: every document of
     :func:`demo_documents` and ``index.html``, built by the runner (papermill, the project
-    kernel) once per run. Under xdist the workers share the folder: the first builds, the
-    runner's lock (:func:`evalkit.runner.build.output_lock`) makes the others wait, and they
-    then find every document cached (well under a second)."""
+    kernel) once per run, in the folder :func:`demo_document` serves its documents from
+    (:func:`demo_outputs_folder`). The documents of :data:`FRESH_DEMO_DOCUMENTS` are built
+    first, as ``demo_document`` builds them (``report_year``, a kernel of their own); the build
+    then finds them, and any other that ``demo_document`` built before, ``cached``, and builds
+    the rest in its warm kernels. Under xdist the workers share the folder: the first builds,
+    the runner's lock (:func:`evalkit.runner.build.output_lock`) and the fixtures' own
+    (:func:`_demo_turn`, held for these steps together) make the others wait, and they then
+    find every document cached (well under a second)."""
     from evalkit.runner import build
 
-    base = tmp_path_factory.getbasetemp()
-    if hasattr(request.config, "workerinput"):  # pytest-of-<user>/pytest-N, one per run
-        base = base.parent
-    out = base / "demo-all-languages"
-    results = build(
-        data_dir=DEMO, out_dir=out, jobs=min(2, os.cpu_count() or 1), pdf=False, progress=False
-    )
+    out = demo_outputs_folder(request.config, tmp_path_factory)
+    with _demo_turn(out):
+        for scheme, year in FRESH_DEMO_DOCUMENTS:
+            _report_demo(out, scheme, year)
+        results = build(
+            data_dir=DEMO, out_dir=out, jobs=min(2, os.cpu_count() or 1), pdf=False, progress=False
+        )
     failed = [r for r in results if r.status not in ("built", "cached")]
     if failed:
         pytest.fail(
@@ -335,4 +431,31 @@ def demo_outputs(request: pytest.FixtureRequest, tmp_path_factory) -> Path:
             + "; ".join(f"{r.scheme} {r.year} {r.lang}: {r.message}" for r in failed),
             pytrace=False,
         )
+    # the fresh ones were served, not built again in a warm kernel
+    rebuilt = [
+        (r.scheme, r.year)
+        for r in results
+        if r.lang == "nb" and (r.scheme, r.year) in FRESH_DEMO_DOCUMENTS and r.status != "cached"
+    ]
+    assert not rebuilt, f"the demo build rebuilt {rebuilt}, built just before by report_year"
+    return out
+
+
+@pytest.fixture(scope="session")
+def demo_pdfs(request: pytest.FixtureRequest, tmp_path_factory) -> Path:
+    """The outputs folder of ``evalkit build --scheme frisklivs_lms --years 2023`` on the demo
+    data, with ``report.pdf``: the 2023 document in each language the scheme lists, built by
+    the runner once per run (tests/test_language_is_right.py and tests/test_i18n.py read its
+    PDFs). A folder of its own in the run's temporary folder (:func:`demo_outputs`' documents
+    have no PDF), shared by the xdist workers as ``demo_outputs`` is: the first builds, the
+    runner's lock makes the others wait, and they then find the documents cached. The
+    documents are ``built`` or ``cached``; the fixture asserts it. Where WeasyPrint cannot run
+    the documents have no PDF (the runner says so on stderr)."""
+    from evalkit.runner import build
+
+    out = _run_folder(request.config, tmp_path_factory) / "demo-pdf"
+    results = build(
+        ["frisklivs_lms"], [2023], data_dir=DEMO, out_dir=out, trends=False, progress=False
+    )
+    assert {r.status for r in results} <= {"built", "cached"}, [r.message for r in results]
     return out

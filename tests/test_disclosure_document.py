@@ -271,8 +271,8 @@ def test_frisklivs_keeps_the_rule_and_says_nothing_is_public():
 
 # --- samhandling 2012 ---------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def samhandling_2012():
-    return evaluate("samhandling", 2012, data_dir=DEMO, compare_with=[])
+def samhandling_2012(demo_cache_dir):
+    return evaluate("samhandling", 2012, data_dir=DEMO, compare_with=[], cache_dir=demo_cache_dir)
 
 
 def test_samhandling_2012_county_table_and_list_agree(samhandling_2012):
@@ -350,17 +350,18 @@ def _published(display: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return display[columns].map(lambda c: np.nan if c == ":" else number(c)).astype(float)
 
 
-def _all_documents(scheme: str, trends_display=None):
+def _all_documents(scheme: str, cache_dir: Path, trends_display=None):
     """What the year documents and the trends document of ``scheme`` show of the counties:
     each table's count columns (NaN where hidden), and the links an attacker has between them
     — a year's rows counted in its own counties there, in the last year's counties here; the
     pairs of counties that share a municipality (SSB's classifications), any county with
     «Kan ikke plasseres», a row without a county with any county, and the pairs the rows
-    fall in."""
+    fall in. Each year is read and cleaned once (``cache_dir``: tests/conftest.py's
+    ``demo_cache_dir``)."""
     from evalkit import geography, trends
     from evalkit.document import trends as tdoc
 
-    tr = trends.evaluate_trends(scheme, data_dir=DEMO)
+    tr = trends.evaluate_trends(scheme, data_dir=DEMO, cache_dir=cache_dir)
     columns = tr.scheme.doc.county_table.columns
     label = {c.key: c.label_nb for c in columns}
     count_labels = [c.label_nb for c in columns if c.count]
@@ -374,7 +375,7 @@ def _all_documents(scheme: str, trends_display=None):
     now = geography.counties_in(last).set_index("county_code")["county_name"]
     common = trends.common_county(tr).map(now).fillna(trends.UNPLACED_NB)
     for y in tr.years:
-        ev = evaluate(scheme, y, data_dir=DEMO, compare_with=[])
+        ev = evaluate(scheme, y, data_dir=DEMO, compare_with=[], cache_dir=cache_dir)
         display = doc.county_table(ev).display.set_index("Fylke")
         name = f"year {y}"
         tables[name] = _published(display, count_labels)
@@ -398,10 +399,12 @@ def _all_documents(scheme: str, trends_display=None):
 
 
 @pytest.mark.parametrize("scheme", ["samhandling", "frisklivs_lms"])
-def test_no_hidden_county_count_is_recovered_from_all_the_documents_together(scheme):
+def test_no_hidden_county_count_is_recovered_from_all_the_documents_together(
+    scheme, demo_cache_dir
+):
     from test_disclosure import joint_ranges
 
-    tr, tables, counts, links, lower, trend, year_shown = _all_documents(scheme)
+    tr, tables, counts, links, lower, trend, year_shown = _all_documents(scheme, demo_cache_dir)
     found = joint_ranges(tables, counts, links, lower)
     assert found  # something is hidden in both schemes' demo documents
     pinned = {v: r for v, r in found.items() if r[1] - r[0] < 1 - 1e-6}
@@ -416,21 +419,23 @@ def test_no_hidden_county_count_is_recovered_from_all_the_documents_together(sch
             assert here == hidden, y
 
 
-def test_the_attacker_finds_the_leak_of_a_trends_table_suppressed_on_its_own():
+def test_the_attacker_finds_the_leak_of_a_trends_table_suppressed_on_its_own(demo_cache_dir):
     # the trends table as it was: suppressed alone, it hid Oslo and Akershus in 2010 while the
     # 2010 document hides Oslo, Vest-Agder and Rogaland and shows Akershus 7
     from test_disclosure import joint_ranges
 
     from evalkit import trends
 
-    tr = trends.evaluate_trends("samhandling", data_dir=DEMO)
+    tr = trends.evaluate_trends("samhandling", data_dir=DEMO, cache_dir=demo_cache_dir)
     table = trends.projects_by_common_county(tr)[0].copy()
     table.columns = [str(y) for y in table.columns]
     table.loc["I alt"] = table.sum()
     alone = suppress(table, list(table.columns), total_row="I alt")
     display = alone.display().reset_index().rename(columns={"county_name": "Fylke"})
     assert display.set_index("Fylke").loc[["Oslo", "Akershus"], "2010"].tolist() == [":", ":"]
-    _, tables, counts, links, lower, _, years = _all_documents("samhandling", display)
+    _, tables, counts, links, lower, _, years = _all_documents(
+        "samhandling", demo_cache_dir, display
+    )
     assert years[2010].loc["Akershus", "Søknader"] == "7"
     found = joint_ranges(tables, counts, links, lower)
     assert found[("year 2010", "Oslo", "Søknader")] == pytest.approx((1, 1))

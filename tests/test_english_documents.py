@@ -57,8 +57,15 @@ def _norwegian(pieces: dict[str, object]) -> dict[str, list[str]]:
 
 
 @pytest.fixture(scope="module")
-def english_year():
-    ev = evaluate("frisklivs_lms", 2023, data_dir=DEMO, compare_with=[2022], lang="en")
+def english_year(demo_cache_dir):
+    ev = evaluate(
+        "frisklivs_lms",
+        2023,
+        data_dir=DEMO,
+        compare_with=[2022],
+        lang="en",
+        cache_dir=demo_cache_dir,
+    )
     with language("en"):
         # every piece of the generic year document (the data-quality table holds the file's
         # own headers and values: its rows are data, and this year flags none)
@@ -95,8 +102,8 @@ def test_english_amounts_are_numbers_in_the_year_workbook(english_year, tmp_path
     assert row[1:] == (126, 0, 22_000_000, 70_000, 125_000, 230_000, 1_000_000)
 
 
-def test_the_english_trends_document_has_no_norwegian_words():
-    tr = evaluate_trends("frisklivs_lms", data_dir=DEMO, lang="en")
+def test_the_english_trends_document_has_no_norwegian_words(demo_cache_dir):
+    tr = evaluate_trends("frisklivs_lms", data_dir=DEMO, lang="en", cache_dir=demo_cache_dir)
     with language("en"):
         pieces = {
             "title": tdoc.title(tr),

@@ -16,10 +16,6 @@ import pytest
 from bs4 import BeautifulSoup  # nbconvert's dependency; the parser is Python's own
 from openpyxl import load_workbook
 
-from evalkit.runner import report_trends, report_year
-
-ROOT = Path(__file__).resolve().parent.parent
-DEMO = ROOT / "data" / "demo"
 NBSP = "\u00a0"
 
 pytestmark = pytest.mark.slow
@@ -40,30 +36,20 @@ NUMBER = re.compile(
 )
 
 
-@pytest.fixture(scope="module")
-def out(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("published")
+# the bokmål demo documents, built once for the run (tests/conftest.py)
+@pytest.fixture
+def year_doc(demo_document) -> Path:
+    return demo_document("frisklivs_lms", 2024).out_path
 
 
-@pytest.fixture(scope="module")
-def year_doc(out) -> Path:
-    res = report_year("frisklivs_lms", 2024, data_dir=DEMO, out_dir=out, pdf=False)
-    assert res.status == "built", res.message
-    return out / "frisklivs_lms" / "2024"
+@pytest.fixture
+def samhandling_doc(demo_document) -> Path:
+    return demo_document("samhandling", 2012).out_path
 
 
-@pytest.fixture(scope="module")
-def samhandling_doc(out) -> Path:
-    res = report_year("samhandling", 2012, data_dir=DEMO, out_dir=out, pdf=False)
-    assert res.status == "built", res.message
-    return out / "samhandling" / "2012"
-
-
-@pytest.fixture(scope="module")
-def trends_doc(out) -> Path:
-    res = report_trends("frisklivs_lms", data_dir=DEMO, out_dir=out, pdf=False)
-    assert res.status == "built", res.message
-    return out / "frisklivs_lms" / "trends"
+@pytest.fixture
+def trends_doc(demo_document) -> Path:
+    return demo_document("frisklivs_lms", "trends").out_path
 
 
 def _html_tables(folder: Path) -> list[dict]:

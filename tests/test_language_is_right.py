@@ -26,8 +26,14 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from conftest import DEMO, demo_document_folder, demo_documents
-from test_spelling import data_values, read_document, speller, without_place_names
+from conftest import demo_document_folder, demo_documents
+from test_spelling import (
+    DICTIONARY_USERS,
+    data_values,
+    read_document,
+    speller,
+    without_place_names,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -130,6 +136,7 @@ def _report(found: dict[str, list[str]], what: str) -> str:
 
 
 # --- the premises -----------------------------------------------------------------------------
+@DICTIONARY_USERS  # on the worker that has loaded the dictionaries for tests/test_spelling.py
 def test_marker_words_are_wrong_in_the_language_and_right_in_bokmal():
     nb, nn, en = speller("nb"), speller("nn"), speller("en")
     assert [w for w in [*NN_MARKERS, *NN_MARKERS_SIDE_FORMS] if not nb(w)] == []
@@ -238,20 +245,15 @@ def test_workbook_holds_the_same_numbers_as_the_bokmal_one(demo_outputs, scheme,
     )
 
 
-@pytest.fixture(scope="module")
-def pdfs(tmp_path_factory) -> Path:
-    """frisklivs_lms 2023 in each language, with report.pdf, built by the runner."""
-    from evalkit.runner import build
+@pytest.fixture
+def pdfs(request) -> Path:
+    """frisklivs_lms 2023 in each language, with report.pdf, built by the runner once for the
+    run (``demo_pdfs``, tests/conftest.py)."""
     from evalkit.runner.build import pdf_wanted
 
     if not pdf_wanted(True):
         pytest.skip("WeasyPrint cannot make PDFs here (Pango is missing)")
-    out = tmp_path_factory.mktemp("pdf-languages")
-    results = build(
-        ["frisklivs_lms"], [2023], data_dir=DEMO, out_dir=out, trends=False, progress=False
-    )
-    assert {r.status for r in results} == {"built"}, [r.message for r in results]
-    return out
+    return request.getfixturevalue("demo_pdfs")
 
 
 @pytest.mark.parametrize("lang", ["nb", "nn", "en"])

@@ -1,8 +1,9 @@
 """Every number a demo document prints is in its ``metrics.json`` (issue 18, item 4).
 
-The demo is built once for the module (``evalkit build --no-pdf``: the 11 documents of the two
-demo schemes). Each ``report.html`` is read as a reader reads it: the visible text, every
-table cell and the figures' alt texts (not the figures' SVG, not code). Every number printed in
+The demo is built once for the run (``evalkit build --no-pdf``, the ``demo_outputs`` fixture of
+tests/conftest.py); the 11 bokmål documents of the two demo schemes are read. Each
+``report.html`` is read as a reader reads it: the visible text, every table cell and the
+figures' alt texts (not the figures' SVG, not code). Every number printed in
 Norwegian format («1 234», «91,7 %», «−0,5», «12,5 prosent», «2 120 000 kr», «81,6
 millioner», «p < 0,001», «(85,1–95,2)») must be found among the values of that document's
 ``metrics.json``, rounded as it is shown:
@@ -28,8 +29,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -365,31 +364,17 @@ def demo_documents() -> list[tuple[str, str]]:
     return out
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    """The demo documents, built once for the module as ``evalkit build --no-pdf`` builds
-    them."""
-    out = tmp_path_factory.mktemp("numbers") / "outputs"
-    run = subprocess.run(
-        [sys.executable, "-m", "evalkit", "build", "--no-pdf", "--data-dir", str(DEMO),
-         "--out", str(out), "--lang", "nb"],
-        capture_output=True, text=True, check=False, timeout=1800,
-    )  # fmt: skip
-    assert run.returncode == 0, run.stderr[-3000:]
-    return out
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize(("scheme", "which"), demo_documents())
-def test_every_number_a_demo_document_prints_is_in_its_metrics_json(built, scheme, which):
+def test_every_number_a_demo_document_prints_is_in_its_metrics_json(demo_outputs, scheme, which):
     from evalkit.config import load_scheme
 
     sch = load_scheme(scheme)
-    folder = built / scheme / which
+    folder = demo_outputs / scheme / which
     metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
     lists = {QUALITY_CAPTION: quality_values(folder)}
     if which != "trends":
-        lists |= list_values(sch, int(which), built / "_cache" / "cleaned")
+        lists |= list_values(sch, int(which), demo_outputs / "_cache" / "cleaned")
     page = (folder / "report.html").read_text(encoding="utf-8")
     missing, read = missing_numbers(page, Values(leaves(metrics)), lists, scheme_texts(sch))
     assert read >= 150  # the page's numbers were read at all
@@ -519,8 +504,8 @@ def test_comparison_counts_count_the_records():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("scheme", sorted(p.name for p in DEMO.iterdir() if p.is_dir()))
-def test_the_trends_metrics_hold_the_years_shares_and_the_county_totals(built, scheme):
-    folder = built / scheme
+def test_the_trends_metrics_hold_the_years_shares_and_the_county_totals(demo_outputs, scheme):
+    folder = demo_outputs / scheme
     trend = json.loads((folder / "trends" / "metrics.json").read_text(encoding="utf-8"))
     common = trend["by_common_county"]
     assert trend["n_years"] == len(trend["years"]) >= 2

@@ -22,12 +22,15 @@ tables that the documents show.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
+import gc
 import html
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 
@@ -38,7 +41,10 @@ from conftest import DEMO, demo_document_folder, demo_documents
 from evalkit import flags, paths
 from evalkit.config import load_scheme
 
-pytestmark = pytest.mark.slow
+#: The tests that load the dictionaries (this module's, and the premise test of
+#: tests/test_language_is_right.py) go to one xdist worker, which loads each dictionary once.
+DICTIONARY_USERS = pytest.mark.xdist_group("spelling-dictionaries")
+pytestmark = [pytest.mark.slow, DICTIONARY_USERS]
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 #: Debian's dictionaries (hunspell-no: nb_NO and nn_NO; hunspell-en-gb: en_GB) and the package
@@ -232,6 +238,25 @@ def speller(lang: str):
     return _speller(lang)
 
 
+@contextlib.contextmanager
+def _kept_out_of_collection() -> Iterator[None]:
+    """Python's cyclic garbage collector off while a dictionary is loaded, and what is loaded
+    kept out of its later collections (``gc.freeze``, as the warm kernels keep their modules:
+    :func:`evalkit.runner.kernels._freeze`). spylls makes millions of objects for a dictionary,
+    none of them garbage: collections walking them took more than half of the loading (nb 4 s
+    instead of 1,8 s) and, with the three loaded, 2 s for each full collection of the worker
+    afterwards. Garbage is collected first, so none of it is kept."""
+    enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+
 @functools.cache
 def _speller(lang: str):
     from spylls.hunspell import Dictionary
@@ -252,7 +277,8 @@ def _speller(lang: str):
         found = flags_of.get(model, "") if model else ""
         added.append(f"{word}/{found}" if found else word)
     entries = lines[1:] + added
-    with tempfile.TemporaryDirectory() as tmp:  # spylls reads the files whole
+    # spylls reads the files whole
+    with tempfile.TemporaryDirectory() as tmp, _kept_out_of_collection():
         folder = Path(tmp)
         shutil.copyfile(dictionary.with_suffix(".aff"), folder / f"{dictionary.name}.aff")
         (folder / f"{dictionary.name}.dic").write_text(
@@ -270,9 +296,8 @@ def _speller(lang: str):
 
 @pytest.fixture(scope="module")
 def spellers():
-    """``spellers(lang)``: the language's ``known`` (:func:`speller`). Module-scoped, so that
-    under xdist this module's tests go to one worker (tests/conftest.py), which loads each
-    dictionary once."""
+    """``spellers(lang)``: the language's ``known`` (:func:`speller`), loaded once per process:
+    under xdist this module's tests go to one worker (:data:`DICTIONARY_USERS`)."""
     return speller
 
 
