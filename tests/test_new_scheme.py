@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from aktivitet_scheme import write_project
 
+from evalkit import config
 from evalkit.cli import main
 from evalkit.config import available_schemes, load_scheme, load_scheme_file
 
@@ -74,6 +75,8 @@ def project(tmp_path, monkeypatch) -> Path:
     """A project folder holding schemes/aktivitet.yaml and data/aktivitet/<year>.csv."""
     write_project(tmp_path, SCHEME, ROWS)
     monkeypatch.chdir(tmp_path)
+    # `--scheme-file` makes a file known by its scheme's name for the process: for this test
+    monkeypatch.setattr(config, "_NAMED_FILES", {})
     return tmp_path
 
 
