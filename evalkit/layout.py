@@ -36,6 +36,7 @@ whose escapes YAML reads back as the header itself.
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import re
 import unicodedata
@@ -92,7 +93,9 @@ def words(text: str) -> str:
     return " ".join(re.sub(r"[\W_]+", " ", text).split())
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _word_similarity(a: str, b: str) -> float:
+    # cached: the words of a header recur (in it, and in header after header of an export)
     if a == b:
         return 1.0
     short, long_ = sorted((a, b), key=len)

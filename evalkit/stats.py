@@ -53,7 +53,6 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 from scipy import stats as sps
-from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
 __all__ = [
@@ -375,14 +374,26 @@ def holm(p_values: Iterable[float | None]) -> np.ndarray:
     -------
     numpy.ndarray
         Adjusted p-values (float), in the input order.
+
+    Notes
+    -----
+    The m p-values in ascending order, the i-th (from 0) times m − i, a running maximum,
+    capped at 1 (Holm 1979), as ``statsmodels.stats.multitest.multipletests(method="holm")``
+    computes them (tests/test_stats.py compares the two). Not that function itself: it runs
+    ``gc.collect()`` on every call, a pause that grows with everything a process holds
+    (seconds in a kernel or a test run that has built documents), for a few multiplications.
     """
     p = np.array(list(p_values), dtype=float)  # None → NaN
     out = np.full(p.shape, np.nan)
     ok = ~np.isnan(p)
     if np.any((p[ok] < 0) | (p[ok] > 1)):
         raise ValueError("p-values must lie between 0 and 1")
-    if ok.any():
-        out[ok] = multipletests(p[ok], method="holm")[1]
+    family = p[ok]
+    order = np.argsort(family, kind="stable")
+    stepped = family[order] * np.arange(family.size, 0, -1)
+    adjusted = np.empty_like(family)
+    adjusted[order] = np.minimum(np.maximum.accumulate(stepped), 1.0)
+    out[ok] = adjusted
     return out
 
 

@@ -4,9 +4,9 @@ data from the export escaped, and the files of spec/outputs.md written."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -136,27 +136,31 @@ def test_trends_document(demo_document):
 
 
 def test_build_writes_index_and_a_rebuild_is_cached(tmp_path):
-    data = tmp_path / "data"
-    shutil.copytree(DEMO / "samhandling", data / "samhandling")
+    """The runner's index and cache, shown with its tiny notebook (the demo documents' own
+    notebooks are run above): what is checked is the HTML, the index and the cache."""
+    from conftest import make_data
+
+    data = make_data(tmp_path / "data")  # frisklivs_lms 2021 and 2022, 2021 compared by 2022
     (data / "SYNTHETIC.txt").write_text("synthetic", encoding="utf-8")
-    # what is checked is the HTML, the index and the cache; the PDF is test_pdf's
+    tiny = Path(__file__).parent / "fixtures" / "notebooks" / "tiny.py"
+    # the PDF is test_pdf's; the other languages: test_runner_lang
     kw = {"data_dir": data, "out_dir": tmp_path / "out", "progress": False, "pdf": False}
-    kw["langs"] = ["nb"]  # the other languages: test_runner_lang
-    results = build(["samhandling"], [2011, 2012], **kw)
+    kw |= {"langs": ["nb"], "notebook": tiny}
+    results = build(["frisklivs_lms"], [2021, 2022], **kw)
     assert [r.status for r in results] == ["built", "built"]
     index = _html(tmp_path / "out" / "index.html")
-    assert "samhandling/2012/report.html" in index and "samhandling/2011/report.html" in index
-    again = build(["samhandling"], [2011, 2012], **kw)
+    assert "frisklivs_lms/2022/report.html" in index
+    assert "frisklivs_lms/2021/report.html" in index
+    again = build(["frisklivs_lms"], [2021, 2022], **kw)
     assert [r.status for r in again] == ["cached", "cached"]
-    # changing the compared year's export invalidates the later year: the workbook saved again
-    # by openpyxl holds the same cells in other bytes, so 2012 is rebuilt, and builds
-    from openpyxl import load_workbook
-
-    compared = data / "samhandling" / "2011.xlsx"
+    # changing the compared year's export invalidates the later year: the same cells in
+    # other bytes (CRLF line ends, as Excel on Windows saves a CSV), so 2022 is rebuilt
+    compared = data / "frisklivs_lms" / "2021.csv"
     before = compared.read_bytes()
-    load_workbook(compared).save(compared)
+    compared.write_bytes(before.replace(b"\n", b"\r\n"))
     assert compared.read_bytes() != before
-    third = build(["samhandling"], [2012], **kw)
+    assert pd.read_csv(compared).equals(pd.read_csv(io.BytesIO(before)))
+    third = build(["frisklivs_lms"], [2022], **kw)
     assert [r.status for r in third] == ["built"]
 
 

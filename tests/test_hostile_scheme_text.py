@@ -41,6 +41,7 @@ import nbformat
 import pandas as pd
 import pytest
 import yaml
+from aktivitet_scheme import write_project
 from IPython.core.formatters import DisplayFormatter
 
 from evalkit.config import load_scheme_file
@@ -141,7 +142,6 @@ trends:
     predictors: [{name: frivillige, field: volunteers, label_nb: Med frivillige}]
 """
 
-HEADER = "Saksnummer;Fylke;Kommunenummer;Tiltak;Beløp;Målgruppe;Frivillige med"
 ROWS = {
     2022: [
         "1;Oslo;0301;Lek i parken;100000;Barn og unge;Ja",
@@ -295,14 +295,7 @@ def _with_texts(texts: dict[tuple, str]) -> dict:
 
 def _project(folder: Path, scheme: dict) -> Path:
     """A scheme file and its data (data/aktivitet/<year>.csv) in ``folder``."""
-    (folder / "aktivitet.yaml").write_text(
-        yaml.safe_dump(scheme, allow_unicode=True, sort_keys=False), encoding="utf-8"
-    )
-    data = folder / "data" / "aktivitet"
-    data.mkdir(parents=True, exist_ok=True)
-    for year, rows in ROWS.items():
-        (data / f"{year}.csv").write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
-    return folder / "aktivitet.yaml"
+    return write_project(folder, scheme, ROWS, scheme_path=folder / "aktivitet.yaml")
 
 
 # --- the documents' pieces, shown and exported as the runner does ---------------------------

@@ -5,13 +5,12 @@ notebooks. Expected counts are worked out by hand from the rows written here."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from aktivitet_scheme import write_project
 
+from evalkit import config
 from evalkit.cli import main
 from evalkit.config import available_schemes, load_scheme, load_scheme_file
 
@@ -52,7 +51,6 @@ shares:
   - {field: volunteers, kind: yesno, group: frivillige, label_nb: Tiltak med frivillige}
 """
 
-HEADER = "Saksnummer;Fylke;Kommunenummer;Tiltak;Beløp;Målgruppe;Frivillige med"
 ROWS = {
     2022: [
         "1;Oslo;0301;Lek i parken;100000;Barn og unge;Ja",
@@ -75,13 +73,10 @@ ROWS = {
 @pytest.fixture
 def project(tmp_path, monkeypatch) -> Path:
     """A project folder holding schemes/aktivitet.yaml and data/aktivitet/<year>.csv."""
-    (tmp_path / "schemes").mkdir()
-    (tmp_path / "schemes" / "aktivitet.yaml").write_text(SCHEME, encoding="utf-8")
-    folder = tmp_path / "data" / "aktivitet"
-    folder.mkdir(parents=True)
-    for year, rows in ROWS.items():
-        (folder / f"{year}.csv").write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    write_project(tmp_path, SCHEME, ROWS)
     monkeypatch.chdir(tmp_path)
+    # `--scheme-file` makes a file known by its scheme's name for the process: for this test
+    monkeypatch.setattr(config, "_NAMED_FILES", {})
     return tmp_path
 
 
@@ -191,15 +186,15 @@ def test_the_bundled_yaml_is_valid_and_complete():
 
 
 @pytest.mark.slow
-def test_evalkit_build_makes_both_years_the_comparison_and_the_trends(project):
+def test_evalkit_build_makes_both_years_the_comparison_and_the_trends(project, capsys):
+    # `evalkit build` run in this process (the documents run in the kernels it starts)
     out = project / "out"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    run = subprocess.run(
-        [sys.executable, "-m", "evalkit", "build", "--scheme", "aktivitet", "--data-dir",
-         "data", "--out", str(out), "--jobs", "1", "--no-pdf"],  # the PDF is test_pdf's
-        cwd=project, env=env, capture_output=True, text=True, timeout=900,
+    code = main(
+        ["build", "--scheme", "aktivitet", "--data-dir", "data", "--out", str(out),
+         "--jobs", "1", "--no-pdf"]  # the PDF is test_pdf's
     )  # fmt: skip
-    assert run.returncode == 0, run.stdout + run.stderr
+    printed = capsys.readouterr()
+    assert code == 0, printed.out + printed.err
     for year in ("2022", "2023", "trends"):
         folder = out / "aktivitet" / year
         assert (folder / "report.html").is_file(), year
@@ -231,20 +226,18 @@ def test_evalkit_build_makes_both_years_the_comparison_and_the_trends(project):
 
 
 @pytest.mark.slow
-def test_report_takes_a_scheme_file_elsewhere(project):
+def test_report_takes_a_scheme_file_elsewhere(project, capsys):
     """`--scheme-file` names a YAML outside schemes/: the document is built from it."""
     elsewhere = project / "elsewhere"
     elsewhere.mkdir()
     (project / "schemes" / "aktivitet.yaml").rename(elsewhere / "aktivitet.yaml")
     out = project / "out"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    run = subprocess.run(
-        [sys.executable, "-m", "evalkit", "report", "--scheme-file",
-         str(elsewhere / "aktivitet.yaml"), "2022", "--data-dir", "data", "--out", str(out),
-         "--no-pdf"],
-        cwd=project, env=env, capture_output=True, text=True, timeout=900,
+    code = main(
+        ["report", "--scheme-file", str(elsewhere / "aktivitet.yaml"), "2022", "--data-dir",
+         "data", "--out", str(out), "--no-pdf"]
     )  # fmt: skip
-    assert run.returncode == 0, run.stdout + run.stderr
+    printed = capsys.readouterr()
+    assert code == 0, printed.out + printed.err
     m22 = json.loads((out / "aktivitet" / "2022" / "metrics.json").read_text(encoding="utf-8"))
     assert m22["n_projects"] == 5  # the five rows of 2022
 

@@ -123,22 +123,33 @@ def test_missing_weasyprint_is_one_sentence(monkeypatch):
 
 
 @pytest.mark.slow
-def test_report_pdf_beside_report_html_and_no_pdf(tmp_path, monkeypatch, capsys):
+def test_report_pdf_beside_report_html_and_no_pdf(tmp_path, monkeypatch, capsys, demo_document):
     """A built document has report.pdf, recorded in its manifest; --no-pdf leaves it out; a
     build that wants the PDF after one without it rebuilds and says why; where WeasyPrint
-    cannot start, the HTML is still built and one line says what to install."""
+    cannot start, the HTML is still built and one line says what to install.
+
+    The build without the PDF is the demo document built once for the run as ``evalkit
+    report --no-pdf`` does (tests/conftest.py), copied; the one without WeasyPrint builds the
+    runner's tiny notebook (what is checked is the runner's, not the notebook's)."""
     import importlib
     import json
+    import shutil
+    from pathlib import Path
+
+    from conftest import DEMO, make_data
 
     from evalkit.runner import report_year
 
     runner_build = importlib.import_module("evalkit.runner.build")
 
     out = tmp_path / "out"
-    res = report_year("samhandling", 2012, out_dir=out, pdf=False)
     folder = out / "samhandling" / "2012"
-    assert res.status == "built" and not (folder / "report.pdf").exists()
-    res = report_year("samhandling", 2012, out_dir=out)
+    shutil.copytree(demo_document("samhandling", 2012).out_path, folder)
+    assert not (folder / "report.pdf").exists()
+    # the copy is what `evalkit report --no-pdf` built here: served as it is without the PDF
+    res = report_year("samhandling", 2012, data_dir=DEMO, out_dir=out, pdf=False)
+    assert res.status == "cached" and not (folder / "report.pdf").exists()
+    res = report_year("samhandling", 2012, data_dir=DEMO, out_dir=out)
     assert res.status == "built" and "report.pdf was not made last time" in res.message
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert "report.pdf" in {o["path"] for o in manifest["outputs"]}
@@ -150,10 +161,12 @@ def test_report_pdf_beside_report_html_and_no_pdf(tmp_path, monkeypatch, capsys)
     # no WeasyPrint: the HTML is still built, one line says what to install
     monkeypatch.setattr(runner_build, "_PDF_CHECKED", {})
     monkeypatch.setattr(pdf, "unavailable", lambda: "report.pdf was not made: install Pango")
-    res = report_year("samhandling", 2011, out_dir=out)
-    assert res.status == "built"
-    assert (out / "samhandling" / "2011" / "report.html").exists()
-    assert not (out / "samhandling" / "2011" / "report.pdf").exists()
+    tiny = Path(__file__).parent / "fixtures" / "notebooks" / "tiny.py"
+    data = make_data(tmp_path / "data")
+    res = report_year("frisklivs_lms", 2022, data_dir=data, out_dir=out, notebook=tiny)
+    assert res.status == "built", res.message
+    assert (out / "frisklivs_lms" / "2022" / "report.html").exists()
+    assert not (out / "frisklivs_lms" / "2022" / "report.pdf").exists()
     assert capsys.readouterr().err.count("install Pango") == 1
 
 

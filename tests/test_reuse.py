@@ -4,9 +4,9 @@ garbage collector's walks."""
 
 from __future__ import annotations
 
-import gc
+import subprocess
+import sys
 import threading
-import weakref
 
 import nbformat
 
@@ -41,24 +41,37 @@ def test_one_html_exporter_per_thread_and_the_same_page(monkeypatch):
     assert export._html_exporter() is not exporter
 
 
+#: Run in a Python of its own: the collection walks every object of the process, and a test
+#: worker holding the suite's documents and dictionaries takes seconds for it.
+_FREEZE = """
+import gc
+import weakref
+
+from evalkit.runner import kernels
+
+
 class _Node:
-    def __init__(self) -> None:
+    def __init__(self):
         self.me = self  # a cycle: only the cyclic collector frees it
+
+
+garbage = _Node()
+gone = weakref.ref(garbage)
+kept = _Node()
+del garbage
+kernels._freeze()
+assert gone() is None, "not collected"  # collected, not frozen with the rest
+assert gc.get_freeze_count() > 0, "nothing frozen"
+assert not any(o is kept for g in range(3) for o in gc.get_objects(generation=g)), "not frozen"
+print("frozen")
+"""
 
 
 def test_a_warm_kernel_collects_then_freezes():
     """Before a document, a warm kernel collects its garbage and freezes what is left (the
     modules, their caches), so that a collection walks only the document's own objects."""
-    from evalkit.runner import kernels
-
-    garbage = _Node()
-    gone = weakref.ref(garbage)
-    kept = _Node()
-    del garbage
-    try:
-        kernels._freeze()
-        assert gone() is None  # collected, not frozen with the rest
-        assert gc.get_freeze_count() > 0
-        assert not any(o is kept for g in range(3) for o in gc.get_objects(generation=g))
-    finally:
-        gc.unfreeze()
+    run = subprocess.run(
+        [sys.executable, "-c", _FREEZE], capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["frozen"]

@@ -8,7 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
-from test_new_scheme import HEADER, SCHEME
+from aktivitet_scheme import HEADER, write_project
+from test_new_scheme import SCHEME
 
 from evalkit.cli import main
 
@@ -29,12 +30,8 @@ ROWS = [  # round: 1, 2, blank, blank, x (not a round)
 
 
 def _project(tmp_path: Path, monkeypatch, rule: str) -> None:
-    (tmp_path / "schemes").mkdir()
     text = ROUND_SCHEME.replace("__RULE__", rule)
-    (tmp_path / "schemes" / "aktivitet.yaml").write_text(text, encoding="utf-8")
-    folder = tmp_path / "data" / "aktivitet"
-    folder.mkdir(parents=True)
-    (folder / "2023.csv").write_text("\n".join([HEADER + ";Runde", *ROWS]) + "\n", encoding="utf-8")
+    write_project(tmp_path, text, {2023: ROWS}, header=HEADER + ";Runde")
     monkeypatch.chdir(tmp_path)
 
 

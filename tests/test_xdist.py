@@ -53,6 +53,11 @@ def test_long():
 """
 
 
+#: Installed plugins the suite does not use: each of the three processes of a run would import
+#: them (hypothesis's alone costs more CPU than the rest of a worker's start).
+UNUSED = ["-p", "no:hypothesispytest", "-p", "no:anyio", "-p", "no:typeguard"]
+
+
 def _run(folder: Path, *plugin: str) -> tuple[list[str], list[str]]:
     """Run the suite in ``folder`` on two workers, with tests/conftest.py as a plugin or not;
     the workers that made the shared fixture, and the tests that ran on the slow test's
@@ -62,7 +67,7 @@ def _run(folder: Path, *plugin: str) -> tuple[list[str], list[str]]:
     started.unlink(missing_ok=True)
     env = {**os.environ, "PYTHONPATH": str(TESTS), "MADE": str(made), "STARTED": str(started)}
     res = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *plugin]
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *plugin, *UNUSED]
         + ["-n", "2", "--dist", "loadgroup", "-W", "ignore::pytest.PytestUnknownMarkWarning"]
         + ["test_suite.py"],
         cwd=folder, env=env, capture_output=True, text=True, timeout=300,
