@@ -572,6 +572,7 @@ class _Sheet(_Rectangle):
         self.lengths = lengths
         self.row = 0  # the row being read (as openpyxl numbers it: r, else the one before + 1)
         self.col = 0  # the column of the cell being read
+        self.top_row = 0  # the highest row so far, of a row or named by a cell's reference
         self.top_col = 0  # the highest column so far
         self.cells = 0
         self.chars = 0  # characters of the current cell's text part
@@ -637,11 +638,18 @@ class _Sheet(_Rectangle):
                 letters = ref.rstrip("0123456789$").lstrip("$")
                 col = _COLUMNS.get(letters)
                 self.col = col if col is not None else _column(ref)
+                # the readers put a cell in the row its reference names, whatever row holds it
+                digits = ref[len(ref.rstrip("0123456789")) :]
+                if digits:
+                    at = int(digits) if len(digits) < 19 else 10**18
+                    if at > self.top_row:
+                        self.top_row = at
+                        self._check_rectangle(at, max(self.col, self.top_col), "uses")
             else:
                 self.col += 1
             if self.col > self.top_col:
                 self.top_col = self.col
-                self._check_rectangle(self.row, self.col, "uses")
+                self._check_rectangle(self.top_row, self.col, "uses")
             if self.cells > self.limits.cells:
                 raise _OverCap(
                     "cells",
@@ -671,7 +679,8 @@ class _Sheet(_Rectangle):
             r = r.strip()
             self.row = int(r) if r.isascii() and r.isdigit() else self.row + 1
             self.col = 0
-            self._check_rectangle(self.row, self.top_col, "uses")
+            self.top_row = max(self.top_row, self.row)
+            self._check_rectangle(self.top_row, self.top_col, "uses")
         elif kind == _DIMENSION:
             ref = next((attrs[i + 1] for i in range(0, len(attrs), 2) if attrs[i] == "ref"), "")
             rows, cols = _dimension(ref)
@@ -809,8 +818,8 @@ class _SheetBytes:
                 rows, cols = _dimension(m[1].decode())
                 if rows > self.limits.rows or rows * cols > self.limits.cells:
                     raise _Unsure
-        self._cells(a, n, lt[after == ord("c")], piece)
         self._rows(a, lt[after == ord("r")])
+        self._cells(a, n, lt[after == ord("c")], piece)
         self.offset += n
 
     def _cells(self, a, n: int, starts, piece: bytes) -> None:
@@ -826,13 +835,14 @@ class _SheetBytes:
         u0, u1, u2 = (_CAPITALS[x] for x in (l0, l1, l2))
         u1 &= u0
         u2 &= u1
-        after = a[starts + 7 + u1 + u2]
-        if not (ok & u0 & _DIGITS[after]).all():
+        digits = starts + 7 + u1 + u2  # the first digit of the row
+        if not (ok & u0 & _DIGITS[a[digits]]).all():
             raise _Unsure
         col = l0 - 64
         col = np.where(u1, col * 26 + l1 - 64, col)
         col = np.where(u2, col * 26 + l2 - 64, col)
         self.top_col = max(self.top_col, int(col.max()))
+        self._cell_rows(a, digits)
         self.cells += len(starts)
         # the text of a cell: at most the bytes from its start to the next cell's start; where
         # they pass the cap, the bytes outside tags
@@ -851,6 +861,29 @@ class _SheetBytes:
     def _check_run(self, chars: int) -> None:
         if chars > self.limits.cell_chars:
             raise _Unsure
+
+    def _cell_rows(self, a: np.ndarray, digits: np.ndarray) -> None:
+        """The rows the cells' references name (``digits``: where each one's digits start):
+        the readers put a cell there, whatever row holds it. Only a reference of as many
+        digits as the highest row so far, or more, can pass it; one of 16 digits or more is
+        left to the element scan."""
+        width = len(str(self.top_row))
+        wide = digits[_DIGITS[a[digits + width - 1]]]
+        while len(wide):
+            longer = _DIGITS[a[wide + width]]
+            same = wide[~longer]
+            for k in range(width):  # the greatest of those as wide: digit by digit
+                if len(same) < 2:
+                    break
+                at = a[same + k]
+                same = same[at == at.max()]
+            if len(same):
+                top = int(a[same[0] : same[0] + width].tobytes())
+                self.top_row = max(self.top_row, top)
+            wide = wide[longer]
+            width += 1
+            if width > 15 and len(wide):
+                raise _Unsure
 
     def _rows(self, a, starts) -> None:
         starts = starts[(a[starts + 2] == 111) & (a[starts + 3] == 119)]  # <row

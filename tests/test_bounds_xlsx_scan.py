@@ -235,3 +235,35 @@ def test_a_prefixed_cell_in_the_last_column_is_refused(tmp_path, chunk):
     )
     path = workbook(tmp_path / "2022.xlsx", {SHEET: sheet})
     assert "700 rows by 16 384 columns (11 468 800 cells)" in _refusal(path)
+
+
+# --- a cell stands where its reference says --------------------------------------------------
+
+
+def test_a_cell_naming_row_1048576_inside_row_1_is_refused(tmp_path, chunk):
+    # the readers put a cell in the row its reference names (calamine then sets room aside
+    # for 1 048 576 rows by 30 columns), whatever row element holds it
+    sheet = _sheet(_row(1, _cell("A1"), b'<c r="AD1048576"><v>1</v></c>'))
+    path = workbook(tmp_path / "2022.xlsx", {SHEET: sheet})
+    assert "Sheet 'Sheet1' uses 1 048 576 rows" in _refusal(path)
+
+
+def test_rows_out_of_order_are_refused_by_the_highest(tmp_path, chunk):
+    # row 150 000 first, then row 1 reaching column ZZ (702): 150 000 x 702 = 105 300 000
+    # cells, over 10 000 000, though neither row alone is
+    sheet = _sheet(_row(150_000, _cell("A150000")), _row(1, _cell("A1"), _cell("ZZ1")))
+    path = workbook(tmp_path / "2022.xlsx", {SHEET: sheet})
+    assert "uses 150 000 rows by 702 columns (105 300 000 cells)" in _refusal(path)
+
+
+@pytest.mark.parametrize("ref", ["B99999", "B100002", "B1000000", "B12345678"])
+def test_a_cell_below_the_last_row_element_raises_the_rows_counted(tmp_path, chunk, ref):
+    # 100 001 rows; a cell of the last one names a row below it: the cap is set between
+    sheet = _sheet(_row(1, _cell("A1")), _row(100_001, _cell("A100001"), _cell(ref)))
+    path = workbook(tmp_path / "2022.xlsx", {SHEET: sheet})
+    named = int(ref[1:])
+    top = max(named, 100_001)
+    cells = 10**9  # not the cap met here
+    assert check_bounds(path, Limits(rows=top, cells=cells)).kind == "xlsx"
+    message = _refusal(path, Limits(rows=top - 1, cells=cells))
+    assert f"uses {top:,} rows".replace(",", " ") in message
