@@ -30,10 +30,14 @@ What is checked, by kind of file (a workbook's kind is told by its bytes, not it
   then, unpacked as a stream, the shared strings (counted, the count the part declares, each
   one's length) and every sheet (the used range its ``<dimension>`` gives, the highest row
   and column used, the cells, the length of each cell's text, and the text the cells that
-  point at a shared string add up to). The sheets scanned are those the workbook lists and
-  every part under ``xl/worksheets/``, so that a reader finding its sheets another way
-  finds none unscanned. The same pass notes the cells holding a formula saved without a
-  value (:attr:`Scan.formulas`).
+  point at a shared string add up to). A cell counts in the row its reference names
+  (``r="AD1048576"``), whatever row element holds it: the readers put it there. The sheets
+  scanned are those the workbook lists and every part under ``xl/worksheets/``, so that a
+  reader finding its sheets another way finds none unscanned. The same pass notes the cells
+  holding a formula saved without a value (:attr:`Scan.formulas`). A sheet written as Excel
+  and openpyxl write it is looked at a few megabytes at a time with numpy and regular
+  expressions (:class:`_SheetBytes`, several times as fast); one written otherwise, holding
+  a formula, or coming near a cap, element by element, which names what passes a cap.
 * **ods**: the zip archive's sizes, as for xlsx; then ``content.xml``, unpacked as a stream:
   the rows and cells with content, counted with their repeats
   (``table:number-rows-repeated``, ``table:number-columns-repeated``: one short tag can stand
