@@ -819,7 +819,10 @@ class _SheetBytes:
             for m in _DIMENSION_TAG.finditer(piece):
                 if m[1] is None:
                     raise _Unsure
-                rows, cols = _dimension(m[1].decode())
+                try:
+                    rows, cols = _dimension(m[1].decode())
+                except (UnicodeDecodeError, ValueError):  # the element scan says what it is
+                    raise _Unsure from None
                 if rows > self.limits.rows or rows * cols > self.limits.cells:
                     raise _Unsure
         self._rows(a, lt[after == ord("r")])

@@ -267,3 +267,22 @@ def test_a_cell_below_the_last_row_element_raises_the_rows_counted(tmp_path, chu
     assert check_bounds(path, Limits(rows=top, cells=cells)).kind == "xlsx"
     message = _refusal(path, Limits(rows=top - 1, cells=cells))
     assert f"uses {top:,} rows".replace(",", " ") in message
+
+
+@pytest.mark.parametrize(
+    ("dimension", "refused"),
+    [('ref="A1:B&#50;"', False), ('ref="A1:XFD&#49;048576"', True), ('r="1" ref="A1:B2"', False)],
+)
+def test_a_used_range_written_otherwise_is_left_to_the_element_scan(
+    tmp_path, chunk, dimension, refused
+):
+    # a character reference (&#50; is 2, &#49; is 1) or another attribute first
+    sheet = _sheet(_row(1, _cell("A1"))).replace(
+        b"<sheetData>", f"<dimension {dimension}/><sheetData>".encode()
+    )
+    path = workbook(tmp_path / "2022.xlsx", {SHEET: sheet})
+    assert not _fast(path)
+    if refused:
+        assert "'A1:XFD1048576'" in _refusal(path)
+    else:
+        assert check_bounds(path).kind == "xlsx"
