@@ -722,6 +722,12 @@ _PAD = b"\0" * 32
 #: ``</x:row>``): such a sheet is scanned element by element (by local names, as readers do).
 _PREFIXED = re.compile(rb":(?:c|v|f|is|row|dimension)[\s/>]")
 _FORMULA_TAG = re.compile(rb"<f[\s/>]")
+#: The start of a sheet in UTF-8: its first tag, or an XML declaration naming no encoding or
+#: UTF-8, after a byte order mark or none.
+_UTF8_START = re.compile(
+    rb"(?:\xef\xbb\xbf)?(?:<\?xml(?![^>]*encoding)|<\?xml[^>]*encoding=[\"']utf-?8[\"']|<[^?])",
+    re.I,
+)
 _DIMENSION_TAG = re.compile(rb'<dimension(?=[\s/>])(?: ref="([^"<>&]*)")?')
 _SHARED_CELL = re.compile(
     rb'<c r="[A-Z]{1,3}[0-9]{1,15}"(?: s="[0-9]{1,10}")? t="s"(?: s="[0-9]{1,10}")?>'
@@ -800,6 +806,8 @@ class _SheetBytes:
 
     def feed(self, piece: bytes) -> None:
         """Look at the next piece (ending before a ``<``, or the sheet's end)."""
+        if not self.offset and not _UTF8_START.match(piece):
+            raise _Unsure  # another encoding (UTF-16: no byte pattern here would match)
         n = len(piece)
         a = np.frombuffer(piece + _PAD, np.uint8)
         lt = np.flatnonzero(a[:n] == 60)  # <

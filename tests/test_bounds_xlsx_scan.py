@@ -286,3 +286,13 @@ def test_a_used_range_written_otherwise_is_left_to_the_element_scan(
         assert "'A1:XFD1048576'" in _refusal(path)
     else:
         assert check_bounds(path).kind == "xlsx"
+
+
+def test_a_sheet_in_utf_16_is_left_to_the_element_scan(tmp_path, chunk):
+    # no byte pattern of the fast pass matches UTF-16; the cell in column XFD of row 700 is
+    # found by the element scan: 700 x 16 384 = 11 468 800 cells
+    sheet = _sheet(_row(1, _cell("A1")), _row(700, b'<c r="XFD700"/>'))
+    sheet = sheet.replace(b'encoding="UTF-8"', b'encoding="UTF-16"').decode().encode("utf-16")
+    path = workbook(tmp_path / "2022.xlsx", {SHEET: sheet})
+    assert not _fast(path)
+    assert "700 rows by 16 384 columns (11 468 800 cells)" in _refusal(path)
