@@ -30,10 +30,14 @@ What is checked, by kind of file (a workbook's kind is told by its bytes, not it
   then, unpacked as a stream, the shared strings (counted, the count the part declares, each
   one's length) and every sheet (the used range its ``<dimension>`` gives, the highest row
   and column used, the cells, the length of each cell's text, and the text the cells that
-  point at a shared string add up to). The sheets scanned are those the workbook lists and
-  every part under ``xl/worksheets/``, so that a reader finding its sheets another way
-  finds none unscanned. The same pass notes the cells holding a formula saved without a
-  value (:attr:`Scan.formulas`).
+  point at a shared string add up to). A cell counts in the row its reference names
+  (``r="AD1048576"``), whatever row element holds it: the readers put it there. The sheets
+  scanned are those the workbook lists and every part under ``xl/worksheets/``, so that a
+  reader finding its sheets another way finds none unscanned. The same pass notes the cells
+  holding a formula saved without a value (:attr:`Scan.formulas`). A sheet written as Excel
+  and openpyxl write it is looked at a few megabytes at a time with numpy and regular
+  expressions (:class:`_SheetBytes`, several times as fast); one written otherwise, holding
+  a formula, or coming near a cap, element by element, which names what passes a cap.
 * **ods**: the zip archive's sizes, as for xlsx; then ``content.xml``, unpacked as a stream:
   the rows and cells with content, counted with their repeats
   (``table:number-rows-repeated``, ``table:number-columns-repeated``: one short tag can stand
@@ -60,6 +64,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import zipfile
 from array import array
 from collections.abc import Callable, Mapping
@@ -67,6 +72,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import BinaryIO
 from xml.parsers import expat
+
+import numpy as np
 
 from evalkit.errors import EvalkitError, StructuralError
 
@@ -569,6 +576,7 @@ class _Sheet(_Rectangle):
         self.lengths = lengths
         self.row = 0  # the row being read (as openpyxl numbers it: r, else the one before + 1)
         self.col = 0  # the column of the cell being read
+        self.top_row = 0  # the highest row so far, of a row or named by a cell's reference
         self.top_col = 0  # the highest column so far
         self.cells = 0
         self.chars = 0  # characters of the current cell's text part
@@ -634,11 +642,18 @@ class _Sheet(_Rectangle):
                 letters = ref.rstrip("0123456789$").lstrip("$")
                 col = _COLUMNS.get(letters)
                 self.col = col if col is not None else _column(ref)
+                # the readers put a cell in the row its reference names, whatever row holds it
+                digits = ref[len(ref.rstrip("0123456789")) :]
+                if digits:
+                    at = int(digits) if len(digits) < 19 else 10**18
+                    if at > self.top_row:
+                        self.top_row = at
+                        self._check_rectangle(at, max(self.col, self.top_col), "uses")
             else:
                 self.col += 1
             if self.col > self.top_col:
                 self.top_col = self.col
-                self._check_rectangle(self.row, self.col, "uses")
+                self._check_rectangle(self.top_row, self.col, "uses")
             if self.cells > self.limits.cells:
                 raise _OverCap(
                     "cells",
@@ -668,7 +683,8 @@ class _Sheet(_Rectangle):
             r = r.strip()
             self.row = int(r) if r.isascii() and r.isdigit() else self.row + 1
             self.col = 0
-            self._check_rectangle(self.row, self.top_col, "uses")
+            self.top_row = max(self.top_row, self.row)
+            self._check_rectangle(self.top_row, self.top_col, "uses")
         elif kind == _DIMENSION:
             ref = next((attrs[i + 1] for i in range(0, len(attrs), 2) if attrs[i] == "ref"), "")
             rows, cols = _dimension(ref)
@@ -691,6 +707,265 @@ class _Sheet(_Rectangle):
 
     def close(self) -> None:
         self._end_cell()
+
+
+# --- xlsx sheets, the fast pass --------------------------------------------------------------
+
+#: The sheet's unpacked bytes taken at a time by the fast pass (cut before the last ``<``, so
+#: that no tag is split between two pieces), and the most text without a ``<`` it carries over
+#: to the next piece before leaving the sheet to the element-by-element scan.
+_SHEET_CHUNK = 4 << 20
+_CARRY = 8 << 20
+#: Bytes added past a piece so that the bytes after its last ``<`` can be looked at.
+_PAD = b"\0" * 32
+#: An element of the sheet that the fast pass does not read, written with a prefix (``<x:c``,
+#: ``</x:row>``): such a sheet is scanned element by element (by local names, as readers do).
+_PREFIXED = re.compile(rb":(?:c|v|f|is|row|dimension)[\s/>]")
+_FORMULA_TAG = re.compile(rb"<f[\s/>]")
+#: The start of a sheet in UTF-8: its first tag, or an XML declaration naming no encoding or
+#: UTF-8, after a byte order mark or none.
+_UTF8_START = re.compile(
+    rb"(?:\xef\xbb\xbf)?(?:<\?xml(?![^>]*encoding)|<\?xml[^>]*encoding=[\"']utf-?8[\"']|<[^?])",
+    re.I,
+)
+_DIMENSION_TAG = re.compile(rb'<dimension(?=[\s/>])(?: ref="([^"<>&]*)")?')
+_SHARED_CELL = re.compile(
+    rb'<c r="[A-Z]{1,3}[0-9]{1,15}"(?: s="[0-9]{1,10}")? t="s"(?: s="[0-9]{1,10}")?>'
+    rb"<v>([0-9]{1,10})</v>"
+)
+
+
+class _Unsure(Exception):
+    """The fast pass cannot vouch for a sheet (an unusual way of writing it, a formula, or a
+    cap approached): it is scanned element by element instead."""
+
+
+def _byte_set(chars: bytes) -> np.ndarray:
+    """A table of the 256 byte values, true for those in ``chars``."""
+    table = np.zeros(256, bool)
+    table[list(chars)] = True
+    return table
+
+
+_DELIMITERS = _byte_set(b" \t\r\n/>")
+_CAPITALS = _byte_set(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_DIGITS = _byte_set(b"0123456789")
+
+
+#: A tag, from ``<`` to the next ``>`` (which may close it early, inside a quoted value: the
+#: bytes after it are then counted as text, more than there is).
+_TAG = re.compile(rb"<[^>]*>")
+
+
+def _text(piece: bytes, start: int, end: int) -> int:
+    """The bytes outside tags in ``piece[start:end]``: no fewer than the characters of text
+    an XML parser gives there (a reference such as ``&amp;`` and a character of several
+    bytes are one character)."""
+    return len(_TAG.sub(b"", piece[start:end]))
+
+
+def _longest_text(a: np.ndarray, n: int, starts: np.ndarray) -> int:
+    """The most bytes outside tags between two of ``starts`` (positions of ``<`` in the first
+    ``n`` bytes of ``a``)."""
+    lt = np.flatnonzero(a[:n] == 60)
+    gt = np.flatnonzero(a[:n] == 62)
+    ends = np.searchsorted(gt, lt)
+    close = gt[np.minimum(ends, len(gt) - 1)] if len(gt) else np.zeros_like(lt)
+    close = np.where(ends < len(gt), close, n - 1)  # a tag not closed: to the end
+    inside = np.bincount(lt, minlength=n + 1) - np.bincount(close + 1, minlength=n + 1)
+    text = np.concatenate(([0], np.cumsum(np.cumsum(inside[:n]) == 0)))
+    return int(np.diff(text[starts]).max())
+
+
+class _SheetBytes:
+    """The fast pass over a sheet as Excel, openpyxl and most programs write it: the unpacked
+    XML taken a few megabytes at a time and looked at with numpy and compiled regular
+    expressions, not element by element.
+
+    It finds what :class:`_Sheet` finds, as upper bounds: the highest row (``<row r="…">``)
+    and column (``<c r="…">``), the cells, the longest text a cell can hold (the bytes from a
+    cell's start to the next one's, or of text outside tags between them), the used range of
+    ``<dimension>``, the text the cells pointing at shared strings add up to. It vouches for
+    the sheet (:meth:`done` returns) only when every bound is within the caps and the sheet
+    holds nothing it does not read: a cell or row written otherwise (without its reference
+    first, in another quoting), an element with a prefix, a formula (``<f>``: the cells
+    saved without a value are told element by element), a comment, CDATA or processing
+    instruction (text that a ``<`` inside could hide from the count). Otherwise it raises
+    :class:`_Unsure`, and the sheet is scanned by :class:`_Sheet`, which names what it finds
+    past a cap. The text of a cell is bounded by bytes, so the fast pass never passes what
+    the element-by-element scan would refuse.
+    """
+
+    def __init__(self, limits: Limits, lengths: array) -> None:
+        self.limits = limits
+        self.lengths = np.frombuffer(lengths, np.int64) if len(lengths) else None
+        self.longest = int(self.lengths.max()) if self.lengths is not None else 0
+        self.offset = 0  # bytes of the sheet before the piece being read
+        self.run = 0  # bytes since the last cell's start (bounding the text of that cell)
+        self.top_row = self.top_col = self.cells = self.repeated = 0
+
+    def feed(self, piece: bytes) -> None:
+        """Look at the next piece (ending before a ``<``, or the sheet's end)."""
+        if not self.offset and not _UTF8_START.match(piece):
+            raise _Unsure  # another encoding (UTF-16: no byte pattern here would match)
+        n = len(piece)
+        a = np.frombuffer(piece + _PAD, np.uint8)
+        lt = np.flatnonzero(a[:n] == 60)  # <
+        after = a[lt + 1]
+        seen = np.bincount(after, minlength=256)
+        if seen[ord("!")]:  # a comment, CDATA or a document type
+            raise _Unsure
+        if seen[ord("?")]:  # a processing instruction; the XML declaration heads the sheet
+            at = lt[after == ord("?")] + self.offset
+            if len(at) > 1 or at[0] not in (0, 3):
+                raise _Unsure
+        if seen[ord("f")] and _FORMULA_TAG.search(piece):
+            raise _Unsure
+        if _PREFIXED.search(piece):
+            raise _Unsure
+        if seen[ord("d")]:
+            for m in _DIMENSION_TAG.finditer(piece):
+                if m[1] is None:
+                    raise _Unsure
+                try:
+                    rows, cols = _dimension(m[1].decode())
+                except (UnicodeDecodeError, ValueError):  # the element scan says what it is
+                    raise _Unsure from None
+                if rows > self.limits.rows or rows * cols > self.limits.cells:
+                    raise _Unsure
+        self._rows(a, lt[after == ord("r")])
+        self._cells(a, n, lt[after == ord("c")], piece)
+        self.offset += n
+
+    def _cells(self, a, n: int, starts, piece: bytes) -> None:
+        starts = starts[_DELIMITERS[a[starts + 2]]]  # <c followed by a space, / or >
+        if not len(starts):
+            self.run += n if self.run + n <= self.limits.cell_chars else _text(piece, 0, n)
+            self._check_run(self.run)
+            return
+        # each written <c r="LETTERS, then a digit: 1 to 3 capital letters (to ZZZ)
+        ok = (a[starts + 2] == 32) & (a[starts + 3] == 114)  # ' r'
+        ok &= (a[starts + 4] == 61) & (a[starts + 5] == 34)  # '="'
+        l0, l1, l2 = (a[starts + k].astype(np.int64) for k in (6, 7, 8))
+        u0, u1, u2 = (_CAPITALS[x] for x in (l0, l1, l2))
+        u1 &= u0
+        u2 &= u1
+        digits = starts + 7 + u1 + u2  # the first digit of the row
+        if not (ok & u0 & _DIGITS[a[digits]]).all():
+            raise _Unsure
+        col = l0 - 64
+        col = np.where(u1, col * 26 + l1 - 64, col)
+        col = np.where(u2, col * 26 + l2 - 64, col)
+        self.top_col = max(self.top_col, int(col.max()))
+        self._cell_rows(a, digits)
+        self.cells += len(starts)
+        # the text of a cell: at most the bytes from its start to the next cell's start; where
+        # they pass the cap, the bytes outside tags
+        first = int(starts[0])
+        if self.run + first > self.limits.cell_chars:
+            self._check_run(self.run + _text(piece, 0, first))
+        gaps = np.diff(starts)
+        if len(gaps) and int(gaps.max()) > self.limits.cell_chars:
+            self._check_run(_longest_text(a, n, starts))
+        last = int(starts[-1])
+        self.run = _text(piece, last, n)
+        self._check_run(self.run)
+        if self.lengths is not None:
+            self._shared(piece)
+
+    def _check_run(self, chars: int) -> None:
+        if chars > self.limits.cell_chars:
+            raise _Unsure
+
+    def _cell_rows(self, a: np.ndarray, digits: np.ndarray) -> None:
+        """The rows the cells' references name (``digits``: where each one's digits start):
+        the readers put a cell there, whatever row holds it. Only a reference of as many
+        digits as the highest row so far, or more, can pass it; one of 16 digits or more is
+        left to the element scan."""
+        width = len(str(self.top_row))
+        wide = digits[_DIGITS[a[digits + width - 1]]]
+        while len(wide):
+            longer = _DIGITS[a[wide + width]]
+            same = wide[~longer]
+            for k in range(width):  # the greatest of those as wide: digit by digit
+                if len(same) < 2:
+                    break
+                at = a[same + k]
+                same = same[at == at.max()]
+            if len(same):
+                top = int(a[same[0] : same[0] + width].tobytes())
+                self.top_row = max(self.top_row, top)
+            wide = wide[longer]
+            width += 1
+            if width > 15 and len(wide):
+                raise _Unsure
+
+    def _rows(self, a, starts) -> None:
+        starts = starts[(a[starts + 2] == 111) & (a[starts + 3] == 119)]  # <row
+        starts = starts[_DELIMITERS[a[starts + 4]]]
+        if not len(starts):
+            return
+        ok = (a[starts + 4] == 32) & (a[starts + 5] == 114)  # ' r'
+        ok &= (a[starts + 6] == 61) & (a[starts + 7] == 34)  # '="'
+        # the digits of r="…": 1 to 15, then the closing quote
+        digits = a[(starts + 8)[:, None] + np.arange(16)].astype(np.int64)
+        width = np.argmin(_DIGITS[digits], axis=1)
+        ok &= (width > 0) & (digits[np.arange(len(starts)), width] == 34)
+        if not ok.all():
+            raise _Unsure
+        power = width[:, None] - 1 - np.arange(16)
+        value = np.where(power >= 0, (digits - 48) * 10 ** np.maximum(power, 0), 0).sum(axis=1)
+        self.top_row = max(self.top_row, int(value.max()))
+
+    def _shared(self, piece: bytes) -> None:
+        pointing = piece.count(b' t="s"')
+        if not pointing:
+            return
+        if self.repeated + pointing * self.longest <= self.limits.unpacked_bytes:
+            self.repeated += pointing * self.longest
+            return
+        found = _SHARED_CELL.findall(piece)
+        if len(found) != pointing:
+            raise _Unsure
+        index = np.array(found).astype(np.int64)
+        index = index[index < len(self.lengths)]
+        self.repeated += int(self.lengths[index].sum())
+        if self.repeated > self.limits.unpacked_bytes:
+            raise _Unsure
+
+    def done(self) -> None:
+        """After the last piece: the highest row and column, and the cells, within the caps."""
+        limits = self.limits
+        if (
+            self.top_row > limits.rows
+            or self.top_row * self.top_col > limits.cells
+            or self.cells > limits.cells
+        ):
+            raise _Unsure
+
+
+def _scan_sheet_fast(archive: zipfile.ZipFile, member: str, limits: Limits, lengths) -> bool:
+    """Whether the fast pass (:class:`_SheetBytes`) vouches for a sheet."""
+    scan = _SheetBytes(limits, lengths)
+    carry = b""
+    try:
+        with archive.open(member) as src:
+            while block := src.read(_SHEET_CHUNK):
+                piece = carry + block
+                cut = piece.rfind(b"<")
+                if cut <= 0:
+                    if len(piece) > _CARRY:
+                        raise _Unsure
+                    carry = piece
+                    continue
+                carry = piece[cut:]
+                scan.feed(piece[:cut])
+        if carry:
+            scan.feed(carry)
+        scan.done()
+    except _Unsure:
+        return False
+    return True
 
 
 def _check_xlsx(path: Path, limits: Limits, open_: Callable[[], BinaryIO]) -> Scan:
@@ -734,6 +1009,8 @@ def _check_xlsx(path: Path, limits: Limits, open_: Callable[[], BinaryIO]) -> Sc
             rest = lengths if len(lengths) > len(strings.lengths) else strings.lengths
             lengths = merged + rest[len(merged) :]
         for title, member in sheets:
+            if _scan_sheet_fast(archive, member, limits, lengths):
+                continue
             sheet = _Sheet(title, limits, lengths)
             _parse_member(archive, member, sheet)
             if sheet.formula_rows:

@@ -43,6 +43,7 @@ import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 
@@ -368,6 +369,67 @@ class _FirstRows:
         ]
 
 
+#: A shared string as Excel and openpyxl write it, and the table's start tag.
+_SHARED_STRING = re.compile(rb"<si>(.*?)</si>", re.S)
+_STRING_TABLE = re.compile(rb"<sst(?=[\s>])[^>]*>")
+
+
+class _SharedStrings(Sequence):
+    """The shared strings of an xlsx as openpyxl reads them (its ``Text``, ``x005F_`` taken
+    out), each read when a cell asks for it: the header search reads a few rows, and reading
+    a table of 200 000 distinct texts whole took openpyxl 1,9 s, half as long as calamine
+    takes to read the whole workbook.
+
+    ``items`` are the bytes inside each ``<si>``; each is parsed inside a copy of the
+    table's start tag ``root``, so that the namespaces it declares hold.
+    """
+
+    def __init__(self, root: bytes, items: list[bytes]) -> None:
+        self.root = root
+        self.items = items
+        self.read: dict[int, str] = {}
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, i: int) -> str:  # type: ignore[override]
+        text = self.read.get(i)
+        if text is None:
+            from openpyxl.cell.text import Text
+            from openpyxl.xml.functions import fromstring
+
+            xml = self.root + b"<si>" + self.items[i] + b"</si></sst>"
+            text = Text.from_tree(fromstring(xml)[0]).content.replace("x005F_", "")
+            self.read[i] = text
+        return text
+
+
+def _open_read_only(fh: BinaryIO):
+    """openpyxl's read-only workbook (as ``load_workbook(fh, read_only=True, data_only=True,
+    keep_links=False)``), its shared strings read as cells ask for them
+    (:class:`_SharedStrings`) when the table is written as Excel and openpyxl write it
+    (``<si>`` without attributes or prefix, no comment, CDATA or document type); otherwise
+    read whole, by openpyxl."""
+    from openpyxl.reader.excel import SHARED_STRINGS, ExcelReader
+
+    class Reader(ExcelReader):
+        def read_strings(self) -> None:
+            part = self.package.find(SHARED_STRINGS)
+            data = self.archive.read(part.PartName[1:]) if part is not None else b""
+            root = _STRING_TABLE.search(data, 0, 4096)
+            items = _SHARED_STRING.findall(data)
+            n = len(items)
+            odd = b"<!" in data or b":si" in data  # a comment, CDATA, DTD; a prefix
+            if not root or odd or data.count(b"<si") != n or data.count(b"</si>") != n:
+                super().read_strings()
+                return
+            self.shared_strings = _SharedStrings(root[0], items)
+
+    reader = Reader(fh, read_only=True, data_only=True, keep_links=False)
+    reader.read()
+    return reader.wb
+
+
 def _read_sheet(book, chosen: _HeaderRow, engine: str) -> pd.DataFrame:
     """The chosen sheet read by pandas from the open ``book``, the header row's cells as
     column names, every cell as the reader gives it (``dtype=object``)."""
@@ -405,12 +467,10 @@ def _read_workbook(
 
     with io.BytesIO(data) as fh:
         if scan.kind == "xlsx":
-            import openpyxl
-
             # openpyxl parses the workbook XML with defusedxml (a dependency of evalkit), so
             # a hostile file cannot expand entities; it is given the bytes read rather than
             # the path (it refuses a name whose ending is not exactly ``.xlsx``)
-            book = openpyxl.load_workbook(fh, read_only=True, data_only=True, keep_links=False)
+            book = _open_read_only(fh)
             try:
                 chosen, others = _choose_header_row(path, book, scheme)
                 frame = None

@@ -447,3 +447,12 @@ def test_digits_of_another_script_in_a_shown_cell_are_no_number():
     assert read_shown("12") is not None and read_shown("12").value == 12
     assert read_shown("１２") is None  # fullwidth: text in tables.xlsx, as the document shows it
     assert read_shown("２０２３") is None
+
+
+def test_a_cell_whose_reference_names_the_last_row_is_refused(tmp_path):
+    # the cell stands in row 3, its reference names row 1 048 576: calamine puts it there and
+    # sets room aside for every row above it (it aborted under this address space)
+    cell = b'<c r="AD1048576" t="n"><v>1</v></c>'
+    sheet = _sheet(_header_row(), _data_row(2), b'<row r="3">' + cell + b"</row>")
+    path = workbook(tmp_path / "2022.xlsx", {"xl/worksheets/sheet1.xml": sheet})
+    assert_refused(path, "rows", "Sheet 'Sheet1' uses 1 048 576 rows")
