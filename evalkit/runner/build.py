@@ -182,10 +182,10 @@ def _serve_cached(job: Job, force: bool, started: float) -> BuildResult | None:
     """The cached result when the existing output may be served; sets ``job.reason``.
 
     ``job.pdf`` comes in as asked for and leaves as whether ``report.pdf`` is to be made
-    (:func:`pdf_wanted`). Whether WeasyPrint can run here is asked only when it matters: for
-    a document to build (answered in the background while the document runs, and waited for
-    when its PDF is made), or a cached one without ``report.pdf`` (waited for at once). A
-    cached document is served without importing WeasyPrint.
+    (:func:`~evalkit.runner.pdfworker.pdf_wanted`). Whether WeasyPrint can run here is asked
+    only when it matters: for a document to build (answered by the PDF worker process while
+    the document runs, and waited for when its PDF is made), or a cached one without
+    ``report.pdf`` (waited for at once). A cached document is served without starting it.
     """
     if force:
         job.pdf = pdf_wanted(job.pdf, wait=False)

@@ -58,20 +58,29 @@ class _Worker:
         package_parent = str(Path(evalkit.__file__).resolve().parent.parent)
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent, env.get("PYTHONPATH")]))
-        self.stderr = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", __name__],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self.stderr,
-            env=env,
-            start_new_session=os.name == "posix",
-        )
         self.answers: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self.lock = threading.Lock()  # one page at a time
         self.known = threading.Event()
         self.problem: str | None = None
         self.told = False
+        self.stderr = tempfile.TemporaryFile()
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", __name__],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self.stderr,
+                env=env,
+                start_new_session=os.name == "posix",
+            )
+        except OSError as err:  # no process can be started here (no memory, no executable)
+            self.proc = None
+            self.problem = (
+                f"report.pdf was not made: the PDF worker could not start "
+                f"({type(err).__name__}: {err})."
+            )
+            self.known.set()
+            return
         threading.Thread(target=self._read, name="evalkit-pdf-answers", daemon=True).start()
 
     def _read(self) -> None:
@@ -129,6 +138,9 @@ class _Worker:
     def close(self, *, kill: bool = False) -> None:
         """Stop the worker: its input closed (it ends after the page it is making), or
         ``kill``ed."""
+        if self.proc is None:
+            self.stderr.close()
+            return
         try:
             if kill:
                 self.proc.kill()
@@ -196,7 +208,7 @@ def make_pdf(
     try:
         notes = worker.make(Path(html).resolve(), Path(pdf).resolve(), title, stop)
     finally:
-        if worker.proc.poll() is not None:
+        if worker.proc is not None and worker.proc.poll() is not None:
             with _LOCK:
                 global _WORKER
                 if _WORKER is worker:
