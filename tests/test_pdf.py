@@ -415,6 +415,33 @@ def test_one_worker_makes_the_pdf_in_the_pdf_worker_process(tmp_path, monkeypatc
     assert not (tmp_path / "report.pdf").exists()
 
 
+def test_a_pdf_the_worker_cannot_write_is_a_write_error(tmp_path, monkeypatch):
+    """The worker cannot write report.pdf (a folder no one may write in, even root: /sys):
+    the runner gets the OSError with its number, which it reports as a write error of the
+    output folder, as for the files it writes itself."""
+    import errno
+    import importlib
+    import os
+    import tempfile
+
+    try:
+        fd, name = tempfile.mkstemp(dir="/sys")
+    except OSError as err:
+        assert err.errno == errno.EACCES
+    else:  # pragma: no cover - a machine where /sys can be written
+        os.close(fd)
+        os.unlink(name)
+        pytest.skip("/sys can be written here")
+    execute = importlib.import_module("evalkit.runner.execute")
+    (tmp_path / "report.html").write_text(_cell_page("<p>Tekst</p>"), encoding="utf-8")
+    monkeypatch.setattr(execute, "PDF_FILE", "/sys/evalkit-report.pdf")  # staging / it
+    with pytest.raises(OSError) as info:
+        execute._make_pdf(None, tmp_path, "T", here=True)
+    assert info.value.errno == errno.EACCES
+    assert info.value.filename == "/sys/evalkit-report.pdf"
+    assert execute.WRITE_ERRNOS >= {errno.EACCES}
+
+
 def test_a_stopped_build_does_not_wait_for_its_pdf(tmp_path):
     """Ctrl-C (the build's stop event) while the worker makes a PDF: the wait ends at once,
     the worker is stopped and no PDF is left; the next PDF gets a new worker."""

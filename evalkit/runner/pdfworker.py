@@ -1,7 +1,8 @@
 """``report.pdf`` made in a process of its own, started when a build starts.
 
 Whether WeasyPrint can run here, and the PDFs of a build with one worker (``evalkit report``,
-``--jobs 1``), are the business of one worker process (``python -m evalkit.runner.pdfworker``),
+``--jobs 1``), are the business of one worker process (``python -m evalkit.document.pdfmaker``,
+which imports nothing of the runner),
 started by the first :func:`pdf_wanted` of a build that makes PDFs. It imports WeasyPrint and
 sets it up with a page like a document (:func:`evalkit.document.pdf.warm_up`) on a processor of
 its own while the document's kernel starts and its notebook runs, says whether it can make PDFs,
@@ -66,7 +67,7 @@ class _Worker:
         self.stderr = tempfile.TemporaryFile()
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", __name__],
+                [sys.executable, "-m", "evalkit.document.pdfmaker"],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=self.stderr,
@@ -225,63 +226,3 @@ def shut_down() -> None:
         worker, _WORKER = _WORKER, None
     if worker is not None:
         worker.close(kill=not worker.known.is_set())
-
-
-# --------------------------------------------------------------------------------------------
-# The worker's side
-# --------------------------------------------------------------------------------------------
-class _Notes(logging.Handler):
-    """WeasyPrint's notes (and Python's warnings) on the page being made."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: list[tuple[str, int, str]] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append((record.name, record.levelno, record.getMessage()))
-
-
-def _serve(answers, requests) -> None:
-    """Import WeasyPrint, warm it up, say whether it runs, then make each page asked for."""
-    from evalkit.document import pdf
-
-    def say(answer: dict[str, Any]) -> None:
-        answers.write(json.dumps(answer, ensure_ascii=False) + "\n")
-        answers.flush()
-
-    try:
-        problem = pdf.unavailable()
-        if problem is None:
-            pdf.warm_up()
-    except Exception as err:  # WeasyPrint imported but cannot make a page
-        problem = f"report.pdf was not made: WeasyPrint failed ({type(err).__name__}: {err})."
-    say({"problem": problem})
-    if problem is not None:
-        return
-    notes = _Notes()
-    for name in ("weasyprint", "py.warnings"):
-        logging.getLogger(name).addHandler(notes)
-    logging.captureWarnings(True)
-    for line in requests:
-        request = json.loads(line)
-        notes.records = []
-        try:
-            pdf.write_pdf_file(request["html"], request["pdf"], title=request["title"])
-        except Exception as err:
-            errno = err.errno if isinstance(err, OSError) else None
-            say({"ename": type(err).__name__, "reason": str(err), "errno": errno})
-        else:
-            say({"ok": True, "notes": notes.records})
-
-
-def main() -> None:
-    """The worker: JSON lines out on what was standard output (anything printed goes to
-    stderr instead), requests in on standard input, until it closes."""
-    answers = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    requests = (line for line in sys.stdin.buffer if line.strip())
-    _serve(answers, requests)
-
-
-if __name__ == "__main__":
-    main()
