@@ -2,21 +2,21 @@
 
 Whether WeasyPrint can run here, and the PDFs of a build with one worker (``evalkit report``,
 ``--jobs 1``), are the business of one worker process (``python -m evalkit.document.pdfmaker``,
-which imports nothing of the runner),
-started by the first :func:`pdf_wanted` of a build that makes PDFs. It imports WeasyPrint and
-sets it up with a page like a document (:func:`evalkit.document.pdf.warm_up`) on a processor of
-its own while the document's kernel starts and its notebook runs, says whether it can make PDFs,
-then makes each PDF it is asked for (:func:`make_pdf`): it reads ``report.html``, writes
-``report.pdf`` atomically beside it and answers with WeasyPrint's notes on the page (which go to
-the build's log) or with what went wrong. (In a thread of the runner, the import and the
-warm-up took their turns of the interpreter with the thread that reads the kernel's messages,
-so they were not hidden behind the notebook.)
+which imports nothing of the runner), started by the first :func:`pdf_wanted` of a build that
+makes PDFs. It imports WeasyPrint and warms it up on a page like a document
+(:func:`evalkit.document.pdf.warm_up`) on a processor of its own while the document's kernel
+starts and its notebook runs, says whether it can make PDFs, then makes each PDF it is asked for
+(:func:`make_pdf`): it reads ``report.html``, writes ``report.pdf`` atomically beside it and
+answers with WeasyPrint's notes on the page (which go to the build's log) or with what went
+wrong. (In a thread of the runner, the import and the warm-up took turns of the interpreter
+with the thread that reads the kernel's messages.)
 
-The two talk in JSON lines over the worker's standard input and output. The worker is in a
-session of its own (a Ctrl-C at the terminal reaches the runner, which stops it when a PDF is
-being made) and ends when its input closes (the runner exits) or at the runner's exit
-(:func:`shut_down`). Where it cannot start WeasyPrint, or stops, the HTML is built as before and
-one sentence says why there is no PDF.
+The two talk in JSON lines over the worker's standard input and output
+(:mod:`evalkit.document.pdfmaker` describes them). The worker is in a session of its own (a
+Ctrl-C at the terminal reaches the runner, which stops the worker when it is making a PDF) and
+ends when its input closes: at the runner's exit (:func:`shut_down`), or when the runner dies.
+Where it cannot start WeasyPrint, or stops, the HTML is built as before and one sentence says
+why there is no PDF.
 """
 
 from __future__ import annotations
@@ -32,8 +32,6 @@ import tempfile
 import threading
 from pathlib import Path
 from typing import Any
-
-log = logging.getLogger(__name__)
 
 #: How often a wait for the worker looks whether the build was stopped (seconds).
 _POLL = 0.05
@@ -112,8 +110,8 @@ class _Worker:
 
     def make(self, html: Path, pdf: Path, title: str, stop: threading.Event | None) -> list:
         """The PDF of ``html`` written to ``pdf``; WeasyPrint's notes on the page as
-        ``(logger, level, message)``. Raises :class:`PdfNotMade`; returns at once (without a
-        PDF, the worker killed) when ``stop`` is set."""
+        ``(logger, level, message)``. Raises :class:`PdfNotMade`, at once when ``stop`` is
+        set (no PDF; the worker is killed)."""
         with self.lock:
             request = {"html": str(html), "pdf": str(pdf), "title": title}
             try:
