@@ -415,6 +415,25 @@ def test_one_worker_makes_the_pdf_in_the_pdf_worker_process(tmp_path, monkeypatc
     assert not (tmp_path / "report.pdf").exists()
 
 
+def test_the_warm_up_page_has_what_a_document_has():
+    """WeasyPrint is warmed up on a page like a document: the template's stylesheet, a long
+    table with fixed column widths and a wide one on a landscape page, an SVG figure with its
+    text as text, and contents with page numbers; its PDF shows each of them."""
+    page = pdf._warm_up_page()
+    assert "evalkit-table-scroll" in page and ".evalkit-table-block" in page  # the template
+    images: dict = {}
+    printed = pdf.print_html(page, "T", images)
+    assert "evalkit-fixed long" in printed and "evalkit-table-block wide" in printed
+    assert [mime for mime, _ in images.values()] == ["image/svg+xml"]
+    reader = pypdf.PdfReader(io.BytesIO(pdf.write_pdf_bytes(page, title="T")))
+    landscape = [p.mediabox.width > p.mediabox.height for p in reader.pages]
+    assert True in landscape and not landscape[0] and not landscape[-1]  # and back
+    text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
+    assert "Kommune 29" in text and "nummer 29" in text and "Kolonne 8" in text
+    assert "Romsdal 1 234" in text  # the figure's text, as text
+    assert re.search(r"Sammendrag \.+ 1", text)  # the contents' page numbers
+
+
 def test_a_pdf_the_worker_cannot_write_is_a_write_error(tmp_path, monkeypatch):
     """The worker cannot write report.pdf (a folder no one may write in, even root: /sys):
     the runner gets the OSError with its number, which it reports as a write error of the
