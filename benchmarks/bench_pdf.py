@@ -8,7 +8,10 @@ time of the commands (user + sys, kernels included):
 * what it adds to ``evalkit report SCHEME YEAR`` of each demo year document alone, what a user
   waits for: the same command (``--force``) with and without ``--no-pdf``, one after the
   other, after an untimed build has filled the folder's cache of cleaned years, so both read
-  the same. Goal: at most 1,5 s for each;
+  the same. Goal: at most 1,5 s for each. (There the PDF is made by the PDF worker process,
+  :mod:`evalkit.runner.pdfworker`, which imports and warms up WeasyPrint while the notebook
+  runs; a build of several workers makes its PDFs in the kernels.) CPU: the command's and its
+  processes' (kernel, PDF worker);
 * each ``report.pdf`` made from its ``report.html`` with :func:`evalkit.document.pdf.write_pdf` in this
   process (WeasyPrint imported and warmed up before the clock starts), the best of --repeat
   runs (default 3), as ``timeit`` counts: the PDF's own cost on one processor.

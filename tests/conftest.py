@@ -276,6 +276,31 @@ def scheme():
     return FRISKLIV
 
 
+@pytest.fixture
+def no_weasyprint(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """WeasyPrint that cannot start in the PDF worker process
+    (:mod:`evalkit.runner.pdfworker`), as where Pango is missing: a ``weasyprint`` package
+    first on the worker's ``PYTHONPATH`` whose import raises the ``OSError`` cffi raises for a
+    library it cannot load, after ``EVALKIT_TEST_WEASYPRINT_DELAY`` seconds (default 0). The
+    worker running before and the one started under it are stopped."""
+    from evalkit.runner import pdfworker
+
+    fake = tmp_path_factory.mktemp("no-weasyprint")
+    (fake / "weasyprint").mkdir()
+    (fake / "weasyprint" / "__init__.py").write_text(
+        "import os, time\n"
+        "time.sleep(float(os.environ.get('EVALKIT_TEST_WEASYPRINT_DELAY', '0')))\n"
+        "raise OSError(\"cannot load library 'libpango-1.0-0': No such file or directory\")\n",
+        encoding="utf-8",
+    )
+    pdfworker.shut_down()
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join(filter(None, [str(fake), os.environ.get("PYTHONPATH")]))
+    )
+    yield monkeypatch
+    pdfworker.shut_down()
+
+
 # --- demo documents built once for the run ---------------------------------------------------
 DEMO = ROOT / "data" / "demo"
 

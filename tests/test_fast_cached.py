@@ -10,7 +10,6 @@ The timings are measured by ``benchmarks/bench_cached.py``, not here."""
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import shutil
@@ -137,22 +136,19 @@ def test_an_unchanged_build_imports_no_heavy_library_and_writes_the_index(projec
 
 @pytest.mark.slow
 def test_a_cached_document_without_pdf_is_served_where_weasyprint_cannot_run(
-    tmp_path, monkeypatch, capsys
+    tmp_path, request, capsys
 ):
     """Built with --no-pdf; asked for again with the PDF where WeasyPrint cannot start: the
     HTML-only output is served, and one line says what to install. (Where WeasyPrint runs,
     the output is rebuilt with its PDF: tests/test_pdf.py.)"""
-    from evalkit.document import pdf
     from evalkit.runner import report_year
 
-    runner_build = importlib.import_module("evalkit.runner.build")
     data = make_data(tmp_path / "data")
     out = tmp_path / "out"
     res = report_year(SCHEME, 2022, data_dir=data, out_dir=out, notebook=TINY, pdf=False)
     assert res.status == "built", res.message
     assert not (out / SCHEME / "2022" / "report.pdf").exists()
-    monkeypatch.setattr(runner_build, "_PDF_CHECKED", {})
-    monkeypatch.setattr(pdf, "unavailable", lambda: "report.pdf was not made: install Pango")
+    request.getfixturevalue("no_weasyprint")  # the PDF worker cannot start WeasyPrint
     res = report_year(SCHEME, 2022, data_dir=data, out_dir=out, notebook=TINY)
     assert res.status == "cached", res.message
     assert capsys.readouterr().err.count("install Pango") == 1

@@ -249,7 +249,7 @@ def test_workbook_holds_the_same_numbers_as_the_bokmal_one(demo_outputs, scheme,
 def pdfs(request) -> Path:
     """frisklivs_lms 2023 in each language, with report.pdf, built by the runner once for the
     run (``demo_pdfs``, tests/conftest.py)."""
-    from evalkit.runner.build import pdf_wanted
+    from evalkit.runner.pdfworker import pdf_wanted
 
     if not pdf_wanted(True):
         pytest.skip("WeasyPrint cannot make PDFs here (Pango is missing)")

@@ -123,7 +123,7 @@ def test_missing_weasyprint_is_one_sentence(monkeypatch):
 
 
 @pytest.mark.slow
-def test_report_pdf_beside_report_html_and_no_pdf(tmp_path, monkeypatch, capsys, demo_document):
+def test_report_pdf_beside_report_html_and_no_pdf(tmp_path, request, capsys, demo_document):
     """A built document has report.pdf, recorded in its manifest; --no-pdf leaves it out; a
     build that wants the PDF after one without it rebuilds and says why; where WeasyPrint
     cannot start, the HTML is still built and one line says what to install.
@@ -131,7 +131,6 @@ def test_report_pdf_beside_report_html_and_no_pdf(tmp_path, monkeypatch, capsys,
     The build without the PDF is the demo document built once for the run as ``evalkit
     report --no-pdf`` does (tests/conftest.py), copied; the one without WeasyPrint builds the
     runner's tiny notebook (what is checked is the runner's, not the notebook's)."""
-    import importlib
     import json
     import shutil
     from pathlib import Path
@@ -139,8 +138,6 @@ def test_report_pdf_beside_report_html_and_no_pdf(tmp_path, monkeypatch, capsys,
     from conftest import DEMO, make_data
 
     from evalkit.runner import report_year
-
-    runner_build = importlib.import_module("evalkit.runner.build")
 
     out = tmp_path / "out"
     folder = out / "samhandling" / "2012"
@@ -159,8 +156,7 @@ def test_report_pdf_beside_report_html_and_no_pdf(tmp_path, monkeypatch, capsys,
     assert f"side 1 av {len(reader.pages)}" in first
     assert reader.trailer["/Root"]["/Lang"] == "nb"
     # no WeasyPrint: the HTML is still built, one line says what to install
-    monkeypatch.setattr(runner_build, "_PDF_CHECKED", {})
-    monkeypatch.setattr(pdf, "unavailable", lambda: "report.pdf was not made: install Pango")
+    request.getfixturevalue("no_weasyprint")  # from here on, the PDF worker cannot start it
     tiny = Path(__file__).parent / "fixtures" / "notebooks" / "tiny.py"
     data = make_data(tmp_path / "data")
     res = report_year("frisklivs_lms", 2022, data_dir=data, out_dir=out, notebook=tiny)
@@ -369,43 +365,42 @@ def test_no_garbage_collection_while_weasyprint_works(monkeypatch):
     assert seen == [False] and gc.isenabled()
 
 
-def test_the_pdf_check_does_not_hold_up_the_document(monkeypatch, capsys):
-    """Whether WeasyPrint can run is found out in a thread: the document goes on meanwhile,
-    and the PDF's maker waits for the answer. Where it cannot run, one line says so, once."""
-    import importlib
-    import threading
+def test_the_pdf_check_does_not_hold_up_the_document(no_weasyprint, capsys):
+    """Whether WeasyPrint can run is found out in the PDF worker process: the document goes
+    on meanwhile, and the PDF's maker waits for the answer. Where it cannot run, one line says
+    so, once."""
     import time
 
-    runner_build = importlib.import_module("evalkit.runner.build")
-    answer = threading.Event()
+    from evalkit.runner import pdfworker
 
-    def slow_check():
-        answer.wait(10)
-        return "report.pdf was not made: install Pango"
-
-    monkeypatch.setattr(runner_build, "_PDF_CHECKED", {})
-    monkeypatch.setattr(pdf, "unavailable", slow_check)
+    no_weasyprint.setenv("EVALKIT_TEST_WEASYPRINT_DELAY", "2")  # its import takes 2 s
     start = time.perf_counter()
-    assert runner_build.pdf_wanted(True, wait=False) is True  # not known yet
+    assert pdfworker.pdf_wanted(True, wait=False) is True  # not known yet
     assert time.perf_counter() - start < 1
-    answer.set()
-    assert runner_build.pdf_wanted(True) is False
-    assert runner_build.pdf_wanted(True) is False
+    assert pdfworker.pdf_wanted(True) is False
+    assert time.perf_counter() - start >= 2
+    assert pdfworker.pdf_wanted(True) is False
     assert capsys.readouterr().err.count("install Pango") == 1
-    assert runner_build.pdf_wanted(True, wait=False) is False  # known now
+    assert pdfworker.pdf_wanted(True, wait=False) is False  # known now
+    with pytest.raises(pdfworker.PdfNotMade, match="install Pango"):
+        pdfworker.make_pdf("report.html", "report.pdf", title="T")
 
 
-def test_one_worker_makes_the_pdf_in_its_own_process(tmp_path, monkeypatch, capsys):
-    """With one worker the PDF is made in the runner's process, not in the kernel (none is
-    given here), and WeasyPrint's notes on the page (CSS it ignores) go to the build's log,
-    not to the terminal."""
+def test_one_worker_makes_the_pdf_in_the_pdf_worker_process(tmp_path, monkeypatch, capsys):
+    """With one worker the PDF is made by the PDF worker process, not in the kernel (none is
+    given here) nor in the runner's process (its writer fails here), and WeasyPrint's notes on
+    the page (CSS it ignores) go to the build's log, not to the terminal."""
     import importlib
     import logging
     import sys
 
     execute = importlib.import_module("evalkit.runner.execute")
-    runner_build = importlib.import_module("evalkit.runner.build")
-    monkeypatch.setattr(runner_build, "_PDF_CHECKED", {"problem": None})
+
+    def not_here(*args, **kwargs):
+        raise AssertionError("the PDF was made in the runner's process")
+
+    monkeypatch.setattr(pdf, "write_pdf_file", not_here)
+    monkeypatch.setattr(pdf, "write_pdf_bytes", not_here)
     page = _cell_page("<p style='overflow-x: auto'>Tekst</p>")
     (tmp_path / "report.html").write_text(page, encoding="utf-8")
     terminal = logging.StreamHandler(sys.stderr)
@@ -424,6 +419,87 @@ def test_one_worker_makes_the_pdf_in_its_own_process(tmp_path, monkeypatch, caps
     assert pypdf.PdfReader(tmp_path / "report.pdf").pages[0].extract_text().startswith("Tekst")
     assert "overflow-x" not in capsys.readouterr().err
     assert "overflow-x" in logfile.read_text(encoding="utf-8")
+    # a page the worker cannot read: no PDF, one sentence says why, the worker goes on
+    (tmp_path / "report.html").unlink()
+    (tmp_path / "report.pdf").unlink()
+    problem = execute._make_pdf(None, tmp_path, "T", here=True)
+    assert problem.startswith("report.pdf was not made (FileNotFoundError: ")
+    assert problem.endswith("the HTML is complete.") and "report.html" in problem
+    assert not (tmp_path / "report.pdf").exists()
+
+
+def test_the_warm_up_page_has_what_a_document_has():
+    """WeasyPrint is warmed up on a page like a document: the template's stylesheet, a long
+    table with fixed column widths and a wide one on a landscape page, an SVG figure with its
+    text as text, and contents with page numbers; its PDF shows each of them."""
+    page = pdf._warm_up_page()
+    assert "evalkit-table-scroll" in page and ".evalkit-table-block" in page  # the template
+    images: dict = {}
+    printed = pdf.print_html(page, "T", images)
+    assert "evalkit-fixed long" in printed and "evalkit-table-block wide" in printed
+    assert [mime for mime, _ in images.values()] == ["image/svg+xml"]
+    reader = pypdf.PdfReader(io.BytesIO(pdf.write_pdf_bytes(page, title="T")))
+    landscape = [p.mediabox.width > p.mediabox.height for p in reader.pages]
+    assert True in landscape and not landscape[0] and not landscape[-1]  # and back
+    text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
+    assert "Kommune 29" in text and "nummer 29" in text and "Kolonne 8" in text
+    assert "Romsdal 1 234" in text  # the figure's text, as text
+    assert re.search(r"Sammendrag \.+ 1", text)  # the contents' page numbers
+
+
+def test_a_pdf_the_worker_cannot_write_is_a_write_error(tmp_path, monkeypatch):
+    """The worker cannot write report.pdf (a folder no one may write in, even root: /sys):
+    the runner gets the OSError with its number, which it reports as a write error of the
+    output folder, as for the files it writes itself."""
+    import errno
+    import importlib
+    import os
+    import tempfile
+
+    try:
+        fd, name = tempfile.mkstemp(dir="/sys")
+    except OSError as err:
+        assert err.errno == errno.EACCES
+    else:  # pragma: no cover - a machine where /sys can be written
+        os.close(fd)
+        os.unlink(name)
+        pytest.skip("/sys can be written here")
+    execute = importlib.import_module("evalkit.runner.execute")
+    (tmp_path / "report.html").write_text(_cell_page("<p>Tekst</p>"), encoding="utf-8")
+    monkeypatch.setattr(execute, "PDF_FILE", "/sys/evalkit-report.pdf")  # staging / it
+    with pytest.raises(OSError) as info:
+        execute._make_pdf(None, tmp_path, "T", here=True)
+    assert info.value.errno == errno.EACCES
+    assert info.value.filename == "/sys/evalkit-report.pdf"
+    assert execute.WRITE_ERRNOS >= {errno.EACCES}
+
+
+def test_a_stopped_build_does_not_wait_for_its_pdf(tmp_path):
+    """Ctrl-C (the build's stop event) while the worker makes a PDF: the wait ends at once,
+    the worker is stopped and no PDF is left; the next PDF gets a new worker."""
+    import threading
+    import time
+
+    from evalkit.runner import pdfworker
+
+    rows = [[f"Prosjekt {i}", f"{i} 000"] for i in range(600)]  # some seconds of layout
+    html = tmp_path / "report.html"
+    html.write_text(_cell_page(_table_block(rows, ["Prosjekt", "Kroner"])), encoding="utf-8")
+    assert pdfworker.pdf_wanted(True)  # the worker is ready
+    worker = pdfworker._WORKER
+    stop = threading.Event()
+    stop.set()
+    start = time.perf_counter()
+    with pytest.raises(pdfworker.PdfNotMade, match="stopped"):
+        pdfworker.make_pdf(html, tmp_path / "report.pdf", title="T", stop=stop)
+    assert time.perf_counter() - start < 0.5
+    assert worker.proc.poll() is not None and pdfworker._WORKER is None
+    assert not (tmp_path / "report.pdf").exists()
+    small = tmp_path / "small.html"
+    small.write_text(_cell_page("<p>Tekst</p>"), encoding="utf-8")
+    pdfworker.make_pdf(small, tmp_path / "small.pdf", title="T")
+    assert pdfworker._WORKER is not worker
+    assert pypdf.PdfReader(tmp_path / "small.pdf").pages[0].extract_text().startswith("Tekst")
 
 
 # --- issue 19, item 4: less for WeasyPrint to do, the same PDF --------------------------------

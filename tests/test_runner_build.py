@@ -53,7 +53,7 @@ def test_a_document_built_warm_equals_one_built_fresh(tmp_path, demo_document):
     gets a kernel of its own (the demo documents built once for the run, tests/conftest.py,
     each by ``report_year`` in a kernel started for it). metrics.json byte for byte, HTML
     equal once times are masked."""
-    # no PDF: it is made in the runner's process from the HTML compared here (test_pdf's)
+    # no PDF: it is made by the PDF worker process from the HTML compared here (test_pdf's)
     kw = {"data_dir": DEMO, "jobs": 1, "progress": False, "pdf": False, "langs": ["nb"]}
     warm = build(["samhandling"], [2011, 2012], out_dir=tmp_path / "warm", **kw)
     assert [r.status for r in warm] == ["built"] * 2

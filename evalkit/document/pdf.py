@@ -548,36 +548,129 @@ def write_pdf(report_html: str, path: Path | str, *, title: str) -> Path:
 
 def write_pdf_file(html_path: Path | str, pdf_path: Path | str, *, title: str) -> Path:
     """:func:`write_pdf` from the HTML file at ``html_path`` (the runner calls this in the
-    document's kernel, or in its own process when it builds one document at a time)."""
+    document's kernel, or in its PDF worker process when it builds one document at a time)."""
     return write_pdf(Path(html_path).read_text(encoding="utf-8"), pdf_path, title=title)
 
 
-#: A page of what a document holds (headings, text in bold, a table, a figure's SVG text), made
-#: by :func:`warm_up`.
-_WARM_UP_PAGE = (
-    '<!DOCTYPE html><html lang="nb"><head><meta charset="utf-8"><title>T</title></head><body>'
-    "<main><h1>Å</h1><p>Tekst <b>fet</b> 1 234,5</p><table><thead><tr><th>Fylke</th></tr>"
-    "</thead><tbody><tr><td>Møre</td></tr></tbody></table><img alt='Figur' "
-    "src='data:image/svg+xml;base64,{svg}'></main></body></html>"
-)
-_WARM_UP_SVG = (
-    '<svg xmlns="http://www.w3.org/2000/svg" width="20pt" height="10pt">'
-    '<text x="0" y="8" style="font: 8px \'DejaVu Sans\'">Å</text></svg>'
-)
+#: A figure as matplotlib writes it for a document (see :func:`_lean_svg`): a stylesheet rule,
+#: shapes painted by ``style`` attributes in groups, a clip path, tick marks drawn by ``<use>``
+#: and its text as text in DejaVu Sans.
+_WARM_UP_SVG = """<svg xmlns:xlink="http://www.w3.org/1999/xlink" width="200pt" height="90pt"
+ viewBox="0 0 200 90" xmlns="http://www.w3.org/2000/svg" version="1.1">
+ <metadata><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/></metadata>
+ <defs><style type="text/css">*{stroke-linejoin: round; stroke-linecap: butt}</style></defs>
+ <g id="figure_1"><g id="patch_1"><path d="M 0 90 L 200 90 L 200 0 L 0 0 z"
+  style="fill: #ffffff"/></g>
+  <g id="axes_1"><g id="patch_2"><path d="M 60 70 L 195 70 L 195 5 L 60 5 z"
+   clip-path="url(#p1)" style="fill: #4c72b0; stroke: #ffffff; stroke-linejoin: miter"/></g>
+   <g id="line2d_1"><defs><path id="m1" d="M 0 0 L 0 3.5 C 1 4 2 4 3 3.5"
+    style="stroke: #262626; stroke-width: 0.8"/></defs>
+    <use xlink:href="#m1" x="60" y="70" style="fill: #262626; stroke: #262626"/></g>
+   <g id="text_1"><text style="font-size: 10.45px; font-family: 'DejaVu Sans', sans-serif;
+    text-anchor: end; fill: #262626" x="55" y="40" transform="rotate(-0 55 40)">Møre og
+    Romsdal 1 234</text></g>
+   <g id="text_2"><text style="font-size: 11px; font-family: 'DejaVu Sans', sans-serif;
+    font-weight: bold; text-anchor: middle; fill: #262626" x="120" y="85">Antall (%)</text></g>
+  </g></g>
+ <defs><clipPath id="p1"><rect x="60" y="5" width="135" height="65"/></clipPath></defs>
+</svg>"""
+
+#: The document template, whose stylesheet the warm-up page uses.
+_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "report.html.j2"
+
+
+def _warm_up_page() -> str:
+    """A page like a document, in nbconvert's lab markup with the document template's
+    stylesheet: a table of contents with page numbers, headings, text in bold and italic, a
+    long table (fixed column widths, a group row), a wide one (a landscape page), a figure in
+    SVG with its text and a caption: what :func:`warm_up` makes a PDF of."""
+    try:
+        template = _TEMPLATE.read_text(encoding="utf-8")
+        css = template[template.index("<style>") : template.index("</style>") + 8]
+    except (OSError, ValueError):  # no template here: the print stylesheet alone
+        css = ""
+    svg = base64.b64encode(_WARM_UP_SVG.encode("utf-8")).decode("ascii")
+    rows = "".join(
+        f"<tr><th class='txt' scope='row'>Kommune {k}</th><td class='txt'>Prosjekt om "
+        f"samhandling nummer {k}</td><td class='txt'>Annet</td><td class='num'>{k} 000</td></tr>"
+        for k in range(LONG_TABLE_ROWS + 5)
+    )
+    long_table = (
+        "<div class='evalkit-table-block' id='tabell-1'><div class='evalkit-table-scroll'>"
+        "<table class='evalkit-table'><caption><span class='caption-label'>Tabell 1.</span> "
+        "Prosjekter</caption><thead><tr><th class='txt' scope='col'>Søker</th><th class='txt' "
+        "scope='col'>Prosjekt</th><th class='txt' scope='col'>Kategori</th><th class='num' "
+        "scope='col'>Tildelt (kr)</th></tr></thead><tbody><tr class='group'><th class='txt' "
+        f"colspan='4' scope='rowgroup'>Akershus</th></tr>{rows}</tbody></table></div>"
+        "<p class='note'>Kilde: syntetiske data.</p></div>"
+    )
+    wide_table = (  # too wide for a portrait page: a landscape one
+        "<div class='evalkit-table-block wide' id='tabell-2'><div class='evalkit-table-scroll'>"
+        "<table class='evalkit-table wide'><thead><tr>"
+        + "".join(f"<th class='num' scope='col'>Kolonne {c}</th>" for c in range(9))
+        + "</tr></thead><tbody>"
+        + "".join(
+            "<tr>" + "".join(f"<td class='num'>{r}2 345 678,{c}</td>" for c in range(9)) + "</tr>"
+            for r in range(3)
+        )
+        + "</tbody></table></div></div>"
+    )
+    cells = [
+        "<h1 id='Tittel'>Evaluering 2012</h1><p class='evalkit-banner'><strong>SYNTETISKE "
+        "DATA</strong></p>",
+        "<nav class='evalkit-toc'><h2 id='evalkit-innhold'>Innhold</h2><ol><li>"
+        "<a href='#Sammendrag'>Sammendrag</a></li><li><a href='#Resultater'>Resultater</a>"
+        "<ol><li><a href='#Beløp'>Beløp</a></li></ol></li></ol></nav>",
+        "<h2 id='Sammendrag'>Sammendrag<a class='anchor-link' href='#Sammendrag'>¶</a></h2>"
+        "<p>Tekst med <strong>fet</strong> og <em>kursiv</em> skrift, <code>kode</code> og "
+        "tall som 1 234,5 %; <span class='visually-hidden'>skjult</span></p><ul><li>Punkt</li>"
+        "</ul>",
+        f"<h2 id='Resultater'>Resultater</h2><h3 id='Beløp'>Beløp</h3>{long_table}",
+        wide_table,
+        "<figure class='evalkit-figure' id='figur-1'><img alt='Stolpediagram. Antall.' "
+        f"src='data:image/svg+xml;base64,{svg}' style='width:400px;max-width:100%;height:auto'>"
+        "<figcaption><div class='caption'><span class='caption-label'>Figur 1.</span> Antall"
+        "</div><div class='note'>Kilde: syntetiske data.</div></figcaption></figure>",
+    ]
+    body = "".join(
+        "<div class='jp-Cell'><div class='jp-RenderedHTMLCommon jp-RenderedHTML "
+        f"jp-OutputArea-output'>{cell}</div></div>"
+        for cell in cells
+    )
+    return (
+        '<!DOCTYPE html><html lang="nb"><head><meta charset="utf-8"><title>T</title>'
+        f'{css}</head><body class="jp-Notebook"><main>{body}</main></body></html>'
+    )
 
 
 def warm_up() -> None:
-    """Import WeasyPrint and make the PDF of a small page, so that its fonts are set up (about
-    0,1 s the first time) before a document's PDF is made. The runner does this in a thread
-    while the notebook runs (:func:`evalkit.runner.build.pdf_wanted`).
+    """Import WeasyPrint and make the PDF of a page like a document (:func:`_warm_up_page`),
+    so that its fonts, its caches and the modules it imports on first use are set up before a
+    document's PDF is made. The PDF worker process does this while the notebook runs
+    (:mod:`evalkit.runner.pdfworker`).
 
     Raises
     ------
     PdfUnavailable
         WeasyPrint cannot start here.
     """
-    svg = base64.b64encode(_WARM_UP_SVG.encode("utf-8")).decode("ascii")
-    write_pdf_bytes(_WARM_UP_PAGE.format(svg=svg), title="T")
+    write_pdf_bytes(_warm_up_page(), title="T")
+
+
+#: The fonts WeasyPrint found, kept from one PDF to the next in a process (:func:`_font_config`).
+_FONT_CONFIG: list = []
+
+
+def _font_config(weasyprint):
+    """One font configuration (Fontconfig's fonts, Pango's font map and the faces, glyph
+    metrics and shapes it keeps) for every PDF this process makes: WeasyPrint makes a new one
+    for each PDF unless it is given one, and the pages then measure their text with fonts
+    loaded afresh. (The pages hold no ``@font-face`` rule that would add a font to it.)"""
+    if not _FONT_CONFIG:
+        from weasyprint.text.fonts import FontConfiguration
+
+        _FONT_CONFIG.append(FontConfiguration())
+    return _FONT_CONFIG[0]
 
 
 def write_pdf_bytes(report_html: str, *, title: str, base_url: str | None = None) -> bytes:
@@ -602,7 +695,7 @@ def write_pdf_bytes(report_html: str, *, title: str, base_url: str | None = None
         # is parsed once (parsing it, writing it out and parsing it again cost 0,09 s of a
         # document's 1,7 s)
         _prepare(document.etree_element, title)
-        return document.write_pdf(pdf_variant="pdf/ua-1")
+        return document.write_pdf(pdf_variant="pdf/ua-1", font_config=_font_config(weasyprint))
     finally:
         if collecting:
             gc.enable()

@@ -16,8 +16,9 @@ The runner: one module per job. One year of one scheme in one language (``nb``, 
 4. **Export** (``execute.py``, with the document's writers) ``report.html`` with nbconvert
    (:mod:`evalkit.document.html`: code hidden, figures embedded, no script or stylesheet
    loaded from the network); ``report.pdf`` from it with WeasyPrint
-   (:mod:`evalkit.document.pdf`: in each worker's kernel, or in the runner's process when
-   there is one worker; ``pdf=False`` skips it); write ``manifest.json``.
+   (:mod:`evalkit.document.pdf`: in each worker's kernel, or, when there is one worker, in
+   the PDF worker process started with the build, :mod:`evalkit.runner.pdfworker`;
+   ``pdf=False`` skips it); write ``manifest.json``.
 5. **Swap** the staging folder into ``outputs/<scheme>/<year>/`` (bokmål) or
    ``outputs/<scheme>/<lang>/<year>/`` (nynorsk, English). A failed year leaves the previous
    output as it was and puts the partial notebook in ``_failed/<year>/`` beside it.

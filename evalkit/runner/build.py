@@ -47,6 +47,7 @@ from evalkit.runner.execute import execute, write_error
 from evalkit.runner.index import scheme_errors, write_index
 from evalkit.runner.kernels import KERNEL_NAME, WarmKernel
 from evalkit.runner.params import check_scheme, years_text
+from evalkit.runner.pdfworker import pdf_wanted
 from evalkit.runner.plan import (
     PDF_NOT_MADE,
     TRENDS_FOLDER,
@@ -181,10 +182,10 @@ def _serve_cached(job: Job, force: bool, started: float) -> BuildResult | None:
     """The cached result when the existing output may be served; sets ``job.reason``.
 
     ``job.pdf`` comes in as asked for and leaves as whether ``report.pdf`` is to be made
-    (:func:`pdf_wanted`). Whether WeasyPrint can run here is asked only when it matters: for
-    a document to build (answered in the background while the document runs, and waited for
-    when its PDF is made), or a cached one without ``report.pdf`` (waited for at once). A
-    cached document is served without importing WeasyPrint.
+    (:func:`~evalkit.runner.pdfworker.pdf_wanted`). Whether WeasyPrint can run here is asked
+    only when it matters: for a document to build (answered by the PDF worker process while
+    the document runs, and waited for when its PDF is made), or a cached one without
+    ``report.pdf`` (waited for at once). A cached document is served without starting it.
     """
     if force:
         job.pdf = pdf_wanted(job.pdf, wait=False)
@@ -237,59 +238,6 @@ def _build_one(
         _prepare_outputs(out)
         with _log_to_file(out, quiet=False) as log_file:
             return _run_jobs([job], jobs=1, fresh=fresh, log_file=log_file)[0]
-
-
-#: Whether WeasyPrint can run here: ``problem`` (None, or the sentence saying what to
-#: install) once known, the ``thread`` finding it out, and whether the line was ``told``.
-_PDF_CHECKED: dict[str, Any] = {}
-_PDF_LOCK = threading.Lock()
-
-
-def _check_pdf(checked: dict[str, Any]) -> None:
-    """In a thread: whether WeasyPrint can run here (:func:`evalkit.document.pdf.unavailable`, which
-    imports it) and, where it can, its fonts set up (:func:`evalkit.document.pdf.warm_up`), so that a
-    PDF made in this process pays neither."""
-    from evalkit.document import pdf
-
-    try:
-        problem = pdf.unavailable()
-        if problem is None:
-            pdf.warm_up()
-    except Exception as err:  # WeasyPrint imported but cannot make a page
-        log.debug("WeasyPrint's warm-up failed", exc_info=True)
-        problem = f"report.pdf was not made: WeasyPrint failed ({type(err).__name__}: {err})."
-    checked["problem"] = problem
-
-
-def pdf_wanted(pdf: bool, *, wait: bool = True) -> bool:
-    """Whether to make ``report.pdf``: asked for, and WeasyPrint can run here. Where it cannot,
-    one line on stderr (once per process) says what to install; the HTML is still built.
-
-    The first question starts :func:`_check_pdf` in a thread (WeasyPrint's import and fonts
-    take 0,3–0,7 s), so that the document's kernel starts meanwhile. ``wait=False``: do not
-    wait for the answer; True unless WeasyPrint is known not to run here (the PDF's maker
-    asks again, waiting, before it makes it)."""
-    if not pdf:
-        return False
-    checked = _PDF_CHECKED
-    with _PDF_LOCK:
-        thread = checked.get("thread")
-        if "problem" not in checked and thread is None:
-            thread = threading.Thread(
-                target=_check_pdf, args=(checked,), name="evalkit-pdf-check", daemon=True
-            )
-            checked["thread"] = thread
-            thread.start()
-    if "problem" not in checked:
-        if not wait:
-            return True
-        thread.join()
-    with _PDF_LOCK:
-        problem = checked["problem"]
-        if problem and not checked.get("told"):
-            checked["told"] = True
-            print(f"evalkit: {problem}", file=sys.stderr)
-    return problem is None
 
 
 def _plan_trends(
@@ -573,9 +521,10 @@ def _run_jobs(
             done.put(None)
 
     n_workers = max(1, min(jobs, len(jobs_list)))
-    # one worker: the PDFs are made here, by the WeasyPrint warmed up while the first notebook
-    # ran (:func:`pdf_wanted`), not in the kernel, which would import it again; several: in
-    # each worker's kernel, so that they are made side by side on the processors
+    # one worker: the PDFs are made by the worker process that imported and warmed up
+    # WeasyPrint while the first notebook ran (:mod:`evalkit.runner.pdfworker`), not in the
+    # kernel, which would import it again; several: in each worker's kernel, so that they are
+    # made side by side on the processors
     pdf_here = n_workers == 1
     threads = [
         threading.Thread(target=worker, args=(w,), name=f"evalkit-{w}", daemon=True)

@@ -37,6 +37,7 @@ from evalkit.document.html import export_html, first_heading
 from evalkit.errors import OutputWriteError
 from evalkit.paths import relative_path, sha256_file, show_path, write_atomic
 from evalkit.runner.kernels import KERNEL_DISPLAY_NAME, KERNEL_NAME, KernelError, WarmKernel
+from evalkit.runner.pdfworker import PdfNotMade, make_pdf, pdf_wanted
 from evalkit.runner.plan import (
     FAILURE_FILE,
     MANIFEST_SCHEMA_VERSION,
@@ -382,33 +383,32 @@ def _weasyprint_notes_to_log() -> Any:
             handler.removeFilter(not_weasyprint)
 
 
-def _make_pdf(kernel: WarmKernel, staging: Path, title: str, *, here: bool = False) -> str | None:
-    """Make ``report.pdf`` from ``report.html``: ``here``, in this process (one worker: the
-    WeasyPrint warmed up while the notebook ran, see
-    :func:`~evalkit.runner.build.pdf_wanted`), else in the document's kernel (so that workers
-    make their PDFs in parallel). Returns None, or one sentence on why there is no PDF; none
-    is made where WeasyPrint cannot run (one line on stderr has said so)."""
-    from evalkit.runner.build import pdf_wanted
-
+def _make_pdf(
+    kernel: WarmKernel,
+    staging: Path,
+    title: str,
+    *,
+    here: bool = False,
+    stop: threading.Event | None = None,
+) -> str | None:
+    """Make ``report.pdf`` from ``report.html``: ``here``, by the PDF worker process (one
+    worker: it imported and warmed up WeasyPrint while the notebook ran, see
+    :mod:`evalkit.runner.pdfworker`; ``stop`` ends the wait), else in the document's kernel
+    (so that workers make their PDFs in parallel). Returns None, or one sentence on why there
+    is no PDF; none is made where WeasyPrint cannot run (one line on stderr has said so)."""
     if not pdf_wanted(True):
         return None
     html, pdf = (staging / "report.html").resolve(), (staging / PDF_FILE).resolve()
     if here:
-        from evalkit.document import pdf as pdf_module
-
         try:
             with _weasyprint_notes_to_log():
-                pdf_module.write_pdf_file(html, pdf, title=title)
-        except OSError as err:
+                make_pdf(html, pdf, title=title, stop=stop)
+        except PdfNotMade as err:
             if err.errno in WRITE_ERRNOS:
-                raise
-            ename, reason = type(err).__name__, str(err)
-        except Exception as err:  # WeasyPrint failed on this page
-            ename, reason = type(err).__name__, str(err)
-        else:
-            return None
-        log.warning("%s: report.pdf not made: %s: %s", staging.name, ename, reason)
-        return f"report.pdf was not made ({ename}: {reason}); the HTML is complete."
+                raise OSError(err.errno, os.strerror(err.errno), str(pdf)) from None
+            log.warning("%s: report.pdf not made: %s: %s", staging.name, err.ename, err.reason)
+            return f"report.pdf was not made ({err.ename}: {err.reason}); the HTML is complete."
+        return None
     try:
         kernel.run(
             "__import__('evalkit.document.pdf', fromlist=['_']).write_pdf_file("
@@ -689,7 +689,9 @@ def _execute_in(
         title = job.title or first_heading(executed) or f"{job.scheme} {job.year}"
         # the page declares its language (<html lang>, and from it the PDF's /Lang)
         write_atomic(staging / "report.html", export_html(executed, title, lang=job.lang))
-        pdf_problem = _make_pdf(kernel, staging, title, here=pdf_here) if job.pdf else None
+        pdf_problem = (
+            _make_pdf(kernel, staging, title, here=pdf_here, stop=stop) if job.pdf else None
+        )
         if stop is not None and stop.is_set():  # Ctrl-C while the PDF was made
             return interrupted()
         if not (staging / "metrics.json").exists():
