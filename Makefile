@@ -7,11 +7,6 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 LABSTAMP := $(VENV)/.installed-lab
 OUT    ?= outputs
-# Python keeps its bytecode in __pycache__ (git ignores it) even where the environment says
-# PYTHONDONTWRITEBYTECODE (this machine's and CI's do): otherwise every process compiles
-# evalkit's modules again (0,4 s each: every kernel, PDF worker and test worker) and pytest
-# rewrites the tests' assertions in each worker
-unexport PYTHONDONTWRITEBYTECODE
 ARGS   ?=
 
 .DEFAULT_GOAL := help
