@@ -216,18 +216,11 @@ def test_build_writes_each_language_and_a_rebuild_of_one_leaves_the_other(
 
 
 @pytest.mark.slow
-def test_the_demo_in_bokmal_and_nynorsk(tmp_path, monkeypatch):
-    """The demo's own notebook (notebooks/year.py) on one year, the scheme listing [nb, nn]:
-    both folders, the index linking both, lang = "nn" in the executed notebook."""
-    monkeypatch.setattr(plan_module, "scheme_languages", lambda config: ["nb", "nn"])
-    out = tmp_path / "out"
-    results = build(
-        ["samhandling"], [2012], data_dir=DEMO, out_dir=out, jobs=1, progress=False, pdf=False
-    )
-    assert [(r.year, r.lang, r.status) for r in results] == [
-        (2012, "nb", "built"),
-        (2012, "nn", "built"),
-    ], [r.message for r in results]
+def test_the_demo_in_bokmal_and_nynorsk(demo_outputs):
+    """The demo's own notebook (notebooks/year.py) on the demo data, the scheme listing nb, nn
+    and en (``evalkit build --no-pdf``, built once for the run: tests/conftest.py): both
+    folders, the index linking both, lang = "nn" in the executed notebook."""
+    out = demo_outputs
     for folder in (out / "samhandling" / "2012", out / "samhandling" / "nn" / "2012"):
         for name in ("report.html", "report.ipynb", "metrics.json", "manifest.json"):
             assert (folder / name).is_file(), folder / name
