@@ -127,7 +127,9 @@ def test_an_export_replaced_before_the_kernel_reads_it_fails_the_year(data, tmp_
     a, b = export_bytes(tmp_path, 3), export_bytes(tmp_path, 4)
     export.write_bytes(a)
     replace_before_the_kernel_reads(monkeypatch, export, b)
-    failed = report_year(SCHEME, 2022, **kw)
+    # with the PDF: the runner exports report.html and starts its PDF in the PDF worker before
+    # it asks the kernel what it read
+    failed = report_year(SCHEME, 2022, **{**kw, "pdf": True})
     monkeypatch.undo()
     planned, read = hashlib.sha256(a).hexdigest(), hashlib.sha256(b).hexdigest()
     assert failed.status == "failed"
@@ -139,8 +141,16 @@ def test_an_export_replaced_before_the_kernel_reads_it_fails_the_year(data, tmp_
     # the good document is untouched, and no manifest anywhere claims the planned hash
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
     assert planned not in "".join(p.read_text("utf-8") for p in out.rglob("manifest.json"))
-    record = json.loads((out / SCHEME / "_failed" / "2022" / "failure.json").read_text("utf-8"))
+    kept = out / SCHEME / "_failed" / "2022"
+    record = json.loads((kept / "failure.json").read_text("utf-8"))
     assert record["ename"] == "InputChanged"
+    # what failed keeps what the notebook wrote and the notebook, not a document made from it;
+    # the notebook's record names the folder it is kept in
+    assert {p.name for p in kept.iterdir()} == {"failure.json", "metrics.json", "report.ipynb"}
+    partial = json.loads((kept / "report.ipynb").read_text("utf-8"))
+    assert partial["metadata"]["papermill"]["output_path"] == (
+        f"{show_path(kept).replace(os.sep, '/')}/report.ipynb"
+    )
 
     # the planned file back: rebuilt (not served as up to date), from its own bytes
     export.write_bytes(a)

@@ -28,6 +28,7 @@ import shutil
 import sys
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,7 @@ from evalkit.document.html import export_html, first_heading
 from evalkit.errors import OutputWriteError
 from evalkit.paths import relative_path, sha256_file, show_path, write_atomic
 from evalkit.runner.kernels import KERNEL_DISPLAY_NAME, KERNEL_NAME, KernelError, WarmKernel
-from evalkit.runner.pdfworker import PdfNotMade, make_pdf, pdf_wanted
+from evalkit.runner.pdfworker import PdfNotMade, PendingPdf, pdf_wanted, start_pdf
 from evalkit.runner.plan import (
     FAILURE_FILE,
     MANIFEST_SCHEMA_VERSION,
@@ -383,6 +384,75 @@ def _weasyprint_notes_to_log() -> Any:
             handler.removeFilter(not_weasyprint)
 
 
+class _PdfStep:
+    """``report.pdf`` on its way (:func:`_start_pdf`): :meth:`finish` waits for it and returns
+    None or the sentence on why there is none; :meth:`abandon` lets it end unused (the
+    document failed or the build was stopped meanwhile)."""
+
+    def __init__(self, staging: Path, finish: Callable[[], None] | None = None,
+                 pending: PendingPdf | None = None) -> None:  # fmt: skip
+        self.staging, self._finish, self._pending = staging, finish, pending
+
+    def finish(self) -> str | None:
+        pdf = (self.staging / PDF_FILE).resolve()
+        try:
+            if self._pending is not None:
+                with _weasyprint_notes_to_log():
+                    self._pending.result()
+            elif self._finish is not None:
+                self._finish()
+        except PdfNotMade as err:
+            if err.errno in WRITE_ERRNOS:
+                raise OSError(err.errno, os.strerror(err.errno), str(pdf)) from None
+            log.warning("%s: report.pdf not made: %s: %s", self.staging.name, err.ename, err.reason)
+            return f"report.pdf was not made ({err.ename}: {err.reason}); the HTML is complete."
+        except KernelError as err:
+            ename = getattr(err, "ename", None)
+            reason = getattr(err, "evalue", None) or str(err)
+            log.warning("%s: report.pdf not made: %s: %s", self.staging.name, ename, reason)
+            if ename == "PdfUnavailable":
+                return reason
+            return f"report.pdf was not made ({ename}: {reason}); the HTML is complete."
+        return None
+
+    def abandon(self) -> None:
+        """Wait for a PDF the worker is making, whatever comes of it (it writes into the
+        staging folder, which is about to be moved or removed); one still to be made in the
+        kernel is not made."""
+        if self._pending is not None:
+            try:
+                self._pending.result()
+            except Exception:
+                log.debug("an abandoned report.pdf", exc_info=True)
+
+
+def _start_pdf(
+    kernel: WarmKernel,
+    staging: Path,
+    title: str,
+    *,
+    here: bool = False,
+    stop: threading.Event | None = None,
+) -> _PdfStep:
+    """Start ``report.pdf`` from ``report.html``: ``here``, in the PDF worker process (one
+    worker: it imported and warmed up WeasyPrint while the notebook ran, see
+    :mod:`evalkit.runner.pdfworker`), which makes it while the runner goes on; else in the
+    document's kernel when it is finished (so that workers make their PDFs in parallel). None is
+    made where WeasyPrint cannot run (one line on stderr has said so)."""
+    if not pdf_wanted(True):
+        return _PdfStep(staging)
+    html, pdf = (staging / "report.html").resolve(), (staging / PDF_FILE).resolve()
+    if here:
+        return _PdfStep(staging, pending=start_pdf(html, pdf, title=title, stop=stop))
+    return _PdfStep(
+        staging,
+        finish=lambda: kernel.run(
+            "__import__('evalkit.document.pdf', fromlist=['_']).write_pdf_file("
+            f"{str(html)!r}, {str(pdf)!r}, title={title!r})"
+        ),
+    )
+
+
 def _make_pdf(
     kernel: WarmKernel,
     staging: Path,
@@ -391,37 +461,9 @@ def _make_pdf(
     here: bool = False,
     stop: threading.Event | None = None,
 ) -> str | None:
-    """Make ``report.pdf`` from ``report.html``: ``here``, by the PDF worker process (one
-    worker: it imported and warmed up WeasyPrint while the notebook ran, see
-    :mod:`evalkit.runner.pdfworker`; ``stop`` ends the wait), else in the document's kernel
-    (so that workers make their PDFs in parallel). Returns None, or one sentence on why there
-    is no PDF; none is made where WeasyPrint cannot run (one line on stderr has said so)."""
-    if not pdf_wanted(True):
-        return None
-    html, pdf = (staging / "report.html").resolve(), (staging / PDF_FILE).resolve()
-    if here:
-        try:
-            with _weasyprint_notes_to_log():
-                make_pdf(html, pdf, title=title, stop=stop)
-        except PdfNotMade as err:
-            if err.errno in WRITE_ERRNOS:
-                raise OSError(err.errno, os.strerror(err.errno), str(pdf)) from None
-            log.warning("%s: report.pdf not made: %s: %s", staging.name, err.ename, err.reason)
-            return f"report.pdf was not made ({err.ename}: {err.reason}); the HTML is complete."
-        return None
-    try:
-        kernel.run(
-            "__import__('evalkit.document.pdf', fromlist=['_']).write_pdf_file("
-            f"{str(html)!r}, {str(pdf)!r}, title={title!r})"
-        )
-    except KernelError as err:
-        ename = getattr(err, "ename", None)
-        reason = getattr(err, "evalue", None) or str(err)
-        log.warning("%s: report.pdf not made: %s: %s", staging.name, ename, reason)
-        if ename == "PdfUnavailable":
-            return reason
-        return f"report.pdf was not made ({ename}: {reason}); the HTML is complete."
-    return None
+    """Make ``report.pdf`` from ``report.html`` (:func:`_start_pdf`) and wait for it: None, or
+    one sentence on why there is no PDF."""
+    return _start_pdf(kernel, staging, title, here=here, stop=stop).finish()
 
 
 #: The file in the staging folder the kernel writes its reads to (removed before the outputs
@@ -663,16 +705,44 @@ def _execute_in(
 
     if stop is not None and stop.is_set():
         return interrupted()
+    # report.html is made from the run notebook alone: it is exported, and its PDF started in
+    # the PDF worker, before the runner asks the kernel what it read, so that the PDF is made
+    # while the reads are checked and the outputs listed
+    pdf_step: _PdfStep | None = None
+    record = staging_text  # the folder the notebook's record names (for _fail)
+    finishing: Exception | None = None
+    try:
+        _patch_record(executed, job, staging_text, final_text)
+        record = final_text
+        write_atomic(staging / "report.ipynb", nbformat.writes(executed) + "\n")
+        title = job.title or first_heading(executed) or f"{job.scheme} {job.year}"
+        # the page declares its language (<html lang>, and from it the PDF's /Lang)
+        write_atomic(staging / "report.html", export_html(executed, title, lang=job.lang))
+        if job.pdf:
+            pdf_step = _start_pdf(kernel, staging, title, here=pdf_here, stop=stop)
+    except Exception as err:  # reported below, after the reads (an input replaced comes first)
+        finishing = err
+
+    def drop_document() -> None:
+        """Let a PDF being made end, and take the document out of the staging folder: what
+        failed keeps only what the notebook wrote."""
+        if pdf_step is not None:
+            pdf_step.abandon()
+        for name in ("report.html", PDF_FILE):
+            (staging / name).unlink(missing_ok=True)
+
     try:
         changed, inputs = _changed_input(job, _kernel_reads(kernel, staging))
         ename = "InputChanged"
     except Exception as err:  # the kernel died after the notebook, ...
         if stop is not None and stop.is_set():
+            drop_document()
             return interrupted()
         log.debug("taking the reads from the kernel failed", exc_info=True)
         ename = type(err).__name__
         changed = f"{shown_nb} ran, but what it read could not be checked: {ename}: {err}"
     if changed:
+        drop_document()
         return _fail(
             job,
             staging,
@@ -680,18 +750,13 @@ def _execute_in(
             changed,
             {"ename": ename, "evalue": changed},
             executed,
-            staging_text,
+            record,
         )
 
     try:
-        _patch_record(executed, job, staging_text, final_text)
-        write_atomic(staging / "report.ipynb", nbformat.writes(executed) + "\n")
-        title = job.title or first_heading(executed) or f"{job.scheme} {job.year}"
-        # the page declares its language (<html lang>, and from it the PDF's /Lang)
-        write_atomic(staging / "report.html", export_html(executed, title, lang=job.lang))
-        pdf_problem = (
-            _make_pdf(kernel, staging, title, here=pdf_here, stop=stop) if job.pdf else None
-        )
+        if finishing is not None:
+            raise finishing
+        pdf_problem = pdf_step.finish() if pdf_step is not None else None
         if stop is not None and stop.is_set():  # Ctrl-C while the PDF was made
             return interrupted()
         if not (staging / "metrics.json").exists():

@@ -188,6 +188,73 @@ def pdf_wanted(pdf: bool, *, wait: bool = True) -> bool:
     return worker.problem is None
 
 
+class PendingPdf:
+    """A PDF the worker process is making (:func:`start_pdf`): the runner goes on meanwhile
+    (it checks what the kernel read and lists the outputs) and then asks for the
+    :meth:`result`. A thread of the runner sends the request and waits for the answer; the
+    worker makes the page on a processor of its own."""
+
+    def __init__(
+        self, html: Path | str, pdf: Path | str, title: str, stop: threading.Event | None
+    ) -> None:
+        self._notes: list = []
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._make,
+            args=(Path(html), Path(pdf), title, stop),
+            name="evalkit-pdf-request",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def _make(self, html: Path, pdf: Path, title: str, stop: threading.Event | None) -> None:
+        try:
+            self._notes = _make(html, pdf, title, stop)
+        except BaseException as err:  # handed to the caller of result()
+            self._error = err
+
+    def result(self) -> None:
+        """Wait until the PDF is written; WeasyPrint's notes on the page are logged here (in the
+        caller's thread, under WeasyPrint's loggers' names).
+
+        Raises
+        ------
+        PdfNotMade
+            As :func:`make_pdf`.
+        """
+        self._thread.join()
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+        for name, level, message in self._notes:
+            logging.getLogger(name).log(level, "%s", message)
+
+
+def _make(html: Path, pdf: Path, title: str, stop: threading.Event | None) -> list:
+    """The worker's notes on the PDF of ``html`` written to ``pdf``; raises
+    :class:`PdfNotMade` (see :func:`make_pdf`)."""
+    worker = _worker()
+    worker.known.wait()
+    if worker.problem is not None:
+        raise PdfNotMade("PdfUnavailable", worker.problem)
+    try:
+        return worker.make(html.resolve(), pdf.resolve(), title, stop)
+    finally:
+        if worker.proc is not None and worker.proc.poll() is not None:
+            with _LOCK:
+                global _WORKER
+                if _WORKER is worker:
+                    _WORKER = None
+
+
+def start_pdf(
+    html: Path | str, pdf: Path | str, *, title: str, stop: threading.Event | None = None
+) -> PendingPdf:
+    """Start writing ``report.pdf`` (``pdf``) from ``report.html`` (``html``) in the worker
+    process; the caller goes on and then waits for :meth:`PendingPdf.result`."""
+    return PendingPdf(html, pdf, title, stop)
+
+
 def make_pdf(
     html: Path | str, pdf: Path | str, *, title: str, stop: threading.Event | None = None
 ) -> None:
@@ -200,20 +267,7 @@ def make_pdf(
         WeasyPrint failed on the page, the worker stopped, the file could not be written
         (``errno`` set), or ``stop`` was set meanwhile.
     """
-    worker = _worker()
-    worker.known.wait()
-    if worker.problem is not None:
-        raise PdfNotMade("PdfUnavailable", worker.problem)
-    try:
-        notes = worker.make(Path(html).resolve(), Path(pdf).resolve(), title, stop)
-    finally:
-        if worker.proc is not None and worker.proc.poll() is not None:
-            with _LOCK:
-                global _WORKER
-                if _WORKER is worker:
-                    _WORKER = None
-    for name, level, message in notes:
-        logging.getLogger(name).log(level, "%s", message)
+    start_pdf(html, pdf, title=title, stop=stop).result()
 
 
 @atexit.register
