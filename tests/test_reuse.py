@@ -1,6 +1,7 @@
 """What a build keeps from one document to the next, so that it is not paid again (issue 19):
-the HTML exporter of each worker thread, and a warm kernel's imported modules kept out of the
-garbage collector's walks."""
+the HTML exporter of each worker thread, its templates compiled once for every thread, the
+export warmed up while the first kernel runs, and a warm kernel's imported modules kept out of
+the garbage collector's walks."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import subprocess
 import sys
 import threading
 
+import jinja2
 import nbformat
 
 
@@ -39,6 +41,54 @@ def test_one_html_exporter_per_thread_and_the_same_page(monkeypatch):
     monkeypatch.setattr(export, "_EXPORTERS", threading.local())  # a new exporter
     assert export.export_html(nb, "Første") == first
     assert export._html_exporter() is not exporter
+
+
+def _in_thread(function):
+    result = {}
+    thread = threading.Thread(target=lambda: result.setdefault("value", function()))
+    thread.start()
+    thread.join()
+    return result["value"]
+
+
+def test_the_warm_up_notebook_takes_the_paths_a_document_takes():
+    from evalkit.document import html as export
+
+    page = export.export_html(export._warm_up_notebook(), "Tittel", lang="nb")
+    # Markdown (heading, emphasis, list, table), an HTML table output and a figure
+    for part in ("<h1", "<em>kursiv</em>", "<li>punkt</li>", "<td", 'class="evalkit-table"',
+                 'figure class="evalkit-figure"', 'lang="nb"'):  # fmt: skip
+        assert part in page, part
+
+
+def test_a_threads_exporter_compiles_no_template_another_has_compiled(monkeypatch):
+    from evalkit.document import html as export
+
+    notebook = export._warm_up_notebook()
+    first = _in_thread(lambda: export.export_html(notebook, "Tittel", lang="nb"))
+    compiled = []
+    real = jinja2.Environment.compile
+
+    def counting(self, source, name=None, filename=None, raw=False, defer_init=False):
+        compiled.append(name)
+        return real(self, source, name, filename, raw, defer_init)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    second = _in_thread(lambda: export.export_html(notebook, "Tittel", lang="nb"))
+    assert compiled == []
+    assert second == first
+    # a template whose source is not the one compiled is compiled anew (Jinja's checksum)
+    env = jinja2.Environment(
+        loader=jinja2.DictLoader({"t.j2": "{{ 1 + 1 }}"}),
+        bytecode_cache=export._compiled_templates(),
+    )
+    assert env.get_template("t.j2").render() == "2"
+    env = jinja2.Environment(
+        loader=jinja2.DictLoader({"t.j2": "{{ 2 + 2 }}"}),
+        bytecode_cache=export._compiled_templates(),
+    )
+    assert env.get_template("t.j2").render() == "4"
+    assert compiled.count("t.j2") == 2
 
 
 #: Run in a Python of its own: the collection walks every object of the process, and a test

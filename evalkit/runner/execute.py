@@ -646,6 +646,7 @@ def _execute_in(
             on_cell_execute=before_cell,
             resources={"metadata": {"path": str(job.root)}},
         )
+        kernel.notebook_ran()
     except PapermillExecutionError as err:
         if stop is not None and stop.is_set():
             return interrupted()
