@@ -14,9 +14,9 @@ with the thread that reads the kernel's messages.)
 
 The two talk in JSON lines over the worker's standard input and output
 (:mod:`evalkit.document.pdfmaker` describes them). The worker is in a session of its own (a
-Ctrl-C at the terminal reaches the runner, which stops the worker when it is making a PDF) and
-ends when its input closes: at the runner's exit (:func:`shut_down`), or when the runner dies.
-Where it cannot start WeasyPrint, or stops, the HTML is built as before and one sentence says
+Ctrl-C at the terminal reaches the runner, which stops the worker when it is making a PDF). It
+is killed at the runner's exit (:func:`shut_down`: every PDF asked for is answered by then), and
+it ends when its input closes (the runner died). Where it cannot start WeasyPrint, or stops, the HTML is built as before and one sentence says
 why there is no PDF.
 """
 
@@ -273,9 +273,13 @@ def make_pdf(
 
 @atexit.register
 def shut_down() -> None:
-    """Stop the worker, if one runs (at exit; tests start a new one with another setting)."""
+    """Stop the worker, if one runs (at exit; tests start a new one with another setting).
+
+    It is killed: every PDF asked for has been answered by then (written, or said why not),
+    and after its last answer the worker collects the page's garbage (0,2–0,5 s), which the
+    runner's exit would otherwise wait for."""
     global _WORKER
     with _LOCK:
         worker, _WORKER = _WORKER, None
     if worker is not None:
-        worker.close(kill=not worker.known.is_set())
+        worker.close(kill=True)
