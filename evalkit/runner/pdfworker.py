@@ -16,8 +16,8 @@ The two talk in JSON lines over the worker's standard input and output
 (:mod:`evalkit.document.pdfmaker` describes them). The worker is in a session of its own (a
 Ctrl-C at the terminal reaches the runner, which stops the worker when it is making a PDF). It
 is killed at the runner's exit (:func:`shut_down`: every PDF asked for is answered by then), and
-it ends when its input closes (the runner died). Where it cannot start WeasyPrint, or stops, the HTML is built as before and one sentence says
-why there is no PDF.
+it ends when its input closes (the runner died). Where it cannot start WeasyPrint, or stops,
+the HTML is built as before and one sentence says why there is no PDF.
 """
 
 from __future__ import annotations
