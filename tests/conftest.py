@@ -252,6 +252,23 @@ def _freeze_new_imports() -> None:
 
 
 @pytest.hookimpl(wrapper=True)
+def pytest_collection(session: pytest.Session) -> Any:
+    """No cyclic garbage collection while the tests are collected: importing the test modules
+    (and with them pandas, scipy, matplotlib and the like) and rewriting their assertions makes
+    objects by the million and little garbage, and each full collection walks them all (a
+    third of each worker's collection: 7 s of processor time without, 5 s with). What is left is frozen
+    once, after the collection (:func:`_freeze_new_imports`)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return (yield)
+    finally:
+        if enabled:
+            gc.enable()
+        _freeze_new_imports()
+
+
+@pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
     """Before and after each test (its fixtures torn down): :func:`_freeze_new_imports`."""
     _freeze_new_imports()
