@@ -483,6 +483,12 @@ def demo_outputs(request: pytest.FixtureRequest, tmp_path_factory) -> Path:
     return out
 
 
+#: The tests that read :func:`demo_pdfs` go to one xdist worker: it builds the documents while
+#: the other worker runs other tests, rather than wait for them (10 s of frisklivs 2023 in
+#: three languages with their PDFs, in one kernel and the PDF worker).
+DEMO_PDFS_USERS = pytest.mark.xdist_group("demo-pdfs")
+
+
 @pytest.fixture(scope="session")
 def demo_pdfs(request: pytest.FixtureRequest, tmp_path_factory) -> Path:
     """The outputs folder of ``evalkit build --scheme frisklivs_lms --years 2023`` on the demo
