@@ -153,6 +153,12 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "xdist_group(name): run the tests of a group on one worker")
 
 
+#: The tests that read :func:`demo_outputs` (and those that load the spelling dictionaries,
+#: tests/test_spelling.py) go to one xdist worker: the worker that builds the demo documents
+#: reads them, while the other runs other tests rather than wait 40 s for the build.
+DEMO_OUTPUTS_USERS = pytest.mark.xdist_group("demo-outputs")
+
+
 def _shares_a_fixture(item: pytest.Item) -> bool:
     """Whether ``item`` uses (directly or through another fixture) a fixture made once for
     several tests of its module: module-, class- or package-scoped."""
@@ -173,12 +179,15 @@ def _group_of(item: pytest.Item) -> str | None:
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the xdist_group marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On an xdist worker only (a serial run keeps the collection order): the tests sharing a
-    module-scoped fixture form one ``xdist_group`` per module, and ``slow`` tests come first.
+    """On an xdist worker only (a serial run keeps the collection order): the tests reading
+    ``demo_outputs`` form one ``xdist_group`` (:data:`DEMO_OUTPUTS_USERS`), the others sharing
+    a module-scoped fixture one per module, and ``slow`` tests come first.
     Every worker collects and orders the same way, as xdist requires."""
     if not hasattr(config, "workerinput"):
         return
     for item in items:
+        if "demo_outputs" in getattr(item, "fixturenames", ()) and _group_of(item) is None:
+            item.add_marker(DEMO_OUTPUTS_USERS)
         if _shares_a_fixture(item) and _group_of(item) is None:
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable

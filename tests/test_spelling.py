@@ -36,14 +36,15 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import DEMO, demo_document_folder, demo_documents
+from conftest import DEMO, DEMO_OUTPUTS_USERS, demo_document_folder, demo_documents
 
 from evalkit import flags, paths
 from evalkit.config import load_scheme
 
 #: The tests that load the dictionaries (this module's, and the premise test of
-#: tests/test_language_is_right.py) go to one xdist worker, which loads each dictionary once.
-DICTIONARY_USERS = pytest.mark.xdist_group("spelling-dictionaries")
+#: tests/test_language_is_right.py) go to one xdist worker, which loads each dictionary once:
+#: the worker of the tests that read the demo documents (tests/conftest.py).
+DICTIONARY_USERS = DEMO_OUTPUTS_USERS
 pytestmark = [pytest.mark.slow, DICTIONARY_USERS]
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
