@@ -157,9 +157,11 @@ def words(text: str) -> list[str]:
     return out
 
 
+@functools.cache
 def read_document(out: Path, scheme: str, label: int | str, lang: str) -> str:
     """The visible text of one document of the demo build, its data and place names left
-    out."""
+    out; read once per process (tests/test_language_is_right.py reads the nn and en ones
+    again, on the same xdist worker: tests/conftest.py's ``DEMO_OUTPUTS_USERS``)."""
     page = demo_document_folder(out, scheme, label, lang) / "report.html"
     return without_place_names(visible_text(page.read_text(encoding="utf-8"), data_values(scheme)))
 
