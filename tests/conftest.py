@@ -332,13 +332,19 @@ DEMO = ROOT / "data" / "demo"
 
 
 @pytest.fixture(scope="session")
-def demo_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder of cleaned years (:mod:`evalkit.cleaned_cache`) for this worker's tests that
-    evaluate the demo years, as the runner passes ``<out>/_cache/cleaned`` to every document
-    of a build: each demo year is read and cleaned once per worker, not again for every
-    document that shows it or compares with it (tests/test_cleaned_cache.py checks that a
-    cached year gives the same metrics, byte for byte)."""
-    return tmp_path_factory.mktemp("cleaned")
+def demo_cache_dir(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """A folder of cleaned years (:mod:`evalkit.cleaned_cache`) for the tests that evaluate the
+    demo years, as the runner passes ``<out>/_cache/cleaned`` to every document of a build:
+    each demo year is read and cleaned once per run, not again for every document that shows
+    it or compares with it (tests/test_cleaned_cache.py checks that a cached year gives the
+    same metrics, byte for byte). In the run's temporary folder (:func:`_run_folder`), shared
+    by the xdist workers as the runner's kernels share theirs: an entry is written to a
+    temporary file and renamed into place, so a worker reads a whole entry or none."""
+    folder = _run_folder(request.config, tmp_path_factory) / "cleaned"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def _run_folder(config: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Path:
