@@ -153,6 +153,12 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "xdist_group(name): run the tests of a group on one worker")
 
 
+#: The tests that read :func:`demo_outputs` (and those that load the spelling dictionaries,
+#: tests/test_spelling.py) go to one xdist worker: the worker that builds the demo documents
+#: reads them, while the other runs other tests rather than wait 40 s for the build.
+DEMO_OUTPUTS_USERS = pytest.mark.xdist_group("demo-outputs")
+
+
 def _shares_a_fixture(item: pytest.Item) -> bool:
     """Whether ``item`` uses (directly or through another fixture) a fixture made once for
     several tests of its module: module-, class- or package-scoped."""
@@ -173,12 +179,15 @@ def _group_of(item: pytest.Item) -> str | None:
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the xdist_group marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On an xdist worker only (a serial run keeps the collection order): the tests sharing a
-    module-scoped fixture form one ``xdist_group`` per module, and ``slow`` tests come first.
+    """On an xdist worker only (a serial run keeps the collection order): the tests reading
+    ``demo_outputs`` form one ``xdist_group`` (:data:`DEMO_OUTPUTS_USERS`), the others sharing
+    a module-scoped fixture one per module, and ``slow`` tests come first.
     Every worker collects and orders the same way, as xdist requires."""
     if not hasattr(config, "workerinput"):
         return
     for item in items:
+        if "demo_outputs" in getattr(item, "fixturenames", ()) and _group_of(item) is None:
+            item.add_marker(DEMO_OUTPUTS_USERS)
         if _shares_a_fixture(item) and _group_of(item) is None:
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable
@@ -252,6 +261,23 @@ def _freeze_new_imports() -> None:
 
 
 @pytest.hookimpl(wrapper=True)
+def pytest_collection(session: pytest.Session) -> Any:
+    """No cyclic garbage collection while the tests are collected: importing the test modules
+    (and with them pandas, scipy, matplotlib and the like) and rewriting their assertions makes
+    objects by the million and little garbage, and each full collection walks them all (a
+    third of each worker's collection: 7 s of processor time with it, 5 s without). What is
+    left is frozen once, after the collection (:func:`_freeze_new_imports`)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return (yield)
+    finally:
+        if enabled:
+            gc.enable()
+        _freeze_new_imports()
+
+
+@pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
     """Before and after each test (its fixtures torn down): :func:`_freeze_new_imports`."""
     _freeze_new_imports()
@@ -306,13 +332,19 @@ DEMO = ROOT / "data" / "demo"
 
 
 @pytest.fixture(scope="session")
-def demo_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder of cleaned years (:mod:`evalkit.cleaned_cache`) for this worker's tests that
-    evaluate the demo years, as the runner passes ``<out>/_cache/cleaned`` to every document
-    of a build: each demo year is read and cleaned once per worker, not again for every
-    document that shows it or compares with it (tests/test_cleaned_cache.py checks that a
-    cached year gives the same metrics, byte for byte)."""
-    return tmp_path_factory.mktemp("cleaned")
+def demo_cache_dir(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """A folder of cleaned years (:mod:`evalkit.cleaned_cache`) for the tests that evaluate the
+    demo years, as the runner passes ``<out>/_cache/cleaned`` to every document of a build:
+    each demo year is read and cleaned once per run, not again for every document that shows
+    it or compares with it (tests/test_cleaned_cache.py checks that a cached year gives the
+    same metrics, byte for byte). In the run's temporary folder (:func:`_run_folder`), shared
+    by the xdist workers as the runner's kernels share theirs: an entry is written to a
+    temporary file and renamed into place, so a worker reads a whole entry or none."""
+    folder = _run_folder(request.config, tmp_path_factory) / "cleaned"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def _run_folder(config: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -464,6 +496,12 @@ def demo_outputs(request: pytest.FixtureRequest, tmp_path_factory) -> Path:
     ]
     assert not rebuilt, f"the demo build rebuilt {rebuilt}, built just before by report_year"
     return out
+
+
+#: The tests that read :func:`demo_pdfs` go to one xdist worker: it builds the documents while
+#: the other worker runs other tests, rather than wait for them (10 s of frisklivs 2023 in
+#: three languages with their PDFs, in one kernel and the PDF worker).
+DEMO_PDFS_USERS = pytest.mark.xdist_group("demo-pdfs")
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ the check fails on a broken catalog."""
 
 from __future__ import annotations
 
+import copy
 import shutil
 from pathlib import Path
 
@@ -23,14 +24,36 @@ from evalkit.config import (
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_every_key_used_is_translated_with_the_same_placeholders_and_none_is_unused():
+@pytest.fixture(scope="module")
+def extracted() -> dict:
+    """The keys the code uses (:func:`catalogs.used_keys`: Babel's extraction over evalkit/ and
+    notebooks/, 2 s of processor time), extracted once for this module's tests."""
+    return catalogs.used_keys()
+
+
+@pytest.fixture
+def used_keys_once(extracted, monkeypatch):
+    """The check and the update (:func:`catalogs.check_catalogs`, :func:`catalogs.update_catalogs`)
+    take the keys from :func:`extracted`, which the code of this checkout gives, rather than
+    extract them again each time (the catalogs they read are each test's own)."""
+
+    def used_keys(root: Path | None = None) -> dict:
+        assert root in (None, ROOT), root  # the extraction was of this checkout
+        return copy.deepcopy(extracted)
+
+    monkeypatch.setattr(catalogs, "used_keys", used_keys)
+
+
+def test_every_key_used_is_translated_with_the_same_placeholders_and_none_is_unused(
+    used_keys_once,
+):
     problems = catalogs.check_catalogs()
     assert problems == [], "\n".join(problems)
 
 
-def test_the_keys_used_include_the_converted_code():
+def test_the_keys_used_include_the_converted_code(extracted):
     """Extraction finds the keys in the notebooks, the templates and the modules."""
-    used = catalogs.used_keys()
+    used = extracted
     assert "year.heading.summary" in used  # notebooks/year.py: doc.heading(...)
     assert "trends.heading.method" in used  # notebooks/trends.py
     assert "report.contents" in used  # evalkit/templates/report.html.j2
@@ -60,7 +83,7 @@ def broken(tmp_path):
     i18n.reload_catalogs()
 
 
-def test_the_check_fails_on_a_broken_catalog(broken):
+def test_the_check_fails_on_a_broken_catalog(broken, used_keys_once):
     problems = catalogs.check_catalogs(broken)
     assert any(p.startswith("year.heading.summary: has no translation in nn") for p in problems)
     assert any(
@@ -73,7 +96,7 @@ def test_the_check_fails_on_a_broken_catalog(broken):
     )
 
 
-def test_update_adds_a_missing_key_with_the_bokmal_as_a_comment(tmp_path):
+def test_update_adds_a_missing_key_with_the_bokmal_as_a_comment(tmp_path, used_keys_once):
     target = tmp_path / "locale"
     shutil.copytree(i18n.LOCALE_DIR, target)
     path = i18n.catalog_path("en", target)

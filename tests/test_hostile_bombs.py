@@ -8,7 +8,10 @@ machine. The expected numbers are worked out by hand from what each bomb is buil
 
 from __future__ import annotations
 
+import atexit
+import json
 import os
+import select
 import subprocess
 import sys
 import textwrap
@@ -35,40 +38,104 @@ ADDRESS_SPACE = 1 << 30
 #: benchmarks/); processor time, not wall time, so a busy machine does not fail it.
 SECONDS = 30.0
 
-_READ = textwrap.dedent(
+#: A child process whose address space is capped before it imports evalkit's reader, once;
+#: then it reads each bomb it is sent (one JSON line: the path and the ``EVALKIT_MAX_*``
+#: variables) in a process forked for it, under the same cap: each read starts from the same
+#: state as in a process of its own, without paying the imports again (a second of processor
+#: time each).
+#: It answers with one JSON line: the forked process's exit status, its stdout (the processor
+#: seconds of the read, then the message) and its stderr.
+_READER = textwrap.dedent(
     """
-    import resource, sys, time
+    import json, os, resource, sys, time, traceback
     resource.setrlimit(resource.RLIMIT_AS, ({limit}, {limit}))
     from evalkit.config import load_scheme
     from evalkit.errors import StructuralError
     from evalkit.read import read_export
 
     scheme = load_scheme("frisklivs_lms")
-    start = time.process_time()
-    try:
-        raw = read_export(sys.argv[1], scheme)
-    except StructuralError as err:
-        print(f"{{time.process_time() - start:.3f}}")
-        print(err.message)
-    else:
-        print(f"{{time.process_time() - start:.3f}}")
-        print(f"read {{raw.n_rows}} rows")
+
+
+    def read(path, env):
+        for name in [n for n in os.environ if n.startswith("EVALKIT_MAX_")]:
+            del os.environ[name]
+        os.environ.update(env)
+        start = time.process_time()
+        try:
+            raw = read_export(path, scheme)
+        except StructuralError as err:
+            return f"{{time.process_time() - start:.3f}}\\n{{err.message}}"
+        return f"{{time.process_time() - start:.3f}}\\nread {{raw.n_rows}} rows"
+
+
+    for line in sys.stdin:
+        request = json.loads(line)
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(out_r)
+            os.close(err_r)
+            code = 0
+            try:
+                text = read(request["path"], request["env"])
+            except BaseException:
+                text, code = "", 1
+                os.write(err_w, traceback.format_exc().encode())
+            data = text.encode()
+            while data:
+                data = data[os.write(out_w, data):]
+            os._exit(code)
+        os.close(out_w)
+        os.close(err_w)
+        with os.fdopen(out_r, "rb") as out, os.fdopen(err_r, "rb") as err:
+            stdout, stderr = out.read(), err.read()
+        _, status = os.waitpid(pid, 0)
+        answer = {{
+            "status": os.waitstatus_to_exitcode(status),
+            "stdout": stdout.decode(),
+            "stderr": stderr.decode(),
+        }}
+        print(json.dumps(answer), flush=True)
     """
 )
 
 
+class _Reader:
+    """The reading child process of :data:`_READER`, started at the first read of this test
+    process, and again if it has died."""
+
+    proc: subprocess.Popen | None = None
+
+    @classmethod
+    def read(cls, path: Path, env: dict[str, str]) -> dict:
+        if cls.proc is None or cls.proc.poll() is not None:
+            environ = {k: v for k, v in os.environ.items() if not k.startswith("EVALKIT_MAX_")}
+            cls.proc = subprocess.Popen(
+                [sys.executable, "-c", _READER.format(limit=ADDRESS_SPACE)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+                env=environ,
+            )
+            atexit.register(cls.proc.kill)
+        assert cls.proc.stdin is not None and cls.proc.stdout is not None
+        cls.proc.stdin.write(json.dumps({"path": str(path), "env": env}) + "\n")
+        cls.proc.stdin.flush()
+        ready, _, _ = select.select([cls.proc.stdout], [], [], 300)
+        if not ready:
+            cls.proc.kill()
+            pytest.fail(f"no answer in 300 s reading {path}")
+        line = cls.proc.stdout.readline()
+        assert line, f"the reading process ended with exit code {cls.proc.wait()}"
+        return json.loads(line)
+
+
 def read_capped(path: Path, **env: str) -> tuple[float, str]:
     """Read ``path`` in a child process with a capped address space: (seconds, message)."""
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("EVALKIT_MAX_")}
-    proc = subprocess.run(
-        [sys.executable, "-c", _READ.format(limit=ADDRESS_SPACE), str(path)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=environ | env,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    seconds, message = proc.stdout.split("\n", 1)
+    answer = _Reader.read(path, env)
+    assert answer["status"] == 0, answer["stderr"][-3000:]
+    seconds, message = answer["stdout"].split("\n", 1)
     return float(seconds), message.strip()
 
 

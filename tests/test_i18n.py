@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 from babel.messages.pofile import read_po, write_po
+from conftest import DEMO_PDFS_USERS
 
 from evalkit import flags, formats, i18n
 from evalkit.config import load_scheme_file, scheme_text, text_fallbacks
@@ -408,6 +409,7 @@ def test_export_html_declares_the_notebooks_language():
 
 
 @pytest.mark.slow
+@DEMO_PDFS_USERS
 def test_a_nynorsk_document_declares_nn_in_html_and_pdf(demo_pdfs):
     """A document built with lang="nn" (the notebook run by the runner, with its PDF: the
     ``demo_pdfs`` of tests/conftest.py) is nynorsk: <html lang="nn">, the PDF's /Lang nn, the

@@ -26,7 +26,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from conftest import demo_document_folder, demo_documents
+from conftest import DEMO_PDFS_USERS, demo_document_folder, demo_documents
 from test_spelling import (
     DICTIONARY_USERS,
     data_values,
@@ -256,6 +256,7 @@ def pdfs(request) -> Path:
     return request.getfixturevalue("demo_pdfs")
 
 
+@DEMO_PDFS_USERS
 @pytest.mark.parametrize("lang", ["nb", "nn", "en"])
 def test_the_pdf_declares_its_language_and_title(pdfs, lang):
     import pypdf

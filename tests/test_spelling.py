@@ -36,14 +36,15 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import DEMO, demo_document_folder, demo_documents
+from conftest import DEMO, DEMO_OUTPUTS_USERS, demo_document_folder, demo_documents
 
 from evalkit import flags, paths
 from evalkit.config import load_scheme
 
 #: The tests that load the dictionaries (this module's, and the premise test of
-#: tests/test_language_is_right.py) go to one xdist worker, which loads each dictionary once.
-DICTIONARY_USERS = pytest.mark.xdist_group("spelling-dictionaries")
+#: tests/test_language_is_right.py) go to one xdist worker, which loads each dictionary once:
+#: the worker of the tests that read the demo documents (tests/conftest.py).
+DICTIONARY_USERS = DEMO_OUTPUTS_USERS
 pytestmark = [pytest.mark.slow, DICTIONARY_USERS]
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -156,9 +157,11 @@ def words(text: str) -> list[str]:
     return out
 
 
+@functools.cache
 def read_document(out: Path, scheme: str, label: int | str, lang: str) -> str:
     """The visible text of one document of the demo build, its data and place names left
-    out."""
+    out; read once per process (tests/test_language_is_right.py reads the nn and en ones
+    again, on the same xdist worker: tests/conftest.py's ``DEMO_OUTPUTS_USERS``)."""
     page = demo_document_folder(out, scheme, label, lang) / "report.html"
     return without_place_names(visible_text(page.read_text(encoding="utf-8"), data_values(scheme)))
 
