@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
 import logging
 import os
 import queue
@@ -468,23 +467,6 @@ def _failed(job: Job, message: str, started: float) -> BuildResult:
     )
 
 
-@functools.cache
-def _warm_up_export() -> None:
-    """Once per process, in a thread of its own: export a small notebook
-    (:func:`evalkit.document.html.warm_up`) while the first kernel starts and its notebook runs,
-    so that the first document's export does not pay nbconvert's imports and compilations."""
-
-    def warm_up() -> None:
-        try:
-            from evalkit.document.html import warm_up
-
-            warm_up()
-        except Exception:  # the first document's export then says what is wrong
-            log.debug("warming up the HTML export failed", exc_info=True)
-
-    threading.Thread(target=warm_up, name="evalkit-export-warm-up", daemon=True).start()
-
-
 def _run_jobs(
     jobs_list: list[Job],
     *,
@@ -494,7 +476,6 @@ def _run_jobs(
     on_result: Callable[[BuildResult], None] | None = None,
 ) -> list[BuildResult]:
     """Run planned jobs in ``jobs`` worker threads, one kernel each; see the module doc."""
-    _warm_up_export()
     stop = threading.Event()
     todo: queue.Queue[tuple[int, Job]] = queue.Queue()
     # the trends documents take longest: first, so no worker waits for one at the end
