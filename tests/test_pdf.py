@@ -410,7 +410,7 @@ def test_one_worker_makes_the_pdf_in_the_pdf_worker_process(tmp_path, monkeypatc
     root.addHandler(terminal)
     root.addHandler(to_log)
     try:
-        problem = execute._make_pdf(None, tmp_path, "T", here=True)
+        problem = execute._start_pdf(None, tmp_path, "T", here=True).finish()
     finally:
         root.removeHandler(terminal)
         root.removeHandler(to_log)
@@ -422,7 +422,7 @@ def test_one_worker_makes_the_pdf_in_the_pdf_worker_process(tmp_path, monkeypatc
     # a page the worker cannot read: no PDF, one sentence says why, the worker goes on
     (tmp_path / "report.html").unlink()
     (tmp_path / "report.pdf").unlink()
-    problem = execute._make_pdf(None, tmp_path, "T", here=True)
+    problem = execute._start_pdf(None, tmp_path, "T", here=True).finish()
     assert problem.startswith("report.pdf was not made (FileNotFoundError: ")
     assert problem.endswith("the HTML is complete.") and "report.html" in problem
     assert not (tmp_path / "report.pdf").exists()
@@ -468,7 +468,7 @@ def test_a_pdf_the_worker_cannot_write_is_a_write_error(tmp_path, monkeypatch):
     (tmp_path / "report.html").write_text(_cell_page("<p>Tekst</p>"), encoding="utf-8")
     monkeypatch.setattr(execute, "PDF_FILE", "/sys/evalkit-report.pdf")  # staging / it
     with pytest.raises(OSError) as info:
-        execute._make_pdf(None, tmp_path, "T", here=True)
+        execute._start_pdf(None, tmp_path, "T", here=True).finish()
     assert info.value.errno == errno.EACCES
     assert info.value.filename == "/sys/evalkit-report.pdf"
     assert execute.WRITE_ERRNOS >= {errno.EACCES}

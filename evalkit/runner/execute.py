@@ -453,19 +453,6 @@ def _start_pdf(
     )
 
 
-def _make_pdf(
-    kernel: WarmKernel,
-    staging: Path,
-    title: str,
-    *,
-    here: bool = False,
-    stop: threading.Event | None = None,
-) -> str | None:
-    """Make ``report.pdf`` from ``report.html`` (:func:`_start_pdf`) and wait for it: None, or
-    one sentence on why there is no PDF."""
-    return _start_pdf(kernel, staging, title, here=here, stop=stop).finish()
-
-
 #: The file in the staging folder the kernel writes its reads to (removed before the outputs
 #: are listed).
 READS_FILE = ".evalkit-reads.json"
@@ -552,7 +539,7 @@ def execute(
     pdf_here: bool = False,
 ) -> BuildResult:
     """Run ``job`` in ``kernel`` and finish its document (``report.pdf`` made in this process
-    with ``pdf_here``, else in the kernel: :func:`_make_pdf`).
+    with ``pdf_here``, else in the kernel: :func:`_start_pdf`).
 
     Returns a result with status ``built``, ``failed`` (the previous output kept, the partial
     notebook in ``_failed/``) or ``interrupted`` (``stop`` was set: nothing kept of this run).
