@@ -538,8 +538,8 @@ def execute(
     *,
     pdf_here: bool = False,
 ) -> BuildResult:
-    """Run ``job`` in ``kernel`` and finish its document (``report.pdf`` made in this process
-    with ``pdf_here``, else in the kernel: :func:`_start_pdf`).
+    """Run ``job`` in ``kernel`` and finish its document (``report.pdf`` made by the PDF worker
+    process with ``pdf_here``, else in the kernel: :func:`_start_pdf`).
 
     Returns a result with status ``built``, ``failed`` (the previous output kept, the partial
     notebook in ``_failed/``) or ``interrupted`` (``stop`` was set: nothing kept of this run).
