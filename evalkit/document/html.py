@@ -224,7 +224,7 @@ def _html_exporter() -> Any:
         jupyter_widgets_base_url="",
         log=_NBCONVERT_LOG,
     )
-    # the templates compiled once for every thread's exporter (and the warm-up's)
+    # the templates compiled once for every thread's exporter
     exporter.environment.bytecode_cache = _compiled_templates()
     _EXPORTERS.html = exporter
     return exporter

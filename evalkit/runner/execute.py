@@ -389,8 +389,12 @@ class _PdfStep:
     None or the sentence on why there is none; :meth:`abandon` lets it end unused (the
     document failed or the build was stopped meanwhile)."""
 
-    def __init__(self, staging: Path, finish: Callable[[], None] | None = None,
-                 pending: PendingPdf | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        staging: Path,
+        finish: Callable[[], None] | None = None,
+        pending: PendingPdf | None = None,
+    ) -> None:
         self.staging, self._finish, self._pending = staging, finish, pending
 
     def finish(self) -> str | None:
