@@ -9,8 +9,8 @@ starts and its notebook runs, says whether it can make PDFs, then makes each PDF
 (:func:`start_pdf`, whose result the runner takes when it has checked the kernel's reads and
 listed the outputs; :func:`make_pdf` waits for it at once): it reads ``report.html``, writes
 ``report.pdf`` atomically beside it and answers with WeasyPrint's notes on the page (which go to
-the build's log) or with what went wrong. (In a thread of the runner, the import and the warm-up took turns of the interpreter
-with the thread that reads the kernel's messages.)
+the build's log) or with what went wrong. (In a thread of the runner, the import and the
+warm-up took turns of the interpreter with the thread that reads the kernel's messages.)
 
 The two talk in JSON lines over the worker's standard input and output
 (:mod:`evalkit.document.pdfmaker` describes them). The worker is in a session of its own (a
