@@ -114,3 +114,76 @@ def test_a_warm_kernel_collects_then_freezes():
     )
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["frozen"]
+
+
+def test_an_exporter_warmed_up_in_another_thread_makes_the_same_page(monkeypatch):
+    """The exporter :func:`warm_up` makes in a thread of its own (while a notebook runs) is
+    handed to the thread that exports: it compiles nothing more and makes the page a new
+    exporter makes, the warm-up page's title, language and words left behind."""
+    from evalkit.document import html as export
+
+    notebook = _notebook("Første")
+    monkeypatch.setattr(export, "_EXPORTERS", threading.local())
+    fresh = _in_thread(lambda: export.export_html(notebook, "Første", lang="en"))
+    monkeypatch.setattr(export, "_EXPORTERS", threading.local())
+    assert not export.exporter_ready()
+    warmed = _in_thread(lambda: export.warm_up("nn"))
+    compiled = []
+    real = jinja2.Environment.compile
+
+    def counting(self, source, name=None, filename=None, raw=False, defer_init=False):
+        compiled.append(name)
+        return real(self, source, name, filename, raw, defer_init)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    export.adopt_exporter(warmed)
+    assert export.exporter_ready()
+    page = export.export_html(notebook, "Første", lang="en")
+    assert export._html_exporter() is warmed
+    assert compiled == []
+    assert page == fresh
+    assert '<html lang="en"' in page and "Tittel" not in page and "punkt med" not in page
+
+
+def test_one_worker_warms_up_the_export_beside_its_first_notebook(tmp_path, monkeypatch):
+    """``evalkit report`` (a build with one worker) makes the HTML exporter in a thread of its
+    own while the notebook runs, finished before the notebook's export, and only for the
+    worker's first document; a build with several workers does not."""
+    from evalkit.document import html as export
+    from evalkit.runner import execute as runner_execute
+    from evalkit.runner.build import build
+
+    monkeypatch.setattr(export, "_EXPORTERS", threading.local())
+    events = []
+    real_warm_up, real_export = export.warm_up, runner_execute.export_html
+
+    def warm_up(lang="nb"):
+        events.append(("warm-up", threading.current_thread().name, lang))
+        return real_warm_up(lang)
+
+    def export_html(nb, title, lang=None):
+        events.append(("export", threading.current_thread().name, export.exporter_ready()))
+        return real_export(nb, title, lang=lang)
+
+    monkeypatch.setattr(export, "warm_up", warm_up)
+    monkeypatch.setattr(runner_execute, "export_html", export_html)
+    data = __import__("evalkit.paths", fromlist=["_"]).project_root() / "data" / "demo"
+    results = build(
+        ["samhandling"], [2010, 2011], data_dir=data, out_dir=tmp_path / "one", jobs=1,
+        pdf=False, langs=["nb"], trends=False, progress=False,
+    )  # fmt: skip
+    assert [r.status for r in results] == ["built", "built"]
+    warm_ups = [e for e in events if e[0] == "warm-up"]
+    exports = [e for e in events if e[0] == "export"]
+    assert len(warm_ups) == 1 and warm_ups[0][1:] == ("evalkit-export-warm-up", "nb")
+    assert [e[2] for e in exports] == [True, True]  # the exporter was there before the export
+    assert events.index(warm_ups[0]) < events.index(exports[0])
+    assert {e[1] for e in exports} == {"evalkit-0"}
+    events.clear()
+    monkeypatch.setattr(export, "_EXPORTERS", threading.local())
+    results = build(
+        ["samhandling"], [2010, 2011], data_dir=data, out_dir=tmp_path / "two", jobs=2,
+        pdf=False, langs=["nb"], trends=False, progress=False,
+    )  # fmt: skip
+    assert [r.status for r in results] == ["built", "built"]
+    assert not [e for e in events if e[0] == "warm-up"]

@@ -498,7 +498,9 @@ def _run_jobs(
                     if kernel is None:
                         kernel = WarmKernel(job.kernel_name, job.root, log_file, warm=not fresh)
                         kernels[w] = kernel
-                    result = execute(job, started, kernel, stop, pdf_here=pdf_here)
+                    result = execute(
+                        job, started, kernel, stop, pdf_here=pdf_here, warm_up_export=pdf_here
+                    )
                     result = dataclasses.replace(result, year=_label(job), lang=job.lang)
                 except OutputWriteError as err:
                     result = err
@@ -524,7 +526,8 @@ def _run_jobs(
     # one worker: the PDFs are made by the worker process that imported and warmed up
     # WeasyPrint while the first notebook ran (:mod:`evalkit.runner.pdfworker`), not in the
     # kernel, which would import it again; several: in each worker's kernel, so that they are
-    # made side by side on the processors
+    # made side by side on the processors. One worker also makes its HTML exporter while its
+    # first notebook runs (evalkit.runner.execute._ExportWarmUp says why only then)
     pdf_here = n_workers == 1
     threads = [
         threading.Thread(target=worker, args=(w,), name=f"evalkit-{w}", daemon=True)

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from evalkit import paths
-from evalkit.document.html import export_html, first_heading
+from evalkit.document.html import export_html, exporter_ready, first_heading
 from evalkit.errors import OutputWriteError
 from evalkit.paths import relative_path, sha256_file, show_path, write_atomic
 from evalkit.runner.kernels import KERNEL_DISPLAY_NAME, KERNEL_NAME, KernelError, WarmKernel
@@ -312,6 +312,42 @@ def _quiet_papermill() -> None:
             logger.addFilter(_NOISE_FILTER)
 
 
+class _ExportWarmUp:
+    """This thread's HTML exporter made in a thread of its own while the notebook runs
+    (:func:`evalkit.document.html.warm_up`: nbconvert imported, its templates compiled, a
+    small page exported), and handed over when the notebook has run (:meth:`finish`): the
+    first export of a process took 0,55 s after the notebook, the next 0,16 s.
+
+    Only in a build with one worker (``evalkit report``): its thread imports nothing while the
+    notebook runs (papermill and what it needs are imported before), so nothing is imported in
+    two threads at once. With several workers another worker may be starting its kernel
+    meanwhile, and imports made side by side in two threads raced («partially initialized
+    module»)."""
+
+    def __init__(self, lang: str) -> None:
+        from evalkit.document import html
+
+        self._made: list[Any] = []
+
+        def make() -> None:
+            try:
+                self._made.append(html.warm_up(lang))
+            except Exception:  # the export after the notebook makes its own exporter
+                log.debug("warming up the HTML export failed", exc_info=True)
+
+        self._thread = threading.Thread(target=make, name="evalkit-export-warm-up", daemon=True)
+        self._thread.start()
+
+    def finish(self) -> None:
+        """Wait for the warm-up (it ends long before the notebook does) and make its exporter
+        this thread's."""
+        from evalkit.document import html
+
+        self._thread.join()
+        if self._made:
+            html.adopt_exporter(self._made[0])
+
+
 class Interrupted(Exception):
     """Raised before a cell runs once the build is stopped (Ctrl-C)."""
 
@@ -541,9 +577,12 @@ def execute(
     stop: threading.Event | None = None,
     *,
     pdf_here: bool = False,
+    warm_up_export: bool = False,
 ) -> BuildResult:
     """Run ``job`` in ``kernel`` and finish its document (``report.pdf`` made by the PDF worker
-    process with ``pdf_here``, else in the kernel: :func:`_start_pdf`).
+    process with ``pdf_here``, else in the kernel: :func:`_start_pdf`). ``warm_up_export``: in a
+    build with one worker, this thread's HTML exporter, if it has none yet, is made while the
+    notebook runs (:class:`_ExportWarmUp`).
 
     Returns a result with status ``built``, ``failed`` (the previous output kept, the partial
     notebook in ``_failed/``) or ``interrupted`` (``stop`` was set: nothing kept of this run).
@@ -576,7 +615,7 @@ def execute(
     except OSError as err:
         raise write_error(err, folder) from err
     try:
-        return _execute_in(job, staging, source_nb, started, kernel, stop, pdf_here)
+        return _execute_in(job, staging, source_nb, started, kernel, stop, pdf_here, warm_up_export)
     finally:  # swapped in or moved to _failed/ by now, unless interrupted or not writable
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
@@ -590,6 +629,7 @@ def _execute_in(
     kernel: WarmKernel,
     stop: threading.Event | None,
     pdf_here: bool = False,
+    warm_up_export: bool = False,
 ) -> BuildResult:
     import nbformat
     import papermill as pm
@@ -620,23 +660,28 @@ def _execute_in(
 
     if stop is not None and stop.is_set():
         return interrupted()
+    warming = _ExportWarmUp(job.lang) if warm_up_export and not exporter_ready() else None
     try:
-        kernel.prepare(job.root)
-        executed = pm.execute_notebook(
-            copy.deepcopy(source_nb),
-            str(staging / "report.ipynb"),
-            parameters=parameters,
-            kernel_name=job.kernel_name,
-            language="python",
-            progress_bar=False,
-            log_output=False,
-            # the notebook is written once at the end (or with the error), not after every cell
-            request_save_on_cell_execute=False,
-            # the worker's running kernel (nbclient leaves a kernel it did not start running)
-            km=kernel.km,
-            on_cell_execute=before_cell,
-            resources={"metadata": {"path": str(job.root)}},
-        )
+        try:
+            kernel.prepare(job.root)
+            executed = pm.execute_notebook(
+                copy.deepcopy(source_nb),
+                str(staging / "report.ipynb"),
+                parameters=parameters,
+                kernel_name=job.kernel_name,
+                language="python",
+                progress_bar=False,
+                log_output=False,
+                # the notebook is written once at the end (or with the error), not after every cell
+                request_save_on_cell_execute=False,
+                # the worker's running kernel (nbclient leaves a kernel it did not start running)
+                km=kernel.km,
+                on_cell_execute=before_cell,
+                resources={"metadata": {"path": str(job.root)}},
+            )
+        finally:  # before anything else is imported in this thread
+            if warming is not None:
+                warming.finish()
         kernel.notebook_ran()
     except PapermillExecutionError as err:
         if stop is not None and stop.is_set():
