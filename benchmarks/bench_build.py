@@ -190,4 +190,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    import speed_probe  # beside this script: how fast the processor is, before and after
+
+    print(speed_probe.line("start"), flush=True)
     main()
+    print(speed_probe.line("end"))

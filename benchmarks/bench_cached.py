@@ -137,4 +137,9 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    import speed_probe  # beside this script: how fast the processor is, before and after
+
+    print(speed_probe.line("start"), flush=True)
+    status = main()
+    print(speed_probe.line("end"))
+    sys.exit(status)
