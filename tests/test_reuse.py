@@ -179,11 +179,74 @@ def test_one_worker_warms_up_the_export_beside_its_first_notebook(tmp_path, monk
     assert [e[2] for e in exports] == [True, True]  # the exporter was there before the export
     assert events.index(warm_ups[0]) < events.index(exports[0])
     assert {e[1] for e in exports} == {"evalkit-0"}
-    events.clear()
-    monkeypatch.setattr(export, "_EXPORTERS", threading.local())
+    # with two workers neither warms up (the documents are not run here: what each worker
+    # asks of execute is all that is looked at)
+    import importlib
+
+    from evalkit.runner.plan import BuildResult
+
+    runner_build = importlib.import_module("evalkit.runner.build")
+    asked = []
+
+    class NoKernel:
+        def __init__(self, *args, **kwargs) -> None:
+            pass
+
+        def shutdown(self) -> None:
+            pass
+
+    def fake_execute(job, started, kernel, stop=None, **options):
+        asked.append(options)
+        return BuildResult(job.scheme, job.year, "built", None, "", 0.0)
+
+    monkeypatch.setattr(runner_build, "WarmKernel", NoKernel)
+    monkeypatch.setattr(runner_build, "execute", fake_execute)
     results = build(
         ["samhandling"], [2010, 2011], data_dir=data, out_dir=tmp_path / "two", jobs=2,
-        pdf=False, langs=["nb"], trends=False, progress=False,
+        pdf=False, langs=["nb"], trends=False, progress=False, force=True,
     )  # fmt: skip
-    assert [r.status for r in results] == ["built", "built"]
-    assert not [e for e in events if e[0] == "warm-up"]
+    assert len(asked) == 2 and all(o["warm_up_export"] is False for o in asked)
+
+
+class _StartingWorker:
+    """A PDF worker process still warming up (what pdfworker keeps of it here)."""
+
+    def __init__(self) -> None:
+        self.known = threading.Event()
+
+
+def test_the_export_warm_up_waits_for_the_pdf_workers_and_is_called_off(monkeypatch):
+    """Beside the notebook the export warms up after the PDF worker has (each then has a
+    processor to itself); a notebook that ends before that calls the warm-up off, and its
+    export makes its own exporter."""
+    from evalkit.document import html as export
+    from evalkit.runner import execute as runner_execute
+    from evalkit.runner import pdfworker
+
+    worker = _StartingWorker()
+    monkeypatch.setattr(pdfworker, "_WORKER", worker)
+    monkeypatch.setattr(export, "_EXPORTERS", threading.local())
+    calls = []
+    monkeypatch.setattr(export, "warm_up", lambda lang="nb": calls.append(lang) or "exporter")
+    waiting = runner_execute._ExportWarmUp("nn")
+    waiting._thread.join(0.3)
+    assert waiting._thread.is_alive() and calls == []  # waits for the PDF worker
+    worker.known.set()
+    waiting._thread.join(5)
+    assert not waiting._thread.is_alive() and calls == ["nn"]
+    adopted = []
+    monkeypatch.setattr(export, "adopt_exporter", adopted.append)
+    waiting.finish()
+    assert adopted == ["exporter"]
+    # the notebook ended first: no warm-up, nothing adopted, finish does not wait it out
+    worker.known.clear()
+    adopted.clear()
+    called_off = runner_execute._ExportWarmUp("nb")
+    called_off.finish()
+    assert not called_off._thread.is_alive()
+    assert calls == ["nn"] and adopted == []
+    # no PDF worker (--no-pdf): no wait at all
+    monkeypatch.setattr(pdfworker, "_WORKER", None)
+    at_once = runner_execute._ExportWarmUp("en")
+    at_once._thread.join(5)
+    assert calls == ["nn", "en"]

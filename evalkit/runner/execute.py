@@ -38,7 +38,13 @@ from evalkit.document.html import export_html, exporter_ready, first_heading
 from evalkit.errors import OutputWriteError
 from evalkit.paths import relative_path, sha256_file, show_path, write_atomic
 from evalkit.runner.kernels import KERNEL_DISPLAY_NAME, KERNEL_NAME, KernelError, WarmKernel
-from evalkit.runner.pdfworker import PdfNotMade, PendingPdf, pdf_wanted, start_pdf
+from evalkit.runner.pdfworker import (
+    PdfNotMade,
+    PendingPdf,
+    pdf_wanted,
+    start_pdf,
+    warm_up_done,
+)
 from evalkit.runner.plan import (
     FAILURE_FILE,
     MANIFEST_SCHEMA_VERSION,
@@ -312,6 +318,11 @@ def _quiet_papermill() -> None:
             logger.addFilter(_NOISE_FILTER)
 
 
+#: How long the export's warm-up waits for the PDF worker's (seconds); it needs about 0,6 s,
+#: a notebook at least 3 s.
+_WARM_UP_WAIT = 2.5
+
+
 class _ExportWarmUp:
     """This thread's HTML exporter made in a thread of its own while the notebook runs
     (:func:`evalkit.document.html.warm_up`: nbconvert imported, its templates compiled, a
@@ -328,10 +339,15 @@ class _ExportWarmUp:
         from evalkit.document import html
 
         self._made: list[Any] = []
+        self._cancel = threading.Event()  # the notebook ended before the warm-up began
 
         def make() -> None:
             try:
-                self._made.append(html.warm_up(lang))
+                # after the PDF worker's warm-up (if a PDF is made): the kernel has one
+                # processor, the PDF worker the other, and this came on top of both
+                warm_up_done(_WARM_UP_WAIT, self._cancel)
+                if not self._cancel.is_set():
+                    self._made.append(html.warm_up(lang))
             except Exception:  # the export after the notebook makes its own exporter
                 log.debug("warming up the HTML export failed", exc_info=True)
 
@@ -339,10 +355,11 @@ class _ExportWarmUp:
         self._thread.start()
 
     def finish(self) -> None:
-        """Wait for the warm-up (it ends long before the notebook does) and make its exporter
-        this thread's."""
+        """Wait for the warm-up (it ends long before the notebook does; one still waiting for
+        the PDF worker is called off) and make its exporter this thread's."""
         from evalkit.document import html
 
+        self._cancel.set()  # not begun yet: not begun at all
         self._thread.join()
         if self._made:
             html.adopt_exporter(self._made[0])

@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -187,6 +188,20 @@ def pdf_wanted(pdf: bool, *, wait: bool = True) -> bool:
             worker.told = True
             print(f"evalkit: {worker.problem}", file=sys.stderr)
     return worker.problem is None
+
+
+def warm_up_done(timeout: float, cancel: threading.Event | None = None) -> None:
+    """Wait until the worker process, if one is starting, has imported and warmed up WeasyPrint
+    (or said that it cannot), at most ``timeout`` seconds and no longer than ``cancel`` is
+    unset: what the runner warms up beside the notebook waits for it, so that the two do not
+    share the processor the kernel leaves free."""
+    worker = _WORKER
+    if worker is None:
+        return
+    deadline = time.monotonic() + timeout
+    while not worker.known.wait(_POLL):
+        if time.monotonic() > deadline or (cancel is not None and cancel.is_set()):
+            return
 
 
 class PendingPdf:
