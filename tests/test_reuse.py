@@ -50,11 +50,8 @@ def _in_thread(function):
     return result["value"]
 
 
-def test_a_threads_exporter_compiles_no_template_another_has_compiled(monkeypatch):
-    from evalkit.document import html as export
-
-    notebook = _notebook("Første")
-    first = _in_thread(lambda: export.export_html(notebook, "Første"))
+def _count_compiled(monkeypatch) -> list:
+    """The names of the templates Jinja compiles from now on (the list fills as it does)."""
     compiled = []
     real = jinja2.Environment.compile
 
@@ -63,6 +60,15 @@ def test_a_threads_exporter_compiles_no_template_another_has_compiled(monkeypatc
         return real(self, source, name, filename, raw, defer_init)
 
     monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    return compiled
+
+
+def test_a_threads_exporter_compiles_no_template_another_has_compiled(monkeypatch):
+    from evalkit.document import html as export
+
+    notebook = _notebook("Første")
+    first = _in_thread(lambda: export.export_html(notebook, "Første"))
+    compiled = _count_compiled(monkeypatch)
     second = _in_thread(lambda: export.export_html(notebook, "Første"))
     assert compiled == []
     assert second == first
@@ -128,14 +134,7 @@ def test_an_exporter_warmed_up_in_another_thread_makes_the_same_page(monkeypatch
     monkeypatch.setattr(export, "_EXPORTERS", threading.local())
     assert not export.exporter_ready()
     warmed = _in_thread(lambda: export.warm_up("nn"))
-    compiled = []
-    real = jinja2.Environment.compile
-
-    def counting(self, source, name=None, filename=None, raw=False, defer_init=False):
-        compiled.append(name)
-        return real(self, source, name, filename, raw, defer_init)
-
-    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    compiled = _count_compiled(monkeypatch)
     export.adopt_exporter(warmed)
     assert export.exporter_ready()
     page = export.export_html(notebook, "Første", lang="en")
