@@ -193,9 +193,9 @@ def export_html(nb: Any, title: str, lang: str | None = None) -> str:
 
 def warm_up(lang: str = "nb") -> Any:
     """Export a small notebook like a document's (a Markdown cell, a code cell showing
-    Markdown, HTML and text), throwing the page away, so that this thread's exporter is made, the templates
-    compiled and the modules the export imports on first use imported: the first export in a
-    process took 0,55 s where the next took 0,16 s.
+    Markdown, HTML and text), throwing the page away, so that this thread's exporter is made,
+    the templates compiled and the modules the export imports on first use imported: the first
+    export in a process took 0,55 s where the next took 0,16 s.
 
     Returns the exporter it made: the runner warms up in a thread of its own while the
     notebook runs and hands the exporter to the thread that exports (:func:`adopt_exporter`).

@@ -689,7 +689,7 @@ def _execute_in(
                 language="python",
                 progress_bar=False,
                 log_output=False,
-                # the notebook is written once at the end (or with the error), not after every cell
+                # the notebook is written once at the end (or with the error), not after each cell
                 request_save_on_cell_execute=False,
                 # the worker's running kernel (nbclient leaves a kernel it did not start running)
                 km=kernel.km,
