@@ -30,10 +30,11 @@ from typing import Any
 from babel import Locale
 from babel.lists import format_list
 from babel.numbers import (
-    format_decimal,
+    NumberPattern,
     get_currency_symbol,
     get_minus_sign_symbol,
     get_plus_sign_symbol,
+    parse_pattern,
 )
 
 from evalkit.errors import EvalkitError
@@ -86,7 +87,7 @@ def _context(d: Decimal, decimals: int) -> Context:
 def _affixes(locale: str, kind: str) -> tuple[str, str]:
     """The text before and after the digits of a positive percent (``kind="percent"``) or
     currency (``"currency"``) in ``locale``: nb_NO ``("", "\\xa0%")``, ``("", "\\xa0¤")``."""
-    loc = Locale.parse(locale)
+    loc = _parsed(locale)
     pattern = loc.percent_formats[None] if kind == "percent" else loc.currency_formats["standard"]
     return pattern.prefix[0], pattern.suffix[0]
 
@@ -104,14 +105,27 @@ def _words_of(locale: str) -> contextlib.AbstractContextManager[str]:
     return language(lang if lang in LANGUAGES else current_language())
 
 
+@functools.cache
+def _parsed(locale: str) -> Locale:
+    """Babel's ``Locale`` of ``locale``, parsed once: Babel parses a locale given by its name
+    on every call, a fifth of the time of a number written (a workbook writes thousands)."""
+    return Locale.parse(locale)
+
+
+@functools.cache
+def _pattern(decimals: int) -> NumberPattern:
+    """The grouped number pattern with ``decimals`` places (``#,##0.0``), parsed once (what
+    :func:`babel.numbers.format_decimal` does with a pattern on every call)."""
+    return parse_pattern("#,##0" + ("." + "0" * decimals if decimals > 0 else ""))
+
+
 def _number(d: Decimal, decimals: int, locale: str, prefix: str = "", suffix: str = "") -> str:
     """A rounded number in ``locale`` (Babel): grouped, with the decimal sign of the locale and
     its minus sign before ``prefix`` (U+2212 in nb_NO; Babel itself writes a hyphen); a value
     that rounded to zero has no sign."""
-    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
     with localcontext(_context(d, decimals)):
-        digits = format_decimal(abs(d), pattern, locale=locale)
-    sign = get_minus_sign_symbol(locale) if d < 0 else ""
+        digits = _pattern(decimals).apply(abs(d), _parsed(locale))
+    sign = get_minus_sign_symbol(_parsed(locale)) if d < 0 else ""
     return f"{sign}{prefix}{digits}{suffix}"
 
 
@@ -172,7 +186,7 @@ def fmt_pp(diff: float | None, decimals: int = 1, locale: str | None = None) -> 
         return MISSING
     locale = _locale(locale)
     d = _rounded(diff, decimals, scale=2)
-    sign = get_plus_sign_symbol(locale) if d > 0 else ("" if d < 0 else "±")
+    sign = get_plus_sign_symbol(_parsed(locale)) if d > 0 else ("" if d < 0 else "±")
     return f"{sign}{_number(d, decimals, locale)}{NBSP}{_points(locale)}"
 
 
@@ -182,7 +196,7 @@ def fmt_signed(value: float | None, decimals: int = 1, locale: str | None = None
         return MISSING
     locale = _locale(locale)
     d = _rounded(value, decimals)
-    plus = get_plus_sign_symbol(locale) if d > 0 else ""
+    plus = get_plus_sign_symbol(_parsed(locale)) if d > 0 else ""
     return plus + _number(d, decimals, locale)
 
 
@@ -201,7 +215,7 @@ def _currency(affix: str, locale: str, before: bool) -> str:
     """A currency pattern's text before (``before``) or after the digits with the krone's symbol
     in it; a symbol of letters right next to the digits gets a non-breaking space (CLDR's
     currency spacing, which Babel leaves out: ``NOK 20,000,000``, not ``NOK20,000,000``)."""
-    symbol = get_currency_symbol("NOK", locale)
+    symbol = get_currency_symbol("NOK", _parsed(locale))
     if before and affix.endswith("¤") and symbol[-1:].isalpha():
         affix += NBSP
     if not before and affix.startswith("¤") and symbol[:1].isalpha():
@@ -351,6 +365,22 @@ def around(shown: str, number: str) -> tuple[str, str]:
     return before, after
 
 
+@functools.cache
+def _unit_words(locale: str) -> tuple[tuple[str, tuple[str, str]], ...]:
+    """Each unit's words in ``locale``, as its format writes them around a number (the same
+    for every cell: kept, not written again for each of a workbook's thousands of cells)."""
+    return (
+        ("pct", around(fmt_pct(0.5, 0, locale=locale), "50")),
+        ("nok", around(fmt_nok(0, locale), "0")),
+        ("pp", ("", around(fmt_pp(0.01, 0, locale), "1")[1])),
+    )
+
+
+@functools.cache
+def _decimal_sign(locale: str) -> str:
+    return _parsed(locale).number_symbols["latn"]["decimal"]
+
+
 def read_shown(text: str, locale: str | None = None) -> Shown | None:
     """The number a cell shows, when the cell is one number written by one of this module's
     formats in ``locale`` (the current language's when None): ``"126"``, ``"0,034"``,
@@ -369,29 +399,24 @@ def read_shown(text: str, locale: str | None = None) -> Shown | None:
     if not isinstance(text, str) or not text:
         return None
     locale = _locale(locale)
-    units = {  # each unit's words, as its format writes them around a number
-        "pct": around(fmt_pct(0.5, 0, locale=locale), "50"),
-        "nok": around(fmt_nok(0, locale), "0"),
-        "pp": ("", around(fmt_pp(0.01, 0, locale), "1")[1]),
-    }
     kind, digits = "num", text
-    for name, (before, after) in units.items():
+    for name, (before, after) in _unit_words(locale):
         if (before or after) and text.startswith(before) and text.endswith(after):
             kind, digits = name, text[len(before) : len(text) - len(after)]
             break
-    minus = get_minus_sign_symbol(locale)
+    minus = get_minus_sign_symbol(_parsed(locale))
     sign = 1
     if digits.startswith(minus):
         sign, digits = -1, digits[len(minus) :]
-    elif kind == "pp" and digits[:1] in ("±", get_plus_sign_symbol(locale)):
+    elif kind == "pp" and digits[:1] in ("±", get_plus_sign_symbol(_parsed(locale))):
         digits = digits[1:]
     if not digits[:1].isdigit():
         return None
     try:
-        number = parse_decimal(digits, locale=locale, strict=True) * sign
+        number = parse_decimal(digits, locale=_parsed(locale), strict=True) * sign
     except NumberFormatError:
         return None
-    decimal_sign = Locale.parse(locale).number_symbols["latn"]["decimal"]
+    decimal_sign = _decimal_sign(locale)
     decimals = len(digits.rsplit(decimal_sign, 1)[1]) if decimal_sign in digits else 0
     if kind == "num":
         kind = "dec" if decimals else "int"

@@ -4,6 +4,7 @@ hidden bars come last so their place in the order says nothing about their size.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import matplotlib
@@ -167,3 +168,100 @@ def test_a_drawing_of_many_thousand_points_is_a_png():
     mime, image = piece.image()
     assert mime == "image/png" and image.startswith(b"\x89PNG")
     assert "src='data:image/png;base64," in piece._repr_html_()
+
+
+def _forest_frame() -> pd.DataFrame:
+    """Five differences: two that hold after Holm, two that do not, one not tested."""
+    return pd.DataFrame(
+        {
+            "label": ["Barn", "Unge", "Eldre", "Voksne", "Innvandrere"],
+            "group": ["Målgruppe"] * 3 + ["Samarbeid"] * 2,
+            "diff": [0.10, -0.05, 0.02, 0.30, 0.0],
+            "diff_ci_low": [0.04, -0.09, -0.03, 0.20, float("nan")],
+            "diff_ci_high": [0.16, -0.01, 0.07, 0.40, float("nan")],
+            "p_value": [0.001, 0.01, 0.4, 0.0001, None],
+            "holds_after_holm": [True, False, False, True, None],
+        }
+    )
+
+
+def test_the_forest_marks_each_difference_by_what_its_test_says():
+    """Filled points where the difference holds after Holm, open ones where it does not, a
+    cross where it was not tested, each at its difference in percentage points, and one
+    error bar per tested difference from its lower to its upper bound."""
+    from matplotlib.collections import LineCollection
+
+    fig = plots.forest(_forest_frame(), year=2023)
+    ax = fig.axes[0]
+    marks = {}
+    for line in ax.get_lines():
+        x = list(line.get_xdata())
+        if not x:
+            continue
+        kind = (line.get_marker(), line.get_markerfacecolor() == "white")
+        marks.setdefault(kind, []).extend(round(float(v), 6) for v in x)
+    # the differences ×100, read off the frame above by hand
+    assert sorted(marks[("o", False)]) == [10.0, 30.0]
+    assert sorted(marks[("o", True)]) == [-5.0, 2.0]
+    assert marks[("x", False)] == [0.0]
+    segments = [
+        seg for c in ax.collections if isinstance(c, LineCollection) for seg in c.get_segments()
+    ]
+    spans = sorted((round(float(s[0][0]), 6), round(float(s[1][0]), 6)) for s in segments if len(s))
+    assert [s for s in spans if s[0] == s[0]] == [
+        (-9.0, -1.0),
+        (-3.0, 7.0),
+        (4.0, 16.0),
+        (20.0, 40.0),
+    ]
+
+
+def test_svg_text_sizes_kept_are_those_matplotlib_measures():
+    """The SVG renderer keeps the sizes it measured (:func:`plots.keep_svg_text_sizes`): asked
+    again, for one text in several sizes and weights, it gives what matplotlib's own
+    ``TextToPath`` measures for each, not the size of another."""
+    from matplotlib.backends.backend_svg import RendererSVG
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    plots.keep_svg_text_sizes()
+    renderer = RendererSVG(100, 100, io.StringIO())
+    fonts = [
+        FontProperties(family=plots.SANS_SERIF, size=size, weight=weight)
+        for size in (6, 8.5, 16)
+        for weight in ("normal", "bold")
+    ]
+    texts = ["Innvandrere", "Møre og Romsdal", "0", "−1 234"]
+    plots._SVG_TEXT_SIZES.clear()
+    for _ in range(2):  # measured, then kept
+        for s in texts:
+            for prop in fonts:
+                expected = TextToPath().get_text_width_height_descent(s, prop, ismath=False)
+                assert renderer.get_text_width_height_descent(s, prop, False) == expected
+    assert len(plots._SVG_TEXT_SIZES) == len(texts) * len(fonts)
+
+
+def test_svg_text_sizes_kept_give_the_same_figure_byte_for_byte():
+    """A document's figures drawn with the kept sizes and again with matplotlib's own
+    measuring are the same bytes."""
+    from matplotlib.backends.backend_svg import RendererSVG
+
+    def draw() -> list[bytes]:
+        return [
+            doc.Figure("f", "T", plots.forest(_forest_frame(), year=2023, title="Barn"), "A").svg(),
+            doc.Figure("g", "T", _bars(labels=("Møre og\nRomsdal", "Oslo")), "A").svg(),
+        ]
+
+    plots.keep_svg_text_sizes()
+    kept = RendererSVG.get_text_width_height_descent
+    assert getattr(kept, "_evalkit_kept", False)
+    plots._SVG_TEXT_SIZES.clear()
+    first = draw()
+    assert plots._SVG_TEXT_SIZES  # the labels were measured and kept
+    again = draw()  # every size taken from what was kept
+    try:
+        RendererSVG.get_text_width_height_descent = kept.__wrapped__
+        plain = draw()
+    finally:
+        RendererSVG.get_text_width_height_descent = kept
+    assert first == again == plain

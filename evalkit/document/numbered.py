@@ -305,6 +305,7 @@ class Figure(_Numbered):
         characters a label may hold) are written as spaces."""
         import matplotlib
 
+        plots.keep_svg_text_sizes()
         buf = io.BytesIO()
         with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "evalkit"}):
             self.figure.savefig(
