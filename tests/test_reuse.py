@@ -122,6 +122,28 @@ def test_a_warm_kernel_collects_then_freezes():
     assert run.stdout.split() == ["frozen"]
 
 
+def test_a_warm_kernel_imports_none_of_the_runner(tmp_path):
+    """What a warm kernel is asked to run (its warm-up, the reset before each document)
+    imports the document modules and none of the runner, papermill or nbconvert: those are
+    the builder's, and importing them cost every kernel 0,3 s of its start."""
+    from evalkit.runner import kernels
+
+    code = "\n".join(
+        [
+            "import sys",
+            kernels.WARM_UP_CODE,
+            kernels.PREPARE_CODE.format(folder=str(tmp_path)),
+            "names = ('evalkit.runner', 'papermill', 'nbconvert', 'evalkit.document.year')",
+            "print(' '.join(m for m in names if m in sys.modules))",
+        ]
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["evalkit.document.year"]
+
+
 def test_an_exporter_warmed_up_in_another_thread_makes_the_same_page(monkeypatch):
     """The exporter :func:`warm_up` makes in a thread of its own (while a notebook runs) is
     handed to the thread that exports: it compiles nothing more and makes the page a new

@@ -13,18 +13,26 @@ from __future__ import annotations
 
 import atexit
 import functools
-import importlib
 import json
 import logging
 import os
 import signal
 import sys
 import threading
-import warnings
 from pathlib import Path
 from typing import IO, Any
 
 from evalkit.errors import EvalkitError
+
+# what runs inside the kernel lives outside this package, so that a kernel imports none of the
+# runner (evalkit/runner/__init__.py imports the build: 0,3 s of every kernel's start)
+from evalkit.kernel_side import (  # noqa: F401  (re-exported: the names as they were)
+    _KERNEL_STATE,
+    WARM_IMPORTS,
+    _freeze,
+    kernel_prepare,
+    kernel_warm_up,
+)
 from evalkit.paths import write_atomic
 
 log = logging.getLogger(__name__)
@@ -84,91 +92,14 @@ def ensure_kernel(name: str = KERNEL_NAME) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Inside the kernel
-# --------------------------------------------------------------------------------------------
-#: Imported once by a warm kernel: the modules the notebooks use, and what they pull in.
-WARM_IMPORTS = (
-    "matplotlib.pyplot",
-    "IPython.display",
-    "evalkit.evaluation",
-    "evalkit.document.year",
-    "evalkit.trends",
-    "evalkit.document.trends",
-)
-_KERNEL_STATE: dict[str, Any] = {}
-
-
-def kernel_warm_up() -> None:
-    """Runs in the kernel once: import the heavy modules, remember the clean state. No cyclic
-    garbage collection during the imports: they make objects by the hundred thousand and
-    little garbage, and each full collection would walk them all (a fifth of the imports'
-    processor time, 0,4 of 2 s); :func:`_freeze` collects once, after them."""
-    import gc
-
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        for name in WARM_IMPORTS:
-            try:
-                importlib.import_module(name)
-            except ImportError:  # a module of another evalkit version: the notebook imports it
-                pass
-    finally:
-        if enabled:
-            gc.enable()
-    import matplotlib
-
-    _KERNEL_STATE["rc"] = dict(matplotlib.rcParams)
-    _KERNEL_STATE["filters"] = list(warnings.filters)
-    _freeze()
-
-
-def _freeze() -> None:
-    """What the kernel holds now (the imported modules, and what the last document left in
-    their caches) kept out of Python's cyclic garbage collection from here on, so that a
-    collection walks only the next document's objects: the 170 000 objects of pandas, scipy,
-    statsmodels, matplotlib and seaborn were walked by every full collection (IPython's
-    namespace reset starts one, as statsmodels' Holm adjustment did before
-    :func:`evalkit.stats.holm` left it), 0,1 s each, 2,5 s of a build's 16 s in its kernels.
-    Garbage is collected first, so none of it is kept."""
-    import gc
-
-    gc.collect()
-    gc.freeze()
-
-
-def kernel_prepare(folder: str) -> None:
-    """Runs in the kernel before each document: the state of a fresh kernel, modules kept."""
-    import matplotlib
-    import matplotlib.pyplot as plt
-    from IPython import get_ipython
-
-    plt.close("all")
-    from evalkit.document.counters import forget
-
-    forget()  # no document of the last notebook is the next one's
-    if "rc" in _KERNEL_STATE:
-        # as right after the imports (rcdefaults plus what ipykernel's inline backend set);
-        # evalkit's style is applied by every figure function (evalkit.document.plots.set_style)
-        dict.update(matplotlib.rcParams, _KERNEL_STATE["rc"])
-        warnings.filters[:] = _KERNEL_STATE["filters"]
-    for module in list(sys.modules.values()):  # warnings shown once are shown again
-        registry = getattr(module, "__warningregistry__", None)
-        if isinstance(registry, dict):
-            registry.clear()
-    getattr(warnings, "_filters_mutated", lambda: None)()
-    os.chdir(folder)
-    shell = get_ipython()
-    if shell is not None:
-        shell.reset(new_session=False)  # %reset -f: a clean user namespace, history, Out
-        shell.execution_count = 1
-    if "rc" in _KERNEL_STATE:  # a warm kernel
-        _freeze()
-
-
-# --------------------------------------------------------------------------------------------
 # Controlling a kernel
 # --------------------------------------------------------------------------------------------
+#: What a warm kernel runs once when it starts, and before each document (``folder``: the
+#: document's working folder); :mod:`evalkit.kernel_side` imports nothing of the runner.
+WARM_UP_CODE = "__import__('evalkit.kernel_side', fromlist=['_']).kernel_warm_up()"
+PREPARE_CODE = "__import__('evalkit.kernel_side', fromlist=['_']).kernel_prepare({folder!r})"
+
+
 class KernelError(EvalkitError):
     """The kernel could not be started or prepared."""
 
@@ -256,18 +187,12 @@ class WarmKernel:
         if self.pid:
             _live_pids.add(self.pid)
         if warm:
-            self._execute(
-                "__import__('evalkit.runner.kernels', fromlist=['_']).kernel_warm_up()", 300
-            )
+            self._execute(WARM_UP_CODE, 300)
 
     def prepare(self, folder: Path) -> None:
         """Before a document: a clean namespace, matplotlib reset, the working folder set."""
         if self.warm:
-            self._execute(
-                "__import__('evalkit.runner.kernels', fromlist=['_'])"
-                f".kernel_prepare({str(folder)!r})",
-                60,
-            )
+            self._execute(PREPARE_CODE.format(folder=str(folder)), 60)
 
     def notebook_ran(self) -> None:
         """The kernel has run a notebook, so it is ready (nbclient waited for it): what the
