@@ -262,6 +262,9 @@ def _html_exporter() -> Any:
         exclude_input_prompt=True,
         exclude_output_prompt=True,
         embed_images=True,
+        # the notebook checked against nbformat's schema once, after the preprocessors, not
+        # after each of the twelve (a twelfth of the checks)
+        optimistic_validation=True,
         language_code="nb",
         mathjax_url="",
         require_js_url="",

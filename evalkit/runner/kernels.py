@@ -118,12 +118,82 @@ def _kill_leftover_kernels() -> None:
 
 
 @functools.cache
+def _client_class() -> type:
+    import time
+    from queue import Empty
+
+    from jupyter_client.asynchronous import AsyncKernelClient
+
+    class ReadyClient(AsyncKernelClient):
+        """A kernel client that knows the kernel is ready without listening for silence."""
+
+        async def wait_for_ready(self, timeout: float | None = None) -> None:
+            """Ready when the kernel has answered a ``kernel_info`` request on the shell
+            channel and its ``idle`` status for that request has come on IOPub: IOPub is then
+            connected, and every message the kernel sends afterwards reaches this client.
+
+            jupyter_client's own wait ends by listening until IOPub has been silent for 0,2 s,
+            to drop stray messages: a fifth of a second before every document, on the wall
+            clock of ``evalkit report`` and of each worker. Messages from before are skipped
+            here as they come; nbclient keeps only those of the cells it sends (by their
+            parent's id). An IOPub that is not connected yet misses the status (ZeroMQ drops
+            what is published before a subscriber joins): after a second the request is sent
+            again. A kernel that died, or does not answer within ``timeout``, raises
+            RuntimeError, as jupyter_client's does."""
+            deadline = time.monotonic() + (60.0 if timeout is None else timeout)
+            while True:
+                request = self.kernel_info()
+                if await self._answered(request, min(1.0, max(deadline - time.monotonic(), 0))):
+                    return
+                if not await self.is_alive():
+                    raise RuntimeError("Kernel died before replying to kernel_info")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
+
+        async def _answered(self, request: str, wait: float) -> bool:
+            """Whether the reply to ``request`` and its idle status both came within
+            ``wait`` seconds (other messages skipped)."""
+            end = time.monotonic() + wait
+            replied = idle = False
+            while not (replied and idle):
+                left = end - time.monotonic()
+                if left <= 0:
+                    return False
+                try:
+                    if not replied:
+                        msg = await self.get_shell_msg(timeout=left)
+                        if msg.get("parent_header", {}).get("msg_id") == request:
+                            replied = True
+                            handle = getattr(self, "_handle_kernel_info_reply", None)
+                            if handle is not None:  # the protocol version it speaks
+                                handle(msg)
+                    else:
+                        msg = await self.get_iopub_msg(timeout=left)
+                        idle = (
+                            msg.get("parent_header", {}).get("msg_id") == request
+                            and msg.get("msg_type") == "status"
+                            and msg.get("content", {}).get("execution_state") == "idle"
+                        )
+                except Empty:
+                    return False
+            return True
+
+    return ReadyClient
+
+
+@functools.cache
 def _manager_class() -> type:
     from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
 
     class TrackingKernelManager(AsyncKernelManager):
         """Remembers the clients made for it (nbclient makes one per notebook), so they can be
-        closed after each document while the kernel lives on."""
+        closed after each document while the kernel lives on; its clients are
+        :func:`_client_class`'s, which know the kernel is ready without waiting 0,2 s."""
+
+        @default("client_factory")
+        def _ready_client(self) -> type:
+            return _client_class()
 
         def client(self, *args: Any, **kwargs: Any) -> Any:
             made = super().client(*args, **kwargs)
