@@ -119,16 +119,17 @@ def test_an_export_replaced_before_the_kernel_reads_it_fails_the_year(data, tmp_
     folder = out / SCHEME / "2022"
     export = data / SCHEME / "2022.csv"
     kw = {"data_dir": data, "out_dir": out, "notebook": READS, "pdf": False}
-    from jupyter_client.asynchronous.client import AsyncKernelClient
+    from evalkit.runner.kernels import _client_class
 
     waits = []
-    real_wait = AsyncKernelClient.wait_for_ready
+    client_class = _client_class()  # every client the runner's kernel manager makes
+    real_wait = client_class.wait_for_ready
 
     def wait_for_ready(self, *args, **kwargs):
         waits.append(self)
         return real_wait(self, *args, **kwargs)
 
-    monkeypatch.setattr(AsyncKernelClient, "wait_for_ready", wait_for_ready)
+    monkeypatch.setattr(client_class, "wait_for_ready", wait_for_ready)
     good = report_year(SCHEME, 2022, **kw)
     monkeypatch.undo()
     assert good.status == "built", good.message
