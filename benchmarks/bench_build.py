@@ -49,10 +49,12 @@ def tool(name: str) -> list[str]:
 DEMO = ROOT / "data" / "demo"
 sys.path.insert(0, str(ROOT))
 
+from bench_env import environment  # noqa: E402  (beside this script)
+
 from evalkit.paths import available_years  # noqa: E402
 
-#: This checkout's evalkit, also in the kernels (they inherit the environment).
-ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+#: This checkout's evalkit, also in the kernels; bytecode kept (bench_env.py).
+ENV = environment(ROOT)
 EVALKIT = [sys.executable, "-m", "evalkit"]
 
 

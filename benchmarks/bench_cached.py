@@ -99,10 +99,9 @@ def main() -> int:
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench_cached_") as tmp:
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}  # this checkout's evalkit
-        if not args.no_bytecode:
-            env.pop("PYTHONDONTWRITEBYTECODE", None)
-            env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pycache")
+        from bench_env import environment  # beside this script
+
+        env = environment(ROOT, bytecode=not args.no_bytecode)  # this checkout's evalkit
         out = (args.out or Path(tmp) / "outputs").absolute()
         print(f"Outputs: {out}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         start = time.perf_counter()
