@@ -249,7 +249,7 @@ def _freeze_new_imports() -> None:
     """Once the process has imported modules since the last time: its garbage collected, and
     what is left (the modules, their caches, the session's fixtures) kept out of later
     collections (``gc.freeze``), as the warm kernels keep theirs
-    (:func:`evalkit.runner.kernels._freeze`). A full collection walks every object not frozen:
+    (:func:`evalkit.kernel_side._freeze`). A full collection walks every object not frozen:
     with pandas, scipy, statsmodels, matplotlib and the like imported, 0,1 s each, and a worker
     that runs hundreds of tests starts many (measured on the unit tests: from a seventh to a
     fifth of a worker's CPU time, a third of that with the freezing). Objects frozen are freed

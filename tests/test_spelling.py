@@ -245,7 +245,7 @@ def speller(lang: str):
 def _kept_out_of_collection() -> Iterator[None]:
     """Python's cyclic garbage collector off while a dictionary is loaded, and what is loaded
     kept out of its later collections (``gc.freeze``, as the warm kernels keep their modules:
-    :func:`evalkit.runner.kernels._freeze`). spylls makes millions of objects for a dictionary,
+    :func:`evalkit.kernel_side._freeze`). spylls makes millions of objects for a dictionary,
     none of them garbage: collections walking them took more than half of the loading (nb 4 s
     instead of 1,8 s) and, with the three loaded, 2 s for each full collection of the worker
     afterwards. Garbage is collected first, so none of it is kept."""

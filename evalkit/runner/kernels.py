@@ -3,10 +3,13 @@ warm kernels that run document after document.
 
 A :class:`WarmKernel` is started once per build worker. It imports evalkit's document modules
 (and with them pandas, scipy, statsmodels, matplotlib and seaborn) once; before each document
-:func:`kernel_prepare` runs inside the kernel: figures closed, matplotlib's settings and the
-warning filters put back as they were right after those imports, the working folder set, and
-the user namespace and execution counter reset (IPython's ``reset``), so the document runs as
-it would in a fresh kernel. The kernel's own output (its log) goes to a file, not the terminal.
+:func:`evalkit.kernel_side.kernel_prepare` runs inside the kernel: figures closed,
+matplotlib's settings and the warning filters put back as they were right after those imports,
+the working folder set, and the user namespace and execution counter reset (IPython's
+``reset``), so the document runs as it would in a fresh kernel. What runs inside the kernel is
+:mod:`evalkit.kernel_side`, outside this package, so that a kernel imports none of the runner
+(``evalkit/runner/__init__.py`` imports the build: 0,3 s of every kernel's start). The
+kernel's own output (its log) goes to a file, not the terminal.
 """
 
 from __future__ import annotations
@@ -23,16 +26,6 @@ from pathlib import Path
 from typing import IO, Any
 
 from evalkit.errors import EvalkitError
-
-# what runs inside the kernel lives outside this package, so that a kernel imports none of the
-# runner (evalkit/runner/__init__.py imports the build: 0,3 s of every kernel's start)
-from evalkit.kernel_side import (  # noqa: F401  (re-exported: the names as they were)
-    _KERNEL_STATE,
-    WARM_IMPORTS,
-    _freeze,
-    kernel_prepare,
-    kernel_warm_up,
-)
 from evalkit.paths import write_atomic
 
 log = logging.getLogger(__name__)
