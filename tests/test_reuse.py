@@ -92,7 +92,7 @@ _FREEZE = """
 import gc
 import weakref
 
-from evalkit.runner import kernels
+from evalkit import kernel_side as kernels
 
 
 class _Node:
