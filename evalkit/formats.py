@@ -366,9 +366,11 @@ def around(shown: str, number: str) -> tuple[str, str]:
 
 
 @functools.cache
-def _unit_words(locale: str) -> tuple[tuple[str, tuple[str, str]], ...]:
+def _unit_words(locale: str, points: str) -> tuple[tuple[str, tuple[str, str]], ...]:
     """Each unit's words in ``locale``, as its format writes them around a number (the same
-    for every cell: kept, not written again for each of a workbook's thousands of cells)."""
+    for every cell: kept, not written again for each of a workbook's thousands of cells).
+    ``points``: the catalog's word for percentage points, part of the key, so that a catalog
+    read again (:func:`evalkit.i18n.reload_catalogs`) is not read past."""
     return (
         ("pct", around(fmt_pct(0.5, 0, locale=locale), "50")),
         ("nok", around(fmt_nok(0, locale), "0")),
@@ -400,7 +402,7 @@ def read_shown(text: str, locale: str | None = None) -> Shown | None:
         return None
     locale = _locale(locale)
     kind, digits = "num", text
-    for name, (before, after) in _unit_words(locale):
+    for name, (before, after) in _unit_words(locale, _points(locale)):
         if (before or after) and text.startswith(before) and text.endswith(after):
             kind, digits = name, text[len(before) : len(text) - len(after)]
             break

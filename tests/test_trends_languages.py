@@ -93,3 +93,16 @@ def test_english_amounts_and_points_in_a_shown_table_become_numbers():
     with language("nb"):
         assert read_shown("1\u00a0865\u00a0000\u00a0kr") == Shown(Decimal(1865000), "nok", 0)
         assert read_shown("NOK\u00a01,865,000") is None
+
+
+def test_a_workbook_cell_is_read_with_the_catalogs_words_as_they_are_now(monkeypatch):
+    """The words around a number are kept per language, but not past a catalog read again
+    (``reload_catalogs`` in a running kernel): a percentage-point word changed in the
+    catalog is the one a cell is read with."""
+    from evalkit import formats
+
+    with language("nb"):
+        assert read_shown("+1,2\u00a0p.p.") == Shown(Decimal("1.2"), "pp", 1)
+        monkeypatch.setattr(formats, "_points", lambda locale: "prosentpoeng")
+        assert read_shown("+1,2\u00a0prosentpoeng") == Shown(Decimal("1.2"), "pp", 1)
+        assert read_shown("+1,2\u00a0p.p.") is None
