@@ -219,9 +219,9 @@ def _named_scheme(args: argparse.Namespace, command: str) -> None:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """One document per language: ``--lang``'s, else every one the scheme lists."""
-    from evalkit.config import load_scheme
     from evalkit.runner import report_year
     from evalkit.runner.plan import fallback_line, languages_for
+    from evalkit.scheme_summary import summarize
 
     _named_scheme(args, "report")
     if args.scheme is None:
@@ -236,7 +236,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"evalkit: {note}", file=sys.stderr)
     failed = False
     for lang in langs:
-        if line := fallback_line(load_scheme(args.scheme), lang):
+        if line := fallback_line(summarize(args.scheme), lang):
             print(f"evalkit: {line}", file=sys.stderr)
         res = report_year(
             args.scheme,
@@ -300,11 +300,12 @@ def _check_years_have_data(
 ) -> None:
     """Refuse a ``--years`` that matches no export, naming the folders looked in."""
     from evalkit import paths
-    from evalkit.config import available_schemes, load_scheme
+    from evalkit.scheme_files import available_schemes
+    from evalkit.scheme_summary import summarize
 
     looked: list[str] = []
     for name in schemes or available_schemes():
-        scheme = load_scheme(name)  # an unknown name is an error here, before anything runs
+        scheme = summarize(name)  # an unknown name is an error here, before anything runs
         folder = data_dir if data_dir else paths.default_data_dir(scheme.name)
         found = paths.available_years(folder, scheme.name)
         if set(found) & set(years):

@@ -32,7 +32,6 @@ import reprlib
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
@@ -47,9 +46,17 @@ from pydantic import (
     model_validator,
 )
 
-from evalkit import i18n
+from evalkit import i18n, scheme_files
 from evalkit.errors import EvalkitError
 from evalkit.i18n import LANGUAGES, SOURCE_LANGUAGE, current_language, language
+from evalkit.scheme_files import (
+    check_file,
+    clip_text,
+    override_line,
+    read_scheme_bytes,
+    replaces_bundled,
+    scheme_path,
+)
 
 #: The largest whole number a float64 holds exactly (2**53): no plausible range may reach
 #: beyond it, so that an amount read as a float is compared with the range exactly and every
@@ -1381,34 +1388,6 @@ def document_defaults(m: SchemeModel) -> SchemeModel:
 
 
 # --- finding and reading scheme files -----------------------------------------------------
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
-
-
-def bundled_folder() -> Path:
-    return Path(str(resources.files("evalkit") / "schemes"))
-
-
-def user_folders() -> list[Path]:
-    """The folders of the user's own schemes: ``schemes/`` in the working folder or the
-    nearest folder above it that has one, and ``schemes/`` in the project folder."""
-    from evalkit.paths import project_root
-
-    found: list[Path] = []
-    cwd = Path.cwd()
-    for folder in (cwd, *cwd.parents):
-        if (folder / "schemes").is_dir():
-            found.append((folder / "schemes").absolute())
-            break
-    root = (project_root() / "schemes").absolute()
-    if root.is_dir() and root not in found:
-        found.append(root)
-    return found
-
-
-#: Scheme files named on the command line (``--scheme-file``), by scheme name.
-_NAMED_FILES: dict[str, Path] = {}
-
-
 def use_scheme_file(path: Path | str) -> str:
     """Make the scheme YAML at ``path`` known by its name, as if it were in ``schemes/``, for
     this process (the runner passes the path on to the notebook); returns the name.
@@ -1423,82 +1402,8 @@ def use_scheme_file(path: Path | str) -> str:
             f"{path}: `scheme: {scheme.name}` differs from the file's name ({path.stem}). Name "
             f"the file {scheme.name}.yaml, or change the `scheme:` key."
         )
-    _NAMED_FILES[scheme.name] = path  # a bundled scheme's name: read instead of it
+    scheme_files.name_file(scheme.name, path)  # a bundled scheme's name: read instead of it
     return scheme.name
-
-
-def _user_files() -> dict[str, Path]:
-    out: dict[str, Path] = dict(_NAMED_FILES)
-    for folder in user_folders():
-        for p in sorted(folder.glob("*.yaml")):
-            if _NAME.fullmatch(p.stem):
-                out.setdefault(p.stem, p)
-    return out
-
-
-def available_schemes() -> list[str]:
-    """Every scheme found: the bundled ones and the user's own (``schemes/*.yaml``)."""
-    bundled = {p.stem for p in bundled_folder().glob("*.yaml")}
-    return sorted(bundled | set(_user_files()))
-
-
-def is_bundled(name: str) -> bool:
-    return (bundled_folder() / f"{name}.yaml").is_file()
-
-
-def replaces_bundled(name: str, path: Path | str) -> bool:
-    """Whether the YAML at ``path`` of scheme ``name`` is read instead of the one bundled with
-    evalkit under that name."""
-    bundled = bundled_folder() / f"{name}.yaml"
-    return bundled.is_file() and Path(path).resolve() != bundled.resolve()
-
-
-def override_line(name: str, path: Path | str, *, nb: bool = False) -> str:
-    """«schemes/NAME.yaml in the project is used instead of the scheme bundled with evalkit»
-    (English, for the terminal and the log) or, with ``nb`` (a name from before the
-    languages), in the current language of the documents and the index: «ordningen er lest fra
-    schemes/NAME.yaml i prosjektet, ikke fra filen som følger med evalkit». A file outside the
-    project is named by its full path."""
-    from evalkit.paths import project_root
-
-    path = Path(path).resolve()
-    try:
-        shown = path.relative_to(project_root().resolve()).as_posix()
-        here = " i prosjektet" if nb else " in the project"
-    except ValueError:
-        shown, here = str(path), ""
-    if nb:
-        if here:
-            return i18n.t("config.override.project", path=shown)
-        return i18n.t("config.override.elsewhere", path=shown)
-    return f"{shown}{here} is used instead of the scheme bundled with evalkit"
-
-
-def scheme_path(name: str) -> Path:
-    """Path of the YAML file of scheme ``name``: ``schemes/<name>.yaml`` of the user's project
-    (or a file given with ``--scheme-file``) when there is one, else the package's.
-
-    A project's copy of a bundled scheme takes the place of the bundled one (see
-    :func:`override_line` for the line that says so). Only a name is accepted (letters,
-    digits, ``_`` and ``-``): a path such as ``../../x`` never reaches a YAML file outside the
-    schemes folders; :func:`load_scheme_file` takes paths.
-    """
-    if not _NAME.fullmatch(str(name)):
-        raise EvalkitError(
-            f"{name!r} is not a scheme name (letters, digits, _ and - only). Known schemes: "
-            f"{', '.join(available_schemes())}; a scheme file elsewhere is read with "
-            "load_scheme_file (--scheme-file)."
-        )
-    user = _user_files().get(name)
-    if user is not None:
-        return user
-    bundled = bundled_folder() / f"{name}.yaml"
-    if bundled.is_file():
-        return bundled
-    raise EvalkitError(
-        f"Unknown scheme {name!r}. Known schemes: {', '.join(available_schemes())}. A scheme "
-        "of your own goes in schemes/<name>.yaml in the project folder."
-    )
 
 
 def load_scheme(name: str) -> Scheme:
@@ -1513,9 +1418,6 @@ def load_scheme(name: str) -> Scheme:
     return scheme
 
 
-#: The largest scheme file read, in bytes (the bundled ones are under 16 KB): a bigger file
-#: is refused before it is read.
-MAX_SCHEME_BYTES = 1024 * 1024
 #: The deepest nesting of mappings and lists read (the bundled schemes nest 7 deep).
 MAX_SCHEME_DEPTH = 30
 #: The most values (scalars, mappings and lists) read from a scheme file (the bundled ones
@@ -1524,8 +1426,6 @@ MAX_SCHEME_DEPTH = 30
 MAX_SCHEME_NODES = 20_000
 #: At most this many characters of a value from the YAML are quoted in an error message.
 QUOTE_CHARS = 80
-#: At most this many characters on one line of an error message about a scheme file.
-LINE_CHARS = 300
 #: An error lists at most this many problems of a scheme file, and says how many more.
 MAX_PROBLEMS = 20
 
@@ -1533,12 +1433,6 @@ _REPR = reprlib.Repr()
 _REPR.maxlevel = 2
 _REPR.maxdict = _REPR.maxlist = _REPR.maxtuple = _REPR.maxset = _REPR.maxfrozenset = 4
 _REPR.maxstring = _REPR.maxlong = _REPR.maxother = QUOTE_CHARS
-
-
-def clip_text(text: Any, limit: int = LINE_CHARS) -> str:
-    """``text`` cut to at most ``limit`` characters, ending in «…» where it was cut."""
-    text = str(text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _quote(value: Any, limit: int = QUOTE_CHARS) -> str:
@@ -1560,44 +1454,12 @@ def _yaml_error(err: Exception, lines: int = 6) -> str:
     return "\n".join(kept) + ("\n…" if len(all_lines) > lines else "")
 
 
-def _kind_of_file(mode: int) -> str | None:
-    """What a file that is not a regular file is (None for a regular file)."""
-    import stat
-
-    if stat.S_ISREG(mode):
-        return None
-    kinds = {
-        stat.S_ISDIR: "a folder",
-        stat.S_ISFIFO: "a named pipe (FIFO)",
-        stat.S_ISCHR: "a device",
-        stat.S_ISBLK: "a device",
-        stat.S_ISSOCK: "a socket",
-    }
-    return next((what for test, what in kinds.items() if test(mode)), "not a regular file")
-
-
-def _check_file(path: Path, mode: int, size: int) -> None:
-    """Refuse what is no regular file, or is larger than :data:`MAX_SCHEME_BYTES`."""
-    kind = _kind_of_file(mode)
-    if kind is not None:
-        raise EvalkitError(
-            f"The scheme file {path} is {kind}, not a regular file, so it is not read. Give "
-            "the path of a .yaml file (or remove it from schemes/)."
-        )
-    if size > MAX_SCHEME_BYTES:
-        raise EvalkitError(
-            f"The scheme file {path} has {size:,} bytes; a scheme file is at most "
-            f"{MAX_SCHEME_BYTES:,} bytes (1 MiB; the bundled ones are under 16 KB), so it is "
-            "not read. Check that it is a scheme YAML, and remove what does not belong in it."
-        )
-
-
 def load_scheme_file(path: Path | str) -> Scheme:
     """Load and check a scheme configuration from a YAML file (cached while the file is
     unchanged).
 
     A scheme file is untrusted input: only a regular file of at most
-    :data:`MAX_SCHEME_BYTES` is read (a named pipe, a device or a folder is refused without
+    :data:`~evalkit.scheme_files.MAX_SCHEME_BYTES` is read (a named pipe, a device or a folder is refused without
     being opened), with no anchors or aliases and at most :data:`MAX_SCHEME_DEPTH` levels of
     nesting; an error quotes at most a line of it.
     """
@@ -1610,27 +1472,13 @@ def load_scheme_file(path: Path | str) -> Scheme:
         raise EvalkitError(
             f"The scheme file {path} cannot be read ({err.strerror}). Check the path."
         ) from None
-    _check_file(path, st.st_mode, st.st_size)
+    check_file(path, st.st_mode, st.st_size)
     return _load(path, st.st_mtime_ns, st.st_size)
 
 
 def _read_scheme_text(path: Path) -> str:
-    """The text of a scheme file, checked again on the open file (it may have been replaced
-    since it was looked at): a regular file, at most :data:`MAX_SCHEME_BYTES`, UTF-8."""
-    import os
-
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
-    try:
-        fd = os.open(path, flags)  # non-blocking: a FIFO put in its place does not hang
-    except OSError as err:
-        raise EvalkitError(
-            f"The scheme file {path} cannot be read ({err.strerror}). Check the path."
-        ) from None
-    with open(fd, "rb") as f:
-        st = os.fstat(f.fileno())
-        _check_file(path, st.st_mode, st.st_size)
-        data = f.read(MAX_SCHEME_BYTES + 1)
-    _check_file(path, st.st_mode, len(data))
+    """The text of a scheme file (:func:`~evalkit.scheme_files.read_scheme_bytes`), UTF-8."""
+    data = read_scheme_bytes(path)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -1809,7 +1657,7 @@ def _describe(err: dict) -> str:
 
 def _problems(err: ValidationError) -> tuple[list[str], int]:
     """The first :data:`MAX_PROBLEMS` problems of a scheme YAML, one line each (at most
-    :data:`LINE_CHARS`), and how many there are in all."""
+    :data:`~evalkit.scheme_files.LINE_CHARS`), and how many there are in all."""
     lines: list[str] = []
     total = 0
     for e in err.errors(include_url=False, include_input=True, include_context=False):

@@ -16,6 +16,7 @@ Each test process keeps what it has imported out of Python's cyclic garbage coll
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fcntl
 import gc
@@ -41,6 +42,11 @@ ROOT = Path(__file__).resolve().parent.parent
 #: A message missing in a language is an error in the tests, a logged fallback to bokmål at run
 #: time (:mod:`evalkit.i18n`); the notebooks' kernels inherit it.
 os.environ.setdefault("EVALKIT_STRICT_CATALOGS", "1")
+#: evalkit's cache folder (the checked schemes' facts, evalkit/scheme_summary.py): one of the
+#: test run's own, removed after it, not the user's ~/.cache/evalkit; the kernels inherit it.
+if "EVALKIT_CACHE_DIR" not in os.environ:
+    os.environ["EVALKIT_CACHE_DIR"] = tempfile.mkdtemp(prefix="evalkit-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["EVALKIT_CACHE_DIR"], ignore_errors=True)
 FRISKLIV = load_scheme("frisklivs_lms")
 
 

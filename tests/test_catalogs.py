@@ -16,10 +16,10 @@ from evalkit import catalogs, i18n
 from evalkit.config import (
     SchemeModel,
     _parse_yaml,
-    bundled_folder,
     summary_problems,
     translation_problems,
 )
+from evalkit.scheme_files import bundled_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -2,7 +2,8 @@
 library. ``evalkit report`` on a cached year and an unchanged ``evalkit build`` run in a
 subprocess of their own (a fresh interpreter, as the user runs them), and afterwards
 ``sys.modules`` holds none of pandas, numpy, scipy, statsmodels, matplotlib, seaborn,
-WeasyPrint, papermill, nbconvert, nbclient, jupyter_client, openpyxl or pyarrow.
+WeasyPrint, papermill, nbconvert, nbclient, jupyter_client, openpyxl or pyarrow, nor the
+scheme's check (pydantic, PyYAML): the facts of a checked scheme are kept.
 
 The documents are built first in a small project of their own: the scheme's own notebook
 (``notebooks/frisklivs_lms.py``) is the tiny test notebook, the exports are two tiny CSV files.
@@ -45,6 +46,8 @@ HEAVY = (
     "jupytext",
     "nbformat",
     "IPython",
+    "pydantic",  # the scheme's check: its facts are kept (evalkit/scheme_summary.py)
+    "yaml",
 )
 
 #: Runs ``evalkit.cli.main`` on the arguments and prints, last, the exit code and which of

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from aktivitet_scheme import write_project
 
-from evalkit import config
+from evalkit import scheme_files
 from evalkit.cli import main
-from evalkit.config import available_schemes, load_scheme, load_scheme_file
+from evalkit.config import load_scheme, load_scheme_file
+from evalkit.scheme_files import available_schemes
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,7 +77,7 @@ def project(tmp_path, monkeypatch) -> Path:
     write_project(tmp_path, SCHEME, ROWS)
     monkeypatch.chdir(tmp_path)
     # `--scheme-file` makes a file known by its scheme's name for the process: for this test
-    monkeypatch.setattr(config, "_NAMED_FILES", {})
+    monkeypatch.setattr(scheme_files, "_NAMED_FILES", {})
     return tmp_path
 
 

@@ -11,9 +11,10 @@ import yaml
 from conftest import FRISKLIV, frisklivs_row, write_export
 
 from evalkit.clean import clean_export
-from evalkit.config import load_scheme_file, scheme_path
+from evalkit.config import load_scheme_file
 from evalkit.errors import StructuralError
 from evalkit.read import read_export
+from evalkit.scheme_files import scheme_path
 
 
 def clean(path: Path, year: int = 2022, scheme=FRISKLIV, **kw):

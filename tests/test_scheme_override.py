@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from evalkit import config
+from evalkit import scheme_files
 from evalkit.cli import main
-from evalkit.config import available_schemes, load_scheme, scheme_path, use_scheme_file
+from evalkit.config import load_scheme, use_scheme_file
 from evalkit.runner import write_index
 from evalkit.runner.plan import plan
+from evalkit.scheme_files import available_schemes, scheme_path
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = ROOT / "evalkit" / "schemes" / "frisklivs_lms.yaml"
@@ -58,7 +59,7 @@ def project(tmp_path, monkeypatch) -> Path:
         )
     _copy_with_new_title(tmp_path / "schemes" / "frisklivs_lms.yaml")
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(config, "_NAMED_FILES", {})
+    monkeypatch.setattr(scheme_files, "_NAMED_FILES", {})
     return tmp_path
 
 

@@ -40,7 +40,6 @@ except ImportError:  # pragma: no cover - Windows: no flock, no lock
     fcntl = None
 
 from evalkit import paths
-from evalkit.config import available_schemes, load_scheme
 from evalkit.errors import EvalkitError, OutputWriteError, ParameterError
 from evalkit.paths import DEFAULT_LANGUAGE, LANGUAGES, show_path
 from evalkit.runner.execute import execute, write_error
@@ -61,6 +60,8 @@ from evalkit.runner.plan import (
     output_root,
     plan,
 )
+from evalkit.scheme_files import available_schemes
+from evalkit.scheme_summary import summarize
 
 log = logging.getLogger(__name__)
 
@@ -736,7 +737,7 @@ def _build_locked(
             log.error("%s: %s", scheme, message)
             results.append(BuildResult(scheme, "config", "failed", None, message))
             continue
-        config = load_scheme(scheme)
+        config = summarize(scheme)
         if line := config.override_line():
             overrides.append(f"{scheme}: {line}.")
         scheme_langs: list[str] = []

@@ -11,12 +11,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from evalkit.config import available_schemes, clip_text, load_scheme, scheme_path
+from evalkit import __version__
 from evalkit.errors import EvalkitError
 from evalkit.formats import unit_form
 from evalkit.i18n import current_language, language, t
 from evalkit.paths import DEFAULT_LANGUAGE, LANGUAGES, show_path, write_atomic, year_of_name
-from evalkit.runner.plan import FAILED_DIR, FAILURE_FILE, TRENDS_FOLDER, package_version
+from evalkit.runner.plan import FAILED_DIR, FAILURE_FILE, TRENDS_FOLDER
+from evalkit.scheme_files import available_schemes, clip_text, scheme_path
+from evalkit.scheme_summary import summarize
 
 log = logging.getLogger(__name__)
 
@@ -207,7 +209,7 @@ def scheme_errors() -> dict[str, str]:
     errors = {}
     for name in available_schemes():
         try:
-            load_scheme(name)
+            summarize(name)
         except EvalkitError as err:
             errors[name] = str(err)
         except Exception as err:  # YAML syntax, a missing key, a wrong type, ...
@@ -255,7 +257,7 @@ def write_index(out_dir: Path | str) -> Path:
         title, override = name, ""
         if name not in errors:
             try:
-                loaded = load_scheme(name)
+                loaded = summarize(name)
                 title = clip_text(loaded.short_title_nb, 200)
                 override = loaded.override_line(nb=True)  # a project's copy of a bundled scheme
             except Exception:  # a folder that is no (longer a) known scheme
@@ -286,6 +288,6 @@ def write_index(out_dir: Path | str) -> Path:
         lang=current_language(),
         schemes=schemes,
         created=datetime.now().astimezone().strftime("%d.%m.%Y %H:%M"),
-        evalkit_version=package_version("evalkit") or "0+unknown",
+        evalkit_version=__version__,
     )
     return write_atomic(out / "index.html", text)

@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from evalkit import paths
-from evalkit.config import available_schemes, load_scheme
 from evalkit.errors import EvalkitError, ParameterError
 from evalkit.paths import resolve_path, show_path
+from evalkit.scheme_files import available_schemes
+from evalkit.scheme_summary import summarize
 
 #: Parameters the runner itself sets; not accepted in ``parameters=``.
 RUNNER_PARAMETERS = (
@@ -516,7 +517,7 @@ def validate_parameters(notebook: Path | str, params: Mapping[str, Any]) -> dict
     if scheme is None:
         return values
     check_scheme(scheme)
-    first_year = load_scheme(scheme).first_year
+    first_year = summarize(scheme).first_year
     root = notebook_root(path)
     data_dir = values.get("data_dir") or ""
     data_path = (

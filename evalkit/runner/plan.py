@@ -21,12 +21,10 @@ import json
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal
 
-from evalkit import paths
-from evalkit.config import is_bundled, load_scheme, replaces_bundled, scheme_path, text_fallbacks
+from evalkit import __version__, paths
 from evalkit.errors import EvalkitError, ParameterError
 from evalkit.paths import (
     DEFAULT_LANGUAGE,
@@ -44,6 +42,8 @@ from evalkit.runner.params import (
     notebook_root,
     validate_parameters,
 )
+from evalkit.scheme_files import is_bundled, replaces_bundled, scheme_path
+from evalkit.scheme_summary import summarize
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +144,10 @@ def canonical_json(obj: Any) -> str:
 
 @functools.cache  # every document of a build asks for evalkit's
 def package_version(name: str) -> str | None:
+    """The installed version of ``name`` (recorded in a built document's manifest); None when
+    it is not installed. ``importlib.metadata`` is imported here: a cached answer needs none."""
+    from importlib import metadata
+
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
@@ -197,7 +201,7 @@ def _default_notebook(scheme: str) -> Path:
     ``notebooks/``: one that resolves outside it, through a link, is refused), else
     ``notebooks/<scheme>.py`` when the project has one, else the generic ``notebooks/year.py``."""
     folder = paths.project_root() / "notebooks"
-    config = load_scheme(scheme)
+    config = summarize(scheme)
     named = config.notebook
     if named:
         path = folder / named
@@ -240,7 +244,7 @@ def plan(
     ``lang`` is the document's language (default: the first the scheme lists), passed to a
     notebook that declares ``lang``; one that does not can build only bokmål."""
     scheme = check_scheme(scheme)
-    lang = check_language(lang) if lang is not None else scheme_languages(load_scheme(scheme))[0]
+    lang = check_language(lang) if lang is not None else scheme_languages(summarize(scheme))[0]
     nb_path = Path(notebook).absolute() if notebook else _default_notebook(scheme).absolute()
     root = notebook_root(nb_path)
     data_path = (
@@ -310,7 +314,7 @@ def plan(
             )
         inputs.append((role, y, export))
 
-    evalkit_version = package_version("evalkit") or "0+unknown"
+    evalkit_version = __version__
     records = {
         "notebook": file_record(nb_path, root),
         "scheme_config": file_record(yaml_path, root),
@@ -366,7 +370,7 @@ def fallback_keys(config: Any, lang: str) -> list[str] | None:
     (empty for bokmål); None while it cannot be known."""
     if lang == DEFAULT_LANGUAGE:
         return []
-    return text_fallbacks(config, lang)
+    return config.text_fallbacks(lang)
 
 
 def fallback_line(config: Any, lang: str, *, limit: int = 12) -> str:
@@ -392,7 +396,7 @@ def languages_for(scheme: str, lang: str | None = None) -> tuple[list[str], str]
     own wording exists in every language, and the scheme's texts fall back to bokmål, which the
     build names), with the note saying so.
     """
-    config = load_scheme(check_scheme(scheme))
+    config = summarize(check_scheme(scheme))
     listed = scheme_languages(config)
     if lang is None:
         return listed, ""
