@@ -42,7 +42,6 @@ except ImportError:  # pragma: no cover - Windows: no flock, no lock
 from evalkit import paths
 from evalkit.errors import EvalkitError, OutputWriteError, ParameterError
 from evalkit.paths import DEFAULT_LANGUAGE, LANGUAGES, show_path
-from evalkit.runner.execute import execute, write_error
 from evalkit.runner.index import scheme_errors, write_index
 from evalkit.runner.kernels import KERNEL_NAME, WarmKernel
 from evalkit.runner.params import check_scheme, years_text
@@ -59,6 +58,7 @@ from evalkit.runner.plan import (
     languages_for,
     output_root,
     plan,
+    write_error,
 )
 from evalkit.scheme_files import available_schemes
 from evalkit.scheme_summary import summarize
@@ -477,6 +477,10 @@ def _run_jobs(
     on_result: Callable[[BuildResult], None] | None = None,
 ) -> list[BuildResult]:
     """Run planned jobs in ``jobs`` worker threads, one kernel each; see the module doc."""
+    # imported here, where a document is to be built: an answer from the cache needs none of
+    # nbconvert's side of evalkit.runner.execute
+    from evalkit.runner.execute import execute
+
     stop = threading.Event()
     todo: queue.Queue[tuple[int, Job]] = queue.Queue()
     # the trends documents take longest: first, so no worker waits for one at the end

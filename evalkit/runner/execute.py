@@ -35,7 +35,6 @@ from typing import Any
 
 from evalkit import paths
 from evalkit.document.html import export_html, exporter_ready, first_heading
-from evalkit.errors import OutputWriteError
 from evalkit.paths import relative_path, sha256_file, show_path, write_atomic
 from evalkit.runner.kernels import KERNEL_DISPLAY_NAME, KERNEL_NAME, KernelError, WarmKernel
 from evalkit.runner.pdfworker import (
@@ -55,6 +54,7 @@ from evalkit.runner.plan import (
     Job,
     document_name,
     package_version,
+    write_error,
 )
 
 log = logging.getLogger(__name__)
@@ -381,21 +381,6 @@ WRITE_ERRNOS = {
     errno.EISDIR,
     errno.EFBIG,
 }
-
-
-def write_error(err: OSError, folder: Path) -> OutputWriteError:
-    """One sentence naming the output folder and the cause (``os.strerror``)."""
-    folder = Path(folder)
-    for above in (folder, *folder.parents):
-        if above.is_dir():
-            break
-        if above.exists() or above.is_symlink():
-            return OutputWriteError(
-                f"Cannot write to the output folder {show_path(folder)}: {show_path(above)} is "
-                f"a file, not a folder ({os.strerror(errno.ENOTDIR)})."
-            )
-    cause = os.strerror(err.errno) if err.errno else str(err)
-    return OutputWriteError(f"Cannot write to the output folder {show_path(folder)}: {cause}.")
 
 
 def _cell_write_error(err: Any, staging: Path) -> int | None:

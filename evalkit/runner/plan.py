@@ -15,17 +15,19 @@ its texts have none in a language.
 
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
 import json
 import logging
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from evalkit import __version__, paths
-from evalkit.errors import EvalkitError, ParameterError
+from evalkit.errors import EvalkitError, OutputWriteError, ParameterError
 from evalkit.paths import (
     DEFAULT_LANGUAGE,
     check_language,
@@ -182,6 +184,21 @@ class Job:
     def failed_dir(self) -> Path:
         """``_failed/<year>/`` in the language's folder (:func:`paths.language_output_dir`)."""
         return self.target.parent / FAILED_DIR / self.target.name
+
+
+def write_error(err: OSError, folder: Path) -> OutputWriteError:
+    """One sentence naming the output folder and the cause (``os.strerror``)."""
+    folder = Path(folder)
+    for above in (folder, *folder.parents):
+        if above.is_dir():
+            break
+        if above.exists() or above.is_symlink():
+            return OutputWriteError(
+                f"Cannot write to the output folder {show_path(folder)}: {show_path(above)} is "
+                f"a file, not a folder ({os.strerror(errno.ENOTDIR)})."
+            )
+    cause = os.strerror(err.errno) if err.errno else str(err)
+    return OutputWriteError(f"Cannot write to the output folder {show_path(folder)}: {cause}.")
 
 
 def output_root(out_dir: Path | str | None) -> Path:
