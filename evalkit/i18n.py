@@ -29,12 +29,15 @@ A missing message
     catalog still makes its documents. ``tests/test_catalogs.py`` keeps the catalogs complete.
 
 The catalogs' upkeep (which keys the code uses, ``make catalogs``) is :mod:`evalkit.catalogs`.
-This module, read by every layer, imports nothing of evalkit but its errors, and nothing
-heavier than Babel.
+This module, read by every layer, imports nothing of evalkit but its errors and
+:mod:`evalkit.kept` (the cache folder, which imports nothing of evalkit), and nothing heavier
+than Babel. A catalog is compiled once (Babel reads the ``.po`` file, writes its ``.mo``) and
+kept in the cache folder under the file's bytes, so that a process reads it in a millisecond.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import functools
 import gettext
@@ -45,8 +48,9 @@ import string
 import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+import evalkit.kept as kept
 from evalkit.errors import EvalkitError
 
 log = logging.getLogger(__name__)
@@ -119,32 +123,107 @@ def catalog_path(lang: str, locale_dir: Path | None = None) -> Path:
     return (locale_dir or LOCALE_DIR) / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
-@functools.cache
-def _load(lang: str, locale_dir: Path | None = None) -> tuple[Any, gettext.GNUTranslations]:
-    """The Babel catalog of ``lang`` and its gettext translations (for the plural forms)."""
+#: Part of the key of a kept catalog: a new shape of what is kept is a new key.
+KEPT_FORMAT = "evalkit catalog 1"
+
+
+class _Compiled(NamedTuple):
+    """A catalog as the documents read it: for each key, its ``msgid``/``msgid_plural`` (None
+    for a singular message) and whether every form is translated; and the gettext
+    translations (Babel's ``.mo``) that pick a plural form by the catalog's ``Plural-Forms``."""
+
+    messages: dict[str, tuple[tuple[str, str] | None, bool]]
+    translations: gettext.GNUTranslations
+
+
+def _compile(data: bytes, lang: str) -> dict[str, Any]:
+    """The ``.po`` bytes of ``lang`` read by Babel and compiled: what :func:`_compiled` keeps."""
     from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    cat = read_po(io.BytesIO(data), locale=_babel_locale(lang))
+    messages = {}
+    for message in cat:
+        if not message.id:
+            continue  # the header
+        forms = message.string if isinstance(message.string, tuple | list) else (message.string,)
+        plural = isinstance(message.id, tuple | list)
+        key = message.id[0] if plural else message.id
+        messages[key] = [list(message.id) if plural else None, bool(forms) and all(forms)]
+    buf = io.BytesIO()
+    write_mo(buf, cat)
+    return {"messages": messages, "mo": base64.b64encode(buf.getvalue()).decode("ascii")}
+
+
+def _shape_ok(kept_value: Any) -> bool:
+    """Whether a kept catalog has the shape :func:`_compile` gives it."""
+    if not isinstance(kept_value, dict) or not isinstance(kept_value.get("mo"), str):
+        return False
+    messages = kept_value.get("messages")
+    return isinstance(messages, dict) and all(
+        isinstance(v, list)
+        and len(v) == 2
+        and isinstance(v[1], bool)
+        and (v[0] is None or (isinstance(v[0], list) and len(v[0]) == 2))
+        for v in messages.values()
+    )
+
+
+@functools.cache
+def _load(lang: str, locale_dir: Path | None = None) -> _Compiled:
+    """The catalog of ``lang``, compiled once per process and kept in evalkit's cache folder
+    (:mod:`evalkit.kept`) under the ``.po`` file's bytes and Babel's version: Babel reads a
+    ``.po`` file in some 25 ms, a kept one is read in 1."""
+    import babel
+
+    path = catalog_path(lang, locale_dir)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise MissingMessage(f"the catalog of {lang!r} is missing: {path}") from None
+    name = kept.key(KEPT_FORMAT, babel.__version__, lang, data)
+    value = kept.read("catalogs", name)
+    if not _shape_ok(value):
+        value = _compile(data, lang)
+        kept.keep("catalogs", name, value)
+    try:
+        translations = gettext.GNUTranslations(io.BytesIO(base64.b64decode(value["mo"])))
+    except (ValueError, OSError):  # kept bytes that are no .mo: compile them again
+        value = _compile(data, lang)
+        translations = gettext.GNUTranslations(io.BytesIO(base64.b64decode(value["mo"])))
+    messages = {
+        k: (tuple(ids) if ids is not None else None, complete)
+        for k, (ids, complete) in value["messages"].items()
+    }
+    return _Compiled(messages, translations)
+
+
+def _babel_locale(lang: str) -> str:
+    return LOCALES[lang].replace("_", "-").split("-")[0]
+
+
+@functools.cache
+def _babel_catalog(lang: str, locale_dir: Path | None = None) -> Any:
     from babel.messages.pofile import read_po
 
     path = catalog_path(lang, locale_dir)
     try:
         with path.open("rb") as fh:
-            catalog = read_po(fh, locale=LOCALES[lang].replace("_", "-").split("-")[0])
+            return read_po(fh, locale=_babel_locale(lang))
     except FileNotFoundError:
         raise MissingMessage(f"the catalog of {lang!r} is missing: {path}") from None
-    buf = io.BytesIO()
-    write_mo(buf, catalog)
-    buf.seek(0)
-    return catalog, gettext.GNUTranslations(buf)
 
 
 def catalog(lang: str, locale_dir: Path | None = None) -> Any:
-    """The Babel :class:`~babel.messages.catalog.Catalog` of ``lang`` (read once)."""
-    return _load(check_language(lang), locale_dir)[0]
+    """The Babel :class:`~babel.messages.catalog.Catalog` of ``lang`` (read once), for the
+    catalogs' upkeep (:mod:`evalkit.catalogs`); the documents read :func:`_load`'s."""
+    return _babel_catalog(check_language(lang), locale_dir)
 
 
 def reload_catalogs() -> None:
     """Read the ``.po`` files again (after editing them in a running kernel)."""
     _load.cache_clear()
+    _babel_catalog.cache_clear()
     _warned.clear()
 
 
@@ -153,11 +232,11 @@ def _strict() -> bool:
 
 
 def _has(lang: str, key: str, plural: bool) -> bool:
-    message = catalog(lang).get(key)
-    if message is None:
+    found = _load(lang).messages.get(key)
+    if found is None:
         return False
-    forms = message.string if isinstance(message.string, tuple | list) else (message.string,)
-    return bool(forms) and all(forms) and (isinstance(message.id, tuple | list) == plural)
+    ids, complete = found
+    return complete and (ids is not None) == plural
 
 
 def _language_for(key: str, plural: bool) -> str:
@@ -206,7 +285,7 @@ def t(key: str, /, **fields: Any) -> str:
     'Summary'
     """
     lang = _language_for(key, plural=False)
-    return _fill(_load(lang)[1].gettext(key), key, fields)
+    return _fill(_load(lang).translations.gettext(key), key, fields)
 
 
 def tn(key: str, n: int, /, **fields: Any) -> str:
@@ -214,8 +293,9 @@ def tn(key: str, n: int, /, **fields: Any) -> str:
     catalog's ``Plural-Forms``; ``{n}`` and ``fields`` fill its placeholders (a field ``n``
     is shown in place of the number: ``tn("formats.counties", 1500, n="1 500")``)."""
     lang = _language_for(key, plural=True)
-    msgid = catalog(lang).get(key).id
-    text = _load(lang)[1].ngettext(msgid[0], msgid[1], int(n))
+    compiled = _load(lang)
+    msgid = compiled.messages[key][0]
+    text = compiled.translations.ngettext(msgid[0], msgid[1], int(n))
     return _fill(text, key, {"n": n, **fields})
 
 

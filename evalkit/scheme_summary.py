@@ -10,26 +10,21 @@ code (:func:`evalkit.paths.code_digest`): the same bytes checked by the same cod
 facts. A changed byte of the YAML, or of evalkit, is another key, and the file is checked
 again; a file that fails the check is never kept, so its error is raised on every run.
 
-The cache folder is ``$EVALKIT_CACHE_DIR``, else ``$XDG_CACHE_HOME/evalkit``, else
-``~/.cache/evalkit``. Where it cannot be written, the facts are not kept and every run checks
-the YAML (as before; nothing else changes). What is kept holds no data of an export.
+The cache folder is :mod:`evalkit.kept`'s. Where it cannot be written, the facts are not kept
+and every run checks the YAML (as before; nothing else changes). What is kept holds no data of
+an export.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evalkit import paths
+from evalkit import kept, paths
 from evalkit.i18n import LANGUAGES, SOURCE_LANGUAGE
 from evalkit.scheme_files import override_line, read_scheme_bytes, replaces_bundled, scheme_path
 
-#: The environment variable naming evalkit's cache folder.
-CACHE_ENV = "EVALKIT_CACHE_DIR"
 #: The summaries this process has read, by the name and the file as it was then (a build asks
 #: for a scheme's once per document).
 _seen: dict[tuple[Any, ...], SchemeSummary] = {}
@@ -65,20 +60,8 @@ class SchemeSummary:
         return list(self.fallbacks.get(lang, ()))
 
 
-def cache_folder() -> Path:
-    """evalkit's cache folder (see the module)."""
-    given = os.environ.get(CACHE_ENV)
-    if given:
-        return Path(given)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "evalkit"
-
-
-def _key(data: bytes) -> str:
-    digest = hashlib.sha256(FORMAT.encode())
-    digest.update(paths.code_digest().encode())
-    digest.update(data)
-    return digest.hexdigest()
+#: The kind of what is kept (a folder of evalkit's cache folder).
+KIND = "schemes"
 
 
 def _of_scheme(scheme: Any) -> SchemeSummary:
@@ -133,7 +116,7 @@ def _summary(facts: Any, path: Path) -> SchemeSummary | None:
                 for lang, keys in fallbacks.items()
             )
         )
-    except (KeyError, TypeError):
+    except (KeyError, TypeError):  # None (nothing kept), or not a mapping of these keys
         return None
     if not ok:
         return None
@@ -161,11 +144,8 @@ def summarize(name: str) -> SchemeSummary:
     if seen is not None:
         return seen
     data = read_scheme_bytes(path)
-    kept = cache_folder() / "schemes" / f"{_key(data)}.json"
-    try:
-        summary = _summary(json.loads(kept.read_bytes()), path)
-    except (OSError, ValueError):
-        summary = None
+    name_kept = kept.key(FORMAT, paths.code_digest(), data)
+    summary = _summary(kept.read(KIND, name_kept), path)
     if summary is not None and summary.name == name:
         _seen[(name, path, st.st_ino, st.st_mtime_ns, st.st_size)] = summary
         return summary
@@ -173,11 +153,5 @@ def summarize(name: str) -> SchemeSummary:
 
     summary = _of_scheme(load_scheme(name))
     if read_scheme_bytes(path) == data:  # what was checked is what the key was made of
-        try:
-            kept.parent.mkdir(parents=True, exist_ok=True)
-            paths.write_atomic(
-                kept, json.dumps(_facts(summary), ensure_ascii=False, sort_keys=True)
-            )
-        except OSError:
-            pass  # a folder that cannot be written: the YAML is checked on every run
+        kept.keep(KIND, name_kept, _facts(summary))
     return summary

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import importlib
 import json
 import logging
 import os
@@ -29,9 +28,6 @@ from evalkit.runner.build import LOCK_FILE, LOG_DIR, LOG_FILE, output_lock
 from evalkit.runner.execute import _swap_in
 from evalkit.runner.plan import check_cache, plan
 
-build_module = importlib.import_module(
-    "evalkit.runner.build"
-)  # the package's build is the function
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
 READS = FIXTURES / "reads.py"
 TINY = FIXTURES / "tiny.py"
@@ -64,7 +60,7 @@ def data(tmp_path):
 def replace_before_the_kernel_reads(monkeypatch, export: Path, new: bytes) -> None:
     """Replace ``export`` (as an editor saving a file does: a new file renamed over it) after
     the build planned the document and before its kernel runs."""
-    real = build_module.execute
+    real = execute_module.execute  # imported by the build where documents run
 
     def execute(job, *args, **kw):
         tmp = export.with_name(export.name + ".new")
@@ -72,7 +68,7 @@ def replace_before_the_kernel_reads(monkeypatch, export: Path, new: bytes) -> No
         os.replace(tmp, export)
         return real(job, *args, **kw)
 
-    monkeypatch.setattr(build_module, "execute", execute)
+    monkeypatch.setattr(execute_module, "execute", execute)
 
 
 # --- reading: the hash is that of the bytes parsed ---------------------------------------

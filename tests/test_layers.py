@@ -156,9 +156,11 @@ def test_a_document_begins_with_its_title_not_with_the_evaluation():
 
 def test_the_catalogs_reader_is_the_lowest_layer():
     """Every layer reads its words through evalkit.i18n, so it imports no other module of
-    evalkit but the errors (the catalogs' upkeep, which counts evalkit.flags' codes, is
-    evalkit.catalogs, above them); an import of evalkit.flags here made a circle of five
-    modules."""
+    evalkit but the errors and the cache folder (evalkit.kept, which imports none of evalkit).
+    The catalogs' upkeep, which counts evalkit.flags' codes, is evalkit.catalogs, above them;
+    an import of evalkit.flags here made a circle of five modules."""
     path = PACKAGE / "i18n.py"
     found = {m for _line, m in imported(path.read_text(encoding="utf-8"), "evalkit.i18n")}
-    assert found and all(m.startswith("evalkit.errors") for m in found), found
+    assert found and all(m.startswith(("evalkit.errors", "evalkit.kept")) for m in found), found
+    kept = {m for _line, m in imported((PACKAGE / "kept.py").read_text("utf-8"), "evalkit.kept")}
+    assert not kept, kept

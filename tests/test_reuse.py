@@ -221,7 +221,7 @@ def test_one_worker_warms_up_the_export_beside_its_first_notebook(tmp_path, monk
         return BuildResult(job.scheme, job.year, "built", None, "", 0.0)
 
     monkeypatch.setattr(runner_build, "WarmKernel", NoKernel)
-    monkeypatch.setattr(runner_build, "execute", fake_execute)
+    monkeypatch.setattr(importlib.import_module("evalkit.runner.execute"), "execute", fake_execute)
     results = build(
         ["samhandling"], [2010, 2011], data_dir=data, out_dir=tmp_path / "two", jobs=2,
         pdf=False, langs=["nb"], trends=False, progress=False, force=True,

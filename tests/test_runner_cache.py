@@ -196,7 +196,7 @@ def test_the_index_lists_a_scheme_whose_yaml_fails(tmp_path, monkeypatch):
 
     from evalkit.runner import index
 
-    real_load = index.load_scheme
+    real_load = index.summarize
 
     def load(name):
         if name == "broken_scheme":
@@ -204,7 +204,7 @@ def test_the_index_lists_a_scheme_whose_yaml_fails(tmp_path, monkeypatch):
         return real_load(name)
 
     monkeypatch.setattr(index, "available_schemes", lambda: [SCHEME, "broken_scheme"])
-    monkeypatch.setattr(index, "load_scheme", load)
+    monkeypatch.setattr(index, "summarize", load)
     page = write_index(tmp_path / "out").read_text(encoding="utf-8")
     assert "broken_scheme" in page
     assert "Konfigurasjonen kunne ikke leses" in page

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from evalkit import scheme_files, scheme_summary
+from evalkit import kept, scheme_files, scheme_summary
 from evalkit.config import load_scheme, text_fallbacks
 from evalkit.errors import EvalkitError
 from evalkit.scheme_files import available_schemes, bundled_folder
@@ -42,7 +42,7 @@ print(json.dumps({"languages": list(s.languages), "first_year": s.first_year,
 @pytest.fixture
 def cache(tmp_path, monkeypatch) -> Path:
     folder = tmp_path / "cache"
-    monkeypatch.setenv(scheme_summary.CACHE_ENV, str(folder))
+    monkeypatch.setenv(kept.CACHE_ENV, str(folder))
     monkeypatch.setattr(scheme_summary, "_seen", {})
     return folder
 
@@ -57,7 +57,7 @@ def project(tmp_path, monkeypatch, cache) -> Path:
     return tmp_path
 
 
-def kept(cache: Path) -> list[Path]:
+def kept_files(cache: Path) -> list[Path]:
     return sorted((cache / "schemes").glob("*.json")) if (cache / "schemes").is_dir() else []
 
 
@@ -77,11 +77,11 @@ def test_the_facts_are_those_of_the_yaml_and_of_the_full_check(name, cache):
         for lang in ("nn", "en"):
             assert s.text_fallbacks(lang) == text_fallbacks(full, lang)
         assert s.text_fallbacks("nb") == []
-    assert len(kept(cache)) == 1
+    assert len(kept_files(cache)) == 1
 
 
 def test_a_second_process_answers_without_pyyaml_or_pydantic(cache):
-    env = {**os.environ, scheme_summary.CACHE_ENV: str(cache), "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, kept.CACHE_ENV: str(cache), "PYTHONPATH": str(ROOT)}
 
     def run() -> dict:
         done = subprocess.run(
@@ -111,7 +111,7 @@ def test_a_changed_byte_is_checked_again(project, cache):
     path.write_text(text.replace("languages: [nb, nn, en]", "languages: [nb, en]"), "utf-8")
     after = summarize(SCHEME)
     assert after.languages == ("nb", "en")
-    assert len(kept(cache)) == 2
+    assert len(kept_files(cache)) == 2
 
 
 def test_a_broken_file_is_never_kept(project, cache):
@@ -121,12 +121,12 @@ def test_a_broken_file_is_never_kept(project, cache):
     for _ in range(2):  # the same error every time: nothing was kept to answer from
         with pytest.raises(EvalkitError, match="first_yaer"):
             summarize(SCHEME)
-    assert kept(cache) == []
+    assert kept_files(cache) == []
 
 
 def test_kept_facts_of_the_wrong_shape_are_not_used(cache):
     summarize(SCHEME)
-    (memo,) = kept(cache)
+    (memo,) = kept_files(cache)
     facts = json.loads(memo.read_text(encoding="utf-8"))
     facts["languages"] = ["nb", "<script>"]
     memo.write_text(json.dumps(facts), encoding="utf-8")
@@ -145,20 +145,20 @@ def test_the_same_bytes_under_another_name_are_refused_as_the_check_refuses_them
 def test_a_cache_folder_that_cannot_be_written_changes_nothing_but_speed(tmp_path, monkeypatch):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder", encoding="utf-8")
-    monkeypatch.setenv(scheme_summary.CACHE_ENV, str(blocker / "cache"))
+    monkeypatch.setenv(kept.CACHE_ENV, str(blocker / "cache"))
     monkeypatch.setattr(scheme_summary, "_seen", {})
     assert summarize(SCHEME).first_year == load_scheme(SCHEME).first_year
 
 
 def test_the_cache_folder_follows_the_environment(monkeypatch, tmp_path):
-    monkeypatch.setenv(scheme_summary.CACHE_ENV, str(tmp_path / "a"))
-    assert scheme_summary.cache_folder() == tmp_path / "a"
-    monkeypatch.delenv(scheme_summary.CACHE_ENV)
+    monkeypatch.setenv(kept.CACHE_ENV, str(tmp_path / "a"))
+    assert kept.cache_folder() == tmp_path / "a"
+    monkeypatch.delenv(kept.CACHE_ENV)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    assert scheme_summary.cache_folder() == tmp_path / "xdg" / "evalkit"
+    assert kept.cache_folder() == tmp_path / "xdg" / "evalkit"
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    assert scheme_summary.cache_folder() == tmp_path / "home" / ".cache" / "evalkit"
+    assert kept.cache_folder() == tmp_path / "home" / ".cache" / "evalkit"
 
 
 def test_a_file_changed_while_it_is_checked_is_not_kept_under_its_old_bytes(
