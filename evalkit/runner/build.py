@@ -722,11 +722,6 @@ def _build_locked(
     langs: list[str] | None = None,
 ) -> list[BuildResult]:
     """:func:`build`, with the outputs folder ``out`` locked."""
-    if "ipykernel.zmqshell" in sys.modules:  # in a notebook: tqdm.auto draws a widget
-        from tqdm.auto import tqdm
-    else:  # a terminal (tqdm.auto's asyncio would only add to the start-up)
-        from tqdm.std import tqdm
-
     wanted = None if years is None else {int(y) for y in years}
     tasks: list[tuple[str, Any, Path, str]] = []
     broken = scheme_errors()
@@ -765,19 +760,28 @@ def _build_locked(
         if trends and notebook is None and wanted is None and len(found) >= 2:
             tasks.extend((scheme, TRENDS_FOLDER, folder, lang) for lang in scheme_langs)
 
-    bar = tqdm(total=len(tasks), disable=not progress, unit="dok", desc="evalkit")
+    # the progress bar starts with the first document to build; until then (and when every
+    # document is up to date, without tqdm) each line is printed as the bar would print it
+    bar: Any = None
+
+    def say(line: str) -> None:
+        if bar is None:
+            print(line, flush=True)
+        else:
+            bar.write(line)
 
     def report(result: BuildResult) -> None:
         if progress and result.status != "interrupted":  # the closing line names those
-            bar.write(_document_line(result))
-        bar.update()
+            say(_document_line(result))
+        if bar is not None:
+            bar.update()
 
     pending: list[tuple[int, Job]] = []
-    with _log_to_file(out, quiet=progress) as log_file, bar:
+    with _log_to_file(out, quiet=progress) as log_file, contextlib.ExitStack() as stack:
         for line in overrides:
             log.info("%s", line)
             if progress:
-                bar.write(line)
+                say(line)
         for scheme, year, folder, lang in tasks:
             started = time.perf_counter()
             try:
@@ -815,6 +819,10 @@ def _build_locked(
                 pending.append((len(results) - 1, job))
             else:
                 report(result)
+        if pending:
+            bar = stack.enter_context(
+                _progress_bar(len(tasks), len(tasks) - len(pending), disable=not progress)
+            )
         try:
             ran = (
                 _run_jobs(
@@ -843,6 +851,16 @@ def _build_locked(
     except OSError as err:
         raise write_error(err, out) from err
     return [r for r in results if r is not None]
+
+
+def _progress_bar(total: int, done: int, *, disable: bool) -> Any:
+    """tqdm's bar of a build, ``done`` of ``total`` documents done (those up to date)."""
+    if "ipykernel.zmqshell" in sys.modules:  # in a notebook: tqdm.auto draws a widget
+        from tqdm.auto import tqdm
+    else:  # a terminal (tqdm.auto's asyncio would only add to the start-up)
+        from tqdm.std import tqdm
+
+    return tqdm(total=total, initial=done, disable=disable, unit="dok", desc="evalkit")
 
 
 def _write_index_quietly(out: Path) -> None:

@@ -4,14 +4,17 @@ link to each language's document (bokmål in ``<scheme>/<year>/``, nynorsk and E
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import os
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from evalkit import __version__
+from evalkit import __version__, paths
 from evalkit.errors import EvalkitError
 from evalkit.formats import unit_form
 from evalkit.i18n import current_language, language, t
@@ -241,27 +244,28 @@ def write_index(out_dir: Path | str) -> Path:
     is the worst of theirs, each named when they differ. A scheme whose YAML fails to load is listed with
     the error; one read from the project's copy of a bundled scheme says so in one line. All
     text is HTML-escaped (Jinja2 autoescape).
-    """
-    from jinja2 import Environment, FileSystemLoader
 
+    An ``index.html`` made from the same inputs (:func:`_inputs_key`: every file under the
+    schemes' output folders with its size and time, the schemes' titles and errors, evalkit's
+    code) and unchanged since, byte for byte (``_cache/index.json`` records both), is left as it
+    is: an unchanged build does not make it again, and its «made» time is when it was made.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     errors = scheme_errors()
-    schemes = []
     folders = {p.name: p for p in out.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))}
-    for name in sorted(set(folders) | set(errors)):
+    facts = {name: _scheme_facts(name, errors) for name in sorted(set(folders) | set(errors))}
+    key = _inputs_key(out, folders, facts)
+    if _unchanged(out, key):
+        return out / "index.html"
+    from jinja2 import Environment, FileSystemLoader
+
+    schemes = []
+    for name, (title, override, error) in facts.items():
         scheme_dir = folders.get(name, out / name)
         rows = _index_rows(scheme_dir) if name in folders else []
-        if not rows and name not in errors:
+        if not rows and error is None:
             continue
-        title, override = name, ""
-        if name not in errors:
-            try:
-                loaded = summarize(name)
-                title = clip_text(loaded.short_title_nb, 200)
-                override = loaded.override_line(nb=True)  # a project's copy of a bundled scheme
-            except Exception:  # a folder that is no (longer a) known scheme
-                title = name
         trends = _trends_documents(scheme_dir) if name in folders else []
         trends_nb = trends[0] if trends and trends[0]["lang"] == DEFAULT_LANGUAGE else None
         schemes.append(
@@ -269,7 +273,7 @@ def write_index(out_dir: Path | str) -> Path:
                 "name": name,
                 "title": title,
                 "rows": rows,
-                "error": short_error(name, errors[name]) if name in errors else None,
+                "error": short_error(name, error) if error is not None else None,
                 "override": override[:1].upper() + override[1:],
                 "trends": trends,
                 "trends_several": len(trends) > 1 or (bool(trends) and trends_nb is None),
@@ -290,4 +294,71 @@ def write_index(out_dir: Path | str) -> Path:
         created=datetime.now().astimezone().strftime("%d.%m.%Y %H:%M"),
         evalkit_version=__version__,
     )
-    return write_atomic(out / "index.html", text)
+    path = write_atomic(out / "index.html", text)
+    record = {"inputs": key, "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()}
+    try:
+        (out / INDEX_RECORD).parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(out / INDEX_RECORD, json.dumps(record))
+    except OSError:
+        pass  # no record: the next build writes the index again
+    return path
+
+
+#: What the last ``index.html`` was made from (:func:`_inputs_key`) and its sha256.
+INDEX_RECORD = "_cache/index.json"
+
+
+def _scheme_facts(name: str, errors: dict[str, str]) -> tuple[str, str, str | None]:
+    """A scheme's title and override line on the index (its name and "" when it has none),
+    and its load error (None when it loads)."""
+    if name in errors:
+        return name, "", errors[name]
+    try:
+        loaded = summarize(name)
+    except Exception:  # a folder that is no (longer a) known scheme
+        return name, "", None
+    # the override line: a project's copy of a bundled scheme
+    return clip_text(loaded.short_title_nb, 200), loaded.override_line(nb=True), None
+
+
+def _inputs_key(out: Path, folders: dict[str, Path], facts: dict[str, Any]) -> str:
+    """A key of everything ``index.html`` is made from: each file and folder under the
+    schemes' output folders (its path, size and modification time: the manifests, metrics and
+    failure records read, the documents linked), the schemes' titles, override lines and
+    errors, the language and time zone the dates are written in, and evalkit's code (the
+    template and the catalogs among it)."""
+    listing: list[Any] = []
+    for name in sorted(folders):
+        for root, dirs, files in os.walk(folders[name]):
+            dirs.sort()
+            where = Path(root).relative_to(out).as_posix()
+            listing.append([where, sorted(dirs)])
+            for file in sorted(files):
+                try:
+                    st = os.stat(os.path.join(root, file))
+                except OSError:
+                    continue
+                listing.append([f"{where}/{file}", st.st_size, st.st_mtime_ns])
+    material = {
+        "code": paths.code_digest(),
+        "version": __version__,
+        "lang": current_language(),
+        "tz": [os.environ.get("TZ"), list(time.tzname), time.timezone, time.altzone],
+        "schemes": facts,
+        "files": listing,
+    }
+    return hashlib.sha256(json.dumps(material, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def _unchanged(out: Path, key: str) -> bool:
+    """Whether ``out/index.html`` is the one made from ``key``'s inputs, byte for byte."""
+    try:
+        record = json.loads((out / INDEX_RECORD).read_bytes())
+        page = (out / "index.html").read_bytes()
+    except (OSError, ValueError):
+        return False
+    return (
+        isinstance(record, dict)
+        and record.get("inputs") == key
+        and record.get("sha256") == hashlib.sha256(page).hexdigest()
+    )
