@@ -45,6 +45,7 @@ import io
 import logging
 import os
 import string
+import struct
 import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -137,7 +138,7 @@ class _Compiled(NamedTuple):
 
 
 def _compile(data: bytes, lang: str) -> dict[str, Any]:
-    """The ``.po`` bytes of ``lang`` read by Babel and compiled: what :func:`_compiled` keeps."""
+    """The ``.po`` bytes of ``lang`` read by Babel and compiled: what :func:`_load` keeps."""
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
@@ -164,7 +165,10 @@ def _shape_ok(kept_value: Any) -> bool:
         isinstance(v, list)
         and len(v) == 2
         and isinstance(v[1], bool)
-        and (v[0] is None or (isinstance(v[0], list) and len(v[0]) == 2))
+        and (
+            v[0] is None
+            or (isinstance(v[0], list) and len(v[0]) == 2 and all(isinstance(x, str) for x in v[0]))
+        )
         for v in messages.values()
     )
 
@@ -188,7 +192,7 @@ def _load(lang: str, locale_dir: Path | None = None) -> _Compiled:
         kept.keep("catalogs", name, value)
     try:
         translations = gettext.GNUTranslations(io.BytesIO(base64.b64decode(value["mo"])))
-    except (ValueError, OSError):  # kept bytes that are no .mo: compile them again
+    except (ValueError, OSError, LookupError, struct.error):  # kept bytes that are no .mo
         value = _compile(data, lang)
         translations = gettext.GNUTranslations(io.BytesIO(base64.b64decode(value["mo"])))
     messages = {

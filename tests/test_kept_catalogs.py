@@ -125,3 +125,17 @@ def test_kept_bytes_that_are_no_mo_file_are_compiled_again(cache):
     i18n.reload_catalogs()
     with language("en"):
         assert t("year.heading.summary") == "Summary"
+
+
+def test_kept_plural_ids_that_are_no_texts_are_compiled_again(cache):
+    from evalkit.i18n import tn
+
+    with language("en"):
+        assert tn("formats.counties", 3) == "3 counties"
+    for path in (cache / "catalogs").glob("*.json"):
+        value = json.loads(path.read_text())
+        value["messages"]["formats.counties"][0] = [1, 2]
+        path.write_text(json.dumps(value))
+    i18n.reload_catalogs()
+    with language("en"):
+        assert tn("formats.counties", 3) == "3 counties"
