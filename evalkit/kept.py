@@ -30,9 +30,9 @@ def cache_folder() -> Path:
     """evalkit's cache folder (see the module)."""
     given = os.environ.get(CACHE_ENV)
     if given:
-        return Path(given)
+        return Path(given).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "evalkit"
+    return Path(base).expanduser() / "evalkit"
 
 
 def key(*parts: bytes | str) -> str:

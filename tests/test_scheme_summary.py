@@ -153,6 +153,9 @@ def test_a_cache_folder_that_cannot_be_written_changes_nothing_but_speed(tmp_pat
 def test_the_cache_folder_follows_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv(kept.CACHE_ENV, str(tmp_path / "a"))
     assert kept.cache_folder() == tmp_path / "a"
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv(kept.CACHE_ENV, "~/evalkit-cache")  # a tilde the shell left as it is
+    assert kept.cache_folder() == tmp_path / "home" / "evalkit-cache"
     monkeypatch.delenv(kept.CACHE_ENV)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert kept.cache_folder() == tmp_path / "xdg" / "evalkit"
