@@ -9,7 +9,9 @@ the working folder set, and the user namespace and execution counter reset (IPyt
 ``reset``), so the document runs as it would in a fresh kernel. What runs inside the kernel is
 :mod:`evalkit.kernel_side`, outside this package, so that a kernel imports none of the runner
 (``evalkit/runner/__init__.py`` imports the build: 0,3 s of every kernel's start). The
-kernel's own output (its log) goes to a file, not the terminal.
+kernel's own output (its log) goes to a file, not the terminal. From a process's second kernel
+on, the kernel is forked from a process that has made those imports already
+(:mod:`evalkit.runner.forking`).
 """
 
 from __future__ import annotations
@@ -130,14 +132,17 @@ def _client_class() -> type:
             clock of ``evalkit report`` and of each worker. Messages from before are skipped
             here as they come; nbclient keeps only those of the cells it sends (by their
             parent's id). An IOPub that is not connected yet misses the status (ZeroMQ drops
-            what is published before a subscriber joins): after a second the request is sent
-            again. A kernel that died, or does not answer within ``timeout``, raises
+            what is published before a subscriber joins): the request is sent again after a
+            tenth of a second, then after twice as long each time, at most a second (a kernel
+            forked from the zygote answers within a tenth). A kernel that died, or does not answer within ``timeout``, raises
             RuntimeError, as jupyter_client's does."""
             deadline = time.monotonic() + (60.0 if timeout is None else timeout)
+            wait = 0.1  # a kernel forked from the zygote answers within a tenth of a second
             while True:
                 request = self.kernel_info()
-                if await self._answered(request, min(1.0, max(deadline - time.monotonic(), 0))):
+                if await self._answered(request, min(wait, max(deadline - time.monotonic(), 0))):
                     return
+                wait = min(2 * wait, 1.0)
                 if not await self.is_alive():
                     raise RuntimeError("Kernel died before replying to kernel_info")
                 if time.monotonic() > deadline:
@@ -192,6 +197,22 @@ def _manager_class() -> type:
             made = super().client(*args, **kwargs)
             self.__dict__.setdefault("_evalkit_clients", []).append(made)
             return made
+
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            """From a process's second kernel on, the kernel is forked from the zygote
+            (:mod:`evalkit.runner.forking`), which has imported what it imports; otherwise, and
+            where that cannot be done, it is started as jupyter_client starts it."""
+            from evalkit.runner import forking
+
+            forked = forking.launch(kernel_cmd, kw)
+            if forked is None:
+                await super()._async_launch_kernel(kernel_cmd, **kw)
+                return
+            provisioner = self.provisioner
+            provisioner.process = forked
+            provisioner.pid = provisioner.pgid = forked.pid  # a session of its own
+            provisioner.cwd = kw.get("cwd")
+            self._reconcile_connection_info(provisioner.connection_info)
 
         def stop_clients(self) -> None:
             for made in self.__dict__.pop("_evalkit_clients", []):
