@@ -32,6 +32,7 @@ def describe(kernel, tag):
         "import json, os, sys; open(%r, 'w').write(json.dumps({'pid': os.getpid(), "
         "'ppid': os.getppid(), 'pandas': 'pandas' in sys.modules, 'cwd': os.getcwd(), "
         "'marker': os.environ.get('EVALKIT_TEST_MARKER'), "
+        "'test': os.environ.get('PYTEST_CURRENT_TEST'), "
         "'parent_env': os.environ.get('JPY_PARENT_PID')}))" % str(out)
     )
     return json.loads(out.read_text())
@@ -50,6 +51,12 @@ os.environ["EVALKIT_TEST_MARKER"] = "two"  # a changed environment: a new zygote
 fourth = WarmKernel("evalkit", Path(sys.argv[2]), warm=False)
 said["fourth"] = describe(fourth, "fourth")
 said["zygote_fourth"] = forking.zygote_pid()
+# which test runs (pytest sets it for each): the same zygote, the kernel gets the new value
+os.environ["PYTEST_CURRENT_TEST"] = "another test"
+fifth = WarmKernel("evalkit", Path(sys.argv[2]), warm=False)
+said["fifth"] = describe(fifth, "fifth")
+said["zygote_fifth"] = forking.zygote_pid()
+fifth.shutdown()
 said["forked"] = forking.forked_count()
 # Ctrl-C reaches a forked kernel's running cell; kill ends it
 timer = threading.Timer(1.0, fourth.interrupt)
@@ -105,7 +112,9 @@ def test_the_second_kernel_is_forked_from_a_zygote_that_follows_the_environment(
     # a changed environment: another zygote, made with it
     assert fourth["marker"] == "two"
     assert fourth["ppid"] == said["zygote_fourth"] != said["zygote_second"]
-    assert said["forked"] == 3
+    assert said["fifth"]["test"] == "another test" and said["fifth"]["marker"] == "two"
+    assert said["fifth"]["ppid"] == said["zygote_fifth"] == said["zygote_fourth"]
+    assert said["forked"] == 4
     assert said["interrupted"] == "KeyboardInterrupt"
     assert said["killed"] is not None and not _alive(fourth["pid"])
 

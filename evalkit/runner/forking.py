@@ -221,8 +221,16 @@ def _kernel_args(cmd: list[str]) -> list[str] | None:
     return None
 
 
+#: Variables that change from one kernel to the next and that no module reads when it is
+#: imported: which test runs (pytest sets it for each), which Jupyter session and parent. A kernel
+#: gets them as asked; they do not call for a new zygote.
+_VOLATILE = frozenset({"PYTEST_CURRENT_TEST", "JPY_SESSION_NAME", "JPY_PARENT_PID"})
+
+
 def _env_key(env: dict[str, str]) -> str:
-    return json.dumps(sorted(env.items()))
+    """What of an environment the zygote's imports may have read: all of it but
+    :data:`_VOLATILE`."""
+    return json.dumps(sorted((k, v) for k, v in env.items() if k not in _VOLATILE))
 
 
 def launch(cmd: list[str], kwargs: dict[str, Any]) -> ForkedProcess | None:
