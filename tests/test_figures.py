@@ -4,6 +4,7 @@ hidden bars come last so their place in the order says nothing about their size.
 
 from __future__ import annotations
 
+import contextlib
 import io
 from pathlib import Path
 
@@ -265,3 +266,47 @@ def test_svg_text_sizes_kept_give_the_same_figure_byte_for_byte():
     finally:
         RendererSVG.get_text_width_height_descent = kept
     assert first == again == plain
+
+
+def test_a_figure_is_laid_out_and_drawn_once_and_the_same_bytes(ev_2012):
+    """``savefig`` of a figure with a layout engine goes through every artist twice (a pass with
+    the drawing switched off for the layout, then the real one); within ``layout_once`` the
+    first pass only lays the figure out. The same SVG bytes as matplotlib's own two passes,
+    for the county figures of a real year, the forest and a plain bar chart, with each text
+    drawn once instead of twice."""
+    import matplotlib.text
+
+    def figures() -> list:  # made anew for each way: a figure laid out once is not as new
+        made = [p.figure for p in doc.county_figures(ev_2012)]
+        return [*made, plots.forest(_forest_frame(), year=2023, title="Barn"), _bars()]
+
+    drawn = []
+    real_draw = matplotlib.text.Text.draw
+
+    def counting_draw(self, renderer):
+        drawn.append(self)
+        return real_draw(self, renderer)
+
+    def save(fig, once: bool) -> tuple[bytes, int]:
+        buf = io.BytesIO()
+        drawn.clear()
+        with (
+            matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "evalkit"}),
+            plots.layout_once(fig) if once else contextlib.nullcontext(),
+        ):
+            fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+        return buf.getvalue(), len(drawn)
+
+    matplotlib.text.Text.draw = counting_draw
+    try:
+        for plain, laid_out_once in zip(figures(), figures(), strict=True):
+            assert plain.get_layout_engine() is not None  # evalkit's style: constrained layout
+            twice, texts_twice = save(plain, once=False)
+            once, texts_once = save(laid_out_once, once=True)
+            assert once == twice
+            assert texts_once > 0 and texts_twice == 2 * texts_once
+            assert "draw" not in vars(laid_out_once)  # the figure's own draw is back
+            plt.close(plain)
+            plt.close(laid_out_once)
+    finally:
+        matplotlib.text.Text.draw = real_draw

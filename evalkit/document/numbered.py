@@ -307,7 +307,10 @@ class Figure(_Numbered):
 
         plots.keep_svg_text_sizes()
         buf = io.BytesIO()
-        with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "evalkit"}):
+        with (
+            matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "evalkit"}),
+            plots.layout_once(self.figure),
+        ):
             self.figure.savefig(
                 buf, format="svg", dpi=plots.PNG_DPI, metadata={"Date": None, "Creator": None}
             )

@@ -10,10 +10,12 @@ never squeeze the plot; tick labels are thinned by a locator so they never run t
 
 from __future__ import annotations
 
+import contextlib
 import re
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from itertools import pairwise
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -106,6 +108,41 @@ def keep_svg_text_sizes() -> None:
     get_text_width_height_descent.__wrapped__ = measure  # type: ignore[attr-defined]
     get_text_width_height_descent.__doc__ = measure.__doc__
     RendererSVG.get_text_width_height_descent = get_text_width_height_descent
+
+
+@contextlib.contextmanager
+def layout_once(fig: plt.Figure) -> Iterator[None]:
+    """Within it, ``fig.savefig`` lays the figure out and draws it once.
+
+    For a figure with a layout engine (evalkit's figures use constrained layout),
+    :meth:`~matplotlib.figure.Figure.savefig` draws the figure twice: first with the renderer's
+    drawing switched off, to run the layout engine, then for real with the engine switched
+    off. The first pass goes through every artist after the layout, measuring and placing every
+    text and tick, and throws that away: the real pass does it all again. Here the first pass
+    runs the layout engine, as :meth:`~matplotlib.figure.Figure.draw` runs it, and nothing
+    else; the figure is the same bytes (``tests/test_figures.py``), for half of the drawing.
+    The first :meth:`~matplotlib.figure.Figure.draw` that reaches the figure is that pass
+    (matplotlib's ``_get_renderer`` puts its own ``draw`` on the figure while it makes a
+    renderer, and takes it away after)."""
+    if fig.get_layout_engine() is None or "draw" in vars(fig):
+        yield
+        return
+    first = [True]
+
+    def draw(renderer: Any) -> Any:
+        if first:
+            first.clear()
+            if fig.axes:
+                with contextlib.suppress(ValueError):  # as Figure.draw
+                    fig.get_layout_engine().execute(fig)
+            return None
+        return type(fig).draw(fig, renderer)
+
+    fig.draw = draw
+    try:
+        yield
+    finally:
+        del fig.draw
 
 
 def _done(fig: plt.Figure) -> plt.Figure:
