@@ -11,10 +11,9 @@ researcher rebuilding from JupyterLab, a build whose failed documents get new ke
 
 It prints each kernel's time from asking to ready (started and warmed up), and the mean of the
 kernels after the first two in each process (the second pays for the zygote's imports) with
-their ratio; and the processor time of the whole process with its children (``os.wait4`` of the
-process: the kernels started as Jupyter does are its children; the forked ones are the
-zygote's, which is its child, and whose children are reaped by the system, so their processor
-time is not counted here: read that ratio as a bound, not a measure).
+their ratio; and the processor time of the whole process with its children (``os.wait4``: the
+kernels started as Jupyter does are its children, the forked ones the zygote's, which reaps them
+and is waited for at the end, so both count).
 
     python benchmarks/bench_kernels.py [--kernels N]
 """

@@ -104,6 +104,17 @@ def _child(request: dict, fds: list[int], control: socket.socket) -> None:
             os._exit(code)
 
 
+def _reap(*_: object) -> None:
+    """Reap the kernels that have ended (the SIGCHLD handler, and at the end)."""
+    while True:
+        try:
+            pid, _status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
 def _answer(control: socket.socket, answer: dict, fds: list[int] = ()) -> None:
     socket.send_fds(control, [json.dumps(answer).encode("utf-8") + b"\n"], list(fds))
 
@@ -135,7 +146,7 @@ def serve(control: socket.socket) -> None:
             os.close(fd)
         try:
             pidfd = os.pidfd_open(pid)
-        except OSError as err:  # it ended already (and was reaped)
+        except OSError as err:  # it ended already (and was reaped by _reap)
             _answer(control, {"error": f"the kernel ended at once ({err})"})
             continue
         _answer(control, {"pid": pid}, [pidfd])
@@ -149,7 +160,9 @@ def main() -> None:
     if sys.path and sys.path[0] in ("", os.getcwd()):
         del sys.path[0]
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # ended kernels are reaped by the system
+    # ended kernels are reaped here as they end, so that their processor time is counted with
+    # this process's children, as a kernel's is with the runner that started it
+    signal.signal(signal.SIGCHLD, _reap)
     try:
         _imports()
     except BaseException as err:
@@ -157,6 +170,7 @@ def main() -> None:
         return
     _answer(control, {"ready": True})
     serve(control)
+    _reap()
 
 
 if __name__ == "__main__":

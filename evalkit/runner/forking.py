@@ -183,12 +183,18 @@ class Zygote:
         return ForkedProcess(int(answer["pid"]), fds[0])
 
     def close(self) -> None:
+        """Its socket closed: it reaps the kernels that have ended and ends (killed after a
+        second), and this process waits for it (the processor time of it and of the kernels
+        it reaped is then counted with this process's children)."""
+        self.sock.close()
         try:
-            self.sock.close()
+            self.proc.wait(timeout=1)
+        except subprocess.TimeoutExpired:
             self.proc.kill()
-            self.proc.wait(timeout=5)
-        except (OSError, subprocess.TimeoutExpired):
-            pass
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
         self.stderr.close()
 
 
