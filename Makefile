@@ -49,11 +49,12 @@ lab: $(LABSTAMP) ## open JupyterLab with the project kernel (options in ARGS, e.
 demo: $(STAMP) ## regenerate the synthetic demo data (byte for byte the same)
 	$(BIN)/evalkit demo
 
-bench: $(STAMP) ## run the benchmarks (cleaning vs reading; build vs plain papermill; the PDF's cost; a cached answer)
+bench: $(STAMP) ## run the benchmarks (cleaning vs reading; build vs plain papermill; the PDF's cost; a cached answer; a forked kernel)
 	$(BIN)/python benchmarks/bench_clean.py
 	$(BIN)/python benchmarks/bench_build.py
 	$(BIN)/python benchmarks/bench_pdf.py
 	$(BIN)/python benchmarks/bench_cached.py
+	$(BIN)/python benchmarks/bench_kernels.py
 
 catalogs: $(STAMP) ## add the message keys the code uses to evalkit/locale/*/LC_MESSAGES/evalkit.po; list unused keys
 	$(BIN)/python -m evalkit.catalogs update
