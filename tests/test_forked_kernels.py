@@ -33,7 +33,8 @@ def describe(kernel, tag):
         "'ppid': os.getppid(), 'pandas': 'pandas' in sys.modules, 'cwd': os.getcwd(), "
         "'marker': os.environ.get('EVALKIT_TEST_MARKER'), "
         "'test': os.environ.get('PYTEST_CURRENT_TEST'), "
-        "'parent_env': os.environ.get('JPY_PARENT_PID')}))" % str(out)
+        "'parent_env': os.environ.get('JPY_PARENT_PID')}))" % str(out),
+        timeout=30,
     )
     return json.loads(out.read_text())
 
@@ -79,6 +80,11 @@ os.environ["EVALKIT_TEST_MARKER"] = "two"  # a changed environment: a new zygote
 fourth = WarmKernel("evalkit", Path(sys.argv[2]), warm=False)
 said["fourth"] = describe(fourth, "fourth")
 said["zygote_fourth"] = forking.zygote_pid()
+# the kernels of the earlier zygote go on (it is kept while they run; a kernel whose parent
+# ended sees it within a second)
+import time
+time.sleep(1.5)
+said["second_again"] = describe(second, "second_again")
 # which test runs (pytest sets it for each): the same zygote, the kernel gets the new value
 os.environ["PYTEST_CURRENT_TEST"] = "another test"
 fifth = WarmKernel("evalkit", Path(sys.argv[2]), warm=False)
@@ -141,6 +147,7 @@ def test_the_second_kernel_is_forked_from_a_zygote_that_follows_the_environment(
     # a changed environment: another zygote, made with it
     assert fourth["marker"] == "two"
     assert fourth["ppid"] == said["zygote_fourth"] != said["zygote_second"]
+    assert said["second_again"]["pid"] == second["pid"]  # still running
     assert said["fifth"]["test"] == "another test" and said["fifth"]["marker"] == "two"
     assert said["fifth"]["ppid"] == said["zygote_fifth"] == said["zygote_fourth"]
     assert said["forked"] == 4

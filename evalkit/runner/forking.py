@@ -134,6 +134,7 @@ class Zygote:
         finally:
             theirs.close()
         self.sock = ours
+        self.kernels: list[ForkedProcess] = []
         self.ready = threading.Event()
         self.problem: str | None = None
         threading.Thread(target=self._wait_ready, name="evalkit-zygote", daemon=True).start()
@@ -180,7 +181,14 @@ class Zygote:
             for fd in fds:
                 os.close(fd)
             raise ZygoteError(answer.get("error", "the zygote made no kernel"))
-        return ForkedProcess(int(answer["pid"]), fds[0])
+        kernel = ForkedProcess(int(answer["pid"]), fds[0])
+        self.kernels.append(kernel)
+        return kernel
+
+    def idle(self) -> bool:
+        """Whether every kernel it forked has ended (its end would end them)."""
+        self.kernels = [k for k in self.kernels if k.poll() is None]
+        return not self.kernels
 
     def close(self) -> None:
         """Its socket closed: it reaps the kernels that have ended and ends (killed after a
@@ -199,7 +207,13 @@ class Zygote:
 
 
 _LOCK = threading.Lock()
-_STATE: dict[str, Any] = {"starts": 0, "forked": 0, "zygote": None, "refused": set()}
+_STATE: dict[str, Any] = {
+    "starts": 0,
+    "forked": 0,
+    "zygote": None,
+    "retired": [],  # zygotes of an earlier environment whose kernels still run
+    "refused": set(),
+}
 
 
 def _usable() -> bool:
@@ -255,8 +269,11 @@ def launch(cmd: list[str], kwargs: dict[str, Any]) -> ForkedProcess | None:
             return None
         zygote: Zygote | None = _STATE["zygote"]
         if zygote is not None and _env_key(zygote.env) != key:
-            zygote.close()
+            # another environment: a new zygote; this one ends when its kernels have (its end
+            # would end them, in the middle of another build's document)
+            _STATE["retired"].append(zygote)
             zygote = _STATE["zygote"] = None
+        _close_idle_retired()
         if zygote is None:
             try:
                 zygote = _STATE["zygote"] = Zygote(env)
@@ -281,6 +298,14 @@ def launch(cmd: list[str], kwargs: dict[str, Any]) -> ForkedProcess | None:
     finally:
         for fd in opened:
             os.close(fd)
+
+
+def _close_idle_retired() -> None:
+    """Close the zygotes of earlier environments whose kernels have all ended (under _LOCK)."""
+    for old in list(_STATE["retired"]):
+        if old.idle():
+            _STATE["retired"].remove(old)
+            old.close()
 
 
 def _output_fds(kwargs: dict[str, Any]) -> tuple[int, int, list[int]]:
@@ -314,8 +339,10 @@ def forked_count() -> int:
 
 @atexit.register
 def shut_down() -> None:
-    """Stop the zygote (at exit; its kernels are stopped by the runner)."""
+    """Stop the zygotes (at exit; their kernels are stopped by the runner)."""
     with _LOCK:
-        zygote, _STATE["zygote"] = _STATE["zygote"], None
-    if zygote is not None:
-        zygote.close()
+        zygotes = [*_STATE["retired"], _STATE["zygote"]]
+        _STATE["zygote"], _STATE["retired"] = None, []
+    for zygote in zygotes:
+        if zygote is not None:
+            zygote.close()

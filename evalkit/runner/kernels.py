@@ -134,8 +134,8 @@ def _client_class() -> type:
             parent's id). An IOPub that is not connected yet misses the status (ZeroMQ drops
             what is published before a subscriber joins): the request is sent again after a
             tenth of a second, then after twice as long each time, at most a second (a kernel
-            forked from the zygote answers within a tenth). A kernel that died, or does not answer within ``timeout``, raises
-            RuntimeError, as jupyter_client's does."""
+            forked from the zygote answers within a tenth). A kernel that died, or does not
+            answer within ``timeout``, raises RuntimeError, as jupyter_client's does."""
             deadline = time.monotonic() + (60.0 if timeout is None else timeout)
             wait = 0.1  # a kernel forked from the zygote answers within a tenth of a second
             while True:
