@@ -127,7 +127,6 @@ def test_the_second_kernel_is_forked_from_a_zygote_that_follows_the_environment(
     work = tmp_path / "work"
     work.mkdir()
     env = {"EVALKIT_FORK_KERNELS": "1"}
-    env.pop("EVALKIT_TEST_MARKER", None)
     said = _run(KERNELS, str(tmp_path), str(work), env=env)
     runner = said["runner"]
     first, second, third, fourth = (said[k] for k in ("first", "second", "third", "fourth"))
