@@ -14,14 +14,22 @@ import sys
 import warnings
 from typing import Any
 
-#: Imported once by a warm kernel: the modules the notebooks use, and what they pull in.
+#: Imported once by a warm kernel: the modules the notebooks use, and what they pull in,
+#: including what evalkit imports only where it is first used (so that the command line stays
+#: quick) but every document uses: pandera (the export's check), openpyxl (an xlsx export's
+#: bounds and ``tables.xlsx``) and statsmodels' GLM (the comparison's odds ratios). Imported in
+#: the kernel, each would cost every forked kernel (:mod:`evalkit.kernel_zygote`) its 0,1–0,2 s.
 WARM_IMPORTS = (
     "matplotlib.pyplot",
     "IPython.display",
     "evalkit.evaluation",
+    "evalkit.validate",
     "evalkit.document.year",
     "evalkit.trends",
     "evalkit.document.trends",
+    "openpyxl.reader.excel",
+    "openpyxl.styles",
+    "statsmodels.genmod.generalized_linear_model",
 )
 _KERNEL_STATE: dict[str, Any] = {}
 

@@ -53,7 +53,9 @@ def _overlap(a, b, tolerance: float = 0.5) -> bool:
 def _check(figure) -> list[str]:
     fig = figure.figure
     canvas = FigureCanvasAgg(fig)  # figures closed in pyplot keep no drawing canvas
-    canvas.draw()
+    # laid out and every text placed and measured as a drawing does, with nothing painted
+    # (painting the pixels was two thirds of this module's time)
+    fig.draw_without_rendering()
     renderer = canvas.get_renderer()
     problems = []
     axes = [ax for ax in fig.axes if ax.get_visible()]
