@@ -4,8 +4,8 @@ Started by :mod:`evalkit.runner.forking` (``python -m evalkit.kernel_zygote FD``
 starts its second kernel. It does what ``python -m ipykernel_launcher`` does before the kernel
 application starts (this Python, the working folder out of ``sys.path``, matplotlib's inline
 backend as ipykernel sets it) and imports what a warm kernel imports
-(:data:`evalkit.kernel_side.WARM_IMPORTS`: pandas, scipy, statsmodels, matplotlib, seaborn and
-the document modules; 2–3 s of processor time). It then answers on the socket ``FD``: each
+(:data:`evalkit.kernel_side.WARM_IMPORTS`: pandas, scipy, statsmodels, matplotlib, seaborn,
+pandera, openpyxl and the document modules; 2–3 s of processor time). It then answers on the socket ``FD``: each
 request (a JSON line with the kernel's arguments, working folder and environment, and the two
 file descriptors its output goes to) is answered by a forked child, which becomes the kernel
 (``IPKernelApp``, as ``ipykernel_launcher`` starts it) in a session of its own, and by the
