@@ -5,12 +5,12 @@ starts its second kernel. It does what ``python -m ipykernel_launcher`` does bef
 application starts (this Python, the working folder out of ``sys.path``, matplotlib's inline
 backend as ipykernel sets it) and imports what a warm kernel imports
 (:data:`evalkit.kernel_side.WARM_IMPORTS`: pandas, scipy, statsmodels, matplotlib, seaborn,
-pandera, openpyxl and the document modules; 2–3 s of processor time). It then answers on the socket ``FD``: each
-request (a JSON line with the kernel's arguments, working folder and environment, and the two
-file descriptors its output goes to) is answered by a forked child, which becomes the kernel
-(``IPKernelApp``, as ``ipykernel_launcher`` starts it) in a session of its own, and by the
-child's process id and a pidfd for it (:func:`os.pidfd_open`, handed over with the answer), by
-which the runner learns when it ends and signals it without a race.
+pandera, openpyxl and the document modules; 2–3 s of processor time). It then answers on the
+socket ``FD``: each request (a JSON line with the kernel's arguments, working folder and
+environment, and the two file descriptors its output goes to) is answered by a forked child,
+which becomes the kernel (``IPKernelApp``, as ``ipykernel_launcher`` starts it) in a session of
+its own, and by the child's process id and a pidfd for it (:func:`os.pidfd_open`, handed over
+with the answer), by which the runner learns when it ends and signals it without a race.
 
 A forked kernel holds nothing a fresh one would not: nothing has run in this process but
 imports, no thread has started (it is checked before each fork), and the child takes the
